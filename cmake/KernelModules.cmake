@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: GPL-2.0
+# Builds out-of-tree kernel modules with Kbuild from CMake.
+#
+# KERNEL_DIR selects the kernel build tree. By default it is the headers package
+# that matches the installed linux-image-amd64: the machine that builds is not
+# necessarily running the kernel the modules are for (uname -r is not used).
+
+set(KERNEL_DIR "" CACHE PATH "Kernel build tree to build modules against")
+option(BUILD_KERNEL_MODULES "Build the kernel modules" ON)
+
+if(BUILD_KERNEL_MODULES AND NOT KERNEL_DIR)
+  execute_process(COMMAND dpkg-query -W -f=\${Depends} linux-headers-amd64
+                  OUTPUT_VARIABLE _deps ERROR_QUIET)
+  string(REGEX MATCH "linux-headers-[^ ,]+" _pkg "${_deps}")
+  if(_pkg AND EXISTS /usr/src/${_pkg})
+    set(KERNEL_DIR /usr/src/${_pkg} CACHE PATH "Kernel build tree to build modules against" FORCE)
+  else()
+    message(FATAL_ERROR "No kernel build tree: install linux-headers-amd64 (packaging/deps.sh) "
+                        "or pass -DKERNEL_DIR=/path/to/kernel/build")
+  endif()
+endif()
+
+if(BUILD_KERNEL_MODULES)
+  if(NOT EXISTS ${KERNEL_DIR}/include/generated/utsrelease.h)
+    message(FATAL_ERROR "KERNEL_DIR=${KERNEL_DIR} is not a configured kernel build tree "
+                        "(include/generated/utsrelease.h is missing)")
+  endif()
+  file(STRINGS ${KERNEL_DIR}/include/generated/utsrelease.h _uts REGEX "UTS_RELEASE")
+  string(REGEX REPLACE ".*\"(.*)\".*" "\\1" KERNEL_RELEASE "${_uts}")
+  message(STATUS "Kernel modules for ${KERNEL_RELEASE} (${KERNEL_DIR})")
+endif()
+
+# add_kernel_modules(<target> MODULES a.ko b.ko SOURCES files... [INCLUDES dirs...]
+#                    [SYMVERS other/Module.symvers...] [DEPENDS targets...])
+# Copies SOURCES (and the Kbuild file next to them) into the binary directory and
+# runs Kbuild there, so the source tree stays clean.
+function(add_kernel_modules target)
+  cmake_parse_arguments(KM "" "" "MODULES;SOURCES;INCLUDES;SYMVERS;DEPENDS" ${ARGN})
+  if(NOT BUILD_KERNEL_MODULES)
+    return()
+  endif()
+  set(kdir ${CMAKE_CURRENT_BINARY_DIR}/kbuild)
+  set(copied)
+  foreach(src Kbuild ${KM_SOURCES})
+    add_custom_command(OUTPUT ${kdir}/${src}
+      COMMAND ${CMAKE_COMMAND} -E copy_if_different ${CMAKE_CURRENT_SOURCE_DIR}/${src} ${kdir}/${src}
+      DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${src})
+    list(APPEND copied ${kdir}/${src})
+  endforeach()
+  set(include_flags)
+  foreach(inc ${KM_INCLUDES})
+    string(APPEND include_flags " -I${inc}")
+  endforeach()
+  file(GLOB_RECURSE headers CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/ihk/include/*.h)
+  set(outputs)
+  foreach(ko ${KM_MODULES})
+    list(APPEND outputs ${kdir}/${ko})
+  endforeach()
+  list(JOIN KM_SYMVERS " " symvers)
+  add_custom_command(OUTPUT ${outputs} ${kdir}/Module.symvers
+    COMMAND make -C ${KERNEL_DIR} M=${kdir} "KCPPFLAGS=${include_flags}"
+            "KBUILD_EXTRA_SYMBOLS=${symvers}" modules
+    DEPENDS ${copied} ${headers} ${KM_DEPENDS}
+    WORKING_DIRECTORY ${kdir}
+    COMMENT "Kbuild: ${KM_MODULES}"
+    VERBATIM)
+  add_custom_target(${target} ALL DEPENDS ${outputs})
+  set_target_properties(${target} PROPERTIES SYMVERS ${kdir}/Module.symvers)
+  # The modules land next to each other in <build>/modules for the tools and tests.
+  foreach(ko ${KM_MODULES})
+    add_custom_command(TARGET ${target} POST_BUILD
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/modules
+      COMMAND ${CMAKE_COMMAND} -E copy_if_different ${kdir}/${ko} ${CMAKE_BINARY_DIR}/modules/${ko})
+  endforeach()
+endfunction()

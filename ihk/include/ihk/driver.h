@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The interface between ihk.ko (architecture-neutral resource pool and OS
+ * instances) and an architecture driver such as ihk-smp-x86.ko.
+ */
+#ifndef _IHK_DRIVER_H
+#define _IHK_DRIVER_H
+
+#include <linux/module.h>
+#include <linux/types.h>
+
+/**
+ * struct ihk_driver - what an architecture driver provides.
+ * @name:	short name, for logs.
+ * @owner:	THIS_MODULE of the driver.
+ * @cpu_hw_id:	hardware id of a Linux CPU (x86: APIC id). Context: any.
+ */
+struct ihk_driver {
+	const char *name;
+	struct module *owner;
+	u32 (*cpu_hw_id)(unsigned int cpu);
+};
+
+/**
+ * ihk_register_driver() - make @drv the architecture driver.
+ * @drv: the driver; must stay valid until ihk_unregister_driver().
+ *
+ * Context: process; takes the IHK lock.
+ * Return: 0, or -EBUSY if another driver is registered.
+ */
+int ihk_register_driver(struct ihk_driver *drv);
+
+/**
+ * ihk_unregister_driver() - detach @drv; destroys every OS instance first, so
+ * their CPUs and memory return to the reserved pool.
+ * @drv: the registered driver.
+ *
+ * Context: process; takes the IHK lock.
+ */
+void ihk_unregister_driver(struct ihk_driver *drv);
+
+#endif /* _IHK_DRIVER_H */

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Typed ioctl wrappers for /dev/mcd0 and /dev/mcosN.
+#include <ihk/device.h>
+#include <ihk/errors.h>
+
+#include <uapi/ihk/ihk.h>
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+namespace ihk {
+namespace {
+
+template <typename T>
+__u64 user_ptr(const T* p)
+{
+    return reinterpret_cast<uintptr_t>(p);
+}
+
+Error errno_error(int err) { return make_error(err, std::strerror(err)); }
+
+Result<UniqueFd> open_path(const std::string& path, int flags)
+{
+    UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC));
+    if (!fd)
+        return make_error(errno, open_error_message(path, errno));
+    return fd;
+}
+
+Result<void> cpu_list_call(int fd, unsigned long cmd, const std::vector<uint32_t>& cpus, Subject subject)
+{
+    if (cpus.size() > IHK_MAX_LIST)
+        return make_error(E2BIG, refusal_message(subject, IHK_ERR_TOO_MANY, E2BIG, ""));
+    ihk_cpu_list req{};
+    req.cpus = user_ptr(cpus.data());
+    req.num_cpus = static_cast<uint32_t>(cpus.size());
+    if (::ioctl(fd, cmd, &req) == 0)
+        return {};
+    int err = errno;
+    std::string item = req.err_index < cpus.size() ? std::to_string(cpus[req.err_index]) : "";
+    return make_error(err, refusal_message(subject, req.err_reason, err, item));
+}
+
+std::string chunk_text(const MemChunk& c)
+{
+    return format_size(c.size) + (c.numa_node == NUMA_ALL ? "" : "@" + std::to_string(c.numa_node));
+}
+
+Result<void> mem_list_call(int fd, unsigned long cmd, const std::vector<MemChunk>& chunks, Subject subject)
+{
+    if (chunks.size() > IHK_MAX_MEM_CHUNKS)
+        return make_error(E2BIG, refusal_message(subject, IHK_ERR_TOO_MANY, E2BIG, ""));
+    std::vector<ihk_mem_req> raw(chunks.size());
+    for (size_t i = 0; i < chunks.size(); i++)
+        raw[i] = {chunks[i].size, chunks[i].numa_node, 0};
+    ihk_mem_list req{};
+    req.chunks = user_ptr(raw.data());
+    req.num_chunks = static_cast<uint32_t>(raw.size());
+    if (::ioctl(fd, cmd, &req) == 0)
+        return {};
+    int err = errno;
+    std::string item = req.err_index < chunks.size() ? chunk_text(chunks[req.err_index]) : "";
+    return make_error(err, refusal_message(subject, req.err_reason, err, item));
+}
+
+// Query calls report how many entries exist; grow the buffer until all fit.
+template <typename Raw, typename Req>
+Result<std::vector<Raw>> query_all(int fd, unsigned long cmd, __u64 Req::*buf_field)
+{
+    std::vector<Raw> raw;
+    for (;;) {
+        Req req{};
+        req.*buf_field = user_ptr(raw.data());
+        req.capacity = static_cast<uint32_t>(raw.size());
+        if (::ioctl(fd, cmd, &req) != 0)
+            return errno_error(errno);
+        if (req.count <= raw.size()) {
+            raw.resize(req.count);
+            return raw;
+        }
+        raw.resize(req.count);
+    }
+}
+
+Result<std::vector<CpuInfo>> query_cpus(int fd, unsigned long cmd)
+{
+    auto raw = query_all<ihk_cpu_info, ihk_cpu_query>(fd, cmd, &ihk_cpu_query::cpus);
+    if (!raw)
+        return raw.error();
+    std::vector<CpuInfo> cpus;
+    for (const auto& r : *raw)
+        cpus.push_back({r.cpu, r.hw_id, r.numa_node, r.os_index});
+    return cpus;
+}
+
+Result<std::vector<MemExtent>> query_mem(int fd, unsigned long cmd)
+{
+    auto raw = query_all<ihk_mem_extent, ihk_mem_query>(fd, cmd, &ihk_mem_query::extents);
+    if (!raw)
+        return raw.error();
+    std::vector<MemExtent> extents;
+    for (const auto& r : *raw)
+        extents.push_back({r.phys, r.size, r.numa_node, r.os_index});
+    return extents;
+}
+
+} // namespace
+
+std::string_view to_string(OsStatus status)
+{
+    switch (status) {
+    case OsStatus::Inactive:
+        return "INACTIVE";
+    case OsStatus::Booting:
+        return "BOOTING";
+    case OsStatus::Running:
+        return "RUNNING";
+    case OsStatus::Shutdown:
+        return "SHUTDOWN";
+    case OsStatus::Panic:
+        return "PANIC";
+    case OsStatus::Hungup:
+        return "HUNGUP";
+    }
+    return "UNKNOWN";
+}
+
+std::vector<MemChunk> mem_per_node(const std::vector<MemExtent>& extents)
+{
+    std::map<int, uint64_t> per_node;
+    for (const auto& e : extents)
+        per_node[e.numa_node] += e.size;
+    std::vector<MemChunk> chunks;
+    for (const auto& [node, size] : per_node)
+        chunks.push_back({size, node});
+    return chunks;
+}
+
+std::vector<uint32_t> cpu_numbers(const std::vector<CpuInfo>& cpus)
+{
+    std::vector<uint32_t> numbers;
+    for (const auto& c : cpus)
+        numbers.push_back(c.cpu);
+    return numbers;
+}
+
+Result<Device> Device::open(int index)
+{
+    if (index < 0)
+        return make_error(EINVAL, "device index " + std::to_string(index) + " is negative");
+    auto fd = open_path("/dev/mcd" + std::to_string(index), O_RDWR);
+    if (!fd)
+        return fd.error();
+    return Device(std::move(*fd));
+}
+
+Result<void> Device::reserve_cpus(const std::vector<uint32_t>& cpus)
+{
+    return cpu_list_call(m_fd.get(), IHK_DEVICE_RESERVE_CPU, cpus, Subject::Cpu);
+}
+
+Result<void> Device::release_cpus(const std::vector<uint32_t>& cpus)
+{
+    return cpu_list_call(m_fd.get(), IHK_DEVICE_RELEASE_CPU, cpus, Subject::Cpu);
+}
+
+Result<std::vector<CpuInfo>> Device::query_cpus() { return ihk::query_cpus(m_fd.get(), IHK_DEVICE_QUERY_CPU); }
+
+Result<void> Device::reserve_mem(const std::vector<MemChunk>& chunks)
+{
+    return mem_list_call(m_fd.get(), IHK_DEVICE_RESERVE_MEM, chunks, Subject::Mem);
+}
+
+Result<void> Device::release_mem(const std::vector<MemChunk>& chunks)
+{
+    return mem_list_call(m_fd.get(), IHK_DEVICE_RELEASE_MEM, chunks, Subject::Mem);
+}
+
+Result<std::vector<MemExtent>> Device::query_mem() { return ihk::query_mem(m_fd.get(), IHK_DEVICE_QUERY_MEM); }
+
+Result<int> Device::create_os()
+{
+    int index = ::ioctl(m_fd.get(), IHK_DEVICE_CREATE_OS);
+    if (index >= 0)
+        return index;
+    int err = errno;
+    if (err == ENODEV)
+        return make_error(err, refusal_message(Subject::Cpu, IHK_ERR_NO_DRIVER, err, ""));
+    if (err == ENOSPC)
+        return make_error(err, "too many OS instances (at most " + std::to_string(IHK_MAX_OS) + ")");
+    return errno_error(err);
+}
+
+Result<void> Device::destroy_os(int os_index)
+{
+    if (os_index < 0)
+        return make_error(EINVAL, "OS index " + std::to_string(os_index) + " is negative");
+    ihk_os_index req{static_cast<uint32_t>(os_index), 0};
+    if (::ioctl(m_fd.get(), IHK_DEVICE_DESTROY_OS, &req) == 0)
+        return {};
+    int err = errno;
+    if (err == ENOENT)
+        return make_error(err, "OS instance " + std::to_string(os_index) + " does not exist");
+    return errno_error(err);
+}
+
+Result<std::vector<int>> Device::os_instances()
+{
+    auto raw = query_all<uint32_t, ihk_os_list>(m_fd.get(), IHK_DEVICE_QUERY_OS, &ihk_os_list::indices);
+    if (!raw)
+        return raw.error();
+    return std::vector<int>(raw->begin(), raw->end());
+}
+
+Result<Os> Os::open(int index)
+{
+    if (index < 0)
+        return make_error(EINVAL, "OS index " + std::to_string(index) + " is negative");
+    auto fd = open_path("/dev/mcos" + std::to_string(index), O_RDWR);
+    if (!fd)
+        return fd.error();
+    return Os(std::move(*fd), index);
+}
+
+Result<void> Os::assign_cpus(const std::vector<uint32_t>& cpus)
+{
+    return cpu_list_call(m_fd.get(), IHK_OS_ASSIGN_CPU, cpus, Subject::OsCpu);
+}
+
+Result<void> Os::release_cpus(const std::vector<uint32_t>& cpus)
+{
+    return cpu_list_call(m_fd.get(), IHK_OS_RELEASE_CPU, cpus, Subject::OsCpu);
+}
+
+Result<std::vector<CpuInfo>> Os::query_cpus() { return ihk::query_cpus(m_fd.get(), IHK_OS_QUERY_CPU); }
+
+Result<void> Os::assign_mem(const std::vector<MemChunk>& chunks)
+{
+    return mem_list_call(m_fd.get(), IHK_OS_ASSIGN_MEM, chunks, Subject::OsMem);
+}
+
+Result<void> Os::release_mem(const std::vector<MemChunk>& chunks)
+{
+    return mem_list_call(m_fd.get(), IHK_OS_RELEASE_MEM, chunks, Subject::OsMem);
+}
+
+Result<std::vector<MemExtent>> Os::query_mem() { return ihk::query_mem(m_fd.get(), IHK_OS_QUERY_MEM); }
+
+Result<void> Os::set_ikc_map(const std::vector<IkcPair>& pairs)
+{
+    std::vector<ihk_ikc_pair> raw;
+    for (const auto& p : pairs)
+        raw.push_back({p.lwk_cpu, p.linux_cpu});
+    ihk_ikc_map req{};
+    req.pairs = user_ptr(raw.data());
+    req.num_pairs = static_cast<uint32_t>(raw.size());
+    if (::ioctl(m_fd.get(), IHK_OS_SET_IKC_MAP, &req) == 0)
+        return {};
+    int err = errno;
+    std::string item;
+    if (req.err_index < pairs.size())
+        item = std::to_string(pairs[req.err_index].lwk_cpu) + ":" + std::to_string(pairs[req.err_index].linux_cpu);
+    return make_error(err, refusal_message(Subject::Ikc, req.err_reason, err, item));
+}
+
+Result<std::vector<IkcPair>> Os::ikc_map()
+{
+    std::vector<ihk_ikc_pair> raw;
+    for (;;) {
+        ihk_ikc_map req{};
+        req.pairs = user_ptr(raw.data());
+        req.num_pairs = static_cast<uint32_t>(raw.size());
+        if (::ioctl(m_fd.get(), IHK_OS_GET_IKC_MAP, &req) != 0)
+            return errno_error(errno);
+        bool complete = req.num_pairs <= raw.size();
+        raw.resize(req.num_pairs);
+        if (complete)
+            break;
+    }
+    std::vector<IkcPair> pairs;
+    for (const auto& r : raw)
+        pairs.push_back({r.lwk_cpu, r.linux_cpu});
+    return pairs;
+}
+
+Result<void> Os::set_kargs(std::string_view kargs)
+{
+    if (kargs.size() >= IHK_KARGS_MAX)
+        return make_error(E2BIG, "kernel arguments are " + std::to_string(kargs.size()) + " bytes long; at most " +
+                                     std::to_string(IHK_KARGS_MAX - 1) + " fit");
+    if (kargs.find('\0') != std::string_view::npos)
+        return make_error(EINVAL, "kernel arguments contain a NUL byte");
+    ihk_kargs req{user_ptr(kargs.data()), static_cast<uint32_t>(kargs.size()), 0};
+    if (::ioctl(m_fd.get(), IHK_OS_SET_KARGS, &req) == 0)
+        return {};
+    int err = errno;
+    if (err == EBUSY)
+        return make_error(err, refusal_message(Subject::OsCpu, IHK_ERR_OS_BUSY, err, ""));
+    return make_error(err, refusal_message(Subject::OsCpu, 0, err, ""));
+}
+
+Result<std::string> Os::kargs()
+{
+    std::string buf(256, '\0');
+    for (;;) {
+        ihk_kargs req{user_ptr(buf.data()), static_cast<uint32_t>(buf.size()), 0};
+        if (::ioctl(m_fd.get(), IHK_OS_GET_KARGS, &req) == 0) {
+            buf.resize(req.len);
+            return buf;
+        }
+        if (errno != ENOSPC)
+            return errno_error(errno);
+        buf.resize(req.len + 1);
+    }
+}
+
+Result<OsStatus> Os::status()
+{
+    ihk_os_status_info info{};
+    if (::ioctl(m_fd.get(), IHK_OS_GET_STATUS, &info) != 0)
+        return errno_error(errno);
+    if (info.status >= IHK_OS_STATUS_MAX)
+        return make_error(EPROTO, "unknown OS status " + std::to_string(info.status));
+    return static_cast<OsStatus>(info.status);
+}
+
+} // namespace ihk

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Typed access to /dev/mcd0 (the reserved pool) and /dev/mcosN (OS instances).
+// Every call returns a Result whose error message names the refused value and
+// why, from the kernel's err_index/err_reason.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <ihk/parse.h>
+#include <ihk/result.h>
+#include <ihk/unique_fd.h>
+
+namespace ihk {
+
+struct CpuInfo {
+    uint32_t cpu = 0;
+    uint32_t hw_id = 0; // APIC id on x86
+    int numa_node = 0;
+    int os_index = -1; // -1: in the pool
+};
+
+struct MemExtent {
+    uint64_t phys = 0;
+    uint64_t size = 0;
+    int numa_node = 0;
+    int os_index = -1; // -1: in the pool
+};
+
+enum class OsStatus { Inactive, Booting, Running, Shutdown, Panic, Hungup };
+std::string_view to_string(OsStatus status);
+
+// Bytes per NUMA node, ascending: what "ihkconfig 0 query mem" prints.
+std::vector<MemChunk> mem_per_node(const std::vector<MemExtent>& extents);
+std::vector<uint32_t> cpu_numbers(const std::vector<CpuInfo>& cpus);
+
+class Device {
+public:
+    // /dev/mcd<index>; root only.
+    static Result<Device> open(int index = 0);
+
+    Result<void> reserve_cpus(const std::vector<uint32_t>& cpus);
+    Result<void> release_cpus(const std::vector<uint32_t>& cpus);
+    Result<std::vector<CpuInfo>> query_cpus();
+    Result<void> reserve_mem(const std::vector<MemChunk>& chunks);
+    Result<void> release_mem(const std::vector<MemChunk>& chunks);
+    Result<std::vector<MemExtent>> query_mem();
+    Result<int> create_os();
+    Result<void> destroy_os(int os_index);
+    Result<std::vector<int>> os_instances();
+
+private:
+    explicit Device(UniqueFd fd) : m_fd(std::move(fd)) {}
+    UniqueFd m_fd;
+};
+
+class Os {
+public:
+    // /dev/mcos<index>.
+    static Result<Os> open(int index);
+
+    int index() const { return m_index; }
+    Result<void> assign_cpus(const std::vector<uint32_t>& cpus);
+    Result<void> release_cpus(const std::vector<uint32_t>& cpus);
+    Result<std::vector<CpuInfo>> query_cpus();
+    Result<void> assign_mem(const std::vector<MemChunk>& chunks);
+    Result<void> release_mem(const std::vector<MemChunk>& chunks);
+    Result<std::vector<MemExtent>> query_mem();
+    Result<void> set_ikc_map(const std::vector<IkcPair>& pairs);
+    Result<std::vector<IkcPair>> ikc_map();
+    Result<void> set_kargs(std::string_view kargs);
+    Result<std::string> kargs();
+    Result<OsStatus> status();
+
+private:
+    Os(UniqueFd fd, int index) : m_fd(std::move(fd)), m_index(index) {}
+    UniqueFd m_fd;
+    int m_index;
+};
+
+} // namespace ihk

@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The reserved memory pool: 2 MiB blocks taken from Linux's page allocator on
+ * a chosen NUMA node, kept as a sorted list of physically contiguous extents,
+ * each owned by the pool or by one OS instance.
+ *
+ * Why the page allocator and not memory hot-remove: it needs no symbol Linux does
+ * not export, works on every kernel and node, and a 2 MiB block is exactly the
+ * large page the co-kernel maps. Neighbouring blocks are merged into extents, so
+ * a co-kernel still sees few, large chunks.
+ */
+#include <linux/gfp.h>
+#include <linux/list.h>
+#include <linux/list_sort.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/moduleparam.h>
+#include <linux/nodemask.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+
+#include "ihk_internal.h"
+
+#define IHK_MEM_ORDER (ilog2(IHK_MEM_GRANULE) - PAGE_SHIFT)
+
+static unsigned int keep_linux_mb = 256;
+module_param(keep_linux_mb, uint, 0644);
+MODULE_PARM_DESC(keep_linux_mb,
+		 "Free memory (MiB) left to Linux on each NUMA node by reservations (default 256)");
+static unsigned int keep_linux_percent = 5;
+module_param(keep_linux_percent, uint, 0644);
+MODULE_PARM_DESC(keep_linux_percent,
+		 "Share (%) of each node's memory left to Linux, if more than keep_linux_mb (default 5)");
+
+/**
+ * struct ihk_mem_ext - physically contiguous reserved memory on one node.
+ * @list:	entry in ihk_mem, sorted by @phys.
+ * @phys:	start, IHK_MEM_GRANULE aligned.
+ * @size:	bytes, a multiple of IHK_MEM_GRANULE.
+ * @node:	NUMA node.
+ * @os:		owning instance, NULL for the pool.
+ */
+struct ihk_mem_ext {
+	struct list_head list;
+	phys_addr_t phys;
+	u64 size;
+	int node;
+	struct ihk_os *os;
+};
+
+static LIST_HEAD(ihk_mem);
+
+static bool ihk_mem_node_ok(int node)
+{
+	return node >= 0 && node < MAX_NUMNODES && node_online(node) &&
+	       node_state(node, N_MEMORY);
+}
+
+/* Bytes Linux can give up on @node now and still keep its safety margin. */
+static u64 ihk_mem_spare(int node)
+{
+	pg_data_t *pgdat = NODE_DATA(node);
+	unsigned long free = 0, managed = 0, wmark = 0, keep;
+	int i;
+
+	for (i = 0; i < MAX_NR_ZONES; i++) {
+		struct zone *zone = &pgdat->node_zones[i];
+
+		if (!populated_zone(zone))
+			continue;
+		free += zone_page_state(zone, NR_FREE_PAGES);
+		managed += zone_managed_pages(zone);
+		wmark += high_wmark_pages(zone);
+	}
+	keep = max_t(unsigned long, (unsigned long)keep_linux_mb << (20 - PAGE_SHIFT),
+		     managed / 100 * keep_linux_percent);
+	keep += wmark;
+	return free > keep ? (u64)(free - keep) << PAGE_SHIFT : 0;
+}
+
+static u64 ihk_mem_total(struct ihk_os *os, bool any_owner, int node)
+{
+	struct ihk_mem_ext *e;
+	u64 total = 0;
+
+	list_for_each_entry(e, &ihk_mem, list)
+		if ((any_owner || e->os == os) && (node == IHK_NUMA_ALL || e->node == node))
+			total += e->size;
+	return total;
+}
+
+static int ihk_mem_cmp(void *priv, const struct list_head *a, const struct list_head *b)
+{
+	phys_addr_t pa = list_entry(a, struct ihk_mem_ext, list)->phys;
+	phys_addr_t pb = list_entry(b, struct ihk_mem_ext, list)->phys;
+
+	return pa < pb ? -1 : pa > pb;
+}
+
+/* Put @items into the pool list, keep it sorted and merge neighbours. */
+static void ihk_mem_add(struct list_head *items)
+{
+	struct ihk_mem_ext *e, *next;
+
+	list_splice_init(items, &ihk_mem);
+	list_sort(NULL, &ihk_mem, ihk_mem_cmp);
+	list_for_each_entry_safe(e, next, &ihk_mem, list) {
+		if (list_entry_is_head(next, &ihk_mem, list))
+			break;
+		if (e->phys + e->size == next->phys && e->node == next->node &&
+		    e->os == next->os) {
+			next->phys = e->phys;
+			next->size += e->size;
+			list_del(&e->list);
+			kfree(e);
+		}
+	}
+}
+
+static void ihk_mem_free_list(struct list_head *items)
+{
+	struct ihk_mem_ext *e, *tmp;
+	phys_addr_t p;
+
+	list_for_each_entry_safe(e, tmp, items, list) {
+		for (p = e->phys; p < e->phys + e->size; p += IHK_MEM_GRANULE)
+			__free_pages(pfn_to_page(PHYS_PFN(p)), IHK_MEM_ORDER);
+		list_del(&e->list);
+		kfree(e);
+	}
+}
+
+/*
+ * Detach up to @size bytes (IHK_MEM_ALL: all) owned by @os on @node (or every
+ * node) onto @out, splitting an extent where needed. Return the bytes moved.
+ */
+static u64 ihk_mem_detach(struct ihk_os *os, int node, u64 size, struct list_head *out)
+{
+	struct ihk_mem_ext *e, *tmp, *rest;
+	u64 moved = 0;
+
+	list_for_each_entry_safe(e, tmp, &ihk_mem, list) {
+		if (moved == size)
+			break;
+		if (e->os != os || (node != IHK_NUMA_ALL && e->node != node))
+			continue;
+		if (size != IHK_MEM_ALL && e->size > size - moved) {
+			rest = kmalloc(sizeof(*rest), GFP_KERNEL);
+			if (!rest)
+				break;
+			*rest = *e;
+			rest->phys += size - moved;
+			rest->size -= size - moved;
+			e->size = size - moved;
+			list_add(&rest->list, &e->list);
+		}
+		moved += e->size;
+		list_move_tail(&e->list, out);
+	}
+	return moved;
+}
+
+/*
+ * Shared validation: flags, nodes, granule, and per-node sums of the explicit
+ * sizes (@sums[nr_node_ids], IHK_MEM_ALL chunks excluded).
+ */
+static int ihk_mem_check(const struct ihk_mem_req *c, u32 n, u64 *sums, struct ihk_err *err)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		if (c[i].reserved)
+			return ihk_fail(err, i, IHK_ERR_FLAGS, -EINVAL);
+		if (c[i].numa_node == IHK_NUMA_ALL && c[i].size != IHK_MEM_ALL) {
+			ihk_err("a size on every NUMA node is ambiguous; name a node\n");
+			return ihk_fail(err, i, IHK_ERR_NUMA_NODE, -EINVAL);
+		}
+		if (c[i].numa_node != IHK_NUMA_ALL && !ihk_mem_node_ok(c[i].numa_node)) {
+			ihk_err("NUMA node %d does not exist or has no memory\n",
+				c[i].numa_node);
+			return ihk_fail(err, i, IHK_ERR_NUMA_NODE, -ENODEV);
+		}
+		if (c[i].size == IHK_MEM_ALL)
+			continue;
+		if (!c[i].size || c[i].size % IHK_MEM_GRANULE) {
+			ihk_err("size %llu is not a positive multiple of %llu\n", c[i].size,
+				IHK_MEM_GRANULE);
+			return ihk_fail(err, i, IHK_ERR_MEM_GRANULE, -EINVAL);
+		}
+		if (check_add_overflow(sums[c[i].numa_node], c[i].size,
+				       &sums[c[i].numa_node])) {
+			ihk_err("memory sizes on node %d overflow\n", c[i].numa_node);
+			return ihk_fail(err, i, IHK_ERR_MEM_OVERFLOW, -EOVERFLOW);
+		}
+	}
+	return 0;
+}
+
+static u64 *ihk_mem_sums(const struct ihk_mem_req *c, u32 n, struct ihk_err *err, int *ret)
+{
+	u64 *sums = kcalloc(nr_node_ids, sizeof(*sums), GFP_KERNEL);
+
+	*ret = sums ? ihk_mem_check(c, n, sums, err) : -ENOMEM;
+	if (*ret) {
+		kfree(sums);
+		return NULL;
+	}
+	return sums;
+}
+
+/* Index of the last chunk naming @node, for error reports. */
+static u32 ihk_mem_last_on(const struct ihk_mem_req *c, u32 n, int node)
+{
+	u32 i = n;
+
+	while (i--)
+		if (c[i].numa_node == node)
+			return i;
+	return 0;
+}
+
+static int ihk_mem_alloc_node(int node, u64 size, struct list_head *out, u64 *got)
+{
+	const gfp_t gfp = GFP_KERNEL | __GFP_THISNODE | __GFP_NORETRY | __GFP_NOWARN;
+	struct ihk_mem_ext *e;
+	struct page *page;
+
+	*got = 0;
+	while (size == IHK_MEM_ALL ? ihk_mem_spare(node) >= IHK_MEM_GRANULE : *got < size) {
+		e = kmalloc(sizeof(*e), GFP_KERNEL);
+		if (!e)
+			return -ENOMEM;
+		page = alloc_pages_node(node, gfp, IHK_MEM_ORDER);
+		if (!page) {
+			kfree(e);
+			return size == IHK_MEM_ALL ? 0 : -ENOMEM;
+		}
+		e->phys = PFN_PHYS(page_to_pfn(page));
+		e->size = IHK_MEM_GRANULE;
+		e->node = node;
+		e->os = NULL;
+		list_add_tail(&e->list, out);
+		*got += IHK_MEM_GRANULE;
+		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * ihk_mem_reserve() - take memory from Linux into the pool, all or none.
+ * @c: the chunks; IHK_MEM_ALL takes what the node can spare.
+ * @n: how many.
+ * @err: which chunk failed and why.
+ *
+ * Context: process, ihk_lock held; may sleep in reclaim.
+ * Return: 0 or -errno (see IHK_DEVICE_RESERVE_MEM).
+ */
+int ihk_mem_reserve(const struct ihk_mem_req *c, u32 n, struct ihk_err *err)
+{
+	LIST_HEAD(got_list);
+	u64 *sums, got, total = 0;
+	int node, ret;
+	u32 i;
+
+	sums = ihk_mem_sums(c, n, err, &ret);
+	if (!sums)
+		return ret;
+	for_each_node(node) {
+		if (sums[node] && sums[node] > ihk_mem_spare(node)) {
+			ihk_err("node %d can spare %llu MiB, %llu MiB requested\n", node,
+				ihk_mem_spare(node) >> 20, sums[node] >> 20);
+			ret = ihk_fail(err, ihk_mem_last_on(c, n, node), IHK_ERR_MEM_FREE,
+				       -ENOMEM);
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		for_each_node_state(node, N_MEMORY) {
+			if (c[i].numa_node != IHK_NUMA_ALL && c[i].numa_node != node)
+				continue;
+			ret = ihk_mem_alloc_node(node, c[i].size, &got_list, &got);
+			total += got;
+			if (ret) {
+				ihk_err("node %d ran out of free memory\n", node);
+				ihk_fail(err, i, IHK_ERR_MEM_FREE, ret);
+				goto err_free;
+			}
+			if (!got && c[i].numa_node != IHK_NUMA_ALL) {
+				ihk_err("node %d has no memory to spare\n", node);
+				ret = ihk_fail(err, i, IHK_ERR_MEM_FREE, -ENOMEM);
+				goto err_free;
+			}
+		}
+	}
+	if (!total) {
+		ihk_err("no NUMA node has memory to spare\n");
+		ret = ihk_fail(err, 0, IHK_ERR_MEM_FREE, -ENOMEM);
+		goto out;
+	}
+	ihk_mem_add(&got_list);
+	pr_info("ihk: reserved %llu MiB\n", total >> 20);
+	goto out;
+
+err_free:
+	ihk_mem_free_list(&got_list);
+out:
+	kfree(sums);
+	return ret;
+}
+
+/* The three ways memory moves between Linux, the pool and an instance. */
+enum ihk_mem_move {
+	IHK_MEM_RELEASE,	/* pool -> Linux */
+	IHK_MEM_ASSIGN,		/* pool -> instance */
+	IHK_MEM_UNASSIGN,	/* instance -> pool */
+};
+
+/*
+ * Check that the source holds what @c asks for on each node. "all" from the pool
+ * needs something there: for an assignment at all, for a release unless nothing
+ * is reserved on the node (then it is a no-op).
+ */
+static int ihk_mem_check_have(struct ihk_os *from, enum ihk_mem_move move,
+			      const struct ihk_mem_req *c, u32 n, const u64 *sums,
+			      struct ihk_err *err)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		int node = c[i].numa_node;
+		u64 have = ihk_mem_total(from, false, node);
+		u64 any = ihk_mem_total(NULL, true, node);
+		u64 want;
+
+		if (c[i].size != IHK_MEM_ALL)
+			want = sums[node];
+		else if (move == IHK_MEM_ASSIGN || (move == IHK_MEM_RELEASE && any))
+			want = 1;
+		else
+			want = 0;
+		if (want <= have)
+			continue;
+		if (move == IHK_MEM_RELEASE && any >= want) {
+			ihk_err("memory on node %d is assigned to an OS instance\n", node);
+			return ihk_fail(err, i, IHK_ERR_MEM_ASSIGNED, -EBUSY);
+		}
+		ihk_err("%llu MiB asked for on node %d, %llu MiB there\n", want >> 20, node,
+			have >> 20);
+		return ihk_fail(err, i, move == IHK_MEM_UNASSIGN ? IHK_ERR_MEM_NOT_ASSIGNED :
+				IHK_ERR_MEM_NOT_RESERVED, -ENOENT);
+	}
+	return 0;
+}
+
+/* Move what @c asks for from the pool or @os to the pool, @os or Linux. */
+static int ihk_mem_transfer(struct ihk_os *os, enum ihk_mem_move move,
+			    const struct ihk_mem_req *c, u32 n, struct ihk_err *err)
+{
+	struct ihk_os *from = move == IHK_MEM_UNASSIGN ? os : NULL;
+	LIST_HEAD(moved);
+	struct ihk_mem_ext *e;
+	u64 *sums;
+	int ret;
+	u32 i;
+
+	sums = ihk_mem_sums(c, n, err, &ret);
+	if (!sums)
+		return ret;
+	ret = ihk_mem_check_have(from, move, c, n, sums, err);
+	kfree(sums);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++) {
+		u64 want = c[i].size;
+
+		if (ihk_mem_detach(from, c[i].numa_node, want, &moved) != want &&
+		    want != IHK_MEM_ALL) {
+			/* Only a failed split allocation gets here: undo. */
+			ihk_mem_add(&moved);
+			return -ENOMEM;
+		}
+	}
+	if (move == IHK_MEM_RELEASE) {
+		ihk_mem_free_list(&moved);
+		return 0;
+	}
+	list_for_each_entry(e, &moved, list)
+		e->os = move == IHK_MEM_ASSIGN ? os : NULL;
+	ihk_mem_add(&moved);
+	return 0;
+}
+
+/**
+ * ihk_mem_release() - give unassigned pool memory back to Linux, all or none.
+ * @c: the chunks; IHK_MEM_ALL releases all unassigned memory of the node(s).
+ * @n: how many.
+ * @err: which chunk failed and why.
+ *
+ * Context: ihk_lock held.
+ * Return: 0 or -errno (see IHK_DEVICE_RELEASE_MEM).
+ */
+int ihk_mem_release(const struct ihk_mem_req *c, u32 n, struct ihk_err *err)
+{
+	return ihk_mem_transfer(NULL, IHK_MEM_RELEASE, c, n, err);
+}
+
+/**
+ * ihk_mem_assign() - move pool memory into @os, all or none.
+ * @os: the instance.
+ * @c: the chunks; IHK_MEM_ALL takes all unassigned memory of the node(s).
+ * @n: how many.
+ * @err: which chunk failed and why.
+ *
+ * Context: ihk_lock held.
+ * Return: 0 or -errno (see IHK_OS_ASSIGN_MEM).
+ */
+int ihk_mem_assign(struct ihk_os *os, const struct ihk_mem_req *c, u32 n,
+		   struct ihk_err *err)
+{
+	return ihk_mem_transfer(os, IHK_MEM_ASSIGN, c, n, err);
+}
+
+/**
+ * ihk_mem_unassign() - move memory of @os back into the pool, all or none.
+ * @os: the instance.
+ * @c: the chunks; IHK_MEM_ALL: all of @os's memory on the node(s).
+ * @n: how many.
+ * @err: which chunk failed and why.
+ *
+ * Context: ihk_lock held.
+ * Return: 0 or -errno (see IHK_OS_RELEASE_MEM).
+ */
+int ihk_mem_unassign(struct ihk_os *os, const struct ihk_mem_req *c, u32 n,
+		     struct ihk_err *err)
+{
+	return ihk_mem_transfer(os, IHK_MEM_UNASSIGN, c, n, err);
+}
+
+/**
+ * ihk_mem_unassign_all() - move all memory of @os back into the pool.
+ * @os: the instance.
+ *
+ * Context: ihk_lock held.
+ */
+void ihk_mem_unassign_all(struct ihk_os *os)
+{
+	struct ihk_mem_ext *e;
+	LIST_HEAD(moved);
+
+	ihk_mem_detach(os, IHK_NUMA_ALL, IHK_MEM_ALL, &moved);
+	list_for_each_entry(e, &moved, list)
+		e->os = NULL;
+	ihk_mem_add(&moved);
+}
+
+/**
+ * ihk_mem_query() - describe reserved memory.
+ * @os: only extents of this instance; NULL: every extent.
+ * @out: array to fill, may be NULL if @capacity is 0.
+ * @capacity: entries @out holds.
+ *
+ * Context: ihk_lock held.
+ * Return: how many extents match (may exceed @capacity).
+ */
+int ihk_mem_query(struct ihk_os *os, struct ihk_mem_extent *out, u32 capacity)
+{
+	struct ihk_mem_ext *e;
+	int count = 0;
+
+	list_for_each_entry(e, &ihk_mem, list) {
+		if (os && e->os != os)
+			continue;
+		if (count < capacity) {
+			out[count].phys = e->phys;
+			out[count].size = e->size;
+			out[count].numa_node = e->node;
+			out[count].os_index = e->os ? e->os->index : IHK_OS_NONE;
+		}
+		count++;
+	}
+	return count;
+}
+
+/**
+ * ihk_mem_exit() - give every reserved block back to Linux.
+ *
+ * Context: module exit, ihk_lock held, no OS instance left.
+ */
+void ihk_mem_exit(void)
+{
+	LIST_HEAD(all);
+
+	list_splice_init(&ihk_mem, &all);
+	ihk_mem_free_list(&all);
+}
