@@ -86,8 +86,9 @@ std::string open_error_message(std::string_view path, int err)
     case ENOENT:
         return p + " does not exist (is ihk.ko loaded? is the OS instance created?)";
     case EACCES:
-    case EPERM:
         return "permission denied for " + p + " (IHK resources are root's)";
+    case EPERM:
+        return p + " requires CAP_SYS_ADMIN (root)";
     default:
         return p + ": " + std::strerror(err);
     }

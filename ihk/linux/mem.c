@@ -18,6 +18,7 @@
 #include <linux/nodemask.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "ihk_internal.h"
 
@@ -274,20 +275,25 @@ int ihk_mem_reserve(const struct ihk_mem_req *c, u32 n, struct ihk_err *err)
 			goto out;
 		}
 	}
-	for (i = 0; i < n; i++) {
+	/* Explicit sizes first, so that "all" on the same node means "the rest". */
+	for (i = 0; i < 2 * n; i++) {
+		const struct ihk_mem_req *ci = &c[i % n];
+
+		if ((i < n) == (ci->size == IHK_MEM_ALL))
+			continue;
 		for_each_node_state(node, N_MEMORY) {
-			if (c[i].numa_node != IHK_NUMA_ALL && c[i].numa_node != node)
+			if (ci->numa_node != IHK_NUMA_ALL && ci->numa_node != node)
 				continue;
-			ret = ihk_mem_alloc_node(node, c[i].size, &got_list, &got);
+			ret = ihk_mem_alloc_node(node, ci->size, &got_list, &got);
 			total += got;
 			if (ret) {
 				ihk_err("node %d ran out of free memory\n", node);
-				ihk_fail(err, i, IHK_ERR_MEM_FREE, ret);
+				ihk_fail(err, i % n, IHK_ERR_MEM_FREE, ret);
 				goto err_free;
 			}
-			if (!got && c[i].numa_node != IHK_NUMA_ALL) {
+			if (!got && ci->numa_node != IHK_NUMA_ALL) {
 				ihk_err("node %d has no memory to spare\n", node);
-				ret = ihk_fail(err, i, IHK_ERR_MEM_FREE, -ENOMEM);
+				ret = ihk_fail(err, i % n, IHK_ERR_MEM_FREE, -ENOMEM);
 				goto err_free;
 			}
 		}
@@ -321,11 +327,12 @@ enum ihk_mem_move {
  * is reserved on the node (then it is a no-op).
  */
 static int ihk_mem_check_have(struct ihk_os *from, enum ihk_mem_move move,
-			      const struct ihk_mem_req *c, u32 n, const u64 *sums,
+			      const struct ihk_mem_req *c, u32 n, u64 *running,
 			      struct ihk_err *err)
 {
 	u32 i;
 
+	memset(running, 0, nr_node_ids * sizeof(*running));
 	for (i = 0; i < n; i++) {
 		int node = c[i].numa_node;
 		u64 have = ihk_mem_total(from, false, node);
@@ -333,7 +340,7 @@ static int ihk_mem_check_have(struct ihk_os *from, enum ihk_mem_move move,
 		u64 want;
 
 		if (c[i].size != IHK_MEM_ALL)
-			want = sums[node];
+			want = running[node] += c[i].size;	/* checked for overflow */
 		else if (move == IHK_MEM_ASSIGN || (move == IHK_MEM_RELEASE && any))
 			want = 1;
 		else
@@ -370,10 +377,13 @@ static int ihk_mem_transfer(struct ihk_os *os, enum ihk_mem_move move,
 	kfree(sums);
 	if (ret)
 		return ret;
-	for (i = 0; i < n; i++) {
-		u64 want = c[i].size;
+	/* Explicit sizes first, so that "all" on the same node means "the rest". */
+	for (i = 0; i < 2 * n; i++) {
+		u64 want = c[i % n].size;
 
-		if (ihk_mem_detach(from, c[i].numa_node, want, &moved) != want &&
+		if ((i < n) == (want == IHK_MEM_ALL))
+			continue;
+		if (ihk_mem_detach(from, c[i % n].numa_node, want, &moved) != want &&
 		    want != IHK_MEM_ALL) {
 			/* Only a failed split allocation gets here: undo. */
 			ihk_mem_add(&moved);
