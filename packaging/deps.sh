@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Installs, with apt, everything the suite needs to build and to run its tests
+# on Debian 12. Idempotent: installs only what is missing.
+set -euo pipefail
+
+packages=(
+	build-essential cmake pkg-config            # userland build
+	libcli11-dev nlohmann-json3-dev libgtest-dev # libraries the tools and tests use
+	linux-image-amd64 linux-headers-amd64        # the kernel the modules and the virtual node use
+	kmod                                         # insmod/rmmod inside the virtual node
+	qemu-system-x86 busybox-static cpio gzip     # the virtual node
+	util-linux procps gawk                       # lscpu, setpriv, taskset, pgrep in tests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+sudo=()
+[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
