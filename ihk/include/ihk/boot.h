@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * The contract between ihk-smp-x86.ko and a co-kernel image (McKernel): where the
+ * image is loaded, the trampoline that brings a CPU from real mode to the image's
+ * 64-bit entry, and the versioned boot-parameter block. Used by the module (C)
+ * and the LWK (freestanding C++); see docs/boot-protocol.md.
+ *
+ * Physical layout of the OS instance's first (largest) memory extent, at P:
+ *
+ *   P + 0                 struct ihk_boot_param (IHK_BOOT_PARAM_SIZE)
+ *   P + KMSG_OFFSET       struct ihk_kmsg + ring (IHK_KMSG_SIZE)
+ *   P + IHK_IMAGE_OFFSET  the image's PT_LOAD segments, at p_paddr
+ *
+ * The image is linked at IHK_LWK_BASE, which maps P; the trampoline's page tables
+ * map [P, P + IHK_BOOT_MAP_SIZE) there, plus the first GiB identically.
+ */
+#ifndef _IHK_BOOT_H
+#define _IHK_BOOT_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+typedef __u8 ihk_u8;
+typedef __u32 ihk_u32;
+typedef __s32 ihk_s32;
+typedef __u64 ihk_u64;
+#else
+#include <stdint.h>
+typedef uint8_t ihk_u8;
+typedef uint32_t ihk_u32;
+typedef int32_t ihk_s32;
+typedef uint64_t ihk_u64;
+#endif
+
+#define IHK_BOOT_MAGIC 0x424b4849u /* "IHKB" */
+#define IHK_BOOT_VERSION 1
+
+#define IHK_LWK_BASE 0xffffffff80000000ull	/* virtual address of P */
+#define IHK_BOOT_PARAM_SIZE (64u << 10)
+#define IHK_KMSG_OFFSET IHK_BOOT_PARAM_SIZE
+#define IHK_KMSG_SIZE (256u << 10)		/* ring bytes, a power of two */
+#define IHK_IMAGE_OFFSET (2ull << 20)
+#define IHK_BOOT_MAP_SIZE (64ull << 20)		/* what the trampoline maps at IHK_LWK_BASE */
+
+#define IHK_BOOT_MAX_CPUS 256
+#define IHK_BOOT_MAX_MEM 64
+#define IHK_BOOT_KARGS_MAX 4096
+
+/* ihk_boot_param.status, written by the LWK. Same values as enum ihk_os_status. */
+#define IHK_LWK_BOOTING 1
+#define IHK_LWK_RUNNING 2
+#define IHK_LWK_SHUTDOWN 3
+#define IHK_LWK_PANIC 4
+
+struct ihk_boot_cpu {
+	ihk_u32 linux_cpu;	/* Linux's number for it (what users name) */
+	ihk_u32 apic_id;
+	ihk_s32 numa_node;
+	ihk_u32 ikc_linux_cpu;	/* Linux CPU that serves its offload (IKC map) */
+};
+
+struct ihk_boot_mem {
+	ihk_u64 phys;
+	ihk_u64 size;
+	ihk_s32 numa_node;
+	ihk_u32 reserved;
+};
+
+/*
+ * Filled by the module before the first SIPI; the LWK reads it and writes only
+ * the fields marked "LWK". Every field has a fixed offset (static_asserts in the
+ * module and the LWK).
+ */
+struct ihk_boot_param {
+	ihk_u32 magic;
+	ihk_u32 version;
+	ihk_u32 size;			/* sizeof(struct ihk_boot_param) */
+	ihk_u32 num_cpus;
+	ihk_u32 num_mem;
+	ihk_u32 x2apic;			/* Linux runs the APICs in x2APIC mode */
+	ihk_u64 tsc_khz;
+	ihk_u64 phys_base;		/* P */
+	ihk_u64 image_end;		/* physical end of the loaded image */
+	ihk_u64 entry;			/* virtual entry of the image */
+	ihk_u64 trampoline_phys;	/* the SIPI page */
+	ihk_u64 kmsg_phys;
+	ihk_u32 kmsg_size;
+	ihk_u32 reserved0;
+	char kargs[IHK_BOOT_KARGS_MAX];
+	struct ihk_boot_cpu cpus[IHK_BOOT_MAX_CPUS];	/* cpus[0] boots first */
+	struct ihk_boot_mem mem[IHK_BOOT_MAX_MEM];	/* mem[0] holds P */
+
+	/* LWK: lifecycle and liveness. */
+	volatile ihk_u32 status;		/* IHK_LWK_* */
+	volatile ihk_u32 cpus_up;		/* CPUs that reached the kernel */
+	volatile ihk_u32 shutdown;		/* Linux asks the LWK to stop */
+	ihk_u32 reserved1;
+	volatile ihk_u64 progress[IHK_BOOT_MAX_CPUS];	/* per-CPU heartbeat */
+};
+
+/*
+ * The kernel message log: a ring the LWK appends to and Linux reads. @head
+ * counts every byte ever written; byte i lives at data[i % size].
+ */
+struct ihk_kmsg {
+	volatile ihk_u64 head;
+	ihk_u32 size;
+	ihk_u32 reserved;
+	char data[];
+};
+
+/*
+ * Data at the end of the SIPI page, written by whoever sends the SIPI (the module
+ * for the first CPU, the LWK for the others) and read by the trampoline code.
+ */
+#define IHK_TRAMPOLINE_DATA 0xf00
+struct ihk_trampoline_data {
+	ihk_u32 cr3;		/* page tables below 4 GiB */
+	ihk_u32 stage;		/* trampoline progress: 16, 32, 64 */
+	ihk_u64 entry;		/* 64-bit virtual entry */
+	ihk_u64 stack;		/* top of this CPU's boot stack (virtual) */
+	ihk_u64 boot_param;	/* virtual address of struct ihk_boot_param */
+	ihk_u32 cpu_index;	/* index into ihk_boot_param.cpus */
+	ihk_u32 reserved;
+	ihk_u64 gdt[3];		/* null, 64-bit code, data */
+	ihk_u32 gdt_limit_base[2];	/* lgdt operand (patched with the page address) */
+};
+
+#endif /* _IHK_BOOT_H */
