@@ -318,8 +318,9 @@ EXPORT_SYMBOL_GPL(ihk_register_driver);
 
 void ihk_unregister_driver(struct ihk_driver *drv)
 {
-	ihk_os_destroy_all();
+	/* One critical section: no instance can be created in between. */
 	mutex_lock(&ihk_lock);
+	ihk_os_destroy_all();
 	if (ihk_driver == drv)
 		ihk_driver = NULL;
 	mutex_unlock(&ihk_lock);

@@ -124,6 +124,10 @@ static int ihk_cpu_reserve_check(const u32 *cpus, u32 n, struct cpumask *want,
 			ihk_err("CPU %u is offline but not reserved by IHK\n", cpu);
 			return ihk_fail(err, i, IHK_ERR_CPU_OFFLINE, -EBUSY);
 		}
+		if (ihk_os_ikc_uses(cpu)) {
+			ihk_err("CPU %u serves an OS instance's IKC map\n", cpu);
+			return ihk_fail(err, i, IHK_ERR_CPU_IKC_TARGET, -EBUSY);
+		}
 	}
 	if (!cpumask_andnot(want, cpu_online_mask, want)) {
 		ihk_err("reserving these CPUs would leave Linux without an online CPU\n");

@@ -98,5 +98,6 @@ int ihk_os_create(void);
 int ihk_os_destroy(u32 index);
 void ihk_os_destroy_all(void);
 int ihk_os_query(u32 *out, u32 capacity);
+bool ihk_os_ikc_uses(unsigned int linux_cpu);
 
 #endif /* _IHK_INTERNAL_H */

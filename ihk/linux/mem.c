@@ -10,6 +10,7 @@
  * a co-kernel still sees few, large chunks.
  */
 #include <linux/gfp.h>
+#include <linux/io.h>
 #include <linux/list.h>
 #include <linux/list_sort.h>
 #include <linux/mm.h>
@@ -17,6 +18,7 @@
 #include <linux/moduleparam.h>
 #include <linux/nodemask.h>
 #include <linux/overflow.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -67,7 +69,8 @@ static u64 ihk_mem_spare(int node)
 	for (i = 0; i < MAX_NR_ZONES; i++) {
 		struct zone *zone = &pgdat->node_zones[i];
 
-		if (!populated_zone(zone))
+		/* GFP_KERNEL never allocates from these: they cannot be spared. */
+		if (!populated_zone(zone) || is_highmem_idx(i) || i == ZONE_MOVABLE)
 			continue;
 		free += zone_page_state(zone, NR_FREE_PAGES);
 		managed += zone_managed_pages(zone);
@@ -115,6 +118,18 @@ static void ihk_mem_add(struct list_head *items)
 			list_del(&e->list);
 			kfree(e);
 		}
+	}
+}
+
+/* Memory coming back from an instance is cleared before anyone else gets it. */
+static void ihk_mem_scrub(struct ihk_mem_ext *e)
+{
+	phys_addr_t p;
+
+	for (p = e->phys; p < e->phys + e->size; p += PAGE_SIZE) {
+		clear_page(phys_to_virt(p));
+		if (!(p & (IHK_MEM_GRANULE - 1)))
+			cond_resched();
 	}
 }
 
@@ -222,12 +237,15 @@ static u32 ihk_mem_last_on(const struct ihk_mem_req *c, u32 n, int node)
 
 static int ihk_mem_alloc_node(int node, u64 size, struct list_head *out, u64 *got)
 {
-	const gfp_t gfp = GFP_KERNEL | __GFP_THISNODE | __GFP_NORETRY | __GFP_NOWARN;
+	/* Zeroed: nobody may read what Linux or an earlier user left there. */
+	const gfp_t gfp = GFP_KERNEL | __GFP_THISNODE | __GFP_NORETRY | __GFP_NOWARN | __GFP_ZERO;
 	struct ihk_mem_ext *e;
 	struct page *page;
 
 	*got = 0;
 	while (size == IHK_MEM_ALL ? ihk_mem_spare(node) >= IHK_MEM_GRANULE : *got < size) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		e = kmalloc(sizeof(*e), GFP_KERNEL);
 		if (!e)
 			return -ENOMEM;
@@ -394,8 +412,11 @@ static int ihk_mem_transfer(struct ihk_os *os, enum ihk_mem_move move,
 		ihk_mem_free_list(&moved);
 		return 0;
 	}
-	list_for_each_entry(e, &moved, list)
+	list_for_each_entry(e, &moved, list) {
+		if (move == IHK_MEM_UNASSIGN)
+			ihk_mem_scrub(e);
 		e->os = move == IHK_MEM_ASSIGN ? os : NULL;
+	}
 	ihk_mem_add(&moved);
 	return 0;
 }
@@ -458,8 +479,10 @@ void ihk_mem_unassign_all(struct ihk_os *os)
 	LIST_HEAD(moved);
 
 	ihk_mem_detach(os, IHK_NUMA_ALL, IHK_MEM_ALL, &moved);
-	list_for_each_entry(e, &moved, list)
+	list_for_each_entry(e, &moved, list) {
+		ihk_mem_scrub(e);
 		e->os = NULL;
+	}
 	ihk_mem_add(&moved);
 }
 

@@ -82,9 +82,10 @@ int ihk_os_create(void)
 		ret = PTR_ERR(dev);
 		goto err_del_cdev;
 	}
+	ret = os->index;	/* os may be destroyed as soon as the lock drops */
 	mutex_unlock(&ihk_lock);
-	pr_info("ihk: created OS %d\n", os->index);
-	return os->index;
+	pr_info("ihk: created OS %d\n", ret);
+	return ret;
 
 err_del_cdev:
 	cdev_del(os->cdev);
@@ -141,17 +142,16 @@ int ihk_os_destroy(u32 index)
 /**
  * ihk_os_destroy_all() - destroy every instance.
  *
- * Context: process; takes ihk_lock.
+ * Context: process; ihk_lock held.
  */
 void ihk_os_destroy_all(void)
 {
 	struct ihk_os *os;
 	int id;
 
-	mutex_lock(&ihk_lock);
+	lockdep_assert_held(&ihk_lock);
 	idr_for_each_entry(&ihk_os_idr, os, id)
 		ihk_os_teardown(os);
-	mutex_unlock(&ihk_lock);
 }
 
 /**
@@ -175,6 +175,26 @@ int ihk_os_query(u32 *out, u32 capacity)
 	}
 	mutex_unlock(&ihk_lock);
 	return count;
+}
+
+/**
+ * ihk_os_ikc_uses() - is @linux_cpu the Linux side of some instance's IKC map?
+ * @linux_cpu: Linux CPU number.
+ *
+ * Context: ihk_lock held.
+ * Return: true if it is.
+ */
+bool ihk_os_ikc_uses(unsigned int linux_cpu)
+{
+	struct ihk_os *os;
+	int id;
+	u32 i;
+
+	idr_for_each_entry(&ihk_os_idr, os, id)
+		for (i = 0; i < os->num_ikc; i++)
+			if (os->ikc[i].linux_cpu == linux_cpu)
+				return true;
+	return false;
 }
 
 /* Resources and settings change only while nothing runs. Context: ihk_lock held. */
@@ -355,15 +375,17 @@ static long ihk_os_get_kargs(struct ihk_os *os, void __user *arg)
 	struct ihk_kargs req;
 	char *kargs;
 	long ret = 0;
+	bool dead;
 	u32 len;
 
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
 	mutex_lock(&ihk_lock);
-	kargs = os->dead ? NULL : kstrdup(os->kargs ? os->kargs : "", GFP_KERNEL);
+	dead = os->dead;
+	kargs = dead ? NULL : kstrdup(os->kargs ? os->kargs : "", GFP_KERNEL);
 	mutex_unlock(&ihk_lock);
 	if (!kargs)
-		return os->dead ? -ENODEV : -ENOMEM;
+		return dead ? -ENODEV : -ENOMEM;
 	len = strlen(kargs);
 	if (req.len <= len)
 		ret = -ENOSPC;
@@ -380,10 +402,13 @@ static long ihk_os_get_status(struct ihk_os *os, void __user *arg)
 {
 	struct ihk_os_status_info info = {};
 
+	bool dead;
+
 	mutex_lock(&ihk_lock);
 	info.status = os->status;
+	dead = os->dead;
 	mutex_unlock(&ihk_lock);
-	if (os->dead)
+	if (dead)
 		return -ENODEV;
 	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
 }
@@ -439,6 +464,9 @@ static int ihk_os_open(struct inode *inode, struct file *file)
 
 	mutex_lock(&ihk_lock);
 	os = idr_find(&ihk_os_idr, iminor(inode));
+	/* A stale inode of a destroyed instance must not reach a new one. */
+	if (os && os->cdev != inode->i_cdev)
+		os = NULL;
 	if (os)
 		kref_get(&os->ref);
 	mutex_unlock(&ihk_lock);
@@ -501,7 +529,9 @@ err_unregister_region:
  */
 void ihk_os_exit(void)
 {
+	mutex_lock(&ihk_lock);
 	ihk_os_destroy_all();
+	mutex_unlock(&ihk_lock);
 	class_destroy(ihk_os_class);
 	unregister_chrdev_region(ihk_os_devt, IHK_MAX_OS);
 	idr_destroy(&ihk_os_idr);

@@ -273,6 +273,9 @@ TEST_F(Ihk, OsLifecycleAndRefusals)
     EXPECT_REFUSED(set_ikc(fd0, {{2, 77}}), EINVAL, IHK_ERR_IKC_LINUX_CPU, 0);
     EXPECT_REFUSED(set_ikc(fd0, {{2, 0}, {2, 1}}), EINVAL, IHK_ERR_IKC_DUPLICATE, 1);
     ASSERT_EQ(set_ikc(fd0, {{2, 1}}).err, 0);
+    // A Linux CPU that serves an IKC map cannot be reserved away under it.
+    EXPECT_REFUSED(cpu_call(m_dev, IHK_DEVICE_RESERVE_CPU, {1}), EBUSY, IHK_ERR_CPU_IKC_TARGET, 0);
+    EXPECT_TRUE(cpu_online(1));
     std::vector<ihk_ikc_pair> got(4);
     ihk_ikc_map get{ptr(got.data()), 4, 0, 0, 0};
     ASSERT_EQ(ioctl(fd0, IHK_OS_GET_IKC_MAP, &get), 0);

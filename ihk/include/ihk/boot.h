@@ -20,12 +20,14 @@
 #ifdef __KERNEL__
 #include <linux/types.h>
 typedef __u8 ihk_u8;
+typedef __u16 ihk_u16;
 typedef __u32 ihk_u32;
 typedef __s32 ihk_s32;
 typedef __u64 ihk_u64;
 #else
 #include <stdint.h>
 typedef uint8_t ihk_u8;
+typedef uint16_t ihk_u16;
 typedef uint32_t ihk_u32;
 typedef int32_t ihk_s32;
 typedef uint64_t ihk_u64;
@@ -40,6 +42,9 @@ typedef uint64_t ihk_u64;
 #define IHK_KMSG_SIZE (256u << 10)		/* ring bytes, a power of two */
 #define IHK_IMAGE_OFFSET (2ull << 20)
 #define IHK_BOOT_MAP_SIZE (64ull << 20)		/* what the trampoline maps at IHK_LWK_BASE */
+#define IHK_AP_STACK_TOP (1536u << 10)		/* boot stack of a starting AP (one at a time) */
+#define IHK_BSP_STACK_TOP (2048u << 10)		/* boot stack of cpus[0] */
+#define IHK_LWK_PING_VECTOR 0xf1		/* Linux's liveness probe; bumps progress[] */
 
 #define IHK_BOOT_MAX_CPUS 256
 #define IHK_BOOT_MAX_MEM 64
@@ -114,15 +119,21 @@ struct ihk_kmsg {
  */
 #define IHK_TRAMPOLINE_DATA 0xf00
 struct ihk_trampoline_data {
-	ihk_u32 cr3;		/* page tables below 4 GiB */
-	ihk_u32 stage;		/* trampoline progress: 16, 32, 64 */
-	ihk_u64 entry;		/* 64-bit virtual entry */
-	ihk_u64 stack;		/* top of this CPU's boot stack (virtual) */
-	ihk_u64 boot_param;	/* virtual address of struct ihk_boot_param */
-	ihk_u32 cpu_index;	/* index into ihk_boot_param.cpus */
-	ihk_u32 reserved;
-	ihk_u64 gdt[3];		/* null, 64-bit code, data */
-	ihk_u32 gdt_limit_base[2];	/* lgdt operand (patched with the page address) */
+	ihk_u32 cr3;		/* 0x00: page tables, below 4 GiB */
+	ihk_u32 stage;		/* 0x04: progress marker: 16, 64 */
+	ihk_u64 entry;		/* 0x08: 64-bit virtual entry */
+	ihk_u64 stack;		/* 0x10: top of this CPU's boot stack (virtual) */
+	ihk_u64 boot_param;	/* 0x18: virtual address of struct ihk_boot_param */
+	ihk_u32 cpu_index;	/* 0x20: index into ihk_boot_param.cpus */
+	ihk_u32 reserved;	/* 0x24 */
+	ihk_u64 gdt[3];		/* 0x28: null, 64-bit code (0x08), data (0x10) */
+	ihk_u16 gdt_limit;	/* 0x40: lgdt operand, base = page + 0xf28 */
+	ihk_u16 gdt_base_lo;
+	ihk_u16 gdt_base_hi;
+	ihk_u16 pad0;
+	ihk_u32 far_offset;	/* 0x48: ljmp target = page + 64-bit code offset */
+	ihk_u16 far_selector;	/* 0x4c: 0x08 */
+	ihk_u16 pad1;
 };
 
 #endif /* _IHK_BOOT_H */

@@ -64,6 +64,7 @@ enum ihk_err_reason {
 	IHK_ERR_OS_BUSY,		/* OS instance is not INACTIVE */
 	IHK_ERR_NO_DRIVER,		/* no architecture driver loaded */
 	IHK_ERR_KARGS_LONG,		/* kernel arguments too long */
+	IHK_ERR_CPU_IKC_TARGET,		/* Linux CPU serving an instance's IKC map */
 	IHK_ERR_MAX,
 };
 
@@ -251,8 +252,8 @@ struct ihk_os_status_info {
  *
  * IHK_DEVICE_RESERVE_CPU: take online CPUs away from Linux.
  *	ENODEV no such CPU; EPERM CPU 0 / not hot-pluggable / last online CPU;
- *	EEXIST already reserved; EBUSY offline but not ours, or hotplug failed;
- *	EINVAL duplicate.
+ *	EEXIST already reserved; EBUSY offline but not ours, named in an instance's
+ *	IKC map, or hotplug failed; EINVAL duplicate.
  * IHK_DEVICE_RELEASE_CPU: give reserved CPUs back to Linux.
  *	ENOENT not reserved; EBUSY assigned to an OS instance; EIO hotplug failed.
  * IHK_DEVICE_QUERY_CPU: list reserved CPUs.
