@@ -3,6 +3,7 @@
 #include <ihk/device.h>
 #include <ihk/errors.h>
 
+#include <ihk/boot.h>
 #include <uapi/ihk/ihk.h>
 
 #include <fcntl.h>
@@ -10,6 +11,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <map>
 
 namespace ihk {
@@ -326,6 +329,74 @@ Result<OsStatus> Os::status()
     if (info.status >= IHK_OS_STATUS_MAX)
         return make_error(EPROTO, "unknown OS status " + std::to_string(info.status));
     return static_cast<OsStatus>(info.status);
+}
+
+Result<void> Os::load(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return make_error(ENOENT, "cannot read image '" + path + "': " + std::strerror(errno));
+    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ihk_os_image req{user_ptr(bytes.data()), bytes.size(), 0, 0};
+    if (::ioctl(m_fd.get(), IHK_OS_LOAD, &req) == 0)
+        return {};
+    int err = errno;
+    return make_error(err, "image '" + path + "': " + refusal_message(Subject::OsCpu, req.err_reason, err, ""));
+}
+
+Result<void> Os::boot(uint32_t timeout_ms)
+{
+    ihk_os_boot_req req{0, 0, timeout_ms, 0};
+    if (::ioctl(m_fd.get(), IHK_OS_BOOT, &req) == 0)
+        return {};
+    int err = errno;
+    std::string message = refusal_message(Subject::OsCpu, req.err_reason, err, "");
+    // A boot that started and failed explains itself in the LWK's log.
+    if (req.err_reason == IHK_ERR_BOOT_TIMEOUT || req.err_reason == IHK_ERR_BOOT_PANIC) {
+        auto log = kmsg();
+        if (log && !log->empty()) {
+            std::string tail = *log;
+            while (!tail.empty() && tail.back() == '\n')
+                tail.pop_back();
+            auto nl = tail.rfind('\n');
+            message += "; the LWK's last message: " + (nl == std::string::npos ? tail : tail.substr(nl + 1));
+        } else {
+            message += "; the LWK logged nothing";
+        }
+    }
+    return make_error(err, message);
+}
+
+Result<void> Os::shutdown()
+{
+    ihk_os_boot_req req{};
+    if (::ioctl(m_fd.get(), IHK_OS_SHUTDOWN, &req) == 0)
+        return {};
+    int err = errno;
+    std::string message = refusal_message(Subject::OsCpu, req.err_reason, err, "");
+    if (req.err_reason == IHK_ERR_NOT_RUNNING) {
+        auto s = status();
+        if (s)
+            message += " (status " + std::string(to_string(*s)) + ")";
+    }
+    return make_error(err, message);
+}
+
+Result<std::string> Os::kmsg()
+{
+    std::string buf(IHK_KMSG_SIZE, '\0');
+    ihk_kmsg_read req{user_ptr(buf.data()), static_cast<uint32_t>(buf.size()), 0};
+    if (::ioctl(m_fd.get(), IHK_OS_READ_KMSG, &req) != 0)
+        return errno_error(errno);
+    buf.resize(req.len);
+    return buf;
+}
+
+Result<void> Os::clear_kmsg()
+{
+    if (::ioctl(m_fd.get(), IHK_OS_CLEAR_KMSG) != 0)
+        return errno_error(errno);
+    return {};
 }
 
 } // namespace ihk

@@ -70,6 +70,28 @@ std::string refusal_message(Subject subject, uint32_t reason, int err, std::stri
         return "the OS instance is not INACTIVE (shut it down first)";
     case IHK_ERR_CPU_IKC_TARGET:
         return cpu + " serves an OS instance's IKC map; change the map (ihkosctl set ikc_map) first";
+    case IHK_ERR_IMAGE_FORMAT:
+        return "not an LWK image: expected a 64-bit little-endian ELF executable";
+    case IHK_ERR_IMAGE_ARCH:
+        return "the image is for another architecture";
+    case IHK_ERR_IMAGE_LAYOUT:
+        return "the image's segments or entry point lie outside the IHK boot layout";
+    case IHK_ERR_IMAGE_SIZE:
+        return "the image is larger than " + std::to_string(IHK_IMAGE_MAX >> 20) + " MiB";
+    case IHK_ERR_BOOT_NO_IMAGE:
+        return "no image loaded (ihkosctl N load mckernel.img)";
+    case IHK_ERR_BOOT_NO_CPU:
+        return "the OS instance has no CPUs (ihkosctl N assign cpu ...)";
+    case IHK_ERR_BOOT_NO_MEM:
+        return "the OS instance has no memory, or its largest chunk is too small for the image";
+    case IHK_ERR_BOOT_TOO_MANY:
+        return "too many CPUs or memory chunks for one instance";
+    case IHK_ERR_BOOT_TIMEOUT:
+        return "the LWK did not report RUNNING in time";
+    case IHK_ERR_BOOT_PANIC:
+        return "the LWK panicked while booting";
+    case IHK_ERR_NOT_RUNNING:
+        return "the OS instance is not running";
     case IHK_ERR_NO_DRIVER:
         return "no architecture driver is loaded (insmod ihk-smp-x86.ko)";
     default:

@@ -357,3 +357,27 @@ int ihk_cpu_query(struct ihk_os *os, struct ihk_cpu_info *out, u32 capacity)
 	}
 	return count;
 }
+
+/**
+ * ihk_cpu_boot_list() - the CPUs of @os in ascending order.
+ * @os: the instance.
+ * @out: array to fill.
+ * @capacity: entries @out holds.
+ *
+ * Context: ihk_lock held.
+ * Return: how many CPUs @os has (may exceed @capacity).
+ */
+u32 ihk_cpu_boot_list(struct ihk_os *os, u32 *out, u32 capacity)
+{
+	unsigned int cpu;
+	u32 count = 0;
+
+	for_each_cpu(cpu, ihk_reserved) {
+		if (ihk_cpu_owner[cpu] != os)
+			continue;
+		if (count < capacity)
+			out[count] = cpu;
+		count++;
+	}
+	return count;
+}

@@ -16,6 +16,7 @@
 #include <linux/types.h>
 #include <uapi/ihk/ihk.h>
 #include <ihk/driver.h>
+#include <ihk/boot.h>
 
 #define ihk_err(fmt, ...) pr_err_ratelimited("ihk: " fmt, ##__VA_ARGS__)
 
@@ -31,6 +32,12 @@ extern struct ihk_driver *ihk_driver;
  * @ikc:	IKC map pairs (kmalloc'd), @num_ikc of them.
  * @kargs:	kernel arguments (kmalloc'd string) or NULL.
  * @cdev:	character device (allocated separately: it may outlive us).
+ * @image:	the loaded LWK image (kvmalloc'd) and its @image_size.
+ * @bp:		boot parameters in the instance's memory, once booted.
+ * @kmsg:	the LWK's log in the instance's memory, once booted; readable
+ *		until destroy, also after shutdown or a panic.
+ * @kmsg_clear:	ring position of the last clear_kmsg.
+ * @drv_state:	the driver's per-boot state, between start and stop.
  *
  * CPUs and memory record their owner themselves (cpu.c, mem.c).
  */
@@ -43,6 +50,12 @@ struct ihk_os {
 	u32 num_ikc;
 	char *kargs;
 	struct cdev *cdev;
+	void *image;
+	size_t image_size;
+	struct ihk_boot_param *bp;
+	struct ihk_kmsg *kmsg;
+	u64 kmsg_clear;
+	void *drv_state;
 };
 
 /* Write an error reason back into a list-carrying ioctl struct. */
@@ -90,6 +103,18 @@ int ihk_mem_unassign(struct ihk_os *os, const struct ihk_mem_req *chunks, u32 n,
 		     struct ihk_err *err);
 void ihk_mem_unassign_all(struct ihk_os *os);
 int ihk_mem_query(struct ihk_os *os, struct ihk_mem_extent *out, u32 capacity);
+
+/* boot.c: everything under ihk_lock */
+int ihk_os_load(struct ihk_os *os, u64 ubuf, u64 size, struct ihk_err *err);
+int ihk_os_boot(struct ihk_os *os, u32 timeout_ms, struct ihk_err *err);
+int ihk_os_shutdown(struct ihk_os *os, struct ihk_err *err);
+void ihk_os_stop(struct ihk_os *os);
+u32 ihk_os_live_status(struct ihk_os *os);
+long ihk_os_read_kmsg(struct ihk_os *os, char *buf, u32 size);
+void ihk_os_clear_kmsg(struct ihk_os *os);
+void ihk_os_free_boot(struct ihk_os *os);
+int ihk_mem_boot_extents(struct ihk_os *os, struct ihk_boot_mem *out, u32 capacity);
+u32 ihk_cpu_boot_list(struct ihk_os *os, u32 *out, u32 capacity);
 
 /* os.c */
 int ihk_os_init(void);

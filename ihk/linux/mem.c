@@ -526,3 +526,31 @@ void ihk_mem_exit(void)
 	list_splice_init(&ihk_mem, &all);
 	ihk_mem_free_list(&all);
 }
+
+/**
+ * ihk_mem_boot_extents() - the memory of @os, in address order.
+ * @os: the instance.
+ * @out: array to fill.
+ * @capacity: entries @out holds.
+ *
+ * Context: ihk_lock held.
+ * Return: how many extents @os has (may exceed @capacity).
+ */
+int ihk_mem_boot_extents(struct ihk_os *os, struct ihk_boot_mem *out, u32 capacity)
+{
+	struct ihk_mem_ext *e;
+	int count = 0;
+
+	list_for_each_entry(e, &ihk_mem, list) {
+		if (e->os != os)
+			continue;
+		if (count < capacity) {
+			out[count].phys = e->phys;
+			out[count].size = e->size;
+			out[count].numa_node = e->node;
+			out[count].reserved = 0;
+		}
+		count++;
+	}
+	return count;
+}

@@ -30,6 +30,7 @@ static void ihk_os_free(struct kref *ref)
 {
 	struct ihk_os *os = container_of(ref, struct ihk_os, ref);
 
+	ihk_os_free_boot(os);
 	kfree(os->ikc);
 	kfree(os->kargs);
 	kfree(os);
@@ -105,6 +106,10 @@ err_unlock:
 /* Context: ihk_lock held. */
 static void ihk_os_teardown(struct ihk_os *os)
 {
+	/* The LWK must be stopped before its CPUs and memory can go anywhere. */
+	ihk_os_stop(os);
+	os->bp = NULL;
+	os->kmsg = NULL;
 	device_destroy(ihk_os_class, MKDEV(MAJOR(ihk_os_devt), os->index));
 	cdev_del(os->cdev);
 	idr_remove(&ihk_os_idr, os->index);
@@ -405,12 +410,80 @@ static long ihk_os_get_status(struct ihk_os *os, void __user *arg)
 	bool dead;
 
 	mutex_lock(&ihk_lock);
-	info.status = os->status;
+	info.status = ihk_os_live_status(os);
 	dead = os->dead;
 	mutex_unlock(&ihk_lock);
 	if (dead)
 		return -ENODEV;
 	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long ihk_os_load_ioctl(struct ihk_os *os, void __user *arg)
+{
+	struct ihk_os_image req;
+	struct ihk_err err = {};
+	long ret;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags)
+		return -EINVAL;
+	mutex_lock(&ihk_lock);
+	ret = ihk_os_changeable(os, &err) ?: ihk_os_load(os, req.buf, req.size, &err);
+	mutex_unlock(&ihk_lock);
+	req.err_reason = err.reason;
+	if (ret && copy_to_user(arg, &req, sizeof(req)))
+		return -EFAULT;
+	return ret;
+}
+
+static long ihk_os_boot_ioctl(struct ihk_os *os, void __user *arg, bool boot)
+{
+	struct ihk_os_boot_req req;
+	struct ihk_err err = {};
+	long ret;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || req.reserved)
+		return -EINVAL;
+	mutex_lock(&ihk_lock);
+	if (os->dead)
+		ret = -ENODEV;
+	else if (boot)
+		ret = ihk_os_changeable(os, &err) ?: ihk_os_boot(os, req.timeout_ms, &err);
+	else
+		ret = ihk_os_shutdown(os, &err);
+	mutex_unlock(&ihk_lock);
+	req.err_reason = err.reason;
+	if (ret && copy_to_user(arg, &req, sizeof(req)))
+		return -EFAULT;
+	return ret;
+}
+
+static long ihk_os_kmsg_ioctl(struct ihk_os *os, void __user *arg)
+{
+	struct ihk_kmsg_read req;
+	char *buf;
+	long len;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	req.size = min_t(u32, req.size, IHK_KMSG_SIZE);
+	buf = kvmalloc(max_t(u32, req.size, 1), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	mutex_lock(&ihk_lock);
+	len = os->dead ? -ENODEV : ihk_os_read_kmsg(os, buf, req.size);
+	mutex_unlock(&ihk_lock);
+	if (len >= 0) {
+		req.len = len;
+		if (copy_to_user(u64_to_user_ptr(req.buf), buf, len) ||
+		    copy_to_user(arg, &req, sizeof(req)))
+			len = -EFAULT;
+	}
+	kvfree(buf);
+	return len < 0 ? len : 0;
 }
 
 static long ihk_os_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
@@ -429,12 +502,18 @@ static long ihk_os_ioctl(struct file *file, unsigned int cmd, unsigned long uarg
 		return ihk_os_get_kargs(os, arg);
 	case IHK_OS_GET_STATUS:
 		return ihk_os_get_status(os, arg);
+	case IHK_OS_READ_KMSG:
+		return ihk_os_kmsg_ioctl(os, arg);
 	case IHK_OS_ASSIGN_CPU:
 	case IHK_OS_RELEASE_CPU:
 	case IHK_OS_ASSIGN_MEM:
 	case IHK_OS_RELEASE_MEM:
 	case IHK_OS_SET_IKC_MAP:
 	case IHK_OS_SET_KARGS:
+	case IHK_OS_LOAD:
+	case IHK_OS_BOOT:
+	case IHK_OS_SHUTDOWN:
+	case IHK_OS_CLEAR_KMSG:
 		/* The device may be handed to a job's user; changing it stays root's. */
 		if (!capable(CAP_SYS_ADMIN))
 			return -EPERM;
@@ -453,6 +532,17 @@ static long ihk_os_ioctl(struct file *file, unsigned int cmd, unsigned long uarg
 		return ihk_ioctl_mem_list(os, arg, os_mem_release);
 	case IHK_OS_SET_IKC_MAP:
 		return ihk_os_set_ikc(os, arg);
+	case IHK_OS_LOAD:
+		return ihk_os_load_ioctl(os, arg);
+	case IHK_OS_BOOT:
+		return ihk_os_boot_ioctl(os, arg, true);
+	case IHK_OS_SHUTDOWN:
+		return ihk_os_boot_ioctl(os, arg, false);
+	case IHK_OS_CLEAR_KMSG:
+		mutex_lock(&ihk_lock);
+		ihk_os_clear_kmsg(os);
+		mutex_unlock(&ihk_lock);
+		return 0;
 	default:
 		return ihk_os_set_kargs(os, arg);
 	}

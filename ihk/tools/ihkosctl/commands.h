@@ -10,5 +10,7 @@ namespace ihk::tools::ihkosctl {
 void set_resource_commands(CLI::App& app, const Options& opts);
 // set/get ikc_map, kargs, get kargs, get status (settings.cpp)
 void set_setting_commands(CLI::App& app, const Options& opts);
+// load, boot, shutdown, kmsg, clear_kmsg (lifecycle.cpp)
+void set_lifecycle_commands(CLI::App& app, const Options& opts);
 
 } // namespace ihk::tools::ihkosctl

@@ -12,7 +12,10 @@ int main(int argc, char** argv)
                  "  ihkosctl 0 assign mem all\n"
                  "  ihkosctl 0 set ikc_map 2-3:0\n"
                  "  ihkosctl 0 kargs \"hidos\"\n"
-                 "  ihkosctl 0 get status          # prints INACTIVE",
+                 "  ihkosctl 0 load mckernel.img\n"
+                 "  ihkosctl 0 boot\n"
+                 "  ihkosctl 0 get status          # prints RUNNING\n"
+                 "  ihkosctl 0 kmsg",
                  "ihkosctl"};
     app.add_option("index", opts.index, "OS instance index (N of /dev/mcosN)")
         ->required()
@@ -22,5 +25,6 @@ int main(int argc, char** argv)
     app.require_subcommand(1);
     ihkosctl::set_resource_commands(app, opts);
     ihkosctl::set_setting_commands(app, opts);
+    ihkosctl::set_lifecycle_commands(app, opts);
     return run(app, argc, argv);
 }

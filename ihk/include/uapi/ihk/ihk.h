@@ -32,6 +32,7 @@
 #define IHK_MAX_MEM_CHUNKS 256	/* longest memory chunk list one call takes */
 #define IHK_MAX_OS 64		/* OS instances per device */
 #define IHK_KARGS_MAX 4096	/* kernel argument string, including the NUL */
+#define IHK_IMAGE_MAX (64u << 20)	/* largest LWK image file */
 
 /**
  * enum ihk_err_reason - why a call was refused (err_reason); 0 means none.
@@ -65,6 +66,17 @@ enum ihk_err_reason {
 	IHK_ERR_NO_DRIVER,		/* no architecture driver loaded */
 	IHK_ERR_KARGS_LONG,		/* kernel arguments too long */
 	IHK_ERR_CPU_IKC_TARGET,		/* Linux CPU serving an instance's IKC map */
+	IHK_ERR_IMAGE_FORMAT,		/* image is not a 64-bit little-endian ELF executable */
+	IHK_ERR_IMAGE_ARCH,		/* image is for another architecture */
+	IHK_ERR_IMAGE_LAYOUT,		/* image segments or entry outside the boot layout */
+	IHK_ERR_IMAGE_SIZE,		/* image file larger than IHK_IMAGE_MAX */
+	IHK_ERR_BOOT_NO_IMAGE,		/* boot without a loaded image */
+	IHK_ERR_BOOT_NO_CPU,		/* boot without CPUs */
+	IHK_ERR_BOOT_NO_MEM,		/* boot without memory, or too little for the image */
+	IHK_ERR_BOOT_TOO_MANY,		/* more CPUs or memory extents than the boot block holds */
+	IHK_ERR_BOOT_TIMEOUT,		/* the LWK did not reach RUNNING in time */
+	IHK_ERR_BOOT_PANIC,		/* the LWK panicked while booting */
+	IHK_ERR_NOT_RUNNING,		/* shutdown of an instance that is not running */
 	IHK_ERR_MAX,
 };
 
@@ -246,6 +258,46 @@ struct ihk_os_status_info {
 	__u32 reserved[3];
 };
 
+/**
+ * struct ihk_os_image - IHK_OS_LOAD: the LWK image (an ELF file's bytes).
+ * @buf:	user pointer to the bytes.
+ * @size:	bytes, at most IHK_IMAGE_MAX.
+ * @flags:	must be zero.
+ * @err_reason:	out: enum ihk_err_reason.
+ */
+struct ihk_os_image {
+	__u64 buf;
+	__u64 size;
+	__u32 flags;
+	__u32 err_reason;
+};
+
+/**
+ * struct ihk_os_boot_req - IHK_OS_BOOT and IHK_OS_SHUTDOWN.
+ * @flags:	must be zero.
+ * @err_reason:	out: enum ihk_err_reason.
+ * @timeout_ms:	boot: how long to wait for RUNNING; 0: the module's default.
+ * @reserved:	must be zero.
+ */
+struct ihk_os_boot_req {
+	__u32 flags;
+	__u32 err_reason;
+	__u32 timeout_ms;
+	__u32 reserved;
+};
+
+/**
+ * struct ihk_kmsg_read - IHK_OS_READ_KMSG: copy the LWK's log since the last clear.
+ * @buf:	user pointer.
+ * @size:	bytes @buf holds.
+ * @len:	out: bytes written (the newest ones if the log is longer).
+ */
+struct ihk_kmsg_read {
+	__u64 buf;
+	__u32 size;
+	__u32 len;
+};
+
 /*
  * /dev/mcd0 (root only). Errors beyond EFAULT (bad pointer), EINVAL (flags,
  * malformed list), E2BIG (list too long) and ENOTTY (unknown command):
@@ -307,5 +359,22 @@ struct ihk_os_status_info {
 #define IHK_OS_SET_KARGS	_IOW(IHK_IOCTL_MAGIC, 0x28, struct ihk_kargs)
 #define IHK_OS_GET_KARGS	_IOWR(IHK_IOCTL_MAGIC, 0x29, struct ihk_kargs)
 #define IHK_OS_GET_STATUS	_IOR(IHK_IOCTL_MAGIC, 0x2a, struct ihk_os_status_info)
+
+/*
+ * Booting (CAP_SYS_ADMIN):
+ * IHK_OS_LOAD: validate and keep the image. ENOEXEC not an ELF executable for
+ *	this architecture or outside the boot layout; E2BIG larger than IHK_IMAGE_MAX.
+ * IHK_OS_BOOT: start the LWK on the assigned CPUs and wait for RUNNING.
+ *	EBUSY not INACTIVE; EINVAL no image, CPUs or memory; E2BIG too many CPUs or
+ *	extents; ENOMEM too little memory; ETIMEDOUT no RUNNING in time; EIO the LWK
+ *	panicked. After a failure the LWK's CPUs are stopped; destroy the instance.
+ * IHK_OS_SHUTDOWN: stop every LWK CPU. EINVAL not booted.
+ * IHK_OS_READ_KMSG: the LWK's log (open file suffices). IHK_OS_CLEAR_KMSG: forget it.
+ */
+#define IHK_OS_LOAD		_IOWR(IHK_IOCTL_MAGIC, 0x2b, struct ihk_os_image)
+#define IHK_OS_BOOT		_IOWR(IHK_IOCTL_MAGIC, 0x2c, struct ihk_os_boot_req)
+#define IHK_OS_SHUTDOWN		_IOWR(IHK_IOCTL_MAGIC, 0x2d, struct ihk_os_boot_req)
+#define IHK_OS_READ_KMSG	_IOWR(IHK_IOCTL_MAGIC, 0x2e, struct ihk_kmsg_read)
+#define IHK_OS_CLEAR_KMSG	_IO(IHK_IOCTL_MAGIC, 0x2f)
 
 #endif /* _UAPI_IHK_IHK_H */

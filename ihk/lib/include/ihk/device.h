@@ -73,6 +73,13 @@ public:
     Result<void> set_kargs(std::string_view kargs);
     Result<std::string> kargs();
     Result<OsStatus> status();
+    // Read an LWK image file and hand it to the instance.
+    Result<void> load(const std::string& path);
+    // Boot and wait (bounded) for RUNNING; 0: the module's boot_timeout_ms.
+    Result<void> boot(uint32_t timeout_ms = 0);
+    Result<void> shutdown();
+    Result<std::string> kmsg();
+    Result<void> clear_kmsg();
 
 private:
     Os(UniqueFd fd, int index) : m_fd(std::move(fd)), m_index(index) {}

@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The architecture-neutral half of an OS instance's lifecycle: validating and
+ * keeping the LWK image, laying out the boot area (ihk/boot.h) in the instance's
+ * memory, waiting a bounded time for RUNNING, the liveness probe behind
+ * PANIC/HUNGUP, shutdown, and the kernel message log. The architecture driver
+ * starts and stops the CPUs.
+ */
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/elf.h>
+#include <linux/io.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/overflow.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/topology.h>
+#include <linux/uaccess.h>
+
+#include "ihk_internal.h"
+
+static unsigned int boot_timeout_ms = 30000;
+module_param(boot_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(boot_timeout_ms, "How long boot waits for the LWK to report RUNNING (default 30000)");
+static unsigned int hungup_timeout_ms = 2000;
+module_param(hungup_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(hungup_timeout_ms,
+		 "How long an LWK CPU may leave the liveness probe unanswered before HUNGUP (default 2000)");
+
+/* Room the LWK needs in its first extent beyond the image: tables, bitmaps, stacks. */
+#define IHK_BOOT_SLACK (8ull << 20)
+
+static int ihk_image_check(const void *img, size_t size, u64 *end, struct ihk_err *err)
+{
+	const struct elf64_hdr *eh = img;
+	const struct elf64_phdr *ph;
+	bool entry_ok = false;
+	size_t ph_bytes, ph_end;
+	u64 seg_end;
+	int i, loads = 0;
+
+	*end = 0;
+	if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG))
+		return ihk_fail(err, 0, IHK_ERR_IMAGE_FORMAT, -ENOEXEC);
+	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
+	    eh->e_machine != ihk_driver->elf_machine)
+		return ihk_fail(err, 0, IHK_ERR_IMAGE_ARCH, -ENOEXEC);
+	if (eh->e_type != ET_EXEC || eh->e_phentsize != sizeof(*ph) || !eh->e_phnum ||
+	    check_mul_overflow((size_t)eh->e_phnum, sizeof(*ph), &ph_bytes) ||
+	    check_add_overflow((size_t)eh->e_phoff, ph_bytes, &ph_end) || ph_end > size)
+		return ihk_fail(err, 0, IHK_ERR_IMAGE_FORMAT, -ENOEXEC);
+	ph = img + eh->e_phoff;
+	for (i = 0; i < eh->e_phnum; i++, ph++) {
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (ph->p_filesz > ph->p_memsz || ph->p_offset > size ||
+		    ph->p_filesz > size - ph->p_offset)
+			return ihk_fail(err, 0, IHK_ERR_IMAGE_FORMAT, -ENOEXEC);
+		if (ph->p_paddr < IHK_IMAGE_OFFSET ||
+		    check_add_overflow(ph->p_paddr, ph->p_memsz, &seg_end) ||
+		    seg_end > IHK_BOOT_MAP_SIZE || ph->p_vaddr != IHK_LWK_BASE + ph->p_paddr)
+			return ihk_fail(err, 0, IHK_ERR_IMAGE_LAYOUT, -ENOEXEC);
+		if ((ph->p_flags & PF_X) && eh->e_entry >= ph->p_vaddr &&
+		    eh->e_entry < ph->p_vaddr + ph->p_memsz)
+			entry_ok = true;
+		*end = max(*end, seg_end);
+		loads++;
+	}
+	if (!loads || !entry_ok)
+		return ihk_fail(err, 0, IHK_ERR_IMAGE_LAYOUT, -ENOEXEC);
+	return 0;
+}
+
+/**
+ * ihk_os_load() - validate an LWK image from user space and keep it for boot.
+ * @os: the instance (INACTIVE).
+ * @ubuf: user address of the ELF file's bytes.
+ * @size: their number.
+ * @err: why it was refused.
+ *
+ * Context: ihk_lock held.
+ * Return: 0 or -errno (see IHK_OS_LOAD).
+ */
+int ihk_os_load(struct ihk_os *os, u64 ubuf, u64 size, struct ihk_err *err)
+{
+	void *img;
+	u64 end;
+	int ret;
+
+	if (!size || size > IHK_IMAGE_MAX) {
+		ihk_err("image of %llu bytes; at most %u\n", size, IHK_IMAGE_MAX);
+		return ihk_fail(err, 0, size ? IHK_ERR_IMAGE_SIZE : IHK_ERR_IMAGE_FORMAT,
+				size ? -E2BIG : -ENOEXEC);
+	}
+	img = kvmalloc(size, GFP_KERNEL);
+	if (!img)
+		return -ENOMEM;
+	if (copy_from_user(img, u64_to_user_ptr(ubuf), size)) {
+		kvfree(img);
+		return -EFAULT;
+	}
+	ret = ihk_image_check(img, size, &end, err);
+	if (ret) {
+		ihk_err("OS %d: the image is not a valid %s LWK image\n", os->index, ihk_driver->name);
+		kvfree(img);
+		return ret;
+	}
+	kvfree(os->image);
+	os->image = img;
+	os->image_size = size;
+	pr_info("ihk: OS %d: image of %llu bytes loaded\n", os->index, size);
+	return 0;
+}
+
+/* Copy the PT_LOAD segments to P + p_paddr and clear their tails. */
+static u64 ihk_image_copy(const void *img, u64 phys_base)
+{
+	const struct elf64_hdr *eh = img;
+	const struct elf64_phdr *ph = img + eh->e_phoff;
+	u64 end = 0;
+	int i;
+
+	for (i = 0; i < eh->e_phnum; i++, ph++) {
+		char *dst;
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		dst = phys_to_virt(phys_base + ph->p_paddr);
+		memcpy(dst, img + ph->p_offset, ph->p_filesz);
+		memset(dst + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
+		end = max(end, ph->p_paddr + ph->p_memsz);
+	}
+	return phys_base + end;
+}
+
+/* Linux CPU that serves @lwk_cpu's offload: the IKC map, else one near it. */
+static u32 ihk_ikc_target(struct ihk_os *os, u32 lwk_cpu)
+{
+	unsigned int cpu;
+	u32 i;
+
+	for (i = 0; i < os->num_ikc; i++)
+		if (os->ikc[i].lwk_cpu == lwk_cpu)
+			return os->ikc[i].linux_cpu;
+	for_each_online_cpu(cpu)
+		if (!ihk_cpu_is_reserved(cpu) && cpu_to_node(cpu) == cpu_to_node(lwk_cpu))
+			return cpu;
+	for_each_online_cpu(cpu)
+		if (!ihk_cpu_is_reserved(cpu))
+			return cpu;
+	return 0;
+}
+
+static int ihk_boot_layout(struct ihk_os *os, struct ihk_boot_param **out, struct ihk_err *err)
+{
+	const struct elf64_hdr *eh = os->image;
+	struct ihk_boot_param *bp;
+	struct ihk_boot_mem *mem;
+	struct ihk_kmsg *kmsg;
+	u32 *cpus, n_cpus, i;
+	int n_mem, ret = 0;
+	u64 image_end;
+
+	cpus = kcalloc(IHK_BOOT_MAX_CPUS + 1, sizeof(*cpus), GFP_KERNEL);
+	mem = kcalloc(IHK_BOOT_MAX_MEM + 1, sizeof(*mem), GFP_KERNEL);
+	if (!cpus || !mem) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	n_cpus = ihk_cpu_boot_list(os, cpus, IHK_BOOT_MAX_CPUS + 1);
+	n_mem = ihk_mem_boot_extents(os, mem, IHK_BOOT_MAX_MEM + 1);
+	if (!n_cpus) {
+		ret = ihk_fail(err, 0, IHK_ERR_BOOT_NO_CPU, -EINVAL);
+		goto out;
+	}
+	if (!n_mem) {
+		ret = ihk_fail(err, 0, IHK_ERR_BOOT_NO_MEM, -EINVAL);
+		goto out;
+	}
+	if (n_cpus > IHK_BOOT_MAX_CPUS || n_mem > IHK_BOOT_MAX_MEM) {
+		ret = ihk_fail(err, 0, IHK_ERR_BOOT_TOO_MANY, -E2BIG);
+		goto out;
+	}
+	/* mem[0], the largest extent, holds the boot area and the image. */
+	for (i = 1; i < n_mem; i++)
+		if (mem[i].size > mem[0].size)
+			swap(mem[0], mem[i]);
+	ihk_image_check(os->image, os->image_size, &image_end, err);
+	if (mem[0].size < round_up(image_end, IHK_MEM_GRANULE) + IHK_BOOT_SLACK) {
+		ihk_err("OS %d: the largest memory extent (%llu MiB) is too small for the image\n",
+			os->index, mem[0].size >> 20);
+		ret = ihk_fail(err, 0, IHK_ERR_BOOT_NO_MEM, -ENOMEM);
+		goto out;
+	}
+
+	bp = phys_to_virt(mem[0].phys);
+	memset(bp, 0, IHK_IMAGE_OFFSET);
+	bp->magic = IHK_BOOT_MAGIC;
+	bp->version = IHK_BOOT_VERSION;
+	bp->size = sizeof(*bp);
+	bp->num_cpus = n_cpus;
+	for (i = 0; i < n_cpus; i++) {
+		bp->cpus[i].linux_cpu = cpus[i];
+		bp->cpus[i].apic_id = ihk_driver->cpu_hw_id(cpus[i]);
+		bp->cpus[i].numa_node = cpu_to_node(cpus[i]);
+		bp->cpus[i].ikc_linux_cpu = ihk_ikc_target(os, cpus[i]);
+	}
+	bp->num_mem = n_mem;
+	memcpy(bp->mem, mem, n_mem * sizeof(*mem));
+	strscpy(bp->kargs, os->kargs ? os->kargs : "", sizeof(bp->kargs));
+	bp->phys_base = mem[0].phys;
+	bp->image_end = ihk_image_copy(os->image, mem[0].phys);
+	bp->entry = eh->e_entry;
+	bp->kmsg_phys = mem[0].phys + IHK_KMSG_OFFSET;
+	bp->kmsg_size = IHK_KMSG_SIZE;
+	bp->status = IHK_LWK_BOOTING;
+	kmsg = phys_to_virt(bp->kmsg_phys);
+	kmsg->head = 0;
+	kmsg->size = IHK_KMSG_SIZE;
+	*out = bp;
+out:
+	kfree(cpus);
+	kfree(mem);
+	return ret;
+}
+
+/**
+ * ihk_os_boot() - start the LWK and wait, bounded, until it reports RUNNING.
+ * @os: the instance (INACTIVE, with CPUs, memory and an image).
+ * @timeout_ms: how long to wait; 0 for the boot_timeout_ms parameter.
+ * @err: why it failed.
+ *
+ * On any failure after the CPUs started they are stopped again, and the log
+ * stays readable.
+ *
+ * Context: ihk_lock held for the whole boot; sleeps.
+ * Return: 0 or -errno (see IHK_OS_BOOT).
+ */
+int ihk_os_boot(struct ihk_os *os, u32 timeout_ms, struct ihk_err *err)
+{
+	struct ihk_boot_param *bp = NULL;
+	unsigned long deadline;
+	void *state = NULL;
+	u32 lwk;
+	int ret;
+
+	if (!os->image)
+		return ihk_fail(err, 0, IHK_ERR_BOOT_NO_IMAGE, -EINVAL);
+	ret = ihk_boot_layout(os, &bp, err);
+	if (ret)
+		return ret;
+	os->bp = bp;
+	os->kmsg = phys_to_virt(bp->kmsg_phys);
+	os->kmsg_clear = 0;
+	ret = ihk_driver->start(bp, &state);
+	if (ret) {
+		ihk_err("OS %d: the driver could not start CPU %u: %d\n", os->index,
+			bp->cpus[0].linux_cpu, ret);
+		return ret;
+	}
+	os->status = IHK_OS_STATUS_BOOTING;
+	deadline = jiffies + msecs_to_jiffies(timeout_ms ? timeout_ms : boot_timeout_ms);
+	for (;;) {
+		lwk = smp_load_acquire(&bp->status);
+		if (lwk == IHK_LWK_RUNNING) {
+			os->drv_state = state;
+			os->status = IHK_OS_STATUS_RUNNING;
+			pr_info("ihk: OS %d is RUNNING on %u CPU(s)\n", os->index, bp->num_cpus);
+			return 0;
+		}
+		if (lwk == IHK_LWK_PANIC) {
+			ret = ihk_fail(err, 0, IHK_ERR_BOOT_PANIC, -EIO);
+			break;
+		}
+		if (time_after(jiffies, deadline)) {
+			ret = ihk_fail(err, 0, IHK_ERR_BOOT_TIMEOUT, -ETIMEDOUT);
+			break;
+		}
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		msleep(5);
+	}
+	ihk_err("OS %d failed to boot (%d); see its kmsg\n", os->index, ret);
+	ihk_driver->stop(bp, state);
+	os->status = lwk == IHK_LWK_PANIC ? IHK_OS_STATUS_PANIC : IHK_OS_STATUS_SHUTDOWN;
+	return ret;
+}
+
+/**
+ * ihk_os_stop() - stop the LWK's CPUs if they run; safe to call again.
+ * @os: the instance.
+ *
+ * Context: ihk_lock held.
+ */
+void ihk_os_stop(struct ihk_os *os)
+{
+	if (!os->drv_state)
+		return;
+	WRITE_ONCE(os->bp->shutdown, 1);
+	ihk_driver->stop(os->bp, os->drv_state);
+	os->drv_state = NULL;
+}
+
+/**
+ * ihk_os_shutdown() - stop a booted instance; its resources stay assigned.
+ * @os: the instance.
+ * @err: why it was refused.
+ *
+ * Context: ihk_lock held.
+ * Return: 0, or -EINVAL if nothing was booted or it is already shut down.
+ */
+int ihk_os_shutdown(struct ihk_os *os, struct ihk_err *err)
+{
+	if (os->status != IHK_OS_STATUS_RUNNING && os->status != IHK_OS_STATUS_PANIC &&
+	    os->status != IHK_OS_STATUS_HUNGUP)
+		return ihk_fail(err, 0, IHK_ERR_NOT_RUNNING, -EINVAL);
+	ihk_os_stop(os);
+	os->status = IHK_OS_STATUS_SHUTDOWN;
+	pr_info("ihk: OS %d shut down\n", os->index);
+	return 0;
+}
+
+/*
+ * The liveness probe: every LWK CPU bumps its progress counter when the probe
+ * interrupt arrives; one that does not within hungup_timeout_ms is stuck with
+ * interrupts off.
+ */
+static bool ihk_os_responds(struct ihk_os *os)
+{
+	struct ihk_boot_param *bp = os->bp;
+	unsigned long deadline;
+	u64 *seen;
+	u32 i, pending;
+
+	seen = kcalloc(bp->num_cpus, sizeof(*seen), GFP_KERNEL);
+	if (!seen)
+		return true;	/* no verdict without memory; do not claim a hang */
+	for (i = 0; i < bp->num_cpus; i++) {
+		seen[i] = READ_ONCE(bp->progress[i]);
+		ihk_driver->ping(bp, os->drv_state, i);
+	}
+	deadline = jiffies + msecs_to_jiffies(hungup_timeout_ms);
+	do {
+		pending = 0;
+		for (i = 0; i < bp->num_cpus; i++)
+			if (READ_ONCE(bp->progress[i]) == seen[i])
+				pending++;
+		if (!pending)
+			break;
+		usleep_range(200, 500);
+	} while (time_before(jiffies, deadline));
+	for (i = 0; pending && i < bp->num_cpus; i++)
+		if (READ_ONCE(bp->progress[i]) == seen[i])
+			ihk_err("OS %d: CPU %u does not respond: HUNGUP\n", os->index,
+				bp->cpus[i].linux_cpu);
+	kfree(seen);
+	return !pending;
+}
+
+/**
+ * ihk_os_live_status() - the instance's status, checking a running LWK.
+ * @os: the instance.
+ *
+ * PANIC and HUNGUP are sticky: they stay until shutdown.
+ *
+ * Context: ihk_lock held; may sleep up to hungup_timeout_ms.
+ * Return: enum ihk_os_status.
+ */
+u32 ihk_os_live_status(struct ihk_os *os)
+{
+	if (os->status != IHK_OS_STATUS_RUNNING)
+		return os->status;
+	if (smp_load_acquire(&os->bp->status) == IHK_LWK_PANIC)
+		os->status = IHK_OS_STATUS_PANIC;
+	else if (!ihk_os_responds(os))
+		os->status = IHK_OS_STATUS_HUNGUP;
+	return os->status;
+}
+
+/**
+ * ihk_os_read_kmsg() - copy the log since the last clear into @buf.
+ * @os: the instance.
+ * @buf: kernel buffer.
+ * @size: its size; the newest bytes win if the log is longer.
+ *
+ * Context: ihk_lock held.
+ * Return: bytes copied.
+ */
+long ihk_os_read_kmsg(struct ihk_os *os, char *buf, u32 size)
+{
+	struct ihk_kmsg *k = os->kmsg;
+	u64 head, start, i;
+
+	if (!k)
+		return 0;
+	head = smp_load_acquire(&k->head);
+	start = max(os->kmsg_clear, head > k->size ? head - k->size : 0);
+	if (head - start > size)
+		start = head - size;
+	for (i = start; i < head; i++)
+		buf[i - start] = k->data[i & (k->size - 1)];
+	return head - start;
+}
+
+void ihk_os_clear_kmsg(struct ihk_os *os)
+{
+	if (os->kmsg)
+		os->kmsg_clear = READ_ONCE(os->kmsg->head);
+}
+
+void ihk_os_free_boot(struct ihk_os *os)
+{
+	kvfree(os->image);
+	os->image = NULL;
+}

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0
+// ihkosctl load | boot | shutdown | kmsg | clear_kmsg.
+#include "commands.h"
+#include "output.h"
+
+#include <ihk/device.h>
+
+#include <iostream>
+#include <memory>
+
+namespace ihk::tools::ihkosctl {
+
+void set_lifecycle_commands(CLI::App& app, const Options& opts)
+{
+    auto path = std::make_shared<std::string>();
+    auto* load = app.add_subcommand("load", "Load an LWK image (e.g. mckernel.img) for the next boot");
+    load->add_option("image", *path, "Path of the image")->required()->check(CLI::ExistingFile);
+    load->callback([&opts, path] {
+        must(must(Os::open(opts.index), "load").load(*path), "load " + *path);
+    });
+
+    auto timeout = std::make_shared<uint32_t>(0);
+    auto* boot = app.add_subcommand("boot", "Boot the LWK and wait until it reports RUNNING");
+    boot->add_option("--timeout", *timeout, "Seconds to wait (default: the ihk.ko boot_timeout_ms parameter)")
+        ->check(CLI::Range(1, 3600));
+    boot->callback([&opts, timeout] {
+        must(must(Os::open(opts.index), "boot").boot(*timeout * 1000), "boot");
+    });
+
+    app.add_subcommand("shutdown", "Stop the LWK's CPUs; its CPUs and memory stay assigned")->callback([&opts] {
+        must(must(Os::open(opts.index), "shutdown").shutdown(), "shutdown");
+    });
+
+    app.add_subcommand("kmsg", "Print the LWK's kernel messages")->callback([&opts] {
+        auto log = must(must(Os::open(opts.index), "kmsg").kmsg(), "kmsg");
+        if (opts.json)
+            print_value("kmsg", log, log, true);
+        else
+            std::cout << log << std::flush;
+    });
+    app.add_subcommand("clear_kmsg", "Forget the kernel messages printed so far")->callback([&opts] {
+        must(must(Os::open(opts.index), "clear_kmsg").clear_kmsg(), "clear_kmsg");
+    });
+}
+
+} // namespace ihk::tools::ihkosctl

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0
+// Local APIC access in both modes. INIT preserves the x2APIC enable bit of
+// IA32_APIC_BASE, so each CPU keeps the mode Linux set up; we test it here.
+#include <arch/apic.h>
+#include <arch/cpu.h>
+#include <arch/paging.h>
+
+namespace mck::arch {
+namespace {
+
+constexpr uint32_t REG_ID = 0x20, REG_EOI = 0xb0, REG_SVR = 0xf0, REG_ICR_LO = 0x300, REG_ICR_HI = 0x310;
+constexpr uint32_t REG_TPR = 0x80;
+constexpr uint64_t APIC_BASE_X2 = 1 << 10, APIC_BASE_ENABLE = 1 << 11;
+constexpr uint32_t ICR_INIT = 0x500, ICR_STARTUP = 0x600, ICR_LEVEL = 1 << 15, ICR_ASSERT = 1 << 14;
+constexpr uint32_t ICR_PENDING = 1 << 12;
+
+bool x2() { return rdmsr(MSR_APIC_BASE) & APIC_BASE_X2; }
+
+uint32_t read(uint32_t reg)
+{
+    if (x2())
+        return uint32_t(rdmsr(0x800 + (reg >> 4)));
+    return lapic_mmio()[reg / 4];
+}
+
+void write(uint32_t reg, uint32_t v)
+{
+    if (x2())
+        wrmsr(0x800 + (reg >> 4), v);
+    else
+        lapic_mmio()[reg / 4] = v;
+}
+
+void send_icr(uint32_t apic_id, uint32_t low)
+{
+    if (x2()) {
+        wrmsr(0x830, (uint64_t(apic_id) << 32) | low);
+        return;
+    }
+    write(REG_ICR_HI, apic_id << 24);
+    write(REG_ICR_LO, low);
+    for (int i = 0; i < 100000 && (read(REG_ICR_LO) & ICR_PENDING); i++)
+        cpu_relax();
+}
+
+} // namespace
+
+bool apic_x2() { return x2(); }
+
+void apic_init()
+{
+    uint64_t base = rdmsr(MSR_APIC_BASE);
+    if (!(base & APIC_BASE_ENABLE))
+        wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
+    write(REG_TPR, 0);
+    write(REG_SVR, 0x100 | VECTOR_SPURIOUS);
+}
+
+uint32_t apic_id() { return x2() ? read(REG_ID) : read(REG_ID) >> 24; }
+
+void apic_eoi() { write(REG_EOI, 0); }
+
+void apic_start_cpu(uint32_t id, uint64_t page_phys)
+{
+    send_icr(id, ICR_INIT | ICR_LEVEL | ICR_ASSERT);
+    delay_us(10000);
+    send_icr(id, ICR_INIT | ICR_LEVEL);
+    delay_us(200);
+    for (int i = 0; i < 2; i++) {
+        send_icr(id, ICR_STARTUP | uint32_t(page_phys >> 12));
+        delay_us(200);
+    }
+}
+
+} // namespace mck::arch

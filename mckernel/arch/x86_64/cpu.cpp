@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+// Per-CPU set-up: GDT with a TSS (an IST stack for NMI and double faults), the
+// shared IDT, GS base; and TSC-based delays.
+#include <arch/cpu.h>
+#include <arch/paging.h>
+#include <arch/percpu.h>
+#include <arch/trap.h>
+#include <kernel/boot.h>
+#include <kernel/mem.h>
+
+#include <stddef.h>
+
+namespace mck::arch {
+namespace {
+
+Cpu g_cpus[IHK_BOOT_MAX_CPUS];
+
+constexpr uint64_t KCODE = 0x00af9a000000ffffull; // 64-bit, DPL 0
+constexpr uint64_t KDATA = 0x00cf92000000ffffull;
+constexpr uint64_t UCODE32 = 0x00cffa000000ffffull;
+constexpr uint64_t UDATA = 0x00cff2000000ffffull;
+constexpr uint64_t UCODE64 = 0x00affa000000ffffull;
+constexpr uint16_t TSS_SELECTOR = 6 * 8;
+constexpr uint64_t STACK_SIZE = 16 * 1024;
+
+struct [[gnu::packed]] Tss {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iomap_base;
+};
+static_assert(sizeof(Tss) == 104);
+
+struct [[gnu::packed]] DescriptorPointer {
+    uint16_t limit;
+    uint64_t base;
+};
+
+uint64_t stack_top(uint64_t bytes)
+{
+    uint64_t phys = mem_alloc(bytes, -1);
+    if (!phys)
+        panic("no memory for a CPU stack");
+    return reinterpret_cast<uint64_t>(phys_to_virt(phys)) + bytes;
+}
+
+} // namespace
+
+Cpu& cpu(uint32_t index) { return g_cpus[index]; }
+
+void cpu_prepare(uint32_t index)
+{
+    Cpu& c = g_cpus[index];
+    if (!c.stack_top)
+        c.stack_top = stack_top(STACK_SIZE);
+    if (!c.ist_top)
+        c.ist_top = stack_top(STACK_SIZE);
+}
+
+void cpu_init(uint32_t index)
+{
+    cpu_prepare(index);
+    Cpu& c = g_cpus[index];
+    c.self = &c;
+    c.index = index;
+
+    auto* tss = reinterpret_cast<Tss*>(c.tss);
+    *tss = Tss{};
+    tss->rsp[0] = c.stack_top;
+    tss->ist[0] = c.ist_top; // IST1: NMI, #DF, #MC
+    tss->iomap_base = sizeof(Tss);
+
+    uint64_t base = reinterpret_cast<uint64_t>(tss);
+    c.gdt[0] = 0;
+    c.gdt[1] = KCODE;
+    c.gdt[2] = KDATA;
+    c.gdt[3] = UCODE32;
+    c.gdt[4] = UDATA;
+    c.gdt[5] = UCODE64;
+    c.gdt[6] = (sizeof(Tss) - 1) | ((base & 0xffffff) << 16) | (0x89ull << 40) | (((base >> 24) & 0xff) << 56);
+    c.gdt[7] = base >> 32; // a 64-bit TSS descriptor takes two slots
+
+    DescriptorPointer gdtr{sizeof(c.gdt) - 1, reinterpret_cast<uint64_t>(c.gdt)};
+    asm volatile("lgdt %0\n\t"
+                 "pushq $0x08\n\t"
+                 "leaq 1f(%%rip), %%rax\n\t"
+                 "pushq %%rax\n\t"
+                 "lretq\n"
+                 "1:\n\t"
+                 "movl $0x10, %%eax\n\t"
+                 "movl %%eax, %%ds\n\t"
+                 "movl %%eax, %%es\n\t"
+                 "movl %%eax, %%ss\n\t"
+                 :
+                 : "m"(gdtr)
+                 : "rax", "memory");
+    asm volatile("ltr %0" ::"r"(TSS_SELECTOR));
+    wrmsr(MSR_GS_BASE, reinterpret_cast<uint64_t>(&c));
+    idt_load();
+}
+
+uint64_t tsc_to_us(uint64_t tsc) { return tsc * 1000 / (boot_param().tsc_khz ? boot_param().tsc_khz : 1000000); }
+
+void delay_us(uint64_t us)
+{
+    uint64_t end = rdtsc() + us * boot_param().tsc_khz / 1000;
+    while (rdtsc() < end)
+        cpu_relax();
+}
+
+} // namespace mck::arch

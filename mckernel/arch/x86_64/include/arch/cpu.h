@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+// x86-64 CPU primitives and the per-CPU block the generic kernel uses.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace mck::arch {
+
+inline uint64_t rdmsr(uint32_t msr)
+{
+    uint32_t lo, hi;
+    asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return (uint64_t(hi) << 32) | lo;
+}
+
+inline void wrmsr(uint32_t msr, uint64_t v)
+{
+    asm volatile("wrmsr" ::"c"(msr), "a"(uint32_t(v)), "d"(uint32_t(v >> 32)) : "memory");
+}
+
+inline uint64_t rdtsc()
+{
+    uint32_t lo, hi;
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t(hi) << 32) | lo;
+}
+
+inline void cpu_relax() { asm volatile("pause" ::: "memory"); }
+inline void irq_disable() { asm volatile("cli" ::: "memory"); }
+// Enable interrupts and halt as one step: an interrupt between them cannot be lost.
+inline void irq_enable_and_halt() { asm volatile("sti; hlt" ::: "memory"); }
+inline uint64_t read_cr2()
+{
+    uint64_t v;
+    asm volatile("mov %%cr2, %0" : "=r"(v));
+    return v;
+}
+inline void write_cr3(uint64_t v) { asm volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
+
+[[noreturn]] inline void halt_forever()
+{
+    for (;;)
+        asm volatile("cli; hlt");
+}
+
+constexpr uint32_t MSR_APIC_BASE = 0x1b;
+constexpr uint32_t MSR_GS_BASE = 0xc0000101;
+
+struct Cpu;
+// The calling CPU's block (GS base points at it once cpu_init() ran).
+inline Cpu* this_cpu()
+{
+    Cpu* c;
+    asm volatile("mov %%gs:0, %0" : "=r"(c));
+    return c;
+}
+
+void cpu_prepare(uint32_t index); // allocate a CPU's stacks (before it starts)
+void cpu_init(uint32_t index);    // GDT, TSS, IDT, GS base for this CPU
+void delay_us(uint64_t us);       // busy wait on the TSC (boot only)
+uint64_t tsc_to_us(uint64_t tsc);
+
+} // namespace mck::arch

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+// The IDT and trap dispatch. Exceptions in the kernel are fatal: a register dump
+// and back-trace go to the log and the instance reports PANIC. Linux's
+// broadcast IPIs can reach us too: vectors we do not own are acknowledged and
+// ignored.
+#include <arch/apic.h>
+#include <arch/cpu.h>
+#include <arch/percpu.h>
+#include <arch/trap.h>
+#include <kernel/boot.h>
+
+extern "C" const uint64_t mck_isr_table[256];
+
+namespace mck::arch {
+namespace {
+
+struct [[gnu::packed]] Gate {
+    uint16_t offset_lo;
+    uint16_t selector;
+    uint8_t ist;
+    uint8_t type;
+    uint16_t offset_mid;
+    uint32_t offset_hi;
+    uint32_t reserved;
+};
+static_assert(sizeof(Gate) == 16);
+
+Gate g_idt[256];
+
+const char* const EXCEPTION_NAMES[32] = {
+    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow", "#BR bound range",
+    "#UD invalid opcode", "#NM device not available", "#DF double fault", "coprocessor overrun",
+    "#TS invalid TSS", "#NP segment not present", "#SS stack fault", "#GP general protection",
+    "#PF page fault", "reserved", "#MF x87 error", "#AC alignment check", "#MC machine check",
+    "#XM SIMD error", "#VE virtualization", "#CP control protection", "reserved", "reserved",
+    "reserved", "reserved", "reserved", "reserved", "#HV hypervisor injection", "#VC VMM communication",
+    "#SX security", "reserved"};
+
+[[noreturn]] void fatal(const TrapFrame& f)
+{
+    irq_disable();
+    const char* name = f.vector < 32 ? EXCEPTION_NAMES[f.vector] : "interrupt";
+    kprintf("PANIC: %s (vector %lu) in the kernel, error code 0x%lx", name, f.vector, f.error);
+    kprintf("  RIP 0x%016lx  CS 0x%lx  RFLAGS 0x%lx  CR2 0x%016lx", f.rip, f.cs, f.rflags, read_cr2());
+    kprintf("  RSP 0x%016lx  SS 0x%lx", f.rsp, f.ss);
+    kprintf("  RAX 0x%016lx  RBX 0x%016lx  RCX 0x%016lx", f.rax, f.rbx, f.rcx);
+    kprintf("  RDX 0x%016lx  RSI 0x%016lx  RDI 0x%016lx", f.rdx, f.rsi, f.rdi);
+    kprintf("  RBP 0x%016lx  R8  0x%016lx  R9  0x%016lx", f.rbp, f.r8, f.r9);
+    kprintf("  R10 0x%016lx  R11 0x%016lx  R12 0x%016lx", f.r10, f.r11, f.r12);
+    kprintf("  R13 0x%016lx  R14 0x%016lx  R15 0x%016lx", f.r13, f.r14, f.r15);
+    kprintf("  back-trace:");
+    kprintf("    0x%016lx", f.rip);
+    // Frame pointers are kept (-fno-omit-frame-pointer); stay inside the image.
+    auto* fp = reinterpret_cast<const uint64_t*>(f.rbp);
+    for (int depth = 0; depth < 16 && fp; depth++) {
+        uint64_t addr = reinterpret_cast<uint64_t>(fp);
+        if (addr < IHK_LWK_BASE || (addr & 7))
+            break;
+        if (!fp[1])
+            break;
+        kprintf("    0x%016lx", fp[1]);
+        fp = reinterpret_cast<const uint64_t*>(fp[0]);
+    }
+    panic("CPU %u stopped after %s", this_cpu()->index, name);
+}
+
+} // namespace
+
+void idt_init()
+{
+    for (int v = 0; v < 256; v++) {
+        uint64_t addr = mck_isr_table[v];
+        Gate& g = g_idt[v];
+        g.offset_lo = uint16_t(addr);
+        g.selector = 0x08;
+        // NMI, double fault and machine check run on their own stack (IST1).
+        g.ist = (v == 2 || v == 8 || v == 18) ? 1 : 0;
+        g.type = 0x8e; // present, DPL 0, interrupt gate
+        g.offset_mid = uint16_t(addr >> 16);
+        g.offset_hi = uint32_t(addr >> 32);
+        g.reserved = 0;
+    }
+}
+
+void idt_load()
+{
+    struct [[gnu::packed]] {
+        uint16_t limit;
+        uint64_t base;
+    } idtr{sizeof(g_idt) - 1, reinterpret_cast<uint64_t>(g_idt)};
+    asm volatile("lidt %0" ::"m"(idtr));
+}
+
+} // namespace mck::arch
+
+extern "C" void trap_dispatch(mck::arch::TrapFrame* f)
+{
+    using namespace mck::arch;
+    if (f->vector == 2) // NMI: Linux's panic/kdump broadcasts reach us; nothing to do
+        return;
+    if (f->vector < 32)
+        fatal(*f);
+    if (f->vector == VECTOR_SPURIOUS)
+        return; // no EOI for spurious interrupts
+    if (f->vector == VECTOR_PING)
+        mck::heartbeat();
+    // Everything else (Linux's call-function and reschedule broadcasts) is ignored.
+    apic_eoi();
+}

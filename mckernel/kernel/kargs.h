@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-2.0
+// Kernel arguments (ihkosctl N kargs "..."), parsed once at boot.
+#pragma once
+
+#include <stdint.h>
+
+namespace mck {
+
+struct KernelArgs {
+    bool hidos = false;              // IHK compatibility; accepted, no effect yet
+    uint32_t dump_level = 24;        // IHK compatibility; what a dump would include
+    bool allow_oversubscribe = false;// more threads than CPUs may share a CPU
+    // Test hooks (docs/lwk.md): never set them in production.
+    bool test_fault = false;         // fault on purpose once RUNNING
+    int32_t test_hang_cpu = -1;      // this CPU stops with interrupts off
+};
+
+const KernelArgs& kargs();
+void kargs_parse(const char* text);
+
+} // namespace mck

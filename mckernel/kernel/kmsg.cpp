@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0
+// The kernel message log: lines appended to the ring in the boot area that
+// Linux reads with "ihkosctl N kmsg", each stamped with time since boot and CPU.
+#include <kernel/boot.h>
+
+#include <arch/cpu.h>
+#include <arch/percpu.h>
+#include <lib/format.h>
+#include <lib/spinlock.h>
+
+#include <stdarg.h>
+
+namespace mck {
+namespace {
+
+SpinLock g_kmsg_lock;
+uint64_t g_boot_tsc;
+
+ihk_kmsg* ring()
+{
+    return reinterpret_cast<ihk_kmsg*>(IHK_LWK_BASE + IHK_KMSG_OFFSET);
+}
+
+void append(const char* s, size_t n)
+{
+    ihk_kmsg* k = ring();
+    uint64_t head = k->head;
+    for (size_t i = 0; i < n; i++)
+        k->data[(head + i) & (k->size - 1)] = s[i];
+    // Publish the bytes before the new head (x86 keeps store order; stop the compiler).
+    asm volatile("" ::: "memory");
+    k->head = head + n;
+}
+
+} // namespace
+
+void kmsg_init()
+{
+    g_boot_tsc = arch::rdtsc();
+}
+
+void kprintf_va(const char* fmt, va_list ap)
+{
+    char line[512];
+    uint64_t us = arch::tsc_to_us(arch::rdtsc() - g_boot_tsc);
+    // Before cpu_init() a CPU has no GS base (INIT cleared it): "?" then.
+    uint64_t gs = arch::rdmsr(arch::MSR_GS_BASE);
+    size_t n = gs ? format(line, sizeof line, "[%5u.%06u] %u: ", unsigned(us / 1000000), unsigned(us % 1000000),
+                           reinterpret_cast<arch::Cpu*>(gs)->index)
+                  : format(line, sizeof line, "[%5u.%06u] ?: ", unsigned(us / 1000000), unsigned(us % 1000000));
+    n += vformat(line + n, sizeof line - n, fmt, ap);
+    if (n == 0 || line[n - 1] != '\n') {
+        if (n + 1 >= sizeof line)
+            n = sizeof line - 2;
+        line[n++] = '\n';
+        line[n] = '\0';
+    }
+    SpinLockGuard guard(g_kmsg_lock);
+    append(line, n);
+}
+
+void kprintf(const char* fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    kprintf_va(fmt, ap);
+    va_end(ap);
+}
+
+void panic(const char* fmt, ...)
+{
+    arch::irq_disable();
+    va_list ap;
+    va_start(ap, fmt);
+    char msg[256];
+    vformat(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    kprintf("PANIC: %s", msg);
+    boot_param_mut().status = IHK_LWK_PANIC;
+    arch::halt_forever();
+}
+
+} // namespace mck

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+// McKernel's start: the boot CPU sets up logging, memory, paging and traps,
+// starts the other CPUs, reports RUNNING to Linux and idles; the others join.
+#include <kernel/boot.h>
+#include <kernel/kargs.h>
+#include <kernel/mem.h>
+#include <kernel/smp.h>
+
+#include <arch/apic.h>
+#include <arch/cpu.h>
+#include <arch/paging.h>
+#include <arch/percpu.h>
+#include <arch/trap.h>
+
+extern "C" {
+extern void (*__init_array_start[])();
+extern void (*__init_array_end[])();
+extern char __bss_start[], __bss_end[];
+void* memset(void*, int, size_t);
+}
+
+namespace mck {
+namespace {
+
+ihk_boot_param* g_bp;
+
+[[noreturn]] void idle()
+{
+    // Tickless: nothing runs yet, so a CPU sleeps until an interrupt wakes it.
+    for (;;)
+        arch::irq_enable_and_halt();
+}
+
+void log_topology(const ihk_boot_param& bp)
+{
+    for (uint32_t i = 0; i < bp.num_cpus; i++) {
+        const ihk_boot_cpu& c = bp.cpus[i];
+        kprintf("cpu %u: Linux CPU %u, APIC id %u, NUMA node %d, offloads to Linux CPU %u", i, c.linux_cpu,
+                c.apic_id, c.numa_node, c.ikc_linux_cpu);
+    }
+}
+
+[[noreturn]] void bsp_start(ihk_boot_param* bp)
+{
+    memset(__bss_start, 0, size_t(__bss_end - __bss_start));
+    g_bp = bp;
+    for (auto** ctor = __init_array_start; ctor != __init_array_end; ctor++)
+        (*ctor)();
+    kmsg_init();
+    if (bp->magic != IHK_BOOT_MAGIC || bp->version != IHK_BOOT_VERSION || bp->size != sizeof(ihk_boot_param))
+        panic("boot parameters: magic 0x%x version %u size %u, expected 0x%x %u %zu", bp->magic, bp->version,
+              bp->size, IHK_BOOT_MAGIC, IHK_BOOT_VERSION, sizeof(ihk_boot_param));
+    kprintf("McKernel booting: %u CPU(s), %u memory chunk(s), TSC %lu kHz, %s mode APIC", bp->num_cpus, bp->num_mem,
+            bp->tsc_khz, bp->x2apic ? "x2APIC" : "xAPIC");
+    kprintf("kernel arguments: \"%s\"", bp->kargs);
+    kargs_parse(bp->kargs);
+
+    uint64_t reserved_end = arch::paging_init(*bp);
+    mem_init(reserved_end);
+    arch::idt_init();
+    arch::cpu_init(0);
+    arch::apic_init();
+    log_topology(*bp);
+    if (arch::apic_id() != bp->cpus[0].apic_id)
+        panic("running on APIC id %u, expected %u", arch::apic_id(), bp->cpus[0].apic_id);
+
+    smp_start_cpus();
+
+    kprintf("McKernel running on %u CPU(s) with %lu MiB free", bp->cpus_up, mem_free_bytes(-1) >> 20);
+    __atomic_store_n(&bp->status, IHK_LWK_RUNNING, __ATOMIC_RELEASE);
+    if (kargs().test_fault) {
+        kprintf("test_fault: faulting on purpose");
+        volatile uint64_t* bad;
+        asm volatile("mov $0x10, %0" : "=r"(bad)); // hidden from the compiler's checks
+        *bad = 1;
+    }
+    idle();
+}
+
+[[noreturn]] void ap_main(void* arg)
+{
+    auto index = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(arg));
+    arch::cpu_init(index);
+    arch::apic_init();
+    if (arch::apic_id() != g_bp->cpus[index].apic_id)
+        panic("CPU %u runs on APIC id %u, expected %u", index, arch::apic_id(), g_bp->cpus[index].apic_id);
+    kprintf("cpu %u up", index);
+    __atomic_add_fetch(&g_bp->cpus_up, 1, __ATOMIC_RELEASE);
+    if (int32_t(index) == kargs().test_hang_cpu) {
+        kprintf("test_hang: cpu %u stops responding", index);
+        arch::irq_disable();
+        for (;;)
+            arch::cpu_relax();
+    }
+    idle();
+}
+
+} // namespace
+
+const ihk_boot_param& boot_param() { return *g_bp; }
+ihk_boot_param& boot_param_mut() { return *g_bp; }
+
+void heartbeat() { __atomic_add_fetch(&g_bp->progress[arch::this_cpu()->index], 1, __ATOMIC_RELAXED); }
+
+} // namespace mck
+
+extern "C" void mck_switch_stack(uint64_t sp, void (*fn)(void*), void* arg);
+
+// From entry.S, on a boot stack, interrupts off.
+extern "C" [[noreturn]] void mck_start(ihk_boot_param* bp, uint32_t index)
+{
+    if (index == 0)
+        mck::bsp_start(bp);
+    // An AP leaves the shared AP boot stack at once: the next AP needs it.
+    mck::arch::paging_load();
+    mck_switch_stack(mck::arch::cpu(index).stack_top, mck::ap_main, reinterpret_cast<void*>(uintptr_t(index)));
+    __builtin_unreachable();
+}

@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: GPL-2.0
+// Physical memory of the instance: the chunks IHK assigned, grouped by NUMA node,
+// handed out in 4 KiB pages by a first-fit bitmap allocator per chunk.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace mck {
+
+// @reserved_end: physical end of the image and boot area in chunk 0.
+void mem_init(uint64_t reserved_end);
+// Contiguous, page-aligned, zeroed; @node < 0: any node. Returns 0 when out.
+uint64_t mem_alloc(uint64_t bytes, int node);
+void mem_free(uint64_t phys, uint64_t bytes);
+uint64_t mem_free_bytes(int node);
+
+} // namespace mck
