@@ -67,7 +67,7 @@ std::string refusal_message(Subject subject, uint32_t reason, int err, std::stri
     case IHK_ERR_IKC_DUPLICATE:
         return "IKC map " + i + ": the LWK CPU is mapped twice";
     case IHK_ERR_OS_BUSY:
-        return "the OS instance is not INACTIVE (shut it down first)";
+        return "the OS instance is booting or running (shut it down first)";
     case IHK_ERR_CPU_IKC_TARGET:
         return cpu + " serves an OS instance's IKC map; change the map (ihkosctl set ikc_map) first";
     case IHK_ERR_IMAGE_FORMAT:

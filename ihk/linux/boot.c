@@ -366,18 +366,19 @@ static bool ihk_os_responds(struct ihk_os *os)
  * ihk_os_live_status() - the instance's status, checking a running LWK.
  * @os: the instance.
  *
- * PANIC and HUNGUP are sticky: they stay until shutdown.
+ * PANIC and HUNGUP are sticky until shutdown; PANIC replaces HUNGUP.
  *
  * Context: ihk_lock held; may sleep up to hungup_timeout_ms.
  * Return: enum ihk_os_status.
  */
 u32 ihk_os_live_status(struct ihk_os *os)
 {
-	if (os->status != IHK_OS_STATUS_RUNNING)
+	if (os->status != IHK_OS_STATUS_RUNNING && os->status != IHK_OS_STATUS_HUNGUP)
 		return os->status;
+	/* A panic explains a hang: the panicking CPU stops with interrupts off. */
 	if (smp_load_acquire(&os->bp->status) == IHK_LWK_PANIC)
 		os->status = IHK_OS_STATUS_PANIC;
-	else if (!ihk_os_responds(os))
+	else if (os->status == IHK_OS_STATUS_RUNNING && !ihk_os_responds(os))
 		os->status = IHK_OS_STATUS_HUNGUP;
 	return os->status;
 }

@@ -202,13 +202,16 @@ bool ihk_os_ikc_uses(unsigned int linux_cpu)
 	return false;
 }
 
-/* Resources and settings change only while nothing runs. Context: ihk_lock held. */
+/*
+ * Resources and settings change, and boot starts, only while no LWK CPU runs:
+ * INACTIVE, or SHUTDOWN (every CPU parked by INIT). Context: ihk_lock held.
+ */
 static int ihk_os_changeable(struct ihk_os *os, struct ihk_err *err)
 {
 	if (os->dead)
 		return -ENODEV;
-	if (os->status != IHK_OS_STATUS_INACTIVE) {
-		ihk_err("OS %d is not INACTIVE\n", os->index);
+	if (os->status != IHK_OS_STATUS_INACTIVE && os->status != IHK_OS_STATUS_SHUTDOWN) {
+		ihk_err("OS %d is booting or running\n", os->index);
 		return ihk_fail(err, 0, IHK_ERR_OS_BUSY, -EBUSY);
 	}
 	return 0;
@@ -248,7 +251,14 @@ static int os_mem_assign(struct ihk_os *os, const struct ihk_mem_req *c, u32 n,
 static int os_mem_release(struct ihk_os *os, const struct ihk_mem_req *c, u32 n,
 			  struct ihk_err *err)
 {
-	return ihk_os_changeable(os, err) ?: ihk_mem_unassign(os, c, n, err);
+	int ret = ihk_os_changeable(os, err) ?: ihk_mem_unassign(os, c, n, err);
+
+	/* The boot block and log lived in that memory: forget them. */
+	if (!ret) {
+		os->bp = NULL;
+		os->kmsg = NULL;
+	}
+	return ret;
 }
 
 static int ihk_os_check_ikc(struct ihk_os *os, const struct ihk_ikc_pair *p, u32 n,

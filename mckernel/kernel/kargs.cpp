@@ -62,8 +62,10 @@ void kargs_parse(const char* text)
             g_kargs.allow_oversubscribe = true;
         else if (equal(word, key_len, "dump_level") && parse_uint(value, value_len, number))
             g_kargs.dump_level = number;
-        else if (equal(word, key_len, "test_fault") && !has_value)
-            g_kargs.test_fault = true;
+        else if (equal(word, key_len, "test_fault") && equal(value, value_len, "boot"))
+            g_kargs.test_fault = KernelArgs::Fault::Boot;
+        else if (equal(word, key_len, "test_fault") && equal(value, value_len, "running"))
+            g_kargs.test_fault = KernelArgs::Fault::Running;
         else if (equal(word, key_len, "test_hang") && parse_uint(value, value_len, number))
             g_kargs.test_hang_cpu = int32_t(number);
         else

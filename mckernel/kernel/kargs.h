@@ -11,7 +11,8 @@ struct KernelArgs {
     uint32_t dump_level = 24;        // IHK compatibility; what a dump would include
     bool allow_oversubscribe = false;// more threads than CPUs may share a CPU
     // Test hooks (docs/lwk.md): never set them in production.
-    bool test_fault = false;         // fault on purpose once RUNNING
+    // Fault on purpose: before reporting RUNNING (boot) or a second after (running).
+    enum class Fault { None, Boot, Running } test_fault = Fault::None;
     int32_t test_hang_cpu = -1;      // this CPU stops with interrupts off
 };
 

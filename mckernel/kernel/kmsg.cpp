@@ -43,11 +43,11 @@ void kprintf_va(const char* fmt, va_list ap)
 {
     char line[512];
     uint64_t us = arch::tsc_to_us(arch::rdtsc() - g_boot_tsc);
-    // Before cpu_init() a CPU has no GS base (INIT cleared it): "?" then.
+    // Before cpu_init() a CPU has no GS base (INIT cleared it); only the boot
+    // CPU logs that early.
     uint64_t gs = arch::rdmsr(arch::MSR_GS_BASE);
-    size_t n = gs ? format(line, sizeof line, "[%5u.%06u] %u: ", unsigned(us / 1000000), unsigned(us % 1000000),
-                           reinterpret_cast<arch::Cpu*>(gs)->index)
-                  : format(line, sizeof line, "[%5u.%06u] ?: ", unsigned(us / 1000000), unsigned(us % 1000000));
+    uint32_t cpu = gs ? reinterpret_cast<arch::Cpu*>(gs)->index : 0;
+    size_t n = format(line, sizeof line, "[%5u.%06u] %u: ", unsigned(us / 1000000), unsigned(us % 1000000), cpu);
     n += vformat(line + n, sizeof line - n, fmt, ap);
     if (n == 0 || line[n - 1] != '\n') {
         if (n + 1 >= sizeof line)

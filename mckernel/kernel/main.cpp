@@ -31,6 +31,14 @@ ihk_boot_param* g_bp;
         arch::irq_enable_and_halt();
 }
 
+void fault_on_purpose()
+{
+    kprintf("test_fault: faulting on purpose");
+    volatile uint64_t* bad;
+    asm volatile("mov $0x10, %0" : "=r"(bad)); // hidden from the compiler's checks
+    *bad = 1;
+}
+
 void log_topology(const ihk_boot_param& bp)
 {
     for (uint32_t i = 0; i < bp.num_cpus; i++) {
@@ -66,13 +74,14 @@ void log_topology(const ihk_boot_param& bp)
 
     smp_start_cpus();
 
+    if (kargs().test_fault == KernelArgs::Fault::Boot)
+        fault_on_purpose();
     kprintf("McKernel running on %u CPU(s) with %lu MiB free", bp->cpus_up, mem_free_bytes(-1) >> 20);
     __atomic_store_n(&bp->status, IHK_LWK_RUNNING, __ATOMIC_RELEASE);
-    if (kargs().test_fault) {
-        kprintf("test_fault: faulting on purpose");
-        volatile uint64_t* bad;
-        asm volatile("mov $0x10, %0" : "=r"(bad)); // hidden from the compiler's checks
-        *bad = 1;
+    if (kargs().test_fault == KernelArgs::Fault::Running) {
+        arch::irq_enable(); // answer Linux's liveness probe meanwhile
+        arch::delay_us(1000000); // let Linux see RUNNING first
+        fault_on_purpose();
     }
     idle();
 }

@@ -353,6 +353,49 @@ TEST_F(Ihk, InstanceFileHandedToUserOnlyQueries)
     close(fd);
 }
 
+TEST_F(Ihk, LifecycleRefusals)
+{
+    int os = create_os();
+    int fd = open_os(os);
+    auto load = [&](const void* buf, __u64 size, __u32 flags = 0) {
+        ihk_os_image req{ptr(buf), size, flags, 0};
+        if (ioctl(fd, IHK_OS_LOAD, &req) == 0)
+            return Refusal{};
+        return Refusal{errno, req.err_reason, 0};
+    };
+    std::vector<char> junk(4096, 'x');
+    EXPECT_REFUSED(load(junk.data(), junk.size()), ENOEXEC, IHK_ERR_IMAGE_FORMAT, 0);
+    EXPECT_REFUSED(load(junk.data(), 0), ENOEXEC, IHK_ERR_IMAGE_FORMAT, 0);
+    EXPECT_REFUSED(load(junk.data(), IHK_IMAGE_MAX + 1ull), E2BIG, IHK_ERR_IMAGE_SIZE, 0);
+    EXPECT_REFUSED(load(reinterpret_cast<void*>(0x10), 4096), EFAULT, 0, 0);
+    EXPECT_EQ(load(junk.data(), junk.size(), 1).err, EINVAL);
+
+    ihk_os_boot_req boot{};
+    EXPECT_EQ(ioctl(fd, IHK_OS_BOOT, &boot), -1);
+    EXPECT_EQ(errno, EINVAL);
+    EXPECT_EQ(boot.err_reason, static_cast<__u32>(IHK_ERR_BOOT_NO_IMAGE));
+    ihk_os_boot_req flagged{1, 0, 0, 0};
+    EXPECT_EQ(ioctl(fd, IHK_OS_BOOT, &flagged), -1);
+    EXPECT_EQ(errno, EINVAL);
+    EXPECT_EQ(flagged.err_reason, 0u);
+    ihk_os_boot_req stop{};
+    EXPECT_EQ(ioctl(fd, IHK_OS_SHUTDOWN, &stop), -1);
+    EXPECT_EQ(errno, EINVAL);
+    EXPECT_EQ(stop.err_reason, static_cast<__u32>(IHK_ERR_NOT_RUNNING));
+
+    char buf[64];
+    ihk_kmsg_read k{ptr(buf), sizeof buf, 99};
+    ASSERT_EQ(ioctl(fd, IHK_OS_READ_KMSG, &k), 0);
+    EXPECT_EQ(k.len, 0u) << "an instance that never booted has no log";
+    ihk_kmsg_read bad{0x10, 64, 0};
+    EXPECT_EQ(ioctl(fd, IHK_OS_READ_KMSG, &bad), 0) << "nothing to copy, so no fault";
+    EXPECT_EQ(ioctl(fd, IHK_OS_CLEAR_KMSG), 0);
+    ihk_os_status_info st{};
+    ASSERT_EQ(ioctl(fd, IHK_OS_GET_STATUS, &st), 0);
+    EXPECT_EQ(st.status, static_cast<__u32>(IHK_OS_STATUS_INACTIVE));
+    close(fd);
+}
+
 TEST_F(Ihk, QueryReportsCountBeyondCapacity)
 {
     ASSERT_EQ(cpu_call(m_dev, IHK_DEVICE_RESERVE_CPU, {1, 2, 3}).err, 0);

@@ -62,7 +62,7 @@ enum ihk_err_reason {
 	IHK_ERR_IKC_LWK_CPU,		/* LWK CPU not assigned to this OS */
 	IHK_ERR_IKC_LINUX_CPU,		/* Linux CPU offline or reserved */
 	IHK_ERR_IKC_DUPLICATE,		/* LWK CPU mapped twice */
-	IHK_ERR_OS_BUSY,		/* OS instance is not INACTIVE */
+	IHK_ERR_OS_BUSY,		/* OS instance is booting or running */
 	IHK_ERR_NO_DRIVER,		/* no architecture driver loaded */
 	IHK_ERR_KARGS_LONG,		/* kernel arguments too long */
 	IHK_ERR_CPU_IKC_TARGET,		/* Linux CPU serving an instance's IKC map */
@@ -333,8 +333,8 @@ struct ihk_kmsg_read {
 #define IHK_DEVICE_QUERY_OS	_IOWR(IHK_IOCTL_MAGIC, 0x09, struct ihk_os_list)
 
 /*
- * /dev/mcosN. Changing calls need CAP_SYS_ADMIN (EPERM) and an INACTIVE instance
- * (EBUSY, IHK_ERR_OS_BUSY); queries only need the device to be open. ENODEV: the
+ * /dev/mcosN. Changing calls need CAP_SYS_ADMIN (EPERM) and an INACTIVE or SHUTDOWN
+ * instance (EBUSY, IHK_ERR_OS_BUSY); queries only need the device to be open. ENODEV: the
  * instance was destroyed while the file was open.
  *
  * IHK_OS_ASSIGN_CPU: move reserved CPUs into the instance.
@@ -365,7 +365,7 @@ struct ihk_kmsg_read {
  * IHK_OS_LOAD: validate and keep the image. ENOEXEC not an ELF executable for
  *	this architecture or outside the boot layout; E2BIG larger than IHK_IMAGE_MAX.
  * IHK_OS_BOOT: start the LWK on the assigned CPUs and wait for RUNNING.
- *	EBUSY not INACTIVE; EINVAL no image, CPUs or memory; E2BIG too many CPUs or
+ *	EBUSY booting or running; EINVAL no image, CPUs or memory; E2BIG too many CPUs or
  *	extents; ENOMEM too little memory; ETIMEDOUT no RUNNING in time; EIO the LWK
  *	panicked. After a failure the LWK's CPUs are stopped; destroy the instance.
  * IHK_OS_SHUTDOWN: stop every LWK CPU. EINVAL not booted.

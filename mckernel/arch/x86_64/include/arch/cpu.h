@@ -28,6 +28,7 @@ inline uint64_t rdtsc()
 
 inline void cpu_relax() { asm volatile("pause" ::: "memory"); }
 inline void irq_disable() { asm volatile("cli" ::: "memory"); }
+inline void irq_enable() { asm volatile("sti" ::: "memory"); }
 // Enable interrupts and halt as one step: an interrupt between them cannot be lost.
 inline void irq_enable_and_halt() { asm volatile("sti; hlt" ::: "memory"); }
 inline uint64_t read_cr2()

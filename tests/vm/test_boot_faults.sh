@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: GPL-2.0
+# McKernel faults and hangs (kernel arguments reserved for tests), and bad input
+# to load/boot/shutdown: clear errors, no oops, teardown still returns everything.
+. "$(dirname "$0")/lib.sh"
+snapshot_node
+img=$IHK_BUILD/lwk/mckernel.img
+scratch=$(mktemp -d)
+
+wait_status() { # wait_status OS WANT SECONDS
+	local s
+	for _ in $(seq "$3"); do
+		s=$(ihkosctl "$1" get status)
+		[ "$s" = "$2" ] && break
+		sleep 1
+	done
+	expect_eq "status" "$2" "$s"
+}
+
+log "a fault while RUNNING: PANIC with a register dump"
+expect_eq "mcreboot" 0 "$(mcreboot.sh -c 1-2 -m 256M@0 -K test_fault=running)"
+wait_status 0 PANIC 20
+kmsg=$(ihkosctl 0 kmsg)
+for want in "PANIC: #PF page fault (vector 14)" "CR2 0x0000000000000010" "RIP 0x" "RAX 0x" "back-trace:"; do
+	[[ $kmsg == *"$want"* ]] && echo "ok: kmsg has '$want'" || fail "kmsg lacks '$want'"
+done
+expect_eq "ihkmond reports it" "mcos0: status PANIC" "$(ihkmond --once 0 | head -1)"
+expect_ok mcstop+release.sh
+assert_node_clean
+
+log "a fault while booting: boot fails with the LWK's message, mcreboot undoes everything"
+snapshot_node
+expect_fail "the LWK panicked while booting; the LWK's last message:" mcreboot.sh -c 1-2 -m 256M@0 -K test_fault=boot
+[ ! -e /dev/mcd0 ] || fail "mcreboot.sh left ihk.ko loaded after a failed boot"
+assert_node_clean
+
+log "a CPU stuck with interrupts off: HUNGUP"
+snapshot_node
+expect_eq "mcreboot" 0 "$(mcreboot.sh -c 1-3 -m 256M@0 -K test_hang=1)"
+expect_eq "status" HUNGUP "$(ihkosctl 0 get status)"
+expect_eq "status stays HUNGUP" HUNGUP "$(ihkosctl 0 get status)"
+expect_ok mcstop+release.sh
+run_pinned_on 2
+assert_node_clean
+
+log "bad input"
+snapshot_node
+ihk_load
+ihkconfig 0 reserve cpu 1-2
+ihkconfig 0 reserve mem 256M@0
+os=$(ihkconfig 0 create)
+expect_fail "no image loaded" ihkosctl "$os" boot
+head -c 100000 /dev/urandom > "$scratch/random.img"
+expect_fail "not an LWK image" ihkosctl "$os" load "$scratch/random.img"
+head -c 200 "$img" > "$scratch/truncated.img"
+expect_fail "not an LWK image" ihkosctl "$os" load "$scratch/truncated.img"
+expect_fail "not an LWK image" ihkosctl "$os" load /bin/ls
+cp "$img" "$scratch/arm.img"
+printf '\xb7' | dd of="$scratch/arm.img" bs=1 seek=18 conv=notrunc status=none
+expect_fail "the image is for another architecture" ihkosctl "$os" load "$scratch/arm.img"
+expect_fail "does not exist" ihkosctl "$os" load "$scratch/missing.img"
+expect_fail "the image is larger than" sh -c "truncate -s 65M $scratch/huge.img && ihkosctl $os load $scratch/huge.img"
+expect_ok ihkosctl "$os" load "$img"
+expect_fail "has no CPUs" ihkosctl "$os" boot
+expect_ok ihkosctl "$os" assign cpu 1-2
+expect_fail "has no memory" ihkosctl "$os" boot
+expect_ok ihkosctl "$os" assign mem 2M@0
+expect_fail "too small for the image" ihkosctl "$os" boot
+expect_ok ihkosctl "$os" assign mem all
+expect_fail "not running (status INACTIVE)" ihkosctl "$os" shutdown
+expect_fail "at most 4095 fit" ihkosctl "$os" kargs "$(head -c 5000 /dev/zero | tr '\0' x)"
+expect_ok ihkosctl "$os" boot
+expect_fail "booting or running" ihkosctl "$os" boot
+expect_fail "booting or running" ihkosctl "$os" load "$img"
+expect_ok ihkosctl "$os" shutdown
+expect_fail "not running (status SHUTDOWN)" ihkosctl "$os" shutdown
+log "destroying a running instance stops it first"
+expect_ok ihkosctl "$os" boot
+expect_ok ihkconfig 0 destroy "$os"
+expect_ok ihkconfig 0 release cpu all
+run_pinned_on 1
+run_pinned_on 2
+
+log "mcreboot.sh refuses bad options and leaves nothing behind"
+ihk_unload
+expect_fail "CPU 0 cannot be reserved" mcreboot.sh -c 0-1
+expect_fail "not a multiple of 2M" mcreboot.sh -c 1 -m 3M@0
+expect_fail "unknown option -x" mcreboot.sh -x
+expect_fail "-k '2': expected 0 or 1" mcreboot.sh -k 2
+expect_fail "-o 'nosuchuser': no such user" mcreboot.sh -o nosuchuser
+[ ! -e /dev/mcd0 ] || fail "a refused mcreboot.sh left ihk.ko loaded"
+rm -rf "$scratch"
+assert_node_clean
+finish
