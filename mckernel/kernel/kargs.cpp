@@ -39,6 +39,7 @@ const KernelArgs& kargs() { return g_kargs; }
 
 void kargs_parse(const char* text)
 {
+    g_kargs = KernelArgs{};
     const char* p = text;
     while (*p) {
         while (*p == ' ')

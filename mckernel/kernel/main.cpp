@@ -73,6 +73,11 @@ void log_topology(const ihk_boot_param& bp)
         panic("running on APIC id %u, expected %u", arch::apic_id(), bp->cpus[0].apic_id);
 
     smp_start_cpus();
+    if (kargs().test_hang_cpu == 0) {
+        kprintf("test_hang: cpu 0 stops responding");
+        for (;;)
+            arch::cpu_relax();
+    }
 
     if (kargs().test_fault == KernelArgs::Fault::Boot)
         fault_on_purpose();

@@ -33,6 +33,12 @@ expect_fail "the LWK panicked while booting; the LWK's last message:" mcreboot.s
 [ ! -e /dev/mcd0 ] || fail "mcreboot.sh left ihk.ko loaded after a failed boot"
 assert_node_clean
 
+log "a boot that never reaches RUNNING times out with the LWK's message"
+snapshot_node
+expect_fail "did not report RUNNING in time; the LWK's last message: [" \
+	mcreboot.sh -c 1-2 -m 256M@0 -t 3 -K test_hang=0
+assert_node_clean
+
 log "a CPU stuck with interrupts off: HUNGUP"
 snapshot_node
 expect_eq "mcreboot" 0 "$(mcreboot.sh -c 1-3 -m 256M@0 -K test_hang=1)"
