@@ -392,6 +392,19 @@ Result<std::string> Os::kmsg()
     return buf;
 }
 
+Result<Os::PingStats> Os::ikc_ping(uint32_t cpu_index, uint32_t count)
+{
+    ihk_ikc_ping req{};
+    req.cpu_index = cpu_index;
+    req.count = count;
+    if (::ioctl(m_fd.get(), IHK_OS_IKC_PING, &req) == 0)
+        return PingStats{count, req.min_ns, req.max_ns, req.total_ns};
+    int err = errno;
+    if (err == EINVAL && !req.err_reason)
+        return make_error(err, "count " + std::to_string(count) + " is not between 1 and 100000");
+    return make_error(err, refusal_message(Subject::OsCpu, req.err_reason, err, std::to_string(cpu_index)));
+}
+
 Result<void> Os::clear_kmsg()
 {
     if (::ioctl(m_fd.get(), IHK_OS_CLEAR_KMSG) != 0)

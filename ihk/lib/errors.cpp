@@ -92,6 +92,10 @@ std::string refusal_message(Subject subject, uint32_t reason, int err, std::stri
         return "the LWK panicked while booting";
     case IHK_ERR_NOT_RUNNING:
         return "the OS instance is not running";
+    case IHK_ERR_IKC_TIMEOUT:
+        return "LWK CPU " + i + " did not answer within 1 s";
+    case IHK_ERR_IKC_CPU:
+        return "the OS instance has no LWK CPU index " + i;
     case IHK_ERR_NO_DRIVER:
         return "no architecture driver is loaded (insmod ihk-smp-x86.ko)";
     default:

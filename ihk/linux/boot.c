@@ -202,6 +202,7 @@ static int ihk_boot_layout(struct ihk_os *os, struct ihk_boot_param **out, struc
 	bp->version = IHK_BOOT_VERSION;
 	bp->size = sizeof(*bp);
 	bp->num_cpus = n_cpus;
+	os->nr_lwk_cpus = n_cpus;
 	for (i = 0; i < n_cpus; i++) {
 		bp->cpus[i].linux_cpu = cpus[i];
 		bp->cpus[i].apic_id = ihk_driver->cpu_hw_id(cpus[i]);
@@ -255,10 +256,14 @@ int ihk_os_boot(struct ihk_os *os, u32 timeout_ms, struct ihk_err *err)
 	os->bp = bp;
 	os->kmsg = phys_to_virt(bp->kmsg_phys);
 	os->kmsg_clear = 0;
-	ret = ihk_driver->start(bp, &state);
+	os->chan = ihk_ikc_create();
+	if (!os->chan)
+		return -ENOMEM;
+	ret = ihk_driver->start(bp, ihk_ikc_notify, os->chan, &state);
 	if (ret) {
 		ihk_err("OS %d: the driver could not start CPU %u: %d\n", os->index,
 			bp->cpus[0].linux_cpu, ret);
+		ihk_ikc_destroy(os);
 		return ret;
 	}
 	os->status = IHK_OS_STATUS_BOOTING;
@@ -266,6 +271,9 @@ int ihk_os_boot(struct ihk_os *os, u32 timeout_ms, struct ihk_err *err)
 	for (;;) {
 		lwk = smp_load_acquire(&bp->status);
 		if (lwk == IHK_LWK_RUNNING) {
+			ret = ihk_ikc_attach(os);
+			if (ret)
+				break;
 			os->drv_state = state;
 			os->status = IHK_OS_STATUS_RUNNING;
 			pr_info("ihk: OS %d is RUNNING on %u CPU(s)\n", os->index, bp->num_cpus);
@@ -287,6 +295,7 @@ int ihk_os_boot(struct ihk_os *os, u32 timeout_ms, struct ihk_err *err)
 	}
 	ihk_err("OS %d failed to boot (%d); see its kmsg\n", os->index, ret);
 	ihk_driver->stop(bp, state);
+	ihk_ikc_destroy(os);
 	os->status = lwk == IHK_LWK_PANIC ? IHK_OS_STATUS_PANIC : IHK_OS_STATUS_SHUTDOWN;
 	return ret;
 }
@@ -302,8 +311,9 @@ void ihk_os_stop(struct ihk_os *os)
 	if (!os->drv_state)
 		return;
 	WRITE_ONCE(os->bp->shutdown, 1);
-	ihk_driver->stop(os->bp, os->drv_state);
+	ihk_driver->stop(os->bp, os->drv_state);	/* frees the IRQs: no more notify */
 	os->drv_state = NULL;
+	ihk_ikc_destroy(os);
 }
 
 /**
@@ -337,27 +347,26 @@ static bool ihk_os_responds(struct ihk_os *os)
 	u64 *seen;
 	u32 i, pending;
 
-	seen = kcalloc(bp->num_cpus, sizeof(*seen), GFP_KERNEL);
+	seen = kcalloc(os->nr_lwk_cpus, sizeof(*seen), GFP_KERNEL);
 	if (!seen)
 		return true;	/* no verdict without memory; do not claim a hang */
-	for (i = 0; i < bp->num_cpus; i++) {
+	for (i = 0; i < os->nr_lwk_cpus; i++) {
 		seen[i] = READ_ONCE(bp->progress[i]);
 		ihk_driver->ping(bp, os->drv_state, i);
 	}
 	deadline = jiffies + msecs_to_jiffies(hungup_timeout_ms);
 	do {
 		pending = 0;
-		for (i = 0; i < bp->num_cpus; i++)
+		for (i = 0; i < os->nr_lwk_cpus; i++)
 			if (READ_ONCE(bp->progress[i]) == seen[i])
 				pending++;
 		if (!pending)
 			break;
 		usleep_range(200, 500);
 	} while (time_before(jiffies, deadline));
-	for (i = 0; pending && i < bp->num_cpus; i++)
+	for (i = 0; pending && i < os->nr_lwk_cpus; i++)
 		if (READ_ONCE(bp->progress[i]) == seen[i])
-			ihk_err("OS %d: CPU %u does not respond: HUNGUP\n", os->index,
-				bp->cpus[i].linux_cpu);
+			ihk_err("OS %d: its CPU index %u does not respond: HUNGUP\n", os->index, i);
 	kfree(seen);
 	return !pending;
 }
@@ -395,17 +404,25 @@ u32 ihk_os_live_status(struct ihk_os *os)
 long ihk_os_read_kmsg(struct ihk_os *os, char *buf, u32 size)
 {
 	struct ihk_kmsg *k = os->kmsg;
-	u64 head, start, i;
+	u64 head, start, i, now, lost;
 
 	if (!k)
 		return 0;
+	/* The ring's size is ours (IHK_KMSG_SIZE), never the LWK-writable field. */
 	head = smp_load_acquire(&k->head);
-	start = max(os->kmsg_clear, head > k->size ? head - k->size : 0);
+	start = max(os->kmsg_clear, head > IHK_KMSG_SIZE ? head - IHK_KMSG_SIZE : 0);
+	if (start > head)
+		start = head;	/* the LWK moved head backwards: show nothing */
 	if (head - start > size)
 		start = head - size;
 	for (i = start; i < head; i++)
-		buf[i - start] = k->data[i & (k->size - 1)];
-	return head - start;
+		buf[i - start] = k->data[i & (IHK_KMSG_SIZE - 1)];
+	/* Bytes the LWK overwrote while we copied are dropped from the front. */
+	now = smp_load_acquire(&k->head);
+	lost = now > start + IHK_KMSG_SIZE ? min(now - start - IHK_KMSG_SIZE, head - start) : 0;
+	if (lost)
+		memmove(buf, buf + lost, head - start - lost);
+	return head - start - lost;
 }
 
 void ihk_os_clear_kmsg(struct ihk_os *os)

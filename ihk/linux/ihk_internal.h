@@ -38,6 +38,8 @@ extern struct ihk_driver *ihk_driver;
  *		until destroy, also after shutdown or a panic.
  * @kmsg_clear:	ring position of the last clear_kmsg.
  * @drv_state:	the driver's per-boot state, between start and stop.
+ * @chan:	IKC channels of a booted instance (ikc.c).
+ * @nr_lwk_cpus: CPUs in the boot block, kept here: the LWK can write the block.
  *
  * CPUs and memory record their owner themselves (cpu.c, mem.c).
  */
@@ -56,6 +58,8 @@ struct ihk_os {
 	struct ihk_kmsg *kmsg;
 	u64 kmsg_clear;
 	void *drv_state;
+	struct ihk_ikc *chan;
+	u32 nr_lwk_cpus;
 };
 
 /* Write an error reason back into a list-carrying ioctl struct. */
@@ -115,6 +119,15 @@ void ihk_os_clear_kmsg(struct ihk_os *os);
 void ihk_os_free_boot(struct ihk_os *os);
 int ihk_mem_boot_extents(struct ihk_os *os, struct ihk_boot_mem *out, u32 capacity);
 u32 ihk_cpu_boot_list(struct ihk_os *os, u32 *out, u32 capacity);
+
+/* ikc.c: under ihk_lock except ihk_ikc_notify */
+struct ihk_ikc;
+struct ihk_ikc *ihk_ikc_create(void);
+void ihk_ikc_notify(void *data);
+int ihk_ikc_attach(struct ihk_os *os);
+void ihk_ikc_destroy(struct ihk_os *os);
+int ihk_ikc_ping(struct ihk_os *os, u32 index, u32 count, u64 *min_ns, u64 *max_ns, u64 *total_ns,
+		 struct ihk_err *err);
 
 /* os.c */
 int ihk_os_init(void);

@@ -110,6 +110,7 @@ static void ihk_os_teardown(struct ihk_os *os)
 	ihk_os_stop(os);
 	os->bp = NULL;
 	os->kmsg = NULL;
+	os->status = IHK_OS_STATUS_INACTIVE;
 	device_destroy(ihk_os_class, MKDEV(MAJOR(ihk_os_devt), os->index));
 	cdev_del(os->cdev);
 	idr_remove(&ihk_os_idr, os->index);
@@ -420,8 +421,9 @@ static long ihk_os_get_status(struct ihk_os *os, void __user *arg)
 	bool dead;
 
 	mutex_lock(&ihk_lock);
-	info.status = ihk_os_live_status(os);
 	dead = os->dead;
+	if (!dead)
+		info.status = ihk_os_live_status(os);
 	mutex_unlock(&ihk_lock);
 	if (dead)
 		return -ENODEV;
@@ -496,6 +498,26 @@ static long ihk_os_kmsg_ioctl(struct ihk_os *os, void __user *arg)
 	return len < 0 ? len : 0;
 }
 
+static long ihk_os_ikc_ping_ioctl(struct ihk_os *os, void __user *arg)
+{
+	struct ihk_ikc_ping req;
+	struct ihk_err err = {};
+	long ret;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags)
+		return -EINVAL;
+	mutex_lock(&ihk_lock);
+	ret = os->dead ? -ENODEV : ihk_ikc_ping(os, req.cpu_index, req.count, &req.min_ns,
+						&req.max_ns, &req.total_ns, &err);
+	mutex_unlock(&ihk_lock);
+	req.err_reason = err.reason;
+	if (copy_to_user(arg, &req, sizeof(req)))
+		return -EFAULT;
+	return ret;
+}
+
 static long ihk_os_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 {
 	struct ihk_os *os = file->private_data;
@@ -524,6 +546,7 @@ static long ihk_os_ioctl(struct file *file, unsigned int cmd, unsigned long uarg
 	case IHK_OS_BOOT:
 	case IHK_OS_SHUTDOWN:
 	case IHK_OS_CLEAR_KMSG:
+	case IHK_OS_IKC_PING:
 		/* The device may be handed to a job's user; changing it stays root's. */
 		if (!capable(CAP_SYS_ADMIN))
 			return -EPERM;
@@ -548,6 +571,8 @@ static long ihk_os_ioctl(struct file *file, unsigned int cmd, unsigned long uarg
 		return ihk_os_boot_ioctl(os, arg, true);
 	case IHK_OS_SHUTDOWN:
 		return ihk_os_boot_ioctl(os, arg, false);
+	case IHK_OS_IKC_PING:
+		return ihk_os_ikc_ping_ioctl(os, arg);
 	case IHK_OS_CLEAR_KMSG:
 		mutex_lock(&ihk_lock);
 		ihk_os_clear_kmsg(os);

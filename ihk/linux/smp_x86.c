@@ -12,11 +12,18 @@
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/irqdomain.h>
+#include <linux/overflow.h>
 #include <asm/apic.h>
+#include <asm/hw_irq.h>
+#include <asm/irqdomain.h>
 #include <asm/smp.h>
 #include <asm/tsc.h>
 
 #include <ihk/driver.h>
+#include <ihk/ikc.h>
 #include "sipi.h"
 
 #define PTE_PRESENT 0x1ull
@@ -26,9 +33,24 @@
 
 enum { PML4, PDPT_LOW, PD_LOW, PDPT_HIGH, PD_HIGH, NR_TABLES };
 
-/* Per boot: the trampoline's page tables (below 4 GiB for the 32-bit CR3 load). */
+/* The IKC doorbell IRQ on one Linux CPU. */
+struct smp_x86_irq {
+	int virq;
+	unsigned int cpu;
+	void (*notify)(void *data);
+	void *data;
+};
+
+/*
+ * Per boot: the trampoline's page tables (below 4 GiB for the 32-bit CR3 load)
+ * and one doorbell IRQ per Linux CPU the IKC map names.
+ */
 struct smp_x86_boot {
 	struct page *tables[NR_TABLES];
+	u32 nr_cpus;		/* copies taken before the LWK ran: it can write bp */
+	u32 *apic_ids;
+	u32 nr_irqs;
+	struct smp_x86_irq irqs[];
 };
 
 static u32 smp_x86_cpu_hw_id(unsigned int cpu)
@@ -36,19 +58,64 @@ static u32 smp_x86_cpu_hw_id(unsigned int cpu)
 	return per_cpu(x86_cpu_to_apicid, cpu);
 }
 
+static irqreturn_t smp_x86_ikc_irq(int virq, void *dev)
+{
+	struct smp_x86_irq *irq = dev;
+
+	irq->notify(irq->data);
+	return IRQ_HANDLED;
+}
+
+/*
+ * A real Linux IRQ on @cpu through the vector domain (exported API only), so the
+ * LWK can interrupt Linux with a fixed IPI to (APIC id, vector).
+ */
+static int smp_x86_irq_setup(struct smp_x86_irq *irq, unsigned int cpu, u32 *vector)
+{
+	struct irq_alloc_info info = {};
+	int virq, ret;
+
+	info.mask = cpumask_of(cpu);
+	virq = irq_domain_alloc_irqs(x86_vector_domain, 1, cpu_to_node(cpu), &info);
+	if (virq < 0)
+		return virq;
+	irq_set_handler(virq, handle_edge_irq);
+	ret = irq_set_affinity(virq, cpumask_of(cpu));
+	if (!ret)
+		ret = request_irq(virq, smp_x86_ikc_irq, IRQF_NOBALANCING, "ihk-ikc", irq);
+	if (ret) {
+		irq_dispose_mapping(virq);
+		return ret;
+	}
+	irq->virq = virq;
+	irq->cpu = cpu;
+	*vector = irqd_cfg(irq_get_irq_data(virq))->vector;
+	return 0;
+}
+
 static void smp_x86_free(struct smp_x86_boot *b)
 {
 	int i;
 
+	for (i = 0; i < b->nr_irqs; i++) {
+		free_irq(b->irqs[i].virq, &b->irqs[i]);
+		irq_dispose_mapping(b->irqs[i].virq);
+	}
 	for (i = 0; i < NR_TABLES; i++)
 		if (b->tables[i])
 			__free_page(b->tables[i]);
+	kfree(b->apic_ids);
 	kfree(b);
 }
 
-/* Identity-map the first GiB (the trampoline runs there) and map P at IHK_LWK_BASE. */
-static int smp_x86_build_tables(struct smp_x86_boot *b, u64 phys_base)
+/*
+ * Identity-map the 2 MiB holding the SIPI page (the trampoline runs there) and map
+ * the first extent, up to IHK_BOOT_MAP_SIZE, at IHK_LWK_BASE: nothing else.
+ */
+static int smp_x86_build_tables(struct smp_x86_boot *b, u64 phys_base, u64 extent_size)
 {
+	u64 sipi_2m = smp_x86_sipi_phys() & ~(SZ_2M_ULL - 1);
+	u64 span = min_t(u64, extent_size, IHK_BOOT_MAP_SIZE);
 	u64 *t[NR_TABLES];
 	int i;
 
@@ -61,26 +128,66 @@ static int smp_x86_build_tables(struct smp_x86_boot *b, u64 phys_base)
 #define TABLE(i) (page_to_phys(b->tables[i]) | PTE_PRESENT | PTE_WRITE)
 	t[PML4][0] = TABLE(PDPT_LOW);
 	t[PDPT_LOW][0] = TABLE(PD_LOW);
-	for (i = 0; i < 512; i++)
-		t[PD_LOW][i] = i * SZ_2M_ULL | PTE_PRESENT | PTE_WRITE | PTE_HUGE;
+	t[PD_LOW][sipi_2m / SZ_2M_ULL] = sipi_2m | PTE_PRESENT | PTE_WRITE | PTE_HUGE;
 	t[PML4][(IHK_LWK_BASE >> 39) & 511] = TABLE(PDPT_HIGH);
 	t[PDPT_HIGH][(IHK_LWK_BASE >> 30) & 511] = TABLE(PD_HIGH);
-	for (i = 0; i < IHK_BOOT_MAP_SIZE / SZ_2M_ULL; i++)
+	for (i = 0; i < span / SZ_2M_ULL; i++)
 		t[PD_HIGH][i] = (phys_base + i * SZ_2M_ULL) | PTE_PRESENT | PTE_WRITE | PTE_HUGE;
 #undef TABLE
 	return 0;
 }
 
-static int smp_x86_start(struct ihk_boot_param *bp, void **state)
+/* One doorbell IRQ per distinct IKC Linux CPU; record (APIC id, vector) per LWK CPU. */
+static int smp_x86_ikc_setup(struct smp_x86_boot *b, struct ihk_boot_param *bp,
+			     void (*notify)(void *data), void *data)
+{
+	u32 i, j, vector = 0;
+	int ret;
+
+	for (i = 0; i < bp->num_cpus; i++) {
+		unsigned int cpu = bp->cpus[i].ikc_linux_cpu;
+
+		for (j = 0; j < b->nr_irqs && b->irqs[j].cpu != cpu; j++)
+			;
+		if (j == b->nr_irqs) {
+			b->irqs[j].notify = notify;
+			b->irqs[j].data = data;
+			ret = smp_x86_irq_setup(&b->irqs[j], cpu, &vector);
+			if (ret) {
+				pr_err("ihk-smp-x86: no IKC IRQ on CPU %u: %d\n", cpu, ret);
+				return ret;
+			}
+			b->nr_irqs++;
+		}
+		bp->cpus[i].ikc_apic_id = per_cpu(x86_cpu_to_apicid, cpu);
+		bp->cpus[i].ikc_vector = irqd_cfg(irq_get_irq_data(b->irqs[j].virq))->vector;
+	}
+	return 0;
+}
+
+static int smp_x86_start(struct ihk_boot_param *bp, void (*notify)(void *data), void *data,
+			 void **state)
 {
 	struct ihk_trampoline_data *d = smp_x86_sipi_data();
 	struct smp_x86_boot *b;
 	int ret;
 
-	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	u32 i;
+
+	b = kzalloc(struct_size(b, irqs, bp->num_cpus), GFP_KERNEL);
 	if (!b)
 		return -ENOMEM;
-	ret = smp_x86_build_tables(b, bp->phys_base);
+	b->apic_ids = kcalloc(bp->num_cpus, sizeof(*b->apic_ids), GFP_KERNEL);
+	if (!b->apic_ids) {
+		smp_x86_free(b);
+		return -ENOMEM;
+	}
+	b->nr_cpus = bp->num_cpus;
+	for (i = 0; i < b->nr_cpus; i++)
+		b->apic_ids[i] = bp->cpus[i].apic_id;
+	ret = smp_x86_build_tables(b, bp->phys_base, bp->mem[0].size);
+	if (!ret)
+		ret = smp_x86_ikc_setup(b, bp, notify, data);
 	if (ret) {
 		smp_x86_free(b);
 		return ret;
@@ -104,17 +211,29 @@ static int smp_x86_start(struct ihk_boot_param *bp, void **state)
 
 static void smp_x86_stop(struct ihk_boot_param *bp, void *state)
 {
+	struct smp_x86_boot *b = state;
 	u32 i;
 
 	/* INIT parks each CPU until the next SIPI, which add_cpu() will send. */
-	for (i = 0; i < bp->num_cpus; i++)
-		smp_x86_send_init(bp->cpus[i].apic_id);
-	smp_x86_free(state);
+	for (i = 0; i < b->nr_cpus; i++)
+		smp_x86_send_init(b->apic_ids[i]);
+	smp_x86_free(b);
 }
 
 static void smp_x86_ping(struct ihk_boot_param *bp, void *state, u32 index)
 {
-	smp_x86_send_fixed(bp->cpus[index].apic_id, IHK_LWK_PING_VECTOR);
+	struct smp_x86_boot *b = state;
+
+	if (index < b->nr_cpus)
+		smp_x86_send_fixed(b->apic_ids[index], IHK_LWK_PING_VECTOR);
+}
+
+static void smp_x86_kick(struct ihk_boot_param *bp, void *state, u32 index)
+{
+	struct smp_x86_boot *b = state;
+
+	if (index < b->nr_cpus)
+		smp_x86_send_fixed(b->apic_ids[index], IHK_LWK_IKC_VECTOR);
 }
 
 static struct ihk_driver smp_x86_driver = {
@@ -125,6 +244,7 @@ static struct ihk_driver smp_x86_driver = {
 	.start = smp_x86_start,
 	.stop = smp_x86_stop,
 	.ping = smp_x86_ping,
+	.kick = smp_x86_kick,
 };
 
 static int __init smp_x86_init(void)

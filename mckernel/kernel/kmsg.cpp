@@ -55,8 +55,16 @@ void kprintf_va(const char* fmt, va_list ap)
         line[n++] = '\n';
         line[n] = '\0';
     }
-    SpinLockGuard guard(g_kmsg_lock);
+    // A CPU that faulted while holding the lock must still be able to log its
+    // panic: after a bounded wait, write without it.
+    uint64_t flags;
+    asm volatile("pushfq; popq %0; cli" : "=r"(flags)::"memory");
+    bool locked = g_kmsg_lock.try_lock(10'000'000);
     append(line, n);
+    if (locked)
+        g_kmsg_lock.unlock();
+    if (flags & (1 << 9))
+        asm volatile("sti" ::: "memory");
 }
 
 void kprintf(const char* fmt, ...)
@@ -75,8 +83,8 @@ void panic(const char* fmt, ...)
     char msg[256];
     vformat(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    __atomic_store_n(&boot_param_mut().status, IHK_LWK_PANIC, __ATOMIC_RELEASE);
     kprintf("PANIC: %s", msg);
-    boot_param_mut().status = IHK_LWK_PANIC;
     arch::halt_forever();
 }
 

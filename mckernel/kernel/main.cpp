@@ -2,6 +2,7 @@
 // McKernel's start: the boot CPU sets up logging, memory, paging and traps,
 // starts the other CPUs, reports RUNNING to Linux and idles; the others join.
 #include <kernel/boot.h>
+#include <kernel/ikc.h>
 #include <kernel/kargs.h>
 #include <kernel/mem.h>
 #include <kernel/smp.h>
@@ -52,6 +53,10 @@ void log_topology(const ihk_boot_param& bp)
 {
     memset(__bss_start, 0, size_t(__bss_end - __bss_start));
     g_bp = bp;
+    // Traps first: until our IDT is loaded, any fault or Linux's broadcast NMI
+    // would meet the real-mode IVT and reset the machine.
+    arch::idt_init();
+    arch::cpu_init(0);
     for (auto** ctor = __init_array_start; ctor != __init_array_end; ctor++)
         (*ctor)();
     kmsg_init();
@@ -65,13 +70,12 @@ void log_topology(const ihk_boot_param& bp)
 
     uint64_t reserved_end = arch::paging_init(*bp);
     mem_init(reserved_end);
-    arch::idt_init();
-    arch::cpu_init(0);
     arch::apic_init();
     log_topology(*bp);
     if (arch::apic_id() != bp->cpus[0].apic_id)
         panic("running on APIC id %u, expected %u", arch::apic_id(), bp->cpus[0].apic_id);
 
+    ikc_init();
     smp_start_cpus();
     if (kargs().test_hang_cpu == 0) {
         kprintf("test_hang: cpu 0 stops responding");
@@ -94,7 +98,6 @@ void log_topology(const ihk_boot_param& bp)
 [[noreturn]] void ap_main(void* arg)
 {
     auto index = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(arg));
-    arch::cpu_init(index);
     arch::apic_init();
     if (arch::apic_id() != g_bp->cpus[index].apic_id)
         panic("CPU %u runs on APIC id %u, expected %u", index, arch::apic_id(), g_bp->cpus[index].apic_id);
@@ -125,8 +128,10 @@ extern "C" [[noreturn]] void mck_start(ihk_boot_param* bp, uint32_t index)
 {
     if (index == 0)
         mck::bsp_start(bp);
-    // An AP leaves the shared AP boot stack at once: the next AP needs it.
+    // An AP loads its traps at once, then leaves the shared AP boot stack: the
+    // next AP needs it. Its stacks were allocated before it was started.
     mck::arch::paging_load();
+    mck::arch::cpu_init(index);
     mck_switch_stack(mck::arch::cpu(index).stack_top, mck::ap_main, reinterpret_cast<void*>(uintptr_t(index)));
     __builtin_unreachable();
 }

@@ -131,9 +131,16 @@ void heap_free(void* p, size_t bytes)
 
 } // namespace
 
-// Sized delete only: the heap needs the size to find the class.
-void* operator new(size_t bytes) { return heap_alloc(bytes); }
-void* operator new[](size_t bytes) { return heap_alloc(bytes); }
+// The kernel has no exceptions: running out of heap is fatal rather than a null
+// the compiler may assume away. Sized delete only: the size finds the class.
+void* operator new(size_t bytes)
+{
+    void* p = heap_alloc(bytes);
+    if (!p)
+        mck::panic("kernel heap exhausted (%zu bytes)", bytes);
+    return p;
+}
+void* operator new[](size_t bytes) { return operator new(bytes); }
 void operator delete(void* p, size_t bytes) noexcept { heap_free(p, bytes); }
 void operator delete[](void* p, size_t bytes) noexcept { heap_free(p, bytes); }
 void operator delete[](void*) noexcept { mck::panic("unsized delete[]: use sized types"); }

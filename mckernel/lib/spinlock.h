@@ -14,6 +14,16 @@ public:
             while (__atomic_load_n(&m_locked, __ATOMIC_RELAXED))
                 asm volatile("pause");
     }
+    // Spin at most @spins times; false if the lock stayed taken.
+    bool try_lock(uint64_t spins)
+    {
+        for (uint64_t i = 0; i < spins; i++) {
+            if (!__atomic_load_n(&m_locked, __ATOMIC_RELAXED) && !__atomic_exchange_n(&m_locked, 1, __ATOMIC_ACQUIRE))
+                return true;
+            asm volatile("pause");
+        }
+        return false;
+    }
     void unlock() { __atomic_store_n(&m_locked, 0, __ATOMIC_RELEASE); }
 
 private:

@@ -34,7 +34,7 @@ typedef uint64_t ihk_u64;
 #endif
 
 #define IHK_BOOT_MAGIC 0x424b4849u /* "IHKB" */
-#define IHK_BOOT_VERSION 1
+#define IHK_BOOT_VERSION 2
 
 #define IHK_LWK_BASE 0xffffffff80000000ull	/* virtual address of P */
 #define IHK_BOOT_PARAM_SIZE (64u << 10)
@@ -61,6 +61,8 @@ struct ihk_boot_cpu {
 	ihk_u32 apic_id;
 	ihk_s32 numa_node;
 	ihk_u32 ikc_linux_cpu;	/* Linux CPU that serves its offload (IKC map) */
+	ihk_u32 ikc_apic_id;	/* that CPU's physical APIC id */
+	ihk_u32 ikc_vector;	/* the IRQ vector to send there for IKC */
 };
 
 struct ihk_boot_mem {
@@ -90,6 +92,8 @@ struct ihk_boot_param {
 	ihk_u64 kmsg_phys;
 	ihk_u32 kmsg_size;
 	ihk_u32 reserved0;
+	ihk_u64 ikc_phys;		/* LWK: struct ihk_ikc_channel[num_cpus] */
+	ihk_u64 ikc_size;		/* LWK: its size in bytes */
 	char kargs[IHK_BOOT_KARGS_MAX];
 	struct ihk_boot_cpu cpus[IHK_BOOT_MAX_CPUS];	/* cpus[0] boots first */
 	struct ihk_boot_mem mem[IHK_BOOT_MAX_MEM];	/* mem[0] holds P */

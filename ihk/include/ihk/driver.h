@@ -18,20 +18,25 @@ struct ihk_boot_param;
  * @elf_machine: e_machine of the images it boots (EM_X86_64).
  * @cpu_hw_id:	hardware id of a Linux CPU (x86: APIC id). Context: any.
  * @start:	fill the architecture fields of @bp (already in the instance's
- *		memory, image loaded), start bp->cpus[0]; *@state is the driver's
- *		until @stop. Does not wait for the LWK. Context: ihk_lock held.
+ *		memory, image loaded), set up the IKC doorbell IRQ on every Linux
+ *		CPU the IKC map names (it calls @notify(@data) in IRQ context),
+ *		start bp->cpus[0]; *@state is the driver's until @stop. Does not
+ *		wait for the LWK. Context: ihk_lock held.
  * @stop:	stop every CPU in @bp->cpus so Linux can take them back, and free
  *		@state. Context: ihk_lock held.
  * @ping:	send the liveness probe (IHK_LWK_PING_VECTOR) to bp->cpus[@index].
+ * @kick:	ring the IKC doorbell (IHK_LWK_IKC_VECTOR) of bp->cpus[@index].
  */
 struct ihk_driver {
 	const char *name;
 	struct module *owner;
 	u16 elf_machine;
 	u32 (*cpu_hw_id)(unsigned int cpu);
-	int (*start)(struct ihk_boot_param *bp, void **state);
+	int (*start)(struct ihk_boot_param *bp, void (*notify)(void *data), void *data,
+		     void **state);
 	void (*stop)(struct ihk_boot_param *bp, void *state);
 	void (*ping)(struct ihk_boot_param *bp, void *state, u32 index);
+	void (*kick)(struct ihk_boot_param *bp, void *state, u32 index);
 };
 
 /**

@@ -60,6 +60,8 @@ uint32_t apic_id() { return x2() ? read(REG_ID) : read(REG_ID) >> 24; }
 
 void apic_eoi() { write(REG_EOI, 0); }
 
+void apic_send_ipi(uint32_t id, uint8_t vector) { send_icr(id, vector); }
+
 void apic_start_cpu(uint32_t id, uint64_t page_phys)
 {
     send_icr(id, ICR_INIT | ICR_LEVEL | ICR_ASSERT);

@@ -39,6 +39,9 @@ struct [[gnu::packed]] DescriptorPointer {
     uint64_t base;
 };
 
+// The boot CPU sets up its TSS before the page allocator exists.
+alignas(16) uint8_t g_bsp_stacks[4][16 * 1024];
+
 uint64_t stack_top(uint64_t bytes)
 {
     uint64_t phys = mem_alloc(bytes, -1);
@@ -54,10 +57,16 @@ Cpu& cpu(uint32_t index) { return g_cpus[index]; }
 void cpu_prepare(uint32_t index)
 {
     Cpu& c = g_cpus[index];
+    if (index == 0 && !c.stack_top) {
+        c.stack_top = reinterpret_cast<uint64_t>(g_bsp_stacks[0] + sizeof g_bsp_stacks[0]);
+        for (int i = 0; i < 3; i++)
+            c.ist_top[i] = reinterpret_cast<uint64_t>(g_bsp_stacks[i + 1] + sizeof g_bsp_stacks[i + 1]);
+    }
     if (!c.stack_top)
         c.stack_top = stack_top(STACK_SIZE);
-    if (!c.ist_top)
-        c.ist_top = stack_top(STACK_SIZE);
+    for (int i = 0; i < 3; i++)
+        if (!c.ist_top[i])
+            c.ist_top[i] = stack_top(STACK_SIZE);
 }
 
 void cpu_init(uint32_t index)
@@ -70,7 +79,8 @@ void cpu_init(uint32_t index)
     auto* tss = reinterpret_cast<Tss*>(c.tss);
     *tss = Tss{};
     tss->rsp[0] = c.stack_top;
-    tss->ist[0] = c.ist_top; // IST1: NMI, #DF, #MC
+    for (int i = 0; i < 3; i++)
+        tss->ist[i] = c.ist_top[i];
     tss->iomap_base = sizeof(Tss);
 
     uint64_t base = reinterpret_cast<uint64_t>(tss);

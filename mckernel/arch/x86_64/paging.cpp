@@ -71,7 +71,8 @@ uint64_t paging_init(const ihk_boot_param& bp)
 {
     g_base = bp.phys_base;
     g_bump = (bp.image_end + 4095) & ~4095ull;
-    g_bump_end = g_base + IHK_BOOT_MAP_SIZE;
+    // Tables come from the first extent, within what the trampoline mapped of it.
+    g_bump_end = g_base + (bp.mem[0].size < IHK_BOOT_MAP_SIZE ? bp.mem[0].size : IHK_BOOT_MAP_SIZE);
     g_pml4 = alloc_table();
 
     // The image and boot area, where the trampoline's tables had them.

@@ -8,6 +8,8 @@
 #include <arch/percpu.h>
 #include <arch/trap.h>
 #include <kernel/boot.h>
+#include <kernel/ikc.h>
+#include <ihk/ikc.h>
 
 extern "C" const uint64_t mck_isr_table[256];
 
@@ -39,6 +41,8 @@ const char* const EXCEPTION_NAMES[32] = {
 [[noreturn]] void fatal(const TrapFrame& f)
 {
     irq_disable();
+    // Tell Linux first: whatever happens while logging, the instance is PANIC.
+    __atomic_store_n(&mck::boot_param_mut().status, IHK_LWK_PANIC, __ATOMIC_RELEASE);
     const char* name = f.vector < 32 ? EXCEPTION_NAMES[f.vector] : "interrupt";
     kprintf("PANIC: %s (vector %lu) in the kernel, error code 0x%lx", name, f.vector, f.error);
     kprintf("  RIP 0x%016lx  CS 0x%lx  RFLAGS 0x%lx  CR2 0x%016lx", f.rip, f.cs, f.rflags, read_cr2());
@@ -50,18 +54,21 @@ const char* const EXCEPTION_NAMES[32] = {
     kprintf("  R13 0x%016lx  R14 0x%016lx  R15 0x%016lx", f.r13, f.r14, f.r15);
     kprintf("  back-trace:");
     kprintf("    0x%016lx", f.rip);
-    // Frame pointers are kept (-fno-omit-frame-pointer); stay inside the image.
-    auto* fp = reinterpret_cast<const uint64_t*>(f.rbp);
-    for (int depth = 0; depth < 16 && fp; depth++) {
-        uint64_t addr = reinterpret_cast<uint64_t>(fp);
-        if (addr < IHK_LWK_BASE || (addr & 7))
+    // Frame pointers are kept (-fno-omit-frame-pointer). Follow them only upwards
+    // within the faulting stack (16 KiB above RSP), so a bad one cannot fault here.
+    uint64_t low = f.rsp, high = f.rsp + 16 * 1024;
+    uint64_t fp = f.rbp;
+    for (int depth = 0; depth < 16 && fp >= low && fp + 16 <= high && !(fp & 7); depth++) {
+        auto* frame = reinterpret_cast<const uint64_t*>(fp);
+        if (!frame[1])
             break;
-        if (!fp[1])
+        kprintf("    0x%016lx", frame[1]);
+        if (frame[0] <= fp)
             break;
-        kprintf("    0x%016lx", fp[1]);
-        fp = reinterpret_cast<const uint64_t*>(fp[0]);
+        fp = frame[0];
     }
-    panic("CPU %u stopped after %s", this_cpu()->index, name);
+    uint64_t gs = rdmsr(MSR_GS_BASE);
+    panic("CPU %u stopped after %s", gs ? reinterpret_cast<Cpu*>(gs)->index : 0, name);
 }
 
 } // namespace
@@ -73,8 +80,8 @@ void idt_init()
         Gate& g = g_idt[v];
         g.offset_lo = uint16_t(addr);
         g.selector = 0x08;
-        // NMI, double fault and machine check run on their own stack (IST1).
-        g.ist = (v == 2 || v == 8 || v == 18) ? 1 : 0;
+        // NMI, double fault and machine check each run on a stack of their own.
+        g.ist = v == 2 ? 1 : v == 8 ? 2 : v == 18 ? 3 : 0;
         g.type = 0x8e; // present, DPL 0, interrupt gate
         g.offset_mid = uint16_t(addr >> 16);
         g.offset_hi = uint32_t(addr >> 32);
@@ -104,6 +111,8 @@ extern "C" void trap_dispatch(mck::arch::TrapFrame* f)
         return; // no EOI for spurious interrupts
     if (f->vector == VECTOR_PING)
         mck::heartbeat();
+    else if (f->vector == IHK_LWK_IKC_VECTOR)
+        mck::ikc_doorbell();
     // Everything else (Linux's call-function and reschedule broadcasts) is ignored.
     apic_eoi();
 }

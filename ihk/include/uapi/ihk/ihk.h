@@ -77,6 +77,8 @@ enum ihk_err_reason {
 	IHK_ERR_BOOT_TIMEOUT,		/* the LWK did not reach RUNNING in time */
 	IHK_ERR_BOOT_PANIC,		/* the LWK panicked while booting */
 	IHK_ERR_NOT_RUNNING,		/* shutdown of an instance that is not running */
+	IHK_ERR_IKC_TIMEOUT,		/* the LWK did not answer an IKC message in time */
+	IHK_ERR_IKC_CPU,		/* no such LWK CPU index */
 	IHK_ERR_MAX,
 };
 
@@ -298,6 +300,26 @@ struct ihk_kmsg_read {
 	__u32 len;
 };
 
+/**
+ * struct ihk_ikc_ping - IHK_OS_IKC_PING: round trips over one LWK CPU's channel.
+ * @cpu_index:	LWK CPU (index into the instance's CPUs, ascending Linux numbers).
+ * @count:	round trips, 1..100000.
+ * @min_ns:	out: fastest round trip.
+ * @max_ns:	out: slowest.
+ * @total_ns:	out: sum of all.
+ * @flags:	must be zero.
+ * @err_reason:	out: enum ihk_err_reason.
+ */
+struct ihk_ikc_ping {
+	__u32 cpu_index;
+	__u32 count;
+	__u64 min_ns;
+	__u64 max_ns;
+	__u64 total_ns;
+	__u32 flags;
+	__u32 err_reason;
+};
+
 /*
  * /dev/mcd0 (root only). Errors beyond EFAULT (bad pointer), EINVAL (flags,
  * malformed list), E2BIG (list too long) and ENOTTY (unknown command):
@@ -376,5 +398,12 @@ struct ihk_kmsg_read {
 #define IHK_OS_SHUTDOWN		_IOWR(IHK_IOCTL_MAGIC, 0x2d, struct ihk_os_boot_req)
 #define IHK_OS_READ_KMSG	_IOWR(IHK_IOCTL_MAGIC, 0x2e, struct ihk_kmsg_read)
 #define IHK_OS_CLEAR_KMSG	_IO(IHK_IOCTL_MAGIC, 0x2f)
+
+/*
+ * IHK_OS_IKC_PING (CAP_SYS_ADMIN): send PING messages to one LWK CPU and wait,
+ *	bounded (1 s each), for its PONG. EINVAL not running, bad index or count;
+ *	ETIMEDOUT no answer.
+ */
+#define IHK_OS_IKC_PING		_IOWR(IHK_IOCTL_MAGIC, 0x30, struct ihk_ikc_ping)
 
 #endif /* _UAPI_IHK_IHK_H */

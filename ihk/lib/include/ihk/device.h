@@ -81,6 +81,13 @@ public:
     Result<std::string> kmsg();
     Result<void> clear_kmsg();
 
+    struct PingStats {
+        uint32_t count = 0;
+        uint64_t min_ns = 0, max_ns = 0, total_ns = 0;
+    };
+    // IKC round trips with LWK CPU @cpu_index.
+    Result<PingStats> ikc_ping(uint32_t cpu_index, uint32_t count);
+
 private:
     Os(UniqueFd fd, int index) : m_fd(std::move(fd)), m_index(index) {}
     UniqueFd m_fd;

@@ -14,6 +14,8 @@ void apic_init();
 void apic_eoi();
 bool apic_x2();
 uint32_t apic_id();
+// A fixed interrupt @vector to the CPU with @apic_id (physical destination).
+void apic_send_ipi(uint32_t apic_id, uint8_t vector);
 // INIT, then two SIPIs for the page at @page_phys (below 1 MiB).
 void apic_start_cpu(uint32_t apic_id, uint64_t page_phys);
 

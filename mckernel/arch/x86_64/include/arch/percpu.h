@@ -13,7 +13,8 @@ struct alignas(64) Cpu {
     uint64_t gdt[8];  // null, kcode, kdata, ucode32, udata, ucode64, TSS (two slots)
     uint8_t tss[104];
     uint64_t stack_top;    // kernel stack
-    uint64_t ist_top;      // NMI / double fault stack
+    uint64_t ist_top[3];   // IST1 NMI, IST2 double fault, IST3 machine check: one each,
+                           // so an NMI during #DF or #MC cannot overwrite its frame
 };
 
 Cpu& cpu(uint32_t index);

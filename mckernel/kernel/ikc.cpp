@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+// IKC on the LWK: channels allocated from our memory near the boot CPU and
+// published in the boot block; the doorbell handler answers PING with PONG and
+// interrupts the Linux CPU that serves this CPU.
+#include <kernel/boot.h>
+#include <kernel/ikc.h>
+#include <kernel/mem.h>
+
+#include <arch/apic.h>
+#include <arch/cpu.h>
+#include <arch/paging.h>
+#include <arch/percpu.h>
+#include <ihk/ikc.h>
+
+namespace mck {
+namespace {
+
+ihk_ikc_channel* g_channels;
+
+void send_to_linux(uint32_t index, const ihk_ikc_msg& m)
+{
+    const ihk_boot_cpu& c = boot_param().cpus[index];
+    if (!ihk_ikc_push(&g_channels[index].to_linux, &m)) {
+        kprintf("ikc: cpu %u: ring to Linux full, message %u dropped", index, m.type);
+        return;
+    }
+    arch::apic_send_ipi(c.ikc_apic_id, uint8_t(c.ikc_vector));
+}
+
+} // namespace
+
+void ikc_init()
+{
+    ihk_boot_param& bp = boot_param_mut();
+    uint64_t bytes = uint64_t(bp.num_cpus) * sizeof(ihk_ikc_channel);
+    uint64_t phys = mem_alloc(bytes, bp.cpus[0].numa_node);
+    if (!phys)
+        panic("no memory for %u IKC channels", bp.num_cpus);
+    g_channels = static_cast<ihk_ikc_channel*>(arch::phys_to_virt(phys));
+    bp.ikc_phys = phys;
+    bp.ikc_size = bytes;
+    kprintf("ikc: %u channel(s) of %u messages at 0x%lx", bp.num_cpus, IHK_IKC_SLOTS, phys);
+}
+
+void ikc_doorbell()
+{
+    uint32_t index = arch::this_cpu()->index;
+    ihk_ikc_msg m;
+    while (ihk_ikc_pop(&g_channels[index].to_lwk, &m)) {
+        switch (m.type) {
+        case IHK_IKC_PING: {
+            ihk_ikc_msg pong{};
+            pong.type = IHK_IKC_PONG;
+            pong.seq = m.seq;
+            pong.arg[0] = m.arg[0];
+            pong.arg[1] = arch::rdtsc();
+            send_to_linux(index, pong);
+            break;
+        }
+        default:
+            kprintf("ikc: cpu %u: unknown message type %u ignored", index, m.type);
+        }
+    }
+}
+
+} // namespace mck
