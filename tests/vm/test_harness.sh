@@ -14,8 +14,10 @@ check() { # check WHAT EXPECTED-STATUS command...
 check "exit status passes through" 7 $vmrun -- sh -c 'exit 7'
 check "success" 0 $vmrun --cpus 2 --mem 1G -- sh -c 'test "$(nproc)" = 2'
 check "a kernel WARNING fails the run" 126 $vmrun -- sh -c 'echo l > /proc/sysrq-trigger; sleep 1'
-check "the time limit kills a hung guest" 124 $vmrun --timeout 15 -- sleep 600
-if pgrep -f "qemu-system-x86_64.*vmrun" >/dev/null; then echo "FAIL: a QEMU process survived"; failures=$((failures + 1)); else echo "ok: no QEMU left"; fi
+marker=vmrun_harness_$$
+check "the time limit kills a hung guest" 124 $vmrun --timeout 15 --append "$marker" -- sleep 600
+# Only this run's QEMU (other virtual nodes may be running on the machine).
+if pgrep -f "qemu-system-x86_64.*$marker" >/dev/null; then echo "FAIL: a QEMU process survived"; failures=$((failures + 1)); else echo "ok: no QEMU left"; fi
 check "bad option is refused" 2 $vmrun --cpus x -- true
 [ $failures -eq 0 ] && echo "all checks passed"
 exit $((failures != 0))
