@@ -392,11 +392,12 @@ Result<std::string> Os::kmsg()
     return buf;
 }
 
-Result<Os::PingStats> Os::ikc_ping(uint32_t cpu_index, uint32_t count)
+Result<Os::PingStats> Os::ikc_ping(uint32_t cpu_index, uint32_t count, bool poll)
 {
     ihk_ikc_ping req{};
     req.cpu_index = cpu_index;
     req.count = count;
+    req.flags = poll ? IHK_IKC_PING_POLL : 0;
     if (::ioctl(m_fd.get(), IHK_OS_IKC_PING, &req) == 0)
         return PingStats{count, req.min_ns, req.max_ns, req.total_ns};
     int err = errno;

@@ -237,7 +237,7 @@ out:
  * On any failure after the CPUs started they are stopped again, and the log
  * stays readable.
  *
- * Context: ihk_lock held for the whole boot; sleeps.
+ * Context: ihk_lock held; dropped while waiting for the LWK; sleeps.
  * Return: 0 or -errno (see IHK_OS_BOOT).
  */
 int ihk_os_boot(struct ihk_os *os, u32 timeout_ms, struct ihk_err *err)
@@ -266,6 +266,7 @@ int ihk_os_boot(struct ihk_os *os, u32 timeout_ms, struct ihk_err *err)
 		ihk_ikc_destroy(os);
 		return ret;
 	}
+	os->drv_state = state;
 	os->status = IHK_OS_STATUS_BOOTING;
 	deadline = jiffies + msecs_to_jiffies(timeout_ms ? timeout_ms : boot_timeout_ms);
 	for (;;) {
@@ -274,9 +275,8 @@ int ihk_os_boot(struct ihk_os *os, u32 timeout_ms, struct ihk_err *err)
 			ret = ihk_ikc_attach(os);
 			if (ret)
 				break;
-			os->drv_state = state;
 			os->status = IHK_OS_STATUS_RUNNING;
-			pr_info("ihk: OS %d is RUNNING on %u CPU(s)\n", os->index, bp->num_cpus);
+			pr_info("ihk: OS %d is RUNNING on %u CPU(s)\n", os->index, os->nr_lwk_cpus);
 			return 0;
 		}
 		if (lwk == IHK_LWK_PANIC) {
@@ -291,11 +291,19 @@ int ihk_os_boot(struct ihk_os *os, u32 timeout_ms, struct ihk_err *err)
 			ret = -EINTR;
 			break;
 		}
+		/*
+		 * Let everyone else in while we wait: they see BOOTING and cannot
+		 * change this instance, and a destroy stops its CPUs itself. Our
+		 * open file keeps @os alive.
+		 */
+		mutex_unlock(&ihk_lock);
 		msleep(5);
+		mutex_lock(&ihk_lock);
+		if (os->dead)
+			return -ENODEV;
 	}
 	ihk_err("OS %d failed to boot (%d); see its kmsg\n", os->index, ret);
-	ihk_driver->stop(bp, state);
-	ihk_ikc_destroy(os);
+	ihk_os_stop(os);
 	os->status = lwk == IHK_LWK_PANIC ? IHK_OS_STATUS_PANIC : IHK_OS_STATUS_SHUTDOWN;
 	return ret;
 }

@@ -181,6 +181,37 @@ out:
 	return ret;
 }
 
+/*
+ * Every CPU listed must be reserved and belong to @owner (NULL: the pool).
+ * Context: ihk_lock held.
+ */
+static int ihk_cpu_check_owner(const u32 *cpus, u32 n, struct ihk_os *owner, struct ihk_err *err)
+{
+	cpumask_var_t seen;
+	u32 i;
+	int ret;
+
+	if (!zalloc_cpumask_var(&seen, GFP_KERNEL))
+		return -ENOMEM;
+	ret = ihk_cpu_list_check(cpus, n, seen, err);
+	for (i = 0; !ret && i < n; i++) {
+		struct ihk_os *o = ihk_cpu_is_reserved(cpus[i]) ? ihk_cpu_owner[cpus[i]] : NULL;
+
+		if (owner && o != owner) {
+			ihk_err("CPU %u is not assigned to OS %d\n", cpus[i], owner->index);
+			ret = ihk_fail(err, i, IHK_ERR_CPU_NOT_ASSIGNED, -ENOENT);
+		} else if (!owner && !ihk_cpu_is_reserved(cpus[i])) {
+			ihk_err("CPU %u is not reserved\n", cpus[i]);
+			ret = ihk_fail(err, i, IHK_ERR_CPU_NOT_RESERVED, -ENOENT);
+		} else if (!owner && o) {
+			ihk_err("CPU %u is assigned to OS %d\n", cpus[i], o->index);
+			ret = ihk_fail(err, i, IHK_ERR_CPU_ASSIGNED, -EBUSY);
+		}
+	}
+	free_cpumask_var(seen);
+	return ret;
+}
+
 /**
  * ihk_cpu_release() - bring reserved, unassigned CPUs back online in Linux.
  * @cpus: Linux CPU numbers.
@@ -195,24 +226,9 @@ out:
  */
 int ihk_cpu_release(const u32 *cpus, u32 n, struct ihk_err *err)
 {
-	cpumask_var_t seen;
 	u32 i;
-	int ret;
+	int ret = ihk_cpu_check_owner(cpus, n, NULL, err);
 
-	if (!zalloc_cpumask_var(&seen, GFP_KERNEL))
-		return -ENOMEM;
-	ret = ihk_cpu_list_check(cpus, n, seen, err);
-	for (i = 0; !ret && i < n; i++) {
-		if (!cpumask_test_cpu(cpus[i], ihk_reserved)) {
-			ihk_err("CPU %u is not reserved\n", cpus[i]);
-			ret = ihk_fail(err, i, IHK_ERR_CPU_NOT_RESERVED, -ENOENT);
-		} else if (ihk_cpu_owner[cpus[i]]) {
-			ihk_err("CPU %u is assigned to OS %d\n", cpus[i],
-				ihk_cpu_owner[cpus[i]]->index);
-			ret = ihk_fail(err, i, IHK_ERR_CPU_ASSIGNED, -EBUSY);
-		}
-	}
-	free_cpumask_var(seen);
 	if (ret)
 		return ret;
 	for (i = 0; i < n; i++) {
@@ -244,24 +260,9 @@ int ihk_cpu_release(const u32 *cpus, u32 n, struct ihk_err *err)
  */
 int ihk_cpu_assign(struct ihk_os *os, const u32 *cpus, u32 n, struct ihk_err *err)
 {
-	cpumask_var_t seen;
 	u32 i;
-	int ret;
+	int ret = ihk_cpu_check_owner(cpus, n, NULL, err);
 
-	if (!zalloc_cpumask_var(&seen, GFP_KERNEL))
-		return -ENOMEM;
-	ret = ihk_cpu_list_check(cpus, n, seen, err);
-	for (i = 0; !ret && i < n; i++) {
-		if (!cpumask_test_cpu(cpus[i], ihk_reserved)) {
-			ihk_err("CPU %u is not reserved\n", cpus[i]);
-			ret = ihk_fail(err, i, IHK_ERR_CPU_NOT_RESERVED, -ENOENT);
-		} else if (ihk_cpu_owner[cpus[i]]) {
-			ihk_err("CPU %u is already assigned to OS %d\n", cpus[i],
-				ihk_cpu_owner[cpus[i]]->index);
-			ret = ihk_fail(err, i, IHK_ERR_CPU_ASSIGNED, -EBUSY);
-		}
-	}
-	free_cpumask_var(seen);
 	if (ret)
 		return ret;
 	for (i = 0; i < n; i++)
@@ -281,20 +282,9 @@ int ihk_cpu_assign(struct ihk_os *os, const u32 *cpus, u32 n, struct ihk_err *er
  */
 int ihk_cpu_unassign(struct ihk_os *os, const u32 *cpus, u32 n, struct ihk_err *err)
 {
-	cpumask_var_t seen;
 	u32 i;
-	int ret;
+	int ret = ihk_cpu_check_owner(cpus, n, os, err);
 
-	if (!zalloc_cpumask_var(&seen, GFP_KERNEL))
-		return -ENOMEM;
-	ret = ihk_cpu_list_check(cpus, n, seen, err);
-	for (i = 0; !ret && i < n; i++) {
-		if (ihk_cpu_owner[cpus[i]] != os) {
-			ihk_err("CPU %u is not assigned to OS %d\n", cpus[i], os->index);
-			ret = ihk_fail(err, i, IHK_ERR_CPU_NOT_ASSIGNED, -ENOENT);
-		}
-	}
-	free_cpumask_var(seen);
 	if (ret)
 		return ret;
 	for (i = 0; i < n; i++)

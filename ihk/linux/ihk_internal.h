@@ -126,8 +126,8 @@ struct ihk_ikc *ihk_ikc_create(void);
 void ihk_ikc_notify(void *data);
 int ihk_ikc_attach(struct ihk_os *os);
 void ihk_ikc_destroy(struct ihk_os *os);
-int ihk_ikc_ping(struct ihk_os *os, u32 index, u32 count, u64 *min_ns, u64 *max_ns, u64 *total_ns,
-		 struct ihk_err *err);
+int ihk_ikc_ping(struct ihk_os *os, u32 index, u32 count, bool poll, u64 *min_ns, u64 *max_ns,
+		 u64 *total_ns, struct ihk_err *err);
 
 /* os.c */
 int ihk_os_init(void);

@@ -122,8 +122,12 @@ static bool ihk_ikc_take(struct ihk_ikc *c, u32 index, struct ihk_ikc_msg *m)
 	return got;
 }
 
-/* Wait up to IHK_IKC_WAIT_MS for a message from LWK CPU @index. */
-static int ihk_ikc_recv(struct ihk_os *os, u32 index, struct ihk_ikc_msg *m)
+/*
+ * Wait up to IHK_IKC_WAIT_MS for a message from LWK CPU @index: sleeping until
+ * the doorbell IRQ, or (@poll) spinning on the ring, which trades a Linux CPU
+ * for latency.
+ */
+static int ihk_ikc_recv(struct ihk_os *os, u32 index, struct ihk_ikc_msg *m, bool poll)
 {
 	struct ihk_ikc *c = os->chan;
 	unsigned long deadline = jiffies + msecs_to_jiffies(IHK_IKC_WAIT_MS);
@@ -131,8 +135,11 @@ static int ihk_ikc_recv(struct ihk_os *os, u32 index, struct ihk_ikc_msg *m)
 	while (!ihk_ikc_take(c, index, m)) {
 		if (time_after(jiffies, deadline))
 			return -ETIMEDOUT;
-		wait_event_timeout(c->wq, !ihk_ikc_empty(&c->ch[index].to_linux),
-				   msecs_to_jiffies(10));
+		if (poll)
+			cpu_relax();
+		else
+			wait_event_timeout(c->wq, !ihk_ikc_empty(&c->ch[index].to_linux),
+					   msecs_to_jiffies(10));
 	}
 	return 0;
 }
@@ -142,6 +149,7 @@ static int ihk_ikc_recv(struct ihk_os *os, u32 index, struct ihk_ikc_msg *m)
  * @os: the instance (RUNNING).
  * @index: LWK CPU index.
  * @count: round trips.
+ * @poll: spin for the answer instead of sleeping until the doorbell IRQ.
  * @min_ns: fastest.
  * @max_ns: slowest.
  * @total_ns: sum.
@@ -150,8 +158,8 @@ static int ihk_ikc_recv(struct ihk_os *os, u32 index, struct ihk_ikc_msg *m)
  * Context: ihk_lock held; sleeps, at most 1 s per round trip.
  * Return: 0 or -errno (see IHK_OS_IKC_PING).
  */
-int ihk_ikc_ping(struct ihk_os *os, u32 index, u32 count, u64 *min_ns, u64 *max_ns, u64 *total_ns,
-		 struct ihk_err *err)
+int ihk_ikc_ping(struct ihk_os *os, u32 index, u32 count, bool poll, u64 *min_ns, u64 *max_ns,
+		 u64 *total_ns, struct ihk_err *err)
 {
 	struct ihk_ikc_msg m = {}, r;
 	u32 k;
@@ -174,7 +182,7 @@ int ihk_ikc_ping(struct ihk_os *os, u32 index, u32 count, u64 *min_ns, u64 *max_
 		t0 = ktime_get_ns();
 		ret = ihk_ikc_send(os, index, &m);
 		if (!ret)
-			ret = ihk_ikc_recv(os, index, &r);
+			ret = ihk_ikc_recv(os, index, &r, poll);
 		if (ret == -ETIMEDOUT) {
 			ihk_err("OS %d: LWK CPU %u did not answer IKC within %d ms\n", os->index, index,
 				IHK_IKC_WAIT_MS);

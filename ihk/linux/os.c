@@ -506,10 +506,11 @@ static long ihk_os_ikc_ping_ioctl(struct ihk_os *os, void __user *arg)
 
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
-	if (req.flags)
+	if (req.flags & ~IHK_IKC_PING_POLL)
 		return -EINVAL;
 	mutex_lock(&ihk_lock);
-	ret = os->dead ? -ENODEV : ihk_ikc_ping(os, req.cpu_index, req.count, &req.min_ns,
+	ret = os->dead ? -ENODEV : ihk_ikc_ping(os, req.cpu_index, req.count,
+						req.flags & IHK_IKC_PING_POLL, &req.min_ns,
 						&req.max_ns, &req.total_ns, &err);
 	mutex_unlock(&ihk_lock);
 	req.err_reason = err.reason;

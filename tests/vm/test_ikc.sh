@@ -12,6 +12,8 @@ for cpu in 0 1; do
 	echo "$out"
 	[[ $out == "cpu $cpu: 200 round trips"* ]] || fail "unexpected ikc_ping output: $out"
 done
+out=$(ihkosctl 0 ikc_ping --cpu 1 --count 100 --poll) || fail "ikc_ping --poll failed"
+[[ $out == "cpu 1: 100 round trips"* ]] && echo "ok: $out (polling)" || fail "unexpected ikc_ping --poll output: $out"
 expect_eq "--json count" 50 "$(ihkosctl --json 0 ikc_ping --count 50 | tr -d ' \n' | sed 's/.*"count":\([0-9]*\).*/\1/')"
 n=$(irqs)
 [ "$n" -ge 450 ] && echo "ok: $n IKC interrupts reached Linux" || fail "only $n IKC interrupts counted"

@@ -38,16 +38,22 @@ void set_lifecycle_commands(CLI::App& app, const Options& opts)
         else
             std::cout << log << std::flush;
     });
-    auto ping = std::make_shared<std::pair<uint32_t, uint32_t>>(0, 100);
+    struct PingArgs {
+        uint32_t cpu = 0;
+        uint32_t count = 100;
+        bool poll = false;
+    };
+    auto ping = std::make_shared<PingArgs>();
     auto* ikc = app.add_subcommand("ikc_ping", "Measure IKC round trips (Linux -> LWK CPU -> Linux)");
-    ikc->add_option("--cpu", ping->first, "LWK CPU index (0 = the instance's first CPU)");
-    ikc->add_option("--count", ping->second, "Round trips")->check(CLI::Range(1, 100000));
+    ikc->add_option("--cpu", ping->cpu, "LWK CPU index (0 = the instance's first CPU)");
+    ikc->add_option("--count", ping->count, "Round trips")->check(CLI::Range(1, 100000));
+    ikc->add_flag("--poll", ping->poll, "Linux spins for each answer instead of sleeping until the IRQ");
     ikc->callback([&opts, ping] {
         std::string ctx = "ikc_ping";
-        auto s = must(must(Os::open(opts.index), ctx).ikc_ping(ping->first, ping->second), ctx);
-        nlohmann::json j = {{"cpu", ping->first},   {"count", s.count},      {"min_ns", s.min_ns},
-                            {"max_ns", s.max_ns}, {"avg_ns", s.total_ns / s.count}};
-        std::string text = "cpu " + std::to_string(ping->first) + ": " + std::to_string(s.count) +
+        auto s = must(must(Os::open(opts.index), ctx).ikc_ping(ping->cpu, ping->count, ping->poll), ctx);
+        nlohmann::json j = {{"cpu", ping->cpu},     {"count", s.count},      {"min_ns", s.min_ns},
+                            {"max_ns", s.max_ns}, {"avg_ns", s.total_ns / s.count}, {"poll", ping->poll}};
+        std::string text = "cpu " + std::to_string(ping->cpu) + ": " + std::to_string(s.count) +
                            " round trips, min " + std::to_string(s.min_ns / 1000) + " us, avg " +
                            std::to_string(s.total_ns / s.count / 1000) + " us, max " + std::to_string(s.max_ns / 1000) +
                            " us";

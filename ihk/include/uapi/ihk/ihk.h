@@ -307,9 +307,10 @@ struct ihk_kmsg_read {
  * @min_ns:	out: fastest round trip.
  * @max_ns:	out: slowest.
  * @total_ns:	out: sum of all.
- * @flags:	must be zero.
+ * @flags:	IHK_IKC_PING_POLL or zero.
  * @err_reason:	out: enum ihk_err_reason.
  */
+#define IHK_IKC_PING_POLL 1u	/* wait for answers by polling the ring, not sleeping */
 struct ihk_ikc_ping {
 	__u32 cpu_index;
 	__u32 count;

@@ -85,8 +85,8 @@ public:
         uint32_t count = 0;
         uint64_t min_ns = 0, max_ns = 0, total_ns = 0;
     };
-    // IKC round trips with LWK CPU @cpu_index.
-    Result<PingStats> ikc_ping(uint32_t cpu_index, uint32_t count);
+    // IKC round trips with LWK CPU @cpu_index; @poll: Linux spins for answers.
+    Result<PingStats> ikc_ping(uint32_t cpu_index, uint32_t count, bool poll = false);
 
 private:
     Os(UniqueFd fd, int index) : m_fd(std::move(fd)), m_index(index) {}
