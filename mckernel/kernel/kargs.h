@@ -14,6 +14,8 @@ struct KernelArgs {
     // Fault on purpose: before reporting RUNNING (boot) or a second after (running).
     enum class Fault { None, Boot, Running } test_fault = Fault::None;
     int32_t test_hang_cpu = -1;      // this CPU stops with interrupts off
+    bool test_fill_memory = false;   // write a pattern over all free memory at boot
+    bool test_check_memory = false;  // count non-zero bytes in free memory at boot
 };
 
 const KernelArgs& kargs();

@@ -70,6 +70,13 @@ void log_topology(const ihk_boot_param& bp)
 
     uint64_t reserved_end = arch::paging_init(*bp);
     mem_init(reserved_end);
+    if (kargs().test_fill_memory) {
+        mem_test_fill(0xa5);
+        kprintf("test_fill_memory: wrote 0xa5 over %lu MiB of free memory", mem_free_bytes(-1) >> 20);
+    }
+    if (kargs().test_check_memory)
+        kprintf("test_check_memory: %lu non-zero bytes in %lu MiB of free memory", mem_test_count_nonzero(),
+                mem_free_bytes(-1) >> 20);
     arch::apic_init();
     log_topology(*bp);
     if (arch::apic_id() != bp->cpus[0].apic_id)

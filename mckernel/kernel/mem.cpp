@@ -112,4 +112,38 @@ uint64_t mem_free_bytes(int node)
     return total;
 }
 
+namespace {
+
+template <typename Fn>
+void for_each_free_page(Fn fn)
+{
+    for (uint32_t k = 0; k < g_num_chunks; k++) {
+        Chunk& c = g_chunks[k];
+        for (uint64_t i = 0; i < c.pages; i++)
+            if (!used(c, i))
+                fn(static_cast<uint64_t*>(arch::phys_to_virt(c.phys + i * PAGE)));
+    }
+}
+
+} // namespace
+
+void mem_test_fill(uint8_t pattern)
+{
+    SpinLockGuard guard(g_lock);
+    for_each_free_page([pattern](uint64_t* page) { memset(page, pattern, PAGE); });
+}
+
+uint64_t mem_test_count_nonzero()
+{
+    SpinLockGuard guard(g_lock);
+    uint64_t count = 0;
+    for_each_free_page([&count](uint64_t* page) {
+        for (uint64_t w = 0; w < PAGE / 8; w++)
+            if (page[w])
+                for (int b = 0; b < 8; b++)
+                    count += ((page[w] >> (8 * b)) & 0xff) != 0;
+    });
+    return count;
+}
+
 } // namespace mck

@@ -15,4 +15,10 @@ uint64_t mem_alloc(uint64_t bytes, int node);
 void mem_free(uint64_t phys, uint64_t bytes);
 uint64_t mem_free_bytes(int node);
 
+// Test hooks (kernel arguments test_fill_memory / test_check_memory): write
+// @pattern over every free page; count the non-zero bytes in free pages. They
+// show whether memory reached us clean.
+void mem_test_fill(uint8_t pattern);
+uint64_t mem_test_count_nonzero();
+
 } // namespace mck

@@ -45,4 +45,25 @@ expect_ok mcstop+release.sh
 expect_ok mcstop+release.sh
 run_pinned_on 3
 assert_node_clean
+
+log "memory comes back from an instance cleared: the next instance finds only zeroes"
+snapshot_node
+expect_eq "mcreboot" 0 "$(mcreboot.sh -c 1 -m 128M@0 -K 'test_fill_memory test_check_memory')"
+kmsg=$(ihkosctl 0 kmsg)
+[[ $kmsg == *"test_fill_memory: wrote 0xa5"* ]] && echo "ok: the first instance filled its memory" || fail "no fill: $kmsg"
+filled=$(echo "$kmsg" | sed -n 's/.*test_check_memory: \([0-9]*\) non-zero bytes.*/\1/p')
+[ "${filled:-0}" -gt 100000000 ] && echo "ok: the check sees the pattern ($filled non-zero bytes)" ||
+	fail "the memory check did not see the pattern: '$filled'"
+expect_ok ihkconfig 0 destroy 0
+expect_eq "create" 0 "$(ihkconfig 0 create)"
+expect_ok ihkosctl 0 assign cpu 1
+expect_ok ihkosctl 0 assign mem all
+expect_ok ihkosctl 0 load "$IHK_BUILD/lwk/mckernel.img"
+expect_ok ihkosctl 0 kargs test_check_memory
+expect_ok ihkosctl 0 boot
+kmsg=$(ihkosctl 0 kmsg)
+[[ $kmsg == *"test_check_memory: 0 non-zero bytes"* ]] && echo "ok: the second instance found its memory cleared" ||
+	fail "memory was not cleared between instances: $(echo "$kmsg" | grep test_check_memory)"
+expect_ok mcstop+release.sh
+assert_node_clean
 finish

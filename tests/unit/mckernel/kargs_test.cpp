@@ -32,8 +32,12 @@ TEST(Kargs, KnownArguments)
     EXPECT_TRUE(k.allow_oversubscribe);
     EXPECT_EQ(k.test_hang_cpu, 2);
     EXPECT_EQ(k.test_fault, mck::KernelArgs::Fault::Running);
-    mck::kargs_parse("test_fault=boot");
+    EXPECT_FALSE(k.test_fill_memory);
+    mck::kargs_parse("test_fault=boot test_fill_memory test_check_memory");
     EXPECT_EQ(mck::kargs().test_fault, mck::KernelArgs::Fault::Boot);
+    EXPECT_TRUE(mck::kargs().test_fill_memory);
+    EXPECT_TRUE(mck::kargs().test_check_memory);
+    EXPECT_FALSE(mck::kargs().hidos) << "each parse starts from the defaults";
 }
 
 TEST(Kargs, UnknownAndMalformedAreLoggedAndIgnored)
