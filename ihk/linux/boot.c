@@ -351,28 +351,35 @@ int ihk_os_shutdown(struct ihk_os *os, struct ihk_err *err)
 static bool ihk_os_responds(struct ihk_os *os)
 {
 	struct ihk_boot_param *bp = os->bp;
+	u32 i, pending, n = os->nr_lwk_cpus;
 	unsigned long deadline;
 	u64 *seen;
-	u32 i, pending;
 
-	seen = kcalloc(os->nr_lwk_cpus, sizeof(*seen), GFP_KERNEL);
+	seen = kcalloc(n, sizeof(*seen), GFP_KERNEL);
 	if (!seen)
 		return true;	/* no verdict without memory; do not claim a hang */
-	for (i = 0; i < os->nr_lwk_cpus; i++) {
+	for (i = 0; i < n; i++) {
 		seen[i] = READ_ONCE(bp->progress[i]);
 		ihk_driver->ping(bp, os->drv_state, i);
 	}
 	deadline = jiffies + msecs_to_jiffies(hungup_timeout_ms);
-	do {
+	for (;;) {
 		pending = 0;
-		for (i = 0; i < os->nr_lwk_cpus; i++)
+		for (i = 0; i < n; i++)
 			if (READ_ONCE(bp->progress[i]) == seen[i])
 				pending++;
-		if (!pending)
+		if (!pending || time_after(jiffies, deadline))
 			break;
+		/* Others may use IHK while we wait; if this instance changed, no verdict. */
+		mutex_unlock(&ihk_lock);
 		usleep_range(200, 500);
-	} while (time_before(jiffies, deadline));
-	for (i = 0; pending && i < os->nr_lwk_cpus; i++)
+		mutex_lock(&ihk_lock);
+		if (os->dead || os->status != IHK_OS_STATUS_RUNNING) {
+			kfree(seen);
+			return true;
+		}
+	}
+	for (i = 0; pending && i < n; i++)
 		if (READ_ONCE(bp->progress[i]) == seen[i])
 			ihk_err("OS %d: its CPU index %u does not respond: HUNGUP\n", os->index, i);
 	kfree(seen);
@@ -385,7 +392,8 @@ static bool ihk_os_responds(struct ihk_os *os)
  *
  * PANIC and HUNGUP are sticky until shutdown; PANIC replaces HUNGUP.
  *
- * Context: ihk_lock held; may sleep up to hungup_timeout_ms.
+ * Context: ihk_lock held; dropped while waiting for the probe's answers (up to
+ * hungup_timeout_ms).
  * Return: enum ihk_os_status.
  */
 u32 ihk_os_live_status(struct ihk_os *os)

@@ -417,7 +417,6 @@ static long ihk_os_get_kargs(struct ihk_os *os, void __user *arg)
 static long ihk_os_get_status(struct ihk_os *os, void __user *arg)
 {
 	struct ihk_os_status_info info = {};
-
 	bool dead;
 
 	mutex_lock(&ihk_lock);

@@ -52,6 +52,17 @@ assert_node_clean
 log "a CPU stuck with interrupts off: HUNGUP"
 snapshot_node
 expect_eq "mcreboot" 0 "$(mcreboot.sh -c 1-3 -m 256M@0 -K test_hang=1)"
+# The probe waits hungup_timeout_ms for the stuck CPU without blocking IHK meanwhile.
+echo 10000 > /sys/module/ihk/parameters/hungup_timeout_ms
+ihkosctl 0 get status > "$scratch/status.out" &
+status_pid=$!
+sleep 1
+expect_eq "the pool answers during a liveness probe" 1-3 "$(ihkconfig 0 query cpu)"
+kill -0 $status_pid 2>/dev/null && echo "ok: the probe was still waiting meanwhile" ||
+	fail "the probe had finished: did it block the query?"
+wait $status_pid
+expect_eq "status after the probe" HUNGUP "$(cat "$scratch/status.out")"
+echo 2000 > /sys/module/ihk/parameters/hungup_timeout_ms
 expect_eq "status" HUNGUP "$(ihkosctl 0 get status)"
 expect_eq "status stays HUNGUP" HUNGUP "$(ihkosctl 0 get status)"
 expect_ok mcstop+release.sh
