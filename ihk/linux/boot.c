@@ -256,14 +256,10 @@ int ihk_os_boot(struct ihk_os *os, u32 timeout_ms, struct ihk_err *err)
 	os->bp = bp;
 	os->kmsg = phys_to_virt(bp->kmsg_phys);
 	os->kmsg_clear = 0;
-	os->chan = ihk_ikc_create();
-	if (!os->chan)
-		return -ENOMEM;
 	ret = ihk_driver->start(bp, ihk_ikc_notify, os->chan, &state);
 	if (ret) {
 		ihk_err("OS %d: the driver could not start CPU %u: %d\n", os->index,
 			bp->cpus[0].linux_cpu, ret);
-		ihk_ikc_destroy(os);
 		return ret;
 	}
 	os->drv_state = state;
@@ -318,10 +314,12 @@ void ihk_os_stop(struct ihk_os *os)
 {
 	if (!os->drv_state)
 		return;
+	/* mcctrl lets go of the LWK's memory while it is still there. */
+	ihk_user_os_stopping(os);
+	ihk_ikc_detach(os);
 	WRITE_ONCE(os->bp->shutdown, 1);
 	ihk_driver->stop(os->bp, os->drv_state);	/* frees the IRQs: no more notify */
 	os->drv_state = NULL;
-	ihk_ikc_destroy(os);
 }
 
 /**

@@ -17,6 +17,7 @@
 #include <uapi/ihk/ihk.h>
 #include <ihk/driver.h>
 #include <ihk/boot.h>
+#include <ihk/ikc.h>
 
 #define ihk_err(fmt, ...) pr_err_ratelimited("ihk: " fmt, ##__VA_ARGS__)
 
@@ -120,16 +121,28 @@ void ihk_os_free_boot(struct ihk_os *os);
 int ihk_mem_boot_extents(struct ihk_os *os, struct ihk_boot_mem *out, u32 capacity);
 u32 ihk_cpu_boot_list(struct ihk_os *os, u32 *out, u32 capacity);
 
-/* ikc.c: under ihk_lock except ihk_ikc_notify */
+/* ikc.c: attach/detach under ihk_lock; sending, receiving and checks from any context */
 struct ihk_ikc;
-struct ihk_ikc *ihk_ikc_create(void);
+struct ihk_ikc *ihk_ikc_create(struct ihk_os *os);
 void ihk_ikc_notify(void *data);
 int ihk_ikc_attach(struct ihk_os *os);
+void ihk_ikc_detach(struct ihk_os *os);
 void ihk_ikc_destroy(struct ihk_os *os);
+int ihk_ikc_send(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m);
+void ihk_ikc_kick(struct ihk_os *os, u32 index);
+void ihk_ikc_poll(struct ihk_os *os);
+void *ihk_ikc_phys_to_virt(struct ihk_os *os, u64 phys, u64 size);
+bool ihk_ikc_running(struct ihk_os *os);
 int ihk_ikc_ping(struct ihk_os *os, u32 index, u32 count, bool poll, u64 *min_ns, u64 *max_ns,
 		 u64 *total_ns, struct ihk_err *err);
 
+/* user.c: the user module (mcctrl) */
+long ihk_user_ioctl(struct ihk_os *os, struct file *file, unsigned int cmd, unsigned long arg);
+void ihk_user_ikc_recv(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m);
+void ihk_user_os_stopping(struct ihk_os *os);
+
 /* os.c */
+void ihk_os_unref(struct ihk_os *os);
 int ihk_os_init(void);
 void ihk_os_exit(void);
 int ihk_os_create(void);

@@ -31,6 +31,7 @@ static void ihk_os_free(struct kref *ref)
 	struct ihk_os *os = container_of(ref, struct ihk_os, ref);
 
 	ihk_os_free_boot(os);
+	ihk_ikc_destroy(os);
 	kfree(os->ikc);
 	kfree(os->kargs);
 	kfree(os);
@@ -61,6 +62,12 @@ int ihk_os_create(void)
 	}
 	kref_init(&os->ref);
 	os->status = IHK_OS_STATUS_INACTIVE;
+	os->chan = ihk_ikc_create(os);
+	if (!os->chan) {
+		kfree(os);
+		ret = -ENOMEM;
+		goto err_unlock;
+	}
 	ret = idr_alloc(&ihk_os_idr, os, 0, IHK_MAX_OS, GFP_KERNEL);
 	if (ret < 0) {
 		ihk_err("cannot create more than %d OS instances\n", IHK_MAX_OS);
@@ -97,6 +104,7 @@ err_put_cdev:
 err_remove_idr:
 	idr_remove(&ihk_os_idr, os->index);
 err_free_os:
+	ihk_ikc_destroy(os);
 	kfree(os);
 err_unlock:
 	mutex_unlock(&ihk_lock);
@@ -552,7 +560,8 @@ static long ihk_os_ioctl(struct file *file, unsigned int cmd, unsigned long uarg
 			return -EPERM;
 		break;
 	default:
-		return -ENOTTY;
+		/* mcctrl's ioctls (mcexec): the file mode says who may run programs. */
+		return ihk_user_ioctl(os, file, cmd, uarg);
 	}
 	switch (cmd) {
 	case IHK_OS_ASSIGN_CPU:
@@ -603,10 +612,13 @@ static int ihk_os_open(struct inode *inode, struct file *file)
 
 static int ihk_os_release(struct inode *inode, struct file *file)
 {
-	struct ihk_os *os = file->private_data;
-
-	kref_put(&os->ref, ihk_os_free);
+	ihk_os_unref(file->private_data);
 	return 0;
+}
+
+void ihk_os_unref(struct ihk_os *os)
+{
+	kref_put(&os->ref, ihk_os_free);
 }
 
 static const struct file_operations ihk_os_fops = {

@@ -1,33 +1,40 @@
 // SPDX-License-Identifier: GPL-2.0
 // IKC on the LWK: channels allocated from our memory near the boot CPU and
-// published in the boot block; the doorbell handler answers PING with PONG and
-// interrupts the Linux CPU that serves this CPU.
+// published in the boot block. The doorbell handler answers PING with PONG,
+// passes Linux's process requests on, and wakes threads whose offloaded call
+// Linux completed.
 #include <kernel/boot.h>
 #include <kernel/ikc.h>
 #include <kernel/mem.h>
+#include <kernel/process.h>
+#include <kernel/sched.h>
 
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/paging.h>
 #include <arch/percpu.h>
 #include <ihk/ikc.h>
+#include <lib/spinlock.h>
 
 namespace mck {
 namespace {
 
 ihk_ikc_channel* g_channels;
-
-void send_to_linux(uint32_t index, const ihk_ikc_msg& m)
-{
-    const ihk_boot_cpu& c = boot_param().cpus[index];
-    if (!ihk_ikc_push(&g_channels[index].to_linux, &m)) {
-        kprintf("ikc: cpu %u: ring to Linux full, message %u dropped", index, m.type);
-        return;
-    }
-    arch::apic_send_ipi(c.ikc_apic_id, uint8_t(c.ikc_vector));
-}
+SpinLock g_send_lock[IHK_BOOT_MAX_CPUS]; // producers of each to_linux ring
 
 } // namespace
+
+bool ikc_send_to_linux(uint32_t index, const ihk_ikc_msg& m)
+{
+    const ihk_boot_cpu& c = boot_param().cpus[index];
+    {
+        SpinLockGuard guard(g_send_lock[index]);
+        if (!ihk_ikc_push(&g_channels[index].to_linux, &m))
+            return false;
+    }
+    arch::apic_send_ipi(c.ikc_apic_id, uint8_t(c.ikc_vector));
+    return true;
+}
 
 void ikc_init()
 {
@@ -47,20 +54,21 @@ void ikc_doorbell()
     uint32_t index = arch::this_cpu()->index;
     ihk_ikc_msg m;
     while (ihk_ikc_pop(&g_channels[index].to_lwk, &m)) {
-        switch (m.type) {
-        case IHK_IKC_PING: {
+        if (m.type == IHK_IKC_PING) {
             ihk_ikc_msg pong{};
             pong.type = IHK_IKC_PONG;
             pong.seq = m.seq;
             pong.arg[0] = m.arg[0];
             pong.arg[1] = arch::rdtsc();
-            send_to_linux(index, pong);
-            break;
-        }
-        default:
+            if (!ikc_send_to_linux(index, pong))
+                kprintf("ikc: cpu %u: ring to Linux full, PONG dropped", index);
+        } else if (m.type >= MCK_IKC_CREATE && m.type <= MCK_IKC_EXIT_ACK) {
+            process_ikc(index, m);
+        } else {
             kprintf("ikc: cpu %u: unknown message type %u ignored", index, m.type);
         }
     }
+    sched_offload_doorbell();
 }
 
 } // namespace mck

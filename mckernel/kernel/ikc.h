@@ -2,11 +2,18 @@
 // The LWK end of IKC (ihk/ikc.h): the channels, and answering Linux.
 #pragma once
 
+#include <stdint.h>
+
+struct ihk_ikc_msg;
+
 namespace mck {
 
 // Allocate and publish one channel per CPU (boot CPU, before RUNNING).
 void ikc_init();
 // The doorbell interrupt: drain this CPU's incoming ring.
 void ikc_doorbell();
+// Queue @m on channel @index towards Linux and interrupt the Linux CPU that
+// serves it; false if the ring is full. Any CPU, any context.
+bool ikc_send_to_linux(uint32_t index, const ihk_ikc_msg& m);
 
 } // namespace mck

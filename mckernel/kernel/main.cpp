@@ -5,6 +5,7 @@
 #include <kernel/ikc.h>
 #include <kernel/kargs.h>
 #include <kernel/mem.h>
+#include <kernel/sched.h>
 #include <kernel/smp.h>
 
 #include <arch/apic.h>
@@ -25,12 +26,6 @@ namespace {
 
 ihk_boot_param* g_bp;
 
-[[noreturn]] void idle()
-{
-    // Tickless: nothing runs yet, so a CPU sleeps until an interrupt wakes it.
-    for (;;)
-        arch::irq_enable_and_halt();
-}
 
 void fault_on_purpose()
 {
@@ -99,7 +94,7 @@ void log_topology(const ihk_boot_param& bp)
         arch::delay_us(1000000); // let Linux see RUNNING first
         fault_on_purpose();
     }
-    idle();
+    sched_idle();
 }
 
 [[noreturn]] void ap_main(void* arg)
@@ -116,7 +111,7 @@ void log_topology(const ihk_boot_param& bp)
         for (;;)
             arch::cpu_relax();
     }
-    idle();
+    sched_idle();
 }
 
 } // namespace

@@ -20,6 +20,7 @@ struct Chunk {
     int node = 0;
     uint64_t* bitmap = nullptr; // 1 = used
     uint64_t free_pages = 0;
+    uint64_t hint = 0; // where the next 4 KiB search starts (next fit)
 };
 
 Chunk g_chunks[IHK_BOOT_MAX_MEM];
@@ -61,33 +62,66 @@ void mem_init(uint64_t reserved_end)
     }
 }
 
-uint64_t mem_alloc(uint64_t bytes, int node)
+namespace {
+
+// First fit of @count free pages starting at a multiple of @align_pages, from
+// the chunk's hint on; whole used words are skipped. Returns the page index or -1.
+int64_t find_run(Chunk& c, uint64_t count, uint64_t align_pages)
+{
+    // Align to the physical address, not the index: chunks are 2 MiB aligned.
+    uint64_t i = (c.hint + align_pages - 1) / align_pages * align_pages;
+    for (int wrap = 0; wrap < 2; wrap++) {
+        while (i + count <= c.pages) {
+            if (align_pages == 1 && !(i % 64) && c.bitmap[i / 64] == ~0ull) {
+                i += 64;
+                continue;
+            }
+            uint64_t run = 0;
+            while (run < count && !used(c, i + run))
+                run++;
+            if (run == count)
+                return int64_t(i);
+            i = (i + run + 1 + align_pages - 1) / align_pages * align_pages;
+        }
+        i = 0;
+    }
+    return -1;
+}
+
+} // namespace
+
+uint64_t mem_alloc_aligned(uint64_t bytes, uint64_t align, int node)
 {
     uint64_t count = (bytes + PAGE - 1) / PAGE;
-    SpinLockGuard guard(g_lock);
-    for (int pass = 0; pass < 2; pass++) {
-        for (uint32_t k = 0; k < g_num_chunks; k++) {
-            Chunk& c = g_chunks[k];
-            // First pass: the requested node; second: anywhere.
-            if ((pass == 0 && node >= 0 && c.node != node) || c.free_pages < count)
-                continue;
-            uint64_t run = 0;
-            for (uint64_t i = 0; i < c.pages; i++) {
-                run = used(c, i) ? 0 : run + 1;
-                if (run == count) {
-                    uint64_t first = i + 1 - count;
-                    mark(c, first, count, true);
-                    uint64_t phys = c.phys + first * PAGE;
-                    memset(arch::phys_to_virt(phys), 0, count * PAGE);
-                    return phys;
-                }
+    uint64_t align_pages = align > PAGE ? align / PAGE : 1;
+    uint64_t phys = 0;
+    {
+        SpinLockGuard guard(g_lock);
+        for (int pass = 0; pass < 2 && !phys; pass++) {
+            for (uint32_t k = 0; k < g_num_chunks && !phys; k++) {
+                Chunk& c = g_chunks[k];
+                // First pass: the requested node; second: anywhere.
+                if ((pass == 0 && node >= 0 && c.node != node) || c.free_pages < count)
+                    continue;
+                int64_t first = find_run(c, count, align_pages);
+                if (first < 0)
+                    continue;
+                mark(c, uint64_t(first), count, true);
+                if (align_pages == 1)
+                    c.hint = uint64_t(first) + count;
+                phys = c.phys + uint64_t(first) * PAGE;
             }
+            if (node < 0)
+                break;
         }
-        if (node < 0)
-            break;
     }
-    return 0;
+    // Zero outside the lock: it can take a while for large pages.
+    if (phys)
+        memset(arch::phys_to_virt(phys), 0, count * PAGE);
+    return phys;
 }
+
+uint64_t mem_alloc(uint64_t bytes, int node) { return mem_alloc_aligned(bytes, PAGE, node); }
 
 void mem_free(uint64_t phys, uint64_t bytes)
 {
@@ -95,7 +129,10 @@ void mem_free(uint64_t phys, uint64_t bytes)
     for (uint32_t k = 0; k < g_num_chunks; k++) {
         Chunk& c = g_chunks[k];
         if (phys >= c.phys && phys < c.phys + c.pages * PAGE) {
-            mark(c, (phys - c.phys) / PAGE, (bytes + PAGE - 1) / PAGE, false);
+            uint64_t first = (phys - c.phys) / PAGE;
+            mark(c, first, (bytes + PAGE - 1) / PAGE, false);
+            if (first < c.hint)
+                c.hint = first;
             return;
         }
     }

@@ -12,6 +12,8 @@ namespace mck {
 void mem_init(uint64_t reserved_end);
 // Contiguous, page-aligned, zeroed; @node < 0: any node. Returns 0 when out.
 uint64_t mem_alloc(uint64_t bytes, int node);
+// The same, starting at a multiple of @align (a power of two, e.g. 2 MiB for large pages).
+uint64_t mem_alloc_aligned(uint64_t bytes, uint64_t align, int node);
 void mem_free(uint64_t phys, uint64_t bytes);
 uint64_t mem_free_bytes(int node);
 

@@ -47,6 +47,7 @@ ihk_load() {
 }
 
 ihk_unload() {
+	if grep -q '^mcctrl ' /proc/modules; then rmmod mcctrl; fi
 	if grep -q '^ihk_smp_x86 ' /proc/modules; then rmmod ihk_smp_x86; fi
 	if grep -q '^ihk ' /proc/modules; then rmmod ihk; fi
 }

@@ -9,12 +9,15 @@ namespace mck::arch {
 namespace {
 
 constexpr uint32_t REG_ID = 0x20, REG_EOI = 0xb0, REG_SVR = 0xf0, REG_ICR_LO = 0x300, REG_ICR_HI = 0x310;
-constexpr uint32_t REG_TPR = 0x80;
+constexpr uint32_t REG_TPR = 0x80, REG_LVT_TIMER = 0x320, REG_TIMER_INIT = 0x380, REG_TIMER_CUR = 0x390,
+                   REG_TIMER_DIV = 0x3e0;
 constexpr uint64_t APIC_BASE_X2 = 1 << 10, APIC_BASE_ENABLE = 1 << 11;
 constexpr uint32_t ICR_INIT = 0x500, ICR_STARTUP = 0x600, ICR_LEVEL = 1 << 15, ICR_ASSERT = 1 << 14;
 constexpr uint32_t ICR_PENDING = 1 << 12;
 
 bool x2() { return rdmsr(MSR_APIC_BASE) & APIC_BASE_X2; }
+
+uint64_t g_ticks_per_ms; // LAPIC timer ticks (divide by 1) per millisecond, measured on the boot CPU
 
 uint32_t read(uint32_t reg)
 {
@@ -54,6 +57,33 @@ void apic_init()
         wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
     write(REG_TPR, 0);
     write(REG_SVR, 0x100 | VECTOR_SPURIOUS);
+    write(REG_TIMER_DIV, 0xb); // divide by 1
+    write(REG_LVT_TIMER, 1 << 16); // masked until armed
+    if (!g_ticks_per_ms) {
+        // Calibrate against the TSC, whose rate Linux measured for us.
+        write(REG_TIMER_INIT, 0xffffffff);
+        delay_us(10000);
+        uint32_t left = read(REG_TIMER_CUR);
+        write(REG_TIMER_INIT, 0);
+        g_ticks_per_ms = (0xffffffffull - left) / 10;
+        if (!g_ticks_per_ms)
+            g_ticks_per_ms = 1;
+    }
+}
+
+void apic_timer_arm(uint64_t us)
+{
+    if (!us) {
+        write(REG_TIMER_INIT, 0);
+        return;
+    }
+    uint64_t ticks = us * g_ticks_per_ms / 1000;
+    if (ticks < 1)
+        ticks = 1;
+    if (ticks > 0xffffffffull)
+        ticks = 0xffffffffull;
+    write(REG_LVT_TIMER, VECTOR_TIMER); // one-shot
+    write(REG_TIMER_INIT, uint32_t(ticks));
 }
 
 uint32_t apic_id() { return x2() ? read(REG_ID) : read(REG_ID) >> 24; }

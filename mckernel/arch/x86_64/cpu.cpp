@@ -34,6 +34,8 @@ struct [[gnu::packed]] Tss {
 };
 static_assert(sizeof(Tss) == 104);
 
+extern "C" void mck_syscall_entry();
+
 struct [[gnu::packed]] DescriptorPointer {
     uint16_t limit;
     uint64_t base;
@@ -109,7 +111,31 @@ void cpu_init(uint32_t index)
                  : "rax", "memory");
     asm volatile("ltr %0" ::"r"(TSS_SELECTOR));
     wrmsr(MSR_GS_BASE, reinterpret_cast<uint64_t>(&c));
+    wrmsr(MSR_KERNEL_GS_BASE, 0);
     idt_load();
+    c.kstack_top = c.stack_top;
+    syscall_init();
+    fpu_init();
+}
+
+void set_kernel_stack(uint64_t top)
+{
+    Cpu* c = this_cpu();
+    c->kstack_top = top;
+    reinterpret_cast<Tss*>(c->tss)->rsp[0] = top;
+}
+
+// SYSCALL enters mck_syscall_entry with kernel CS 0x08 / SS 0x10; we return to
+// user mode with IRETQ (user CS 0x2b, SS 0x23), so STAR's SYSRET half only has
+// to match the GDT layout.
+void syscall_init()
+{
+    constexpr uint32_t MSR_EFER = 0xc0000080, MSR_STAR = 0xc0000081, MSR_LSTAR = 0xc0000082,
+                       MSR_FMASK = 0xc0000084;
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | 1); // SCE
+    wrmsr(MSR_STAR, (uint64_t(0x18 | 3) << 48) | (uint64_t(0x08) << 32));
+    wrmsr(MSR_LSTAR, reinterpret_cast<uint64_t>(mck_syscall_entry));
+    wrmsr(MSR_FMASK, 0x47700); // TF, DF, IF, IOPL, NT, AC cleared on entry
 }
 
 uint64_t tsc_to_us(uint64_t tsc) { return tsc * 1000 / (boot_param().tsc_khz ? boot_param().tsc_khz : 1000000); }

@@ -2,8 +2,34 @@
 /*
  * McKernel's entry points: _start (from the IHK trampoline, with a boot stack,
  * %rdi = boot parameters, %esi = CPU index), the 256 interrupt stubs that build
- * a TrapFrame (arch/trap.h) for trap_dispatch(), and a stack switch.
+ * a TrapFrame (arch/trap.h) for trap_dispatch(), the system call entry, the
+ * way back to user mode, and the context switch.
  */
+#define FRAME_CS 144
+#define CPU_KSTACK 16
+#define CPU_USER_RSP 24
+#define USER_CS 0x2b
+#define USER_SS 0x23
+
+	.macro POP_FRAME
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rbp
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rbx
+	popq	%rax
+	addq	$16, %rsp		/* vector, error */
+	.endm
+
 	.section .text.entry, "ax"
 	.globl _start
 _start:
@@ -60,29 +86,94 @@ isr_common:
 	pushq	%r13
 	pushq	%r14
 	pushq	%r15
+	cld
+	testb	$3, FRAME_CS(%rsp)
+	jz	1f
+	/* From user mode: kernel GS, and leave through the user exit path. */
+	swapgs
 	movq	%rsp, %rdi
+	call	trap_dispatch
+	jmp	mck_return_to_user
+1:	movq	%rsp, %rdi
 	movq	%rsp, %rbx
 	andq	$-16, %rsp
-	cld
 	call	trap_dispatch
 	movq	%rbx, %rsp
+	POP_FRAME
+	iretq
+
+/*
+ * System calls. SYSCALL leaves the user RSP in place, so the entry switches to
+ * the thread's kernel stack from the per-CPU block (arch/percpu.h) and builds
+ * the same TrapFrame an interrupt does, with vector -1.
+ */
+	.globl mck_syscall_entry
+mck_syscall_entry:
+	swapgs
+	movq	%rsp, %gs:CPU_USER_RSP
+	movq	%gs:CPU_KSTACK, %rsp
+	pushq	$USER_SS
+	pushq	%gs:CPU_USER_RSP
+	pushq	%r11			/* RFLAGS */
+	pushq	$USER_CS
+	pushq	%rcx			/* RIP */
+	pushq	$0
+	pushq	$-1
+	pushq	%rax
+	pushq	%rbx
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%rbp
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	cld
+	movq	%rsp, %rdi
+	sti
+	call	mck_syscall
+	/* fall through */
+
+/* Leave to user mode from the TrapFrame at %rsp: signals and rescheduling first. */
+	.globl mck_return_to_user
+mck_return_to_user:
+	cli
+	movq	%rsp, %rdi
+	call	mck_exit_to_user	/* returns with interrupts off */
+	swapgs
+	POP_FRAME
+	iretq
+
+/* void mck_context_switch(uint64_t *save_sp, uint64_t new_sp): callee-saved registers only. */
+	.globl mck_context_switch
+mck_context_switch:
+	pushq	%rbp
+	pushq	%rbx
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	movq	%rsp, (%rdi)
+	movq	%rsi, %rsp
 	popq	%r15
 	popq	%r14
 	popq	%r13
 	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
 	popq	%rbx
-	popq	%rax
-	addq	$16, %rsp		/* vector, error */
-	iretq
+	popq	%rbp
+	ret
+
+/* A new thread's first switch returns here, with its user TrapFrame above. */
+	.globl mck_thread_entry
+mck_thread_entry:
+	call	mck_thread_first
+	jmp	mck_return_to_user
 
 /* The address of each stub, for the IDT. */
 	.section .rodata

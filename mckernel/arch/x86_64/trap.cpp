@@ -9,6 +9,9 @@
 #include <arch/trap.h>
 #include <kernel/boot.h>
 #include <kernel/ikc.h>
+#include <kernel/process.h>
+#include <kernel/sched.h>
+#include <kernel/signal.h>
 #include <ihk/ikc.h>
 
 extern "C" const uint64_t mck_isr_table[256];
@@ -105,14 +108,25 @@ extern "C" void trap_dispatch(mck::arch::TrapFrame* f)
     using namespace mck::arch;
     if (f->vector == 2) // NMI: Linux's panic/kdump broadcasts reach us; nothing to do
         return;
-    if (f->vector < 32)
+    if (f->vector < 32) {
+        if (from_user(*f)) {
+            mck::user_exception(f); // a signal, delivered on the way back
+            return;
+        }
         fatal(*f);
+    }
     if (f->vector == VECTOR_SPURIOUS)
         return; // no EOI for spurious interrupts
+    apic_eoi(); // first: a handler below may switch threads
     if (f->vector == VECTOR_PING)
         mck::heartbeat();
     else if (f->vector == IHK_LWK_IKC_VECTOR)
         mck::ikc_doorbell();
+    else if (f->vector == VECTOR_TIMER)
+        mck::sched_timer_irq();
+    else if (f->vector == VECTOR_RESCHED)
+        mck::sched_resched_irq();
+    else if (f->vector == VECTOR_TLB)
+        mck::tlb_flush_irq();
     // Everything else (Linux's call-function and reschedule broadcasts) is ignored.
-    apic_eoi();
 }

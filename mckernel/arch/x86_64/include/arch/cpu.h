@@ -46,7 +46,21 @@ inline void write_cr3(uint64_t v) { asm volatile("mov %0, %%cr3" ::"r"(v) : "mem
 }
 
 constexpr uint32_t MSR_APIC_BASE = 0x1b;
+constexpr uint32_t MSR_FS_BASE = 0xc0000100;
 constexpr uint32_t MSR_GS_BASE = 0xc0000101;
+constexpr uint32_t MSR_KERNEL_GS_BASE = 0xc0000102;
+
+inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t* a, uint32_t* b, uint32_t* c, uint32_t* d)
+{
+    asm volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
+}
+inline void invlpg(uint64_t va) { asm volatile("invlpg (%0)" ::"r"(va) : "memory"); }
+inline uint64_t read_cr3()
+{
+    uint64_t v;
+    asm volatile("mov %%cr3, %0" : "=r"(v));
+    return v;
+}
 
 struct Cpu;
 // The calling CPU's block (GS base points at it once cpu_init() ran).
@@ -57,6 +71,8 @@ inline Cpu* this_cpu()
     return c;
 }
 
+void syscall_init();              // SYSCALL MSRs (cpu_init)
+void fpu_init();                  // x87/SSE/AVX on, XCR0 (cpu_init)
 void cpu_prepare(uint32_t index); // allocate a CPU's stacks (before it starts)
 void cpu_init(uint32_t index);    // GDT, TSS, IDT, GS base for this CPU
 void delay_us(uint64_t us);       // busy wait on the TSC (boot only)

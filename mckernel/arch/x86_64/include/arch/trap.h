@@ -13,6 +13,10 @@ struct TrapFrame {
     uint64_t rip, cs, rflags, rsp, ss;
 };
 
+static_assert(sizeof(TrapFrame) == 176);
+
+inline bool from_user(const TrapFrame& f) { return f.cs & 3; }
+
 void idt_init();  // build the shared IDT (BSP, once)
 void idt_load();
 

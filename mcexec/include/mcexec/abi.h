@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * The contract between mcexec (Linux user space), mcctrl.ko (its kernel half)
+ * and McKernel: the unified address space layout, the ioctls on /dev/mcosN and
+ * on a process file, the IKC messages, and the blocks in the LWK's memory that
+ * both kernels read and write. See docs/mcexec.md.
+ *
+ *   mcexec ──ioctl──> mcctrl ──IKC (ihk/ikc.h)──> McKernel
+ *          <─────────        <──────────────────
+ *
+ * Every pointer an LWK program passes to an offloaded call is a user virtual
+ * address in [MCK_USER_START, MCK_USER_END); mcexec maps that whole range from
+ * its process file, and mcctrl resolves faults there through the process's
+ * page tables in the LWK, so the call runs on the program's own memory.
+ */
+#ifndef _MCEXEC_ABI_H
+#define _MCEXEC_ABI_H
+
+#ifdef __KERNEL__
+#include <linux/ioctl.h>
+#include <linux/types.h>
+typedef __u32 mck_u32;
+typedef __s32 mck_s32;
+typedef __u64 mck_u64;
+typedef __s64 mck_s64;
+#else
+#include <stdint.h>
+#include <sys/ioctl.h>
+typedef uint32_t mck_u32;
+typedef int32_t mck_s32;
+typedef uint64_t mck_u64;
+typedef int64_t mck_s64;
+#endif
+
+/* The program's user range; mcexec itself lives above it (PIE, libraries, stack). */
+#define MCK_USER_START 0x10000ull
+#define MCK_USER_END 0x400000000000ull		/* 64 TiB */
+#define MCK_PIE_BASE 0x100000000000ull		/* where a PIE program is loaded */
+#define MCK_INTERP_BASE 0x200000000000ull	/* where its dynamic loader is loaded */
+#define MCK_STACK_TOP 0x3ffff0000000ull		/* top of the main thread's stack */
+#define MCK_MMAP_TOP 0x3fff00000000ull		/* mmap(NULL) allocates downwards from here */
+
+#define MCK_MAX_REGIONS 32			/* mappings mcexec asks for at creation */
+#define MCK_MAX_THREADS 256			/* threads per process */
+#define MCK_INVAL_SLOTS 32			/* pending unmaps before a full flush */
+
+/* ---- ioctls on /dev/mcosN (owner of the device: the instance's user) ---- */
+#define MCEXEC_IOC_MAGIC 0xB8
+
+struct mcexec_create {
+	mck_u32 version;	/* MCEXEC_ABI_VERSION */
+	mck_u32 flags;
+	mck_u32 cpu_first;	/* share of the instance's CPUs: indices [first, first + count) */
+	mck_u32 cpu_count;	/* 0: all */
+	mck_u64 mem_limit;	/* bytes the process may use; 0: no limit beyond the instance */
+	mck_s64 realtime_ns;	/* CLOCK_REALTIME and CLOCK_MONOTONIC at creation */
+	mck_s64 monotonic_ns;
+	mck_s32 fd;		/* out: the process file */
+	mck_u32 pid;		/* out: the program's pid (mcexec's) */
+};
+#define MCEXEC_ABI_VERSION 1
+/* Create the LWK process; returns its file (close = kill). */
+#define MCEXEC_CREATE _IOWR(MCEXEC_IOC_MAGIC, 0x01, struct mcexec_create)
+
+/* ---- ioctls on the process file ---- */
+#define MCK_PROT_READ 1
+#define MCK_PROT_WRITE 2
+#define MCK_PROT_EXEC 4
+
+struct mcexec_region {
+	mck_u64 start;		/* page aligned, inside the user range */
+	mck_u64 len;
+	mck_u32 prot;		/* MCK_PROT_*: applied at START; writable until then */
+	mck_u32 flags;
+};
+
+struct mcexec_setup {
+	mck_u32 num_regions;
+	mck_u32 reserved;
+	mck_u64 regions;	/* user pointer to struct mcexec_region[num_regions] */
+	mck_u64 brk_start;	/* where the heap begins (page aligned) */
+	mck_u64 stack_start;	/* lowest address of the stack region (also a region) */
+	mck_u64 stack_max;	/* RLIMIT_STACK */
+};
+/* Map the program's regions (zeroed memory); mcexec then writes them. */
+#define MCEXEC_SETUP _IOW(MCEXEC_IOC_MAGIC, 0x10, struct mcexec_setup)
+
+struct mcexec_start {
+	mck_u64 entry;		/* first instruction (the dynamic loader's if any) */
+	mck_u64 sp;		/* initial stack pointer: argc, argv, envp, auxv */
+};
+#define MCEXEC_START _IOW(MCEXEC_IOC_MAGIC, 0x11, struct mcexec_start)
+
+/* What MCEXEC_WAIT returns. */
+#define MCEXEC_EV_SYSCALL 1	/* run the call and MCEXEC_REPLY */
+#define MCEXEC_EV_EXIT 2	/* the process ended: status as wait(2) encodes it */
+#define MCEXEC_EV_TIMEOUT 3	/* nothing within the wait; call again */
+
+struct mcexec_event {
+	mck_u32 type;		/* out: MCEXEC_EV_* */
+	mck_u32 timeout_ms;	/* in: how long to wait at most */
+	mck_u64 token;		/* out: identifies the request in MCEXEC_REPLY */
+	mck_u64 nr;		/* out: system call number */
+	mck_u64 args[6];	/* out */
+	mck_u32 tid;		/* out: the calling thread */
+	mck_s32 status;		/* out, EV_EXIT: wait status (exit code << 8, or signal) */
+};
+#define MCEXEC_WAIT _IOWR(MCEXEC_IOC_MAGIC, 0x12, struct mcexec_event)
+
+struct mcexec_reply {
+	mck_u64 token;
+	mck_s64 ret;		/* result or -errno */
+};
+#define MCEXEC_REPLY _IOW(MCEXEC_IOC_MAGIC, 0x13, struct mcexec_reply)
+
+/* Deliver a signal to the process, as kill(2) would; waits for the LWK's answer. */
+#define MCEXEC_SIGNAL _IOW(MCEXEC_IOC_MAGIC, 0x14, mck_u32)
+
+/* ---- IKC messages (struct ihk_ikc_msg.type), beyond PING/PONG ---- */
+/* Linux -> LWK, on the ring of the process's first CPU. arg[0] is always the pid. */
+#define MCK_IKC_CREATE 0x100	/* arg[1]: cpu_first, arg[2]: cpu_count, arg[3]: mem_limit,
+				   arg[4]: realtime - monotonic offset (ns), arg[5]: monotonic ns */
+#define MCK_IKC_SETUP 0x101	/* the regions are in the shared block */
+#define MCK_IKC_START 0x102	/* arg[1]: entry, arg[2]: sp */
+#define MCK_IKC_SIGNAL 0x103	/* arg[1]: signal */
+#define MCK_IKC_KILL 0x104	/* mcexec is gone: tear the process down */
+#define MCK_IKC_EXIT_ACK 0x105	/* Linux no longer maps the process's memory: free it */
+/* LWK -> Linux */
+#define MCK_IKC_REPLY 0x180	/* arg[1]: the request's type, arg[2]: result (>= 0 or -errno),
+				   arg[3]: physical address of the shared block (CREATE) */
+#define MCK_IKC_SYSCALL 0x181	/* arg[1]: physical address of struct mck_offload */
+#define MCK_IKC_EXIT 0x182	/* arg[1]: wait status */
+
+/* States of an offloaded call (struct mck_offload.state). */
+#define MCK_OFFLOAD_IDLE 0
+#define MCK_OFFLOAD_SENT 1	/* in flight: Linux owns ret */
+#define MCK_OFFLOAD_DONE 2	/* Linux wrote ret */
+
+/* One per LWK thread, in the LWK's memory; written by the LWK, completed by mcctrl. */
+struct mck_offload {
+	mck_u64 nr;
+	mck_u64 args[6];
+	mck_s64 ret;
+	mck_u32 state;
+	mck_u32 tid;
+	mck_u32 cpu;		/* LWK CPU index to kick on completion */
+	mck_u32 pid;
+	mck_u64 pad[4];
+};
+
+/*
+ * One per process, in the LWK's memory (a page), created with it. Linux
+ * writes the regions; the LWK publishes its page-table root and queues the
+ * ranges it unmapped, which Linux removes from mcexec's view before it hands
+ * mcexec the next call. Freed pages return to the LWK's allocator only after
+ * Linux acknowledged (inval_done) the range that unmapped them.
+ */
+struct mck_inval {
+	mck_u64 start;
+	mck_u64 len;
+};
+
+struct mck_proc_shared {
+	mck_u64 pml4_phys;		/* LWK: the page-table root (x86-64 4-level) */
+	mck_u64 inval_seq;		/* LWK: unmaps queued so far */
+	mck_u64 inval_done;		/* Linux: unmaps applied so far */
+	struct mck_inval inval[MCK_INVAL_SLOTS]; /* LWK: inval[seq % SLOTS]; older ones
+						    than seq - SLOTS mean "flush all" */
+	struct mcexec_setup setup;	/* Linux: regions below */
+	struct mcexec_region regions[MCK_MAX_REGIONS];
+};
+
+#endif /* _MCEXEC_ABI_H */

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mcctrl.ko: registers with ihk.ko as the module that runs programs on its
+ * instances (ihk/user.h). Needs ihk.ko; unloading waits until no process file
+ * is open (each holds a module reference).
+ */
+#include <linux/module.h>
+
+#include "mcctrl.h"
+
+static const struct ihk_user_ops mcctrl_ops = {
+	.owner = THIS_MODULE,
+	.ioc_magic = MCEXEC_IOC_MAGIC,
+	.ioctl = mcctrl_ioctl,
+	.ikc_recv = mcctrl_ikc_recv,
+	.os_stopping = mcctrl_os_stopping,
+};
+
+struct workqueue_struct *mcctrl_wq;
+
+static int __init mcctrl_init(void)
+{
+	int ret;
+
+	mcctrl_wq = alloc_workqueue("mcctrl", 0, 0);
+	if (!mcctrl_wq)
+		return -ENOMEM;
+	ret = ihk_register_user_ops(&mcctrl_ops);
+	if (ret) {
+		pr_err("mcctrl: another module already runs programs on IHK (%d)\n", ret);
+		destroy_workqueue(mcctrl_wq);
+		return ret;
+	}
+	pr_info("mcctrl: ready\n");
+	return 0;
+}
+
+static void __exit mcctrl_exit(void)
+{
+	ihk_unregister_user_ops(&mcctrl_ops);
+	destroy_workqueue(mcctrl_wq);	/* runs what is queued first */
+}
+
+module_init(mcctrl_init);
+module_exit(mcctrl_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("mcctrl: system call offload and unified address space for mcexec");

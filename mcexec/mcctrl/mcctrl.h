@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mcctrl.ko: the kernel half of mcexec. It turns mcexec's ioctls into IKC
+ * requests to McKernel, queues the system calls McKernel offloads for mcexec,
+ * and gives mcexec the unified address space: the program's user range mapped
+ * at the same addresses, resolved through the program's page tables in the
+ * LWK. See docs/mcexec.md.
+ *
+ * Locking: mcctrl_procs_lock (IRQ-safe spinlock) guards the list of processes;
+ * IKC messages are handled under it, so a process on the list cannot go away
+ * meanwhile. proc->lock (IRQ-safe) guards the queues and states. proc->uas
+ * (rwsem) is taken for reading by faults in the unified mapping and for
+ * writing when mappings are dropped; always after the mm's mmap lock.
+ */
+#ifndef _MCCTRL_H
+#define _MCCTRL_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <ihk/user.h>
+#include <mcexec/abi.h>
+
+#define mcctrl_err(fmt, ...) pr_err_ratelimited("mcctrl: " fmt, ##__VA_ARGS__)
+
+/**
+ * struct mcctrl_proc - one program: one mcexec, one LWK process.
+ * @ref:	the list, the process file and queued work each hold one.
+ * @os:		the instance (a reference is held).
+ * @pid:	mcexec's tgid, also the program's pid on the LWK.
+ * @home:	the LWK CPU whose IKC ring carries requests about it.
+ * @ncpus:	CPUs of the instance (for checking the LWK's CPU numbers).
+ * @lock:	guards everything up to @acked.
+ * @wq:		mcexec's waiters (requests, replies, exit).
+ * @pending:	offload blocks (physical) queued for mcexec, @npending of them from @head.
+ * @inflight:	offload blocks mcexec took and has not answered, @ninflight of them.
+ * @reply_*:	the answer to the current control request (@ctl serialises them).
+ * @exited:	the LWK reported the end, with @status (wait encoding).
+ * @acked:	we told the LWK we let go of its memory: no more writes into it.
+ * @dead:	no access to the LWK's memory any more (exit, instance stopped).
+ * @uas:	see the locking note above.
+ * @pml4_phys:	the process's page-table root in the LWK.
+ * @shared:	the process's shared block in the LWK.
+ * @inval_done:	unmaps applied to mcexec's view so far.
+ * @mm:		mcexec's address space, once it mapped the user range (grabbed).
+ * @exit_work:	drops the unified mapping and acknowledges the exit.
+ * @link:	in mcctrl_procs.
+ */
+struct mcctrl_proc {
+	struct kref ref;
+	struct ihk_os *os;
+	u32 pid;
+	u32 home;
+	u32 ncpus;
+	spinlock_t lock;
+	wait_queue_head_t wq;
+	u64 pending[MCK_MAX_THREADS];
+	u32 head, npending;
+	u64 inflight[MCK_MAX_THREADS];
+	u32 ninflight;
+	struct mutex ctl;
+	bool reply_ready;
+	u32 reply_type;
+	s64 reply_result;
+	u64 reply_extra;
+	bool exited;
+	s32 status;
+	bool acked;
+	bool dead;
+	struct rw_semaphore uas;
+	u64 pml4_phys;
+	struct mck_proc_shared *shared;
+	u64 inval_done;
+	struct mm_struct *mm;
+	struct work_struct exit_work;
+	struct list_head link;
+};
+
+extern struct workqueue_struct *mcctrl_wq;
+
+/* proc.c */
+long mcctrl_ioctl(struct ihk_os *os, struct file *file, unsigned int cmd, unsigned long arg);
+void mcctrl_ikc_recv(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m);
+void mcctrl_os_stopping(struct ihk_os *os);
+void mcctrl_proc_put(struct mcctrl_proc *p);
+
+/* uas.c: the unified address space */
+int mcctrl_uas_mmap(struct mcctrl_proc *p, struct vm_area_struct *vma);
+void mcctrl_uas_invalidate(struct mcctrl_proc *p);
+void mcctrl_uas_drop(struct mcctrl_proc *p);
+
+#endif /* _MCCTRL_H */

@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Processes: MCEXEC_CREATE on /dev/mcosN makes one and returns its file; the
+ * file's ioctls set it up, start it, hand mcexec its offloaded calls and take
+ * the answers; closing it ends the program. Every wait is bounded (control
+ * requests: MCCTRL_REPLY_MS) or returns to mcexec at its own timeout, and
+ * checks that the instance still runs.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "mcctrl.h"
+
+#define MCCTRL_REPLY_MS 10000	/* an LWK answers a control request in far less */
+#define MCCTRL_WAIT_MAX_MS 60000
+
+static LIST_HEAD(mcctrl_procs);
+static DEFINE_SPINLOCK(mcctrl_procs_lock);
+static const struct file_operations mcctrl_proc_fops;
+
+static void mcctrl_proc_free(struct kref *ref)
+{
+	struct mcctrl_proc *p = container_of(ref, struct mcctrl_proc, ref);
+
+	if (p->mm)
+		mmdrop(p->mm);
+	ihk_os_put(p->os);
+	kfree(p);
+}
+
+void mcctrl_proc_put(struct mcctrl_proc *p)
+{
+	kref_put(&p->ref, mcctrl_proc_free);
+}
+
+/* Context: mcctrl_procs_lock held. */
+static struct mcctrl_proc *mcctrl_find(struct ihk_os *os, u32 pid)
+{
+	struct mcctrl_proc *p;
+
+	list_for_each_entry(p, &mcctrl_procs, link)
+		if (p->os == os && p->pid == pid)
+			return p;
+	return NULL;
+}
+
+/* The program ended: drop mcexec's view of its memory, then let the LWK free it. */
+static void mcctrl_exit_work(struct work_struct *work)
+{
+	struct mcctrl_proc *p = container_of(work, struct mcctrl_proc, exit_work);
+	struct ihk_ikc_msg m = { .type = MCK_IKC_EXIT_ACK };
+	unsigned long flags;
+
+	mcctrl_uas_drop(p);
+	spin_lock_irqsave(&p->lock, flags);
+	p->acked = true;
+	spin_unlock_irqrestore(&p->lock, flags);
+	m.arg[0] = p->pid;
+	if (ihk_os_ikc_send(p->os, p->home, &m))
+		mcctrl_err("process %u: could not acknowledge its exit; the LWK keeps its memory\n",
+			   p->pid);
+	wake_up_all(&p->wq);
+	mcctrl_proc_put(p);
+}
+
+/* Context: hard IRQ (ihk.ko's IKC handler). */
+void mcctrl_ikc_recv(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m)
+{
+	struct mcctrl_proc *p;
+
+	spin_lock(&mcctrl_procs_lock);
+	p = mcctrl_find(os, (u32)m->arg[0]);
+	if (!p) {
+		spin_unlock(&mcctrl_procs_lock);
+		if (m->type == MCK_IKC_SYSCALL)
+			mcctrl_err("system call from unknown process %llu dropped\n", m->arg[0]);
+		return;
+	}
+	spin_lock(&p->lock);
+	switch (m->type) {
+	case MCK_IKC_SYSCALL:
+		if (p->npending < MCK_MAX_THREADS) {
+			p->pending[(p->head + p->npending) % MCK_MAX_THREADS] = m->arg[1];
+			p->npending++;
+		} else {
+			mcctrl_err("process %u: more than %d calls queued\n", p->pid, MCK_MAX_THREADS);
+		}
+		break;
+	case MCK_IKC_REPLY:
+		p->reply_type = (u32)m->arg[1];
+		p->reply_result = (s64)m->arg[2];
+		p->reply_extra = m->arg[3];
+		p->reply_ready = true;
+		break;
+	case MCK_IKC_EXIT:
+		if (!p->exited) {
+			p->exited = true;
+			p->status = (s32)m->arg[1];
+			kref_get(&p->ref);
+			queue_work(mcctrl_wq, &p->exit_work);
+		}
+		break;
+	default:
+		mcctrl_err("process %u: unknown message %u from LWK CPU %u\n", p->pid, m->type, index);
+	}
+	spin_unlock(&p->lock);
+	wake_up_all(&p->wq);
+	spin_unlock(&mcctrl_procs_lock);
+}
+
+/* The instance stops: nothing may touch its memory afterwards. Context: ihk_lock held. */
+void mcctrl_os_stopping(struct ihk_os *os)
+{
+	struct mcctrl_proc *p, *victims[64];
+	int i, n;
+
+	do {
+		n = 0;
+		spin_lock_irq(&mcctrl_procs_lock);
+		list_for_each_entry(p, &mcctrl_procs, link)
+			if (p->os == os && !READ_ONCE(p->dead) && n < ARRAY_SIZE(victims)) {
+				kref_get(&p->ref);
+				victims[n++] = p;
+			}
+		spin_unlock_irq(&mcctrl_procs_lock);
+		for (i = 0; i < n; i++) {
+			mcctrl_uas_drop(victims[i]);
+			spin_lock_irq(&victims[i]->lock);
+			victims[i]->acked = true;
+			spin_unlock_irq(&victims[i]->lock);
+			wake_up_all(&victims[i]->wq);
+			pr_info("mcctrl: process %u: instance %d stops under it\n", victims[i]->pid,
+				ihk_os_index(os));
+			mcctrl_proc_put(victims[i]);
+		}
+	} while (n);
+}
+
+static bool mcctrl_alive(struct mcctrl_proc *p)
+{
+	return !READ_ONCE(p->dead) && ihk_os_running(p->os);
+}
+
+/*
+ * Send a control request and wait, bounded, for the LWK's answer.
+ * Return: the LWK's result (0 or -errno), or -ENODEV (instance gone), -ETIMEDOUT, -EINTR.
+ */
+static long mcctrl_request(struct mcctrl_proc *p, u32 type, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5,
+			   u64 *extra)
+{
+	struct ihk_ikc_msg m = { .type = type, .arg = { p->pid, a1, a2, a3, a4, a5 } };
+	unsigned long deadline = jiffies + msecs_to_jiffies(MCCTRL_REPLY_MS);
+	long ret;
+
+	if (mutex_lock_interruptible(&p->ctl))
+		return -EINTR;
+	spin_lock_irq(&p->lock);
+	p->reply_ready = false;
+	spin_unlock_irq(&p->lock);
+	ret = ihk_os_ikc_send(p->os, p->home, &m);
+	while (!ret && !READ_ONCE(p->reply_ready)) {
+		if (!mcctrl_alive(p))
+			ret = -ENODEV;
+		else if (time_after(jiffies, deadline))
+			ret = -ETIMEDOUT;
+		else if (fatal_signal_pending(current))
+			ret = -EINTR;
+		else if (!wait_event_timeout(p->wq, READ_ONCE(p->reply_ready) || READ_ONCE(p->dead),
+					     msecs_to_jiffies(20)))
+			ihk_os_ikc_poll(p->os);	/* a lost doorbell */
+	}
+	if (!ret) {
+		spin_lock_irq(&p->lock);
+		ret = p->reply_type == type ? p->reply_result : -EPROTO;
+		if (extra)
+			*extra = p->reply_extra;
+		spin_unlock_irq(&p->lock);
+	}
+	mutex_unlock(&p->ctl);
+	if (ret == -ETIMEDOUT)
+		mcctrl_err("process %u: the LWK did not answer request %#x within %d ms\n", p->pid, type,
+			   MCCTRL_REPLY_MS);
+	return ret;
+}
+
+static long mcctrl_create(struct ihk_os *os, void __user *arg)
+{
+	struct mcexec_create req;
+	struct mcctrl_proc *p;
+	u64 shared_phys = 0;
+	u32 ncpus = ihk_os_nr_cpus(os);
+	long ret;
+	int fd;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (req.version != MCEXEC_ABI_VERSION || req.flags)
+		return -EINVAL;
+	if (!ihk_os_running(os))
+		return -ENODEV;
+	if (req.cpu_first >= ncpus || req.cpu_count > ncpus - req.cpu_first)
+		return -EINVAL;
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	kref_init(&p->ref);
+	ihk_os_get(os);
+	p->os = os;
+	p->pid = current->tgid;
+	p->home = req.cpu_first;
+	p->ncpus = ncpus;
+	spin_lock_init(&p->lock);
+	init_waitqueue_head(&p->wq);
+	mutex_init(&p->ctl);
+	init_rwsem(&p->uas);
+	INIT_WORK(&p->exit_work, mcctrl_exit_work);
+
+	spin_lock_irq(&mcctrl_procs_lock);
+	if (mcctrl_find(os, p->pid)) {
+		spin_unlock_irq(&mcctrl_procs_lock);
+		mcctrl_proc_put(p);
+		return -EBUSY;	/* one program per mcexec */
+	}
+	list_add(&p->link, &mcctrl_procs);
+	spin_unlock_irq(&mcctrl_procs_lock);
+
+	ret = mcctrl_request(p, MCK_IKC_CREATE, req.cpu_first, req.cpu_count, req.mem_limit,
+			     req.realtime_ns - req.monotonic_ns, req.monotonic_ns, &shared_phys);
+	if (!ret) {
+		p->shared = ihk_os_phys_to_virt(os, shared_phys, sizeof(*p->shared));
+		p->pml4_phys = p->shared ? READ_ONCE(p->shared->pml4_phys) : 0;
+		if (!p->shared || !ihk_os_phys_to_virt(os, p->pml4_phys, PAGE_SIZE)) {
+			mcctrl_err("process %u: the LWK answered with a bad shared block %#llx\n", p->pid,
+				   shared_phys);
+			ret = -EPROTO;
+		}
+	}
+	if (ret)
+		goto err_unlist;
+	fd = anon_inode_getfd("[mcexec]", &mcctrl_proc_fops, p, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto err_kill;
+	}
+	req.fd = fd;
+	req.pid = p->pid;
+	if (copy_to_user(arg, &req, sizeof(req)))
+		return -EFAULT;	/* the fd exists; closing it ends the process */
+	return 0;
+
+err_kill:
+	{
+		struct ihk_ikc_msg m = { .type = MCK_IKC_KILL, .arg = { p->pid } };
+
+		ihk_os_ikc_send(os, p->home, &m);
+	}
+err_unlist:
+	spin_lock_irq(&mcctrl_procs_lock);
+	list_del(&p->link);
+	spin_unlock_irq(&mcctrl_procs_lock);
+	mcctrl_proc_put(p);
+	return ret;
+}
+
+long mcctrl_ioctl(struct ihk_os *os, struct file *file, unsigned int cmd, unsigned long arg)
+{
+	if (cmd == MCEXEC_CREATE)
+		return mcctrl_create(os, (void __user *)arg);
+	return -ENOTTY;
+}
+
+static long mcctrl_setup(struct mcctrl_proc *p, void __user *arg)
+{
+	struct mcexec_setup s;
+	struct mcexec_region *regions;
+	long ret;
+
+	if (copy_from_user(&s, arg, sizeof(s)))
+		return -EFAULT;
+	if (!s.num_regions || s.num_regions > MCK_MAX_REGIONS)
+		return -EINVAL;
+	regions = memdup_user(u64_to_user_ptr(s.regions), s.num_regions * sizeof(*regions));
+	if (IS_ERR(regions))
+		return PTR_ERR(regions);
+	/* The LWK checks the regions; we only move them into its memory. */
+	down_read(&p->uas);
+	if (p->dead) {
+		ret = -ENODEV;
+	} else {
+		memcpy(p->shared->regions, regions, s.num_regions * sizeof(*regions));
+		p->shared->setup = s;
+		ret = 0;
+	}
+	up_read(&p->uas);
+	kfree(regions);
+	return ret ?: mcctrl_request(p, MCK_IKC_SETUP, 0, 0, 0, 0, 0, NULL);
+}
+
+/* Take the oldest queued call, if any. Context: p->lock held. */
+static bool mcctrl_take(struct mcctrl_proc *p, u64 *phys)
+{
+	if (!p->npending || p->ninflight >= MCK_MAX_THREADS)
+		return false;
+	*phys = p->pending[p->head];
+	p->head = (p->head + 1) % MCK_MAX_THREADS;
+	p->npending--;
+	p->inflight[p->ninflight++] = *phys;
+	return true;
+}
+
+static long mcctrl_wait(struct mcctrl_proc *p, void __user *arg)
+{
+	struct mcexec_event ev;
+	unsigned long deadline;
+	struct mck_offload *o;
+	u64 phys = 0;
+	bool got;
+
+	if (copy_from_user(&ev, arg, sizeof(ev)))
+		return -EFAULT;
+	deadline = jiffies + msecs_to_jiffies(min_t(u32, ev.timeout_ms, MCCTRL_WAIT_MAX_MS));
+	for (;;) {
+		/* Unmapped memory leaves mcexec's view before it runs another call. */
+		mcctrl_uas_invalidate(p);
+		spin_lock_irq(&p->lock);
+		if (p->exited) {
+			ev.type = MCEXEC_EV_EXIT;
+			ev.status = p->status;
+			spin_unlock_irq(&p->lock);
+			/* Report only once mcexec's view is gone and the LWK may free the memory. */
+			flush_work(&p->exit_work);
+			break;
+		}
+		got = !p->dead && mcctrl_take(p, &phys);
+		spin_unlock_irq(&p->lock);
+		if (got) {
+			down_read(&p->uas);
+			o = p->dead ? NULL : ihk_os_phys_to_virt(p->os, phys, sizeof(*o));
+			if (o) {
+				ev.type = MCEXEC_EV_SYSCALL;
+				ev.token = phys;
+				ev.nr = READ_ONCE(o->nr);
+				memcpy(ev.args, o->args, sizeof(ev.args));
+				ev.tid = READ_ONCE(o->tid);
+			}
+			up_read(&p->uas);
+			if (o)
+				break;
+			mcctrl_err("process %u: offload block %#llx is outside the instance\n", p->pid, phys);
+			continue;
+		}
+		if (!mcctrl_alive(p))
+			return -ENODEV;
+		if (time_after_eq(jiffies, deadline)) {
+			ev.type = MCEXEC_EV_TIMEOUT;
+			break;
+		}
+		if (wait_event_interruptible_timeout(p->wq, READ_ONCE(p->npending) || READ_ONCE(p->exited) ||
+							    READ_ONCE(p->dead),
+						     min_t(unsigned long, deadline - jiffies,
+							   msecs_to_jiffies(100))) < 0)
+			return -EINTR;
+		if (!READ_ONCE(p->npending) && !READ_ONCE(p->exited))
+			ihk_os_ikc_poll(p->os);	/* a lost doorbell */
+	}
+	if (copy_to_user(arg, &ev, sizeof(ev)))
+		return -EFAULT;
+	return 0;
+}
+
+static long mcctrl_reply(struct mcctrl_proc *p, void __user *arg)
+{
+	struct mcexec_reply r;
+	struct mck_offload *o = NULL;
+	u32 i, cpu = 0;
+	long ret = -EINVAL;
+
+	if (copy_from_user(&r, arg, sizeof(r)))
+		return -EFAULT;
+	spin_lock_irq(&p->lock);
+	for (i = 0; i < p->ninflight; i++)
+		if (p->inflight[i] == r.token)
+			break;
+	if (i < p->ninflight) {
+		p->inflight[i] = p->inflight[--p->ninflight];
+		ret = 0;
+		/* After the exit was acknowledged the block may be gone: drop the answer. */
+		if (!p->acked && !p->dead)
+			o = ihk_os_phys_to_virt(p->os, r.token, sizeof(*o));
+		if (o) {
+			cpu = READ_ONCE(o->cpu);
+			WRITE_ONCE(o->ret, r.ret);
+			smp_store_release(&o->state, MCK_OFFLOAD_DONE);
+		}
+	}
+	spin_unlock_irq(&p->lock);
+	if (o && cpu < p->ncpus)
+		ihk_os_kick(p->os, cpu);
+	return ret;
+}
+
+static long mcctrl_proc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct mcctrl_proc *p = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	struct mcexec_start st;
+	u32 sig;
+
+	switch (cmd) {
+	case MCEXEC_SETUP:
+		return mcctrl_setup(p, uarg);
+	case MCEXEC_START:
+		if (copy_from_user(&st, uarg, sizeof(st)))
+			return -EFAULT;
+		return mcctrl_request(p, MCK_IKC_START, st.entry, st.sp, 0, 0, 0, NULL);
+	case MCEXEC_WAIT:
+		return mcctrl_wait(p, uarg);
+	case MCEXEC_REPLY:
+		return mcctrl_reply(p, uarg);
+	case MCEXEC_SIGNAL:
+		if (get_user(sig, (u32 __user *)uarg))
+			return -EFAULT;
+		if (sig > 64)
+			return -EINVAL;
+		return READ_ONCE(p->exited) ? -ESRCH :
+		       mcctrl_request(p, MCK_IKC_SIGNAL, sig, 0, 0, 0, 0, NULL);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int mcctrl_proc_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return mcctrl_uas_mmap(file->private_data, vma);
+}
+
+/* mcexec is gone (or closed the file): end the program on the LWK. */
+static int mcctrl_proc_release(struct inode *inode, struct file *file)
+{
+	struct mcctrl_proc *p = file->private_data;
+	struct ihk_ikc_msg m = { .type = MCK_IKC_KILL, .arg = { p->pid } };
+	bool acked;
+
+	spin_lock_irq(&p->lock);
+	acked = p->acked;
+	p->acked = true;	/* no answer goes into its memory any more */
+	spin_unlock_irq(&p->lock);
+	if (!acked && ihk_os_running(p->os) && ihk_os_ikc_send(p->os, p->home, &m))
+		mcctrl_err("process %u: could not ask the LWK to end it\n", p->pid);
+	spin_lock_irq(&mcctrl_procs_lock);
+	list_del(&p->link);
+	spin_unlock_irq(&mcctrl_procs_lock);
+	if (cancel_work_sync(&p->exit_work))
+		mcctrl_proc_put(p);	/* the queued work's reference */
+	mcctrl_proc_put(p);
+	return 0;
+}
+
+static const struct file_operations mcctrl_proc_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = mcctrl_proc_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = mcctrl_proc_mmap,
+	.release = mcctrl_proc_release,
+	.llseek = noop_llseek,
+};

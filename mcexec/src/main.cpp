@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0
+// mcexec [options] [os_index] program [args...]: run an unmodified Linux
+// program on a McKernel instance. See docs/mcexec.md and --help.
+//
+// Exit status: the program's own (or mcexec dies of the program's signal);
+// 127 program not found, 126 not executable here, 125 mcexec itself failed
+// (no such instance, not running, too small, ...), like env(1) and timeout(1).
+#include "loader.h"
+#include "proxy.h"
+
+#include <ihk/device.h>
+#include <mcexec/abi.h>
+
+#include <CLI/CLI.hpp>
+
+#include <fcntl.h>
+#include <sys/auxv.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+constexpr int EXIT_MCEXEC = 125;
+
+struct Options {
+    int os_index = 0;
+    unsigned ranks = 0;        // -n: processes sharing the instance on this node
+    std::optional<unsigned> local_rank;
+    std::vector<std::string> command;
+};
+
+[[noreturn]] void die(const std::string& msg, int status = EXIT_MCEXEC)
+{
+    fprintf(stderr, "mcexec: %s\n", msg.c_str());
+    exit(status);
+}
+
+int64_t now_ns(clockid_t clock)
+{
+    timespec ts;
+    clock_gettime(clock, &ts);
+    return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+// The local rank for -n: explicit, or from the launcher (Slurm, Open MPI, MPICH, PMIx).
+std::optional<unsigned> launcher_local_rank()
+{
+    for (const char* var : {"MCEXEC_LOCAL_RANK", "SLURM_LOCALID", "OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID",
+                            "PMIX_LOCAL_RANK"}) {
+        const char* v = getenv(var);
+        if (v && *v) {
+            char* end;
+            unsigned long r = strtoul(v, &end, 10);
+            if (*end || r > 100000)
+                die(std::string(var) + "='" + v + "' is not a local rank");
+            return unsigned(r);
+        }
+    }
+    return std::nullopt;
+}
+
+int move_high(int fd)
+{
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, 1000);
+    if (high < 0)
+        return fd;
+    close(fd);
+    return high;
+}
+
+Options parse(int argc, char** argv)
+{
+    Options o;
+    CLI::App app{"Run an unmodified Linux x86-64 program on McKernel. System calls McKernel does not\n"
+                 "handle itself run here, in mcexec, as you; the program's exit status is mcexec's.\n"
+                 "Exit status 127: program not found, 126: not executable, 125: mcexec failed.",
+                 "mcexec"};
+    app.add_option("-n,--ranks-per-node", o.ranks,
+                   "Split the instance's CPUs and memory into this many equal shares and take the share\n"
+                   "of this process's local rank (--local-rank, or the launcher's: MCEXEC_LOCAL_RANK,\n"
+                   "SLURM_LOCALID, OMPI_COMM_WORLD_LOCAL_RANK, MPI_LOCALRANKID, PMIX_LOCAL_RANK)")
+        ->check(CLI::Range(1u, 4096u));
+    app.add_option("--local-rank", o.local_rank, "This process's rank among the -n processes on this node")
+        ->check(CLI::Range(0u, 4095u));
+    app.footer("Usage: mcexec [options] [os_index] program [args...]  (os_index defaults to 0)");
+    // Our options end at the first word that is not one (or at "--"): the rest is
+    // the command, whatever options it has. CLI11 sees only our part.
+    std::vector<char*> ours{argv[0]};
+    int i = 1;
+    for (; i < argc; i++) {
+        std::string a = argv[i];
+        if (a == "--") {
+            i++;
+            break;
+        }
+        if (a.empty() || a[0] != '-')
+            break;
+        ours.push_back(argv[i]);
+        bool takes_value = a == "-n" || a == "--ranks-per-node" || a == "--local-rank";
+        if (takes_value && i + 1 < argc)
+            ours.push_back(argv[++i]);
+    }
+    for (; i < argc; i++)
+        o.command.emplace_back(argv[i]);
+    try {
+        app.parse(int(ours.size()), ours.data());
+    } catch (const CLI::ParseError& e) {
+        exit(app.exit(e) ? EXIT_MCEXEC : 0);
+    }
+    if (o.command.empty()) {
+        fprintf(stderr, "mcexec: no program given\n%s", app.help().c_str());
+        exit(EXIT_MCEXEC);
+    }
+    // IHK's syntax: a leading number is the instance.
+    if (o.command.size() > 1 && !o.command[0].empty() &&
+        o.command[0].find_first_not_of("0123456789") == std::string::npos) {
+        if (o.command[0].size() > 4)
+            die("OS index '" + o.command[0] + "' is out of range");
+        o.os_index = std::stoi(o.command[0]);
+        o.command.erase(o.command.begin());
+    }
+    if (o.local_rank && !o.ranks)
+        die("--local-rank needs -n");
+    return o;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    Options opt = parse(argc, argv);
+    mcexec::LoadError lerr;
+    std::string path = mcexec::resolve_program(opt.command[0], getenv("PATH"), &lerr);
+    if (path.empty())
+        die(lerr.message, lerr.status);
+    mcexec::ElfImage exe, interp;
+    if (!mcexec::load_elf(path, MCK_PIE_BASE, &exe, &lerr))
+        die(lerr.message, lerr.status);
+    std::vector<const mcexec::ElfImage*> images{&exe};
+    if (!exe.interp.empty()) {
+        if (!mcexec::load_elf(exe.interp, MCK_INTERP_BASE, &interp, &lerr))
+            die(path + ": its dynamic loader " + lerr.message, 126);
+        images.push_back(&interp);
+    }
+
+    // The instance and our share of it.
+    std::string dev = "/dev/mcos" + std::to_string(opt.os_index);
+    auto os = ihk::Os::open(opt.os_index);
+    if (!os)
+        die("McKernel instance " + std::to_string(opt.os_index) + ": " + os.error().message);
+    auto status = os->status();
+    if (!status || *status != ihk::OsStatus::Running)
+        die("McKernel instance " + std::to_string(opt.os_index) + " is not running (" +
+            (status ? std::string(ihk::to_string(*status)) : status.error().message) +
+            "); boot it with mcreboot.sh");
+    mcexec_create create{};
+    create.version = MCEXEC_ABI_VERSION;
+    if (opt.ranks) {
+        unsigned rank;
+        if (opt.local_rank)
+            rank = *opt.local_rank;
+        else if (auto r = launcher_local_rank())
+            rank = *r;
+        else
+            die("-n " + std::to_string(opt.ranks) + ": cannot tell this process's local rank; pass --local-rank "
+                                                    "or set MCEXEC_LOCAL_RANK");
+        if (rank >= opt.ranks)
+            die("local rank " + std::to_string(rank) + " is not below -n " + std::to_string(opt.ranks));
+        auto cpus = os->query_cpus();
+        auto mem = os->query_mem();
+        if (!cpus || !mem)
+            die("cannot query instance " + std::to_string(opt.os_index));
+        unsigned ncpus = unsigned(cpus->size()), share = ncpus / opt.ranks;
+        if (!share)
+            die("-n " + std::to_string(opt.ranks) + " needs at least that many LWK CPUs; instance " +
+                std::to_string(opt.os_index) + " has " + std::to_string(ncpus));
+        uint64_t total = 0;
+        for (const auto& e : *mem)
+            total += e.size;
+        create.cpu_first = rank * share;
+        create.cpu_count = share;
+        create.mem_limit = total / opt.ranks;
+    }
+    create.realtime_ns = now_ns(CLOCK_REALTIME);
+    create.monotonic_ns = now_ns(CLOCK_MONOTONIC);
+    int osfd = open(dev.c_str(), O_RDWR | O_CLOEXEC);
+    if (osfd < 0)
+        die(dev + ": " + strerror(errno) + (errno == EACCES ? " (the instance belongs to another user)" : ""));
+    osfd = move_high(osfd);
+    if (ioctl(osfd, MCEXEC_CREATE, &create) < 0) {
+        if (errno == ENOTTY)
+            die("mcctrl.ko is not loaded (mcreboot.sh loads it)");
+        die("cannot create the process on instance " + std::to_string(opt.os_index) + ": " + strerror(errno));
+    }
+    int pfd = move_high(create.fd);
+
+    // The unified address space: the program's whole user range, mapped here.
+    void* want = reinterpret_cast<void*>(MCK_USER_START);
+    void* got = mmap(want, MCK_USER_END - MCK_USER_START, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE,
+                     pfd, 0);
+    if (got != want)
+        die(std::string("cannot map the program's address range in mcexec: ") + strerror(errno));
+
+    // Regions: the program, its loader, its stack.
+    rlimit stack_limit;
+    getrlimit(RLIMIT_STACK, &stack_limit);
+    uint64_t stack_size = stack_limit.rlim_cur == RLIM_INFINITY ? (1ull << 30) : stack_limit.rlim_cur;
+    stack_size = std::min<uint64_t>(std::max<uint64_t>(stack_size, 1ull << 20), 1ull << 30);
+    stack_size = (stack_size + (2ull << 20) - 1) & ~((2ull << 20) - 1);
+    std::vector<mcexec::Region> regions = mcexec::plan_regions(images);
+    uint64_t stack_start = MCK_STACK_TOP - stack_size;
+    regions.push_back(mcexec::Region{stack_start, stack_size, PROT_READ | PROT_WRITE});
+    if (regions.size() > MCK_MAX_REGIONS)
+        die(path + ": too many segments (" + std::to_string(regions.size()) + ")", 126);
+    for (const auto& r : regions)
+        if (r.start < MCK_USER_START || r.start + r.len > MCK_USER_END)
+            die(path + ": it wants address 0x" + std::to_string(r.start) + ", outside the LWK's user range", 126);
+    std::vector<mcexec_region> abi_regions;
+    uint64_t need = 0;
+    for (const auto& r : regions) {
+        abi_regions.push_back(mcexec_region{r.start, r.len, r.prot, 0});
+        need += r.len;
+    }
+    mcexec_setup setup{};
+    setup.num_regions = uint32_t(abi_regions.size());
+    setup.regions = reinterpret_cast<uint64_t>(abi_regions.data());
+    setup.brk_start = exe.end;
+    setup.stack_start = stack_start;
+    setup.stack_max = stack_size;
+    if (ioctl(pfd, MCEXEC_SETUP, &setup) < 0) {
+        if (errno == ENOMEM)
+            die("instance " + std::to_string(opt.os_index) + " has too little memory for " + path + " (it needs " +
+                std::to_string((need + (1 << 20) - 1) >> 20) + " MiB to start)");
+        die("cannot set up " + path + " on the LWK: " + strerror(errno));
+    }
+
+    // Write the program and its loader straight into the LWK's memory.
+    for (const mcexec::ElfImage* im : images) {
+        for (const auto& s : im->segments) {
+            uint64_t done = 0;
+            while (done < s.filesz) {
+                ssize_t n = pread(im->fd, reinterpret_cast<void*>(s.vaddr + done), s.filesz - done,
+                                  off_t(s.offset + done));
+                if (n <= 0)
+                    die(im->path + ": cannot read it: " + (n < 0 ? strerror(errno) : "file shrank"), 126);
+                done += uint64_t(n);
+            }
+        }
+        close(im->fd);
+    }
+    std::vector<std::string> args(opt.command.begin(), opt.command.end()), env;
+    for (char** e = environ; *e; e++)
+        env.emplace_back(*e);
+    mcexec::AuxInfo aux;
+    aux.phdr = exe.phdr;
+    aux.phent = exe.phent;
+    aux.phnum = exe.phnum;
+    aux.entry = exe.entry;
+    aux.base = exe.interp.empty() ? 0 : interp.bias;
+    aux.uid = getuid();
+    aux.euid = geteuid();
+    aux.gid = getgid();
+    aux.egid = getegid();
+    aux.hwcap = getauxval(AT_HWCAP);
+    aux.hwcap2 = getauxval(AT_HWCAP2);
+    aux.clktck = uint64_t(sysconf(_SC_CLK_TCK));
+    aux.minsigstksz = getauxval(AT_MINSIGSTKSZ);
+    aux.random.resize(16);
+    if (getrandom(aux.random.data(), 16, 0) != 16)
+        die("getrandom failed");
+    aux.platform = "x86_64";
+    aux.execfn = path;
+    mcexec::StackImage stack = mcexec::build_stack(MCK_STACK_TOP, args, env, aux);
+    if (stack.bytes.size() > stack_size / 2)
+        die("the arguments and environment take " + std::to_string(stack.bytes.size()) + " bytes, too many", 126);
+    memcpy(reinterpret_cast<void*>(stack.sp), stack.bytes.data(), stack.bytes.size());
+
+    mcexec::ProxyConfig config{pfd, opt.os_index, path, {osfd, pfd}};
+    mcexec_start start{exe.interp.empty() ? exe.entry : interp.entry, stack.sp};
+    if (ioctl(pfd, MCEXEC_START, &start) < 0)
+        die("cannot start " + path + ": " + strerror(errno));
+    mcexec::serve(config);
+}

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+// Serving offloaded system calls (proxy.h).
+#include "proxy.h"
+
+#include <mcexec/abi.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace mcexec {
+namespace {
+
+constexpr unsigned MAX_WORKERS = MCK_MAX_THREADS + 8;
+
+const ProxyConfig* g_config;
+std::atomic<int> g_idle{0};
+std::atomic<unsigned> g_workers{0};
+std::mutex g_busy_lock;
+std::vector<pthread_t> g_busy; // workers inside a call, for interrupting them
+
+int interrupt_signal() { return SIGRTMIN + 3; } // mcexec's own; glibc keeps the first ones
+
+// The signals mcexec passes on to the program.
+sigset_t forwarded_set()
+{
+    sigset_t s;
+    sigemptyset(&s);
+    for (int sig : {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGWINCH, SIGCONT, SIGXCPU})
+        sigaddset(&s, sig);
+    return s;
+}
+
+[[noreturn]] void end_like_program(int status)
+{
+    fflush(nullptr);
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        // Die of the same signal, so a shell sees the same $? and message, without a core of mcexec.
+        struct rlimit no_core {0, 0};
+        setrlimit(RLIMIT_CORE, &no_core);
+        signal(sig, SIG_DFL);
+        sigset_t s;
+        sigemptyset(&s);
+        sigaddset(&s, sig);
+        pthread_sigmask(SIG_UNBLOCK, &s, nullptr);
+        syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
+        _exit(128 + sig);
+    }
+    _exit(WEXITSTATUS(status));
+}
+
+[[noreturn]] void lwk_gone()
+{
+    fprintf(stderr,
+            "mcexec: McKernel instance %d stopped (shutdown or panic) while %s was running; "
+            "see 'ihkosctl %d kmsg'\n",
+            g_config->os_index, g_config->program.c_str(), g_config->os_index);
+    _exit(125);
+}
+
+bool is_reserved(int64_t fd) { return fd == g_config->reserved_fds[0] || fd == g_config->reserved_fds[1]; }
+
+// readlink("/proc/self/exe") means the program, not mcexec.
+bool self_exe(uint64_t path)
+{
+    const char* p = reinterpret_cast<const char*>(path);
+    return p && (std::strcmp(p, "/proc/self/exe") == 0 || std::strcmp(p, ("/proc/" + std::to_string(getpid()) + "/exe").c_str()) == 0);
+}
+
+int64_t copy_link(const std::string& target, uint64_t buf, uint64_t size)
+{
+    size_t n = std::min<size_t>(target.size(), size);
+    std::memcpy(reinterpret_cast<void*>(buf), target.data(), n);
+    return int64_t(n);
+}
+
+int64_t execute(const mcexec_event& ev)
+{
+    const uint64_t* a = ev.args;
+    switch (ev.nr) {
+    case SYS_readlink:
+        if (self_exe(a[0]))
+            return copy_link(g_config->program, a[1], a[2]);
+        break;
+    case SYS_readlinkat:
+        if (self_exe(a[1]))
+            return copy_link(g_config->program, a[2], a[3]);
+        break;
+    case SYS_close:
+    case SYS_fsync:
+        if (is_reserved(int64_t(a[0])))
+            return -EBADF;
+        break;
+    case SYS_dup2:
+    case SYS_dup3:
+        if (is_reserved(int64_t(a[1])))
+            return -EBADF;
+        break;
+    default:
+        break;
+    }
+    long ret = syscall(long(ev.nr), a[0], a[1], a[2], a[3], a[4], a[5]);
+    return ret == -1 ? -errno : ret;
+}
+
+void set_busy(bool busy)
+{
+    std::lock_guard<std::mutex> guard(g_busy_lock);
+    pthread_t self = pthread_self();
+    if (busy) {
+        g_busy.push_back(self);
+        return;
+    }
+    for (auto it = g_busy.begin(); it != g_busy.end(); ++it)
+        if (pthread_equal(*it, self)) {
+            g_busy.erase(it);
+            return;
+        }
+}
+
+void start_worker();
+
+void worker()
+{
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, interrupt_signal());
+    pthread_sigmask(SIG_UNBLOCK, &s, nullptr);
+    for (;;) {
+        mcexec_event ev{};
+        ev.timeout_ms = 1000;
+        g_idle++;
+        int r = ioctl(g_config->proc_fd, MCEXEC_WAIT, &ev);
+        int idle_left = --g_idle;
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == ENODEV)
+                lwk_gone();
+            fprintf(stderr, "mcexec: waiting for %s: %s\n", g_config->program.c_str(), strerror(errno));
+            _exit(125);
+        }
+        if (ev.type == MCEXEC_EV_TIMEOUT)
+            continue;
+        if (ev.type == MCEXEC_EV_EXIT)
+            end_like_program(ev.status);
+        if (idle_left == 0)
+            start_worker(); // keep one waiting while this call runs
+        set_busy(true);
+        int64_t ret = execute(ev);
+        set_busy(false);
+        // Linux would have sent SIGPIPE to the writer; the program gets it instead.
+        if (ret == -EPIPE) {
+            uint32_t sig = SIGPIPE;
+            ioctl(g_config->proc_fd, MCEXEC_SIGNAL, &sig);
+            sigset_t pipe_set;
+            sigemptyset(&pipe_set);
+            sigaddset(&pipe_set, SIGPIPE);
+            timespec zero{0, 0};
+            sigtimedwait(&pipe_set, nullptr, &zero); // drop ours
+        }
+        mcexec_reply rep{ev.token, ret};
+        if (ioctl(g_config->proc_fd, MCEXEC_REPLY, &rep) < 0 && errno != EINVAL)
+            lwk_gone();
+    }
+}
+
+void start_worker()
+{
+    if (g_workers.fetch_add(1) >= MAX_WORKERS) {
+        g_workers--;
+        return;
+    }
+    std::thread(worker).detach();
+}
+
+void on_interrupt(int) {}
+
+} // namespace
+
+void serve(const ProxyConfig& config)
+{
+    g_config = &config;
+    // Every thread blocks the forwarded signals (the main thread takes them with
+    // sigtimedwait) and SIGPIPE (an offloaded write reports EPIPE instead).
+    sigset_t blocked = forwarded_set();
+    sigaddset(&blocked, SIGPIPE);
+    sigaddset(&blocked, interrupt_signal());
+    pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt; // no SA_RESTART: a blocking call returns EINTR
+    sigaction(interrupt_signal(), &sa, nullptr);
+    start_worker();
+
+    sigset_t fwd = forwarded_set();
+    for (;;) {
+        int sig = sigwaitinfo(&fwd, nullptr);
+        if (sig <= 0)
+            continue;
+        uint32_t s = uint32_t(sig);
+        int r = ioctl(config.proc_fd, MCEXEC_SIGNAL, &s);
+        if (r < 0 && errno == ENODEV)
+            lwk_gone();
+        if (r == 1) {
+            // The program handles it: calls blocked in Linux return EINTR, as they would natively.
+            std::lock_guard<std::mutex> guard(g_busy_lock);
+            for (pthread_t t : g_busy)
+                pthread_kill(t, interrupt_signal());
+        }
+    }
+}
+
+} // namespace mcexec

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: GPL-2.0
+// The Linux side of a running program: worker threads take the system calls
+// McKernel offloads (MCEXEC_WAIT), run them here as the user, and answer
+// (MCEXEC_REPLY); there is always one idle worker, so a call that blocks
+// never holds up another. The main thread forwards signals sent to mcexec.
+// When the program ends, mcexec ends the same way (exit status or signal).
+#pragma once
+
+#include <string>
+
+namespace mcexec {
+
+struct ProxyConfig {
+    int proc_fd;          // the process file from MCEXEC_CREATE
+    int os_index;
+    std::string program;  // for /proc/self/exe and messages
+    int reserved_fds[2];  // mcexec's own descriptors, hidden from the program
+};
+
+// Serve the program until it ends; never returns.
+[[noreturn]] void serve(const ProxyConfig& config);
+
+} // namespace mcexec

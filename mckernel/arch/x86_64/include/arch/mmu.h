@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0
+// User address spaces: 4-level page tables whose upper half is the kernel's.
+// Pages are 4 KiB or 2 MiB; a 2 MiB page is split when only part of it changes.
+// Callers serialise changes to one space and flush other CPUs' TLBs themselves.
+#pragma once
+
+#include <stdint.h>
+
+namespace mck::arch {
+
+constexpr uint64_t PAGE_4K = 4096;
+constexpr uint64_t PAGE_2M = 2ull << 20;
+// Protections, the same bits as MCK_PROT_* (mcexec/abi.h) and PROT_* (mman.h).
+constexpr uint32_t PROT_R = 1, PROT_W = 2, PROT_X = 4;
+
+using PageFreeFn = void (*)(uint64_t phys, uint64_t size, void* ctx);
+
+// A new space (0 when out of memory); its kernel half is shared with every space.
+uint64_t mmu_new_space();
+// Free every user page (through @fn) and every table of @root.
+void mmu_free_space(uint64_t root, PageFreeFn fn, void* ctx);
+// Map @size (4K or 2M, aligned) at @va to @pa. An inaccessible (PROT_NONE)
+// page keeps its memory. False when out of memory for tables.
+bool mmu_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint32_t prot);
+// Remove the pages of [va, va + len), handing their memory to @fn.
+bool mmu_unmap(uint64_t root, uint64_t va, uint64_t len, PageFreeFn fn, void* ctx);
+// Change the protection of the mapped pages of [va, va + len).
+bool mmu_protect(uint64_t root, uint64_t va, uint64_t len, uint32_t prot);
+// The physical address behind @va and its protection, or false if nothing is mapped.
+bool mmu_lookup(uint64_t root, uint64_t va, uint64_t* pa, uint32_t* prot, uint64_t* page_size);
+// Nothing at all is mapped in the 2 MiB-aligned block holding @va.
+bool mmu_block_empty(uint64_t root, uint64_t va);
+// Flush this CPU's TLB for [va, va + len) if @root is loaded here.
+void mmu_flush_local(uint64_t root, uint64_t va, uint64_t len);
+// The kernel's own tables (for CPUs running no process).
+uint64_t mmu_kernel_space();
+
+} // namespace mck::arch

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+// User page tables (arch/mmu.h). An inaccessible page stays in its entry with
+// PRESENT clear and KEPT set, so mprotect(PROT_NONE) and back keeps the data.
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/paging.h>
+#include <kernel/boot.h>
+#include <kernel/mem.h>
+
+namespace mck::arch {
+namespace {
+
+constexpr uint64_t PRESENT = 1, WRITE = 2, USER = 4, HUGE = 0x80, KEPT = 0x200;
+constexpr uint64_t NX = 1ull << 63;
+constexpr uint64_t ADDR_MASK = 0x000ffffffffff000ull;
+constexpr uint64_t HUGE_ADDR_MASK = 0x000fffffffe00000ull;
+
+uint64_t* table(uint64_t phys) { return static_cast<uint64_t*>(phys_to_virt(phys)); }
+unsigned idx(uint64_t va, int level) { return (va >> (12 + 9 * level)) & 511; }
+bool owned(uint64_t e) { return e & (PRESENT | KEPT); }
+
+uint64_t leaf_flags(uint32_t prot)
+{
+    if (!(prot & (PROT_R | PROT_W | PROT_X)))
+        return KEPT | USER;
+    uint64_t f = PRESENT | USER;
+    if (prot & PROT_W)
+        f |= WRITE;
+    if (!(prot & PROT_X))
+        f |= NX;
+    return f;
+}
+
+uint32_t prot_of(uint64_t e)
+{
+    if (!(e & PRESENT))
+        return 0;
+    return PROT_R | ((e & WRITE) ? PROT_W : 0) | ((e & NX) ? 0 : PROT_X);
+}
+
+// The entry for @va at @level (2: PDPT, 1: PD, 0: PT), creating tables if @create.
+uint64_t* walk(uint64_t root, uint64_t va, int level, bool create)
+{
+    uint64_t* t = table(root);
+    for (int l = 3; l > level; l--) {
+        uint64_t& e = t[idx(va, l)];
+        if (!(e & PRESENT)) {
+            if (!create)
+                return nullptr;
+            uint64_t phys = mem_alloc(PAGE_4K, -1);
+            if (!phys)
+                return nullptr;
+            e = phys | PRESENT | WRITE | USER;
+        }
+        if (e & HUGE)
+            return nullptr;
+        t = table(e & ADDR_MASK);
+    }
+    return &t[idx(va, level)];
+}
+
+// Turn the 2 MiB page in @pde into a table of 512 pages with the same flags.
+bool split(uint64_t* pde)
+{
+    uint64_t phys = mem_alloc(PAGE_4K, -1);
+    if (!phys)
+        return false;
+    uint64_t base = *pde & HUGE_ADDR_MASK, flags = *pde & ~HUGE_ADDR_MASK & ~HUGE;
+    uint64_t* pt = table(phys);
+    for (unsigned i = 0; i < 512; i++)
+        pt[i] = (base + i * PAGE_4K) | flags;
+    *pde = phys | PRESENT | WRITE | USER;
+    return true;
+}
+
+// Visit the leaf entries of [va, end): fn(entry, va, size). 2 MiB pages only
+// partly inside are split first. False when a split ran out of memory.
+template <typename Fn>
+bool for_each_leaf(uint64_t root, uint64_t va, uint64_t end, Fn fn)
+{
+    while (va < end) {
+        uint64_t* pdpte = walk(root, va, 2, false);
+        if (!pdpte || !(*pdpte & PRESENT)) {
+            va = (va + (1ull << 30)) & ~((1ull << 30) - 1);
+            continue;
+        }
+        uint64_t* pde = &table(*pdpte & ADDR_MASK)[idx(va, 1)];
+        uint64_t next2m = (va + PAGE_2M) & ~(PAGE_2M - 1);
+        if (*pde & HUGE) {
+            if (!(va & (PAGE_2M - 1)) && next2m <= end) {
+                fn(pde, va, PAGE_2M);
+                va = next2m;
+                continue;
+            }
+            if (!split(pde))
+                return false;
+        }
+        if (!(*pde & PRESENT)) {
+            va = next2m;
+            continue;
+        }
+        uint64_t* pt = table(*pde & ADDR_MASK);
+        for (; va < end && va < next2m; va += PAGE_4K)
+            if (owned(pt[idx(va, 0)]))
+                fn(&pt[idx(va, 0)], va, PAGE_4K);
+    }
+    return true;
+}
+
+void free_tables(uint64_t phys, int level, PageFreeFn fn, void* ctx)
+{
+    uint64_t* t = table(phys);
+    for (unsigned i = 0; i < (level == 3 ? 256u : 512u); i++) {
+        uint64_t e = t[i];
+        if (!owned(e))
+            continue;
+        if (level == 0 || (e & HUGE))
+            fn(e & (level == 0 ? ADDR_MASK : HUGE_ADDR_MASK), level == 0 ? PAGE_4K : PAGE_2M, ctx);
+        else
+            free_tables(e & ADDR_MASK, level - 1, fn, ctx);
+    }
+    mem_free(phys, PAGE_4K);
+}
+
+uint64_t g_kernel_root;
+
+} // namespace
+
+uint64_t mmu_kernel_space()
+{
+    if (!g_kernel_root)
+        g_kernel_root = read_cr3() & ADDR_MASK;
+    return g_kernel_root;
+}
+
+uint64_t mmu_new_space()
+{
+    uint64_t root = mem_alloc(PAGE_4K, -1);
+    if (!root)
+        return 0;
+    const uint64_t* k = table(mmu_kernel_space());
+    uint64_t* t = table(root);
+    for (unsigned i = 256; i < 512; i++)
+        t[i] = k[i];
+    return root;
+}
+
+void mmu_free_space(uint64_t root, PageFreeFn fn, void* ctx) { free_tables(root, 3, fn, ctx); }
+
+bool mmu_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint32_t prot)
+{
+    uint64_t* e = walk(root, va, size == PAGE_2M ? 1 : 0, true);
+    if (!e)
+        return false;
+    *e = pa | leaf_flags(prot) | (size == PAGE_2M ? HUGE : 0);
+    return true;
+}
+
+bool mmu_unmap(uint64_t root, uint64_t va, uint64_t len, PageFreeFn fn, void* ctx)
+{
+    return for_each_leaf(root, va, va + len, [&](uint64_t* e, uint64_t, uint64_t size) {
+        fn(*e & (size == PAGE_2M ? HUGE_ADDR_MASK : ADDR_MASK), size, ctx);
+        *e = 0;
+    });
+}
+
+bool mmu_protect(uint64_t root, uint64_t va, uint64_t len, uint32_t prot)
+{
+    return for_each_leaf(root, va, va + len, [&](uint64_t* e, uint64_t, uint64_t size) {
+        uint64_t addr = *e & (size == PAGE_2M ? HUGE_ADDR_MASK : ADDR_MASK);
+        *e = addr | leaf_flags(prot) | (size == PAGE_2M ? HUGE : 0);
+    });
+}
+
+bool mmu_lookup(uint64_t root, uint64_t va, uint64_t* pa, uint32_t* prot, uint64_t* page_size)
+{
+    uint64_t* pdpte = walk(root, va, 2, false);
+    if (!pdpte || !(*pdpte & PRESENT))
+        return false;
+    uint64_t pde = table(*pdpte & ADDR_MASK)[idx(va, 1)];
+    if (pde & HUGE) {
+        if (!owned(pde))
+            return false;
+        *pa = (pde & HUGE_ADDR_MASK) + (va & (PAGE_2M - 1));
+        *prot = prot_of(pde);
+        *page_size = PAGE_2M;
+        return true;
+    }
+    if (!(pde & PRESENT))
+        return false;
+    uint64_t pte = table(pde & ADDR_MASK)[idx(va, 0)];
+    if (!owned(pte))
+        return false;
+    *pa = (pte & ADDR_MASK) + (va & (PAGE_4K - 1));
+    *prot = prot_of(pte);
+    *page_size = PAGE_4K;
+    return true;
+}
+
+bool mmu_block_empty(uint64_t root, uint64_t va)
+{
+    uint64_t* pdpte = walk(root, va, 2, false);
+    if (!pdpte || !(*pdpte & PRESENT))
+        return true;
+    uint64_t pde = table(*pdpte & ADDR_MASK)[idx(va, 1)];
+    if (!pde)
+        return true;
+    if (pde & HUGE)
+        return false;
+    const uint64_t* pt = table(pde & ADDR_MASK);
+    for (unsigned i = 0; i < 512; i++)
+        if (owned(pt[i]))
+            return false;
+    return true;
+}
+
+void mmu_flush_local(uint64_t root, uint64_t va, uint64_t len)
+{
+    if ((read_cr3() & ADDR_MASK) != root)
+        return;
+    if (len > 64 * PAGE_4K) {
+        write_cr3(read_cr3());
+        return;
+    }
+    for (uint64_t a = va & ~(PAGE_4K - 1); a < va + len; a += PAGE_4K)
+        invlpg(a);
+}
+
+} // namespace mck::arch

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+// Futexes: waiters of every process hang in one table keyed by (process,
+// address), under one lock; a wake moves them to their CPU's run queue.
+// Enough of the interface for glibc: WAIT, WAKE, their BITSET forms, REQUEUE
+// and CMP_REQUEUE, private or not (no process shares memory on the LWK).
+#include <kernel/errno.h>
+#include <kernel/process.h>
+#include <kernel/sched.h>
+#include <kernel/signal.h>
+#include <kernel/syscall.h>
+#include <kernel/time.h>
+#include <kernel/uaccess.h>
+#include <kernel/vm.h>
+
+#include <arch/cpu.h>
+
+namespace mck {
+namespace {
+
+struct Waiter {
+    Process* proc;
+    uint64_t addr;
+    uint32_t bitset;
+    Thread* thread;
+    bool woken;
+    Waiter* next;
+};
+
+SpinLock g_lock;
+Waiter* g_waiters;
+
+constexpr int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAIT_BITSET = 9,
+              FUTEX_WAKE_BITSET = 10;
+constexpr int FUTEX_PRIVATE = 128, FUTEX_CLOCK_REALTIME = 256;
+
+void unlink(Waiter* w)
+{
+    for (Waiter** pp = &g_waiters; *pp; pp = &(*pp)->next)
+        if (*pp == w) {
+            *pp = w->next;
+            return;
+        }
+}
+
+int64_t wait(Process* p, uint64_t addr, uint32_t val, uint64_t deadline_tsc, uint32_t bitset)
+{
+    if (!bitset)
+        return -EINVAL;
+    if (!vm_access_ok(p, addr, 4, false))
+        return -EFAULT;
+    Thread* t = current();
+    Waiter w{p, addr, bitset, t, false, nullptr};
+    {
+        SpinLockGuard guard(g_lock);
+        if (__atomic_load_n(reinterpret_cast<volatile uint32_t*>(addr), __ATOMIC_SEQ_CST) != val)
+            return -EAGAIN;
+        w.next = g_waiters;
+        g_waiters = &w;
+    }
+    int64_t ret = 0;
+    t->interruptible = true;
+    for (;;) {
+        bool in_time = sched_block(deadline_tsc);
+        SpinLockGuard guard(g_lock);
+        if (w.woken)
+            break;
+        if (!in_time) {
+            ret = -ETIMEDOUT;
+        } else if (t->killed || signal_pending(t)) {
+            ret = -EINTR;
+        } else {
+            continue; // a stray wake
+        }
+        unlink(&w);
+        break;
+    }
+    t->interruptible = false;
+    return ret;
+}
+
+int64_t wake(Process* p, uint64_t addr, uint32_t count, uint32_t bitset, uint64_t requeue_to = 0,
+             uint32_t requeue_count = 0)
+{
+    if (!bitset)
+        return -EINVAL;
+    Thread* to_wake[MCK_MAX_THREADS];
+    uint32_t n = 0, moved = 0;
+    {
+        SpinLockGuard guard(g_lock);
+        for (Waiter** pp = &g_waiters; *pp;) {
+            Waiter* w = *pp;
+            if (w->proc != p || w->addr != addr || !(w->bitset & bitset)) {
+                pp = &w->next;
+                continue;
+            }
+            if (n < count && n < MCK_MAX_THREADS) {
+                *pp = w->next;
+                w->woken = true;
+                to_wake[n++] = w->thread;
+                continue;
+            }
+            if (requeue_to && moved < requeue_count) {
+                w->addr = requeue_to;
+                moved++;
+            }
+            pp = &w->next;
+        }
+    }
+    for (uint32_t i = 0; i < n; i++)
+        sched_wake(to_wake[i]);
+    return int64_t(n + moved);
+}
+
+} // namespace
+
+int64_t futex_wake(Process* p, uint64_t addr, uint32_t count) { return wake(p, addr, count, ~0u); }
+
+int64_t sys_futex(SyscallArgs& a)
+{
+    Process* p = current()->proc;
+    uint64_t addr = a.arg[0], timeout = a.arg[3];
+    int op = int(a.arg[1]) & ~(FUTEX_PRIVATE | FUTEX_CLOCK_REALTIME);
+    bool realtime = a.arg[1] & FUTEX_CLOCK_REALTIME;
+    uint32_t val = uint32_t(a.arg[2]);
+    if (addr & 3)
+        return -EINVAL;
+    switch (op) {
+    case FUTEX_WAIT:
+    case FUTEX_WAIT_BITSET: {
+        uint64_t deadline = 0;
+        if (timeout) {
+            Timespec ts;
+            if (!copy_from_user(&ts, timeout, sizeof(ts)))
+                return -EFAULT;
+            if (ts.nsec < 0 || ts.nsec >= 1000000000 || ts.sec < 0)
+                return -EINVAL;
+            // WAIT: a relative time; WAIT_BITSET: an absolute one on its clock.
+            deadline = op == FUTEX_WAIT ? tsc_after_ns(ts_to_ns(ts))
+                                        : tsc_at_clock_ns(p, realtime ? 0 : 1, ts_to_ns(ts));
+        }
+        return wait(p, addr, val, deadline, op == FUTEX_WAIT ? ~0u : uint32_t(a.arg[5]));
+    }
+    case FUTEX_WAKE:
+    case FUTEX_WAKE_BITSET:
+        return wake(p, addr, val, op == FUTEX_WAKE ? ~0u : uint32_t(a.arg[5]));
+    case FUTEX_CMP_REQUEUE: {
+        uint32_t cur;
+        if (!get_user(cur, addr))
+            return -EFAULT;
+        if (cur != uint32_t(a.arg[5]))
+            return -EAGAIN;
+        [[fallthrough]];
+    }
+    case FUTEX_REQUEUE:
+        return wake(p, addr, val, ~0u, a.arg[4], uint32_t(timeout));
+    default:
+        return -ENOSYS;
+    }
+}
+
+} // namespace mck

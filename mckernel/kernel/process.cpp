@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-2.0
+// Process and thread lifetimes, and Linux's requests about them (IKC).
+//
+//   mcexec/mcctrl          McKernel (home CPU of the process)
+//   CREATE          --->   address space, shared block, main thread (not started)
+//                   <---   REPLY(shared block)
+//   SETUP           --->   map the regions mcexec listed; REPLY
+//   (mcexec writes the program, its loader and its stack through the unified mapping)
+//   START           --->   final protections, main thread runs; REPLY
+//   ...                    SYSCALL / offload (offload.cpp)
+//                   <---   EXIT(status)   when the last thread ends
+//   EXIT_ACK        --->   Linux dropped its view: memory is freed
+//   KILL            --->   mcexec is gone: end everything, free at once
+#include <kernel/boot.h>
+#include <kernel/ikc.h>
+#include <kernel/mem.h>
+#include <kernel/process.h>
+#include <kernel/sched.h>
+#include <kernel/signal.h>
+#include <kernel/vm.h>
+
+#include <arch/apic.h>
+#include <arch/cpu.h>
+#include <arch/fpu.h>
+#include <arch/mmu.h>
+#include <arch/paging.h>
+#include <arch/percpu.h>
+#include <ihk/ikc.h>
+
+extern "C" void mck_thread_entry();
+extern "C" void* memset(void*, int, size_t);
+
+namespace mck {
+namespace {
+
+constexpr uint32_t MAX_PROCS = 64;
+constexpr uint64_t KSTACK_SIZE = 16 * 1024;
+constexpr uint32_t FIRST_TID = 4194304; // above Linux's largest pid_max, below FUTEX_TID_MASK
+
+Process* g_procs[MAX_PROCS];
+SpinLock g_procs_lock;
+uint32_t g_next_tid = FIRST_TID;
+
+void free_page_cb(uint64_t phys, uint64_t size, void*) { mem_free(phys, size); }
+
+uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
+
+void reply(uint32_t cpu_index, uint32_t pid, uint32_t type, int64_t result, uint64_t extra = 0)
+{
+    ihk_ikc_msg r{};
+    r.type = MCK_IKC_REPLY;
+    r.arg[0] = pid;
+    r.arg[1] = type;
+    r.arg[2] = uint64_t(result);
+    r.arg[3] = extra;
+    ikc_send_to_linux(cpu_index, r);
+}
+
+void process_free(Process* p)
+{
+    {
+        SpinLockGuard guard(g_procs_lock);
+        for (auto& slot : g_procs)
+            if (slot == p)
+                slot = nullptr;
+    }
+    while (DeferredFree* d = p->deferred) {
+        p->deferred = d->next;
+        mem_free(d->phys, d->size);
+        delete d;
+    }
+    if (p->root)
+        arch::mmu_free_space(p->root, free_page_cb, nullptr);
+    vm_free_all(p);
+    if (p->shared_phys)
+        mem_free(p->shared_phys, round_up(sizeof(mck_proc_shared), arch::PAGE_4K));
+    delete p;
+}
+
+// The last thread ended: tell Linux, which acknowledges once it no longer maps our memory.
+void process_finish(Process* p)
+{
+    if (p->linux_gone) {
+        process_free(p);
+        return;
+    }
+    ihk_ikc_msg m{};
+    m.type = MCK_IKC_EXIT;
+    m.arg[0] = p->pid;
+    m.arg[1] = uint64_t(int64_t(p->exit_status));
+    ikc_send_to_linux(p->home_cpu, m);
+}
+
+int64_t create(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
+{
+    const ihk_boot_param& bp = boot_param();
+    uint32_t pid = uint32_t(m.arg[0]), first = uint32_t(m.arg[1]), count = uint32_t(m.arg[2]);
+    if (!count)
+        count = bp.num_cpus - first;
+    if (first >= bp.num_cpus || count > bp.num_cpus - first || !pid)
+        return -22; // EINVAL
+    if (process_find(pid))
+        return -17; // EEXIST
+    auto* p = new Process;
+    p->pid = pid;
+    p->home_cpu = cpu_index;
+    p->cpu_first = first;
+    p->cpu_count = count;
+    p->mem_limit = m.arg[3];
+    p->realtime_offset_ns = int64_t(m.arg[4]);
+    p->mono_base_ns = int64_t(m.arg[5]);
+    p->tsc_base = arch::rdtsc();
+    p->root = arch::mmu_new_space();
+    p->shared_phys = mem_alloc(round_up(sizeof(mck_proc_shared), arch::PAGE_4K), bp.cpus[first].numa_node);
+    if (!p->root || !p->shared_phys) {
+        process_free(p);
+        return -12; // ENOMEM
+    }
+    p->shared = static_cast<mck_proc_shared*>(arch::phys_to_virt(p->shared_phys));
+    p->shared->pml4_phys = p->root;
+    arch::TrapFrame frame{};
+    Thread* main = thread_create(p, frame, first);
+    if (!main) {
+        process_free(p);
+        return -12;
+    }
+    main->tid = pid;
+    {
+        SpinLockGuard guard(g_procs_lock);
+        bool placed = false;
+        for (auto& slot : g_procs)
+            if (!slot && !placed) {
+                slot = p;
+                placed = true;
+            }
+        if (!placed) {
+            p->threads = nullptr; // the unstarted main thread goes with it
+            thread_free(main);
+            process_free(p);
+            return -11; // EAGAIN
+        }
+    }
+    *shared_phys = p->shared_phys;
+    kprintf("process %u: created on CPU(s) %u-%u", pid, first, first + count - 1);
+    return 0;
+}
+
+int64_t setup(Process* p)
+{
+    const mcexec_setup& s = p->shared->setup;
+    if (p->started || s.num_regions > MCK_MAX_REGIONS)
+        return -22;
+    for (uint32_t i = 0; i < s.num_regions; i++) {
+        const mcexec_region& r = p->shared->regions[i];
+        int64_t ret = vm_setup_region(p, r.start, r.len, r.prot, r.start == s.stack_start ? VMA_STACK : 0);
+        if (ret)
+            return ret;
+    }
+    if (s.brk_start & (arch::PAGE_4K - 1) || s.brk_start < MCK_USER_START || s.brk_start >= MCK_MMAP_TOP)
+        return -22;
+    p->brk_start = p->brk = s.brk_start;
+    p->stack_start = s.stack_start;
+    return 0;
+}
+
+int64_t start(Process* p, uint64_t entry, uint64_t sp)
+{
+    if (p->started || entry >= MCK_USER_END || sp >= MCK_USER_END || !p->threads)
+        return -22;
+    vm_apply_protections(p);
+    Thread* main = p->threads;
+    arch::TrapFrame* f = main->frame();
+    f->rip = entry;
+    f->rsp = sp;
+    f->cs = 0x2b;
+    f->ss = 0x23;
+    f->rflags = 0x202;
+    p->started = true;
+    sched_wake(main);
+    return 0;
+}
+
+} // namespace
+
+Process* process_find(uint32_t pid)
+{
+    SpinLockGuard guard(g_procs_lock);
+    for (Process* p : g_procs)
+        if (p && p->pid == pid)
+            return p;
+    return nullptr;
+}
+
+Thread* thread_find(Process* p, uint32_t tid)
+{
+    for (Thread* t = p->threads; t; t = t->proc_next)
+        if (t->tid == tid)
+            return t;
+    return nullptr;
+}
+
+uint32_t process_cpu_count(const Process* p) { return p->cpu_count; }
+
+Thread* thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu)
+{
+    auto* t = new Thread;
+    int node = boot_param().cpus[cpu].numa_node;
+    uint64_t fpu_bytes = round_up(arch::fpu_area_size(), arch::PAGE_4K);
+    t->kstack = mem_alloc(KSTACK_SIZE, node);
+    uint64_t fpu = mem_alloc(fpu_bytes, node);
+    t->offload_phys = mem_alloc(arch::PAGE_4K, node);
+    if (!t->kstack || !fpu || !t->offload_phys) {
+        if (t->kstack)
+            mem_free(t->kstack, KSTACK_SIZE);
+        if (fpu)
+            mem_free(fpu, fpu_bytes);
+        if (t->offload_phys)
+            mem_free(t->offload_phys, arch::PAGE_4K);
+        delete t;
+        return nullptr;
+    }
+    t->fpu = arch::phys_to_virt(fpu);
+    arch::fpu_init_area(t->fpu);
+    t->offload = static_cast<mck_offload*>(arch::phys_to_virt(t->offload_phys));
+    t->kstack_top = reinterpret_cast<uint64_t>(arch::phys_to_virt(t->kstack)) + KSTACK_SIZE;
+    *t->frame() = frame;
+    // The first switch pops six callee-saved registers and returns to mck_thread_entry.
+    auto* sp = reinterpret_cast<uint64_t*>(t->frame());
+    *--sp = reinterpret_cast<uint64_t>(mck_thread_entry);
+    for (int i = 0; i < 6; i++)
+        *--sp = 0;
+    t->ctx_sp = reinterpret_cast<uint64_t>(sp);
+    t->proc = p;
+    t->cpu = cpu;
+    t->state = ThreadState::Blocked;
+    t->tid = __atomic_fetch_add(&g_next_tid, 1, __ATOMIC_RELAXED);
+    t->offload->pid = p->pid;
+    {
+        SpinLockGuard guard(p->lock);
+        t->proc_next = p->threads;
+        // The main thread stays first in the list: START finds it there.
+        if (p->threads) {
+            t->proc_next = p->threads->proc_next;
+            p->threads->proc_next = t;
+        } else {
+            p->threads = t;
+        }
+        p->nthreads++;
+    }
+    sched_add(t);
+    return t;
+}
+
+void thread_free(Thread* t)
+{
+    mem_free(t->kstack, KSTACK_SIZE);
+    mem_free(reinterpret_cast<uint64_t>(t->fpu) - arch::DIRECT_BASE, round_up(arch::fpu_area_size(), arch::PAGE_4K));
+    if (t->offload_phys)
+        mem_free(t->offload_phys, arch::PAGE_4K);
+    delete t;
+}
+
+[[noreturn]] void thread_exit()
+{
+    Thread* t = current();
+    Process* p = t->proc;
+    bool last;
+    {
+        SpinLockGuard guard(p->lock);
+        for (Thread** pp = &p->threads; *pp; pp = &(*pp)->proc_next)
+            if (*pp == t) {
+                *pp = t->proc_next;
+                break;
+            }
+        last = --p->nthreads == 0;
+        if (t->in_offload) {
+            // Linux may still complete that call: its block goes with the process.
+            p->deferred = new DeferredFree{t->offload_phys, arch::PAGE_4K, ~0ull, p->deferred};
+            t->offload_phys = 0;
+        }
+    }
+    if (last) {
+        arch::irq_disable();
+        arch::write_cr3(arch::mmu_kernel_space()); // the process's tables may go now
+        process_finish(p);
+    }
+    sched_exit();
+}
+
+void process_kill(Process* p, int32_t status)
+{
+    Thread* self = current();
+    Thread* victims[MCK_MAX_THREADS];
+    uint32_t n = 0;
+    {
+        SpinLockGuard guard(p->lock);
+        if (!p->exiting) {
+            p->exiting = true;
+            p->exit_status = status;
+        }
+        for (Thread* t = p->threads; t && n < MCK_MAX_THREADS; t = t->proc_next)
+            if (t != self && !t->killed) {
+                t->killed = true;
+                victims[n++] = t;
+            }
+    }
+    for (uint32_t i = 0; i < n; i++)
+        sched_kick(victims[i]);
+}
+
+void process_reclaim(Process* p)
+{
+    uint64_t done = __atomic_load_n(&p->shared->inval_done, __ATOMIC_ACQUIRE);
+    SpinLockGuard guard(p->lock);
+    for (DeferredFree** pp = &p->deferred; *pp;) {
+        DeferredFree* d = *pp;
+        if (d->seq <= done) {
+            *pp = d->next;
+            mem_free(d->phys, d->size);
+            p->mem_used -= d->size;
+            delete d;
+        } else {
+            pp = &d->next;
+        }
+    }
+}
+
+void process_unmapped(Process* p, uint64_t start, uint64_t len, DeferredFree* pages)
+{
+    mck_proc_shared* s = p->shared;
+    uint64_t seq = s->inval_seq + 1;
+    s->inval[seq % MCK_INVAL_SLOTS] = mck_inval{start, len};
+    __atomic_store_n(&s->inval_seq, seq, __ATOMIC_RELEASE);
+    while (pages) {
+        DeferredFree* next = pages->next;
+        pages->seq = seq;
+        pages->next = p->deferred;
+        p->deferred = pages;
+        pages = next;
+    }
+}
+
+namespace {
+volatile uint32_t g_tlb_acks;
+}
+
+void tlb_flush_irq()
+{
+    arch::write_cr3(arch::read_cr3());
+    __atomic_add_fetch(&g_tlb_acks, 1, __ATOMIC_RELEASE);
+}
+
+void process_flush_tlb(Process* p, uint64_t start, uint64_t len)
+{
+    static SpinLock lock; // one shootdown at a time
+    arch::mmu_flush_local(p->root, start, len);
+    if (p->cpu_count == 1)
+        return;
+    SpinLockGuard guard(lock);
+    uint32_t here = arch::this_cpu()->index, sent = 0;
+    __atomic_store_n(&g_tlb_acks, 0, __ATOMIC_RELEASE);
+    for (uint32_t c = p->cpu_first; c < p->cpu_first + p->cpu_count; c++)
+        if (c != here && sched_runs(c, p)) {
+            arch::apic_send_ipi(boot_param().cpus[c].apic_id, arch::VECTOR_TLB);
+            sent++;
+        }
+    uint64_t start_tsc = arch::rdtsc();
+    while (__atomic_load_n(&g_tlb_acks, __ATOMIC_ACQUIRE) < sent) {
+        if (arch::tsc_to_us(arch::rdtsc() - start_tsc) > 1000000) {
+            kprintf("process %u: TLB shootdown: %u of %u CPUs answered within 1 s", p->pid, g_tlb_acks, sent);
+            break;
+        }
+        arch::cpu_relax();
+    }
+}
+
+void process_ikc(uint32_t cpu_index, const ihk_ikc_msg& m)
+{
+    uint32_t pid = uint32_t(m.arg[0]);
+    if (m.type == MCK_IKC_CREATE) {
+        uint64_t shared = 0;
+        int64_t ret = create(cpu_index, m, &shared);
+        reply(cpu_index, pid, m.type, ret, shared);
+        return;
+    }
+    Process* p = process_find(pid);
+    if (!p) {
+        if (m.type != MCK_IKC_KILL && m.type != MCK_IKC_EXIT_ACK)
+            reply(cpu_index, pid, m.type, -3); // ESRCH
+        return;
+    }
+    switch (m.type) {
+    case MCK_IKC_SETUP:
+        reply(cpu_index, pid, m.type, setup(p));
+        break;
+    case MCK_IKC_START:
+        reply(cpu_index, pid, m.type, start(p, m.arg[1], m.arg[2]));
+        break;
+    case MCK_IKC_SIGNAL: {
+        uint64_t sig = m.arg[1];
+        if (sig == 0 || sig > 64) {
+            reply(cpu_index, pid, m.type, sig == 0 ? 0 : -22);
+            break;
+        }
+        SigInfo info;
+        info.code = 0; // SI_USER
+        info.pid = int32_t(pid);
+        // 1 tells mcexec a handler will run: it interrupts the calls it runs for us.
+        bool handled = p->actions[sig - 1].handler > 1;
+        signal_send_process(p, int(sig), info);
+        reply(cpu_index, pid, m.type, handled ? 1 : 0);
+        break;
+    }
+    case MCK_IKC_KILL:
+        kprintf("process %u: mcexec is gone, ending it", pid);
+        p->linux_gone = true;
+        if (!p->nthreads)
+            process_free(p); // it had ended and waited for EXIT_ACK
+        else
+            process_kill(p, 9); // an unstarted main thread runs only to exit
+        break;
+    case MCK_IKC_EXIT_ACK:
+        if (!p->nthreads)
+            process_free(p);
+        break;
+    default:
+        kprintf("process %u: unknown request %u from Linux", pid, m.type);
+    }
+}
+
+} // namespace mck

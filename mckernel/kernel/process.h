@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+// Processes and threads on the LWK. A process is the LWK half of one mcexec:
+// it has mcexec's pid, an address space, signal state and threads; its
+// offloaded calls run in that mcexec.
+#pragma once
+
+#include <lib/spinlock.h>
+#include <mcexec/abi.h>
+
+#include <arch/trap.h>
+#include <stddef.h>
+#include <stdint.h>
+
+namespace mck {
+
+struct Process;
+
+enum class ThreadState : uint8_t { Runnable, Running, Blocked, Dead };
+
+// What a signal carries (siginfo_t's fields we fill).
+struct SigInfo {
+    int32_t code = 0;
+    int32_t pid = 0;
+    uint64_t addr = 0;
+};
+
+struct Thread {
+    uint64_t ctx_sp = 0;      // kernel stack pointer while switched out
+    uint64_t kstack = 0;      // physical base of the kernel stack
+    uint64_t kstack_top = 0;  // its virtual top; the user TrapFrame sits just below
+    Process* proc = nullptr;
+    uint32_t tid = 0;
+    uint32_t cpu = 0;         // LWK CPU index it runs on
+    ThreadState state = ThreadState::Blocked;
+    bool wake_pending = false;  // woken before it blocked
+    bool killed = false;        // leave at the next return to user mode
+    bool interruptible = false; // blocked where a signal may wake it (futex, sleep)
+    bool in_offload = false;    // blocked on Linux (its offload block is Linux's)
+    uint32_t migrate_to = ~0u;  // sched_setaffinity asked for another CPU
+    Thread* rq_next = nullptr;
+    Thread* proc_next = nullptr;
+    Thread* wait_next = nullptr;  // offload waiters / sleepers of its CPU
+    void* fpu = nullptr;          // extended state, while not on the CPU
+    uint64_t fs_base = 0, gs_base = 0;
+    mck_offload* offload = nullptr;
+    uint64_t offload_phys = 0;
+    uint64_t clear_child_tid = 0, robust_list = 0;
+    uint64_t sigmask = 0, sigpending = 0;
+    SigInfo siginfo[64];
+    uint64_t altstack_sp = 0, altstack_size = 0;
+    uint32_t altstack_flags = 2; // SS_DISABLE
+    uint64_t wake_at = 0;        // TSC deadline while sleeping, 0 if none
+    uint64_t run_tsc = 0;        // TSC spent running
+    uint64_t run_start = 0;
+
+    arch::TrapFrame* frame() const { return reinterpret_cast<arch::TrapFrame*>(kstack_top) - 1; }
+};
+
+struct Vma {
+    uint64_t start, end;
+    uint32_t prot;
+    uint32_t flags;
+    Vma* next;
+};
+constexpr uint32_t VMA_HEAP = 1, VMA_STACK = 2, VMA_FILE = 4;
+
+// Pages unmapped but possibly still in mcexec's view, until Linux says it dropped them.
+struct DeferredFree {
+    uint64_t phys, size, seq;
+    DeferredFree* next;
+};
+
+struct KSigAction {
+    uint64_t handler = 0; // SIG_DFL 0, SIG_IGN 1
+    uint64_t flags = 0;
+    uint64_t restorer = 0;
+    uint64_t mask = 0;
+};
+
+struct Process {
+    uint32_t pid = 0;
+    uint32_t home_cpu = 0;          // the CPU whose IKC ring talks to mcctrl about it
+    uint32_t cpu_first = 0, cpu_count = 0;
+    uint64_t root = 0;              // page tables
+    mck_proc_shared* shared = nullptr;
+    uint64_t shared_phys = 0;
+    SpinLock lock;                  // everything below
+    Vma* vmas = nullptr;            // sorted, disjoint
+    uint64_t brk_start = 0, brk = 0;
+    uint64_t stack_start = 0;
+    uint64_t mem_limit = 0, mem_used = 0;
+    Thread* threads = nullptr;
+    uint32_t nthreads = 0;
+    KSigAction actions[64];
+    uint64_t sigpending = 0;
+    SigInfo siginfo[64];
+    bool started = false;
+    bool exiting = false;
+    bool linux_gone = false;        // mcexec is gone: nobody to report to
+    int32_t exit_status = 0;        // wait(2) encoding
+    DeferredFree* deferred = nullptr;
+    int64_t realtime_offset_ns = 0; // CLOCK_REALTIME - CLOCK_MONOTONIC at creation
+    int64_t mono_base_ns = 0;       // CLOCK_MONOTONIC at creation ...
+    uint64_t tsc_base = 0;          // ... at this TSC
+};
+
+// The running thread of this CPU; nullptr on an idle CPU.
+Thread* current();
+
+// Linux's requests (IKC), on the process's home CPU, in interrupt context.
+void process_ikc(uint32_t cpu_index, const struct ihk_ikc_msg& m);
+
+Process* process_find(uint32_t pid);
+Thread* thread_find(Process* p, uint32_t tid);
+// A new thread of @p, like @parent's frame (clone); nullptr when out of memory.
+Thread* thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu);
+// Free a dead thread (after the CPU left its stack).
+void thread_free(Thread* t);
+// End the calling thread; the last one ends the process.
+[[noreturn]] void thread_exit();
+// End every thread of @p with @status (wait encoding); the caller exits too.
+void process_kill(Process* p, int32_t status);
+// Hand pages to the allocator once Linux dropped its view of them.
+void process_reclaim(Process* p);
+// Queue [start, start + len) for Linux to drop from mcexec's view, and free
+// @pages when it did. Takes ownership of @pages. Caller holds p->lock.
+void process_unmapped(Process* p, uint64_t start, uint64_t len, DeferredFree* pages);
+// Flush the TLBs of the process's other CPUs.
+void process_flush_tlb(Process* p, uint64_t start, uint64_t len);
+void tlb_flush_irq();
+
+// The LWK CPU index behind a process-relative CPU number, and back.
+uint32_t process_cpu_count(const Process* p);
+
+} // namespace mck

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+// Per-CPU run queues (kernel/sched.h). A switch saves the outgoing thread's
+// extended state, FS/GS bases and kernel stack, and loads the next thread's;
+// the idle "thread" is the CPU's boot context and runs the kernel's tables.
+#include <kernel/boot.h>
+#include <kernel/mem.h>
+#include <kernel/sched.h>
+
+#include <arch/apic.h>
+#include <arch/cpu.h>
+#include <arch/fpu.h>
+#include <arch/mmu.h>
+#include <arch/percpu.h>
+
+extern "C" void mck_context_switch(uint64_t* save_sp, uint64_t new_sp);
+
+namespace mck {
+namespace {
+
+struct RunQueue {
+    SpinLock lock;
+    Thread* head = nullptr;
+    Thread* tail = nullptr;
+    uint32_t queued = 0;
+    uint32_t load = 0;           // threads living on this CPU
+    Thread* current = nullptr;   // nullptr: idle
+    Thread idle;                 // the boot context's saved stack pointer
+    Thread* zombie = nullptr;
+    Thread* migrating = nullptr; // switched out, bound for another CPU
+    Thread* offload_waiters = nullptr;
+    Thread* sleepers = nullptr;
+    bool need_resched = false;
+    uint64_t slice_end = 0;
+};
+
+RunQueue g_rq[IHK_BOOT_MAX_CPUS];
+
+RunQueue& this_rq() { return g_rq[arch::this_cpu()->index]; }
+
+uint64_t us_to_tsc(uint64_t us) { return us * boot_param().tsc_khz / 1000; }
+
+void push(RunQueue& rq, Thread* t)
+{
+    t->rq_next = nullptr;
+    if (rq.tail)
+        rq.tail->rq_next = t;
+    else
+        rq.head = t;
+    rq.tail = t;
+    rq.queued++;
+}
+
+Thread* pop(RunQueue& rq)
+{
+    Thread* t = rq.head;
+    if (t) {
+        rq.head = t->rq_next;
+        if (!rq.head)
+            rq.tail = nullptr;
+        rq.queued--;
+    }
+    return t;
+}
+
+void remove_from(Thread*& list, Thread* t)
+{
+    for (Thread** p = &list; *p; p = &(*p)->wait_next)
+        if (*p == t) {
+            *p = t->wait_next;
+            t->wait_next = nullptr;
+            return;
+        }
+}
+
+// Tickless: a time slice only when someone else waits; otherwise the nearest sleeper.
+void arm_timer(RunQueue& rq)
+{
+    uint64_t now = arch::rdtsc(), deadline = 0;
+    if (rq.current && rq.queued) {
+        if (!rq.slice_end)
+            rq.slice_end = now + us_to_tsc(SLICE_US);
+        deadline = rq.slice_end;
+    }
+    for (Thread* s = rq.sleepers; s; s = s->wait_next)
+        if (s->wake_at && (!deadline || s->wake_at < deadline))
+            deadline = s->wake_at;
+    if (!deadline) {
+        arch::apic_timer_arm(0);
+        return;
+    }
+    uint64_t us = deadline > now ? arch::tsc_to_us(deadline - now) : 0;
+    arch::apic_timer_arm(us ? us : 1);
+}
+
+// Make @t runnable on its CPU. Caller holds rq.lock.
+void make_runnable(RunQueue& rq, Thread* t)
+{
+    t->state = ThreadState::Runnable;
+    push(rq, t);
+    if (rq.current == nullptr || rq.queued)
+        rq.need_resched = true;
+}
+
+void kick_cpu(uint32_t cpu)
+{
+    if (cpu != arch::this_cpu()->index)
+        arch::apic_send_ipi(boot_param().cpus[cpu].apic_id, arch::VECTOR_RESCHED);
+    else
+        this_rq().need_resched = true;
+}
+
+void switch_out(Thread* prev)
+{
+    if (!prev)
+        return;
+    arch::fpu_save(prev->fpu);
+    prev->fs_base = arch::rdmsr(arch::MSR_FS_BASE);
+    prev->gs_base = arch::rdmsr(arch::MSR_KERNEL_GS_BASE);
+    prev->run_tsc += arch::rdtsc() - prev->run_start;
+}
+
+void switch_in(Thread* next)
+{
+    if (!next) {
+        if ((arch::read_cr3() & ~0xfffull) != arch::mmu_kernel_space())
+            arch::write_cr3(arch::mmu_kernel_space());
+        arch::set_kernel_stack(arch::cpu(arch::this_cpu()->index).stack_top);
+        return;
+    }
+    arch::fpu_restore(next->fpu);
+    arch::wrmsr(arch::MSR_FS_BASE, next->fs_base);
+    arch::wrmsr(arch::MSR_KERNEL_GS_BASE, next->gs_base);
+    arch::set_kernel_stack(next->kstack_top);
+    if ((arch::read_cr3() & ~0xfffull) != next->proc->root)
+        arch::write_cr3(next->proc->root);
+    next->run_start = arch::rdtsc();
+}
+
+void reap(RunQueue& rq)
+{
+    if (Thread* z = rq.zombie) {
+        rq.zombie = nullptr;
+        thread_free(z);
+    }
+}
+
+// After a switch, on the new thread's stack, interrupts off.
+void finish_switch()
+{
+    RunQueue& rq = this_rq();
+    reap(rq);
+    if (Thread* m = rq.migrating) {
+        rq.migrating = nullptr;
+        uint32_t to = m->migrate_to;
+        m->migrate_to = ~0u;
+        {
+            SpinLockGuard guard(rq.lock);
+            rq.load--;
+        }
+        RunQueue& other = g_rq[to];
+        {
+            SpinLockGuard guard(other.lock);
+            m->cpu = to;
+            other.load++;
+            make_runnable(other, m);
+        }
+        kick_cpu(to);
+    }
+    arm_timer(rq);
+}
+
+} // namespace
+
+Thread* current() { return this_rq().current; }
+
+uint64_t deadline_after_us(uint64_t us) { return arch::rdtsc() + us_to_tsc(us); }
+
+void sched_init_cpu(uint32_t index) { (void)index; }
+
+[[noreturn]] void sched_exit()
+{
+    arch::irq_disable();
+    RunQueue& rq = this_rq();
+    Thread* t = rq.current;
+    rq.lock.lock();
+    t->state = ThreadState::Dead;
+    rq.load--;
+    rq.zombie = t; // freed by whoever runs next here, off its stack
+    rq.lock.unlock();
+    schedule();
+    panic("a dead thread was scheduled");
+}
+
+uint32_t sched_load(uint32_t cpu) { return __atomic_load_n(&g_rq[cpu].load, __ATOMIC_RELAXED); }
+
+bool sched_need_resched() { return this_rq().need_resched; }
+
+void schedule()
+{
+    uint64_t flags;
+    asm volatile("pushfq; popq %0; cli" : "=r"(flags)::"memory");
+    RunQueue& rq = this_rq();
+    rq.lock.lock();
+    Thread* prev = rq.current;
+    bool stay = prev && prev->state == ThreadState::Running;
+    if (stay && prev->migrate_to != ~0u && prev->migrate_to != arch::this_cpu()->index) {
+        // sched_setaffinity: it goes to the other CPU once its state is saved.
+        prev->state = ThreadState::Runnable;
+        rq.migrating = prev;
+        stay = false;
+    } else if (stay && rq.queued) {
+        prev->state = ThreadState::Runnable;
+        push(rq, prev);
+        stay = false;
+    }
+    Thread* next = stay ? prev : pop(rq);
+    if (next)
+        next->state = ThreadState::Running;
+    rq.need_resched = false;
+    if (next != prev)
+        rq.slice_end = 0;
+    rq.current = next;
+    rq.lock.unlock();
+    if (next != prev) {
+        switch_out(prev);
+        switch_in(next);
+        uint64_t* save = prev ? &prev->ctx_sp : &rq.idle.ctx_sp;
+        mck_context_switch(save, next ? next->ctx_sp : rq.idle.ctx_sp);
+    }
+    finish_switch();
+    if (flags & (1 << 9))
+        arch::irq_enable();
+}
+
+[[noreturn]] void sched_idle()
+{
+    for (;;) {
+        arch::irq_disable();
+        RunQueue& rq = this_rq();
+        if (rq.queued) {
+            schedule();
+            continue;
+        }
+        arch::irq_enable_and_halt();
+    }
+}
+
+void sched_add(Thread* t)
+{
+    RunQueue& rq = g_rq[t->cpu];
+    SpinLockGuard guard(rq.lock);
+    rq.load++;
+}
+
+void sched_kick(Thread* t)
+{
+    if (t->state == ThreadState::Running)
+        kick_cpu(t->cpu);
+    else
+        sched_wake(t);
+}
+
+bool sched_runs(uint32_t cpu, const Process* p)
+{
+    Thread* c = __atomic_load_n(&g_rq[cpu].current, __ATOMIC_ACQUIRE);
+    return c && c->proc == p;
+}
+
+void sched_wake(Thread* t)
+{
+    RunQueue& rq = g_rq[t->cpu];
+    bool kick = false;
+    {
+        SpinLockGuard guard(rq.lock);
+        if (t->state == ThreadState::Blocked) {
+            if (t->wake_at)
+                remove_from(rq.sleepers, t);
+            t->wake_at = 0;
+            make_runnable(rq, t);
+            kick = true;
+        } else if (t->state != ThreadState::Dead) {
+            t->wake_pending = true;
+        }
+    }
+    if (kick)
+        kick_cpu(t->cpu);
+}
+
+bool sched_block(uint64_t deadline)
+{
+    Thread* t = current();
+    RunQueue& rq = this_rq();
+    uint64_t flags;
+    asm volatile("pushfq; popq %0; cli" : "=r"(flags)::"memory");
+    rq.lock.lock();
+    bool woken = true;
+    if (t->wake_pending) {
+        t->wake_pending = false;
+        rq.lock.unlock();
+    } else {
+        t->state = ThreadState::Blocked;
+        if (deadline) {
+            t->wake_at = deadline;
+            t->wait_next = rq.sleepers;
+            rq.sleepers = t;
+        }
+        rq.lock.unlock();
+        schedule();
+        // A timeout leaves wake_at set by the timer path (see sched_timer_irq).
+        woken = !(deadline && arch::rdtsc() >= deadline);
+    }
+    if (flags & (1 << 9))
+        arch::irq_enable();
+    return woken;
+}
+
+void sched_timer_irq()
+{
+    RunQueue& rq = this_rq();
+    uint64_t now = arch::rdtsc();
+    {
+        SpinLockGuard guard(rq.lock);
+        for (Thread** p = &rq.sleepers; *p;) {
+            Thread* s = *p;
+            if (s->wake_at && s->wake_at <= now) {
+                *p = s->wait_next;
+                s->wait_next = nullptr;
+                s->wake_at = 0;
+                make_runnable(rq, s);
+            } else {
+                p = &s->wait_next;
+            }
+        }
+        if (rq.current && rq.queued && rq.slice_end && now >= rq.slice_end)
+            rq.need_resched = true;
+    }
+    arm_timer(rq);
+}
+
+void sched_resched_irq()
+{
+    RunQueue& rq = this_rq();
+    SpinLockGuard guard(rq.lock);
+    if (rq.queued)
+        rq.need_resched = true;
+    arm_timer(rq);
+}
+
+void sched_offload_wait_add(Thread* t)
+{
+    RunQueue& rq = g_rq[t->cpu];
+    SpinLockGuard guard(rq.lock);
+    t->wait_next = rq.offload_waiters;
+    rq.offload_waiters = t;
+}
+
+void sched_offload_wait_remove(Thread* t)
+{
+    RunQueue& rq = g_rq[t->cpu];
+    SpinLockGuard guard(rq.lock);
+    remove_from(rq.offload_waiters, t);
+}
+
+void sched_offload_doorbell()
+{
+    RunQueue& rq = this_rq();
+    SpinLockGuard guard(rq.lock);
+    for (Thread* t = rq.offload_waiters; t; t = t->wait_next)
+        if (__atomic_load_n(&t->offload->state, __ATOMIC_ACQUIRE) == MCK_OFFLOAD_DONE) {
+            if (t->state == ThreadState::Blocked)
+                make_runnable(rq, t);
+            else
+                t->wake_pending = true;
+        }
+}
+
+} // namespace mck
+
+// A new thread's first instructions (entry.S), on its own stack, interrupts off.
+extern "C" void mck_thread_first() { mck::finish_switch(); }

@@ -1,0 +1,463 @@
+// SPDX-License-Identifier: GPL-2.0
+// Signals (kernel/signal.h).
+#include <kernel/boot.h>
+#include <kernel/errno.h>
+#include <kernel/offload.h>
+#include <kernel/sched.h>
+#include <kernel/signal.h>
+#include <kernel/uaccess.h>
+#include <kernel/vm.h>
+
+#include <arch/cpu.h>
+#include <arch/fpu.h>
+#include <arch/percpu.h>
+
+extern "C" void* memset(void*, int, size_t);
+
+namespace mck {
+namespace {
+
+constexpr uint64_t SIG_DFL = 0, SIG_IGN = 1;
+constexpr uint64_t SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTORER = 0x04000000, SA_NODEFER = 0x40000000,
+                   SA_RESETHAND = 0x80000000;
+constexpr uint32_t SS_ONSTACK = 1, SS_DISABLE = 2;
+
+uint64_t bit(int sig) { return 1ull << (sig - 1); }
+constexpr uint64_t UNBLOCKABLE = (1ull << (9 - 1)) | (1ull << (19 - 1));
+
+enum class Default { Terminate, Core, Ignore };
+
+Default default_action(int sig)
+{
+    switch (sig) {
+    case 17: case 18: case 23: case 28: // SIGCHLD, SIGCONT, SIGURG, SIGWINCH
+    case 19: case 20: case 21: case 22: // stop signals: there is no job control on the LWK
+        return Default::Ignore;
+    case 3: case 4: case 5: case 6: case 7: case 8: case 11: case 24: case 25: case 31:
+        return Default::Core;
+    default:
+        return Default::Terminate;
+    }
+}
+
+struct [[gnu::packed]] SigContext {
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+    uint16_t cs, gs, fs, ss;
+    uint64_t err, trapno, oldmask, cr2, fpstate;
+    uint64_t reserved[8];
+};
+static_assert(sizeof(SigContext) == 256);
+
+struct [[gnu::packed]] UContext {
+    uint64_t flags, link;
+    uint64_t ss_sp;
+    uint32_t ss_flags, pad;
+    uint64_t ss_size;
+    SigContext mc;
+    uint64_t sigmask;
+};
+static_assert(sizeof(UContext) == 304);
+
+struct [[gnu::packed]] SigInfoUser {
+    int32_t signo, err, code, pad;
+    uint64_t field0; // si_pid/si_uid, or si_addr
+    uint8_t rest[128 - 24];
+};
+static_assert(sizeof(SigInfoUser) == 128);
+
+struct [[gnu::packed]] SigFrame {
+    uint64_t pretcode;
+    UContext uc;
+    SigInfoUser info;
+};
+
+bool ignored(Process* p, int sig)
+{
+    const KSigAction& a = p->actions[sig - 1];
+    return a.handler == SIG_IGN || (a.handler == SIG_DFL && default_action(sig) == Default::Ignore);
+}
+
+// Death by signal, as wait(2) encodes it.
+[[noreturn]] void die(Thread* t, int sig)
+{
+    int32_t status = sig | (default_action(sig) == Default::Core ? 0x80 : 0);
+    process_kill(t->proc, status);
+    arch::irq_enable();
+    thread_exit();
+}
+
+bool on_altstack(const Thread* t, uint64_t sp)
+{
+    return !(t->altstack_flags & SS_DISABLE) && sp > t->altstack_sp && sp <= t->altstack_sp + t->altstack_size;
+}
+
+// Wake a thread that could take @sig now.
+void notify(Thread* t)
+{
+    if (t->state != ThreadState::Running || t->cpu != arch::this_cpu()->index)
+        sched_kick(t);
+}
+
+} // namespace
+
+bool signal_pending(Thread* t)
+{
+    uint64_t pend = (t->sigpending | t->proc->sigpending) & ~(t->sigmask & ~UNBLOCKABLE);
+    return pend != 0;
+}
+
+void signal_send_thread(Thread* t, int sig, const SigInfo& info)
+{
+    Process* p = t->proc;
+    if (sig == SIGKILL) {
+        process_kill(p, SIGKILL);
+        return;
+    }
+    {
+        SpinLockGuard guard(p->lock);
+        if (ignored(p, sig) && !(t->sigmask & bit(sig)))
+            return;
+        t->sigpending |= bit(sig);
+        t->siginfo[sig - 1] = info;
+    }
+    notify(t);
+}
+
+void signal_send_process(Process* p, int sig, const SigInfo& info)
+{
+    if (sig == SIGKILL) {
+        process_kill(p, SIGKILL);
+        return;
+    }
+    Thread* target = nullptr;
+    {
+        SpinLockGuard guard(p->lock);
+        if (ignored(p, sig))
+            return;
+        p->sigpending |= bit(sig);
+        p->siginfo[sig - 1] = info;
+        for (Thread* t = p->threads; t && !target; t = t->proc_next)
+            if (!(t->sigmask & bit(sig)))
+                target = t;
+    }
+    if (target)
+        notify(target);
+}
+
+void signal_force(Thread* t, int sig, const SigInfo& info)
+{
+    Process* p = t->proc;
+    {
+        SpinLockGuard guard(p->lock);
+        KSigAction& a = p->actions[sig - 1];
+        if (a.handler == SIG_IGN || (t->sigmask & bit(sig))) {
+            a.handler = SIG_DFL;
+            t->sigmask &= ~bit(sig);
+        }
+        t->sigpending |= bit(sig);
+        t->siginfo[sig - 1] = info;
+    }
+}
+
+void signal_deliver(Thread* t, arch::TrapFrame* f)
+{
+    Process* p = t->proc;
+    int sig = 0;
+    SigInfo info;
+    KSigAction act;
+    {
+        SpinLockGuard guard(p->lock);
+        uint64_t mask = t->sigmask & ~UNBLOCKABLE;
+        uint64_t pend = t->sigpending & ~mask;
+        bool from_thread = pend != 0;
+        if (!pend)
+            pend = p->sigpending & ~mask;
+        if (!pend)
+            return;
+        sig = __builtin_ctzll(pend) + 1;
+        if (from_thread) {
+            t->sigpending &= ~bit(sig);
+            info = t->siginfo[sig - 1];
+        } else {
+            p->sigpending &= ~bit(sig);
+            info = p->siginfo[sig - 1];
+        }
+        act = p->actions[sig - 1];
+        if (act.handler > SIG_IGN && (act.flags & SA_RESETHAND))
+            p->actions[sig - 1].handler = SIG_DFL;
+    }
+    if (act.handler == SIG_IGN)
+        return;
+    if (act.handler == SIG_DFL) {
+        if (default_action(sig) == Default::Ignore)
+            return;
+        die(t, sig);
+    }
+
+    // Build the frame below the red zone, or on the alternate stack.
+    uint64_t sp = f->rsp - 128;
+    if ((act.flags & SA_ONSTACK) && !(t->altstack_flags & SS_DISABLE) && !on_altstack(t, f->rsp))
+        sp = t->altstack_sp + t->altstack_size;
+    uint64_t fp = (sp - arch::fpu_area_size()) & ~63ull;
+    uint64_t frame_addr = ((fp - sizeof(SigFrame)) & ~15ull) - 8;
+    if (!vm_access_ok(p, frame_addr, sp - frame_addr, true)) {
+        SigInfo segv;
+        segv.code = 0x80;
+        signal_force(t, SIGSEGV, segv);
+        return;
+    }
+    auto* frame = reinterpret_cast<SigFrame*>(frame_addr);
+    memset(frame, 0, sizeof(*frame));
+    arch::fpu_save(reinterpret_cast<void*>(fp));
+    frame->pretcode = act.restorer;
+    frame->uc.ss_sp = t->altstack_sp;
+    frame->uc.ss_size = t->altstack_size;
+    frame->uc.ss_flags = t->altstack_flags | (on_altstack(t, f->rsp) ? SS_ONSTACK : 0);
+    SigContext& mc = frame->uc.mc;
+    mc.r8 = f->r8; mc.r9 = f->r9; mc.r10 = f->r10; mc.r11 = f->r11;
+    mc.r12 = f->r12; mc.r13 = f->r13; mc.r14 = f->r14; mc.r15 = f->r15;
+    mc.rdi = f->rdi; mc.rsi = f->rsi; mc.rbp = f->rbp; mc.rbx = f->rbx;
+    mc.rdx = f->rdx; mc.rax = f->rax; mc.rcx = f->rcx; mc.rsp = f->rsp;
+    mc.rip = f->rip; mc.eflags = f->rflags;
+    mc.cs = uint16_t(f->cs);
+    mc.ss = uint16_t(f->ss);
+    mc.err = f->error;
+    mc.trapno = f->vector == uint64_t(-1) ? 0 : f->vector;
+    mc.oldmask = t->sigmask;
+    mc.cr2 = info.addr;
+    mc.fpstate = fp;
+    frame->uc.sigmask = t->sigmask;
+    frame->info.signo = sig;
+    frame->info.code = info.code;
+    frame->info.field0 = info.addr ? info.addr : uint64_t(uint32_t(info.pid));
+
+    {
+        SpinLockGuard guard(p->lock);
+        t->sigmask |= act.mask | ((act.flags & SA_NODEFER) ? 0 : bit(sig));
+        t->sigmask &= ~UNBLOCKABLE;
+    }
+    arch::fpu_reset();
+    f->rsp = frame_addr;
+    f->rip = act.handler;
+    f->rdi = uint64_t(sig);
+    f->rsi = frame_addr + __builtin_offsetof(SigFrame, info);
+    f->rdx = frame_addr + __builtin_offsetof(SigFrame, uc);
+    f->rax = 0;
+    f->rflags &= ~0x400ull; // DF clear, as the ABI requires
+}
+
+int64_t sys_rt_sigreturn(arch::TrapFrame* f)
+{
+    Thread* t = current();
+    uint64_t frame_addr = f->rsp - 8; // the handler's return popped pretcode
+    UContext uc;
+    if (!copy_from_user(&uc, frame_addr + 8, sizeof(uc))) {
+        SigInfo segv;
+        signal_force(t, SIGSEGV, segv);
+        return 0;
+    }
+    const SigContext& mc = uc.mc;
+    f->r8 = mc.r8; f->r9 = mc.r9; f->r10 = mc.r10; f->r11 = mc.r11;
+    f->r12 = mc.r12; f->r13 = mc.r13; f->r14 = mc.r14; f->r15 = mc.r15;
+    f->rdi = mc.rdi; f->rsi = mc.rsi; f->rbp = mc.rbp; f->rbx = mc.rbx;
+    f->rdx = mc.rdx; f->rax = mc.rax; f->rcx = mc.rcx; f->rsp = mc.rsp;
+    f->rip = mc.rip;
+    // Only the flags user code may change (CF PF AF ZF SF TF DF OF AC ID ...); IF stays on.
+    f->rflags = (f->rflags & ~0x254dd5ull) | (mc.eflags & 0x254dd5ull) | 0x200;
+    f->cs = 0x2b;
+    f->ss = 0x23;
+    if (mc.fpstate) {
+        if (copy_from_user(t->fpu, mc.fpstate, arch::fpu_area_size())) {
+            arch::fpu_sanitize(t->fpu);
+            arch::fpu_restore(t->fpu);
+        }
+    }
+    {
+        SpinLockGuard guard(t->proc->lock);
+        t->sigmask = uc.sigmask & ~UNBLOCKABLE;
+    }
+    return int64_t(mc.rax);
+}
+
+void user_exception(arch::TrapFrame* f)
+{
+    Thread* t = current();
+    SigInfo info;
+    int sig;
+    switch (f->vector) {
+    case 14: { // #PF
+        uint64_t addr = arch::read_cr2();
+        arch::irq_enable();
+        if (!(f->error & 1) && vm_fault(t->proc, addr, f->error & 2))
+            return;
+        sig = SIGSEGV;
+        info.code = (f->error & 1) ? 2 : 1; // SEGV_ACCERR : SEGV_MAPERR
+        info.addr = addr;
+        break;
+    }
+    case 0:
+        sig = 8; // SIGFPE
+        info.code = 1; // FPE_INTDIV
+        info.addr = f->rip;
+        break;
+    case 16:
+    case 19:
+        sig = 8;
+        info.code = 0;
+        info.addr = f->rip;
+        break;
+    case 6:
+        sig = 4; // SIGILL
+        info.code = 2; // ILL_ILLOPN
+        info.addr = f->rip;
+        break;
+    case 1:
+    case 3:
+        sig = 5; // SIGTRAP
+        info.code = 0x80;
+        break;
+    case 12:
+    case 17:
+        sig = 7; // SIGBUS
+        info.code = 0x80;
+        break;
+    default: // #GP and the rest
+        sig = SIGSEGV;
+        info.code = 0x80; // SI_KERNEL
+        break;
+    }
+    signal_force(t, sig, info);
+}
+
+int64_t sys_rt_sigaction(int64_t sig, uint64_t act, uint64_t oact, uint64_t size)
+{
+    if (sig < 1 || sig > 64 || size != 8)
+        return -EINVAL;
+    Process* p = current()->proc;
+    KSigAction n;
+    if (act && !copy_from_user(&n, act, sizeof(n)))
+        return -EFAULT;
+    if (act && (sig == SIGKILL || sig == SIGSTOP))
+        return -EINVAL;
+    KSigAction old;
+    {
+        SpinLockGuard guard(p->lock);
+        old = p->actions[sig - 1];
+        if (act) {
+            p->actions[sig - 1] = n;
+            if (ignored(p, sig)) // POSIX: setting SIG_IGN discards pending ones
+                p->sigpending &= ~bit(sig);
+        }
+    }
+    if (oact && !copy_to_user(oact, &old, sizeof(old)))
+        return -EFAULT;
+    return 0;
+}
+
+int64_t sys_rt_sigprocmask(int64_t how, uint64_t set, uint64_t oset, uint64_t size)
+{
+    if (size != 8)
+        return -EINVAL;
+    Thread* t = current();
+    uint64_t n = 0, old = t->sigmask;
+    if (set) {
+        if (!copy_from_user(&n, set, 8))
+            return -EFAULT;
+        SpinLockGuard guard(t->proc->lock);
+        switch (how) {
+        case 0: t->sigmask |= n; break;   // SIG_BLOCK
+        case 1: t->sigmask &= ~n; break;  // SIG_UNBLOCK
+        case 2: t->sigmask = n; break;    // SIG_SETMASK
+        default: return -EINVAL;
+        }
+        t->sigmask &= ~UNBLOCKABLE;
+    }
+    if (oset && !copy_to_user(oset, &old, 8))
+        return -EFAULT;
+    return 0;
+}
+
+int64_t sys_rt_sigpending(uint64_t set, uint64_t size)
+{
+    if (size != 8)
+        return -EINVAL;
+    Thread* t = current();
+    uint64_t pend = (t->sigpending | t->proc->sigpending) & t->sigmask;
+    return copy_to_user(set, &pend, 8) ? 0 : -EFAULT;
+}
+
+int64_t sys_sigaltstack(uint64_t ss, uint64_t old, uint64_t user_sp)
+{
+    struct [[gnu::packed]] StackT {
+        uint64_t sp;
+        uint32_t flags, pad;
+        uint64_t size;
+    };
+    Thread* t = current();
+    StackT cur{t->altstack_sp, t->altstack_flags | (on_altstack(t, user_sp) ? SS_ONSTACK : 0), 0, t->altstack_size};
+    if (ss) {
+        StackT n;
+        if (!copy_from_user(&n, ss, sizeof(n)))
+            return -EFAULT;
+        if (on_altstack(t, user_sp))
+            return -EPERM;
+        if (n.flags & ~uint32_t(SS_DISABLE | 0x80000000u)) // SS_AUTODISARM accepted
+            return -EINVAL;
+        if (n.flags & SS_DISABLE) {
+            t->altstack_flags = SS_DISABLE;
+            t->altstack_sp = t->altstack_size = 0;
+        } else {
+            if (n.size < 2048) // MINSIGSTKSZ
+                return -ENOMEM;
+            t->altstack_sp = n.sp;
+            t->altstack_size = n.size;
+            t->altstack_flags = 0;
+        }
+    }
+    if (old && !copy_to_user(old, &cur, sizeof(cur)))
+        return -EFAULT;
+    return 0;
+}
+
+int64_t sys_kill(int64_t pid, int64_t sig)
+{
+    Process* p = current()->proc;
+    if (pid != int64_t(p->pid)) {
+        // Other processes (and process groups, which include mcexec) are Linux's.
+        uint64_t args[6] = {uint64_t(pid), uint64_t(sig), 0, 0, 0, 0};
+        return offload(62, args);
+    }
+    if (sig < 0 || sig > 64)
+        return -EINVAL;
+    if (sig == 0)
+        return 0;
+    SigInfo info;
+    info.pid = int32_t(p->pid);
+    signal_send_process(p, int(sig), info);
+    return 0;
+}
+
+int64_t sys_tgkill(int64_t tgid, int64_t tid, int64_t sig)
+{
+    Process* p = current()->proc;
+    if (sig < 0 || sig > 64 || tid <= 0)
+        return -EINVAL;
+    if (tgid != -1 && tgid != int64_t(p->pid))
+        return -ESRCH;
+    Thread* t;
+    {
+        SpinLockGuard guard(p->lock);
+        t = thread_find(p, uint32_t(tid));
+    }
+    if (!t)
+        return -ESRCH;
+    if (sig == 0)
+        return 0;
+    SigInfo info;
+    info.code = -6; // SI_TKILL
+    info.pid = int32_t(p->pid);
+    signal_send_thread(t, int(sig), info);
+    return 0;
+}
+
+} // namespace mck

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0
+// POSIX signals on the LWK: actions, masks, pending sets, the x86-64 signal
+// frame (the same layout Linux builds, so glibc's restorer and handlers that
+// read ucontext_t work), and default actions. A process that dies of a signal
+// reports it in its wait status; mcexec then dies of the same signal.
+#pragma once
+
+#include <kernel/process.h>
+
+#include <arch/trap.h>
+#include <stdint.h>
+
+namespace mck {
+
+constexpr int SIGKILL = 9, SIGSEGV = 11, SIGSTOP = 19;
+
+void signal_send_process(Process* p, int sig, const SigInfo& info);
+void signal_send_thread(Thread* t, int sig, const SigInfo& info);
+// A fault the thread caused: delivered even if blocked or ignored (then fatal).
+void signal_force(Thread* t, int sig, const SigInfo& info);
+// Is a signal pending that the thread does not block?
+bool signal_pending(Thread* t);
+// Deliver one pending signal on the way to user mode (@f is the user frame).
+void signal_deliver(Thread* t, arch::TrapFrame* f);
+// A fault in user mode (vector < 32): fix it (demand paging) or signal.
+void user_exception(arch::TrapFrame* f);
+
+int64_t sys_rt_sigaction(int64_t sig, uint64_t act, uint64_t oact, uint64_t size);
+int64_t sys_rt_sigprocmask(int64_t how, uint64_t set, uint64_t oset, uint64_t size);
+int64_t sys_rt_sigreturn(arch::TrapFrame* f);
+int64_t sys_sigaltstack(uint64_t ss, uint64_t old, uint64_t user_sp);
+int64_t sys_rt_sigpending(uint64_t set, uint64_t size);
+int64_t sys_kill(int64_t pid, int64_t sig);
+int64_t sys_tgkill(int64_t tgid, int64_t tid, int64_t sig);
+
+} // namespace mck

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: GPL-2.0
+// System call dispatch: the table in syscalls.def says which calls are local;
+// the rest are offloaded (kernel/offload.h).
+#pragma once
+
+#include <arch/trap.h>
+#include <stdint.h>
+
+namespace mck {
+
+struct SyscallArgs {
+    uint64_t arg[6];
+    arch::TrapFrame* frame; // the caller's user registers
+};
+
+#define LOCAL(nr, name) int64_t sys_##name(SyscallArgs& a);
+#include <kernel/syscalls.def>
+#undef LOCAL
+
+constexpr uint64_t SYSCALL_MAX = 600;
+
+} // namespace mck

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+// System calls about processes and threads: identity, clone for threads,
+// exit, thread pointers. fork and exec have no LWK form (docs/syscalls.md).
+#include <kernel/boot.h>
+#include <kernel/errno.h>
+#include <kernel/offload.h>
+#include <kernel/process.h>
+#include <kernel/sched.h>
+#include <kernel/syscall.h>
+#include <kernel/time.h>
+#include <kernel/uaccess.h>
+
+#include <arch/cpu.h>
+#include <arch/fpu.h>
+
+extern "C" void* memcpy(void*, const void*, size_t);
+
+namespace mck {
+namespace {
+
+constexpr uint64_t CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800,
+                   CLONE_THREAD = 0x10000, CLONE_SYSVSEM = 0x40000, CLONE_SETTLS = 0x80000,
+                   CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_CLEARTID = 0x200000,
+                   CLONE_CHILD_SETTID = 0x1000000;
+constexpr uint64_t THREAD_FLAGS = CLONE_VM | CLONE_SIGHAND | CLONE_THREAD;
+constexpr uint64_t KNOWN_FLAGS = THREAD_FLAGS | CLONE_FS | CLONE_FILES | CLONE_SYSVSEM | CLONE_SETTLS |
+                                 CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
+
+int64_t unsupported(const char* what)
+{
+    kprintf("process %u: %s is not supported on the LWK (ENOSYS)", current()->proc->pid, what);
+    return -ENOSYS;
+}
+
+// The least loaded CPU of the process's share.
+uint32_t pick_cpu(Process* p)
+{
+    uint32_t best = p->cpu_first;
+    for (uint32_t c = p->cpu_first; c < p->cpu_first + p->cpu_count; c++)
+        if (sched_load(c) < sched_load(best))
+            best = c;
+    return best;
+}
+
+} // namespace
+
+int64_t sys_getpid(SyscallArgs&) { return current()->proc->pid; }
+int64_t sys_gettid(SyscallArgs&) { return current()->tid; }
+
+// mcexec's parent is the program's parent (a shell, slurmstepd).
+int64_t sys_getppid(SyscallArgs& a) { return offload(110, a.arg); }
+
+int64_t sys_clone(SyscallArgs& a)
+{
+    uint64_t flags = a.arg[0], stack = a.arg[1], ptid = a.arg[2], ctid = a.arg[3], tls = a.arg[4];
+    if ((flags & THREAD_FLAGS) != THREAD_FLAGS)
+        return unsupported("fork (clone without CLONE_VM|CLONE_THREAD)");
+    if (flags & ~KNOWN_FLAGS & ~0xffull)
+        return -EINVAL;
+    Thread* self = current();
+    Process* p = self->proc;
+    if (p->nthreads >= MCK_MAX_THREADS)
+        return -EAGAIN;
+    arch::TrapFrame frame = *a.frame;
+    frame.rax = 0;
+    if (stack)
+        frame.rsp = stack;
+    Thread* t = thread_create(p, frame, pick_cpu(p));
+    if (!t)
+        return -ENOMEM;
+    // The new thread starts with our extended state and thread pointers.
+    arch::fpu_save(t->fpu);
+    t->fs_base = (flags & CLONE_SETTLS) ? tls : arch::rdmsr(arch::MSR_FS_BASE);
+    t->gs_base = arch::rdmsr(arch::MSR_KERNEL_GS_BASE);
+    t->sigmask = self->sigmask;
+    t->altstack_flags = 2;
+    if (flags & CLONE_CHILD_CLEARTID)
+        t->clear_child_tid = ctid;
+    uint32_t tid = t->tid;
+    if ((flags & CLONE_PARENT_SETTID) && !put_user(ptid, tid))
+        kprintf("process %u: clone: parent tid pointer 0x%lx is not writable", p->pid, ptid);
+    if ((flags & CLONE_CHILD_SETTID) && !put_user(ctid, tid))
+        kprintf("process %u: clone: child tid pointer 0x%lx is not writable", p->pid, ctid);
+    sched_wake(t);
+    return tid;
+}
+
+int64_t sys_clone3(SyscallArgs&) { return -ENOSYS; } // glibc falls back to clone
+int64_t sys_fork(SyscallArgs&) { return unsupported("fork"); }
+int64_t sys_vfork(SyscallArgs&) { return unsupported("vfork"); }
+int64_t sys_execve(SyscallArgs&) { return unsupported("execve"); }
+int64_t sys_execveat(SyscallArgs&) { return unsupported("execveat"); }
+int64_t sys_rseq(SyscallArgs&) { return -ENOSYS; } // glibc runs without it
+
+int64_t sys_exit(SyscallArgs& a)
+{
+    Thread* t = current();
+    Process* p = t->proc;
+    if (t->clear_child_tid && put_user(t->clear_child_tid, uint32_t(0)))
+        futex_wake(p, t->clear_child_tid, 1);
+    {
+        SpinLockGuard guard(p->lock);
+        if (p->nthreads == 1 && !p->exiting)
+            p->exit_status = int32_t((a.arg[0] & 0xff) << 8);
+    }
+    thread_exit();
+}
+
+int64_t sys_exit_group(SyscallArgs& a)
+{
+    process_kill(current()->proc, int32_t((a.arg[0] & 0xff) << 8));
+    thread_exit();
+}
+
+int64_t sys_set_tid_address(SyscallArgs& a)
+{
+    current()->clear_child_tid = a.arg[0];
+    return current()->tid;
+}
+
+int64_t sys_set_robust_list(SyscallArgs& a)
+{
+    if (a.arg[1] != 24)
+        return -EINVAL;
+    current()->robust_list = a.arg[0];
+    return 0;
+}
+
+int64_t sys_get_robust_list(SyscallArgs& a)
+{
+    Thread* t = current();
+    if (a.arg[0] && a.arg[0] != t->tid)
+        return -EPERM;
+    uint64_t len = 24;
+    if (!put_user(a.arg[1], t->robust_list) || !put_user(a.arg[2], len))
+        return -EFAULT;
+    return 0;
+}
+
+int64_t sys_arch_prctl(SyscallArgs& a)
+{
+    constexpr uint64_t ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004;
+    uint64_t v = a.arg[1];
+    switch (a.arg[0]) {
+    case ARCH_SET_FS:
+        if (v >= MCK_USER_END)
+            return -EPERM;
+        arch::wrmsr(arch::MSR_FS_BASE, v);
+        return 0;
+    case ARCH_SET_GS:
+        if (v >= MCK_USER_END)
+            return -EPERM;
+        arch::wrmsr(arch::MSR_KERNEL_GS_BASE, v); // the user's GS while we run in the kernel
+        return 0;
+    case ARCH_GET_FS:
+        return put_user(v, arch::rdmsr(arch::MSR_FS_BASE)) ? 0 : -EFAULT;
+    case ARCH_GET_GS:
+        return put_user(v, arch::rdmsr(arch::MSR_KERNEL_GS_BASE)) ? 0 : -EFAULT;
+    default:
+        return -EINVAL;
+    }
+}
+
+int64_t sys_sched_yield(SyscallArgs&)
+{
+    schedule();
+    return 0;
+}
+
+int64_t sys_sched_getaffinity(SyscallArgs& a)
+{
+    Thread* t = current();
+    Process* p = t->proc;
+    if (a.arg[0] && a.arg[0] != t->tid && a.arg[0] != p->pid)
+        return -ESRCH;
+    uint64_t len = a.arg[1];
+    // Programs see their share of the LWK as CPUs 0 .. n-1.
+    uint64_t words = (p->cpu_count + 63) / 64;
+    if (len < words * 8 || (len & 7))
+        return -EINVAL;
+    for (uint64_t w = 0; w < words; w++) {
+        uint64_t bits = 0;
+        for (uint32_t b = 0; b < 64 && w * 64 + b < p->cpu_count; b++)
+            bits |= 1ull << b;
+        if (!put_user(a.arg[2] + w * 8, bits))
+            return -EFAULT;
+    }
+    return int64_t(words * 8);
+}
+
+int64_t sys_sched_setaffinity(SyscallArgs& a)
+{
+    Thread* self = current();
+    Process* p = self->proc;
+    uint64_t len = a.arg[1], mask = 0;
+    if (len < 8)
+        return -EINVAL;
+    if (!get_user(mask, a.arg[2]))
+        return -EFAULT;
+    if (p->cpu_count < 64)
+        mask &= (1ull << p->cpu_count) - 1;
+    if (!mask)
+        return -EINVAL;
+    Thread* t = self;
+    if (a.arg[0] && a.arg[0] != self->tid) {
+        SpinLockGuard guard(p->lock);
+        t = thread_find(p, uint32_t(a.arg[0]));
+        if (!t)
+            return -ESRCH;
+    }
+    if (mask & (1ull << (t->cpu - p->cpu_first)))
+        return 0; // already on an allowed CPU
+    t->migrate_to = p->cpu_first + uint32_t(__builtin_ctzll(mask));
+    if (t == self)
+        schedule();
+    return 0;
+}
+
+int64_t sys_getcpu(SyscallArgs& a)
+{
+    Thread* t = current();
+    uint32_t cpu = t->cpu - t->proc->cpu_first;
+    uint32_t node = uint32_t(boot_param().cpus[t->cpu].numa_node);
+    if (a.arg[0] && !put_user(a.arg[0], cpu))
+        return -EFAULT;
+    if (a.arg[1] && !put_user(a.arg[1], node))
+        return -EFAULT;
+    return 0;
+}
+
+} // namespace mck

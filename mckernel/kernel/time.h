@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0
+// Time on the LWK: CLOCK_MONOTONIC and CLOCK_REALTIME from the TSC, anchored
+// to Linux's clocks when the process was created, so they agree with Linux.
+#pragma once
+
+#include <kernel/process.h>
+
+#include <stdint.h>
+
+namespace mck {
+
+struct Timespec {
+    int64_t sec;
+    int64_t nsec;
+};
+
+inline int64_t ts_to_ns(const Timespec& ts) { return ts.sec * 1000000000 + ts.nsec; }
+inline Timespec ns_to_ts(int64_t ns) { return Timespec{ns / 1000000000, ns % 1000000000}; }
+
+uint64_t tsc_to_ns(uint64_t tsc);
+uint64_t tsc_after_ns(int64_t ns); // TSC deadline @ns from now
+// Now on @clock (0 REALTIME, 1 MONOTONIC, ...); -EINVAL for clocks we do not know.
+int64_t clock_now_ns(Process* p, int64_t clock);
+// The TSC at which @clock reads @ns (0 if that is already past).
+uint64_t tsc_at_clock_ns(Process* p, int64_t clock, int64_t ns);
+
+int64_t futex_wake(Process* p, uint64_t addr, uint32_t count);
+
+} // namespace mck

@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: GPL-2.0
+// Address spaces (kernel/vm.h). Callers hold nothing; each call takes the
+// process lock around changes to the region list and the page tables. Pages
+// that leave the page tables go through process_unmapped(): mcexec may still
+// see them until Linux confirms it dropped them.
+#include <kernel/boot.h>
+#include <kernel/errno.h>
+#include <kernel/mem.h>
+#include <kernel/offload.h>
+#include <kernel/vm.h>
+
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/paging.h>
+#include <arch/percpu.h>
+
+extern "C" {
+void* memset(void*, int, size_t);
+void* memcpy(void*, const void*, size_t);
+}
+
+namespace mck {
+namespace {
+
+using arch::PAGE_2M;
+using arch::PAGE_4K;
+
+constexpr uint64_t MAP_SHARED = 0x1, MAP_PRIVATE = 0x2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20,
+                   MAP_FIXED_NOREPLACE = 0x100000;
+constexpr uint64_t MREMAP_MAYMOVE = 1;
+constexpr uint64_t MMAP_LOW = MCK_INTERP_BASE + (1ull << 40); // mmap(NULL) stays above the program
+constexpr uint32_t PROT_RWX = arch::PROT_R | arch::PROT_W | arch::PROT_X;
+constexpr int64_t SYS_PREAD64 = 17;
+
+uint64_t up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
+uint64_t down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
+
+int home_node() { return boot_param().cpus[arch::this_cpu()->index].numa_node; }
+
+Vma* find(Process* p, uint64_t addr)
+{
+    for (Vma* v = p->vmas; v; v = v->next)
+        if (addr >= v->start && addr < v->end)
+            return v;
+    return nullptr;
+}
+
+bool range_free(Process* p, uint64_t start, uint64_t end)
+{
+    for (Vma* v = p->vmas; v; v = v->next)
+        if (v->start < end && start < v->end)
+            return false;
+    return true;
+}
+
+bool in_user_range(uint64_t start, uint64_t len)
+{
+    return start >= MCK_USER_START && len <= MCK_USER_END && start <= MCK_USER_END - len;
+}
+
+void insert(Process* p, Vma* n)
+{
+    Vma** pp = &p->vmas;
+    while (*pp && (*pp)->start < n->start)
+        pp = &(*pp)->next;
+    n->next = *pp;
+    *pp = n;
+}
+
+// Make @addr a region boundary (splitting the region across it).
+void split_at(Process* p, uint64_t addr)
+{
+    Vma* v = find(p, addr);
+    if (!v || v->start == addr)
+        return;
+    auto* tail = new Vma{addr, v->end, v->prot, v->flags, v->next};
+    v->end = addr;
+    v->next = tail;
+}
+
+// Highest aligned gap of @len below MCK_MMAP_TOP; 0 if none.
+uint64_t find_gap(Process* p, uint64_t len, uint64_t align)
+{
+    uint64_t best = 0, lo = MMAP_LOW;
+    auto consider = [&](uint64_t gap_lo, uint64_t gap_hi) {
+        gap_lo = gap_lo < MMAP_LOW ? MMAP_LOW : gap_lo;
+        gap_hi = gap_hi > MCK_MMAP_TOP ? MCK_MMAP_TOP : gap_hi;
+        if (gap_hi <= gap_lo || gap_hi - gap_lo < len)
+            return;
+        uint64_t cand = down(gap_hi - len, align);
+        if (cand >= gap_lo && cand > best)
+            best = cand;
+    };
+    for (Vma* v = p->vmas; v; v = v->next) {
+        consider(lo, v->start);
+        if (v->end > lo)
+            lo = v->end;
+    }
+    consider(lo, MCK_MMAP_TOP);
+    return best;
+}
+
+void free_cb(uint64_t phys, uint64_t size, void* ctx)
+{
+    auto** list = static_cast<DeferredFree**>(ctx);
+    // Neighbouring pages become one entry.
+    if (*list && (*list)->phys + (*list)->size == phys) {
+        (*list)->size += size;
+        return;
+    }
+    *list = new DeferredFree{phys, size, 0, *list};
+}
+
+// Take the pages of [start, end) out of the tables; caller holds p->lock.
+void release_locked(Process* p, uint64_t start, uint64_t end)
+{
+    DeferredFree* pages = nullptr;
+    arch::mmu_unmap(p->root, start, end - start, free_cb, &pages);
+    if (pages)
+        process_unmapped(p, start, end - start, pages);
+}
+
+// Map memory for the unmapped pages of [start, end) with @prot; caller holds p->lock.
+bool populate_locked(Process* p, uint64_t start, uint64_t end, uint32_t prot)
+{
+    int node = home_node();
+    uint64_t pa, psize;
+    uint32_t pprot;
+    for (uint64_t va = start; va < end;) {
+        if (p->mem_limit && p->mem_used >= p->mem_limit)
+            return false;
+        if (!(va & (PAGE_2M - 1)) && va + PAGE_2M <= end && arch::mmu_block_empty(p->root, va) &&
+            (!p->mem_limit || p->mem_used + PAGE_2M <= p->mem_limit)) {
+            uint64_t big = mem_alloc_aligned(PAGE_2M, PAGE_2M, node);
+            if (big) {
+                if (!arch::mmu_map(p->root, va, big, PAGE_2M, prot)) {
+                    mem_free(big, PAGE_2M);
+                    return false;
+                }
+                p->mem_used += PAGE_2M;
+                va += PAGE_2M;
+                continue;
+            }
+        }
+        if (!arch::mmu_lookup(p->root, va, &pa, &pprot, &psize)) {
+            uint64_t page = mem_alloc(PAGE_4K, node);
+            if (!page)
+                return false;
+            if (!arch::mmu_map(p->root, va, page, PAGE_4K, prot)) {
+                mem_free(page, PAGE_4K);
+                return false;
+            }
+            p->mem_used += PAGE_4K;
+        }
+        va += PAGE_4K;
+    }
+    return true;
+}
+
+// Should [start, end) get memory now? Not when it could not fit anyway
+// (MAP_NORESERVE-style reservations): those fault in on use.
+bool eager(uint64_t len) { return len <= mem_free_bytes(-1); }
+
+// Create a region at [start, start + len), replacing what was there; memory
+// for it now unless it is inaccessible or too large. Caller holds p->lock.
+int64_t map_locked(Process* p, uint64_t start, uint64_t len, uint32_t prot, uint32_t flags, uint32_t map_prot)
+{
+    uint64_t end = start + len;
+    split_at(p, start);
+    split_at(p, end);
+    for (Vma** pp = &p->vmas; *pp;) {
+        Vma* v = *pp;
+        if (v->start >= start && v->end <= end) {
+            *pp = v->next;
+            delete v;
+        } else {
+            pp = &v->next;
+        }
+    }
+    release_locked(p, start, end);
+    insert(p, new Vma{start, end, prot, flags, nullptr});
+    if (prot && eager(len) && !populate_locked(p, start, end, map_prot))
+        return -ENOMEM;
+    return 0;
+}
+
+void unmap_locked(Process* p, uint64_t start, uint64_t end)
+{
+    split_at(p, start);
+    split_at(p, end);
+    for (Vma** pp = &p->vmas; *pp;) {
+        Vma* v = *pp;
+        if (v->start >= start && v->end <= end) {
+            *pp = v->next;
+            delete v;
+        } else {
+            pp = &v->next;
+        }
+    }
+    release_locked(p, start, end);
+}
+
+} // namespace
+
+int64_t vm_setup_region(Process* p, uint64_t start, uint64_t len, uint32_t prot, uint32_t flags)
+{
+    if (!len || (start | len) & (PAGE_4K - 1) || !in_user_range(start, len) || (prot & ~PROT_RWX))
+        return -EINVAL;
+    SpinLockGuard guard(p->lock);
+    if (!range_free(p, start, start + len))
+        return -EINVAL;
+    insert(p, new Vma{start, start + len, prot, flags, nullptr});
+    // Writable until START: mcexec writes the program into it first.
+    if (!populate_locked(p, start, start + len, arch::PROT_R | arch::PROT_W))
+        return -ENOMEM;
+    return 0;
+}
+
+void vm_apply_protections(Process* p)
+{
+    SpinLockGuard guard(p->lock);
+    for (Vma* v = p->vmas; v; v = v->next)
+        arch::mmu_protect(p->root, v->start, v->end - v->start, v->prot);
+    arch::mmu_flush_local(p->root, 0, ~0ull);
+}
+
+void vm_free_all(Process* p)
+{
+    while (Vma* v = p->vmas) {
+        p->vmas = v->next;
+        delete v;
+    }
+}
+
+int64_t vm_mmap(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_t fd, uint64_t off)
+{
+    if (!len || (prot & ~uint64_t(PROT_RWX)) || (off & (PAGE_4K - 1)) || len > MCK_USER_END)
+        return -EINVAL;
+    bool anon = flags & MAP_ANONYMOUS;
+    uint64_t type = flags & (MAP_SHARED | MAP_PRIVATE);
+    if (!type)
+        return -EINVAL;
+    // A writable shared file mapping would have to write back to the file: not supported.
+    if (!anon && type == MAP_SHARED && (prot & arch::PROT_W))
+        return -ENODEV;
+    len = up(len, PAGE_4K);
+    process_reclaim(p);
+    uint64_t start;
+    {
+        SpinLockGuard guard(p->lock);
+        if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+            if ((addr & (PAGE_4K - 1)) || !in_user_range(addr, len))
+                return -EINVAL;
+            if ((flags & MAP_FIXED_NOREPLACE) && !range_free(p, addr, addr + len))
+                return -EEXIST;
+            start = addr;
+        } else if (addr && !(addr & (PAGE_4K - 1)) && in_user_range(addr, len) && range_free(p, addr, addr + len)) {
+            start = addr;
+        } else {
+            start = find_gap(p, len, len >= PAGE_2M ? PAGE_2M : PAGE_4K);
+            if (!start)
+                return -ENOMEM;
+        }
+        // A file's pages are written by mcexec first, so they start writable.
+        uint32_t map_prot = anon ? uint32_t(prot) : (arch::PROT_R | arch::PROT_W);
+        int64_t ret = map_locked(p, start, len, uint32_t(prot), anon ? 0 : VMA_FILE, map_prot);
+        if (!ret && !anon)
+            ret = populate_locked(p, start, start + len, map_prot) ? 0 : -ENOMEM;
+        if (ret) {
+            unmap_locked(p, start, start + len);
+            return ret;
+        }
+    }
+    process_flush_tlb(p, start, len);
+    if (anon)
+        return int64_t(start);
+    // Fill it from the file through mcexec; bytes past the end of the file stay zero.
+    uint64_t args[6] = {uint64_t(fd), start, len, off, 0, 0};
+    int64_t got = offload(SYS_PREAD64, args);
+    SpinLockGuard guard(p->lock);
+    if (got < 0) {
+        unmap_locked(p, start, start + len);
+        return got == -EISDIR || got == -EINVAL ? -ENODEV : got;
+    }
+    arch::mmu_protect(p->root, start, len, uint32_t(prot));
+    arch::mmu_flush_local(p->root, start, len);
+    return int64_t(start);
+}
+
+int64_t vm_munmap(Process* p, uint64_t addr, uint64_t len)
+{
+    if ((addr & (PAGE_4K - 1)) || !len || !in_user_range(addr, up(len, PAGE_4K)))
+        return -EINVAL;
+    len = up(len, PAGE_4K);
+    {
+        SpinLockGuard guard(p->lock);
+        unmap_locked(p, addr, addr + len);
+    }
+    process_flush_tlb(p, addr, len);
+    return 0;
+}
+
+int64_t vm_mprotect(Process* p, uint64_t addr, uint64_t len, uint64_t prot)
+{
+    if ((addr & (PAGE_4K - 1)) || (prot & ~uint64_t(PROT_RWX)))
+        return -EINVAL;
+    len = up(len, PAGE_4K);
+    if (!len)
+        return 0;
+    if (!in_user_range(addr, len))
+        return -ENOMEM;
+    {
+        SpinLockGuard guard(p->lock);
+        uint64_t end = addr + len;
+        // The whole range must be mapped.
+        for (uint64_t a = addr; a < end;) {
+            Vma* v = find(p, a);
+            if (!v)
+                return -ENOMEM;
+            a = v->end;
+        }
+        split_at(p, addr);
+        split_at(p, end);
+        for (Vma* v = p->vmas; v; v = v->next) {
+            if (v->start < addr || v->end > end)
+                continue;
+            bool was_none = !v->prot;
+            v->prot = uint32_t(prot);
+            if (was_none && prot && eager(v->end - v->start) &&
+                !populate_locked(p, v->start, v->end, uint32_t(prot)))
+                return -ENOMEM;
+        }
+        arch::mmu_protect(p->root, addr, len, uint32_t(prot));
+    }
+    process_flush_tlb(p, addr, len);
+    return 0;
+}
+
+int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_len, uint64_t flags, uint64_t)
+{
+    if ((old_addr & (PAGE_4K - 1)) || !new_len || (flags & ~MREMAP_MAYMOVE))
+        return -EINVAL;
+    old_len = up(old_len, PAGE_4K);
+    new_len = up(new_len, PAGE_4K);
+    if (!in_user_range(old_addr, old_len) || new_len > MCK_USER_END)
+        return -EINVAL;
+    if (new_len <= old_len) {
+        if (new_len < old_len)
+            vm_munmap(p, old_addr + new_len, old_len - new_len);
+        return int64_t(old_addr);
+    }
+    uint32_t prot, vflags;
+    {
+        SpinLockGuard guard(p->lock);
+        Vma* v = find(p, old_addr);
+        if (!v || v->end < old_addr + old_len)
+            return -EFAULT;
+        prot = v->prot;
+        vflags = v->flags;
+        uint64_t tail = old_addr + old_len, new_end = old_addr + new_len;
+        if (in_user_range(old_addr, new_len) && range_free(p, tail, new_end)) {
+            insert(p, new Vma{tail, new_end, prot, vflags, nullptr});
+            if (prot && !populate_locked(p, tail, new_end, prot)) {
+                unmap_locked(p, tail, new_end);
+                return -ENOMEM;
+            }
+            return int64_t(old_addr);
+        }
+    }
+    if (!(flags & MREMAP_MAYMOVE))
+        return -ENOMEM;
+    uint64_t to;
+    {
+        SpinLockGuard guard(p->lock);
+        to = find_gap(p, new_len, new_len >= PAGE_2M ? PAGE_2M : PAGE_4K);
+        if (!to)
+            return -ENOMEM;
+        int64_t ret = map_locked(p, to, new_len, prot, vflags, prot | arch::PROT_R | arch::PROT_W);
+        if (!ret && !(prot && eager(new_len)))
+            ret = populate_locked(p, to, to + new_len, prot | arch::PROT_R | arch::PROT_W) ? 0 : -ENOMEM;
+        if (ret) {
+            unmap_locked(p, to, to + new_len);
+            return ret;
+        }
+        // Our tables are loaded: copy user to user directly. Inaccessible old
+        // pages are copied through a temporary protection change.
+        arch::mmu_protect(p->root, old_addr, old_len, prot | arch::PROT_R);
+        arch::mmu_flush_local(p->root, old_addr, old_len);
+        memcpy(reinterpret_cast<void*>(to), reinterpret_cast<void*>(old_addr), old_len);
+        arch::mmu_protect(p->root, to, new_len, prot);
+        unmap_locked(p, old_addr, old_addr + old_len);
+    }
+    process_flush_tlb(p, old_addr, old_len);
+    return int64_t(to);
+}
+
+int64_t vm_brk(Process* p, uint64_t addr)
+{
+    SpinLockGuard guard(p->lock);
+    if (addr < p->brk_start)
+        return int64_t(p->brk);
+    // The heap region ends at a 2 MiB boundary, so it is backed by large pages.
+    uint64_t mapped_end = up(p->brk, PAGE_2M);
+    if (p->brk == p->brk_start)
+        mapped_end = p->brk_start;
+    uint64_t want_end = up(addr, PAGE_2M);
+    if (addr > mapped_end) {
+        if (!in_user_range(mapped_end, want_end - mapped_end) || !range_free(p, mapped_end, want_end))
+            return int64_t(p->brk);
+        Vma* heap = nullptr;
+        for (Vma* v = p->vmas; v; v = v->next)
+            if (v->flags & VMA_HEAP)
+                heap = v;
+        if (heap && heap->end == mapped_end)
+            heap->end = want_end;
+        else
+            insert(p, new Vma{mapped_end, want_end, arch::PROT_R | arch::PROT_W, VMA_HEAP, nullptr});
+        if (!populate_locked(p, mapped_end, want_end, arch::PROT_R | arch::PROT_W)) {
+            unmap_locked(p, mapped_end, want_end);
+            return int64_t(p->brk);
+        }
+    } else if (want_end < mapped_end && want_end >= p->brk_start) {
+        uint64_t from = want_end > p->brk_start ? want_end : up(p->brk_start, PAGE_4K);
+        unmap_locked(p, from, mapped_end);
+    }
+    p->brk = addr;
+    return int64_t(addr);
+}
+
+int64_t vm_madvise(Process* p, uint64_t addr, uint64_t len, int64_t advice)
+{
+    constexpr int64_t MADV_DONTNEED = 4, MADV_FREE = 8;
+    if (addr & (PAGE_4K - 1))
+        return -EINVAL;
+    if (advice != MADV_DONTNEED && advice != MADV_FREE)
+        return 0; // hints we do not need
+    len = up(len, PAGE_4K);
+    // Private anonymous memory reads as zero afterwards; we keep the pages.
+    uint64_t pa, psize;
+    uint32_t prot;
+    SpinLockGuard guard(p->lock);
+    for (uint64_t a = addr; a < addr + len; a += PAGE_4K)
+        if (arch::mmu_lookup(p->root, a, &pa, &prot, &psize))
+            memset(arch::phys_to_virt(pa & ~(PAGE_4K - 1)), 0, PAGE_4K);
+    return 0;
+}
+
+bool vm_fault(Process* p, uint64_t addr, bool write)
+{
+    SpinLockGuard guard(p->lock);
+    Vma* v = find(p, addr);
+    if (!v || !v->prot || (write && !(v->prot & arch::PROT_W)))
+        return false;
+    uint64_t pa, psize;
+    uint32_t prot;
+    if (arch::mmu_lookup(p->root, addr, &pa, &prot, &psize))
+        return false; // mapped: a protection fault
+    uint64_t block = down(addr, PAGE_2M);
+    if (block >= v->start && block + PAGE_2M <= v->end)
+        return populate_locked(p, block, block + PAGE_2M, v->prot);
+    uint64_t page = down(addr, PAGE_4K);
+    return populate_locked(p, page, page + PAGE_4K, v->prot);
+}
+
+bool vm_access_ok(Process* p, uint64_t addr, uint64_t len, bool write)
+{
+    if (!len)
+        return true;
+    if (!in_user_range(addr, len))
+        return false;
+    uint64_t pa, psize;
+    uint32_t prot;
+    for (uint64_t a = down(addr, PAGE_4K); a < addr + len; a += PAGE_4K) {
+        bool mapped;
+        {
+            SpinLockGuard guard(p->lock);
+            mapped = arch::mmu_lookup(p->root, a, &pa, &prot, &psize);
+        }
+        if (!mapped && !vm_fault(p, a, write))
+            return false;
+        if (mapped && (!(prot & arch::PROT_R) || (write && !(prot & arch::PROT_W))))
+            return false;
+    }
+    return true;
+}
+
+} // namespace mck

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0
+// A process's address space: its regions (Vma) and the memory behind them.
+// Anonymous memory is allocated and mapped when it is mapped (mmap, brk,
+// mprotect from PROT_NONE), with 2 MiB pages wherever the range covers an
+// aligned 2 MiB, so a compute loop takes no page faults. Private file
+// mappings are filled through the offload path (pread in mcexec).
+#pragma once
+
+#include <kernel/process.h>
+
+#include <stdint.h>
+
+namespace mck {
+
+// Creation (Linux's SETUP): a fixed region, writable until vm_apply_protections().
+int64_t vm_setup_region(Process* p, uint64_t start, uint64_t len, uint32_t prot, uint32_t flags);
+void vm_apply_protections(Process* p);
+void vm_free_all(Process* p); // the Vma list; pages go with the page tables
+
+int64_t vm_mmap(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_t fd, uint64_t off);
+int64_t vm_munmap(Process* p, uint64_t addr, uint64_t len);
+int64_t vm_mprotect(Process* p, uint64_t addr, uint64_t len, uint64_t prot);
+int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_len, uint64_t flags, uint64_t new_addr);
+int64_t vm_brk(Process* p, uint64_t addr);
+int64_t vm_madvise(Process* p, uint64_t addr, uint64_t len, int64_t advice);
+// A user page fault at @addr: true if memory was mapped and the access may be retried.
+bool vm_fault(Process* p, uint64_t addr, bool write);
+// Is [addr, addr + len) mapped for the access (mapping it on demand)?
+bool vm_access_ok(Process* p, uint64_t addr, uint64_t len, bool write);
+
+} // namespace mck
