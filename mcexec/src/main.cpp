@@ -159,6 +159,10 @@ int main(int argc, char** argv)
 
     // The instance and our share of it.
     std::string dev = "/dev/mcos" + std::to_string(opt.os_index);
+    int osfd = open(dev.c_str(), O_RDWR | O_CLOEXEC);
+    if (osfd < 0 && errno == EACCES)
+        die(dev + ": permission denied (McKernel instance " + std::to_string(opt.os_index) +
+            " belongs to another user)");
     auto os = ihk::Os::open(opt.os_index);
     if (!os)
         die("McKernel instance " + std::to_string(opt.os_index) + ": " + os.error().message);
@@ -197,9 +201,8 @@ int main(int argc, char** argv)
     }
     create.realtime_ns = now_ns(CLOCK_REALTIME);
     create.monotonic_ns = now_ns(CLOCK_MONOTONIC);
-    int osfd = open(dev.c_str(), O_RDWR | O_CLOEXEC);
     if (osfd < 0)
-        die(dev + ": " + strerror(errno) + (errno == EACCES ? " (the instance belongs to another user)" : ""));
+        die(dev + ": " + strerror(errno));
     osfd = move_high(osfd);
     if (ioctl(osfd, MCEXEC_CREATE, &create) < 0) {
         if (errno == ENOTTY)

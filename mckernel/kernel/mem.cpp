@@ -139,6 +139,14 @@ void mem_free(uint64_t phys, uint64_t bytes)
     panic("mem_free: 0x%lx is not in any chunk", phys);
 }
 
+uint64_t mem_total_bytes()
+{
+    uint64_t total = 0;
+    for (uint32_t k = 0; k < g_num_chunks; k++)
+        total += g_chunks[k].pages * PAGE;
+    return total;
+}
+
 uint64_t mem_free_bytes(int node)
 {
     SpinLockGuard guard(g_lock);

@@ -317,7 +317,6 @@ void process_reclaim(Process* p)
         if (d->seq <= done) {
             *pp = d->next;
             mem_free(d->phys, d->size);
-            p->mem_used -= d->size;
             delete d;
         } else {
             pp = &d->next;

@@ -62,7 +62,7 @@ struct Vma {
     uint32_t flags;
     Vma* next;
 };
-constexpr uint32_t VMA_HEAP = 1, VMA_STACK = 2, VMA_FILE = 4;
+constexpr uint32_t VMA_HEAP = 1, VMA_STACK = 2, VMA_FILE = 4, VMA_PAST_EOF = 8; // PAST_EOF: SIGBUS
 
 // Pages unmapped but possibly still in mcexec's view, until Linux says it dropped them.
 struct DeferredFree {

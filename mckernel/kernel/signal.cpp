@@ -288,10 +288,10 @@ void user_exception(arch::TrapFrame* f)
     case 14: { // #PF
         uint64_t addr = arch::read_cr2();
         arch::irq_enable();
-        if (!(f->error & 1) && vm_fault(t->proc, addr, f->error & 2))
+        sig = (f->error & 1) ? SIGSEGV : vm_fault(t->proc, addr, f->error & 2);
+        if (!sig)
             return;
-        sig = SIGSEGV;
-        info.code = (f->error & 1) ? 2 : 1; // SEGV_ACCERR : SEGV_MAPERR
+        info.code = sig == SIGSEGV ? ((f->error & 1) ? 2 : 1) : 2; // SEGV_ACCERR/MAPERR, BUS_ADRERR
         info.addr = addr;
         break;
     }

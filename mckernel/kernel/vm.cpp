@@ -26,7 +26,7 @@ using arch::PAGE_2M;
 using arch::PAGE_4K;
 
 constexpr uint64_t MAP_SHARED = 0x1, MAP_PRIVATE = 0x2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20,
-                   MAP_FIXED_NOREPLACE = 0x100000;
+                   MAP_NORESERVE = 0x4000, MAP_FIXED_NOREPLACE = 0x100000;
 constexpr uint64_t MREMAP_MAYMOVE = 1;
 constexpr uint64_t MMAP_LOW = MCK_INTERP_BASE + (1ull << 40); // mmap(NULL) stays above the program
 constexpr uint32_t PROT_RWX = arch::PROT_R | arch::PROT_W | arch::PROT_X;
@@ -116,6 +116,9 @@ void release_locked(Process* p, uint64_t start, uint64_t end)
 {
     DeferredFree* pages = nullptr;
     arch::mmu_unmap(p->root, start, end - start, free_cb, &pages);
+    // The process's budget gets them back now; the allocator once Linux let go.
+    for (DeferredFree* d = pages; d; d = d->next)
+        p->mem_used -= d->size;
     if (pages)
         process_unmapped(p, start, end - start, pages);
 }
@@ -157,14 +160,39 @@ bool populate_locked(Process* p, uint64_t start, uint64_t end, uint32_t prot)
     return true;
 }
 
-// Should [start, end) get memory now? Not when it could not fit anyway
-// (MAP_NORESERVE-style reservations): those fault in on use.
-bool eager(uint64_t len) { return len <= mem_free_bytes(-1); }
+// Should @len bytes get memory now? Not when they could never fit (a
+// reservation larger than the instance or the process's share): those fault in on use.
+bool eager(Process* p, uint64_t len)
+{
+    uint64_t budget = p->mem_limit ? p->mem_limit : mem_total_bytes();
+    return len <= budget;
+}
+
+// Pages we unmapped wait until Linux dropped its view of them. When memory
+// runs short, ask for that now: any offloaded call makes mcctrl apply the
+// pending unmaps before mcexec runs it. Returns whether anything came back.
+bool reclaim_now(Process* p)
+{
+    {
+        SpinLockGuard guard(p->lock);
+        if (!p->deferred)
+            return false;
+    }
+    uint64_t args[6] = {};
+    offload(39, args); // getpid: cheap and harmless
+    process_reclaim(p);
+    return true;
+}
 
 // Create a region at [start, start + len), replacing what was there; memory
 // for it now unless it is inaccessible or too large. Caller holds p->lock.
-int64_t map_locked(Process* p, uint64_t start, uint64_t len, uint32_t prot, uint32_t flags, uint32_t map_prot)
+int64_t map_locked(Process* p, uint64_t start, uint64_t len, uint32_t prot, uint32_t flags, uint32_t map_prot,
+                   bool noreserve = false)
 {
+    // Like Linux's default overcommit check: more than we could ever back is
+    // refused, unless the caller only reserves (MAP_NORESERVE, PROT_NONE).
+    if (prot && !noreserve && !eager(p, len))
+        return -ENOMEM;
     uint64_t end = start + len;
     split_at(p, start);
     split_at(p, end);
@@ -179,7 +207,7 @@ int64_t map_locked(Process* p, uint64_t start, uint64_t len, uint32_t prot, uint
     }
     release_locked(p, start, end);
     insert(p, new Vma{start, end, prot, flags, nullptr});
-    if (prot && eager(len) && !populate_locked(p, start, end, map_prot))
+    if (prot && eager(p, len) && !populate_locked(p, start, end, map_prot))
         return -ENOMEM;
     return 0;
 }
@@ -232,7 +260,9 @@ void vm_free_all(Process* p)
     }
 }
 
-int64_t vm_mmap(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_t fd, uint64_t off)
+namespace {
+
+int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_t fd, uint64_t off)
 {
     if (!len || (prot & ~uint64_t(PROT_RWX)) || (off & (PAGE_4K - 1)) || len > MCK_USER_END)
         return -EINVAL;
@@ -263,7 +293,8 @@ int64_t vm_mmap(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t
         }
         // A file's pages are written by mcexec first, so they start writable.
         uint32_t map_prot = anon ? uint32_t(prot) : (arch::PROT_R | arch::PROT_W);
-        int64_t ret = map_locked(p, start, len, uint32_t(prot), anon ? 0 : VMA_FILE, map_prot);
+        int64_t ret = map_locked(p, start, len, uint32_t(prot), anon ? 0 : VMA_FILE, map_prot,
+                                 anon && (flags & MAP_NORESERVE));
         if (!ret && !anon)
             ret = populate_locked(p, start, start + len, map_prot) ? 0 : -ENOMEM;
         if (ret) {
@@ -283,8 +314,26 @@ int64_t vm_mmap(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t
         return got == -EISDIR || got == -EINVAL ? -ENODEV : got;
     }
     arch::mmu_protect(p->root, start, len, uint32_t(prot));
+    // Whole pages past the end of the file raise SIGBUS, as on Linux.
+    uint64_t eof = start + up(uint64_t(got), PAGE_4K);
+    if (eof < start + len) {
+        split_at(p, eof);
+        if (Vma* tail = find(p, eof))
+            tail->flags |= VMA_PAST_EOF;
+        release_locked(p, eof, start + len);
+    }
     arch::mmu_flush_local(p->root, start, len);
     return int64_t(start);
+}
+
+} // namespace
+
+int64_t vm_mmap(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_t fd, uint64_t off)
+{
+    int64_t ret = mmap_once(p, addr, len, prot, flags, fd, off);
+    if (ret == -ENOMEM && reclaim_now(p))
+        ret = mmap_once(p, addr, len, prot, flags, fd, off);
+    return ret;
 }
 
 int64_t vm_munmap(Process* p, uint64_t addr, uint64_t len)
@@ -326,7 +375,7 @@ int64_t vm_mprotect(Process* p, uint64_t addr, uint64_t len, uint64_t prot)
                 continue;
             bool was_none = !v->prot;
             v->prot = uint32_t(prot);
-            if (was_none && prot && eager(v->end - v->start) &&
+            if (was_none && prot && eager(p, v->end - v->start) &&
                 !populate_locked(p, v->start, v->end, uint32_t(prot)))
                 return -ENOMEM;
         }
@@ -376,7 +425,7 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
         if (!to)
             return -ENOMEM;
         int64_t ret = map_locked(p, to, new_len, prot, vflags, prot | arch::PROT_R | arch::PROT_W);
-        if (!ret && !(prot && eager(new_len)))
+        if (!ret && !(prot && eager(p, new_len)))
             ret = populate_locked(p, to, to + new_len, prot | arch::PROT_R | arch::PROT_W) ? 0 : -ENOMEM;
         if (ret) {
             unmap_locked(p, to, to + new_len);
@@ -394,7 +443,21 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
     return int64_t(to);
 }
 
+namespace {
+int64_t brk_once(Process* p, uint64_t addr);
+}
+
 int64_t vm_brk(Process* p, uint64_t addr)
+{
+    int64_t ret = brk_once(p, addr);
+    if (uint64_t(ret) < addr && addr > p->brk && reclaim_now(p))
+        ret = brk_once(p, addr);
+    return ret;
+}
+
+namespace {
+
+int64_t brk_once(Process* p, uint64_t addr)
 {
     SpinLockGuard guard(p->lock);
     if (addr < p->brk_start)
@@ -419,13 +482,23 @@ int64_t vm_brk(Process* p, uint64_t addr)
             unmap_locked(p, mapped_end, want_end);
             return int64_t(p->brk);
         }
-    } else if (want_end < mapped_end && want_end >= p->brk_start) {
-        uint64_t from = want_end > p->brk_start ? want_end : up(p->brk_start, PAGE_4K);
-        unmap_locked(p, from, mapped_end);
+    } else if (addr < p->brk) {
+        if (want_end < mapped_end) {
+            uint64_t from = want_end > p->brk_start ? want_end : up(p->brk_start, PAGE_4K);
+            unmap_locked(p, from, mapped_end);
+        }
+        // Pages we keep past the new break must read as zero when it grows again.
+        uint64_t zero_from = up(addr, PAGE_4K), zero_to = up(p->brk, PAGE_4K);
+        if (zero_to > want_end)
+            zero_to = want_end;
+        if (zero_from < zero_to)
+            memset(reinterpret_cast<void*>(zero_from), 0, zero_to - zero_from);
     }
     p->brk = addr;
     return int64_t(addr);
 }
+
+} // namespace
 
 int64_t vm_madvise(Process* p, uint64_t addr, uint64_t len, int64_t advice)
 {
@@ -445,21 +518,29 @@ int64_t vm_madvise(Process* p, uint64_t addr, uint64_t len, int64_t advice)
     return 0;
 }
 
-bool vm_fault(Process* p, uint64_t addr, bool write)
+int vm_fault(Process* p, uint64_t addr, bool write)
 {
+    constexpr int SIGBUS = 7, SIGSEGV = 11;
     SpinLockGuard guard(p->lock);
     Vma* v = find(p, addr);
     if (!v || !v->prot || (write && !(v->prot & arch::PROT_W)))
-        return false;
+        return SIGSEGV;
+    if (v->flags & VMA_PAST_EOF)
+        return SIGBUS;
     uint64_t pa, psize;
     uint32_t prot;
     if (arch::mmu_lookup(p->root, addr, &pa, &prot, &psize))
-        return false; // mapped: a protection fault
+        return SIGSEGV; // mapped: a protection fault
     uint64_t block = down(addr, PAGE_2M);
+    bool ok;
     if (block >= v->start && block + PAGE_2M <= v->end)
-        return populate_locked(p, block, block + PAGE_2M, v->prot);
-    uint64_t page = down(addr, PAGE_4K);
-    return populate_locked(p, page, page + PAGE_4K, v->prot);
+        ok = populate_locked(p, block, block + PAGE_2M, v->prot);
+    else
+        ok = populate_locked(p, down(addr, PAGE_4K), down(addr, PAGE_4K) + PAGE_4K, v->prot);
+    if (!ok)
+        kprintf("process %u: out of memory at 0x%lx (%lu MiB in use, limit %lu MiB)", p->pid, addr,
+                p->mem_used >> 20, p->mem_limit >> 20);
+    return ok ? 0 : SIGBUS; // out of memory: Linux's OOM would kill instead
 }
 
 bool vm_access_ok(Process* p, uint64_t addr, uint64_t len, bool write)
@@ -476,7 +557,7 @@ bool vm_access_ok(Process* p, uint64_t addr, uint64_t len, bool write)
             SpinLockGuard guard(p->lock);
             mapped = arch::mmu_lookup(p->root, a, &pa, &prot, &psize);
         }
-        if (!mapped && !vm_fault(p, a, write))
+        if (!mapped && vm_fault(p, a, write))
             return false;
         if (mapped && (!(prot & arch::PROT_R) || (write && !(prot & arch::PROT_W))))
             return false;

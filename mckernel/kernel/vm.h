@@ -23,8 +23,9 @@ int64_t vm_mprotect(Process* p, uint64_t addr, uint64_t len, uint64_t prot);
 int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_len, uint64_t flags, uint64_t new_addr);
 int64_t vm_brk(Process* p, uint64_t addr);
 int64_t vm_madvise(Process* p, uint64_t addr, uint64_t len, int64_t advice);
-// A user page fault at @addr: true if memory was mapped and the access may be retried.
-bool vm_fault(Process* p, uint64_t addr, bool write);
+// A user page fault at @addr: 0 if memory was mapped and the access may be
+// retried, else the signal it raises (SIGSEGV, or SIGBUS past the end of a file).
+int vm_fault(Process* p, uint64_t addr, bool write);
 // Is [addr, addr + len) mapped for the access (mapping it on demand)?
 bool vm_access_ok(Process* p, uint64_t addr, uint64_t len, bool write);
 

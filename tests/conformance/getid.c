@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 	printf("ok main thread tid == pid\n");
 	CHECK(getppid() > 0 && getppid() != pid && getppid() == syscall(SYS_getppid), "getppid");
 	printf("ok getppid\n");
-	CHECK(getpgrp() > 0 && getsid(0) > 0, "process group and session");
+	CHECK(getpgrp() == getpgid(0) && getsid(0) == getsid(getpid()), "process group and session");
 	printf("ok getpgrp getsid\n");
 
 	for (int i = 0; i < 2; i++)

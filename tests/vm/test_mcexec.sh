@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: GPL-2.0
+# mcexec: real programs from the host run unmodified on McKernel with the same
+# output and exit status as natively; kprint (syscall 599) reaches the LWK's
+# log; bad input gets clear errors; signals, a killed mcexec and a stopped LWK
+# end cleanly; a non-root owner of the instance can run programs; the node is
+# clean afterwards.
+. "$(dirname "$0")/lib.sh"
+snapshot_node
+PROGS=$IHK_BUILD/tests/vm/programs
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# same_as_native WHAT cmd...: stdout and status under mcexec equal the native run's.
+same_as_native() {
+	local what=$1 native rn=0 lwk rl=0
+	shift
+	native=$("$@" 2>&1) || rn=$?
+	lwk=$(timeout 120 mcexec "$@" 2>&1) || rl=$?
+	if [ "$native" == "$lwk" ] && [ $rn -eq $rl ]; then
+		echo "ok: $what: same output and status ($rl) as natively"
+	else
+		fail "$what: native status $rn, under mcexec $rl"
+		diff <(echo "$native") <(echo "$lwk") | head -20 || true
+	fi
+}
+
+expect_eq "mcreboot" 0 "$(mcreboot.sh -c 2-3 -m 768M@0)"
+expect_eq "mcctrl loaded" 1 "$(grep -c '^mcctrl ' /proc/modules)"
+
+log "real programs from the host, unmodified"
+printf 'line one\nline two\n' > "$work/file.txt"
+same_as_native "/bin/echo" /bin/echo hello from the LWK
+# /proc's link count is the number of processes, which differs from run to run.
+native=$(/bin/ls -l / | grep -v ' proc$')
+lwk=$(mcexec /bin/ls -l / | grep -v ' proc$')
+expect_eq "ls -l / (but /proc's link count)" "$native" "$lwk"
+same_as_native "cat of a file" /bin/cat "$work/file.txt"
+same_as_native "busybox (static)" /bin/busybox sh -c 'echo static busybox; exit 3'
+same_as_native "python3" /usr/bin/python3 -c 'import sys, os, json; print(json.dumps({"sum": sum(range(1000)), "cwd": os.getcwd()})); sys.exit(4)'
+same_as_native "C++ std::thread" "$IHK_BUILD/conformance/cxx_threads"
+same_as_native "PATH lookup" echo resolved on PATH
+(cd "$work" && same_as_native "working directory" /bin/pwd)
+out=$(echo piped input | mcexec /bin/cat) && expect_eq "stdin through a pipe" "piped input" "$out"
+expect_eq "mcexec os index 0 syntax" "x" "$(mcexec 0 /bin/echo x)"
+
+log "kprint: system call 599 into the LWK log"
+ihkosctl 0 clear_kmsg
+expect_eq "kprint output" "kprint: 19 bytes" "$(mcexec "$PROGS/kprint" "hello kernel log 42")"
+if ihkosctl 0 kmsg | grep -q "kprint: pid [0-9]*: hello kernel log 42"; then echo "ok: kprint line in kmsg"; else fail "kprint line missing from kmsg"; fi
+
+log "bad input"
+head -c 1000 /dev/urandom > "$work/noelf"
+chmod +x "$work/noelf"
+expect_fail "not an ELF executable" mcexec "$work/noelf"
+rc=0; mcexec "$work/noelf" 2>/dev/null || rc=$?; expect_eq "non-ELF status" 126 "$rc"
+expect_fail "command not found" mcexec no-such-program-here
+rc=0; mcexec /no/such/file 2>/dev/null || rc=$?; expect_eq "missing program status" 127 "$rc"
+cp /bin/true "$work/arm64"
+printf '\xb7\x00' | dd of="$work/arm64" bs=1 seek=18 conv=notrunc status=none
+expect_fail "built for another architecture" mcexec "$work/arm64"
+expect_fail "too little memory" mcexec "$PROGS/big_bss"
+expect_fail "does not exist" mcexec 3 /bin/true
+expect_fail "no program given" mcexec
+expect_fail "not in range" mcexec -n 0 /bin/true
+expect_fail "cannot tell this process's local rank" mcexec -n 2 /bin/true
+
+log "-n: two processes share the instance"
+a=$(MCEXEC_LOCAL_RANK=0 mcexec -n 2 "$PROGS/mem_hog" 200 2 &
+    MCEXEC_LOCAL_RANK=1 mcexec -n 2 "$PROGS/mem_hog" 200 2 & wait)
+expect_eq "both ranks ran" 2 "$(echo "$a" | grep -c 'mem_hog: 200 MiB')"
+expect_fail "cannot allocate" mcexec -n 2 --local-rank 1 "$PROGS/mem_hog" 500
+
+log "signals sent to mcexec reach the program"
+mcexec /bin/sleep 100 & pid=$!
+sleep 3
+kill -TERM $pid
+rc=0; wait $pid || rc=$?
+expect_eq "SIGTERM: the shell sees the program die of it" 143 "$rc"
+mcexec /bin/sh -c 'trap "echo got INT; exit 7" INT; while :; do :; done' > "$work/trap.out" & pid=$!
+sleep 4
+kill -INT $pid
+rc=0; wait $pid || rc=$?
+expect_eq "SIGINT handled by the program" 7 "$rc"
+expect_eq "handler output" "got INT" "$(cat "$work/trap.out")"
+
+log "a killed mcexec tears the program down and frees its memory"
+mcexec "$PROGS/mem_hog" 600 100 > "$work/hog.out" & pid=$!
+for _ in $(seq 100); do grep -q checksum "$work/hog.out" && break; sleep 0.2; done
+kill -KILL $pid; wait $pid 2>/dev/null || true
+sleep 1
+if ihkosctl 0 kmsg | grep -q "mcexec is gone, ending it"; then echo "ok: the LWK ended the process"; else fail "no teardown in kmsg"; fi
+out=$(timeout 60 mcexec "$PROGS/mem_hog" 600) || fail "600 MiB again after the kill: $out"
+[[ $out == "mem_hog: 600 MiB"* ]] && echo "ok: the memory came back" || fail "unexpected: $out"
+
+log "the instance owner may run programs; others may not"
+chown 65534 /dev/mcos0
+expect_eq "as the owner" 65534 "$(setpriv --reuid=65534 --regid=65534 --clear-groups mcexec /usr/bin/id -u)"
+chown 0 /dev/mcos0
+expect_fail "belongs to another user" setpriv --reuid=65534 --regid=65534 --clear-groups mcexec /bin/true
+
+log "the LWK stops under a running program: mcexec ends with a clear error"
+mcexec /bin/sleep 100 2> "$work/stop.err" & pid=$!
+sleep 3
+expect_ok ihkosctl 0 shutdown
+start=$(date +%s)
+rc=0; wait $pid || rc=$?
+expect_eq "status when the LWK stops" 125 "$rc"
+[ $(($(date +%s) - start)) -le 10 ] && echo "ok: bounded" || fail "mcexec took too long to notice"
+grep -q "stopped (shutdown or panic)" "$work/stop.err" && echo "ok: $(cat "$work/stop.err")" || fail "message: $(cat "$work/stop.err")"
+expect_fail "is not running" mcexec /bin/true
+expect_ok mcstop+release.sh
+assert_node_clean
+finish
