@@ -11,6 +11,7 @@ packages=(
 	kmod                                         # insmod/rmmod inside the virtual node
 	qemu-system-x86 busybox-static cpio gzip     # the virtual node
 	util-linux procps gawk                       # lscpu, setpriv, taskset, pgrep in tests
+	python3 coreutils                            # real programs the mcexec tests run on the LWK
 )
 
 missing=()

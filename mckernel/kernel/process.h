@@ -52,6 +52,7 @@ struct Thread {
     uint64_t wake_at = 0;        // TSC deadline while sleeping, 0 if none
     uint64_t run_tsc = 0;        // TSC spent running
     uint64_t run_start = 0;
+    uint64_t minflt = 0, nvcsw = 0, nivcsw = 0; // getrusage
 
     arch::TrapFrame* frame() const { return reinterpret_cast<arch::TrapFrame*>(kstack_top) - 1; }
 };
@@ -88,7 +89,8 @@ struct Process {
     Vma* vmas = nullptr;            // sorted, disjoint
     uint64_t brk_start = 0, brk = 0;
     uint64_t stack_start = 0;
-    uint64_t mem_limit = 0, mem_used = 0;
+    uint64_t mem_limit = 0, mem_used = 0, mem_peak = 0;
+    uint64_t minflt = 0;            // page faults served, all threads
     Thread* threads = nullptr;
     uint32_t nthreads = 0;
     KSigAction actions[64];

@@ -209,6 +209,7 @@ void schedule()
         rq.migrating = prev;
         stay = false;
     } else if (stay && rq.queued) {
+        prev->nivcsw++;
         prev->state = ThreadState::Runnable;
         push(rq, prev);
         stay = false;
@@ -299,6 +300,7 @@ bool sched_block(uint64_t deadline)
         rq.lock.unlock();
     } else {
         t->state = ThreadState::Blocked;
+        t->nvcsw++;
         if (deadline) {
             t->wake_at = deadline;
             t->wait_next = rq.sleepers;

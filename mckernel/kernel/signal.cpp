@@ -289,8 +289,11 @@ void user_exception(arch::TrapFrame* f)
         uint64_t addr = arch::read_cr2();
         arch::irq_enable();
         sig = (f->error & 1) ? SIGSEGV : vm_fault(t->proc, addr, f->error & 2);
-        if (!sig)
+        if (!sig) {
+            t->minflt++;
+            __atomic_add_fetch(&t->proc->minflt, 1, __ATOMIC_RELAXED);
             return;
+        }
         info.code = sig == SIGSEGV ? ((f->error & 1) ? 2 : 1) : 2; // SEGV_ACCERR/MAPERR, BUS_ADRERR
         info.addr = addr;
         break;

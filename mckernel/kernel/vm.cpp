@@ -141,6 +141,8 @@ bool populate_locked(Process* p, uint64_t start, uint64_t end, uint32_t prot)
                     return false;
                 }
                 p->mem_used += PAGE_2M;
+                if (p->mem_used > p->mem_peak)
+                    p->mem_peak = p->mem_used;
                 va += PAGE_2M;
                 continue;
             }
@@ -154,6 +156,8 @@ bool populate_locked(Process* p, uint64_t start, uint64_t end, uint32_t prot)
                 return false;
             }
             p->mem_used += PAGE_4K;
+            if (p->mem_used > p->mem_peak)
+                p->mem_peak = p->mem_used;
         }
         va += PAGE_4K;
     }

@@ -70,6 +70,11 @@ a=$(MCEXEC_LOCAL_RANK=0 mcexec -n 2 "$PROGS/mem_hog" 200 2 &
 expect_eq "both ranks ran" 2 "$(echo "$a" | grep -c 'mem_hog: 200 MiB')"
 expect_fail "cannot allocate" mcexec -n 2 --local-rank 1 "$PROGS/mem_hog" 500
 
+log "round robin: two spinning threads share one CPU"
+expect_eq "spin_pair on one CPU" "spin_pair: 50 rounds" "$(timeout 120 mcexec -n 2 --local-rank 0 "$PROGS/spin_pair" 50)"
+expect_eq "getrusage: the program's own page faults (none: memory is mapped at mmap)" "0" \
+	"$(mcexec /usr/bin/python3 -c 'import resource, mmap; f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt; m = mmap.mmap(-1, 64 << 20); m[::4096] = bytes(len(range(0, 64 << 20, 4096))); print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0)')"
+
 log "signals sent to mcexec reach the program"
 mcexec /bin/sleep 100 & pid=$!
 sleep 3

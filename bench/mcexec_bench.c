@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What bench/mcexec_bench.sh runs, natively and under mcexec, on the same node.
+ *   offload N   N getuid() calls (offloaded to Linux on McKernel): ns per call
+ *   local N     N getpid() calls (answered by McKernel itself): ns per call
+ *   touch MIB   map MIB MiB and touch every 4 KiB page: page faults and ms
+ *   noise SEC   a pure compute loop for SEC seconds: interruptions per second,
+ *               found as gaps in a tight TSC-reading loop (the selfish-detour method)
+ * Prints one line of key=value pairs.
+ */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <x86intrin.h>
+
+static double now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static long minflt(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+	long n = argc > 2 ? strtol(argv[2], NULL, 10) : 0;
+	double t0, t1;
+
+	if (!strcmp(mode, "offload") || !strcmp(mode, "local")) {
+		long nr = mode[0] == 'o' ? SYS_getuid : SYS_getpid;
+		t0 = now_ns();
+		for (long i = 0; i < n; i++)
+			syscall(nr);
+		t1 = now_ns();
+		printf("ns_per_call=%.0f\n", (t1 - t0) / n);
+	} else if (!strcmp(mode, "touch")) {
+		size_t len = (size_t)n << 20;
+		long f0 = minflt();
+		t0 = now_ns();
+		unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED) {
+			perror("mmap");
+			return 1;
+		}
+		for (size_t i = 0; i < len; i += 4096)
+			p[i] = 1;
+		t1 = now_ns();
+		printf("faults=%ld ms=%.0f\n", minflt() - f0, (t1 - t0) / 1e6);
+	} else if (!strcmp(mode, "noise")) {
+		/* Calibrate the TSC against the clock, then find the loop's normal step. */
+		double c0 = now_ns();
+		uint64_t s0 = __rdtsc();
+		usleep(100000);
+		double tsc_per_ns = (__rdtsc() - s0) / (now_ns() - c0);
+		uint64_t end = __rdtsc() + (uint64_t)(n * 1e9 * tsc_per_ns), prev = __rdtsc(), min_step = ~0ull;
+		for (int i = 0; i < 100000; i++) {
+			uint64_t t = __rdtsc();
+			if (t - prev < min_step && t > prev)
+				min_step = t - prev;
+			prev = t;
+		}
+		/* An interruption: a step over 20x the normal one and over 2 us. */
+		uint64_t threshold = min_step * 20;
+		if (threshold < (uint64_t)(2000 * tsc_per_ns))
+			threshold = (uint64_t)(2000 * tsc_per_ns);
+		long detours = 0;
+		double lost = 0;
+		prev = __rdtsc();
+		while (prev < end) {
+			uint64_t t = __rdtsc();
+			if (t - prev > threshold) {
+				detours++;
+				lost += (t - prev) / tsc_per_ns;
+			}
+			prev = t;
+		}
+		printf("detours_per_s=%.1f lost_us_per_s=%.1f\n", detours / (double)n, lost / 1e3 / n);
+	} else {
+		fprintf(stderr, "usage: mcexec_bench offload|local N | touch MIB | noise SECONDS\n");
+		return 2;
+	}
+	return 0;
+}
