@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-// System call 599, kprint(const char *msg): the worked example of adding a
-// system call (docs/lwk.md). One line in syscalls.def, this function.
+// McKernel's own system calls. 599, kprint(const char *msg): the worked
+// example of adding a system call (docs/lwk.md): one line in syscalls.def,
+// one function. 600, cpu_entries(): interrupts and exceptions this CPU took
+// since boot, for benchmarks (a tickless compute core takes none).
 #include <kernel/boot.h>
 #include <kernel/errno.h>
 #include <kernel/process.h>
 #include <kernel/syscall.h>
 #include <kernel/uaccess.h>
+
+#include <arch/cpu.h>
+#include <arch/percpu.h>
 
 namespace mck {
 
@@ -18,5 +23,7 @@ int64_t sys_kprint(SyscallArgs& a)
     kprintf("kprint: pid %u: %s", current()->proc->pid, buf);
     return len;
 }
+
+int64_t sys_cpu_entries(SyscallArgs&) { return int64_t(__atomic_load_n(&arch::this_cpu()->entries, __ATOMIC_RELAXED)); }
 
 } // namespace mck

@@ -17,6 +17,6 @@ struct SyscallArgs {
 #include <kernel/syscalls.def>
 #undef LOCAL
 
-constexpr uint64_t SYSCALL_MAX = 600;
+constexpr uint64_t SYSCALL_MAX = 601;
 
 } // namespace mck

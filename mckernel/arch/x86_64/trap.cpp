@@ -108,6 +108,7 @@ extern "C" void trap_dispatch(mck::arch::TrapFrame* f)
     using namespace mck::arch;
     if (f->vector == 2) // NMI: Linux's panic/kdump broadcasts reach us; nothing to do
         return;
+    __atomic_add_fetch(&this_cpu()->entries, 1, __ATOMIC_RELAXED);
     if (f->vector < 32) {
         if (from_user(*f)) {
             mck::user_exception(f); // a signal, delivered on the way back

@@ -13,6 +13,7 @@ struct alignas(64) Cpu {
     // Used by the syscall entry in syscall.S at these offsets (CPU_KSTACK, CPU_USER_RSP).
     uint64_t kstack_top;   // 16: the running thread's kernel stack
     uint64_t user_rsp;     // 24: scratch for the user stack pointer at syscall entry
+    uint64_t entries;      // interrupts and exceptions taken (kernel entries but system calls)
     uint64_t gdt[8];  // null, kcode, kdata, ucode32, udata, ucode64, TSS (two slots)
     uint8_t tss[104];
     uint64_t stack_top;    // kernel stack
