@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+// mck-slurm: the root helper behind the SPANK plugin (docs/slurm-admin.md).
+//   mck-slurm plan      [request options] [--topology XML]   what a job would get here
+//   mck-slurm prolog    --job ID --uid U --gid G --node N --workdir DIR [request options]
+//   mck-slurm epilog    --job ID
+//   mck-slurm reconcile                                       at node start, before slurmd
+// Exit status 0, or 1 with one line on stderr (slurmd logs it; Slurm drains the node).
+#include "node.h"
+#include "planner.h"
+#include "request.h"
+#include "site_config.h"
+
+#include <CLI/CLI.hpp>
+#include <ihk/parse.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+using namespace mckslurm;
+
+namespace {
+
+struct Args {
+    std::string config = MCK_SITE_CONFIG;
+    std::string topology;
+    uint32_t job = 0, uid = 0, gid = 0;
+    std::string node, workdir = "/";
+    std::string cpus, mem, ikc_map, kargs, kmsg;
+};
+
+[[noreturn]] void die(const std::string& what)
+{
+    fprintf(stderr, "mck-slurm: %s\n", what.c_str());
+    exit(1);
+}
+
+template <typename T>
+T must(ihk::Result<T> r)
+{
+    if (!r)
+        die(r.error().message);
+    if constexpr (!std::is_void_v<T>)
+        return std::move(r).value();
+}
+
+JobRequest request(const Args& a, const SiteConfig& site)
+{
+    JobRequest r;
+    must(apply_mck(r, ""));
+    if (!a.cpus.empty())
+        must(apply_cpus(r, a.cpus));
+    if (!a.mem.empty())
+        must(apply_mem(r, a.mem));
+    if (!a.ikc_map.empty())
+        must(apply_ikc_map(r, a.ikc_map));
+    if (!a.kargs.empty())
+        must(apply_kargs(r, a.kargs, site.allow_test_kargs));
+    must(apply_kmsg(r, a.kmsg.empty() ? site.kmsg : a.kmsg));
+    return r;
+}
+
+// Plan from the topology saved while every CPU was Linux's; refresh it when the node is whole.
+Topology node_topology(const SiteConfig& site, const std::string& override_xml)
+{
+    if (!override_xml.empty())
+        return must(topology_from_xml(override_xml));
+    std::string saved = site.state_dir + "/topology.xml";
+    mkdir(site.state_dir.c_str(), 0700);
+    std::string present;
+    {
+        FILE* f = fopen("/sys/devices/system/cpu/present", "r");
+        char buf[256] = {};
+        if (f && fgets(buf, sizeof(buf), f))
+            present = buf;
+        if (f)
+            fclose(f);
+        while (!present.empty() && present.back() == '\n')
+            present.pop_back();
+    }
+    if (online_cpus() == present) {
+        Topology t = must(topology_from_system());
+        must(topology_save_xml(t.get(), saved));
+        return t;
+    }
+    if (access(saved.c_str(), R_OK) != 0)
+        die("CPUs " + online_cpus() + " of " + present + " are online and no topology was saved before: run reconcile");
+    return must(topology_from_xml(saved));
+}
+
+void print_plan(const Plan& p)
+{
+    printf("cpus %s\nmem %s\n", ihk::format_cpu_list(p.cpus).c_str(), ihk::format_mem_chunks(p.mem).c_str());
+    if (!p.ikc_map.empty())
+        printf("ikc_map %s\n", p.ikc_map.c_str());
+}
+
+int prolog(const Args& a, const SiteConfig& site)
+{
+    if (access(state_path(site, a.job).c_str(), F_OK) == 0)
+        return 0; // this job's partition is up already (a requeued prolog)
+    // The node is the job's alone (exclusive): anything left is stale.
+    if (!list_states(site).empty() || access("/dev/mcd0", F_OK) == 0) {
+        fprintf(stderr, "mck-slurm: job %u: cleaning up what an earlier job left\n", a.job);
+        must(teardown_node());
+        for (const auto& s : list_states(site))
+            unlink(s.c_str());
+    }
+    JobRequest req = request(a, site);
+    Topology topo = node_topology(site, a.topology);
+    Plan plan = must(plan_partition(topo.get(), site, req));
+    JobState st;
+    st.job = a.job;
+    st.uid = a.uid;
+    st.gid = a.gid;
+    st.online = online_cpus();
+    st.cpus = ihk::format_cpu_list(plan.cpus);
+    st.mem = ihk::format_mem_chunks(plan.mem);
+    st.kmsg = kmsg_path(req.kmsg, a.job, a.node, a.workdir);
+    st.os = must(boot_partition(site, plan, req.kargs, a.uid, a.gid));
+    if (auto r = write_state(site, st); !r) {
+        (void)teardown_node();
+        die(r.error().message);
+    }
+    fprintf(stderr, "mck-slurm: job %u: McKernel %d on CPUs %s with %s\n", a.job, st.os, st.cpus.c_str(), st.mem.c_str());
+    return 0;
+}
+
+// Always leaves the node clean if it can; fails (drain) only if it cannot.
+int epilog(const Args& a, const SiteConfig& site)
+{
+    std::string path = state_path(site, a.job);
+    auto st = read_state(path);
+    std::string online;
+    if (st) {
+        online = st->online;
+        if (auto r = save_kmsg(st->os, st->kmsg, st->uid, st->gid); !r)
+            fprintf(stderr, "mck-slurm: job %u: %s\n", a.job, r.error().message.c_str()); // the user's problem, not the node's
+    }
+    auto down = teardown_node();
+    auto clean = verify_clean(online);
+    if (!down || !clean)
+        die("job " + std::to_string(a.job) + ": the node is not clean: " + (!down ? down.error().message : clean.error().message));
+    unlink(path.c_str());
+    return 0;
+}
+
+int reconcile(const SiteConfig& site)
+{
+    std::string online;
+    for (const auto& path : list_states(site)) {
+        if (auto st = read_state(path)) {
+            online = st->online;
+            // Keep what the LWK logged for the admin; the job is gone.
+            (void)save_kmsg(st->os, site.state_dir + "/job-" + std::to_string(st->job) + ".kmsg", 0, 0);
+        }
+    }
+    auto down = teardown_node();
+    auto clean = verify_clean(online);
+    if (!down || !clean)
+        die("reconcile: the node is not clean: " + (!down ? down.error().message : clean.error().message));
+    for (const auto& path : list_states(site))
+        unlink(path.c_str());
+    printf("mck-slurm: node clean (CPUs online %s)\n", online_cpus().c_str());
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    Args a;
+    CLI::App app{"Root helper of the McKernel SPANK plugin: plans, boots and tears down a job's LWK partition.",
+                 "mck-slurm"};
+    app.add_option("--config", a.config, "Site configuration file")->capture_default_str();
+    app.require_subcommand(1);
+    auto request_opts = [&](CLI::App* c) {
+        c->add_option("--cpus", a.cpus, "--mck-cpus: cores per node, or a CPU list");
+        c->add_option("--mem", a.mem, "--mck-mem: SIZE per node, or SIZE@NUMA,...");
+        c->add_option("--ikc-map", a.ikc_map, "--mck-ikc-map");
+        c->add_option("--kargs", a.kargs, "--mck-kargs");
+        c->add_option("--kmsg", a.kmsg, "--mck-kmsg (%j job id, %N node)");
+    };
+    auto* plan = app.add_subcommand("plan", "Print the partition a request would get on this node");
+    request_opts(plan);
+    plan->add_option("--topology", a.topology, "Plan for this hwloc XML instead of this node")->check(CLI::ExistingFile);
+    auto* pro = app.add_subcommand("prolog", "Boot the job's partition (slurmd's prolog, as root)");
+    request_opts(pro);
+    pro->add_option("--job", a.job, "Job id")->required();
+    pro->add_option("--uid", a.uid, "The job's user")->required();
+    pro->add_option("--gid", a.gid, "The job's group")->required();
+    pro->add_option("--node", a.node, "This node's name")->required();
+    pro->add_option("--workdir", a.workdir, "The job's working directory (relative kmsg paths)");
+    pro->add_option("--topology", a.topology, "Plan for this hwloc XML")->check(CLI::ExistingFile);
+    auto* epi = app.add_subcommand("epilog", "Collect the log, tear down, check the node (slurmd's epilog)");
+    epi->add_option("--job", a.job, "Job id")->required();
+    app.add_subcommand("reconcile", "Clean up after a crash; run at boot before slurmd starts");
+    CLI11_PARSE(app, argc, argv);
+
+    SiteConfig site = must(load_site_config(a.config));
+    if (*plan) {
+        JobRequest req = request(a, site);
+        Topology topo = a.topology.empty() ? must(topology_from_system()) : must(topology_from_xml(a.topology));
+        print_plan(must(plan_partition(topo.get(), site, req)));
+        return 0;
+    }
+    if (geteuid() != 0)
+        die("must run as root");
+    if (*pro)
+        return prolog(a, site);
+    if (*epi)
+        return epilog(a, site);
+    return reconcile(site);
+}

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+// The site's configuration (conf/mckernel-slurm.conf, docs/slurm-admin.md):
+// "key = value" lines, '#' comments. Every key is checked when it is read;
+// an unknown key or a bad value is an error naming the file, line and key.
+#pragma once
+
+#include <ihk/result.h>
+
+#include <cstdint>
+#include <string>
+
+namespace mckslurm {
+
+struct SiteConfig {
+    uint32_t linux_cores_per_numa = 1; // cores each NUMA node keeps for Linux
+    uint32_t default_cores = 0;        // cores per node for --mck without --mck-cpus; 0: all the LWK may have
+    uint32_t default_mem_percent = 50; // memory for --mck without --mck-mem, of the NUMA nodes used
+    uint64_t default_mem_bytes = 0;    // ... or this much per node, if set
+    uint32_t mem_cap_percent = 90;     // the most of any NUMA node's memory the LWK may get
+    bool allow_test_kargs = false;     // McKernel's test_* kernel arguments (test clusters only)
+    std::string kmsg = "mck-kmsg-%j-%N.log"; // default --mck-kmsg
+    std::string state_dir = "/run/mckernel-slurm";
+    std::string bin_dir;               // mcexec, mck-task, mck-slurm
+    std::string module_dir;            // ihk.ko, ihk-smp-x86.ko, mcctrl.ko
+    std::string image;                 // mckernel.img
+    uint32_t boot_timeout_s = 60;
+};
+
+// Defaults for @bin_dir, @module_dir and @image come from the build.
+SiteConfig default_site_config();
+ihk::Result<SiteConfig> parse_site_config(const std::string& text, const std::string& origin);
+ihk::Result<SiteConfig> load_site_config(const std::string& path); // a missing file means the defaults
+
+} // namespace mckslurm

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0
+// mck-task: what the SPANK plugin puts in place of a task's program. It runs
+// the program through mcexec, with the task's share of the node's LWK:
+//   mcexec -n <tasks on this node> --local-rank <local task id> <program> <args...>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+int main(int argc, char** argv)
+{
+    const char* program = getenv("MCK_TASK_PROGRAM");
+    const char* ranks = getenv("MCK_RANKS_PER_NODE");
+    const char* rank = getenv("MCK_LOCAL_RANK");
+    if (!program || !ranks || !rank) {
+        fprintf(stderr, "mck-task: started outside a --mck job step (MCK_TASK_PROGRAM, MCK_RANKS_PER_NODE and "
+                        "MCK_LOCAL_RANK are not all set)\n");
+        return 125;
+    }
+    const char* from_plugin = getenv("MCK_MCEXEC"); // the site's bin_dir
+    std::string mcexec = from_plugin ? from_plugin : std::string(MCK_BIN_DIR) + "/mcexec";
+    std::vector<std::string> args{mcexec, "-n", ranks, "--local-rank", rank, "--", program};
+    for (int i = 1; i < argc; i++)
+        args.emplace_back(argv[i]);
+    unsetenv("MCK_TASK_PROGRAM");
+    unsetenv("MCK_MCEXEC");
+    std::vector<char*> cargs;
+    for (auto& a : args)
+        cargs.push_back(a.data());
+    cargs.push_back(nullptr);
+    execv(mcexec.c_str(), cargs.data());
+    fprintf(stderr, "mck-task: cannot run %s: %s\n", mcexec.c_str(), strerror(errno));
+    return 125;
+}

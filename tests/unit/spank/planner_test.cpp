@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+// The partition planner on hwloc synthetic topologies, the job options and the
+// site configuration: what a job gets, and every refusal's message.
+#include "planner.h"
+#include "request.h"
+#include "site_config.h"
+
+#include <gtest/gtest.h>
+#include <ihk/parse.h>
+
+using namespace mckslurm;
+
+namespace {
+
+Topology synth(const std::string& d)
+{
+    auto t = topology_from_synthetic(d);
+    EXPECT_TRUE(t) << d;
+    return std::move(t).value();
+}
+
+JobRequest req(const std::string& cpus = "", const std::string& mem = "")
+{
+    JobRequest r;
+    EXPECT_TRUE(apply_mck(r, ""));
+    if (!cpus.empty()) {
+        EXPECT_TRUE(apply_cpus(r, cpus));
+    }
+    if (!mem.empty()) {
+        EXPECT_TRUE(apply_mem(r, mem));
+    }
+    return r;
+}
+
+std::string cpus(const Plan& p) { return ihk::format_cpu_list(p.cpus); }
+std::string mem(const Plan& p) { return ihk::format_mem_chunks(p.mem); }
+
+} // namespace
+
+TEST(Planner, OneNumaNodeKeepsOneCoreForLinux)
+{
+    auto t = synth("numa:1(memory=8GiB) core:8 pu:1");
+    auto p = plan_partition(t.get(), default_site_config(), req());
+    ASSERT_TRUE(p) << p.error().message;
+    EXPECT_EQ(cpus(*p), "1-7");
+    EXPECT_EQ(mem(*p), std::to_string(4ull << 30) + "@0"); // the default: half
+}
+
+TEST(Planner, CoresSpreadOverNumaNodesAndMemoryFollows)
+{
+    auto t = synth("pack:2 numa:1(memory=4GiB) core:4 pu:1");
+    auto p = plan_partition(t.get(), default_site_config(), req("4", "2G"));
+    ASSERT_TRUE(p) << p.error().message;
+    EXPECT_EQ(cpus(*p), "1-2,5-6"); // two cores on each node; 0 and 4 stay with Linux
+    EXPECT_EQ(mem(*p), std::to_string(1ull << 30) + "@0," + std::to_string(1ull << 30) + "@1");
+}
+
+TEST(Planner, SmtGivesWholeCores)
+{
+    auto t = synth("numa:1(memory=4GiB) core:4 pu:2");
+    auto p = plan_partition(t.get(), default_site_config(), req("2"));
+    ASSERT_TRUE(p) << p.error().message;
+    EXPECT_EQ(cpus(*p), "2-5"); // cores 1 and 2, both hyperthreads each
+}
+
+TEST(Planner, UnevenNodes)
+{
+    auto t = synth("numa:2(memory=2GiB) core:3 pu:1");
+    SiteConfig site = default_site_config();
+    site.linux_cores_per_numa = 2;
+    auto p = plan_partition(t.get(), site, req());
+    ASSERT_TRUE(p) << p.error().message;
+    EXPECT_EQ(cpus(*p), "2,5");
+    auto too_many = plan_partition(t.get(), site, req("3"));
+    ASSERT_FALSE(too_many);
+    EXPECT_NE(too_many.error().message.find("gives the LWK at most 2"), std::string::npos) << too_many.error().message;
+}
+
+TEST(Planner, ExplicitListsAreCheckedAgainstTheTopology)
+{
+    auto t = synth("numa:2(memory=2GiB) core:4 pu:1");
+    auto ok = plan_partition(t.get(), default_site_config(), req("2-3,6"));
+    ASSERT_TRUE(ok) << ok.error().message;
+    // Half of both nodes (the default), split 2:1 like the cores, in 2 MiB blocks.
+    EXPECT_EQ(mem(*ok), std::to_string(682ull * 2 << 20) + "@0," + std::to_string(341ull * 2 << 20) + "@1");
+    auto missing = plan_partition(t.get(), default_site_config(), req("2,9"));
+    ASSERT_FALSE(missing);
+    EXPECT_NE(missing.error().message.find("CPU 9 does not exist"), std::string::npos);
+    auto kept = plan_partition(t.get(), default_site_config(), req("4-5"));
+    ASSERT_FALSE(kept);
+    EXPECT_NE(kept.error().message.find("CPU 4 stays with Linux"), std::string::npos) << kept.error().message;
+}
+
+TEST(Planner, MemoryIsCapped)
+{
+    auto t = synth("numa:2(memory=2GiB) core:4 pu:1");
+    auto p = plan_partition(t.get(), default_site_config(), req("", "1G@0,512M@1"));
+    ASSERT_TRUE(p) << p.error().message;
+    EXPECT_EQ(mem(*p), std::to_string(1ull << 30) + "@0," + std::to_string(512ull << 20) + "@1");
+    auto over = plan_partition(t.get(), default_site_config(), req("", "2G@0"));
+    ASSERT_FALSE(over);
+    EXPECT_NE(over.error().message.find("more than the LWK may have"), std::string::npos);
+    auto nonode = plan_partition(t.get(), default_site_config(), req("", "1G@5"));
+    ASSERT_FALSE(nonode);
+    EXPECT_NE(nonode.error().message.find("NUMA node 5 does not exist"), std::string::npos);
+    auto total = plan_partition(t.get(), default_site_config(), req("", "8G"));
+    ASSERT_FALSE(total);
+}
+
+TEST(Request, OptionSyntax)
+{
+    JobRequest r;
+    EXPECT_TRUE(apply_mck(r, "cpus=4:mem=8G"));
+    EXPECT_EQ(*r.cores, 4u);
+    EXPECT_EQ(*r.mem_total, 8ull << 30);
+    EXPECT_FALSE(apply_mck(r, "cores=4"));
+    EXPECT_FALSE(apply_cpus(r, "0-3"));
+    EXPECT_FALSE(apply_cpus(r, "0"));
+    EXPECT_FALSE(apply_cpus(r, "4-2"));
+    EXPECT_FALSE(apply_cpus(r, "many"));
+    EXPECT_FALSE(apply_mem(r, "lots"));
+    EXPECT_FALSE(apply_mem(r, "all@0"));
+    EXPECT_FALSE(apply_mem(r, "1K"));
+    EXPECT_FALSE(apply_ikc_map(r, "2-3"));
+    EXPECT_TRUE(apply_ikc_map(r, "2-3:0"));
+    EXPECT_FALSE(apply_kargs(r, "test_hang=1", false));
+    EXPECT_TRUE(apply_kargs(r, "test_hang=1", true));
+    EXPECT_FALSE(apply_kargs(r, "a\"b", true));
+    EXPECT_FALSE(apply_kmsg(r, "dir/"));
+    EXPECT_FALSE(apply_kmsg(r, "log-%x"));
+    auto e = apply_cpus(r, "4-2");
+    EXPECT_NE(e.error().message.find("--mck-cpus='4-2'"), std::string::npos) << e.error().message;
+}
+
+TEST(Request, KmsgPath)
+{
+    EXPECT_EQ(kmsg_path("mck-kmsg-%j-%N.log", 42, "n1", "/home/u"), "/home/u/mck-kmsg-42-n1.log");
+    EXPECT_EQ(kmsg_path("/scratch/%N/%j%%", 7, "c3", "/home/u"), "/scratch/c3/7%");
+}
+
+TEST(SiteConfig, KeysAreCheckedWithFileAndLine)
+{
+    auto ok = parse_site_config("# comment\nlinux_cores_per_numa = 2\ndefault_mem = 4G\nmem_cap = 80%\n"
+                                "allow_test_kargs = yes\nstate_dir = /var/run/x\nboot_timeout = 30\n",
+                                "site.conf");
+    ASSERT_TRUE(ok) << ok.error().message;
+    EXPECT_EQ(ok->linux_cores_per_numa, 2u);
+    EXPECT_EQ(ok->default_mem_bytes, 4ull << 30);
+    EXPECT_EQ(ok->mem_cap_percent, 80u);
+    EXPECT_TRUE(ok->allow_test_kargs);
+    struct Bad {
+        const char* text;
+        const char* message;
+    } bad[] = {{"frobnicate = 1\n", "site.conf:1: unknown key 'frobnicate'"},
+               {"\nmem_cap = 120%\n", "site.conf:2: mem_cap: '120' is not a number from 1 to 100"},
+               {"mem_cap\n", "is not 'key = value'"},
+               {"state_dir = relative\n", "is not an absolute path"},
+               {"allow_test_kargs = maybe\n", "is not yes or no"},
+               {"default_mem = 95%\n", "is above mem_cap"}};
+    for (const auto& b : bad) {
+        auto r = parse_site_config(b.text, "site.conf");
+        ASSERT_FALSE(r) << b.text;
+        EXPECT_NE(r.error().message.find(b.message), std::string::npos) << r.error().message;
+    }
+}
