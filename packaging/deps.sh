@@ -12,6 +12,8 @@ packages=(
 	qemu-system-x86 busybox-static cpio gzip     # the virtual node
 	util-linux procps gawk                       # lscpu, setpriv, taskset, pgrep in tests
 	python3 coreutils                            # real programs the mcexec tests run on the LWK
+	libhwloc-dev libslurm-dev                    # the SPANK plugin and its planner
+	slurmd slurmctld slurm-client iproute2 passwd # the Slurm end-to-end tests (tests/slurm)
 )
 
 missing=()

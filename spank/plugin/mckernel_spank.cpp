@@ -72,7 +72,8 @@ spank_option g_options[] = {
 
 int on_option(int val, const char* optarg, int)
 {
-    std::string v = optarg ? optarg : "";
+    // Slurm hands an absent optional argument to the prolog as "(null)".
+    std::string v = optarg && strcmp(optarg, "(null)") != 0 ? optarg : "";
     ihk::Result<void> r;
     switch (val) {
     case MCK: r = apply_mck(g_req, v); break;
@@ -195,6 +196,32 @@ int run_helper(const std::vector<std::string>& args)
     return ok ? 0 : -1;
 }
 
+// plugstack.conf arguments and the site configuration. Slurm calls init in
+// every context but the job prolog and epilog, which get the arguments themselves.
+int configure(int ac, char** av)
+{
+    for (int i = 0; i < ac; i++) {
+        std::string a = av[i];
+        if (a.rfind("config=", 0) == 0) {
+            g_config_path = a.substr(7);
+        } else {
+            slurm_error("mckernel: plugstack.conf: unknown argument '%s' (expected config=PATH)", av[i]);
+            return -1;
+        }
+    }
+    if (access(g_config_path.c_str(), R_OK) != 0 && g_config_path != MCK_SITE_CONFIG) {
+        slurm_error("mckernel: plugstack.conf: config=%s: %s", g_config_path.c_str(), strerror(errno));
+        return -1;
+    }
+    auto site = load_site_config(g_config_path);
+    if (!site) {
+        slurm_error("mckernel: %s", site.error().message.c_str());
+        return -1;
+    }
+    g_site = *site;
+    return 0;
+}
+
 bool batch_or_special_step(uint32_t step)
 {
     return step == SLURM_BATCH_SCRIPT || step == SLURM_EXTERN_CONT || step == SLURM_INTERACTIVE_STEP;
@@ -206,21 +233,8 @@ extern "C" {
 
 int slurm_spank_init(spank_t sp, int ac, char** av)
 {
-    for (int i = 0; i < ac; i++) {
-        std::string a = av[i];
-        if (a.rfind("config=", 0) == 0) {
-            g_config_path = a.substr(7);
-        } else {
-            slurm_error("mckernel: plugstack.conf: unknown argument '%s' (expected config=PATH)", av[i]);
-            return -1;
-        }
-    }
-    auto site = load_site_config(g_config_path);
-    if (!site) {
-        slurm_error("mckernel: %s", site.error().message.c_str());
+    if (configure(ac, av) != 0)
         return -1;
-    }
-    g_site = *site;
     for (auto& o : g_options)
         if (spank_option_register(sp, &o) != ESPANK_SUCCESS)
             return -1;
@@ -256,8 +270,10 @@ int slurm_spank_init_post_opt(spank_t sp, int, char**)
     return 0;
 }
 
-int slurm_spank_job_prolog(spank_t sp, int, char**)
+int slurm_spank_job_prolog(spank_t sp, int ac, char** av)
 {
+    if (configure(ac, av) != 0)
+        return -1;
     reload_options(sp);
     if (!g_req.enabled)
         return 0;
@@ -294,8 +310,10 @@ int slurm_spank_job_prolog(spank_t sp, int, char**)
     return run_helper(args);
 }
 
-int slurm_spank_job_epilog(spank_t sp, int, char**)
+int slurm_spank_job_epilog(spank_t sp, int ac, char** av)
 {
+    if (configure(ac, av) != 0)
+        return -1;
     reload_options(sp);
     if (!g_req.enabled)
         return 0;

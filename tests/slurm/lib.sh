@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: GPL-2.0
+# A one-node Slurm cluster inside the virtual node (source after tests/vm/lib.sh):
+# real slurmctld and slurmd on loopback, an exclusive partition "mck" with the
+# McKernel SPANK plugin, and a non-root user "mckuser". The recipe is the one
+# ../shared/DESIGN.md records for this environment.
+SLURM_USER=mckuser
+SLURM_WORK=/home/$SLURM_USER
+SITE_CONF=/etc/mckernel/slurm.conf
+
+slurm_setup() {
+	# Networking: a name for this host on 127.0.0.1, and a non-loopback address so
+	# getaddrinfo(AI_ADDRCONFIG) resolves anything at all.
+	echo "127.0.0.1 localhost vnode" > /etc/hosts
+	modprobe dummy 2>/dev/null || insmod "/lib/modules/$(uname -r)/kernel/drivers/net/dummy.ko"
+	ip link add dummy0 type dummy
+	sysctl -qw net.ipv6.conf.dummy0.disable_ipv6=1
+	ip addr add 10.99.0.1/24 dev dummy0
+	ip link set dummy0 up
+	# cgroup v1 by hand (slurmd's v2 plugin wants systemd).
+	mount -t tmpfs cgroup /sys/fs/cgroup
+	for c in cpuset memory freezer devices; do
+		mkdir -p /sys/fs/cgroup/$c
+		mount -t cgroup -o $c $c /sys/fs/cgroup/$c
+	done
+	useradd -m -s /bin/bash $SLURM_USER
+	mkdir -p /etc/slurm /etc/mckernel /var/spool/slurmd /var/spool/slurmctld /var/log /run/munge
+	cat > /etc/slurm/slurm.conf <<CONF
+ClusterName=vc
+SlurmctldHost=vnode
+AuthType=auth/none
+CredType=cred/none
+SlurmUser=root
+SlurmdUser=root
+CommunicationParameters=NoInAddrAny,NoCtldInAddrAny
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+PrologFlags=Alloc
+ReturnToService=2
+SlurmdSpoolDir=/var/spool/slurmd
+StateSaveLocation=/var/spool/slurmctld
+SlurmctldLogFile=/var/log/slurmctld.log
+SlurmdLogFile=/var/log/slurmd.log
+SlurmdDebug=debug
+PlugStackConfig=/etc/slurm/plugstack.conf
+MpiDefault=none
+NodeName=vnode NodeAddr=127.0.0.1 CPUs=4 RealMemory=1000 State=UNKNOWN
+PartitionName=mck Nodes=vnode Default=YES OverSubscribe=EXCLUSIVE MaxTime=INFINITE State=UP
+PartitionName=shared Nodes=vnode OverSubscribe=NO MaxTime=INFINITE State=UP
+CONF
+	cat > /etc/slurm/cgroup.conf <<CONF
+CgroupPlugin=cgroup/v1
+CgroupAutomount=no
+IgnoreSystemd=yes
+CONF
+	echo "required $IHK_BUILD/lib/mckernel_spank.so config=$SITE_CONF" > /etc/slurm/plugstack.conf
+	cat > $SITE_CONF <<CONF
+# The test site: every path in the build tree.
+linux_cores_per_numa = 1
+default_mem = 512M
+bin_dir = $IHK_BUILD/bin
+module_dir = $IHK_BUILD/modules
+image = $IHK_BUILD/lwk/mckernel.img
+state_dir = /run/mckernel-slurm
+boot_timeout = 60
+CONF
+	slurmctld
+	slurmd -N vnode
+	for _ in $(seq 60); do
+		sinfo -h -o %t 2>/dev/null | grep -q idle && return 0
+		sleep 1
+	done
+	fail "Slurm did not come up"; tail -20 /var/log/slurmctld.log /var/log/slurmd.log; exit 1
+}
+
+# as_user cmd...: run as the test user, in its home.
+as_user() { (cd $SLURM_WORK && setpriv --reuid=$SLURM_USER --regid=$SLURM_USER --init-groups env HOME=$SLURM_WORK USER=$SLURM_USER PATH=$PATH "$@"); }
+
+node_state() { sinfo -h -n vnode -o %t | head -1; }
+
+# wait_idle: the node is back to idle (the epilog finished), or fail.
+wait_idle() {
+	for _ in $(seq 120); do
+		[ "$(squeue -h | wc -l)" -eq 0 ] && [ "$(node_state)" == idle ] && return 0
+		sleep 0.5
+	done
+	fail "node not idle: $(node_state); $(squeue)"
+	grep -iE 'mckernel|mck-slurm|prolog|epilog|error' /var/log/slurmd.log | tail -30
+}
+
+# The node as it was: all CPUs online, no IHK device, no module, no state file.
+assert_slurm_node_clean() {
+	expect_eq "online CPUs" "$start_online" "$(online_cpus)"
+	if ls /dev/mcd* /dev/mcos* >/dev/null 2>&1; then fail "IHK devices remain"; fi
+	expect_eq "IHK modules loaded" 0 "$(grep -cE '^(ihk|ihk_smp_x86|mcctrl) ' /proc/modules || true)"
+	expect_eq "state files" 0 "$(ls /run/mckernel-slurm/job-*.json 2>/dev/null | wc -l)"
+}

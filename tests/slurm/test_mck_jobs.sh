@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: GPL-2.0
+# Slurm end to end on the virtual node: real slurmctld and slurmd, the McKernel
+# SPANK plugin, a non-root user. Jobs with --mck run every task on a per-job
+# LWK; the job's kmsg file lands in its working directory; after every job the
+# node is exactly as before; mistakes are refused at submit; a crash, a cancel
+# and a killed slurmd followed by reconcile leave the node clean.
+. "$(dirname "$0")/../vm/lib.sh"
+. "$(dirname "$0")/lib.sh"
+snapshot_node
+APP=$IHK_BUILD/tests/slurm/mck_app
+slurm_setup
+expect_eq "node idle" idle "$(node_state)"
+expect_ok sh -c "srun --help | grep -q -- '--mck-cpus'"
+
+log "srun --mck -n 2: both tasks on the LWK"
+out=$(as_user srun --mck -n 2 -l "$APP" 2>&1) || fail "srun --mck failed: $out"
+echo "$out"
+expect_eq "tasks on McKernel" 2 "$(grep -c 'on McKernel' <<<"$out")"
+job=$(sacct -n -X -o jobid 2>/dev/null | tail -1 | tr -d ' ' || true)
+wait_idle
+kmsg=$(ls $SLURM_WORK/mck-kmsg-*-vnode.log 2>/dev/null | head -1)
+if [ -n "$kmsg" ]; then
+	echo "ok: kmsg file $kmsg"
+	expect_eq "kmsg owner" $SLURM_USER "$(stat -c %U "$kmsg")"
+	expect_eq "both tasks in the LWK log" 2 "$(grep -c 'kprint: pid [0-9]*: job [0-9]* task' "$kmsg")"
+else
+	fail "no kmsg file in $SLURM_WORK: $(ls $SLURM_WORK)"
+fi
+assert_slurm_node_clean
+
+log "sbatch with #SBATCH --mck and two steps; the batch script stays on Linux"
+cat > $SLURM_WORK/job.sh <<SCRIPT
+#!/bin/bash
+#SBATCH --mck --mck-cpus=2 --mck-mem=256M -n 2 -o $SLURM_WORK/batch.out
+$APP
+srun -n 2 $APP
+srun -n 1 $APP
+SCRIPT
+chown $SLURM_USER $SLURM_WORK/job.sh
+as_user sbatch --wait $SLURM_WORK/job.sh || fail "sbatch --wait failed"
+cat $SLURM_WORK/batch.out
+expect_eq "batch script on Linux" 1 "$(grep -c 'on Linux' $SLURM_WORK/batch.out)"
+expect_eq "step tasks on McKernel" 3 "$(grep -c 'on McKernel' $SLURM_WORK/batch.out)"
+wait_idle
+assert_slurm_node_clean
+
+log "mistakes are refused at submit; the node stays idle"
+expect_fail "--mck-cpus='abc'" as_user srun --mck --mck-cpus=abc true
+expect_fail "CPU 0 always stays with Linux" as_user srun --mck --mck-cpus=0-1 true
+expect_fail "is not exclusive" as_user srun -p shared --mck true
+expect_fail "need --mck" as_user srun --mck-mem=1G true
+echo "0 $APP" > $SLURM_WORK/multi.conf
+expect_fail "cannot wrap --multi-prog" as_user srun --mck -n 1 --multi-prog $SLURM_WORK/multi.conf
+expect_eq "node idle after refusals" idle "$(node_state)"
+
+log "a task that crashes leaves the node clean"
+rc=0; as_user srun --mck -n 1 "$APP" crash || rc=$?
+[ $rc -ne 0 ] && echo "ok: srun reports the crash ($rc)" || fail "a crashing task reported success"
+wait_idle
+assert_slurm_node_clean
+
+log "a job cancelled mid-run leaves the node clean"
+id=$(as_user sbatch --parsable --mck -n 1 -o /dev/null --wrap "srun $APP sleep 300")
+for _ in $(seq 120); do [ -e /dev/mcos0 ] && pgrep -x mcexec >/dev/null && break; sleep 0.5; done
+pgrep -x mcexec >/dev/null && echo "ok: running on the LWK" || fail "job $id never started mcexec"
+scancel $id
+wait_idle
+expect_eq "not drained" idle "$(node_state)"
+assert_slurm_node_clean
+
+log "slurmd killed mid-job: reconcile cleans up"
+id=$(as_user sbatch --parsable --mck -n 1 -o /dev/null --wrap "srun $APP sleep 300")
+for _ in $(seq 120); do pgrep -x mcexec >/dev/null && break; sleep 0.5; done
+pkill -9 -x slurmd; pkill -9 -x slurmstepd; pkill -9 -x mcexec || true
+sleep 1
+[ -e /dev/mcos0 ] && echo "ok: the partition outlived slurmd" || fail "no partition left to reconcile"
+expect_ok "$IHK_BUILD/bin/mck-slurm" --config $SITE_CONF reconcile
+assert_slurm_node_clean
+scancel $id 2>/dev/null || true
+slurmd -N vnode
+
+ihk_unload
+finish
