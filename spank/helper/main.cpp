@@ -4,7 +4,9 @@
 //   mck-slurm prolog    --job ID --uid U --gid G --node N --workdir DIR [request options]
 //   mck-slurm epilog    --job ID
 //   mck-slurm reconcile                                       at node start, before slurmd
-// Exit status 0, or 1 with one line on stderr (slurmd logs it; Slurm drains the node).
+// Exit status 0; 2 when the job's request does not fit this node (the job fails,
+// the node does not: the reason is kept for the job's tasks); or 1 with one line
+// on stderr (slurmd logs it; Slurm drains the node).
 #include "node.h"
 #include "planner.h"
 #include "request.h"
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 
 using namespace mckslurm;
@@ -44,6 +47,20 @@ T must(ihk::Result<T> r)
         die(r.error().message);
     if constexpr (!std::is_void_v<T>)
         return std::move(r).value();
+}
+
+std::string refused_path(const SiteConfig& site, uint32_t job) { return site.state_dir + "/job-" + std::to_string(job) + ".refused"; }
+
+// The job asked for something this node cannot give: a user's mistake, not the node's.
+[[noreturn]] void refuse(const SiteConfig& site, uint32_t job, const std::string& why)
+{
+    mkdir(site.state_dir.c_str(), 0700);
+    if (FILE* f = fopen(refused_path(site, job).c_str(), "w")) {
+        fprintf(f, "%s\n", why.c_str());
+        fclose(f);
+    }
+    fprintf(stderr, "mck-slurm: job %u: %s\n", job, why.c_str());
+    exit(2);
 }
 
 JobRequest request(const Args& a, const SiteConfig& site)
@@ -90,6 +107,27 @@ Topology node_topology(const SiteConfig& site, const std::string& override_xml)
     return must(topology_from_xml(saved));
 }
 
+// request() for the prolog: a bad option is the job's problem (exception), not a reason to drain.
+JobRequest request_checked(const Args& a, const SiteConfig& site)
+{
+    JobRequest r;
+    auto need = [](ihk::Result<void> res) {
+        if (!res)
+            throw std::runtime_error(res.error().message);
+    };
+    need(apply_mck(r, ""));
+    if (!a.cpus.empty())
+        need(apply_cpus(r, a.cpus));
+    if (!a.mem.empty())
+        need(apply_mem(r, a.mem));
+    if (!a.ikc_map.empty())
+        need(apply_ikc_map(r, a.ikc_map));
+    if (!a.kargs.empty())
+        need(apply_kargs(r, a.kargs, site.allow_test_kargs));
+    need(apply_kmsg(r, a.kmsg.empty() ? site.kmsg : a.kmsg));
+    return r;
+}
+
 void print_plan(const Plan& p)
 {
     printf("cpus %s\nmem %s\n", ihk::format_cpu_list(p.cpus).c_str(), ihk::format_mem_chunks(p.mem).c_str());
@@ -108,9 +146,17 @@ int prolog(const Args& a, const SiteConfig& site)
         for (const auto& s : list_states(site))
             unlink(s.c_str());
     }
-    JobRequest req = request(a, site);
+    JobRequest req;
+    try {
+        req = request_checked(a, site);
+    } catch (const std::runtime_error& e) {
+        refuse(site, a.job, e.what());
+    }
     Topology topo = node_topology(site, a.topology);
-    Plan plan = must(plan_partition(topo.get(), site, req));
+    auto planned = plan_partition(topo.get(), site, req);
+    if (!planned)
+        refuse(site, a.job, planned.error().message);
+    Plan plan = *planned;
     JobState st;
     st.job = a.job;
     st.uid = a.uid;
@@ -132,6 +178,7 @@ int prolog(const Args& a, const SiteConfig& site)
 int epilog(const Args& a, const SiteConfig& site)
 {
     std::string path = state_path(site, a.job);
+    unlink(refused_path(site, a.job).c_str());
     auto st = read_state(path);
     std::string online;
     if (st) {
@@ -163,6 +210,9 @@ int reconcile(const SiteConfig& site)
         die("reconcile: the node is not clean: " + (!down ? down.error().message : clean.error().message));
     for (const auto& path : list_states(site))
         unlink(path.c_str());
+    std::string cmd = "rm -f " + site.state_dir + "/job-*.refused";
+    if (system(cmd.c_str()) != 0)
+        fprintf(stderr, "mck-slurm: could not remove old refusals in %s\n", site.state_dir.c_str());
     printf("mck-slurm: node clean (CPUs online %s)\n", online_cpus().c_str());
     return 0;
 }

@@ -190,10 +190,10 @@ int run_helper(const std::vector<std::string>& args)
     waitpid(pid, &status, 0);
     std::istringstream lines(out);
     std::string line;
-    bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
     while (std::getline(lines, line))
-        ok ? slurm_info("mckernel: %s", line.c_str()) : slurm_error("mckernel: %s", line.c_str());
-    return ok ? 0 : -1;
+        code == 0 ? slurm_info("mckernel: %s", line.c_str()) : slurm_error("mckernel: %s", line.c_str());
+    return code;
 }
 
 // plugstack.conf arguments and the site configuration. Slurm calls init in
@@ -307,7 +307,9 @@ int slurm_spank_job_prolog(spank_t sp, int ac, char** av)
             args.push_back(g_req.mem_total ? std::to_string(*g_req.mem_total) : ihk::format_mem_chunks(g_req.mem_per_numa));
         }
     }
-    return run_helper(args);
+    // 2: the request does not fit this node. The job fails in its tasks; the node stays up.
+    int code = run_helper(args);
+    return code == 0 || code == 2 ? 0 : -1;
 }
 
 int slurm_spank_job_epilog(spank_t sp, int ac, char** av)
@@ -320,7 +322,26 @@ int slurm_spank_job_epilog(spank_t sp, int ac, char** av)
     uint32_t job = 0;
     if (spank_get_item(sp, S_JOB_ID, &job) != ESPANK_SUCCESS)
         return -1;
-    return run_helper({"--config", g_config_path, "epilog", "--job", std::to_string(job)});
+    return run_helper({"--config", g_config_path, "epilog", "--job", std::to_string(job)}) == 0 ? 0 : -1;
+}
+
+// Per task, as root: a job whose request the prolog refused fails here, with the reason.
+int slurm_spank_task_init_privileged(spank_t sp, int ac, char** av)
+{
+    if (!g_req.enabled)
+        return 0;
+    if (configure(ac, av) != 0)
+        return -1;
+    uint32_t job = 0;
+    if (spank_get_item(sp, S_JOB_ID, &job) != ESPANK_SUCCESS)
+        return -1;
+    std::ifstream f(g_site.state_dir + "/job-" + std::to_string(job) + ".refused");
+    std::string why;
+    if (f && std::getline(f, why)) {
+        slurm_error("mckernel: job %u: %s", job, why.c_str());
+        return -1;
+    }
+    return 0;
 }
 
 // Per task, as the user, just before Slurm execs the task: start it through mcexec.

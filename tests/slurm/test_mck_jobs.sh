@@ -52,6 +52,11 @@ expect_fail "need --mck" as_user srun --mck-mem=1G true
 echo "0 $APP" > $SLURM_WORK/multi.conf
 expect_fail "cannot wrap --multi-prog" as_user srun --mck -n 1 --multi-prog $SLURM_WORK/multi.conf
 expect_eq "node idle after refusals" idle "$(node_state)"
+# Only the node knows its size: the job fails with the reason, the node is not drained.
+expect_fail "gives the LWK at most 3" as_user srun --mck --mck-cpus=16 "$APP"
+wait_idle
+expect_eq "too big a request does not drain the node" idle "$(node_state)"
+assert_slurm_node_clean
 
 log "a task that crashes leaves the node clean"
 rc=0; as_user srun --mck -n 1 "$APP" crash || rc=$?
