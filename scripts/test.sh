@@ -4,6 +4,7 @@
 #   scripts/test.sh              every test
 #   scripts/test.sh -L unit      host unit tests only (seconds)
 #   scripts/test.sh -L vm        tests on the virtual node
+#   scripts/test.sh -L slurm     Slurm end to end (slurmctld and slurmd in the virtual node)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$src/build}

@@ -6,6 +6,7 @@
 // 127 program not found, 126 not executable here, 125 mcexec itself failed
 // (no such instance, not running, too small, ...), like env(1) and timeout(1).
 #include "loader.h"
+#include "placement.h"
 #include "proxy.h"
 
 #include <ihk/device.h>
@@ -56,23 +57,6 @@ int64_t now_ns(clockid_t clock)
     return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-// The local rank for -n: explicit, or from the launcher (Slurm, Open MPI, MPICH, PMIx).
-std::optional<unsigned> launcher_local_rank()
-{
-    for (const char* var : {"MCEXEC_LOCAL_RANK", "SLURM_LOCALID", "OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID",
-                            "PMIX_LOCAL_RANK"}) {
-        const char* v = getenv(var);
-        if (v && *v) {
-            char* end;
-            unsigned long r = strtoul(v, &end, 10);
-            if (*end || r > 100000)
-                die(std::string(var) + "='" + v + "' is not a local rank");
-            return unsigned(r);
-        }
-    }
-    return std::nullopt;
-}
-
 int move_high(int fd)
 {
     int high = fcntl(fd, F_DUPFD_CLOEXEC, 1000);
@@ -91,8 +75,9 @@ Options parse(int argc, char** argv)
                  "mcexec"};
     app.add_option("-n,--ranks-per-node", o.ranks,
                    "Split the instance's CPUs and memory into this many equal shares and take the share\n"
-                   "of this process's local rank (--local-rank, or the launcher's: MCEXEC_LOCAL_RANK,\n"
-                   "SLURM_LOCALID, OMPI_COMM_WORLD_LOCAL_RANK, MPI_LOCALRANKID, PMIX_LOCAL_RANK)")
+                   "of this process's local rank (--local-rank, or the launcher's). Without -n, a process\n"
+                   "started by a launcher (MCEXEC_LOCAL_RANK/SIZE, Open MPI, MPICH, Slurm) takes its share\n"
+                   "among the launcher's processes on this node")
         ->check(CLI::Range(1u, 4096u));
     app.add_option("--local-rank", o.local_rank, "This process's rank among the -n processes on this node")
         ->check(CLI::Range(0u, 4095u));
@@ -173,31 +158,37 @@ int main(int argc, char** argv)
             "); boot it with mcreboot.sh");
     mcexec_create create{};
     create.version = MCEXEC_ABI_VERSION;
-    if (opt.ranks) {
+    // Our share of the instance: -n/--local-rank, or what the launcher says (pmix/placement.h).
+    std::string placement_error;
+    auto placed = mckpmix::placement_from_env([](const char* v) { return getenv(v); }, &placement_error);
+    if (!placed && !placement_error.empty() && (opt.ranks == 0 || !opt.local_rank))
+        die(placement_error);
+    unsigned ranks = opt.ranks ? opt.ranks : placed ? placed->local_size : 1;
+    if (ranks > 1) {
         unsigned rank;
         if (opt.local_rank)
             rank = *opt.local_rank;
-        else if (auto r = launcher_local_rank())
-            rank = *r;
+        else if (placed)
+            rank = placed->local_rank;
         else
-            die("-n " + std::to_string(opt.ranks) + ": cannot tell this process's local rank; pass --local-rank "
-                                                    "or set MCEXEC_LOCAL_RANK");
-        if (rank >= opt.ranks)
-            die("local rank " + std::to_string(rank) + " is not below -n " + std::to_string(opt.ranks));
+            die("-n " + std::to_string(ranks) + ": cannot tell this process's local rank; pass --local-rank "
+                                                "or set MCEXEC_LOCAL_RANK");
+        if (rank >= ranks)
+            die("local rank " + std::to_string(rank) + " is not below -n " + std::to_string(ranks));
         auto cpus = os->query_cpus();
         auto mem = os->query_mem();
         if (!cpus || !mem)
             die("cannot query instance " + std::to_string(opt.os_index));
-        unsigned ncpus = unsigned(cpus->size()), share = ncpus / opt.ranks;
+        unsigned ncpus = unsigned(cpus->size()), share = ncpus / ranks;
         if (!share)
-            die("-n " + std::to_string(opt.ranks) + " needs at least that many LWK CPUs; instance " +
+            die(std::to_string(ranks) + " processes per node need at least that many LWK CPUs; instance " +
                 std::to_string(opt.os_index) + " has " + std::to_string(ncpus));
         uint64_t total = 0;
         for (const auto& e : *mem)
             total += e.size;
         create.cpu_first = rank * share;
         create.cpu_count = share;
-        create.mem_limit = total / opt.ranks;
+        create.mem_limit = total / ranks;
     }
     create.realtime_ns = now_ns(CLOCK_REALTIME);
     create.monotonic_ns = now_ns(CLOCK_MONOTONIC);

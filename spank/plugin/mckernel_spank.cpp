@@ -161,6 +161,52 @@ int check_exclusive()
     return ret;
 }
 
+// What can be told at submit time about the size of a request: against the
+// largest node of the partition (its configured CPUs and memory). The node's
+// own check (mck-slurm prolog, from its topology) is exact.
+int check_size()
+{
+    using load_fn = int (*)(time_t, node_info_msg_t**, uint16_t);
+    using free_fn = void (*)(node_info_msg_t*);
+    auto load = reinterpret_cast<load_fn>(dlsym(RTLD_DEFAULT, "slurm_load_node"));
+    auto release = reinterpret_cast<free_fn>(dlsym(RTLD_DEFAULT, "slurm_free_node_info_msg"));
+    node_info_msg_t* msg = nullptr;
+    if (!load || !release || load(0, &msg, SHOW_ALL) != 0 || !msg)
+        return 0;
+    std::string part = partition_of(cmdline());
+    uint32_t max_cpus = 0;
+    uint64_t max_mem = 0;
+    for (uint32_t i = 0; i < msg->record_count; i++) {
+        const node_info_t& n = msg->node_array[i];
+        std::string parts = n.partitions ? std::string(",") + n.partitions + "," : "";
+        if (!part.empty() && parts.find("," + part + ",") == std::string::npos)
+            continue;
+        max_cpus = std::max<uint32_t>(max_cpus, n.cpus);
+        max_mem = std::max<uint64_t>(max_mem, n.real_memory << 20);
+    }
+    release(msg);
+    if (!max_cpus)
+        return 0;
+    std::string why;
+    if (g_req.cores && *g_req.cores >= max_cpus)
+        why = "--mck-cpus=" + std::to_string(*g_req.cores) + ": the largest node has " + std::to_string(max_cpus) +
+              " CPUs, and Linux keeps at least one";
+    for (uint32_t c : g_req.cpu_list)
+        if (c >= max_cpus && why.empty())
+            why = "--mck-cpus: CPU " + std::to_string(c) + " does not exist (the largest node has CPUs 0-" +
+                  std::to_string(max_cpus - 1) + ")";
+    uint64_t mem = g_req.mem_total.value_or(0);
+    for (const auto& c : g_req.mem_per_numa)
+        mem += c.size;
+    if (max_mem && mem >= max_mem && why.empty())
+        why = "--mck-mem: " + ihk::format_size(mem) + " is not below the largest node's memory (" +
+              ihk::format_size(max_mem) + ")";
+    if (why.empty())
+        return 0;
+    slurm_error("mckernel: %s", why.c_str());
+    return -1;
+}
+
 int run_helper(const std::vector<std::string>& args)
 {
     std::vector<char*> argv;
@@ -262,7 +308,7 @@ int slurm_spank_init_post_opt(spank_t sp, int, char**)
         slurm_error("mckernel: --mck cannot wrap --multi-prog steps; start each program through mcexec yourself");
         return -1;
     }
-    if (check_exclusive() != 0)
+    if (check_exclusive() != 0 || check_size() != 0)
         return -1;
     char cwd[4096];
     if (getcwd(cwd, sizeof(cwd)))

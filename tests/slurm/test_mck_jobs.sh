@@ -52,10 +52,22 @@ expect_fail "need --mck" as_user srun --mck-mem=1G true
 echo "0 $APP" > $SLURM_WORK/multi.conf
 expect_fail "cannot wrap --multi-prog" as_user srun --mck -n 1 --multi-prog $SLURM_WORK/multi.conf
 expect_eq "node idle after refusals" idle "$(node_state)"
-# Only the node knows its size: the job fails with the reason, the node is not drained.
-expect_fail "gives the LWK at most 3" as_user srun --mck --mck-cpus=16 "$APP"
+expect_fail "the largest node has 4 CPUs" as_user srun --mck --mck-cpus=16 true
+expect_fail "is not below the largest node's memory" as_user sbatch --mck --mck-mem=64G --wrap true
+# What only the node can tell (its NUMA nodes): the job fails with the reason,
+# the node is not drained.
+expect_fail "NUMA node 1 does not exist on this node" as_user srun --mck --mck-mem=512M@1 "$APP"
 wait_idle
 expect_eq "too big a request does not drain the node" idle "$(node_state)"
+assert_slurm_node_clean
+
+log "the kmsg file is written as the user and never through a symbolic link"
+ln -s /etc/mck-evil $SLURM_WORK/linked.log
+chown -h $SLURM_USER $SLURM_WORK/linked.log
+out=$(as_user srun --mck --mck-kmsg=linked.log -n 1 "$APP" 2>&1) || fail "srun with a linked kmsg: $out"
+wait_idle
+[ ! -e /etc/mck-evil ] && echo "ok: the link was not followed" || fail "the epilog wrote through a symbolic link"
+expect_eq "node idle after a linked kmsg" idle "$(node_state)"
 assert_slurm_node_clean
 
 log "a task that crashes leaves the node clean"

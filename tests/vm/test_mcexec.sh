@@ -69,6 +69,11 @@ a=$(MCEXEC_LOCAL_RANK=0 mcexec -n 2 "$PROGS/mem_hog" 200 2 &
     MCEXEC_LOCAL_RANK=1 mcexec -n 2 "$PROGS/mem_hog" 200 2 & wait)
 expect_eq "both ranks ran" 2 "$(echo "$a" | grep -c 'mem_hog: 200 MiB')"
 expect_fail "cannot allocate" mcexec -n 2 --local-rank 1 "$PROGS/mem_hog" 500
+log "started by a launcher, mcexec takes its share without -n"
+expect_fail "cannot allocate" env SLURM_LOCALID=1 SLURM_STEP_TASKS_PER_NODE=2 SLURM_NODEID=0 mcexec "$PROGS/mem_hog" 500
+expect_eq "Open MPI's variables" "mem_hog: 300 MiB, checksum 9792000" \
+	"$(OMPI_COMM_WORLD_LOCAL_RANK=1 OMPI_COMM_WORLD_LOCAL_SIZE=2 mcexec "$PROGS/mem_hog" 300)"
+expect_fail "is not below the local size" env MCEXEC_LOCAL_RANK=2 MCEXEC_LOCAL_SIZE=2 mcexec /bin/true
 
 log "round robin: two spinning threads share one CPU"
 expect_eq "spin_pair on one CPU" "spin_pair: 50 rounds" "$(timeout 120 mcexec -n 2 --local-rank 0 "$PROGS/spin_pair" 50)"
