@@ -160,6 +160,15 @@ int main(int argc, char** argv)
     create.version = MCEXEC_ABI_VERSION;
     // Our share of the instance: -n/--local-rank, or what the launcher says (pmix/placement.h).
     std::string placement_error;
+    if (opt.ranks && !opt.local_rank && getenv("MCEXEC_LOCAL_RANK") && !getenv("MCEXEC_LOCAL_SIZE")) {
+        // -n with the rank alone in the environment (IHK's habit).
+        const char* r = getenv("MCEXEC_LOCAL_RANK");
+        char* end;
+        unsigned long v = strtoul(r, &end, 10);
+        if (!*r || *end || v > 4095)
+            die(std::string("MCEXEC_LOCAL_RANK='") + r + "' is not a local rank");
+        opt.local_rank = unsigned(v);
+    }
     auto placed = mckpmix::placement_from_env([](const char* v) { return getenv(v); }, &placement_error);
     if (!placed && !placement_error.empty() && (opt.ranks == 0 || !opt.local_rank))
         die(placement_error);

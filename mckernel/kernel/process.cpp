@@ -118,28 +118,25 @@ int64_t create(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
     }
     p->shared = static_cast<mck_proc_shared*>(arch::phys_to_virt(p->shared_phys));
     p->shared->pml4_phys = p->root;
+    {
+        SpinLockGuard guard(g_procs_lock);
+        for (auto& slot : g_procs)
+            if (!slot) {
+                slot = p;
+                break;
+            }
+    }
+    if (!process_find(pid)) {
+        process_free(p);
+        return -11; // EAGAIN: MAX_PROCS processes already
+    }
     arch::TrapFrame frame{};
     Thread* main = thread_create(p, frame, first);
     if (!main) {
-        process_free(p);
+        process_free(p); // also takes it out of the table
         return -12;
     }
     main->tid = pid;
-    {
-        SpinLockGuard guard(g_procs_lock);
-        bool placed = false;
-        for (auto& slot : g_procs)
-            if (!slot && !placed) {
-                slot = p;
-                placed = true;
-            }
-        if (!placed) {
-            p->threads = nullptr; // the unstarted main thread goes with it
-            thread_free(main);
-            process_free(p);
-            return -11; // EAGAIN
-        }
-    }
     *shared_phys = p->shared_phys;
     kprintf("process %u: created on CPU(s) %u-%u", pid, first, first + count - 1);
     return 0;
