@@ -14,6 +14,7 @@ packages=(
 	python3 coreutils                            # real programs the mcexec tests run on the LWK
 	libhwloc-dev libslurm-dev                    # the SPANK plugin and its planner
 	slurmd slurmctld slurm-client iproute2 passwd # the Slurm end-to-end tests (tests/slurm)
+	openmpi-bin libopenmpi-dev libpmix2          # MPI programs on the LWK (srun --mpi=pmix, mpirun)
 )
 
 missing=()

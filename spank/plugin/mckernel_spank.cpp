@@ -406,6 +406,11 @@ int slurm_spank_task_init(spank_t sp, int, char**)
         slurm_error("mckernel: cannot read the task's command");
         return -1;
     }
+    // Open MPI's daemons (mpirun across nodes) stay on Linux: they fork the ranks,
+    // which the fork agent starts through mcexec (docs/slurm-user.md).
+    std::string base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    if (base == "orted" || base == "prted")
+        return 0;
     spank_setenv(sp, "MCK_TASK_PROGRAM", argv[0], 1);
     spank_setenv(sp, "MCK_RANKS_PER_NODE", std::to_string(ntasks).c_str(), 1);
     spank_setenv(sp, "MCK_LOCAL_RANK", std::to_string(local).c_str(), 1);

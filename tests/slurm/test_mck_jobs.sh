@@ -85,6 +85,27 @@ wait_idle
 expect_eq "not drained" idle "$(node_state)"
 assert_slurm_node_clean
 
+log "MPI: srun --mpi=pmix --mck, and mpirun with mcexec as Open MPI's fork agent"
+MPI=$IHK_BUILD/tests/mpi/mpi_hello
+native=$(as_user srun --mpi=pmix -n 2 "$MPI" 2>&1 | sort) || true
+echo "$native"
+expect_eq "native MPI (for comparison)" 2 "$(grep -c 'on vnode (Linux)' <<<"$native")"
+lwk=$(as_user srun --mpi=pmix --mck -n 2 "$MPI" 2>&1 | sort) || true
+echo "$lwk"
+expect_eq "every rank on McKernel, same results" "${native//Linux/McKernel}" "$lwk"
+wait_idle
+assert_slurm_node_clean
+cat > $SLURM_WORK/mpirun.sh <<SCRIPT
+#!/bin/bash
+export PMIX_MCA_gds=hash OMPI_MCA_btl=self,tcp OMPI_MCA_pml=ob1
+mpirun --mca orte_fork_agent $IHK_BUILD/bin/mcexec -np 2 $MPI
+SCRIPT
+chown $SLURM_USER $SLURM_WORK/mpirun.sh
+as_user sbatch --wait --mck -n 2 -o $SLURM_WORK/mpirun.out $SLURM_WORK/mpirun.sh || fail "mpirun job failed: $(cat $SLURM_WORK/mpirun.out)"
+expect_eq "mpirun: every rank on McKernel" "${native//Linux/McKernel}" "$(sort $SLURM_WORK/mpirun.out)"
+wait_idle
+assert_slurm_node_clean
+
 log "slurmd killed mid-job: reconcile cleans up"
 id=$(as_user sbatch --parsable --mck -n 1 -o /dev/null --wrap "srun $APP sleep 300")
 for _ in $(seq 120); do pgrep -x mcexec >/dev/null && break; sleep 0.5; done
