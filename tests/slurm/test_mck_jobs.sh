@@ -106,6 +106,17 @@ expect_eq "mpirun: every rank on McKernel" "${native//Linux/McKernel}" "$(sort $
 wait_idle
 assert_slurm_node_clean
 
+expect_eq "allreduce, barrier and ring loops on 3 ranks" "mpi_check: 3 ranks, 3 on McKernel, allreduce/barrier/ring ok" \
+	"$(as_user srun --mpi=pmix --mck -n 3 "$IHK_BUILD/tests/mpi/mpi_check" 2>&1 | grep mpi_check:)"
+wait_idle
+start=$(date +%s)
+rc=0; as_user timeout 300 srun --mpi=pmix --mck -n 2 "$IHK_BUILD/tests/mpi/mpi_check" crash >/dev/null 2>&1 || rc=$?
+took=$(($(date +%s) - start))
+[ $rc -ne 0 ] && [ $rc -ne 124 ] && echo "ok: a crashing rank ends the job ($rc, ${took}s)" || fail "a crashing rank: status $rc after ${took}s"
+wait_idle
+expect_eq "not drained after a crashing rank" idle "$(node_state)"
+assert_slurm_node_clean
+
 log "slurmd killed mid-job: reconcile cleans up"
 id=$(as_user sbatch --parsable --mck -n 1 -o /dev/null --wrap "srun $APP sleep 300")
 for _ in $(seq 120); do pgrep -x mcexec >/dev/null && break; sleep 0.5; done
