@@ -337,6 +337,9 @@ int64_t vm_mmap(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t
     int64_t ret = mmap_once(p, addr, len, prot, flags, fd, off);
     if (ret == -ENOMEM && reclaim_now(p))
         ret = mmap_once(p, addr, len, prot, flags, fd, off);
+    if (ret == -ENOMEM) // programs rarely say why they fail after this; we do
+        kprintf("process %u: mmap of %lu KiB refused: out of memory (%lu MiB in use, limit %lu MiB)", p->pid,
+                len >> 10, p->mem_used >> 20, p->mem_limit >> 20);
     return ret;
 }
 

@@ -107,10 +107,11 @@ wait_idle
 assert_slurm_node_clean
 
 expect_eq "allreduce, barrier and ring loops on 3 ranks" "mpi_check: 3 ranks, 3 on McKernel, allreduce/barrier/ring ok" \
-	"$(as_user srun --mpi=pmix --mck -n 3 "$IHK_BUILD/tests/mpi/mpi_check" 2>&1 | grep mpi_check:)"
+	"$(as_user srun --mpi=pmix --mck --mck-mem=900M -n 3 "$IHK_BUILD/tests/mpi/mpi_check" 2>&1 | grep mpi_check:)"
 wait_idle
 start=$(date +%s)
-rc=0; as_user timeout 300 srun --mpi=pmix --mck -n 2 "$IHK_BUILD/tests/mpi/mpi_check" crash >/dev/null 2>&1 || rc=$?
+# Slurm ends the step when a task dies (--kill-on-bad-exit, or KillOnBadExit=1 for the site).
+rc=0; as_user timeout 300 srun --kill-on-bad-exit=1 --mpi=pmix --mck -n 2 "$IHK_BUILD/tests/mpi/mpi_check" crash >/dev/null 2>&1 || rc=$?
 took=$(($(date +%s) - start))
 [ $rc -ne 0 ] && [ $rc -ne 124 ] && echo "ok: a crashing rank ends the job ($rc, ${took}s)" || fail "a crashing rank: status $rc after ${took}s"
 wait_idle
