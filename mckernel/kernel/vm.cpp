@@ -188,34 +188,7 @@ bool reclaim_now(Process* p)
     return true;
 }
 
-// Create a region at [start, start + len), replacing what was there; memory
-// for it now unless it is inaccessible or too large. Caller holds p->lock.
-int64_t map_locked(Process* p, uint64_t start, uint64_t len, uint32_t prot, uint32_t flags, uint32_t map_prot,
-                   bool noreserve = false)
-{
-    // Like Linux's default overcommit check: more than we could ever back is
-    // refused, unless the caller only reserves (MAP_NORESERVE, PROT_NONE).
-    if (prot && !noreserve && !eager(p, len))
-        return -ENOMEM;
-    uint64_t end = start + len;
-    split_at(p, start);
-    split_at(p, end);
-    for (Vma** pp = &p->vmas; *pp;) {
-        Vma* v = *pp;
-        if (v->start >= start && v->end <= end) {
-            *pp = v->next;
-            delete v;
-        } else {
-            pp = &v->next;
-        }
-    }
-    release_locked(p, start, end);
-    insert(p, new Vma{start, end, prot, flags, nullptr});
-    if (prot && eager(p, len) && !populate_locked(p, start, end, map_prot))
-        return -ENOMEM;
-    return 0;
-}
-
+// Remove the regions and pages of [start, end); caller holds p->lock.
 void unmap_locked(Process* p, uint64_t start, uint64_t end)
 {
     split_at(p, start);
@@ -230,6 +203,23 @@ void unmap_locked(Process* p, uint64_t start, uint64_t end)
         }
     }
     release_locked(p, start, end);
+}
+
+// Create a region at [start, start + len), replacing what was there; memory
+// for it now unless it is inaccessible or too large. Caller holds p->lock.
+int64_t map_locked(Process* p, uint64_t start, uint64_t len, uint32_t prot, uint32_t flags, uint32_t map_prot,
+                   bool noreserve = false)
+{
+    // Like Linux's default overcommit check: more than we could ever back is
+    // refused, unless the caller only reserves (MAP_NORESERVE, PROT_NONE).
+    if (prot && !noreserve && !eager(p, len))
+        return -ENOMEM;
+    uint64_t end = start + len;
+    unmap_locked(p, start, end);
+    insert(p, new Vma{start, end, prot, flags, nullptr});
+    if (prot && eager(p, len) && !populate_locked(p, start, end, map_prot))
+        return -ENOMEM;
+    return 0;
 }
 
 } // namespace
