@@ -78,10 +78,18 @@ static void ihk_ikc_drain(struct ihk_ikc *c)
 			wake_up(&c->wq);
 		}
 		spin_unlock_irqrestore(&c->lock, flags);
-		if (got)
-			ihk_user_ikc_recv(c->os, i, &m);	/* then this ring again */
-		else
+		if (got) {
+			/*
+			 * IRQs off even when polled from process context: receivers
+			 * take IRQ-unsafe locks, and the doorbell arriving on this CPU
+			 * while one is held would spin on it forever.
+			 */
+			local_irq_save(flags);
+			ihk_user_ikc_recv(c->os, i, &m);
+			local_irq_restore(flags);	/* then this ring again */
+		} else {
 			i++;
+		}
 	}
 }
 

@@ -23,6 +23,7 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <ihk/user.h>
 #include <mcexec/abi.h>
 
@@ -50,6 +51,11 @@
  * @mm:		mcexec's address space, once it mapped the user range (grabbed).
  * @exit_work:	drops the unified mapping and acknowledges the exit.
  * @link:	in mcctrl_procs.
+ * @pins:	Linux pages pinned for shared file mappings (struct mcctrl_pin list),
+ *		released once the LWK no longer runs the process; @pinned holds
+ *		their PFNs for the fault handler.
+ * @released:	mcexec closed the file while pages were pinned: the process stays
+ *		listed until the LWK reports the end (or the instance stops).
  */
 struct mcctrl_proc {
 	struct kref ref;
@@ -79,6 +85,16 @@ struct mcctrl_proc {
 	struct mm_struct *mm;
 	struct work_struct exit_work;
 	struct list_head link;
+	struct list_head pins;
+	struct xarray pinned;
+	bool released;
+};
+
+struct mcctrl_pin {
+	struct list_head link;
+	struct page **pages;
+	unsigned long n;
+	bool write;	/* the LWK may have written them: dirty at unpin */
 };
 
 extern struct workqueue_struct *mcctrl_wq;
@@ -88,6 +104,11 @@ long mcctrl_ioctl(struct ihk_os *os, struct file *file, unsigned int cmd, unsign
 void mcctrl_ikc_recv(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m);
 void mcctrl_os_stopping(struct ihk_os *os);
 void mcctrl_proc_put(struct mcctrl_proc *p);
+
+/* pin.c: Linux pages of shared file mappings */
+long mcctrl_pin(struct mcctrl_proc *p, void __user *arg);
+bool mcctrl_pinned(struct mcctrl_proc *p, unsigned long pfn);
+void mcctrl_unpin_all(struct mcctrl_proc *p);
 
 /* uas.c: the unified address space */
 int mcctrl_uas_mmap(struct mcctrl_proc *p, struct vm_area_struct *vma);

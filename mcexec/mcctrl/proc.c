@@ -56,15 +56,26 @@ static void mcctrl_exit_work(struct work_struct *work)
 	struct ihk_ikc_msg m = { .type = MCK_IKC_EXIT_ACK };
 	unsigned long flags;
 
+	bool released;
+
 	mcctrl_uas_drop(p);
+	mcctrl_unpin_all(p);	/* no LWK thread of it runs any more */
 	spin_lock_irqsave(&p->lock, flags);
 	p->acked = true;
+	released = p->released;
 	spin_unlock_irqrestore(&p->lock, flags);
 	m.arg[0] = p->pid;
-	if (ihk_os_ikc_send(p->os, p->home, &m))
+	if (!released && ihk_os_ikc_send(p->os, p->home, &m))
 		mcctrl_err("process %u: could not acknowledge its exit; the LWK keeps its memory\n",
 			   p->pid);
 	wake_up_all(&p->wq);
+	if (released) {
+		/* mcexec was gone already and kept it listed for this report. */
+		spin_lock_irq(&mcctrl_procs_lock);
+		list_del(&p->link);
+		spin_unlock_irq(&mcctrl_procs_lock);
+		mcctrl_proc_put(p);
+	}
 	mcctrl_proc_put(p);
 }
 
@@ -129,10 +140,21 @@ void mcctrl_os_stopping(struct ihk_os *os)
 			}
 		spin_unlock_irq(&mcctrl_procs_lock);
 		for (i = 0; i < n; i++) {
+			bool released;
+
 			mcctrl_uas_drop(victims[i]);
+			mcctrl_unpin_all(victims[i]);	/* the LWK's CPUs stop right after */
 			spin_lock_irq(&victims[i]->lock);
 			victims[i]->acked = true;
+			released = victims[i]->released;
+			victims[i]->released = false;
 			spin_unlock_irq(&victims[i]->lock);
+			if (released) {
+				spin_lock_irq(&mcctrl_procs_lock);
+				list_del(&victims[i]->link);
+				spin_unlock_irq(&mcctrl_procs_lock);
+				mcctrl_proc_put(victims[i]);
+			}
 			wake_up_all(&victims[i]->wq);
 			pr_info("mcctrl: process %u: instance %d stops under it\n", victims[i]->pid,
 				ihk_os_index(os));
@@ -219,6 +241,8 @@ static long mcctrl_create(struct ihk_os *os, void __user *arg)
 	mutex_init(&p->ctl);
 	init_rwsem(&p->uas);
 	INIT_WORK(&p->exit_work, mcctrl_exit_work);
+	INIT_LIST_HEAD(&p->pins);
+	xa_init(&p->pinned);
 
 	spin_lock_irq(&mcctrl_procs_lock);
 	if (mcctrl_find(os, p->pid)) {
@@ -325,8 +349,6 @@ static long mcctrl_wait(struct mcctrl_proc *p, void __user *arg)
 		return -EFAULT;
 	deadline = jiffies + msecs_to_jiffies(min_t(u32, ev.timeout_ms, MCCTRL_WAIT_MAX_MS));
 	for (;;) {
-		/* Unmapped memory leaves mcexec's view before it runs another call. */
-		mcctrl_uas_invalidate(p);
 		spin_lock_irq(&p->lock);
 		if (p->exited) {
 			ev.type = MCEXEC_EV_EXIT;
@@ -339,6 +361,13 @@ static long mcctrl_wait(struct mcctrl_proc *p, void __user *arg)
 		got = !p->dead && mcctrl_take(p, &phys);
 		spin_unlock_irq(&p->lock);
 		if (got) {
+			/*
+			 * Unmapped memory leaves mcexec's view before it runs the call.
+			 * Only now: the LWK queued the call's unmaps before the call, and
+			 * one queued after an earlier look would be missed (the call would
+			 * write into a page the LWK no longer maps there).
+			 */
+			mcctrl_uas_invalidate(p);
 			down_read(&p->uas);
 			o = p->dead ? NULL : ihk_os_phys_to_virt(p->os, phys, sizeof(*o));
 			if (o) {
@@ -422,6 +451,8 @@ static long mcctrl_proc_ioctl(struct file *file, unsigned int cmd, unsigned long
 		return mcctrl_wait(p, uarg);
 	case MCEXEC_REPLY:
 		return mcctrl_reply(p, uarg);
+	case MCEXEC_PIN:
+		return mcctrl_pin(p, uarg);
 	case MCEXEC_SIGNAL:
 		if (get_user(sig, (u32 __user *)uarg))
 			return -EFAULT;
@@ -446,15 +477,26 @@ static int mcctrl_proc_release(struct inode *inode, struct file *file)
 	struct ihk_ikc_msg m = { .type = MCK_IKC_KILL, .arg = { p->pid } };
 	bool acked;
 
+	bool keep;
+
 	spin_lock_irq(&p->lock);
 	acked = p->acked;
 	p->acked = true;	/* no answer goes into its memory any more */
+	/*
+	 * Pinned pages may still be in use by the LWK until it reports the end:
+	 * stay listed for that report (or for the instance stopping).
+	 */
+	keep = !acked && !list_empty(&p->pins) && ihk_os_running(p->os);
+	p->released = keep;
 	spin_unlock_irq(&p->lock);
 	if (!acked && ihk_os_running(p->os) && ihk_os_ikc_send(p->os, p->home, &m))
 		mcctrl_err("process %u: could not ask the LWK to end it\n", p->pid);
+	if (keep)
+		return 0;	/* the list keeps the file's reference until then */
 	spin_lock_irq(&mcctrl_procs_lock);
 	list_del(&p->link);
 	spin_unlock_irq(&mcctrl_procs_lock);
+	mcctrl_unpin_all(p);	/* nothing pinned, or nothing runs any more */
 	if (cancel_work_sync(&p->exit_work))
 		mcctrl_proc_put(p);	/* the queued work's reference */
 	mcctrl_proc_put(p);

@@ -50,7 +50,8 @@ static vm_fault_t mcctrl_uas_fault(struct vm_fault *vmf)
 	down_read(&p->uas);
 	if (!p->dead) {
 		pa = mcctrl_lookup(p, vmf->address);
-		if (pa && ihk_os_phys_to_virt(p->os, pa, PAGE_SIZE))
+		/* The LWK's own memory, or a Linux page of a shared file mapping we pinned. */
+		if (pa && (ihk_os_phys_to_virt(p->os, pa, PAGE_SIZE) || mcctrl_pinned(p, pa >> PAGE_SHIFT)))
 			ret = vmf_insert_pfn(vmf->vma, vmf->address & PAGE_MASK, pa >> PAGE_SHIFT);
 	}
 	up_read(&p->uas);
@@ -104,7 +105,11 @@ static void mcctrl_zap(struct vm_area_struct *vma, u64 start, u64 len)
 		zap_vma_ptes(vma, start, end - start);
 }
 
-/* Apply the LWK's queued unmaps to mcexec's view. Context: mcexec, process. */
+/*
+ * Apply the LWK's queued unmaps to mcexec's view. Context: mcexec, process.
+ * Serialized by p->uas, so inval_done only moves forward whichever of
+ * mcexec's threads gets here first.
+ */
 void mcctrl_uas_invalidate(struct mcctrl_proc *p)
 {
 	struct mck_proc_shared *s = p->shared;
@@ -112,30 +117,29 @@ void mcctrl_uas_invalidate(struct mcctrl_proc *p)
 	struct mm_struct *mm = current->mm;
 	u64 seq, i;
 
-	if (READ_ONCE(p->dead))
+	if (READ_ONCE(p->dead) || smp_load_acquire(&s->inval_seq) == READ_ONCE(p->inval_done))
 		return;
+	mmap_read_lock(mm);
+	down_write(&p->uas);
+	if (p->mm && p->mm != mm)
+		goto out;	/* only mcexec's own threads can drop its view */
 	seq = smp_load_acquire(&s->inval_seq);
-	if (seq == p->inval_done)
-		return;
-	if (p->mm == mm) {
-		mmap_read_lock(mm);
-		down_write(&p->uas);
-		vma = p->dead ? NULL : mcctrl_uas_vma(p, mm);
-		if (vma && seq - p->inval_done > MCK_INVAL_SLOTS) {
-			mcctrl_zap(vma, MCK_USER_START, MCK_USER_END - MCK_USER_START);
-		} else if (vma) {
-			for (i = p->inval_done + 1; i <= seq; i++) {
-				struct mck_inval *r = &s->inval[i % MCK_INVAL_SLOTS];
+	vma = p->dead || !p->mm ? NULL : mcctrl_uas_vma(p, mm);
+	if (vma && seq - p->inval_done > MCK_INVAL_SLOTS) {
+		mcctrl_zap(vma, MCK_USER_START, MCK_USER_END - MCK_USER_START);
+	} else if (vma) {
+		for (i = p->inval_done + 1; i <= seq; i++) {
+			struct mck_inval *r = &s->inval[i % MCK_INVAL_SLOTS];
 
-				mcctrl_zap(vma, READ_ONCE(r->start), READ_ONCE(r->len));
-			}
+			mcctrl_zap(vma, READ_ONCE(r->start), READ_ONCE(r->len));
 		}
-		up_write(&p->uas);
-		mmap_read_unlock(mm);
 	}
-	p->inval_done = seq;
-	if (!READ_ONCE(p->dead))
+	WRITE_ONCE(p->inval_done, seq);
+	if (!p->dead)
 		smp_store_release(&s->inval_done, seq);
+out:
+	up_write(&p->uas);
+	mmap_read_unlock(mm);
 }
 
 /* Drop mcexec's whole view for good; later faults get SIGBUS. Context: process. */

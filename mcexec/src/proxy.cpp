@@ -7,11 +7,14 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -87,10 +90,38 @@ int64_t copy_link(const std::string& target, uint64_t buf, uint64_t size)
     return int64_t(n);
 }
 
+// McKernel maps a file MAP_SHARED: map it here (outside the program's range),
+// pin its pages and hand their addresses to the LWK (abi.h). Our mapping stays
+// for the life of the program; mcctrl unpins when the LWK is done with it.
+int64_t map_shared(const uint64_t* a)
+{
+    int fd = int(a[0]);
+    uint64_t len = a[1], prot = a[2], off = a[3];
+    struct stat st;
+    if (is_reserved(fd))
+        return -EBADF;
+    if (fstat(fd, &st) != 0)
+        return -errno;
+    void* m = mmap(nullptr, len, PROT_READ | (prot & PROT_WRITE), MAP_SHARED, fd, off_t(off));
+    if (m == MAP_FAILED)
+        return -errno;
+    uint64_t in_file = uint64_t(st.st_size) > off ? ((uint64_t(st.st_size) - off + 4095) & ~4095ull) : 0;
+    mcexec_pin pin{reinterpret_cast<uint64_t>(m), std::min(len, in_file), a[4], uint32_t(len / 4096),
+                   (prot & PROT_WRITE) ? 1u : 0u};
+    if (ioctl(g_config->proc_fd, MCEXEC_PIN, &pin) != 0) {
+        int e = errno;
+        munmap(m, len);
+        return -e;
+    }
+    return int64_t(reinterpret_cast<uint64_t>(m));
+}
+
 int64_t execute(const mcexec_event& ev)
 {
     const uint64_t* a = ev.args;
     switch (ev.nr) {
+    case MCK_SYS_MAP_SHARED:
+        return map_shared(a);
     case SYS_readlink:
         if (self_exe(a[0]))
             return copy_link(g_config->program, a[1], a[2]);

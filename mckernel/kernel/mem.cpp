@@ -139,6 +139,14 @@ void mem_free(uint64_t phys, uint64_t bytes)
     panic("mem_free: 0x%lx is not in any chunk", phys);
 }
 
+bool mem_owns(uint64_t phys)
+{
+    for (uint32_t k = 0; k < g_num_chunks; k++)
+        if (phys >= g_chunks[k].phys && phys < g_chunks[k].phys + g_chunks[k].pages * PAGE)
+            return true;
+    return false;
+}
+
 uint64_t mem_total_bytes()
 {
     uint64_t total = 0;

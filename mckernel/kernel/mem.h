@@ -17,6 +17,7 @@ uint64_t mem_alloc_aligned(uint64_t bytes, uint64_t align, int node);
 void mem_free(uint64_t phys, uint64_t bytes);
 uint64_t mem_free_bytes(int node);
 uint64_t mem_total_bytes(); // all chunks, used or not
+bool mem_owns(uint64_t phys); // in one of our chunks (not a Linux page we map)
 
 // Test hooks (kernel arguments test_fill_memory / test_check_memory): write
 // @pattern over every free page; count the non-zero bytes in free pages. They

@@ -41,7 +41,12 @@ Process* g_procs[MAX_PROCS];
 SpinLock g_procs_lock;
 uint32_t g_next_tid = FIRST_TID;
 
-void free_page_cb(uint64_t phys, uint64_t size, void*) { mem_free(phys, size); }
+// Pages of shared file mappings are Linux's: only our own go back to the allocator.
+void free_page_cb(uint64_t phys, uint64_t size, void*)
+{
+    if (mem_owns(phys))
+        mem_free(phys, size);
+}
 
 uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
 
@@ -80,15 +85,14 @@ void process_free(Process* p)
 // The last thread ended: tell Linux, which acknowledges once it no longer maps our memory.
 void process_finish(Process* p)
 {
-    if (p->linux_gone) {
-        process_free(p);
-        return;
-    }
+    // Also after KILL: Linux keeps pages of shared mappings pinned until it hears this.
     ihk_ikc_msg m{};
     m.type = MCK_IKC_EXIT;
     m.arg[0] = p->pid;
     m.arg[1] = uint64_t(int64_t(p->exit_status));
     ikc_send_to_linux(p->home_cpu, m);
+    if (p->linux_gone)
+        process_free(p);
 }
 
 int64_t create(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)

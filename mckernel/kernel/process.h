@@ -24,6 +24,12 @@ struct SigInfo {
     uint64_t addr = 0;
 };
 
+// The last fault a thread took that raised a signal (for the log if it is fatal).
+struct FaultInfo {
+    int sig = 0;
+    uint64_t vector = 0, error = 0, addr = 0, ip = 0, sp = 0;
+};
+
 struct Thread {
     uint64_t ctx_sp = 0;      // kernel stack pointer while switched out
     uint64_t kstack = 0;      // physical base of the kernel stack
@@ -53,6 +59,7 @@ struct Thread {
     uint64_t run_tsc = 0;        // TSC spent running
     uint64_t run_start = 0;
     uint64_t minflt = 0, nvcsw = 0, nivcsw = 0; // getrusage
+    FaultInfo fault;
 
     arch::TrapFrame* frame() const { return reinterpret_cast<arch::TrapFrame*>(kstack_top) - 1; }
 };
@@ -63,7 +70,8 @@ struct Vma {
     uint32_t flags;
     Vma* next;
 };
-constexpr uint32_t VMA_HEAP = 1, VMA_STACK = 2, VMA_FILE = 4, VMA_PAST_EOF = 8; // PAST_EOF: SIGBUS
+constexpr uint32_t VMA_HEAP = 1, VMA_STACK = 2, VMA_FILE = 4, VMA_PAST_EOF = 8, // PAST_EOF: SIGBUS
+                   VMA_SHARED = 16; // pages are Linux's (a shared file mapping)
 
 // Pages unmapped but possibly still in mcexec's view, until Linux says it dropped them.
 struct DeferredFree {

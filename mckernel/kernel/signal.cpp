@@ -81,6 +81,18 @@ bool ignored(Process* p, int sig)
 [[noreturn]] void die(Thread* t, int sig)
 {
     int32_t status = sig | (default_action(sig) == Default::Core ? 0x80 : 0);
+    if (sig != SIGKILL)
+        kprintf("pid %u: ended by signal %d (thread %u)", t->proc->pid, sig, t->tid);
+    // Where, if a fault of this thread raised it (even if a handler ran first and re-raised it).
+    const FaultInfo& fi = t->fault;
+    if (fi.sig == sig) {
+        kprintf("  fault: vector %lu, error 0x%lx at 0x%lx, ip 0x%lx sp 0x%lx", fi.vector, fi.error, fi.addr, fi.ip,
+                fi.sp);
+        if (fi.vector == 14)
+            vm_describe(t->proc, fi.addr);
+        if (fi.vector != 14 || fi.ip != fi.addr)
+            vm_describe(t->proc, fi.ip);
+    }
     process_kill(t->proc, status);
     arch::irq_enable();
     thread_exit();
@@ -201,6 +213,7 @@ void signal_deliver(Thread* t, arch::TrapFrame* f)
     uint64_t fp = (sp - arch::fpu_area_size()) & ~63ull;
     uint64_t frame_addr = ((fp - sizeof(SigFrame)) & ~15ull) - 8;
     if (!vm_access_ok(p, frame_addr, sp - frame_addr, true)) {
+        kprintf("pid %u tid %u: no room for signal %d's frame at 0x%lx", p->pid, t->tid, sig, frame_addr);
         SigInfo segv;
         segv.code = 0x80;
         signal_force(t, SIGSEGV, segv);
@@ -252,6 +265,7 @@ int64_t sys_rt_sigreturn(arch::TrapFrame* f)
     uint64_t frame_addr = f->rsp - 8; // the handler's return popped pretcode
     UContext uc;
     if (!copy_from_user(&uc, frame_addr + 8, sizeof(uc))) {
+        kprintf("pid %u tid %u: rt_sigreturn: no signal frame at 0x%lx", t->proc->pid, t->tid, frame_addr);
         SigInfo segv;
         signal_force(t, SIGSEGV, segv);
         return 0;
@@ -329,6 +343,8 @@ void user_exception(arch::TrapFrame* f)
         info.code = 0x80; // SI_KERNEL
         break;
     }
+    // Kept for the log line if the signal ends the process (die()).
+    t->fault = {sig, f->vector, f->error, info.addr, f->rip, f->rsp};
     signal_force(t, sig, info);
 }
 

@@ -102,6 +102,8 @@ uint64_t find_gap(Process* p, uint64_t len, uint64_t align)
 
 void free_cb(uint64_t phys, uint64_t size, void* ctx)
 {
+    if (!mem_owns(phys))
+        return; // a Linux page of a shared mapping: Linux unpins it when the process ends
     auto** list = static_cast<DeferredFree**>(ctx);
     // Neighbouring pages become one entry.
     if (*list && (*list)->phys + (*list)->size == phys) {
@@ -256,6 +258,79 @@ void vm_free_all(Process* p)
 
 namespace {
 
+// Where a new mapping goes (caller holds p->lock); 0 if nowhere.
+uint64_t place(Process* p, uint64_t addr, uint64_t len, uint64_t flags, int64_t* err)
+{
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+        if ((addr & (PAGE_4K - 1)) || !in_user_range(addr, len)) {
+            *err = -EINVAL;
+            return 0;
+        }
+        if ((flags & MAP_FIXED_NOREPLACE) && !range_free(p, addr, addr + len)) {
+            *err = -EEXIST;
+            return 0;
+        }
+        return addr;
+    }
+    if (addr && !(addr & (PAGE_4K - 1)) && in_user_range(addr, len) && range_free(p, addr, addr + len))
+        return addr;
+    uint64_t start = find_gap(p, len, len >= PAGE_2M ? PAGE_2M : PAGE_4K);
+    if (!start)
+        *err = -ENOMEM;
+    return start;
+}
+
+// A shared file mapping: mcexec maps the file and pins its pages, we map those
+// very pages (Linux's page cache), so every process and Linux see the same bytes.
+int64_t map_shared_file(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_t fd, uint64_t off)
+{
+    uint64_t pages = len / PAGE_4K;
+    uint64_t list_bytes = up(pages * 8, PAGE_4K);
+    uint64_t list_phys = mem_alloc(list_bytes, home_node());
+    if (!list_phys)
+        return -ENOMEM;
+    uint64_t args[6] = {uint64_t(fd), len, prot, off, list_phys, 0};
+    int64_t handle = offload(MCK_SYS_MAP_SHARED, args);
+    if (handle < 0) {
+        mem_free(list_phys, list_bytes);
+        return handle;
+    }
+    const auto* list = static_cast<const uint64_t*>(arch::phys_to_virt(list_phys));
+    int64_t err = 0;
+    uint64_t start;
+    {
+        SpinLockGuard guard(p->lock);
+        start = place(p, addr, len, flags, &err);
+        if (start) {
+            unmap_locked(p, start, start + len);
+            insert(p, new Vma{start, start + len, uint32_t(prot), VMA_FILE | VMA_SHARED, nullptr});
+            uint64_t eof = start + len;
+            for (uint64_t i = 0; i < pages && !err; i++) {
+                if (!list[i]) { // past the end of the file: SIGBUS, as on Linux
+                    eof = start + i * PAGE_4K;
+                    break;
+                }
+                if (mem_owns(list[i]) || (list[i] & (PAGE_4K - 1)))
+                    err = -EIO; // not a Linux page: Linux answered nonsense
+                else if (!arch::mmu_map(p->root, start + i * PAGE_4K, list[i], PAGE_4K, uint32_t(prot)))
+                    err = -ENOMEM;
+            }
+            if (!err && eof < start + len) {
+                split_at(p, eof);
+                if (Vma* tail = find(p, eof))
+                    tail->flags |= VMA_PAST_EOF;
+            }
+            if (err)
+                unmap_locked(p, start, start + len);
+        }
+    }
+    mem_free(list_phys, list_bytes);
+    if (err)
+        return err;
+    process_flush_tlb(p, start, len);
+    return int64_t(start);
+}
+
 int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_t fd, uint64_t off)
 {
     if (!len || (prot & ~uint64_t(PROT_RWX)) || (off & (PAGE_4K - 1)) || len > MCK_USER_END)
@@ -264,10 +339,9 @@ int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64
     uint64_t type = flags & (MAP_SHARED | MAP_PRIVATE);
     if (!type)
         return -EINVAL;
-    // A writable shared file mapping would have to write back to the file: not supported.
-    if (!anon && type == MAP_SHARED && (prot & arch::PROT_W))
-        return -ENODEV;
     len = up(len, PAGE_4K);
+    if (!anon && type == MAP_SHARED)
+        return map_shared_file(p, addr, len, prot, flags, fd, off);
     process_reclaim(p);
     uint64_t start;
     {
@@ -401,6 +475,8 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
         Vma* v = find(p, old_addr);
         if (!v || v->end < old_addr + old_len)
             return -EFAULT;
+        if (v->flags & VMA_SHARED)
+            return -EINVAL; // moving Linux's pages is not supported
         prot = v->prot;
         vflags = v->flags;
         uint64_t tail = old_addr + old_len, new_end = old_addr + new_len;
@@ -510,8 +586,8 @@ int64_t vm_madvise(Process* p, uint64_t addr, uint64_t len, int64_t advice)
     uint32_t prot;
     SpinLockGuard guard(p->lock);
     for (uint64_t a = addr; a < addr + len; a += PAGE_4K)
-        if (arch::mmu_lookup(p->root, a, &pa, &prot, &psize))
-            memset(arch::phys_to_virt(pa & ~(PAGE_4K - 1)), 0, PAGE_4K);
+        if (arch::mmu_lookup(p->root, a, &pa, &prot, &psize) && mem_owns(pa))
+            memset(arch::phys_to_virt(pa & ~(PAGE_4K - 1)), 0, PAGE_4K); // shared pages keep the file's data
     return 0;
 }
 
@@ -522,8 +598,8 @@ int vm_fault(Process* p, uint64_t addr, bool write)
     Vma* v = find(p, addr);
     if (!v || !v->prot || (write && !(v->prot & arch::PROT_W)))
         return SIGSEGV;
-    if (v->flags & VMA_PAST_EOF)
-        return SIGBUS;
+    if (v->flags & (VMA_PAST_EOF | VMA_SHARED))
+        return SIGBUS; // a shared mapping's pages are all mapped up front
     uint64_t pa, psize;
     uint32_t prot;
     if (arch::mmu_lookup(p->root, addr, &pa, &prot, &psize))
@@ -560,6 +636,20 @@ bool vm_access_ok(Process* p, uint64_t addr, uint64_t len, bool write)
             return false;
     }
     return true;
+}
+
+void vm_describe(Process* p, uint64_t addr)
+{
+    SpinLockGuard guard(p->lock);
+    Vma* v = find(p, addr);
+    uint64_t pa = 0, psize = 0;
+    uint32_t prot = 0;
+    bool mapped = arch::mmu_lookup(p->root, addr, &pa, &prot, &psize);
+    if (v)
+        kprintf("  region 0x%lx-0x%lx prot %u flags 0x%x; page %s pa 0x%lx prot %u size 0x%lx", v->start, v->end,
+                v->prot, v->flags, mapped ? "mapped" : "not mapped", pa, prot, psize);
+    else
+        kprintf("  no region; page %s", mapped ? "mapped" : "not mapped");
 }
 
 } // namespace mck

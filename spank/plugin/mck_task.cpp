@@ -2,7 +2,6 @@
 // mck-task: what the SPANK plugin puts in place of a task's program. It runs
 // the program through mcexec, with the task's share of the node's LWK:
 //   mcexec -n <tasks on this node> --local-rank <local task id> <program> <args...>
-// and sets the MPI defaults the LWK needs for now (below).
 #include <unistd.h>
 
 #include <cstdio>
@@ -28,12 +27,6 @@ int main(int argc, char** argv)
         args.emplace_back(argv[i]);
     unsetenv("MCK_TASK_PROGRAM");
     unsetenv("MCK_MCEXEC");
-    // MPI on the LWK: until MAP_SHARED file mappings work there (shared-memory
-    // transports, PMIx's shared dstore), ranks talk over TCP through offloaded
-    // sockets. Only defaults: what the user set wins (docs/slurm-user.md).
-    setenv("PMIX_MCA_gds", "hash", 0);
-    setenv("OMPI_MCA_btl", "self,tcp", 0);
-    setenv("OMPI_MCA_pml", "ob1", 0);
     std::vector<char*> cargs;
     for (auto& a : args)
         cargs.push_back(a.data());

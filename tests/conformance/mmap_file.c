@@ -132,6 +132,17 @@ int main(int argc, char **argv)
 	      "pwrite visible in the shared mapping");
 	munmap(w, SIZE);
 	printf("ok shared writes reach the file\n");
+
+	/* shared read-only, of a file we cannot write (this program): its pages are
+	   never written back (the virtual node's root is a read-only 9p mount) */
+	int self = open(argv[0], O_RDONLY);
+	CHECK(self >= 0, "open this program");
+	o = mmap(NULL, pg, PROT_READ, MAP_SHARED, self, 0);
+	CHECK(o != MAP_FAILED, "mmap this program shared read-only");
+	CHECK(memcmp(o, "\177ELF", 4) == 0, "an ELF header through the shared mapping");
+	munmap(o, pg);
+	close(self);
+	printf("ok shared read-only mapping of a read-only file\n");
 done:
 
 	munmap(m, SIZE);

@@ -95,10 +95,21 @@ echo "$lwk"
 expect_eq "every rank on McKernel, same results" "${native//Linux/McKernel}" "$lwk"
 wait_idle
 assert_slurm_node_clean
-# mpirun with mcexec as Open MPI's fork agent works (docs/slurm-user.md) but failed
-# once in five runs here with a rank's SIGSEGV; it stays out of CI until that is understood.
-expect_eq "allreduce, barrier and ring loops on 3 ranks" "mpi_check: 3 ranks, 3 on McKernel, allreduce/barrier/ring ok" \
-	"$(as_user srun --mpi=pmix --mck --mck-mem=900M -n 3 "$IHK_BUILD/tests/mpi/mpi_check" 2>&1 | grep mpi_check:)"
+cat > $SLURM_WORK/mpirun.sh <<SCRIPT
+#!/bin/bash
+mpirun --mca orte_fork_agent $IHK_BUILD/bin/mcexec -np 2 $MPI
+SCRIPT
+chown $SLURM_USER $SLURM_WORK/mpirun.sh
+as_user sbatch --wait --mck --mck-mem=900M -n 2 -o $SLURM_WORK/mpirun.out $SLURM_WORK/mpirun.sh || fail "mpirun job failed: $(cat $SLURM_WORK/mpirun.out)"
+expect_eq "mpirun: every rank on McKernel" "${native//Linux/McKernel}" "$(sort $SLURM_WORK/mpirun.out)"
+wait_idle
+assert_slurm_node_clean
+
+expect_eq "allreduce, barrier and ring loops, shared memory" "mpi_check: 2 ranks, 2 on McKernel, allreduce/barrier/ring ok" \
+	"$(as_user srun --mpi=pmix --mck --mck-mem=900M -n 2 "$IHK_BUILD/tests/mpi/mpi_check" 2>&1 | grep mpi_check:)"
+wait_idle
+expect_eq "allreduce, barrier and ring loops on 3 ranks, TCP" "mpi_check: 3 ranks, 3 on McKernel, allreduce/barrier/ring ok" \
+	"$(as_user env OMPI_MCA_btl=self,tcp OMPI_MCA_pml=ob1 PMIX_MCA_gds=hash srun --mpi=pmix --mck --mck-mem=900M -n 3 "$IHK_BUILD/tests/mpi/mpi_check" 2>&1 | grep mpi_check:)"
 wait_idle
 start=$(date +%s)
 # Slurm ends the step when a task dies (--kill-on-bad-exit, or KillOnBadExit=1 for the site).

@@ -4,7 +4,7 @@
 # (docs/syscalls.md): they must still fail, so this test notices when they are done.
 . "$(dirname "$0")/lib.sh"
 snapshot_node
-KNOWN_GAPS="mmap-shared"
+KNOWN_GAPS=""
 expect_eq "mcreboot" 0 "$(mcreboot.sh -c 1-3 -m 1G@0)"
 out=$(bash "$(dirname "$0")/../conformance/run.sh" --bin "$IHK_BUILD/conformance" --runner mcexec 2>&1) || true
 echo "$out"

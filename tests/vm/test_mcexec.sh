@@ -48,6 +48,18 @@ ihkosctl 0 clear_kmsg
 expect_eq "kprint output" "kprint: 19 bytes" "$(mcexec "$PROGS/kprint" "hello kernel log 42")"
 if ihkosctl 0 kmsg | grep -q "kprint: pid [0-9]*: hello kernel log 42"; then echo "ok: kprint line in kmsg"; else fail "kprint line missing from kmsg"; fi
 
+log "a fatal fault is reported in the LWK log"
+ihkosctl 0 clear_kmsg
+rc=0; mcexec "$IHK_BUILD/conformance/crash" segv >/dev/null 2>&1 || rc=$?
+expect_eq "crash segv status" 139 "$rc"
+kmsg=$(ihkosctl 0 kmsg)
+if grep -q "pid [0-9]*: ended by signal 11" <<<"$kmsg" && grep -q "fault: vector 14, error 0x6 at 0x0, ip" <<<"$kmsg" &&
+	grep -q "no region; page not mapped" <<<"$kmsg"; then
+	echo "ok: the fault is in kmsg"
+else
+	fail "no fault report in kmsg: $kmsg"
+fi
+
 log "bad input"
 head -c 1000 /dev/urandom > "$work/noelf"
 chmod +x "$work/noelf"

@@ -113,6 +113,24 @@ struct mcexec_reply {
 };
 #define MCEXEC_REPLY _IOW(MCEXEC_IOC_MAGIC, 0x13, struct mcexec_reply)
 
+/*
+ * Shared file mappings: McKernel offloads MCK_SYS_MAP_SHARED(fd, len, prot, offset,
+ * list_phys); mcexec maps the file MAP_SHARED in its own space and pins its pages
+ * with MCEXEC_PIN, which writes their physical addresses (0 past the end of the
+ * file) into the LWK's list; McKernel maps those very pages, so both kernels see
+ * the same bytes. The pages stay pinned until the LWK no longer runs the process.
+ */
+#define MCK_SYS_MAP_SHARED 0x4d434b01	/* not a Linux system call number */
+
+struct mcexec_pin {
+	mck_u64 addr;		/* mcexec's mapping */
+	mck_u64 len;		/* bytes to pin (whole pages inside the file) */
+	mck_u64 list_phys;	/* mck_u64[list_len] in the LWK's memory */
+	mck_u32 list_len;	/* pages of the LWK's mapping */
+	mck_u32 write;		/* pin for writing */
+};
+#define MCEXEC_PIN _IOW(MCEXEC_IOC_MAGIC, 0x15, struct mcexec_pin)
+
 /* Deliver a signal to the process, as kill(2) would; waits for the LWK's answer. */
 #define MCEXEC_SIGNAL _IOW(MCEXEC_IOC_MAGIC, 0x14, mck_u32)
 
