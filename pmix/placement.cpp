@@ -56,6 +56,7 @@ std::optional<Placement> placement_from_env(const GetEnv& getenv, std::string* e
         const char* rank;
         const char* size;
     } sources[] = {{"mcexec", "MCEXEC_LOCAL_RANK", "MCEXEC_LOCAL_SIZE"},
+                   {"PMIx", "PMIX_LOCAL_RANK", "PMIX_LOCAL_SIZE"},
                    {"Open MPI", "OMPI_COMM_WORLD_LOCAL_RANK", "OMPI_COMM_WORLD_LOCAL_SIZE"},
                    {"MPICH", "MPI_LOCALRANKID", "MPI_LOCALNRANKS"}};
     auto check = [&](Placement p, const std::string& vars) -> std::optional<Placement> {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mpi_check [crash]: every rank checks the results of 200 rounds of allreduce and
- * barrier and of a ring; rank 0 prints one line. With "crash", rank 1 dies of
- * SIGSEGV after MPI_Init: the whole job must end promptly.
+ * mpi_check [crash|hang]: every rank checks the results of 200 rounds of allreduce
+ * and barrier and of a ring; rank 0 prints one line. With "crash", rank 1 dies of
+ * SIGSEGV after MPI_Init: the whole job must end promptly. With "hang", every rank
+ * waits in barriers (for at most 10 minutes) for a test to kill one of them.
  */
 #include <mpi.h>
 #include <stdio.h>
@@ -19,6 +20,14 @@ int main(int argc, char **argv)
 	MPI_Comm_size(MPI_COMM_WORLD, &size);
 	if (argc > 1 && !strcmp(argv[1], "crash") && rank == 1)
 		*(volatile int *volatile)0 = 1;
+	if (argc > 1 && !strcmp(argv[1], "hang")) {
+		for (int i = 0; i < 6000; i++) {
+			MPI_Barrier(MPI_COMM_WORLD);
+			usleep(100000);
+		}
+		MPI_Finalize();
+		return 1; /* nobody killed a rank */
+	}
 	for (int i = 0; i < 200; i++) {
 		long mine = (long)rank * i + 1, sum = 0, want = (long)i * size * (size - 1) / 2 + size;
 		MPI_Allreduce(&mine, &sum, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);

@@ -1,21 +1,34 @@
 # SPDX-License-Identifier: GPL-2.0
-# A one-node Slurm cluster inside the virtual node (source after tests/vm/lib.sh):
-# real slurmctld and slurmd on loopback, an exclusive partition "mck" with the
-# McKernel SPANK plugin, and a non-root user "mckuser". The recipe is the one
-# ../shared/DESIGN.md records for this environment.
+# A Slurm cluster of virtual nodes (source after tests/vm/lib.sh): real slurmctld and
+# slurmd, an exclusive partition "mck" with the McKernel SPANK plugin, and a non-root
+# user "mckuser". The recipe is the one ../shared/DESIGN.md records for this
+# environment. By default one node, "vnode", on loopback; SLURM_NODES="name=address
+# ..." makes a cluster of virtual nodes wired by vmrun --link (the first node runs
+# slurmctld; every node sources this with the same SLURM_NODES).
 SLURM_USER=mckuser
 SLURM_WORK=/home/$SLURM_USER
 SITE_CONF=/etc/mckernel/slurm.conf
+: "${SLURM_NODES:=vnode=127.0.0.1}"
+SLURM_NODE_NAMES=$(for n in $SLURM_NODES; do echo "${n%%=*}"; done | paste -sd,)
+SLURM_CTLD=${SLURM_NODE_NAMES%%,*}
 
 slurm_setup() {
-	# Networking: a name for this host on 127.0.0.1, and a non-loopback address so
+	local me n node_lines=""
+	me=$(hostname)
+	# Every node by name; and a non-loopback address on a lone node, so that
 	# getaddrinfo(AI_ADDRCONFIG) resolves anything at all.
-	echo "127.0.0.1 localhost vnode" > /etc/hosts
-	modprobe dummy 2>/dev/null || insmod "/lib/modules/$(uname -r)/kernel/drivers/net/dummy.ko"
-	ip link add dummy0 type dummy
-	sysctl -qw net.ipv6.conf.dummy0.disable_ipv6=1
-	ip addr add 10.99.0.1/24 dev dummy0
-	ip link set dummy0 up
+	echo "127.0.0.1 localhost" > /etc/hosts
+	for n in $SLURM_NODES; do
+		echo "${n#*=} ${n%%=*}" >> /etc/hosts
+		node_lines+="NodeName=${n%%=*} NodeAddr=${n#*=} CPUs=4 RealMemory=1000 State=UNKNOWN"$'\n'
+	done
+	if ! ip link show eth0 >/dev/null 2>&1; then
+		modprobe dummy 2>/dev/null || insmod "/lib/modules/$(uname -r)/kernel/drivers/net/dummy.ko"
+		ip link add dummy0 type dummy
+		sysctl -qw net.ipv6.conf.dummy0.disable_ipv6=1
+		ip addr add 10.99.0.1/24 dev dummy0
+		ip link set dummy0 up
+	fi
 	# cgroup v1 by hand (slurmd's v2 plugin wants systemd).
 	mount -t tmpfs cgroup /sys/fs/cgroup
 	for c in cpuset memory freezer devices; do
@@ -26,7 +39,7 @@ slurm_setup() {
 	mkdir -p /etc/slurm /etc/mckernel /var/spool/slurmd /var/spool/slurmctld /var/log /run/munge
 	cat > /etc/slurm/slurm.conf <<CONF
 ClusterName=vc
-SlurmctldHost=vnode
+SlurmctldHost=$SLURM_CTLD
 AuthType=auth/none
 CredType=cred/none
 SlurmUser=root
@@ -45,9 +58,8 @@ SlurmdLogFile=/var/log/slurmd.log
 SlurmdDebug=debug
 PlugStackConfig=/etc/slurm/plugstack.conf
 MpiDefault=none
-NodeName=vnode NodeAddr=127.0.0.1 CPUs=4 RealMemory=1000 State=UNKNOWN
-PartitionName=mck Nodes=vnode Default=YES OverSubscribe=EXCLUSIVE MaxTime=INFINITE State=UP
-PartitionName=shared Nodes=vnode OverSubscribe=NO MaxTime=INFINITE State=UP
+${node_lines}PartitionName=mck Nodes=$SLURM_NODE_NAMES Default=YES OverSubscribe=EXCLUSIVE MaxTime=INFINITE State=UP
+PartitionName=shared Nodes=$SLURM_NODE_NAMES OverSubscribe=NO MaxTime=INFINITE State=UP
 CONF
 	cat > /etc/slurm/cgroup.conf <<CONF
 CgroupPlugin=cgroup/v1
@@ -65,27 +77,37 @@ image = $IHK_BUILD/lwk/mckernel.img
 state_dir = /run/mckernel-slurm
 boot_timeout = 60
 CONF
-	slurmctld
-	slurmd -N vnode
-	for _ in $(seq 60); do
-		sinfo -h -o %t 2>/dev/null | grep -q idle && return 0
+	[ "$me" != "$SLURM_CTLD" ] || slurmctld
+	slurmd -N "$me"
+	wait_nodes_idle "$me"
+}
+
+# wait_nodes_idle NODES: every node of NODES (comma-separated) is up and idle, or fail.
+wait_nodes_idle() {
+	local want
+	want=$(tr , '\n' <<<"$1" | wc -l)
+	for _ in $(seq 180); do
+		[ "$(sinfo -h -N -n "$1" -o '%N %t' 2>/dev/null | sort -u | grep -c ' idle$')" -eq "$want" ] && return 0
 		sleep 1
 	done
-	fail "Slurm did not come up"; tail -20 /var/log/slurmctld.log /var/log/slurmd.log; exit 1
+	fail "Slurm nodes $1 did not come up: $(sinfo -N 2>&1)"
+	tail -20 /var/log/slurmctld.log /var/log/slurmd.log 2>/dev/null
+	exit 1
 }
 
 # as_user cmd...: run as the test user, in its home.
 as_user() { (cd $SLURM_WORK && setpriv --reuid=$SLURM_USER --regid=$SLURM_USER --init-groups env HOME=$SLURM_WORK USER=$SLURM_USER PATH=$PATH "$@"); }
 
-node_state() { sinfo -h -n vnode -o %t | head -1; }
+# node_state [NODE]: this node's (or NODE's) Slurm state.
+node_state() { sinfo -h -n "${1:-$(hostname)}" -o %t | head -1; }
 
-# wait_idle: the node is back to idle (the epilog finished), or fail.
+# wait_idle: no job left and every node back to idle (the epilogs finished), or fail.
 wait_idle() {
 	for _ in $(seq 120); do
-		[ "$(squeue -h | wc -l)" -eq 0 ] && [ "$(node_state)" == idle ] && return 0
+		[ "$(squeue -h | wc -l)" -eq 0 ] && [ "$(sinfo -h -o %t | sort -u)" == idle ] && return 0
 		sleep 0.5
 	done
-	fail "node not idle: $(node_state); $(squeue)"
+	fail "nodes not idle: $(sinfo -N -h -o '%N %t' | paste -sd' '); $(squeue)"
 	grep -iE 'mckernel|mck-slurm|prolog|epilog|error' /var/log/slurmd.log | tail -30
 }
 

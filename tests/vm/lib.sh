@@ -8,7 +8,7 @@ set -euo pipefail
 MODULES=$IHK_BUILD/modules
 failures=0
 
-log() { echo "--- $*"; }
+log() { echo "--- [${SECONDS}s] $*"; }
 
 fail() {
 	echo "FAIL: $*" >&2

@@ -30,6 +30,10 @@ TEST(Placement, EachLauncher)
     EXPECT_EQ(p->local_rank, 3u);
     EXPECT_EQ(p->local_size, 4u);
     EXPECT_EQ(p->source, "Open MPI");
+    p = placement_from_env(env({{"PMIX_LOCAL_RANK", "5"}, {"PMIX_LOCAL_SIZE", "6"}}), &err);
+    ASSERT_TRUE(p) << err;
+    EXPECT_EQ(p->local_rank, 5u);
+    EXPECT_EQ(p->source, "PMIx");
     p = placement_from_env(env({{"MPI_LOCALRANKID", "1"}, {"MPI_LOCALNRANKS", "2"}}), &err);
     ASSERT_TRUE(p);
     EXPECT_EQ(p->source, "MPICH");
@@ -42,7 +46,7 @@ TEST(Placement, EachLauncher)
     EXPECT_EQ(p->source, "Slurm");
 }
 
-TEST(Placement, OwnVariablesWinThenOpenMpiThenSlurm)
+TEST(Placement, OwnVariablesWinThenPmixThenOpenMpiThenSlurm)
 {
     std::string err;
     auto p = placement_from_env(env({{"MCEXEC_LOCAL_RANK", "0"},
@@ -54,6 +58,13 @@ TEST(Placement, OwnVariablesWinThenOpenMpiThenSlurm)
                                 &err);
     ASSERT_TRUE(p);
     EXPECT_EQ(p->source, "mcexec");
+    p = placement_from_env(env({{"PMIX_LOCAL_RANK", "1"},
+                                {"PMIX_LOCAL_SIZE", "2"},
+                                {"OMPI_COMM_WORLD_LOCAL_RANK", "2"},
+                                {"OMPI_COMM_WORLD_LOCAL_SIZE", "4"}}),
+                           &err);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->source, "PMIx");
     p = placement_from_env(env({{"OMPI_COMM_WORLD_LOCAL_RANK", "2"},
                                 {"OMPI_COMM_WORLD_LOCAL_SIZE", "4"},
                                 {"SLURM_LOCALID", "1"},

@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-2.0
+# vnode1 of tests/slurm/test_two_nodes.sh: MPI jobs across two virtual nodes, every
+# rank on its node's LWK, with srun --mpi=pmix and with mpirun; a rank that crashes
+# or is killed ends the job, and both nodes come back clean.
+# Usage: two_nodes_main.sh "name=address ..."
+. "$(dirname "$0")/../vm/lib.sh"
+SLURM_NODES=$1
+. "$(dirname "$0")/lib.sh"
+snapshot_node
+slurm_setup
+wait_nodes_idle "$SLURM_NODE_NAMES"
+echo "ok: nodes $SLURM_NODE_NAMES idle"
+HELLO=$IHK_BUILD/tests/mpi/mpi_hello
+CHECK=$IHK_BUILD/tests/mpi/mpi_check
+
+# vnode2 as it should be between jobs: no LWK, no IHK module, no state file
+# (looked at through a job of the shared partition).
+vnode2_clean() {
+	expect_eq "vnode2 after $1: devices, modules, state files" "0 0 0" "$(as_user srun -p shared -w vnode2 -N 1 -n 1 sh -c \
+		'echo $(ls /dev/mcos* 2>/dev/null | wc -l) $(grep -cE "^(ihk|ihk_smp_x86|mcctrl) " /proc/modules) $(ls /run/mckernel-slurm/job-*.json 2>/dev/null | wc -l)')"
+}
+
+log "srun --mpi=pmix -N 2: one rank per node"
+native=$(as_user srun --mpi=pmix -N 2 -n 2 "$HELLO" 2>&1 | sort) || true
+echo "$native"
+expect_eq "native ranks on vnode1 and vnode2" "vnode1 vnode2" "$(grep -o 'on vnode[12] (Linux)' <<<"$native" | cut -d' ' -f2 | paste -sd' ')"
+lwk=$(as_user srun --mpi=pmix --mck -N 2 -n 2 "$HELLO" 2>&1 | sort) || true
+echo "$lwk"
+expect_eq "every rank on its node's McKernel, same results" "${native//Linux/McKernel}" "$lwk"
+wait_idle
+vnode2_clean "srun"
+
+log "allreduce, barrier and ring: 4 ranks, shared memory within a node, TCP between"
+expect_eq "mpi_check on 2 nodes" "mpi_check: 4 ranks, 4 on McKernel, allreduce/barrier/ring ok" \
+	"$(as_user srun --mpi=pmix --mck --mck-mem=900M -N 2 -n 4 "$CHECK" 2>&1 | grep mpi_check:)"
+wait_idle
+
+log "mpirun in a two-node allocation, mcexec as the fork agent"
+cat > $SLURM_WORK/mpirun.sh <<SCRIPT
+#!/bin/bash
+mpirun --mca orte_fork_agent $IHK_BUILD/bin/mcexec -np 2 $HELLO
+SCRIPT
+chown $SLURM_USER $SLURM_WORK/mpirun.sh
+as_user sbatch --wait --mck --mck-mem=900M -N 2 -n 2 -o $SLURM_WORK/mpirun.out $SLURM_WORK/mpirun.sh ||
+	fail "mpirun job failed: $(cat $SLURM_WORK/mpirun.out)"
+expect_eq "mpirun: every rank on its node's McKernel" "${native//Linux/McKernel}" "$(grep '^rank' $SLURM_WORK/mpirun.out | sort)"
+wait_idle
+vnode2_clean "mpirun"
+
+log "a rank that crashes on vnode2 ends the job"
+start=$(date +%s)
+rc=0; as_user timeout 300 srun --kill-on-bad-exit=1 --mpi=pmix --mck -N 2 -n 2 "$CHECK" crash >/dev/null 2>&1 || rc=$?
+took=$(($(date +%s) - start))
+[ $rc -ne 0 ] && [ $rc -ne 124 ] && echo "ok: a crashing rank ends the job ($rc, ${took}s)" || fail "a crashing rank: status $rc after ${took}s"
+wait_idle
+expect_eq "nodes not drained after a crash" "idle idle" "$(node_state vnode1) $(node_state vnode2)"
+vnode2_clean "a crash"
+assert_slurm_node_clean
+
+log "a rank killed on vnode1 ends the job"
+out=$SLURM_WORK/hang.out
+(rc=0; as_user timeout 300 srun --kill-on-bad-exit=1 --mpi=pmix --mck -N 2 -n 2 "$CHECK" hang >$out 2>&1 || rc=$?; echo $rc >$out.rc) &
+for _ in $(seq 240); do pgrep -x mcexec >/dev/null && break; sleep 0.5; done
+sleep 5 # let the ranks reach their barriers
+start=$(date +%s)
+pkill -9 -x mcexec && echo "ok: killed vnode1's rank" || fail "no rank running on vnode1"
+for _ in $(seq 600); do [ -e $out.rc ] && break; sleep 0.5; done
+rc=$(cat $out.rc 2>/dev/null || echo none)
+took=$(($(date +%s) - start))
+[ "$rc" != none ] && [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && echo "ok: a killed rank ends the job ($rc, ${took}s)" ||
+	fail "a killed rank: status $rc after ${took}s: $(tail -5 $out)"
+wait_idle
+expect_eq "nodes not drained after a kill" "idle idle" "$(node_state vnode1) $(node_state vnode2)"
+vnode2_clean "a kill"
+assert_slurm_node_clean
+kmsg=$(grep -l "mpi_check" $SLURM_WORK/mck-kmsg-*-vnode1.log 2>/dev/null | head -1)
+[ -n "$kmsg" ] && echo "ok: vnode1's kmsg file $kmsg" || fail "no kmsg file on vnode1 with mpi_check's line"
+finish
