@@ -19,7 +19,7 @@ echo "MPI ping-pong, 2 ranks on one node (software-emulated node: compare ratios
 printf "%-44s %12s %12s %10s\n" "measure" "Linux" "McKernel" "LWK/Linux"
 for btl in vader tcp; do
 	l=$(as_user env OMPI_MCA_btl=self,$btl srun --mpi=pmix -n 2 "$B" 2>/dev/null)
-	m=$(as_user env OMPI_MCA_btl=self,$btl srun --mpi=pmix --mck -n 2 "$B" 2>/dev/null)
+	m=$(as_user env OMPI_MCA_btl=self,$btl srun --mpi=pmix --mck --mck-mem=900M -n 2 "$B" 2>/dev/null)
 	row "$btl: latency, 8 B (us, half round trip)" "$(echo "$l" | val latency_us)" "$(echo "$m" | val latency_us)"
 	row "$btl: bandwidth, 1 MiB messages (MB/s)" "$(echo "$l" | val bandwidth_mbs)" "$(echo "$m" | val bandwidth_mbs)"
 done

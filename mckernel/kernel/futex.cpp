@@ -2,7 +2,10 @@
 // Futexes: waiters of every process hang in one table keyed by (process,
 // address), under one lock; a wake moves them to their CPU's run queue.
 // Enough of the interface for glibc: WAIT, WAKE, their BITSET forms, REQUEUE
-// and CMP_REQUEUE, private or not (no process shares memory on the LWK).
+// and CMP_REQUEUE. A futex in a shared file mapping is keyed by its physical
+// address, so LWK processes sharing the page wake each other; Linux processes
+// sharing it cannot reach our table, so such a wait sleeps in short slices and
+// returns (a spurious wake, which callers allow) once a slice passes.
 #include <kernel/errno.h>
 #include <kernel/process.h>
 #include <kernel/sched.h>
@@ -18,7 +21,7 @@ namespace mck {
 namespace {
 
 struct Waiter {
-    Process* proc;
+    Process* proc; // nullptr for a shared futex: then addr is physical
     uint64_t addr;
     uint32_t bitset;
     Thread* thread;
@@ -32,6 +35,21 @@ Waiter* g_waiters;
 constexpr int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAIT_BITSET = 9,
               FUTEX_WAKE_BITSET = 10;
 constexpr int FUTEX_PRIVATE = 128, FUTEX_CLOCK_REALTIME = 256;
+
+constexpr int64_t SHARED_SLICE_NS = 1000000;
+
+struct Key {
+    Process* proc;
+    uint64_t addr;
+};
+
+Key key_of(Process* p, uint64_t addr)
+{
+    uint64_t phys;
+    if (vm_shared_phys(p, addr, &phys))
+        return {nullptr, phys};
+    return {p, addr};
+}
 
 void unlink(Waiter* w)
 {
@@ -49,7 +67,8 @@ int64_t wait(Process* p, uint64_t addr, uint32_t val, uint64_t deadline_tsc, uin
     if (!vm_access_ok(p, addr, 4, false))
         return -EFAULT;
     Thread* t = current();
-    Waiter w{p, addr, bitset, t, false, nullptr};
+    Key k = key_of(p, addr);
+    Waiter w{k.proc, k.addr, bitset, t, false, nullptr};
     {
         SpinLockGuard guard(g_lock);
         if (__atomic_load_n(reinterpret_cast<volatile uint32_t*>(addr), __ATOMIC_SEQ_CST) != val)
@@ -60,12 +79,17 @@ int64_t wait(Process* p, uint64_t addr, uint32_t val, uint64_t deadline_tsc, uin
     int64_t ret = 0;
     t->interruptible = true;
     for (;;) {
-        bool in_time = sched_block(deadline_tsc);
+        uint64_t until = deadline_tsc;
+        if (!k.proc) {
+            uint64_t slice = tsc_after_ns(SHARED_SLICE_NS);
+            until = deadline_tsc && deadline_tsc < slice ? deadline_tsc : slice;
+        }
+        bool in_time = sched_block(until);
         SpinLockGuard guard(g_lock);
         if (w.woken)
             break;
         if (!in_time) {
-            ret = -ETIMEDOUT;
+            ret = until == deadline_tsc ? -ETIMEDOUT : 0; // else a slice passed
         } else if (t->killed || signal_pending(t)) {
             ret = -EINTR;
         } else {
@@ -85,11 +109,12 @@ int64_t wake(Process* p, uint64_t addr, uint32_t count, uint32_t bitset, uint64_
         return -EINVAL;
     Thread* to_wake[MCK_MAX_THREADS];
     uint32_t n = 0, moved = 0;
+    Key k = key_of(p, addr), to = requeue_to ? key_of(p, requeue_to) : Key{};
     {
         SpinLockGuard guard(g_lock);
         for (Waiter** pp = &g_waiters; *pp;) {
             Waiter* w = *pp;
-            if (w->proc != p || w->addr != addr || !(w->bitset & bitset)) {
+            if (w->proc != k.proc || w->addr != k.addr || !(w->bitset & bitset)) {
                 pp = &w->next;
                 continue;
             }
@@ -100,7 +125,8 @@ int64_t wake(Process* p, uint64_t addr, uint32_t count, uint32_t bitset, uint64_
                 continue;
             }
             if (requeue_to && moved < requeue_count) {
-                w->addr = requeue_to;
+                w->proc = to.proc;
+                w->addr = to.addr;
                 moved++;
             }
             pp = &w->next;

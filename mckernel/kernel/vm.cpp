@@ -638,6 +638,18 @@ bool vm_access_ok(Process* p, uint64_t addr, uint64_t len, bool write)
     return true;
 }
 
+bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys)
+{
+    SpinLockGuard guard(p->lock);
+    Vma* v = find(p, addr);
+    uint64_t pa, psize;
+    uint32_t prot;
+    if (!v || !(v->flags & VMA_SHARED) || !arch::mmu_lookup(p->root, addr, &pa, &prot, &psize))
+        return false;
+    *phys = pa + (addr & (PAGE_4K - 1));
+    return true;
+}
+
 void vm_describe(Process* p, uint64_t addr)
 {
     SpinLockGuard guard(p->lock);

@@ -28,6 +28,8 @@ int64_t vm_madvise(Process* p, uint64_t addr, uint64_t len, int64_t advice);
 int vm_fault(Process* p, uint64_t addr, bool write);
 // Is [addr, addr + len) mapped for the access (mapping it on demand)?
 bool vm_access_ok(Process* p, uint64_t addr, uint64_t len, bool write);
+// Is @addr in a shared file mapping (Linux's pages)? Then *@phys is where it is.
+bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys);
 // Log the region and page-table entry behind @addr (for a fatal fault's report).
 void vm_describe(Process* p, uint64_t addr);
 

@@ -48,6 +48,29 @@ ihkosctl 0 clear_kmsg
 expect_eq "kprint output" "kprint: 19 bytes" "$(mcexec "$PROGS/kprint" "hello kernel log 42")"
 if ihkosctl 0 kmsg | grep -q "kprint: pid [0-9]*: hello kernel log 42"; then echo "ok: kprint line in kmsg"; else fail "kprint line missing from kmsg"; fi
 
+log "a futex in a shared file mapping: LWK and Linux wakers"
+f=$work/futex-page
+# wait_woken NAME PID OUT: the waiter PID ends within 30 s having printed "woken".
+wait_woken() {
+	if timeout 30 tail --pid="$2" -f /dev/null; then
+		expect_eq "$1" woken "$(cat "$3")"
+	else
+		fail "$1: still waiting after 30 s"
+		kill "$2" 2>/dev/null || true
+	fi
+}
+mcexec "$PROGS/shm_futex" wait "$f" > "$work/waiter1" &
+waiter=$!
+sleep 2
+expect_eq "LWK waker finds the LWK waiter" "woke 1" "$(mcexec "$PROGS/shm_futex" wake "$f")"
+wait_woken "LWK waiter woken by an LWK process" $waiter "$work/waiter1"
+rm -f "$f"
+mcexec "$PROGS/shm_futex" wait "$f" > "$work/waiter2" &
+waiter=$!
+sleep 2
+"$PROGS/shm_futex" wake "$f" >/dev/null
+wait_woken "LWK waiter woken by a Linux process" $waiter "$work/waiter2"
+
 log "a fatal fault is reported in the LWK log"
 ihkosctl 0 clear_kmsg
 rc=0; mcexec "$IHK_BUILD/conformance/crash" segv >/dev/null 2>&1 || rc=$?

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shm_futex wait|wake FILE: a futex in a page of FILE mapped MAP_SHARED.
+ * wait: sleeps on the word (no timeout) while it is 0, then prints "woken". wake: sets the word to 1, wakes every waiter, prints how many
+ * FUTEX_WAKE found (waiters in other kernels are not counted).
+ */
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	if (argc != 3 || (strcmp(argv[1], "wait") && strcmp(argv[1], "wake"))) {
+		fprintf(stderr, "usage: shm_futex wait|wake FILE\n");
+		return 2;
+	}
+	int fd = open(argv[2], O_RDWR | O_CREAT, 0600);
+	if (fd < 0 || ftruncate(fd, 4096) != 0) {
+		perror(argv[2]);
+		return 1;
+	}
+	uint32_t *word = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (word == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	word += 100; /* not at the start of the page */
+	if (!strcmp(argv[1], "wake")) {
+		__atomic_store_n(word, 1, __ATOMIC_SEQ_CST);
+		printf("woke %ld\n", syscall(SYS_futex, word, FUTEX_WAKE, 1 << 30, NULL, NULL, 0));
+		return 0;
+	}
+	while (!__atomic_load_n(word, __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, word, FUTEX_WAIT, 0, NULL, NULL, 0); /* no timeout: the test's */
+	printf("woken\n");
+	return 0;
+}
