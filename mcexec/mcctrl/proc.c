@@ -55,7 +55,6 @@ static void mcctrl_exit_work(struct work_struct *work)
 	struct mcctrl_proc *p = container_of(work, struct mcctrl_proc, exit_work);
 	struct ihk_ikc_msg m = { .type = MCK_IKC_EXIT_ACK };
 	unsigned long flags;
-
 	bool released;
 
 	mcctrl_uas_drop(p);
@@ -475,9 +474,7 @@ static int mcctrl_proc_release(struct inode *inode, struct file *file)
 {
 	struct mcctrl_proc *p = file->private_data;
 	struct ihk_ikc_msg m = { .type = MCK_IKC_KILL, .arg = { p->pid } };
-	bool acked;
-
-	bool keep;
+	bool acked, keep;
 
 	spin_lock_irq(&p->lock);
 	acked = p->acked;
