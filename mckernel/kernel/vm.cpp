@@ -346,19 +346,10 @@ int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64
     uint64_t start;
     {
         SpinLockGuard guard(p->lock);
-        if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-            if ((addr & (PAGE_4K - 1)) || !in_user_range(addr, len))
-                return -EINVAL;
-            if ((flags & MAP_FIXED_NOREPLACE) && !range_free(p, addr, addr + len))
-                return -EEXIST;
-            start = addr;
-        } else if (addr && !(addr & (PAGE_4K - 1)) && in_user_range(addr, len) && range_free(p, addr, addr + len)) {
-            start = addr;
-        } else {
-            start = find_gap(p, len, len >= PAGE_2M ? PAGE_2M : PAGE_4K);
-            if (!start)
-                return -ENOMEM;
-        }
+        int64_t err = 0;
+        start = place(p, addr, len, flags, &err);
+        if (!start)
+            return err;
         // A file's pages are written by mcexec first, so they start writable.
         uint32_t map_prot = anon ? uint32_t(prot) : (arch::PROT_R | arch::PROT_W);
         int64_t ret = map_locked(p, start, len, uint32_t(prot), anon ? 0 : VMA_FILE, map_prot,
