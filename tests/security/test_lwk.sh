@@ -1,0 +1,266 @@
+# SPDX-License-Identifier: GPL-2.0
+# Hostile LWK programs and instance owners. Everything runs as uid 65534, the
+# owner of the instance; programs/hostile.c runs under mcexec and natively, and
+# the two runs must print the same lines unless a case says otherwise.
+#
+#   1 ro-file       a file the user may only read cannot be written through a
+#                   mapping: mprotect and pkey_mprotect to RW, an offloaded read()
+#                   into it and mmap RW give EACCES/EFAULT; the user's own file and
+#                   a private copy may be written (positive controls)
+#   2 ro-memory     offloaded calls cannot write read-only, inaccessible or text
+#                   pages (mcexec's view must honour the program's protections)
+#   3 stale-view    after munmap, mcexec's view of the pages is gone even when
+#                   pkey_mprotect or mbind (offloaded) changed mcexec's mapping, so
+#                   a read() into the old address cannot write memory reused since
+#   6 mcexec-fds    mcexec's own descriptors (fd 1000, 1001) are not the program's:
+#                   ioctl, fcntl give EBADF; close_range(3, ~0U) leaves mcexec working
+#   7 mcexec-ptr    pointers at and above 64 TiB (mcexec's memory) give EFAULT and
+#                   mcexec survives every one
+#   8 proc-self-mem /proc/self/mem (mcexec's memory) cannot be opened read-write
+#   4 kernel-addr   memory calls on kernel, non-canonical and mcexec addresses fail
+#                   as on Linux; on vulnerable code madvise zeroes the LWK's text
+#                   and the whole virtual machine resets
+#   5 pin           MCEXEC_PIN by the owner cannot make mcctrl write into the LWK's
+#                   image; on vulnerable code the LWK dies
+#
+# After every case the instance is RUNNING and runs /bin/true. SECURITY_CASES="5"
+# runs only the cases listed, e.g. on the vulnerable code, where case 4 ends the run:
+#   tests/vm/vmrun --build build -- env SECURITY_CASES=5 bash tests/security/test_lwk.sh Cases 4 and 5 come
+# last: on vulnerable code they take the node down, and vmrun reports the guest's
+# end (status 125) within its --timeout instead of a result.
+. "$(dirname "$0")/../vm/lib.sh"
+snapshot_node
+PROGS=$IHK_BUILD/tests/security/programs
+H=$PROGS/hostile
+OWNER=65534
+work=$(mktemp -d)
+chmod 755 "$work"
+trap 'rm -rf "$work"' EXIT
+
+as_owner() { setpriv --reuid=$OWNER --regid=$OWNER --clear-groups "$@"; }
+
+# run_lwk ARGS...: hostile ARGS under mcexec as the owner; its stderr is kept in $work/lwk.err.
+run_lwk() { timeout 120 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups mcexec "$H" "$@" 2>"$work/lwk.err"; }
+
+# Lines whose value under mcexec may differ from the native one: allow[name]=regex.
+declare -A allow=()
+
+# compare_lines WHAT NATIVE LWK: line by line, the same name and value, or a value allow[] accepts.
+compare_lines() {
+	local what=$1 i bad=0 n l name
+	local -a nl ll
+	mapfile -t nl <<<"$2"
+	mapfile -t ll <<<"$3"
+	[ ${#nl[@]} -eq ${#ll[@]} ] || bad=1
+	for i in "${!nl[@]}"; do
+		n=${nl[i]} l=${ll[i]:-}
+		[ "$n" == "$l" ] && continue
+		name=${n%%: *}
+		if [ "${l%%: *}" == "$name" ] && [ -n "${allow[$name]:-}" ] && [[ ${l#*: } =~ ^(${allow[$name]})$ ]]; then
+			echo "ok: $what: '$l' (natively '$n'), allowed"
+			continue
+		fi
+		bad=1
+	done
+	if [ $bad -eq 0 ]; then
+		echo "ok: $what: ${#ll[@]} lines as natively"
+	else
+		fail "$what: under mcexec the lines differ from the native run (< native, > mcexec)"
+		diff <(echo "$2") <(echo "$3") || true
+		if [ -s "$work/lwk.err" ]; then echo "mcexec's stderr: $(head -c 2000 "$work/lwk.err")"; fi
+	fi
+}
+
+# expect_lines WHAT EXPECTED ACTUAL: each line of ACTUAL matches the extended regex on EXPECTED's line.
+expect_lines() {
+	local what=$1 i bad=0
+	local -a el al
+	mapfile -t el <<<"$2"
+	mapfile -t al <<<"$3"
+	[ ${#el[@]} -eq ${#al[@]} ] || bad=1
+	for i in "${!el[@]}"; do
+		[[ ${al[i]:-} =~ ^(${el[i]})$ ]] || bad=1
+	done
+	if [ $bad -eq 0 ]; then
+		echo "ok: $what: as expected"
+	else
+		fail "$what: not as expected (< expected, > got)"
+		diff <(echo "$2") <(echo "$3") || true
+		if [ -s "$work/lwk.err" ]; then echo "mcexec's stderr: $(head -c 2000 "$work/lwk.err")"; fi
+	fi
+}
+
+# same_as_native WHAT ARGS...: hostile ARGS prints the same lines and ends with the
+# same status under mcexec as natively.
+same_as_native() {
+	local what=$1 native lwk rn=0 rl=0
+	shift
+	native=$(as_owner "$H" "$@" 2>&1) || rn=$?
+	lwk=$(run_lwk "$@") || rl=$?
+	compare_lines "$what" "$native" "$lwk"
+	expect_eq "$what: status under mcexec (natively $rn)" $rn $rl
+}
+
+# check_alive WHAT: the instance still runs and still runs programs.
+check_alive() {
+	local status rc=0
+	status=$(ihkosctl 0 get status 2>&1) || true
+	expect_eq "after $1: instance status" RUNNING "$status"
+	timeout 60 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups mcexec /bin/true || rc=$?
+	expect_eq "after $1: mcexec /bin/true" 0 $rc
+	if [ "$status" != RUNNING ] || [ $rc -ne 0 ]; then
+		echo "--- instance status now: $(ihkosctl 0 get status 2>&1 || true); the LWK's log, last lines:"
+		ihkosctl 0 kmsg 2>&1 | cat -v | tail -25 || true
+	fi
+}
+
+RO_FILE=$work/sec-ro
+OWN_FILE=$work/sec-own
+head -c 4096 /dev/zero | tr '\0' r > "$work/ro.orig"
+
+# reset_files: root's read-only file and the owner's own file, as they were.
+reset_files() {
+	install -m 0644 -o 0 -g 0 "$work/ro.orig" "$RO_FILE"
+	head -c 4096 /dev/zero | tr '\0' o > "$OWN_FILE"
+	chown $OWNER:$OWNER "$OWN_FILE"
+	chmod 0644 "$OWN_FILE"
+}
+
+# check_files WHO: the read-only file is intact, the owner's file was written.
+check_files() {
+	if cmp -s "$work/ro.orig" "$RO_FILE"; then
+		echo "ok: $1: the read-only file is unchanged"
+	else
+		fail "$1: the read-only file was written: starts with '$(head -c 40 "$RO_FILE")'"
+	fi
+	expect_eq "$1: the owner's file was written through its mapping" W "$(head -c 1 "$OWN_FILE")"
+}
+
+case_ro_file() {
+	log "case 1: a file the owner may only read stays unwritten"
+	local native lwk rn=0 rl=0
+	reset_files
+	native=$(as_owner "$H" ro-file "$RO_FILE" "$OWN_FILE" 2>&1) || rn=$?
+	check_files native
+	reset_files
+	lwk=$(run_lwk ro-file "$RO_FILE" "$OWN_FILE") || rl=$?
+	check_files "under mcexec"
+	compare_lines ro-file "$native" "$lwk"
+	expect_eq "ro-file: status under mcexec (natively $rn)" $rn $rl
+	check_alive "case 1"
+}
+
+case_ro_memory() {
+	log "case 2: offloaded calls do not write read-only, inaccessible or text pages"
+	same_as_native ro-memory ro-memory
+	check_alive "case 2"
+}
+
+case_stale_view() {
+	log "case 3: no stale view of unmapped memory in mcexec (pkey_mprotect, mbind)"
+	same_as_native "stale-view after pkey_mprotect" stale-view pkey
+	check_alive "case 3 (pkey_mprotect)"
+	same_as_native "stale-view after mbind" stale-view mbind
+	check_alive "case 3 (mbind)"
+}
+
+case_mcexec_fds() {
+	log "case 6: mcexec's own descriptors are not the program's"
+	# dup2 onto mcexec's descriptor: refusing it (EBADF) is fine, so is a virtual
+	# success, as long as mcexec keeps working (the lines after it).
+	allow=([dup2-1-to-1000]='EBADF|1000')
+	same_as_native mcexec-fds mcexec-fds
+	allow=()
+	check_alive "case 6 (ioctl, fcntl, dup2)"
+	# Last in its own program: on vulnerable code it closes mcexec's descriptors.
+	same_as_native close-range close-range
+	check_alive "case 6 (close_range)"
+}
+
+case_mcexec_ptr() {
+	log "case 7: pointers into mcexec's memory (at and above 64 TiB)"
+	local i native lwk rn rl want
+	for i in 0 1 2 3 4 5 6 7 8; do
+		rn=0 rl=0
+		native=$(as_owner "$H" mcexec-ptr $i 2>&1) || rn=$?
+		# Every check is EFAULT natively (the address is not mapped there); the
+		# straddling one first maps the last page of the user range.
+		want=$(sed -e 's/: .*/: EFAULT/' -e 's/^map-last-user-page: EFAULT$/map-last-user-page: ok/' <<<"$native")
+		expect_lines "mcexec-ptr $i natively (the address must be unmapped there)" "$want" "$native"
+		lwk=$(run_lwk mcexec-ptr $i) || rl=$?
+		compare_lines "mcexec-ptr $i" "$native" "$lwk"
+		expect_eq "mcexec-ptr $i: status under mcexec (natively $rn)" $rn $rl
+	done
+	rl=0
+	lwk=$(run_lwk mcexec-maps) || rl=$?
+	expect_lines "mcexec-maps: mappings /proc/self/maps shows above 64 TiB are out of reach" \
+		"$(printf '%s\n' 'read-into-stack-above-64TiB: (EFAULT|none)' \
+			'process_vm_readv-stack-above-64TiB: (EFAULT|none)' 'done')" "$lwk"
+	expect_eq "mcexec-maps: status" 0 $rl
+	check_alive "case 7"
+}
+
+case_proc_self_mem() {
+	log "case 8: /proc/self/mem is mcexec's memory: not for the program"
+	local native lwk rl=0
+	native=$(as_owner "$H" proc-self-mem 2>&1) || true
+	echo "natively (for reference): ${native%%$'\n'*}"
+	lwk=$(run_lwk proc-self-mem) || rl=$?
+	expect_lines "proc-self-mem under mcexec" "$(printf '%s\n' 'open-proc-self-mem-rdwr: EACCES' 'done')" "$lwk"
+	expect_eq "proc-self-mem: status" 0 $rl
+	check_alive "case 8"
+}
+
+# ---- The cases below reset the whole virtual machine on vulnerable code. ----
+
+case_kernel_addr() {
+	log "case 4: memory calls on kernel, non-canonical and mcexec addresses (VM reset when vulnerable)"
+	# The LWK's task size is 64 TiB: munmap there may say EINVAL as Linux's does
+	# above its task size, and mremap EINVAL for a range outside the user range.
+	# (0x800000000000 is non-canonical with 4-level paging, as the LWK's; a guest
+	# Linux with 5-level paging maps user memory there, so munmap succeeds natively.)
+	allow=([munmap-mcexec-range]='EINVAL|ok' [munmap-noncanonical]='EINVAL|ok' [mremap-kernel]='EFAULT|EINVAL'
+		[mremap-noncanonical]='EFAULT|EINVAL' [mremap-mcexec-range]='EFAULT|EINVAL')
+	same_as_native kernel-addr kernel-addr
+	allow=()
+	check_alive "case 4"
+}
+
+case_pin() {
+	log "case 5: MCEXEC_PIN into the LWK's image by the owner (LWK dies when vulnerable)"
+	local chunk sym target out rc=0
+	# The image lies at the start of the first memory chunk + 2 MiB, linked at
+	# 0xffffffff80000000 + 2 MiB (ihk/boot.h); aim at the system call entry.
+	chunk=$(grep -o 'memory: chunk 0: 0x[0-9a-f]*' <<<"$boot_kmsg" | awk '{ print $4 }') || true
+	sym=$(nm "$IHK_BUILD/lwk/mckernel.img" 2>/dev/null | awk '$3 == "mck_syscall_entry" { print $1 }') || true
+	if [ -z "$chunk" ]; then
+		fail "pin: no 'memory: chunk 0' line in the LWK's boot log"
+		return 0
+	fi
+	[ -n "$sym" ] || sym=ffffffff80200000
+	printf -v target '%x' $((chunk + 0x$sym - 0xffffffff80000000))
+	echo "chunk 0 at $chunk, target 0x$target (mck_syscall_entry or the image's start)"
+	out=$(timeout 60 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups "$PROGS/pin_lwk" /dev/mcos0 "$target" 2>&1) ||
+		rc=$?
+	expect_lines "pin into the LWK's image" "$(printf '%s\n' 'create: ok' 'pin-into-lwk-image: refused .*')" "$out"
+	expect_eq "pin_lwk status" 0 $rc
+	check_alive "case 5"
+}
+
+expect_eq "mcreboot, owned by uid $OWNER" 0 "$(mcreboot.sh -c 2-3 -m 768M@0 -o $OWNER)"
+expect_eq "/dev/mcos0's owner" $OWNER "$(stat -c %u /dev/mcos0)"
+boot_kmsg=$(ihkosctl 0 kmsg) || true
+check_alive "boot"
+
+# In this order (the machine-resetting ones last); SECURITY_CASES picks some by number.
+for c in "1 ro_file" "2 ro_memory" "3 stale_view" "6 mcexec_fds" "7 mcexec_ptr" "8 proc_self_mem" \
+	"4 kernel_addr" "5 pin"; do
+	if [[ " ${SECURITY_CASES:-1 2 3 4 5 6 7 8} " == *" ${c% *} "* ]]; then
+		"case_${c#* }"
+	fi
+done
+
+log "teardown"
+expect_ok mcstop+release.sh
+assert_node_clean
+finish
