@@ -39,7 +39,8 @@
  * @lock:	guards everything up to @acked.
  * @wq:		mcexec's waiters (requests, replies, exit).
  * @pending:	offload blocks (physical) queued for mcexec, @npending of them from @head.
- * @inflight:	offload blocks mcexec took and has not answered, @ninflight of them.
+ * @inflight:	offload blocks mcexec took and has not answered, @ninflight of them;
+ *		@inflight_pinned marks those whose pages were pinned (once per call).
  * @reply_*:	the answer to the current control request (@ctl serialises them).
  * @exited:	the LWK reported the end, with @status (wait encoding).
  * @acked:	we told the LWK we let go of its memory: no more writes into it.
@@ -68,6 +69,7 @@ struct mcctrl_proc {
 	u64 pending[MCK_MAX_THREADS];
 	u32 head, npending;
 	u64 inflight[MCK_MAX_THREADS];
+	bool inflight_pinned[MCK_MAX_THREADS];
 	u32 ninflight;
 	struct mutex ctl;
 	bool reply_ready;
@@ -106,7 +108,7 @@ void mcctrl_os_stopping(struct ihk_os *os);
 void mcctrl_proc_put(struct mcctrl_proc *p);
 
 /* pin.c: Linux pages of shared file mappings */
-long mcctrl_pin(struct mcctrl_proc *p, void __user *arg);
+long mcctrl_pin_call(struct mcctrl_proc *p, void __user *arg);
 bool mcctrl_pinned(struct mcctrl_proc *p, unsigned long pfn);
 void mcctrl_unpin_all(struct mcctrl_proc *p);
 

@@ -1,35 +1,118 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Shared file mappings of LWK programs: mcexec maps the file and asks us to pin
- * its pages; we give the LWK their physical addresses. The pages stay pinned
- * until the LWK no longer runs the process (its exit, or the instance stopping),
- * so the LWK can never touch a page Linux reused.
+ * its pages for the MCK_SYS_MAP_SHARED call it serves; we give the LWK their
+ * physical addresses. Everything that decides what the LWK may do with the
+ * pages (how many, writable or not, where the list is) comes from the LWK's
+ * request, not from mcexec, which runs the program's calls and is no more
+ * trusted than the program (docs/security.md). The pages stay pinned until the
+ * LWK no longer runs the process (its exit, or the instance stopping), so the
+ * LWK can never touch a page Linux reused.
  */
 #include <linux/mm.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
-#include <asm/io.h>
 #include <linux/uaccess.h>
+#include <linux/version.h>
+#include <asm/io.h>
 
 #include "mcctrl.h"
 
 #define MCCTRL_PIN_MAX (1UL << 20)	/* pages per mapping (4 GiB) */
+#define MCK_PROT_WRITE_BIT 2		/* PROT_WRITE in the LWK's request */
 
-long mcctrl_pin(struct mcctrl_proc *p, void __user *arg)
+/* What the LWK asked for in the call being served. */
+struct mcctrl_pin_request {
+	u64 *list;		/* in the LWK's memory */
+	unsigned long list_len;	/* pages of the LWK's mapping */
+	bool write;
+};
+
+/*
+ * Claim the in-flight call @token for pinning and read its request.
+ * Both shared-mapping calls carry their length, protection and list in the
+ * LWK's request block; mcexec's word counts for none of them.
+ * Return: 0, -EINVAL (not a shared-mapping call of ours), -EBUSY (pinned already).
+ */
+static long mcctrl_pin_claim(struct mcctrl_proc *p, u64 token, struct mcctrl_pin_request *r)
 {
-	struct mcexec_pin req;
+	struct mck_offload *o = NULL;
+	u64 len = 0, list_phys = 0;
+	long ret = -EINVAL;
+	u32 i;
+
+	spin_lock_irq(&p->lock);
+	for (i = 0; i < p->ninflight; i++)
+		if (p->inflight[i] == token)
+			break;
+	if (i < p->ninflight && !p->acked && !p->dead)
+		o = ihk_os_phys_to_virt(p->os, token, sizeof(*o));
+	if (o && READ_ONCE(o->state) == MCK_OFFLOAD_SENT &&
+	    (READ_ONCE(o->nr) == MCK_SYS_MAP_SHARED || READ_ONCE(o->nr) == MCK_SYS_SHARED_WRITABLE)) {
+		len = READ_ONCE(o->args[1]);
+		if (READ_ONCE(o->nr) == MCK_SYS_MAP_SHARED) {
+			r->write = READ_ONCE(o->args[2]) & MCK_PROT_WRITE_BIT;
+			list_phys = READ_ONCE(o->args[4]);
+		} else {
+			r->write = true;
+			list_phys = READ_ONCE(o->args[2]);
+		}
+		if (p->inflight_pinned[i]) {
+			ret = -EBUSY;
+		} else if (len && !(len & ~PAGE_MASK) && (len >> PAGE_SHIFT) <= MCCTRL_PIN_MAX) {
+			p->inflight_pinned[i] = true;
+			ret = 0;
+		}
+	}
+	spin_unlock_irq(&p->lock);
+	if (ret)
+		return ret;
+	r->list_len = len >> PAGE_SHIFT;
+	r->list = ihk_os_phys_to_virt(p->os, list_phys, r->list_len * sizeof(u64));
+	return r->list ? 0 : -EINVAL;
+}
+
+/* Pin @n pages of one mapping at @addr in mcexec. Return: pages pinned or -errno. */
+static long mcctrl_pin_range(u64 addr, unsigned long n, bool write, struct page **pages, bool *may_exec)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned int flags = FOLL_LONGTERM | (write ? FOLL_WRITE : 0);
+	long got = -EFAULT;
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, addr);
+	if (vma && n <= (vma->vm_end - addr) >> PAGE_SHIFT) {
+		*may_exec = vma->vm_flags & VM_MAYEXEC;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+		got = pin_user_pages(addr, n, flags, pages);
+#else
+		got = pin_user_pages(addr, n, flags, pages, NULL);
+#endif
+	}
+	mmap_read_unlock(mm);
+	return got;
+}
+
+long mcctrl_pin_call(struct mcctrl_proc *p, void __user *arg)
+{
+	struct mcexec_pin_call req;
+	struct mcctrl_pin_request r;
 	struct mcctrl_pin *pin;
-	u64 *list;
 	unsigned long n, i;
-	long got, ret = 0;
+	bool may_exec = false;
+	u64 flags;
+	long got, ret;
 
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
-	n = req.len >> PAGE_SHIFT;
-	if (!req.list_len || req.list_len > MCCTRL_PIN_MAX || n > req.list_len || (req.len & ~PAGE_MASK) ||
-	    (req.addr & ~PAGE_MASK))
+	if ((req.len & ~PAGE_MASK) || (req.addr & ~PAGE_MASK))
 		return -EINVAL;
-	list = ihk_os_phys_to_virt(p->os, req.list_phys, (u64)req.list_len * sizeof(u64));
-	if (!list)
+	ret = mcctrl_pin_claim(p, req.token, &r);
+	if (ret)
+		return ret;
+	n = req.len >> PAGE_SHIFT;
+	if (n > r.list_len)
 		return -EINVAL;
 	pin = kzalloc(sizeof(*pin), GFP_KERNEL);
 	if (!pin)
@@ -39,7 +122,7 @@ long mcctrl_pin(struct mcctrl_proc *p, void __user *arg)
 		kfree(pin);
 		return -ENOMEM;
 	}
-	got = n ? pin_user_pages_fast(req.addr, n, FOLL_LONGTERM | (req.write ? FOLL_WRITE : 0), pin->pages) : 0;
+	got = n ? mcctrl_pin_range(req.addr, n, r.write, pin->pages, &may_exec) : 0;
 	if (got < 0 || (unsigned long)got != n) {
 		if (got > 0)
 			unpin_user_pages(pin->pages, got);
@@ -48,8 +131,8 @@ long mcctrl_pin(struct mcctrl_proc *p, void __user *arg)
 		return got < 0 ? got : -EFAULT;
 	}
 	pin->n = n;
-	pin->write = req.write;
-	for (i = 0; i < n && !ret; i++)
+	pin->write = r.write;
+	for (i = 0, ret = 0; i < n && !ret; i++)
 		ret = xa_err(xa_store(&p->pinned, page_to_pfn(pin->pages[i]), xa_mk_value(1), GFP_KERNEL));
 	if (ret) {
 		unpin_user_pages(pin->pages, n);
@@ -57,12 +140,13 @@ long mcctrl_pin(struct mcctrl_proc *p, void __user *arg)
 		kfree(pin);
 		return ret;
 	}
+	flags = (r.write ? MCK_PIN_WRITABLE : 0) | (may_exec ? MCK_PIN_EXEC : 0);
 	down_read(&p->uas);
 	if (p->dead) {
 		ret = -ENODEV;
 	} else {
-		for (i = 0; i < req.list_len; i++)
-			WRITE_ONCE(list[i], i < n ? (u64)page_to_phys(pin->pages[i]) : 0);
+		for (i = 0; i < r.list_len; i++)
+			WRITE_ONCE(r.list[i], i < n ? (u64)page_to_phys(pin->pages[i]) | flags : 0);
 	}
 	up_read(&p->uas);
 	spin_lock_irq(&p->lock);

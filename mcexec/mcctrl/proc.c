@@ -213,6 +213,7 @@ static long mcctrl_create(struct ihk_os *os, void __user *arg)
 {
 	struct mcexec_create req;
 	struct mcctrl_proc *p;
+	struct file *file;
 	u64 shared_phys = 0;
 	u32 ncpus = ihk_os_nr_cpus(os);
 	long ret;
@@ -265,17 +266,29 @@ static long mcctrl_create(struct ihk_os *os, void __user *arg)
 	}
 	if (ret)
 		goto err_unlist;
-	fd = anon_inode_getfd("[mcexec]", &mcctrl_proc_fops, p, O_RDWR | O_CLOEXEC);
+	/* The descriptor appears only once the answer reached mcexec. */
+	fd = get_unused_fd_flags(O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		ret = fd;
 		goto err_kill;
 	}
+	file = anon_inode_getfile("[mcexec]", &mcctrl_proc_fops, p, O_RDWR | O_CLOEXEC);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto err_put_fd;
+	}
 	req.fd = fd;
 	req.pid = p->pid;
-	if (copy_to_user(arg, &req, sizeof(req)))
-		return -EFAULT;	/* the fd exists; closing it ends the process */
+	if (copy_to_user(arg, &req, sizeof(req))) {
+		fput(file);	/* its release ends the process and drops the list's reference */
+		put_unused_fd(fd);
+		return -EFAULT;
+	}
+	fd_install(fd, file);
 	return 0;
 
+err_put_fd:
+	put_unused_fd(fd);
 err_kill:
 	{
 		struct ihk_ikc_msg m = { .type = MCK_IKC_KILL, .arg = { p->pid } };
@@ -302,14 +315,21 @@ static long mcctrl_setup(struct mcctrl_proc *p, void __user *arg)
 	struct mcexec_setup s;
 	struct mcexec_region *regions;
 	long ret;
+	u32 i;
 
 	if (copy_from_user(&s, arg, sizeof(s)))
 		return -EFAULT;
-	if (!s.num_regions || s.num_regions > MCK_MAX_REGIONS)
+	if (!s.num_regions || s.num_regions > MCK_MAX_REGIONS || s.reserved)
 		return -EINVAL;
 	regions = memdup_user(u64_to_user_ptr(s.regions), s.num_regions * sizeof(*regions));
 	if (IS_ERR(regions))
 		return PTR_ERR(regions);
+	for (i = 0; i < s.num_regions; i++) {
+		if (regions[i].flags) {
+			kfree(regions);
+			return -EINVAL;	/* reserved: must be zero */
+		}
+	}
 	/* The LWK checks the regions; we only move them into its memory. */
 	down_read(&p->uas);
 	if (p->dead) {
@@ -332,6 +352,7 @@ static bool mcctrl_take(struct mcctrl_proc *p, u64 *phys)
 	*phys = p->pending[p->head];
 	p->head = (p->head + 1) % MCK_MAX_THREADS;
 	p->npending--;
+	p->inflight_pinned[p->ninflight] = false;
 	p->inflight[p->ninflight++] = *phys;
 	return true;
 }
@@ -415,7 +436,9 @@ static long mcctrl_reply(struct mcctrl_proc *p, void __user *arg)
 		if (p->inflight[i] == r.token)
 			break;
 	if (i < p->ninflight) {
-		p->inflight[i] = p->inflight[--p->ninflight];
+		p->ninflight--;
+		p->inflight[i] = p->inflight[p->ninflight];
+		p->inflight_pinned[i] = p->inflight_pinned[p->ninflight];
 		ret = 0;
 		/* After the exit was acknowledged the block may be gone: drop the answer. */
 		if (!p->acked && !p->dead)
@@ -450,8 +473,8 @@ static long mcctrl_proc_ioctl(struct file *file, unsigned int cmd, unsigned long
 		return mcctrl_wait(p, uarg);
 	case MCEXEC_REPLY:
 		return mcctrl_reply(p, uarg);
-	case MCEXEC_PIN:
-		return mcctrl_pin(p, uarg);
+	case MCEXEC_PIN_CALL:
+		return mcctrl_pin_call(p, uarg);
 	case MCEXEC_SIGNAL:
 		if (get_user(sig, (u32 __user *)uarg))
 			return -EFAULT;

@@ -18,6 +18,7 @@
 #include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -36,6 +37,7 @@ extern char** environ;
 namespace {
 
 constexpr int EXIT_MCEXEC = 125;
+constexpr uint64_t GUARD_BYTES = 1ull << 40;
 
 struct Options {
     int os_index = 0;
@@ -217,6 +219,16 @@ int main(int argc, char** argv)
                      pfd, 0);
     if (got != want)
         die(std::string("cannot map the program's address range in mcexec: ") + strerror(errno));
+    // A guard above it: an offloaded call given a buffer that starts in the
+    // program's range and runs past its end faults there (EFAULT) instead of
+    // reaching mcexec's own memory. 1 TiB is far more than any one call moves.
+    void* guard = mmap(reinterpret_cast<void*>(MCK_USER_END), GUARD_BYTES, PROT_NONE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (guard != reinterpret_cast<void*>(MCK_USER_END))
+        die(std::string("cannot reserve the guard above the program's address range: ") + strerror(errno));
+    // No other process of the user may read or trace mcexec: its memory holds
+    // what the program must not reach (docs/security.md).
+    prctl(PR_SET_DUMPABLE, 0);
 
     // Regions: the program, its loader, its stack.
     rlimit stack_limit;
@@ -296,7 +308,9 @@ int main(int argc, char** argv)
         die("the arguments and environment take " + std::to_string(stack.bytes.size()) + " bytes, too many", 126);
     memcpy(reinterpret_cast<void*>(stack.sp), stack.bytes.data(), stack.bytes.size());
 
-    mcexec::ProxyConfig config{pfd, opt.os_index, path, {osfd, pfd}};
+    mcexec::ProxyConfig config{pfd, opt.os_index, path, {pfd, path, {}}};
+    config.forward.reserved.fds[0] = osfd;
+    config.forward.reserved.fds[1] = pfd;
     mcexec_start start{exe.interp.empty() ? exe.entry : interp.entry, stack.sp};
     if (ioctl(pfd, MCEXEC_START, &start) < 0)
         die("cannot start " + path + ": " + strerror(errno));

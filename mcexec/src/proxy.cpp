@@ -2,6 +2,9 @@
 // Serving offloaded system calls (proxy.h).
 #include "proxy.h"
 
+#include "forward.h"
+#include "user_memory.h"
+
 #include <mcexec/abi.h>
 
 #include <pthread.h>
@@ -20,6 +23,7 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -74,79 +78,6 @@ sigset_t forwarded_set()
     _exit(125);
 }
 
-bool is_reserved(int64_t fd) { return fd == g_config->reserved_fds[0] || fd == g_config->reserved_fds[1]; }
-
-// readlink("/proc/self/exe") means the program, not mcexec.
-bool self_exe(uint64_t path)
-{
-    const char* p = reinterpret_cast<const char*>(path);
-    return p && (std::strcmp(p, "/proc/self/exe") == 0 || std::strcmp(p, ("/proc/" + std::to_string(getpid()) + "/exe").c_str()) == 0);
-}
-
-int64_t copy_link(const std::string& target, uint64_t buf, uint64_t size)
-{
-    size_t n = std::min<size_t>(target.size(), size);
-    std::memcpy(reinterpret_cast<void*>(buf), target.data(), n);
-    return int64_t(n);
-}
-
-// McKernel maps a file MAP_SHARED: map it here (outside the program's range),
-// pin its pages and hand their addresses to the LWK (abi.h). Our mapping stays
-// for the life of the program; mcctrl unpins when the LWK is done with it.
-int64_t map_shared(const uint64_t* a)
-{
-    int fd = int(a[0]);
-    uint64_t len = a[1], prot = a[2], off = a[3];
-    struct stat st;
-    if (is_reserved(fd))
-        return -EBADF;
-    if (fstat(fd, &st) != 0)
-        return -errno;
-    void* m = mmap(nullptr, len, PROT_READ | (prot & PROT_WRITE), MAP_SHARED, fd, off_t(off));
-    if (m == MAP_FAILED)
-        return -errno;
-    uint64_t in_file = uint64_t(st.st_size) > off ? ((uint64_t(st.st_size) - off + 4095) & ~4095ull) : 0;
-    mcexec_pin pin{reinterpret_cast<uint64_t>(m), std::min(len, in_file), a[4], uint32_t(len / 4096),
-                   (prot & PROT_WRITE) ? 1u : 0u};
-    if (ioctl(g_config->proc_fd, MCEXEC_PIN, &pin) != 0) {
-        int e = errno;
-        munmap(m, len);
-        return -e;
-    }
-    return int64_t(reinterpret_cast<uint64_t>(m));
-}
-
-int64_t execute(const mcexec_event& ev)
-{
-    const uint64_t* a = ev.args;
-    switch (ev.nr) {
-    case MCK_SYS_MAP_SHARED:
-        return map_shared(a);
-    case SYS_readlink:
-        if (self_exe(a[0]))
-            return copy_link(g_config->program, a[1], a[2]);
-        break;
-    case SYS_readlinkat:
-        if (self_exe(a[1]))
-            return copy_link(g_config->program, a[2], a[3]);
-        break;
-    case SYS_close:
-    case SYS_fsync:
-        if (is_reserved(int64_t(a[0])))
-            return -EBADF;
-        break;
-    case SYS_dup2:
-    case SYS_dup3:
-        if (is_reserved(int64_t(a[1])))
-            return -EBADF;
-        break;
-    default:
-        break;
-    }
-    long ret = syscall(long(ev.nr), a[0], a[1], a[2], a[3], a[4], a[5]);
-    return ret == -1 ? -errno : ret;
-}
-
 void set_busy(bool busy)
 {
     std::lock_guard<std::mutex> guard(g_busy_lock);
@@ -191,7 +122,7 @@ void worker()
         if (idle_left == 0)
             start_worker(); // keep one waiting while this call runs
         set_busy(true);
-        int64_t ret = execute(ev);
+        int64_t ret = forward_call(g_config->forward, ev.token, ev.nr, ev.args);
         set_busy(false);
         // Linux would have sent SIGPIPE to the writer; the program gets it instead.
         if (ret == -EPIPE) {
@@ -215,7 +146,13 @@ void start_worker()
         g_workers--;
         return;
     }
-    std::thread(worker).detach();
+    try {
+        std::thread(worker).detach();
+    } catch (const std::system_error&) {
+        // No thread now (the program may have lowered our limits): the
+        // running workers serve the calls, one at a time.
+        g_workers--;
+    }
 }
 
 void on_interrupt(int) {}
@@ -234,6 +171,7 @@ void serve(const ProxyConfig& config)
     struct sigaction sa {};
     sa.sa_handler = on_interrupt; // no SA_RESTART: a blocking call returns EINTR
     sigaction(interrupt_signal(), &sa, nullptr);
+    user_memory_init();
     start_worker();
 
     sigset_t fwd = forwarded_set();

@@ -6,6 +6,8 @@
 // When the program ends, mcexec ends the same way (exit status or signal).
 #pragma once
 
+#include "forward.h"
+
 #include <string>
 
 namespace mcexec {
@@ -13,8 +15,8 @@ namespace mcexec {
 struct ProxyConfig {
     int proc_fd;          // the process file from MCEXEC_CREATE
     int os_index;
-    std::string program;  // for /proc/self/exe and messages
-    int reserved_fds[2];  // mcexec's own descriptors, hidden from the program
+    std::string program;  // for messages
+    ForwardConfig forward;
 };
 
 // Serve the program until it ends; never returns.

@@ -69,9 +69,12 @@ struct Vma {
     uint32_t prot;
     uint32_t flags;
     Vma* next;
+    uint64_t linux_addr = 0; // VMA_SHARED: where mcexec maps the file page at start
 };
 constexpr uint32_t VMA_HEAP = 1, VMA_STACK = 2, VMA_FILE = 4, VMA_PAST_EOF = 8, // PAST_EOF: SIGBUS
-                   VMA_SHARED = 16; // pages are Linux's (a shared file mapping)
+                   VMA_SHARED = 16,   // pages are Linux's (a shared file mapping)
+                   VMA_MAYWRITE = 32, // shared: Linux pinned them for writing (the file allows it)
+                   VMA_MAYEXEC = 64;  // shared: the file's mount allows executing it
 
 // Pages unmapped but possibly still in mcexec's view, until Linux says it dropped them.
 struct DeferredFree {

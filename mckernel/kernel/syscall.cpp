@@ -46,13 +46,61 @@ int64_t sys_mremap(SyscallArgs& a)
     return vm_mremap(current()->proc, a.arg[0], a.arg[1], a.arg[2], a.arg[3], a.arg[4]);
 }
 int64_t sys_madvise(SyscallArgs& a) { return vm_madvise(current()->proc, a.arg[0], a.arg[1], int64_t(a.arg[2])); }
-// Private memory only: nothing to write back, nothing to pin.
-int64_t sys_msync(SyscallArgs&) { return 0; }
-int64_t sys_mlock(SyscallArgs&) { return 0; }
-int64_t sys_munlock(SyscallArgs&) { return 0; }
-int64_t sys_mlockall(SyscallArgs&) { return 0; }
+// LWK memory is never paged out: locking is a range check, as Linux makes it.
+int64_t sys_mlock(SyscallArgs& a)
+{
+    return vm_check_mapped(current()->proc, a.arg[0] & ~4095ull, a.arg[1] + (a.arg[0] & 4095));
+}
+int64_t sys_munlock(SyscallArgs& a) { return sys_mlock(a); }
+int64_t sys_mlock2(SyscallArgs& a)
+{
+    constexpr uint64_t MLOCK_ONFAULT = 1;
+    return (a.arg[2] & ~MLOCK_ONFAULT) ? -EINVAL : sys_mlock(a);
+}
+int64_t sys_mlockall(SyscallArgs& a)
+{
+    constexpr uint64_t MCL_CURRENT = 1, MCL_FUTURE = 2, MCL_ONFAULT = 4;
+    uint64_t f = a.arg[0];
+    return (!f || (f & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || f == MCL_ONFAULT) ? -EINVAL : 0;
+}
 int64_t sys_munlockall(SyscallArgs&) { return 0; }
-int64_t sys_mincore(SyscallArgs&) { return -ENOSYS; }
+// Private memory has nothing to write back; shared file pages are Linux's page cache.
+int64_t sys_msync(SyscallArgs& a)
+{
+    constexpr uint64_t MS_ASYNC = 1, MS_INVALIDATE = 2, MS_SYNC = 4;
+    uint64_t f = a.arg[2];
+    if ((f & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) || ((f & MS_ASYNC) && (f & MS_SYNC)))
+        return -EINVAL;
+    return vm_check_mapped(current()->proc, a.arg[0], a.arg[1]);
+}
+int64_t sys_mincore(SyscallArgs& a) { return vm_mincore(current()->proc, a.arg[0], a.arg[1], a.arg[2]); }
+// Protection keys: the LWK allocates none (Linux on a CPU without them says the same).
+int64_t sys_pkey_mprotect(SyscallArgs& a)
+{
+    if (int32_t(a.arg[3]) != -1)
+        return -EINVAL;
+    return vm_mprotect(current()->proc, a.arg[0], a.arg[1], a.arg[2]);
+}
+int64_t sys_pkey_alloc(SyscallArgs& a)
+{
+    constexpr uint64_t PKEY_DISABLE_ACCESS = 1, PKEY_DISABLE_WRITE = 2;
+    return (a.arg[0] || (a.arg[1] & ~(PKEY_DISABLE_ACCESS | PKEY_DISABLE_WRITE))) ? -EINVAL : -ENOSPC;
+}
+int64_t sys_pkey_free(SyscallArgs&) { return -EINVAL; }
+
+// Calls that, offloaded, would act on mcexec itself (its address space, its
+// LDT, its system call filter, its kernel-visible memory rings) instead of the
+// program. Refused with what a Linux built without them answers (docs/security.md).
+int64_t sys_remap_file_pages(SyscallArgs&) { return -ENOSYS; }
+int64_t sys_modify_ldt(SyscallArgs&) { return -ENOSYS; }
+int64_t sys_seccomp(SyscallArgs&) { return -ENOSYS; }
+int64_t sys_io_setup(SyscallArgs&) { return -ENOSYS; }
+int64_t sys_userfaultfd(SyscallArgs&) { return -ENOSYS; }
+int64_t sys_io_uring_setup(SyscallArgs&) { return -ENOSYS; }
+int64_t sys_process_madvise(SyscallArgs&) { return -ENOSYS; }
+int64_t sys_migrate_pages(SyscallArgs&) { return -ENOSYS; }
+int64_t sys_move_pages(SyscallArgs&) { return -ENOSYS; }
+
 // Attaching would map Linux's memory into mcexec, not into the program: not yet (docs/syscalls.md).
 int64_t sys_shmat(SyscallArgs&) { return -ENOSYS; }
 int64_t sys_shmdt(SyscallArgs&) { return -EINVAL; }
@@ -76,8 +124,11 @@ extern "C" void mck_syscall(mck::arch::TrapFrame* f)
     using namespace mck;
     uint64_t nr = f->rax;
     SyscallArgs a{{f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9}, f};
-    Handler h = nr < SYSCALL_MAX ? g_table.h[nr] : nullptr;
-    int64_t ret = h ? h(a) : offload(nr, a.arg);
+    // Numbers past the table are no Linux system call: ENOSYS here, as Linux
+    // says, and never offloaded (mcexec's private requests live up there).
+    int64_t ret = -ENOSYS;
+    if (nr < SYSCALL_MAX)
+        ret = g_table.h[nr] ? g_table.h[nr](a) : offload(nr, a.arg);
     f->rax = uint64_t(ret);
 }
 

@@ -57,6 +57,9 @@ int64_t sys_clone(SyscallArgs& a)
         return unsupported("fork (clone without CLONE_VM|CLONE_THREAD)");
     if (flags & ~KNOWN_FLAGS & ~0xffull)
         return -EINVAL;
+    // As arch_prctl: a thread pointer outside user space would fault the kernel on the switch.
+    if ((flags & CLONE_SETTLS) && tls >= MCK_USER_END)
+        return -EPERM;
     Thread* self = current();
     Process* p = self->proc;
     if (p->nthreads >= MCK_MAX_THREADS)

@@ -7,6 +7,7 @@
 #include <kernel/errno.h>
 #include <kernel/mem.h>
 #include <kernel/offload.h>
+#include <kernel/uaccess.h>
 #include <kernel/vm.h>
 
 #include <arch/cpu.h>
@@ -73,7 +74,7 @@ void split_at(Process* p, uint64_t addr)
     Vma* v = find(p, addr);
     if (!v || v->start == addr)
         return;
-    auto* tail = new Vma{addr, v->end, v->prot, v->flags, v->next};
+    auto* tail = new Vma{addr, v->end, v->prot, v->flags, v->next, v->linux_addr ? v->linux_addr + (addr - v->start) : 0};
     v->end = addr;
     v->next = tail;
 }
@@ -246,6 +247,8 @@ void vm_apply_protections(Process* p)
     for (Vma* v = p->vmas; v; v = v->next)
         arch::mmu_protect(p->root, v->start, v->end - v->start, v->prot);
     arch::mmu_flush_local(p->root, 0, ~0ull);
+    // mcexec wrote the program through writable views: they go before its first call.
+    process_unmapped(p, MCK_USER_START, MCK_USER_END - MCK_USER_START, nullptr);
 }
 
 void vm_free_all(Process* p)
@@ -303,18 +306,31 @@ int64_t map_shared_file(Process* p, uint64_t addr, uint64_t len, uint64_t prot, 
         start = place(p, addr, len, flags, &err);
         if (start) {
             unmap_locked(p, start, start + len);
-            insert(p, new Vma{start, start + len, uint32_t(prot), VMA_FILE | VMA_SHARED, nullptr});
+            insert(p, new Vma{start, start + len, uint32_t(prot), VMA_FILE | VMA_SHARED, nullptr, uint64_t(handle)});
             uint64_t eof = start + len;
+            // What Linux allows with these pages (the file's open mode and
+            // mount), whatever mcexec says: mcctrl marks each entry.
+            uint32_t may = VMA_MAYWRITE | VMA_MAYEXEC;
             for (uint64_t i = 0; i < pages && !err; i++) {
+                uint64_t pa = list[i] & ~(PAGE_4K - 1), pin = list[i] & (PAGE_4K - 1);
                 if (!list[i]) { // past the end of the file: SIGBUS, as on Linux
                     eof = start + i * PAGE_4K;
                     break;
                 }
-                if (mem_owns(list[i]) || (list[i] & (PAGE_4K - 1)))
+                if (!(pin & MCK_PIN_WRITABLE))
+                    may &= ~VMA_MAYWRITE;
+                if (!(pin & MCK_PIN_EXEC))
+                    may &= ~VMA_MAYEXEC;
+                if (mem_owns(pa) || (pin & ~(MCK_PIN_WRITABLE | MCK_PIN_EXEC)))
                     err = -EIO; // not a Linux page: Linux answered nonsense
-                else if (!arch::mmu_map(p->root, start + i * PAGE_4K, list[i], PAGE_4K, uint32_t(prot)))
+                else if (((prot & arch::PROT_W) && !(may & VMA_MAYWRITE)) ||
+                         ((prot & arch::PROT_X) && !(may & VMA_MAYEXEC)))
+                    err = -EACCES;
+                else if (!arch::mmu_map(p->root, start + i * PAGE_4K, pa, PAGE_4K, uint32_t(prot)))
                     err = -ENOMEM;
             }
+            if (Vma* v = find(p, start))
+                v->flags |= may;
             if (!err && eof < start + len) {
                 split_at(p, eof);
                 if (Vma* tail = find(p, eof))
@@ -373,6 +389,9 @@ int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64
         return got == -EISDIR || got == -EINVAL ? -ENODEV : got;
     }
     arch::mmu_protect(p->root, start, len, uint32_t(prot));
+    // mcexec's pread wrote through a writable view; the program's may be less.
+    if ((prot & PROT_RWX) != PROT_RWX)
+        process_unmapped(p, start, len, nullptr);
     // Whole pages past the end of the file raise SIGBUS, as on Linux.
     uint64_t eof = start + up(uint64_t(got), PAGE_4K);
     if (eof < start + len) {
@@ -411,23 +430,93 @@ int64_t vm_munmap(Process* p, uint64_t addr, uint64_t len)
     return 0;
 }
 
+namespace {
+
+// A shared file mapping mapped without PROT_WRITE, to be made writable: Linux
+// decides (mcexec re-protects its mapping, so the file's open mode and seals
+// count) and pins the pages for writing; they must be the pages we map.
+int64_t make_writable(Process* p, uint64_t start, uint64_t end, uint64_t linux_addr)
+{
+    uint64_t pages = (end - start) / PAGE_4K, list_bytes = up(pages * 8, PAGE_4K);
+    uint64_t list_phys = mem_alloc(list_bytes, home_node());
+    if (!list_phys)
+        return -ENOMEM;
+    uint64_t args[6] = {linux_addr, end - start, list_phys, 0, 0, 0};
+    int64_t err = offload(MCK_SYS_SHARED_WRITABLE, args);
+    const auto* list = static_cast<const uint64_t*>(arch::phys_to_virt(list_phys));
+    if (!err) {
+        SpinLockGuard guard(p->lock);
+        for (uint64_t i = 0; i < pages && !err; i++) {
+            uint64_t pa = 0, psize;
+            uint32_t pprot;
+            bool mapped = arch::mmu_lookup(p->root, start + i * PAGE_4K, &pa, &pprot, &psize);
+            if (mapped != (list[i] != 0) || (mapped && ((list[i] & ~(PAGE_4K - 1)) != (pa & ~(PAGE_4K - 1)) ||
+                                                        !(list[i] & MCK_PIN_WRITABLE))))
+                err = -EACCES; // not the pages we map (the file changed under us), or not writable
+        }
+        for (Vma* v = p->vmas; v && !err; v = v->next)
+            if (v->start >= start && v->end <= end && (v->flags & VMA_SHARED) &&
+                v->linux_addr == linux_addr + (v->start - start))
+                v->flags |= VMA_MAYWRITE;
+    }
+    mem_free(list_phys, list_bytes);
+    return err;
+}
+
+// Before mprotect adds PROT_WRITE: make the shared file mappings of the range writable.
+int64_t shared_writable(Process* p, uint64_t addr, uint64_t end)
+{
+    constexpr int MAX_PIECES = 8;
+    struct Piece {
+        uint64_t start, end, linux_addr;
+    } pieces[MAX_PIECES];
+    int n = 0;
+    {
+        SpinLockGuard guard(p->lock);
+        for (Vma* v = p->vmas; v; v = v->next) {
+            if (v->end <= addr || v->start >= end || !(v->flags & VMA_SHARED) || (v->flags & VMA_MAYWRITE))
+                continue;
+            if (n == MAX_PIECES || !v->linux_addr)
+                return -EACCES;
+            uint64_t s = v->start > addr ? v->start : addr, e = v->end < end ? v->end : end;
+            pieces[n++] = {s, e, v->linux_addr + (s - v->start)};
+        }
+    }
+    for (int i = 0; i < n; i++)
+        if (int64_t err = make_writable(p, pieces[i].start, pieces[i].end, pieces[i].linux_addr))
+            return err;
+    return 0;
+}
+
+} // namespace
+
 int64_t vm_mprotect(Process* p, uint64_t addr, uint64_t len, uint64_t prot)
 {
     if ((addr & (PAGE_4K - 1)) || (prot & ~uint64_t(PROT_RWX)))
         return -EINVAL;
+    if (len > MCK_USER_END)
+        return -ENOMEM;
     len = up(len, PAGE_4K);
     if (!len)
         return 0;
     if (!in_user_range(addr, len))
         return -ENOMEM;
+    if (prot & arch::PROT_W)
+        if (int64_t err = shared_writable(p, addr, addr + len))
+            return err;
+    bool reduced = false;
     {
         SpinLockGuard guard(p->lock);
         uint64_t end = addr + len;
-        // The whole range must be mapped.
+        // The whole range must be mapped, and a shared file mapping gets no more
+        // than the file allows (Linux: EACCES); checked before anything changes.
         for (uint64_t a = addr; a < end;) {
             Vma* v = find(p, a);
             if (!v)
                 return -ENOMEM;
+            if ((v->flags & VMA_SHARED) && (((prot & arch::PROT_W) && !(v->flags & VMA_MAYWRITE)) ||
+                                            ((prot & arch::PROT_X) && !(v->flags & VMA_MAYEXEC))))
+                return -EACCES;
             a = v->end;
         }
         split_at(p, addr);
@@ -436,12 +525,16 @@ int64_t vm_mprotect(Process* p, uint64_t addr, uint64_t len, uint64_t prot)
             if (v->start < addr || v->end > end)
                 continue;
             bool was_none = !v->prot;
+            reduced |= (v->prot & ~uint32_t(prot)) != 0;
             v->prot = uint32_t(prot);
             if (was_none && prot && eager(p, v->end - v->start) &&
                 !populate_locked(p, v->start, v->end, uint32_t(prot)))
                 return -ENOMEM;
         }
         arch::mmu_protect(p->root, addr, len, uint32_t(prot));
+        // mcexec's view must lose the access too before it runs another call.
+        if (reduced)
+            process_unmapped(p, addr, len, nullptr);
     }
     process_flush_tlb(p, addr, len);
     return 0;
@@ -451,10 +544,12 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
 {
     if ((old_addr & (PAGE_4K - 1)) || !new_len || (flags & ~MREMAP_MAYMOVE))
         return -EINVAL;
+    if (old_len > MCK_USER_END || new_len > MCK_USER_END)
+        return -EINVAL;
     old_len = up(old_len, PAGE_4K);
     new_len = up(new_len, PAGE_4K);
-    if (!in_user_range(old_addr, old_len) || new_len > MCK_USER_END)
-        return -EINVAL;
+    if (!in_user_range(old_addr, old_len))
+        return -EFAULT; // no mapping there, as Linux says
     if (new_len <= old_len) {
         if (new_len < old_len)
             vm_munmap(p, old_addr + new_len, old_len - new_len);
@@ -495,12 +590,19 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
             unmap_locked(p, to, to + new_len);
             return ret;
         }
-        // Our tables are loaded: copy user to user directly. Inaccessible old
-        // pages are copied through a temporary protection change.
-        arch::mmu_protect(p->root, old_addr, old_len, prot | arch::PROT_R);
-        arch::mmu_flush_local(p->root, old_addr, old_len);
-        memcpy(reinterpret_cast<void*>(to), reinterpret_cast<void*>(old_addr), old_len);
+        // Copy page by page through the kernel's view of the memory: the old
+        // pages may be inaccessible or not there at all (never touched).
+        for (uint64_t off = 0; off < old_len; off += PAGE_4K) {
+            uint64_t from_pa, to_pa, psize;
+            uint32_t pprot;
+            if (arch::mmu_lookup(p->root, old_addr + off, &from_pa, &pprot, &psize) && mem_owns(from_pa) &&
+                arch::mmu_lookup(p->root, to + off, &to_pa, &pprot, &psize))
+                memcpy(arch::phys_to_virt(to_pa & ~(PAGE_4K - 1)), arch::phys_to_virt(from_pa & ~(PAGE_4K - 1)),
+                       PAGE_4K);
+        }
         arch::mmu_protect(p->root, to, new_len, prot);
+        if (prot != PROT_RWX)
+            process_unmapped(p, to, new_len, nullptr); // mcexec's view must not stay writable
         unmap_locked(p, old_addr, old_addr + old_len);
     }
     process_flush_tlb(p, old_addr, old_len);
@@ -555,8 +657,13 @@ int64_t brk_once(Process* p, uint64_t addr)
         uint64_t zero_from = up(addr, PAGE_4K), zero_to = up(p->brk, PAGE_4K);
         if (zero_to > want_end)
             zero_to = want_end;
-        if (zero_from < zero_to)
-            memset(reinterpret_cast<void*>(zero_from), 0, zero_to - zero_from);
+        // Through the kernel's view: the program may have made these pages read-only.
+        for (uint64_t a = zero_from; a < zero_to; a += PAGE_4K) {
+            uint64_t pa, psize;
+            uint32_t pprot;
+            if (arch::mmu_lookup(p->root, a, &pa, &pprot, &psize) && mem_owns(pa))
+                memset(arch::phys_to_virt(pa & ~(PAGE_4K - 1)), 0, PAGE_4K);
+        }
     }
     p->brk = addr;
     return int64_t(addr);
@@ -564,21 +671,102 @@ int64_t brk_once(Process* p, uint64_t addr)
 
 } // namespace
 
+namespace {
+
+bool madvise_known(int64_t advice)
+{
+    // MADV_NORMAL..DONTNEED, FREE..POPULATE_WRITE, HWPOISON, SOFT_OFFLINE (Linux 6.1).
+    return (advice >= 0 && advice <= 4) || (advice >= 8 && advice <= 23) || advice == 100 || advice == 101;
+}
+
+// Is all of [start, end) inside regions? Caller holds p->lock.
+bool all_mapped(Process* p, uint64_t start, uint64_t end)
+{
+    for (uint64_t a = start; a < end;) {
+        Vma* v = find(p, a);
+        if (!v)
+            return false;
+        a = v->end;
+    }
+    return true;
+}
+
+} // namespace
+
 int64_t vm_madvise(Process* p, uint64_t addr, uint64_t len, int64_t advice)
 {
     constexpr int64_t MADV_DONTNEED = 4, MADV_FREE = 8;
+    if (!madvise_known(advice) || (addr & (PAGE_4K - 1)) || len > ~0ull - PAGE_4K)
+        return -EINVAL;
+    len = up(len, PAGE_4K);
+    if (addr + len < addr)
+        return -EINVAL;
+    if (!len)
+        return 0;
+    // Only the program's own regions: anything else is "not mapped" (Linux: ENOMEM).
+    if (!in_user_range(addr, len))
+        return -ENOMEM;
+    bool dropped = false, holes;
+    {
+        SpinLockGuard guard(p->lock);
+        holes = !all_mapped(p, addr, addr + len);
+        if (advice == MADV_DONTNEED || advice == MADV_FREE) {
+            // Private memory reads as zero afterwards: its pages go, and come
+            // back zeroed on the next touch. Shared file pages keep the file's data.
+            for (Vma* v = p->vmas; v; v = v->next) {
+                uint64_t s = v->start > addr ? v->start : addr, e = v->end < addr + len ? v->end : addr + len;
+                if (s >= e || (v->flags & VMA_SHARED))
+                    continue;
+                release_locked(p, s, e);
+                dropped = true;
+            }
+        }
+    }
+    if (dropped)
+        process_flush_tlb(p, addr, len);
+    return holes ? -ENOMEM : 0;
+}
+
+int64_t vm_check_mapped(Process* p, uint64_t addr, uint64_t len)
+{
     if (addr & (PAGE_4K - 1))
         return -EINVAL;
-    if (advice != MADV_DONTNEED && advice != MADV_FREE)
-        return 0; // hints we do not need
+    if (len > MCK_USER_END)
+        return -ENOMEM;
     len = up(len, PAGE_4K);
-    // Private anonymous memory reads as zero afterwards; we keep the pages.
-    uint64_t pa, psize;
-    uint32_t prot;
+    if (!len)
+        return 0;
+    if (!in_user_range(addr, len))
+        return -ENOMEM;
     SpinLockGuard guard(p->lock);
-    for (uint64_t a = addr; a < addr + len; a += PAGE_4K)
-        if (arch::mmu_lookup(p->root, a, &pa, &prot, &psize) && mem_owns(pa))
-            memset(arch::phys_to_virt(pa & ~(PAGE_4K - 1)), 0, PAGE_4K); // shared pages keep the file's data
+    return all_mapped(p, addr, addr + len) ? 0 : -ENOMEM;
+}
+
+int64_t vm_mincore(Process* p, uint64_t addr, uint64_t len, uint64_t vec)
+{
+    if (addr & (PAGE_4K - 1))
+        return -EINVAL;
+    if (len > MCK_USER_END || !in_user_range(addr, up(len, PAGE_4K)))
+        return -ENOMEM;
+    uint64_t pages = up(len, PAGE_4K) / PAGE_4K;
+    uint8_t chunk[256];
+    for (uint64_t done = 0; done < pages;) {
+        uint64_t n = pages - done < sizeof(chunk) ? pages - done : sizeof(chunk);
+        {
+            SpinLockGuard guard(p->lock);
+            uint64_t from = addr + done * PAGE_4K;
+            if (!all_mapped(p, from, from + n * PAGE_4K))
+                return -ENOMEM;
+            for (uint64_t i = 0; i < n; i++) {
+                uint64_t pa, psize;
+                uint32_t pprot;
+                chunk[i] = arch::mmu_lookup(p->root, from + i * PAGE_4K, &pa, &pprot, &psize) ? 1 : 0;
+            }
+        }
+        if (!copy_to_user(vec + done, chunk, n))
+            return -EFAULT;
+        done += n;
+    }
     return 0;
 }
 

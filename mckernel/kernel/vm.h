@@ -23,6 +23,11 @@ int64_t vm_mprotect(Process* p, uint64_t addr, uint64_t len, uint64_t prot);
 int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_len, uint64_t flags, uint64_t new_addr);
 int64_t vm_brk(Process* p, uint64_t addr);
 int64_t vm_madvise(Process* p, uint64_t addr, uint64_t len, int64_t advice);
+// 0 if all of [addr, addr + len) (addr page aligned) is mapped; -EINVAL or -ENOMEM
+// as Linux's mlock/msync/mbind range checks say.
+int64_t vm_check_mapped(Process* p, uint64_t addr, uint64_t len);
+// mincore: one byte per page into the user's @vec (1: backed by memory now).
+int64_t vm_mincore(Process* p, uint64_t addr, uint64_t len, uint64_t vec);
 // A user page fault at @addr: 0 if memory was mapped and the access may be
 // retried, else the signal it raises (SIGSEGV, or SIGBUS past the end of a file).
 int vm_fault(Process* p, uint64_t addr, bool write);

@@ -115,21 +115,40 @@ struct mcexec_reply {
 
 /*
  * Shared file mappings: McKernel offloads MCK_SYS_MAP_SHARED(fd, len, prot, offset,
- * list_phys); mcexec maps the file MAP_SHARED in its own space and pins its pages
- * with MCEXEC_PIN, which writes their physical addresses (0 past the end of the
- * file) into the LWK's list; McKernel maps those very pages, so both kernels see
- * the same bytes. The pages stay pinned until the LWK no longer runs the process.
+ * list_phys); mcexec maps the file MAP_SHARED in its own space with that
+ * protection (so Linux checks the file's open mode, seals and mount flags) and
+ * pins its pages with MCEXEC_PIN_CALL, naming the call it serves. mcctrl takes
+ * the length, the protection and the list from the LWK's own request, never
+ * from mcexec: it pins for writing exactly when the program asked to write,
+ * and writes the pages' physical addresses (0 past the end of the file), each
+ * with MCK_PIN_* flags, into the LWK's list. McKernel maps those very pages,
+ * so both kernels see the same bytes. The pages stay pinned until the LWK no
+ * longer runs the process.
  */
 #define MCK_SYS_MAP_SHARED 0x4d434b01	/* not a Linux system call number */
+/*
+ * mprotect adds PROT_WRITE to part of a shared file mapping made without it:
+ * McKernel offloads MCK_SYS_SHARED_WRITABLE(linux_addr, len, list_phys); mcexec
+ * makes that part of its mapping writable (Linux checks the file) and pins it
+ * again with MCEXEC_PIN_CALL, for writing; the LWK checks the list names the
+ * pages it maps.
+ */
+#define MCK_SYS_SHARED_WRITABLE 0x4d434b02
+#define MCK_PIN_WRITABLE 0x1ull		/* list entry flag: pinned for writing */
+#define MCK_PIN_EXEC 0x2ull		/* list entry flag: the mapping may be executable */
 
-struct mcexec_pin {
-	mck_u64 addr;		/* mcexec's mapping */
-	mck_u64 len;		/* bytes to pin (whole pages inside the file) */
-	mck_u64 list_phys;	/* mck_u64[list_len] in the LWK's memory */
-	mck_u32 list_len;	/* pages of the LWK's mapping */
-	mck_u32 write;		/* pin for writing */
+struct mcexec_pin_call {
+	mck_u64 token;		/* the MCK_SYS_MAP_SHARED call being served (MCEXEC_WAIT) */
+	mck_u64 addr;		/* mcexec's mapping (page aligned, one mapping) */
+	mck_u64 len;		/* bytes to pin: whole pages inside the file, at most the call's */
 };
-#define MCEXEC_PIN _IOW(MCEXEC_IOC_MAGIC, 0x15, struct mcexec_pin)
+/*
+ * Once per call. Errors: EINVAL (no such call in service, not a shared mapping
+ * call, bad range), EBUSY (already pinned), EFAULT (the pages cannot be pinned,
+ * e.g. a read-only mapping for a writable request), ENOMEM, ENODEV (ended).
+ * (0x15, an earlier MCEXEC_PIN that took the list from mcexec, is retired.)
+ */
+#define MCEXEC_PIN_CALL _IOW(MCEXEC_IOC_MAGIC, 0x16, struct mcexec_pin_call)
 
 /* Deliver a signal to the process, as kill(2) would; waits for the LWK's answer. */
 #define MCEXEC_SIGNAL _IOW(MCEXEC_IOC_MAGIC, 0x14, mck_u32)

@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0
+// Offloaded calls, forwarded to Linux under the offload policy (forward.h).
+#include "forward.h"
+
+#include "user_memory.h"
+
+#include <mcexec/abi.h>
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+namespace mcexec {
+namespace {
+
+constexpr uint64_t MAX_IOV = 1024;          // UIO_MAXIOV: Linux refuses more with EINVAL
+constexpr uint64_t MAX_CONTROL = 1 << 20;   // ancillary data we copy to check it
+
+int64_t raw(uint64_t nr, const uint64_t a[6])
+{
+    long ret = syscall(long(nr), a[0], a[1], a[2], a[3], a[4], a[5]);
+    return ret == -1 ? -errno : ret;
+}
+
+// The program's iovec array at @addr, checked: 0 or -errno.
+int64_t copy_iov(uint64_t addr, uint64_t count, std::vector<iovec>* out, bool own_memory = true)
+{
+    if (count > MAX_IOV)
+        return -EINVAL;
+    out->resize(count);
+    if (!copy_from_program(out->data(), addr, count * sizeof(iovec)))
+        return -EFAULT;
+    for (const iovec& v : *out)
+        if (own_memory && !range_allowed(reinterpret_cast<uint64_t>(v.iov_base), v.iov_len))
+            return -EFAULT;
+    return 0;
+}
+
+// readv(fd, iov, cnt, ...) and relatives: the iovec at @iov_arg, its count next.
+int64_t with_iov(uint64_t nr, const uint64_t a[6], int iov_arg)
+{
+    std::vector<iovec> iov;
+    if (int64_t e = copy_iov(a[iov_arg], a[iov_arg + 1], &iov))
+        return e;
+    uint64_t b[6];
+    std::copy(a, a + 6, b);
+    b[iov_arg] = reinterpret_cast<uint64_t>(iov.data());
+    return raw(nr, b);
+}
+
+// process_vm_readv/writev: the remote side is checked too when it is mcexec itself.
+int64_t process_vm(uint64_t nr, const uint64_t a[6])
+{
+    pid_t pid = pid_t(a[0]);
+    bool self = pid == getpid() || syscall(SYS_tgkill, getpid(), pid, 0) == 0;
+    std::vector<iovec> local, remote;
+    if (int64_t e = copy_iov(a[1], a[2], &local))
+        return e;
+    if (int64_t e = copy_iov(a[3], a[4], &remote, self))
+        return e;
+    uint64_t b[6] = {a[0], reinterpret_cast<uint64_t>(local.data()), a[2], reinterpret_cast<uint64_t>(remote.data()),
+                     a[4], a[5]};
+    return raw(nr, b);
+}
+
+// A message header copied in and rebuilt on checked copies; written back after receiving.
+struct Message {
+    uint64_t addr;
+    msghdr user;    // as the program has it
+    msghdr kernel;  // what Linux gets
+    std::vector<iovec> iov;
+    std::vector<char> control;
+};
+
+int64_t message_in(Message* m, uint64_t addr, bool sending, const Reserved& reserved)
+{
+    m->addr = addr;
+    if (!copy_from_program(&m->user, addr, sizeof(m->user)))
+        return -EFAULT;
+    m->kernel = m->user;
+    if (!range_allowed(reinterpret_cast<uint64_t>(m->user.msg_name), m->user.msg_namelen) ||
+        !range_allowed(reinterpret_cast<uint64_t>(m->user.msg_control), m->user.msg_controllen))
+        return -EFAULT;
+    if (int64_t e = copy_iov(reinterpret_cast<uint64_t>(m->user.msg_iov), m->user.msg_iovlen, &m->iov))
+        return e == -EINVAL ? -EMSGSIZE : e;
+    m->kernel.msg_iov = m->iov.data();
+    if (sending && m->user.msg_controllen) {
+        // Descriptors passed with SCM_RIGHTS: never mcexec's own.
+        if (m->user.msg_controllen > MAX_CONTROL)
+            return -ENOBUFS;
+        m->control.resize(m->user.msg_controllen);
+        if (!copy_from_program(m->control.data(), reinterpret_cast<uint64_t>(m->user.msg_control),
+                               m->control.size()))
+            return -EFAULT;
+        m->kernel.msg_control = m->control.data();
+        for (cmsghdr* c = CMSG_FIRSTHDR(&m->kernel); c; c = CMSG_NXTHDR(&m->kernel, c)) {
+            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(0))
+                continue;
+            size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            const auto* fds = reinterpret_cast<const int*>(CMSG_DATA(c));
+            for (size_t i = 0; i < n; i++)
+                if (reserved.has(fds[i]))
+                    return -EBADF;
+        }
+    }
+    return 0;
+}
+
+// What recvmsg changed in the header goes back to the program's.
+bool message_out(const Message& m)
+{
+    msghdr back = m.user;
+    back.msg_namelen = m.kernel.msg_namelen;
+    back.msg_controllen = m.kernel.msg_controllen;
+    back.msg_flags = m.kernel.msg_flags;
+    return copy_to_program(m.addr, &back, sizeof(back));
+}
+
+int64_t one_message(uint64_t nr, const uint64_t a[6], const Reserved& reserved)
+{
+    Message m;
+    if (int64_t e = message_in(&m, a[1], nr == SYS_sendmsg, reserved))
+        return e;
+    uint64_t b[6] = {a[0], reinterpret_cast<uint64_t>(&m.kernel), a[2], 0, 0, 0};
+    int64_t ret = raw(nr, b);
+    if (nr == SYS_recvmsg && ret >= 0 && !message_out(m))
+        return -EFAULT;
+    return ret;
+}
+
+// sendmmsg/recvmmsg: every header of the vector, then the lengths back.
+int64_t many_messages(uint64_t nr, const uint64_t a[6], const Reserved& reserved)
+{
+    uint64_t vlen = std::min<uint64_t>(uint32_t(a[2]), MAX_IOV); // Linux caps at UIO_MAXIOV too
+    std::vector<Message> msgs(vlen);
+    std::vector<mmsghdr> kernel(vlen);
+    for (uint64_t i = 0; i < vlen; i++) {
+        if (int64_t e = message_in(&msgs[i], a[1] + i * sizeof(mmsghdr), nr == SYS_sendmmsg, reserved))
+            return e;
+        kernel[i].msg_hdr = msgs[i].kernel;
+        kernel[i].msg_len = 0;
+    }
+    uint64_t b[6] = {a[0], reinterpret_cast<uint64_t>(kernel.data()), vlen, a[3], a[4], 0};
+    int64_t ret = raw(nr, b);
+    for (int64_t i = 0; i < ret; i++) {
+        uint64_t at = a[1] + uint64_t(i) * sizeof(mmsghdr);
+        msgs[i].kernel = kernel[i].msg_hdr;
+        if ((nr == SYS_recvmmsg && !message_out(msgs[i])) ||
+            !copy_to_program(at + offsetof(mmsghdr, msg_len), &kernel[i].msg_len, sizeof(kernel[i].msg_len)))
+            return -EFAULT;
+    }
+    return ret;
+}
+
+// close_range over every descriptor but mcexec's own. CLOSE_RANGE_UNSHARE
+// would split the descriptor table of the one worker running this call from
+// the others; the program has one table either way.
+int64_t close_range_of_program(const uint64_t a[6], const Reserved& reserved)
+{
+    constexpr uint64_t UNSHARE_FLAG = 2, CLOEXEC_FLAG = 4; // CLOSE_RANGE_*
+    uint32_t first = uint32_t(a[0]), last = uint32_t(a[1]);
+    uint64_t flags = a[2];
+    if (flags & ~(UNSHARE_FLAG | CLOEXEC_FLAG))
+        return -EINVAL;
+    if (first > last)
+        return -EINVAL;
+    flags &= ~UNSHARE_FLAG;
+    std::vector<int> holes(std::begin(reserved.fds), std::end(reserved.fds));
+    std::sort(holes.begin(), holes.end());
+    uint64_t from = first;
+    for (int h : holes) {
+        if (h < 0 || uint64_t(h) < from || uint64_t(h) > last)
+            continue;
+        if (uint64_t(h) > from && syscall(SYS_close_range, unsigned(from), unsigned(h - 1), unsigned(flags)) != 0)
+            return -errno;
+        from = uint64_t(h) + 1;
+    }
+    if (from <= last && syscall(SYS_close_range, unsigned(from), last, unsigned(flags)) != 0)
+        return -errno;
+    return 0;
+}
+
+// Does @path name mcexec's own executable link?
+bool names_own_exe(const std::string& path)
+{
+    std::string me = "/proc/" + std::to_string(getpid()) + "/exe";
+    return path == "/proc/self/exe" || path == "/proc/thread-self/exe" || path == me;
+}
+
+// readlink("/proc/self/exe") means the program, not mcexec.
+int64_t readlink_call(const ForwardConfig& cfg, uint64_t nr, const uint64_t a[6])
+{
+    int path_arg = nr == SYS_readlinkat ? 1 : 0;
+    std::string path;
+    if (int e = copy_string_from_program(&path, a[path_arg], PATH_MAX))
+        return e;
+    if (!names_own_exe(path) || (nr == SYS_readlinkat && path[0] != '/'))
+        return raw(nr, a);
+    int64_t size = int64_t(a[path_arg + 2]);
+    if (size <= 0)
+        return -EINVAL;
+    size_t n = std::min<size_t>(cfg.program.size(), size_t(size));
+    return copy_to_program(a[path_arg + 1], cfg.program.data(), n) ? int64_t(n) : -EFAULT;
+}
+
+// An open that reached mcexec's own memory file (/proc/self/mem is mcexec's,
+// not the program's): refused, as if the program may not open it.
+int64_t open_call(uint64_t nr, const uint64_t a[6])
+{
+    int64_t fd = raw(nr, a);
+    if (fd < 0)
+        return fd;
+    struct statfs fs;
+    if (fstatfs(int(fd), &fs) != 0 || fs.f_type != PROC_SUPER_MAGIC)
+        return fd;
+    char link[64], target[PATH_MAX];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", int(fd));
+    ssize_t n = readlink(link, target, sizeof(target) - 1);
+    if (n <= 0)
+        return fd;
+    target[n] = 0;
+    // /proc/<pid or one of our thread ids>/[task/<tid>/]mem
+    int owner = 0;
+    std::string t(target);
+    if (sscanf(target, "/proc/%d/", &owner) != 1 || t.size() < 4 || t.compare(t.size() - 4, 4, "/mem") != 0)
+        return fd;
+    if (owner == getpid() || syscall(SYS_tgkill, getpid(), owner, 0) == 0) {
+        close(int(fd));
+        return -EACCES;
+    }
+    return fd;
+}
+
+// SIOCGIFCONF carries a buffer pointer inside its argument.
+int64_t ioctl_call(const uint64_t a[6])
+{
+    if (uint32_t(a[1]) == SIOCGIFCONF) {
+        ifconf ifc;
+        if (!copy_from_program(&ifc, a[2], sizeof(ifc)))
+            return -EFAULT;
+        if (ifc.ifc_len > 0 && !range_allowed(reinterpret_cast<uint64_t>(ifc.ifc_buf), uint64_t(ifc.ifc_len)))
+            return -EFAULT;
+    }
+    return raw(SYS_ioctl, a);
+}
+
+// prctl options that would change mcexec rather than the program.
+int64_t prctl_call(const uint64_t a[6])
+{
+    switch (int(a[0])) {
+    case PR_SET_SECCOMP:
+        return -EINVAL; // as a Linux without seccomp says
+    case PR_SET_MM:
+        return -EPERM;
+    case PR_SET_DUMPABLE:
+        // mcexec stays undumpable, so no other process can read its memory.
+        return a[1] <= 1 ? 0 : -EINVAL;
+    default:
+        return raw(SYS_prctl, a);
+    }
+}
+
+// unshare: descriptors, working directory and semaphore undo are mcexec's,
+// shared by all its workers; the program has one of each either way.
+int64_t unshare_call(const uint64_t a[6])
+{
+    uint64_t b[6] = {a[0] & ~uint64_t(CLONE_FILES | CLONE_FS | CLONE_SYSVSEM), 0, 0, 0, 0, 0};
+    return b[0] ? raw(SYS_unshare, b) : 0;
+}
+
+// mcexec's mappings of shared files, kept for the life of the program.
+struct SharedMapping {
+    uint64_t addr, len, in_file; // in_file: bytes backed by the file when mapped
+};
+std::mutex g_shared_lock;
+std::vector<SharedMapping> g_shared;
+
+// McKernel maps a file MAP_SHARED: map it here (outside the program's range)
+// with the protection the program asked for, so Linux checks the file's mode,
+// seals and mount; mcctrl pins its pages for this very call (abi.h). Our
+// mapping stays for the life of the program; mcctrl unpins when the LWK is done.
+int64_t map_shared(const ForwardConfig& cfg, uint64_t token, const uint64_t* a)
+{
+    int fd = int(a[0]);
+    uint64_t len = a[1], prot = a[2], off = a[3];
+    struct stat st;
+    if (cfg.reserved.has(fd))
+        return -EBADF;
+    if (fstat(fd, &st) != 0)
+        return -errno;
+    void* m = mmap(nullptr, len, PROT_READ | int(prot & (PROT_WRITE | PROT_EXEC)), MAP_SHARED, fd, off_t(off));
+    if (m == MAP_FAILED)
+        return -errno;
+    uint64_t in_file = uint64_t(st.st_size) > off ? ((uint64_t(st.st_size) - off + 4095) & ~4095ull) : 0;
+    mcexec_pin_call pin{token, reinterpret_cast<uint64_t>(m), std::min(len, in_file)};
+    if (ioctl(cfg.proc_fd, MCEXEC_PIN_CALL, &pin) != 0) {
+        int e = errno;
+        munmap(m, len);
+        return -e;
+    }
+    std::lock_guard<std::mutex> guard(g_shared_lock);
+    g_shared.push_back({reinterpret_cast<uint64_t>(m), len, std::min(len, in_file)});
+    return int64_t(reinterpret_cast<uint64_t>(m));
+}
+
+// mprotect adds PROT_WRITE to [addr, addr + len) of one of our shared mappings:
+// Linux decides whether the file may be written through it (EACCES when it
+// was opened read-only), then mcctrl pins the pages again for writing.
+int64_t shared_writable(const ForwardConfig& cfg, uint64_t token, const uint64_t* a)
+{
+    uint64_t addr = a[0], len = a[1], pin_len = 0;
+    {
+        std::lock_guard<std::mutex> guard(g_shared_lock);
+        auto it = std::find_if(g_shared.begin(), g_shared.end(), [&](const SharedMapping& m) {
+            return addr >= m.addr && len <= m.len && addr - m.addr <= m.len - len;
+        });
+        if (it == g_shared.end())
+            return -EINVAL;
+        uint64_t file_end = it->addr + it->in_file;
+        pin_len = addr >= file_end ? 0 : std::min(len, file_end - addr);
+    }
+    if (mprotect(reinterpret_cast<void*>(addr), len, PROT_READ | PROT_WRITE) != 0)
+        return -errno;
+    mcexec_pin_call pin{token, addr, pin_len};
+    return ioctl(cfg.proc_fd, MCEXEC_PIN_CALL, &pin) == 0 ? 0 : -errno;
+}
+
+} // namespace
+
+int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint64_t nr, const uint64_t a[6])
+{
+    if (nr == MCK_SYS_MAP_SHARED)
+        return map_shared(cfg, token, a);
+    if (nr == MCK_SYS_SHARED_WRITABLE)
+        return shared_writable(cfg, token, a);
+    if (nr == SYS_close_range)
+        return close_range_of_program(a, cfg.reserved);
+    if (int64_t e = check_call(nr, a, cfg.reserved))
+        return e;
+    switch (nr) {
+    case SYS_readv:
+    case SYS_writev:
+    case SYS_preadv:
+    case SYS_pwritev:
+    case SYS_preadv2:
+    case SYS_pwritev2:
+    case SYS_vmsplice:
+        return with_iov(nr, a, 1);
+    case SYS_process_vm_readv:
+    case SYS_process_vm_writev:
+        return process_vm(nr, a);
+    case SYS_sendmsg:
+    case SYS_recvmsg:
+        return one_message(nr, a, cfg.reserved);
+    case SYS_sendmmsg:
+    case SYS_recvmmsg:
+        return many_messages(nr, a, cfg.reserved);
+    case SYS_readlink:
+    case SYS_readlinkat:
+        return readlink_call(cfg, nr, a);
+    case SYS_open:
+    case SYS_openat:
+    case SYS_openat2:
+        return open_call(nr, a);
+    case SYS_ioctl:
+        return ioctl_call(a);
+    case SYS_prctl:
+        return prctl_call(a);
+    case SYS_unshare:
+        return unshare_call(a);
+    case SYS_ptrace:
+        return -EPERM; // a tracer's buffers would be mcexec's memory
+    default:
+        return raw(nr, a);
+    }
+}
+
+} // namespace mcexec

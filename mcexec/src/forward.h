@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: GPL-2.0
+// Running one offloaded system call on Linux, as the program's: the offload
+// policy (policy.h) applied to its direct arguments, and the calls whose
+// arguments hold further pointers or descriptors (iovecs, message headers,
+// descriptor ranges) rebuilt from checked copies in mcexec's own memory, so
+// the program can neither name mcexec's memory or descriptors nor change an
+// argument after it was checked (docs/security.md).
+#pragma once
+
+#include "policy.h"
+
+#include <cstdint>
+#include <string>
+
+namespace mcexec {
+
+struct ForwardConfig {
+    int proc_fd;          // the process file, for pinning shared mappings
+    std::string program;  // what /proc/self/exe names
+    Reserved reserved;    // mcexec's own descriptors
+};
+
+// Run call @nr (served under @token) with @args: its result or -errno.
+int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint64_t nr, const uint64_t args[6]);
+
+} // namespace mcexec

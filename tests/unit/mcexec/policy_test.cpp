@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+// mcexec's offload policy: which direct arguments of an offloaded call may
+// reach Linux (mcexec/src/policy.h).
+#include "policy.h"
+
+#include <mcexec/abi.h>
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <sys/syscall.h>
+
+using namespace mcexec;
+
+namespace {
+
+Reserved reserved_1000()
+{
+    Reserved r;
+    r.fds[0] = 1000;
+    r.fds[1] = 1001;
+    return r;
+}
+
+} // namespace
+
+TEST(Policy, RangesBelowTheProgramEndAreAllowed)
+{
+    EXPECT_TRUE(range_allowed(0, 0));
+    EXPECT_TRUE(range_allowed(0x10000, 4096));
+    EXPECT_TRUE(range_allowed(MCK_USER_END - 16, 16));
+    EXPECT_FALSE(range_allowed(MCK_USER_END - 16, 17)) << "straddles into mcexec";
+    EXPECT_FALSE(range_allowed(MCK_USER_END, 1));
+    EXPECT_FALSE(range_allowed(0x555555554000, 16)) << "mcexec's executable";
+    EXPECT_FALSE(range_allowed(0x10000, ~0ull)) << "wraps";
+    EXPECT_TRUE(range_allowed(MCK_USER_END, 0)) << "nothing is touched";
+    EXPECT_TRUE(range_allowed(0xffffffff80000000, 4096)) << "Linux refuses kernel addresses itself";
+    EXPECT_FALSE(range_allowed(0x800000000000, 4096)) << "user space with 5-level paging";
+    EXPECT_TRUE(range_allowed(0x100000000000000, 4096)) << "beyond any user space: Linux refuses";
+}
+
+TEST(Policy, InProgramIsTheUnifiedMapping)
+{
+    EXPECT_TRUE(in_program(MCK_USER_START, 1));
+    EXPECT_TRUE(in_program(MCK_USER_END - 1, 1));
+    EXPECT_FALSE(in_program(MCK_USER_END - 1, 2));
+    EXPECT_FALSE(in_program(MCK_USER_START - 1, 1));
+    EXPECT_FALSE(in_program(0, 1));
+    EXPECT_FALSE(in_program(MCK_USER_START, ~0ull));
+}
+
+TEST(Policy, ShapesComeFromLinuxPrototypes)
+{
+    EXPECT_STREQ(call_shape(SYS_read), "fp.");
+    EXPECT_STREQ(call_shape(SYS_ioctl), "f.a");
+    EXPECT_STREQ(call_shape(SYS_dup2), "ff");
+    EXPECT_STREQ(call_shape(SYS_openat), "fp..");
+    EXPECT_STREQ(call_shape(SYS_getpid), "");
+    EXPECT_EQ(call_shape(511), nullptr);
+    EXPECT_EQ(call_shape(100000), nullptr);
+}
+
+TEST(Policy, PointersIntoMcexecAreEfault)
+{
+    Reserved r = reserved_1000();
+    uint64_t read_into_mcexec[6] = {0, MCK_USER_END, 16};
+    EXPECT_EQ(check_call(SYS_read, read_into_mcexec, r), -EFAULT);
+    uint64_t read_into_program[6] = {0, MCK_USER_END - 4096, 16};
+    EXPECT_EQ(check_call(SYS_read, read_into_program, r), 0);
+    uint64_t path_in_mcexec[6] = {uint64_t(-100), 0x7fff00000000, 0, 0};
+    EXPECT_EQ(check_call(SYS_openat, path_in_mcexec, r), -EFAULT);
+    uint64_t ioctl_arg[6] = {3, 0x5401, 0x555555560000};
+    EXPECT_EQ(check_call(SYS_ioctl, ioctl_arg, r), -EFAULT) << "an ioctl's word may be a pointer";
+    uint64_t ioctl_int[6] = {3, 0x5421, 1};
+    EXPECT_EQ(check_call(SYS_ioctl, ioctl_int, r), 0);
+    uint64_t lseek_far[6] = {3, 0x500000000000, 0};
+    EXPECT_EQ(check_call(SYS_lseek, lseek_far, r), 0) << "an offset is no pointer";
+}
+
+TEST(Policy, ReservedDescriptorsAreEbadf)
+{
+    Reserved r = reserved_1000();
+    uint64_t ioctl_pin[6] = {1001, 0x4018b816, 0x10000};
+    EXPECT_EQ(check_call(SYS_ioctl, ioctl_pin, r), -EBADF);
+    uint64_t dup_onto[6] = {1, 1000};
+    EXPECT_EQ(check_call(SYS_dup2, dup_onto, r), -EBADF);
+    uint64_t fcntl_dup[6] = {1000, 0, 0};
+    EXPECT_EQ(check_call(SYS_fcntl, fcntl_dup, r), -EBADF);
+    uint64_t getfd[6] = {5, 1001, 0};
+    EXPECT_EQ(check_call(SYS_pidfd_getfd, getfd, r), -EBADF);
+    uint64_t upper_bits[6] = {(1ull << 32) | 1000, 0, 0};
+    EXPECT_EQ(check_call(SYS_fsync, upper_bits, r), -EBADF) << "Linux reads an int";
+    uint64_t other[6] = {1002, 0, 0};
+    EXPECT_EQ(check_call(SYS_fsync, other, r), 0);
+}
+
+TEST(Policy, UnknownNumbersAreCheckedWhole)
+{
+    Reserved r = reserved_1000();
+    uint64_t any[6] = {0, 0, 0, 0, 0, 0x600000000000};
+    EXPECT_EQ(check_call(470, any, r), -EFAULT);
+    uint64_t none[6] = {1, 2, 3, 4, 5, 6};
+    EXPECT_EQ(check_call(470, none, r), 0);
+}
