@@ -22,6 +22,8 @@
 
 #include <mcexec/abi.h>
 
+#include "retired_pin.h"
+
 int main(int argc, char **argv);
 
 #define PAGE 4096ul
@@ -273,12 +275,12 @@ static int kernel_addr(void)
 static int mcexec_fds(void)
 {
 	void *page = map_anon(PAGE, PROT_READ | PROT_WRITE);
-	struct mcexec_pin pin = { .addr = (uintptr_t)page, .len = PAGE, .list_phys = 0, .list_len = 1 };
+	struct mcexec_pin_retired pin = { .addr = (uintptr_t)page, .len = PAGE, .list_phys = 0, .list_len = 1 };
 	char name[64];
 
 	for (int fd = 1000; fd <= 1001; fd++) {
 		snprintf(name, sizeof(name), "ioctl-pin-fd%d", fd);
-		report(name, ioctl(fd, MCEXEC_PIN, &pin));
+		report(name, ioctl(fd, MCEXEC_PIN_RETIRED, &pin));
 		snprintf(name, sizeof(name), "fcntl-getfd-fd%d", fd);
 		report(name, fcntl(fd, F_GETFD));
 	}

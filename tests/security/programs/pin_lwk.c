@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-// Attacks mcctrl's MCEXEC_PIN as the instance's owner: asks it to write a page's
-// physical address into the LWK's own kernel image instead of a list the LWK gave.
+// Attacks mcctrl's pin requests as the instance's owner: asks it to write a page's
+// physical address into the LWK's own kernel image instead of a list the LWK gave,
+// with the retired MCEXEC_PIN and with MCEXEC_PIN_CALL naming calls never made.
 //
 // Usage: pin_lwk /dev/mcosN LIST_PHYS (hex). Runs on Linux, not under mcexec.
-// Prints "create: ok" and "pin-into-lwk-image: ok" or "... refused (<strerror>)".
+// Prints "create: ok", then for each attempt "<name>: ok" or "<name>: refused (<strerror>)".
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,8 @@
 
 #include <mcexec/abi.h>
 
+#include "retired_pin.h"
+
 static long long now_ns(clockid_t clock)
 {
 	struct timespec ts;
@@ -28,7 +31,8 @@ static long long now_ns(clockid_t clock)
 int main(int argc, char **argv)
 {
 	struct mcexec_create create = { .version = MCEXEC_ABI_VERSION };
-	struct mcexec_pin pin = { .len = 4096, .list_len = 1 };
+	struct mcexec_pin_retired pin = { .len = 4096, .list_len = 1 };
+	struct mcexec_pin_call call = { .len = 4096 };
 	char *page;
 	int os;
 
@@ -55,10 +59,17 @@ int main(int argc, char **argv)
 	memset(page, 0x77, 4096);
 	pin.addr = (unsigned long)page;
 	pin.list_phys = strtoull(argv[2], NULL, 16);
-	if (ioctl(create.fd, MCEXEC_PIN, &pin))
+	if (ioctl(create.fd, MCEXEC_PIN_RETIRED, &pin))
 		printf("pin-into-lwk-image: refused (%s)\n", strerror(errno));
 	else
 		printf("pin-into-lwk-image: ok\n");
+	/* No call is in service: any token, the image's address included, is made up. */
+	call.addr = (unsigned long)page;
+	call.token = pin.list_phys;
+	if (ioctl(create.fd, MCEXEC_PIN_CALL, &call))
+		printf("pin-call-forged-token: refused (%s)\n", strerror(errno));
+	else
+		printf("pin-call-forged-token: ok\n");
 	close(create.fd);	/* ends the LWK process */
 	close(os);
 	return 0;
