@@ -17,6 +17,20 @@
 #   7 mcexec-ptr    pointers at and above 64 TiB (mcexec's memory) give EFAULT and
 #                   mcexec survives every one
 #   8 proc-self-mem /proc/self/mem (mcexec's memory) cannot be opened read-write
+#   9 map-matrix    programs/matrix.c: mmap MAP_FIXED, mprotect, pkey_mprotect,
+#                   munmap, mremap (shrink, grow, move), madvise DONTNEED/FREE, mlock,
+#                   munlock, msync on anonymous memory and on private and shared
+#                   mappings of a file opened read-only, write-only and read-write;
+#                   brk shrink and grow; the file ends as natively
+#  10 shared-repin  a shared read-only mapping of a writable file made writable
+#                   (whole, after a split, piece by piece): the writes reach the file
+#  11 memfd-seals   F_SEAL_WRITE and F_SEAL_FUTURE_WRITE hold through mappings
+#  12 mcexec-io     SCM_RIGHTS with mcexec's descriptors, iovecs and message headers
+#                   pointing into mcexec, process_vm_writev there, mcexec's private
+#                   request numbers: the native answers
+#  13 mcexec-only   what only mcexec refuses: MCEXEC_CREATE from the program,
+#                   /proc/self/task/<tid>/mem, PR_SET_SECCOMP
+#  14 iov-race      another thread flips an iovec's base into mcexec during writev
 #   4 kernel-addr   memory calls on kernel, non-canonical and mcexec addresses fail
 #                   as on Linux; on vulnerable code madvise zeroes the LWK's text
 #                   and the whole virtual machine resets
@@ -32,6 +46,7 @@
 snapshot_node
 PROGS=$IHK_BUILD/tests/security/programs
 H=$PROGS/hostile
+MX=$PROGS/matrix
 OWNER=65534
 work=$(mktemp -d)
 chmod 755 "$work"
@@ -39,8 +54,10 @@ trap 'rm -rf "$work"' EXIT
 
 as_owner() { setpriv --reuid=$OWNER --regid=$OWNER --clear-groups "$@"; }
 
-# run_lwk ARGS...: hostile ARGS under mcexec as the owner; its stderr is kept in $work/lwk.err.
-run_lwk() { timeout 120 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups mcexec "$H" "$@" 2>"$work/lwk.err"; }
+# run_prog_lwk PROG ARGS...: PROG ARGS under mcexec as the owner; its stderr is kept in $work/lwk.err.
+run_prog_lwk() { timeout 120 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups mcexec "$@" 2>"$work/lwk.err"; }
+# run_lwk ARGS...: hostile ARGS under mcexec as the owner.
+run_lwk() { run_prog_lwk "$H" "$@"; }
 
 # Lines whose value under mcexec may differ from the native one: allow[name]=regex.
 declare -A allow=()
@@ -101,6 +118,28 @@ same_as_native() {
 	expect_eq "$what: status under mcexec (natively $rn)" $rn $rl
 }
 
+# mx_same_as_native WHAT ARGS...: matrix ARGS prints the same lines and ends with the
+# same status under mcexec as natively; $MAP_FILE is reset before each run and, when
+# ARGS name it, must end the same.
+mx_same_as_native() {
+	local what=$1 native lwk rn=0 rl=0
+	shift
+	reset_map_file
+	native=$(as_owner "$MX" "$@" 2>&1) || rn=$?
+	cp "$MAP_FILE" "$work/map.native"
+	reset_map_file
+	lwk=$(run_prog_lwk "$MX" "$@") || rl=$?
+	compare_lines "$what" "$native" "$lwk"
+	expect_eq "$what: status under mcexec (natively $rn)" $rn $rl
+	if [[ " $* " != *" $MAP_FILE "* ]]; then
+		return 0
+	elif cmp -s "$work/map.native" "$MAP_FILE"; then
+		echo "ok: $what: the file is as the native run left it"
+	else
+		fail "$what: the file differs from the native run's (offset, native, mcexec): $(cmp -l "$work/map.native" "$MAP_FILE" | head -5 | tr '\n' ' ')"
+	fi
+}
+
 # check_alive WHAT: the instance still runs and still runs programs.
 check_alive() {
 	local status rc=0
@@ -134,6 +173,18 @@ check_files() {
 		fail "$1: the read-only file was written: starts with '$(head -c 40 "$RO_FILE")'"
 	fi
 	expect_eq "$1: the owner's file was written through its mapping" W "$(head -c 1 "$OWN_FILE")"
+}
+
+MAP_FILE=$work/sec-map
+
+# reset_map_file: the owner's 8-page file, page i all 'a' + i.
+reset_map_file() {
+	local i
+	for i in 0 1 2 3 4 5 6 7; do
+		head -c 4096 /dev/zero | tr '\0' "\\$(printf %03o $((97 + i)))"
+	done > "$MAP_FILE"
+	chown $OWNER:$OWNER "$MAP_FILE"
+	chmod 0644 "$MAP_FILE"
 }
 
 case_ro_file() {
@@ -211,6 +262,106 @@ case_proc_self_mem() {
 	check_alive "case 8"
 }
 
+case_map_matrix() {
+	log "case 9: every call that changes a mapping, on every kind of mapping"
+	local t
+	for t in anon private-rdonly private-wronly private-rdwr shared-rdonly shared-wronly shared-rdwr; do
+		allow=()
+		case $t in
+		anon)
+			# MADV_FREE lets the kernel drop the pages whenever it likes: the old
+			# data (Linux without memory pressure) and zero pages (the LWK frees
+			# them at once) are both right.
+			allow=([after-free]='cE|00')
+			;;
+		shared-*)
+			# mremap of a MAP_SHARED file mapping is a documented difference:
+			# EINVAL on the LWK, which does not move Linux's pages (docs/syscalls.md).
+			allow=([mremap-grow]='EINVAL' [mremap-grow-data]='none' [mremap-move]='EINVAL'
+				[mremap-move-data]='none' [mincore-moved-away]='none')
+			;;
+		esac
+		if [ $t == anon ]; then
+			mx_same_as_native "map $t" map $t
+		else
+			mx_same_as_native "map $t" map $t "$MAP_FILE"
+		fi
+		allow=()
+		check_alive "case 9 ($t)"
+	done
+	mx_same_as_native "brk shrink and grow" brk
+	check_alive "case 9 (brk)"
+}
+
+case_shared_repin() {
+	log "case 10: a shared read-only mapping of a writable file made writable (re-pin)"
+	mx_same_as_native shared-repin shared-repin "$MAP_FILE"
+	check_alive "case 10"
+}
+
+case_memfd_seals() {
+	log "case 11: sealed memfds stay sealed through mappings"
+	mx_same_as_native memfd-seals memfd-seals
+	check_alive "case 11"
+}
+
+case_mcexec_io() {
+	log "case 12: descriptors, iovecs and message headers aimed at mcexec"
+	local i native lwk rn rl
+	# The native answers: 1000 and 1001 are not open, 0x500000000000 is not
+	# mapped, the numbers are no system calls.
+	local -a want=(
+		$'sendmsg-scm-rights-fd1000: EBADF\nsendmsg-scm-rights-fd1001: EBADF\nsendmsg-scm-rights-fd0: 1\ndone'
+		$'sendmsg-iov-far: EFAULT\ndone'
+		$'recvmsg-iov-far: EFAULT\ndone'
+		$'writev-far: EFAULT\ndone'
+		$'readv-far: EFAULT\ndone'
+		$'sendmsg-name-far: EFAULT\nsendmsg-control-far: EFAULT\ndone'
+		$'recvmsg-name-far: EFAULT\ndone'
+		$'process_vm_writev-self-remote-far: EFAULT\nprocess_vm_writev-self-local-far: EFAULT\ndone'
+		$'syscall-mck-map-shared: ENOSYS\nsyscall-mck-shared-writable: ENOSYS\nsyscall-601: ENOSYS\ndone'
+	)
+	for i in "${!want[@]}"; do
+		rn=0 rl=0
+		native=$(as_owner "$MX" mcexec-io $i 2>&1) || rn=$?
+		expect_lines "mcexec-io $i natively" "${want[i]}" "$native"
+		lwk=$(run_prog_lwk "$MX" mcexec-io $i) || rl=$?
+		compare_lines "mcexec-io $i" "$native" "$lwk"
+		expect_eq "mcexec-io $i: status under mcexec (natively $rn)" $rn $rl
+		check_alive "case 12 ($i)"
+	done
+}
+
+case_mcexec_only() {
+	log "case 13: what only mcexec refuses (/dev/mcos0, its /proc/<tid>/mem, seccomp)"
+	local i native lwk rl
+	local -a want=(
+		# The program may open its instance's device (mcexec may), but mcctrl
+		# makes one program per mcexec: no second process from the program.
+		$'open-dev-mcos0: (ok|EACCES|EPERM)\nioctl-mcexec-create: (EBUSY|EACCES|EPERM|EBADF)\ndone'
+		$'open-proc-self-task-tid-mem: EACCES\nopen-proc-self-task-tid-mem-rdwr: EACCES\nopen-proc-thread-self-mem-rdwr: EACCES\ndone'
+		# prctl's pointer into mcexec may be refused first (EFAULT).
+		$'prctl-set-seccomp-strict: EINVAL\nprctl-set-seccomp-filter-far: (EINVAL|EFAULT)\nseccomp-strict: ENOSYS\nalive-after-seccomp: yes\ndone'
+	)
+	# Natively these are the program's own: /proc/<tid>/mem opens (shown for
+	# reference); the other two are not run (a second LWK process, strict seccomp).
+	native=$(as_owner "$MX" mcexec-only 1 2>&1) || true
+	echo "natively (for reference): $(tr '\n' ' ' <<<"$native")"
+	for i in "${!want[@]}"; do
+		rl=0
+		lwk=$(run_prog_lwk "$MX" mcexec-only $i) || rl=$?
+		expect_lines "mcexec-only $i under mcexec" "${want[i]}" "$lwk"
+		expect_eq "mcexec-only $i: status" 0 $rl
+		check_alive "case 13 ($i)"
+	done
+}
+
+case_iov_race() {
+	log "case 14: a thread flips an iovec's base into mcexec while writev runs (1 s)"
+	mx_same_as_native iov-race iov-race
+	check_alive "case 14"
+}
+
 # ---- The cases below reset the whole virtual machine on vulnerable code. ----
 
 case_kernel_addr() {
@@ -254,8 +405,9 @@ check_alive "boot"
 
 # In this order (the machine-resetting ones last); SECURITY_CASES picks some by number.
 for c in "1 ro_file" "2 ro_memory" "3 stale_view" "6 mcexec_fds" "7 mcexec_ptr" "8 proc_self_mem" \
+	"9 map_matrix" "10 shared_repin" "11 memfd_seals" "12 mcexec_io" "13 mcexec_only" "14 iov_race" \
 	"4 kernel_addr" "5 pin"; do
-	if [[ " ${SECURITY_CASES:-1 2 3 4 5 6 7 8} " == *" ${c% *} "* ]]; then
+	if [[ " ${SECURITY_CASES:-1 2 3 4 5 6 7 8 9 10 11 12 13 14} " == *" ${c% *} "* ]]; then
 		"case_${c#* }"
 	fi
 done
