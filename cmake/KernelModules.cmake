@@ -59,9 +59,15 @@ function(add_kernel_modules target)
   endforeach()
   list(JOIN KM_SYMVERS " " symvers)
   add_custom_command(OUTPUT ${outputs} ${kdir}/Module.symvers
+    # Kbuild does not run modpost again when only another module's
+    # Module.symvers changed, and keeps the .mod.c with the old CRCs of the
+    # symbols a module imports: drop both so the module links against the new ones.
+    COMMAND find ${kdir} -maxdepth 1 ( -name *.mod.c -o -name Module.symvers ) -delete
     COMMAND make -C ${KERNEL_DIR} M=${kdir} "KCPPFLAGS=${include_flags}"
             "KBUILD_EXTRA_SYMBOLS=${symvers}" modules
-    DEPENDS ${copied} ${headers} ${KM_DEPENDS}
+    # The other modules' Module.symvers too: their symbols' CRCs change with
+    # their headers, and a module linked against stale ones does not load.
+    DEPENDS ${copied} ${headers} ${KM_DEPENDS} ${KM_SYMVERS}
     WORKING_DIRECTORY ${kdir}
     COMMENT "Kbuild: ${KM_MODULES}"
     VERBATIM)
