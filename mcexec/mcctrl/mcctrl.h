@@ -40,7 +40,8 @@
  * @wq:		mcexec's waiters (requests, replies, exit).
  * @pending:	offload blocks (physical) queued for mcexec, @npending of them from @head.
  * @inflight:	offload blocks mcexec took and has not answered, @ninflight of them;
- *		@inflight_pinned marks those whose pages were pinned (once per call).
+ *		@inflight_pin says whether a call's pages are being pinned or were
+ *		(once per call; no answer while pinning: the LWK frees the list then).
  * @reply_*:	the answer to the current control request (@ctl serialises them).
  * @exited:	the LWK reported the end, with @status (wait encoding).
  * @acked:	we told the LWK we let go of its memory: no more writes into it.
@@ -53,8 +54,8 @@
  * @exit_work:	drops the unified mapping and acknowledges the exit.
  * @link:	in mcctrl_procs.
  * @pins:	Linux pages pinned for shared file mappings (struct mcctrl_pin list),
- *		released once the LWK no longer runs the process; @pinned holds
- *		their PFNs for the fault handler.
+ *		released once the LWK no longer runs the process (then @unpinned:
+ *		no more are taken); @pinned holds their PFNs for the fault handler.
  * @released:	mcexec closed the file while pages were pinned: the process stays
  *		listed until the LWK reports the end (or the instance stops).
  */
@@ -69,7 +70,7 @@ struct mcctrl_proc {
 	u64 pending[MCK_MAX_THREADS];
 	u32 head, npending;
 	u64 inflight[MCK_MAX_THREADS];
-	bool inflight_pinned[MCK_MAX_THREADS];
+	u8 inflight_pin[MCK_MAX_THREADS];	/* MCCTRL_PIN_* */
 	u32 ninflight;
 	struct mutex ctl;
 	bool reply_ready;
@@ -89,8 +90,11 @@ struct mcctrl_proc {
 	struct list_head link;
 	struct list_head pins;
 	struct xarray pinned;
+	bool unpinned;
 	bool released;
 };
+
+enum { MCCTRL_PIN_NONE, MCCTRL_PIN_BUSY, MCCTRL_PIN_DONE };
 
 struct mcctrl_pin {
 	struct list_head link;

@@ -28,6 +28,8 @@ struct mcctrl_pin_request {
 	bool write;
 };
 
+static void mcctrl_pin_done(struct mcctrl_proc *p, u64 token);
+
 /*
  * Claim the in-flight call @token for pinning and read its request.
  * Both shared-mapping calls carry their length, protection and list in the
@@ -57,10 +59,11 @@ static long mcctrl_pin_claim(struct mcctrl_proc *p, u64 token, struct mcctrl_pin
 			r->write = true;
 			list_phys = READ_ONCE(o->args[2]);
 		}
-		if (p->inflight_pinned[i]) {
+		if (p->inflight_pin[i] != MCCTRL_PIN_NONE) {
 			ret = -EBUSY;
 		} else if (len && !(len & ~PAGE_MASK) && (len >> PAGE_SHIFT) <= MCCTRL_PIN_MAX) {
-			p->inflight_pinned[i] = true;
+			/* Until mcctrl_pin_done(), no answer: the LWK would free the list. */
+			p->inflight_pin[i] = MCCTRL_PIN_BUSY;
 			ret = 0;
 		}
 	}
@@ -69,7 +72,23 @@ static long mcctrl_pin_claim(struct mcctrl_proc *p, u64 token, struct mcctrl_pin
 		return ret;
 	r->list_len = len >> PAGE_SHIFT;
 	r->list = ihk_os_phys_to_virt(p->os, list_phys, r->list_len * sizeof(u64));
-	return r->list ? 0 : -EINVAL;
+	if (!r->list) {
+		mcctrl_pin_done(p, token);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The list of call @token is written (or never will be): it may be answered now. */
+static void mcctrl_pin_done(struct mcctrl_proc *p, u64 token)
+{
+	u32 i;
+
+	spin_lock_irq(&p->lock);
+	for (i = 0; i < p->ninflight; i++)
+		if (p->inflight[i] == token && p->inflight_pin[i] == MCCTRL_PIN_BUSY)
+			p->inflight_pin[i] = MCCTRL_PIN_DONE;
+	spin_unlock_irq(&p->lock);
 }
 
 /* Pin @n pages of one mapping at @addr in mcexec. Return: pages pinned or -errno. */
@@ -94,25 +113,22 @@ static long mcctrl_pin_range(u64 addr, unsigned long n, bool write, struct page 
 	return got;
 }
 
-long mcctrl_pin_call(struct mcctrl_proc *p, void __user *arg)
+/*
+ * Pin the pages of mcexec's mapping @req and write them into the list of
+ * request @r. Context: the call is claimed (MCCTRL_PIN_BUSY), so the LWK
+ * keeps the list until we are done.
+ */
+static long mcctrl_pin_into(struct mcctrl_proc *p, const struct mcexec_pin_call *req,
+			    const struct mcctrl_pin_request *r)
 {
-	struct mcexec_pin_call req;
-	struct mcctrl_pin_request r;
+	bool late;
 	struct mcctrl_pin *pin;
-	unsigned long n, i;
+	unsigned long n = req->len >> PAGE_SHIFT, i;
 	bool may_exec = false;
 	u64 flags;
-	long got, ret;
+	long got, ret = 0;
 
-	if (copy_from_user(&req, arg, sizeof(req)))
-		return -EFAULT;
-	if ((req.len & ~PAGE_MASK) || (req.addr & ~PAGE_MASK))
-		return -EINVAL;
-	ret = mcctrl_pin_claim(p, req.token, &r);
-	if (ret)
-		return ret;
-	n = req.len >> PAGE_SHIFT;
-	if (n > r.list_len)
+	if (n > r->list_len)
 		return -EINVAL;
 	pin = kzalloc(sizeof(*pin), GFP_KERNEL);
 	if (!pin)
@@ -122,7 +138,7 @@ long mcctrl_pin_call(struct mcctrl_proc *p, void __user *arg)
 		kfree(pin);
 		return -ENOMEM;
 	}
-	got = n ? mcctrl_pin_range(req.addr, n, r.write, pin->pages, &may_exec) : 0;
+	got = n ? mcctrl_pin_range(req->addr, n, r->write, pin->pages, &may_exec) : 0;
 	if (got < 0 || (unsigned long)got != n) {
 		if (got > 0)
 			unpin_user_pages(pin->pages, got);
@@ -131,27 +147,50 @@ long mcctrl_pin_call(struct mcctrl_proc *p, void __user *arg)
 		return got < 0 ? got : -EFAULT;
 	}
 	pin->n = n;
-	pin->write = r.write;
-	for (i = 0, ret = 0; i < n && !ret; i++)
-		ret = xa_err(xa_store(&p->pinned, page_to_pfn(pin->pages[i]), xa_mk_value(1), GFP_KERNEL));
-	if (ret) {
+	pin->write = r->write;
+	/* From here on the pages stay pinned until the process ends, even on error. */
+	spin_lock_irq(&p->lock);
+	late = p->unpinned;	/* the process ended while we pinned */
+	if (!late)
+		list_add(&pin->link, &p->pins);
+	spin_unlock_irq(&p->lock);
+	if (late) {
 		unpin_user_pages(pin->pages, n);
 		kvfree(pin->pages);
 		kfree(pin);
-		return ret;
+		return -ENODEV;
 	}
-	flags = (r.write ? MCK_PIN_WRITABLE : 0) | (may_exec ? MCK_PIN_EXEC : 0);
+	for (i = 0; i < n && !ret; i++)
+		ret = xa_err(xa_store(&p->pinned, page_to_pfn(pin->pages[i]), xa_mk_value(1), GFP_KERNEL));
+	if (ret)
+		return ret;
+	flags = (r->write ? MCK_PIN_WRITABLE : 0) | (may_exec ? MCK_PIN_EXEC : 0);
 	down_read(&p->uas);
 	if (p->dead) {
 		ret = -ENODEV;
 	} else {
-		for (i = 0; i < r.list_len; i++)
-			WRITE_ONCE(r.list[i], i < n ? (u64)page_to_phys(pin->pages[i]) | flags : 0);
+		for (i = 0; i < r->list_len; i++)
+			WRITE_ONCE(r->list[i], i < n ? (u64)page_to_phys(pin->pages[i]) | flags : 0);
 	}
 	up_read(&p->uas);
-	spin_lock_irq(&p->lock);
-	list_add(&pin->link, &p->pins);	/* even on -ENODEV: released with the rest */
-	spin_unlock_irq(&p->lock);
+	return ret;
+}
+
+long mcctrl_pin_call(struct mcctrl_proc *p, void __user *arg)
+{
+	struct mcexec_pin_call req;
+	struct mcctrl_pin_request r;
+	long ret;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if ((req.len & ~PAGE_MASK) || (req.addr & ~PAGE_MASK))
+		return -EINVAL;
+	ret = mcctrl_pin_claim(p, req.token, &r);
+	if (ret)
+		return ret;
+	ret = mcctrl_pin_into(p, &req, &r);
+	mcctrl_pin_done(p, req.token);
 	return ret;
 }
 
@@ -168,6 +207,7 @@ void mcctrl_unpin_all(struct mcctrl_proc *p)
 
 	spin_lock_irq(&p->lock);
 	list_splice_init(&p->pins, &todo);
+	p->unpinned = true;
 	spin_unlock_irq(&p->lock);
 	list_for_each_entry_safe(pin, tmp, &todo, link) {
 		/* Only pages the LWK could write: dirtying a read-only file's pages

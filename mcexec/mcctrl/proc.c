@@ -352,7 +352,7 @@ static bool mcctrl_take(struct mcctrl_proc *p, u64 *phys)
 	*phys = p->pending[p->head];
 	p->head = (p->head + 1) % MCK_MAX_THREADS;
 	p->npending--;
-	p->inflight_pinned[p->ninflight] = false;
+	p->inflight_pin[p->ninflight] = MCCTRL_PIN_NONE;
 	p->inflight[p->ninflight++] = *phys;
 	return true;
 }
@@ -435,10 +435,12 @@ static long mcctrl_reply(struct mcctrl_proc *p, void __user *arg)
 	for (i = 0; i < p->ninflight; i++)
 		if (p->inflight[i] == r.token)
 			break;
-	if (i < p->ninflight) {
+	if (i < p->ninflight && p->inflight_pin[i] == MCCTRL_PIN_BUSY) {
+		ret = -EBUSY;	/* its pages are being pinned into the LWK's list */
+	} else if (i < p->ninflight) {
 		p->ninflight--;
 		p->inflight[i] = p->inflight[p->ninflight];
-		p->inflight_pinned[i] = p->inflight_pinned[p->ninflight];
+		p->inflight_pin[i] = p->inflight_pin[p->ninflight];
 		ret = 0;
 		/* After the exit was acknowledged the block may be gone: drop the answer. */
 		if (!p->acked && !p->dead)

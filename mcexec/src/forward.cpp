@@ -377,6 +377,7 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint64_t nr, cons
     case SYS_readlinkat:
         return readlink_call(cfg, nr, a);
     case SYS_open:
+    case SYS_creat:
     case SYS_openat:
     case SYS_openat2:
         return open_call(nr, a);

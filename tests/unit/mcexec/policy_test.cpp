@@ -56,6 +56,11 @@ TEST(Policy, ShapesComeFromLinuxPrototypes)
     EXPECT_STREQ(call_shape(SYS_dup2), "ff");
     EXPECT_STREQ(call_shape(SYS_openat), "fp..");
     EXPECT_STREQ(call_shape(SYS_getpid), "");
+    // Descriptors Linux does not call "fd": each once let the program reach mcexec's own.
+    EXPECT_STREQ(call_shape(SYS_dup), "f") << "dup(fildes)";
+    EXPECT_STREQ(call_shape(SYS_mq_notify), "fp") << "mqdes";
+    EXPECT_STREQ(call_shape(SYS_tee), "ff..") << "fdin, fdout";
+    EXPECT_STREQ(call_shape(SYS_open_by_handle_at), "fp.") << "mountdirfd";
     EXPECT_EQ(call_shape(511), nullptr);
     EXPECT_EQ(call_shape(100000), nullptr);
 }
@@ -82,6 +87,8 @@ TEST(Policy, ReservedDescriptorsAreEbadf)
     Reserved r = reserved_1000();
     uint64_t ioctl_pin[6] = {1001, 0x4018b816, 0x10000};
     EXPECT_EQ(check_call(SYS_ioctl, ioctl_pin, r), -EBADF);
+    uint64_t dup_of[6] = {1001};
+    EXPECT_EQ(check_call(SYS_dup, dup_of, r), -EBADF);
     uint64_t dup_onto[6] = {1, 1000};
     EXPECT_EQ(check_call(SYS_dup2, dup_onto, r), -EBADF);
     uint64_t fcntl_dup[6] = {1000, 0, 0};
