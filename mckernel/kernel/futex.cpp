@@ -71,7 +71,12 @@ int64_t wait(Process* p, uint64_t addr, uint32_t val, uint64_t deadline_tsc, uin
     Waiter w{k.proc, k.addr, bitset, t, false, nullptr};
     {
         SpinLockGuard guard(g_lock);
-        if (__atomic_load_n(reinterpret_cast<volatile uint32_t*>(addr), __ATOMIC_SEQ_CST) != val)
+        // Under the lock, so a waker that changed the word after us finds us queued.
+        // The page may be gone again by now: then EFAULT, as Linux says.
+        uint32_t cur;
+        if (int64_t err = get_user_u32_atomic(cur, addr))
+            return err;
+        if (cur != val)
             return -EAGAIN;
         w.next = g_waiters;
         g_waiters = &w;
@@ -150,6 +155,12 @@ int64_t sys_futex(SyscallArgs& a)
     uint32_t val = uint32_t(a.arg[2]);
     if (addr & 3)
         return -EINVAL;
+    // Linux looks at the word of a shared futex even to wake it: not mapped, EFAULT.
+    if (addr >= MCK_USER_END)
+        return -EFAULT;
+    if (!vm_access_ok(p, addr, 4, false) && (op == FUTEX_WAIT || op == FUTEX_WAIT_BITSET || op == FUTEX_REQUEUE ||
+                                             op == FUTEX_CMP_REQUEUE || !(a.arg[1] & FUTEX_PRIVATE)))
+        return -EFAULT;
     switch (op) {
     case FUTEX_WAIT:
     case FUTEX_WAIT_BITSET: {

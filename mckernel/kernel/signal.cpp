@@ -12,7 +12,6 @@
 #include <arch/fpu.h>
 #include <arch/percpu.h>
 
-extern "C" void* memset(void*, int, size_t);
 
 namespace mck {
 namespace {
@@ -206,27 +205,19 @@ void signal_deliver(Thread* t, arch::TrapFrame* f)
         die(t, sig);
     }
 
-    // Build the frame below the red zone, or on the alternate stack.
+    // Build the frame below the red zone, or on the alternate stack: in the
+    // kernel first, then copied out, so a stack that faults fails the copy.
     uint64_t sp = f->rsp - 128;
     if ((act.flags & SA_ONSTACK) && !(t->altstack_flags & SS_DISABLE) && !on_altstack(t, f->rsp))
         sp = t->altstack_sp + t->altstack_size;
     uint64_t fp = (sp - arch::fpu_area_size()) & ~63ull;
     uint64_t frame_addr = ((fp - sizeof(SigFrame)) & ~15ull) - 8;
-    if (!vm_access_ok(p, frame_addr, sp - frame_addr, true)) {
-        kprintf("pid %u tid %u: no room for signal %d's frame at 0x%lx", p->pid, t->tid, sig, frame_addr);
-        SigInfo segv;
-        segv.code = 0x80;
-        signal_force(t, SIGSEGV, segv);
-        return;
-    }
-    auto* frame = reinterpret_cast<SigFrame*>(frame_addr);
-    memset(frame, 0, sizeof(*frame));
-    arch::fpu_save(reinterpret_cast<void*>(fp));
-    frame->pretcode = act.restorer;
-    frame->uc.ss_sp = t->altstack_sp;
-    frame->uc.ss_size = t->altstack_size;
-    frame->uc.ss_flags = t->altstack_flags | (on_altstack(t, f->rsp) ? SS_ONSTACK : 0);
-    SigContext& mc = frame->uc.mc;
+    SigFrame frame{};
+    frame.pretcode = act.restorer;
+    frame.uc.ss_sp = t->altstack_sp;
+    frame.uc.ss_size = t->altstack_size;
+    frame.uc.ss_flags = t->altstack_flags | (on_altstack(t, f->rsp) ? SS_ONSTACK : 0);
+    SigContext& mc = frame.uc.mc;
     mc.r8 = f->r8; mc.r9 = f->r9; mc.r10 = f->r10; mc.r11 = f->r11;
     mc.r12 = f->r12; mc.r13 = f->r13; mc.r14 = f->r14; mc.r15 = f->r15;
     mc.rdi = f->rdi; mc.rsi = f->rsi; mc.rbp = f->rbp; mc.rbx = f->rbx;
@@ -239,10 +230,25 @@ void signal_deliver(Thread* t, arch::TrapFrame* f)
     mc.oldmask = t->sigmask;
     mc.cr2 = info.addr;
     mc.fpstate = fp;
-    frame->uc.sigmask = t->sigmask;
-    frame->info.signo = sig;
-    frame->info.code = info.code;
-    frame->info.field0 = info.addr ? info.addr : uint64_t(uint32_t(info.pid));
+    frame.uc.sigmask = t->sigmask;
+    frame.info.signo = sig;
+    frame.info.code = info.code;
+    frame.info.field0 = info.addr ? info.addr : uint64_t(uint32_t(info.pid));
+    arch::fpu_save(t->fpu); // the live state, for the frame
+    if (act.handler >= MCK_USER_END || fp > sp || frame_addr > fp ||
+        !copy_to_user(fp, t->fpu, arch::fpu_area_size()) || !copy_to_user(frame_addr, &frame, sizeof(frame))) {
+        kprintf("pid %u tid %u: no room for signal %d's frame at 0x%lx", p->pid, t->tid, sig, frame_addr);
+        // As Linux's force_sigsegv: a SIGSEGV that cannot be delivered kills
+        // (its handler would fail the same way again and again).
+        if (sig == SIGSEGV) {
+            SpinLockGuard guard(p->lock);
+            p->actions[SIGSEGV - 1].handler = SIG_DFL;
+        }
+        SigInfo segv;
+        segv.code = 0x80;
+        signal_force(t, SIGSEGV, segv);
+        return;
+    }
 
     {
         SpinLockGuard guard(p->lock);
@@ -271,6 +277,19 @@ int64_t sys_rt_sigreturn(arch::TrapFrame* f)
         return 0;
     }
     const SigContext& mc = uc.mc;
+    // A frame the program rewrote must not make us return to an address that
+    // faults in the kernel (non-canonical RIP or RSP): Linux kills with SIGSEGV.
+    if (mc.rip >= MCK_USER_END || mc.rsp >= MCK_USER_END) {
+        kprintf("pid %u tid %u: rt_sigreturn: bad frame (rip 0x%lx, rsp 0x%lx)", t->proc->pid, t->tid, mc.rip,
+                mc.rsp);
+        {
+            SpinLockGuard guard(t->proc->lock);
+            t->proc->actions[SIGSEGV - 1].handler = SIG_DFL;
+        }
+        SigInfo segv;
+        signal_force(t, SIGSEGV, segv);
+        return 0;
+    }
     f->r8 = mc.r8; f->r9 = mc.r9; f->r10 = mc.r10; f->r11 = mc.r11;
     f->r12 = mc.r12; f->r13 = mc.r13; f->r14 = mc.r14; f->r15 = mc.r15;
     f->rdi = mc.rdi; f->rsi = mc.rsi; f->rbp = mc.rbp; f->rbx = mc.rbx;

@@ -27,7 +27,15 @@ uint64_t mult()
     return m;
 }
 
-uint64_t ns_to_tsc(uint64_t ns) { return ns / 1000 * boot_param().tsc_khz / 1000 + (ns % 1000) * boot_param().tsc_khz / 1000000; }
+// Saturates at 2^62 cycles (decades), so a deadline computed from it never wraps.
+uint64_t ns_to_tsc(uint64_t ns)
+{
+    constexpr uint64_t MAX = 1ull << 62;
+    uint64_t khz = boot_param().tsc_khz;
+    if (khz && ns / 1000 > MAX / khz)
+        return MAX;
+    return ns / 1000 * khz / 1000 + (ns % 1000) * khz / 1000000;
+}
 
 int64_t cpu_time_ns(Thread* t, bool whole_process)
 {

@@ -14,7 +14,13 @@ struct Timespec {
     int64_t nsec;
 };
 
-inline int64_t ts_to_ns(const Timespec& ts) { return ts.sec * 1000000000 + ts.nsec; }
+// Saturates: a timeout of centuries is "forever", not an overflow into the past.
+inline int64_t ts_to_ns(const Timespec& ts)
+{
+    if (ts.sec >= 9223372035) // INT64_MAX / 1e9, less one second for nsec
+        return INT64_MAX;
+    return ts.sec * 1000000000 + ts.nsec;
+}
 inline Timespec ns_to_ts(int64_t ns) { return Timespec{ns / 1000000000, ns % 1000000000}; }
 
 uint64_t tsc_to_ns(uint64_t tsc);

@@ -1,39 +1,62 @@
 // SPDX-License-Identifier: GPL-2.0
-// User memory access (kernel/uaccess.h).
+// User memory access (kernel/uaccess.h): a range check against the program's
+// user range, then a copy that survives a fault (arch/usercopy.h). No check of
+// the page tables first: another thread may change them at any moment, so
+// only the fault itself can tell.
 #include <kernel/errno.h>
 #include <kernel/process.h>
 #include <kernel/uaccess.h>
-#include <kernel/vm.h>
 
-extern "C" void* memcpy(void*, const void*, size_t);
+#include <arch/usercopy.h>
+#include <mcexec/abi.h>
 
 namespace mck {
+namespace {
+
+bool user_range(uint64_t addr, size_t n)
+{
+    return addr >= MCK_USER_START && addr < MCK_USER_END && n <= MCK_USER_END - addr;
+}
+
+} // namespace
 
 bool copy_from_user(void* dst, uint64_t src, size_t n)
 {
-    if (!vm_access_ok(current()->proc, src, n, false))
-        return false;
-    memcpy(dst, reinterpret_cast<const void*>(src), n);
-    return true;
+    if (!n)
+        return true;
+    return user_range(src, n) && mck_user_copy(dst, reinterpret_cast<const void*>(src), n) == 0;
 }
 
 bool copy_to_user(uint64_t dst, const void* src, size_t n)
 {
-    if (!vm_access_ok(current()->proc, dst, n, true))
-        return false;
-    memcpy(reinterpret_cast<void*>(dst), src, n);
-    return true;
+    if (!n)
+        return true;
+    return user_range(dst, n) && mck_user_copy(reinterpret_cast<void*>(dst), src, n) == 0;
+}
+
+int64_t get_user_u32_atomic(uint32_t& v, uint64_t addr)
+{
+    if (addr & 3)
+        return -EINVAL;
+    if (!user_range(addr, 4))
+        return -EFAULT;
+    return mck_user_load32(&v, reinterpret_cast<const uint32_t*>(addr));
 }
 
 int64_t strncpy_from_user(char* dst, uint64_t src, size_t max)
 {
-    for (size_t i = 0; i < max; i++) {
-        // Check page by page: the string may end right before an unmapped page.
-        if ((i == 0 || !((src + i) & 4095)) && !vm_access_ok(current()->proc, src + i, 1, false))
+    size_t done = 0;
+    while (done < max) {
+        // Up to the end of the page: the string may end right before an unmapped one.
+        size_t chunk = 4096 - ((src + done) & 4095);
+        if (chunk > max - done)
+            chunk = max - done;
+        if (!copy_from_user(dst + done, src + done, chunk))
             return -EFAULT;
-        dst[i] = *reinterpret_cast<const char*>(src + i);
-        if (!dst[i])
-            return int64_t(i);
+        for (size_t i = 0; i < chunk; i++)
+            if (!dst[done + i])
+                return int64_t(done + i);
+        done += chunk;
     }
     return -ENAMETOOLONG;
 }
