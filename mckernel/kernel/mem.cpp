@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 // The physical page allocator: one bitmap per assigned chunk (1 bit per 4 KiB
-// page, kept at the chunk's start), first fit, grouped by NUMA node.
+// page, kept at the chunk's start), first fit, grouped by NUMA node. Pages
+// reach us zeroed from IHK; each chunk remembers from where on it never handed
+// a page out, so only pages used before are zeroed again (a fresh instance
+// maps gigabytes without writing them).
 #include <kernel/mem.h>
 #include <kernel/boot.h>
 
@@ -21,11 +24,14 @@ struct Chunk {
     uint64_t* bitmap = nullptr; // 1 = used
     uint64_t free_pages = 0;
     uint64_t hint = 0; // where the next 4 KiB search starts (next fit)
+    uint64_t clean_from = 0; // pages from here on were never handed out: still zero
 };
 
 Chunk g_chunks[IHK_BOOT_MAX_MEM];
 uint32_t g_num_chunks;
 SpinLock g_lock;
+uint64_t g_free_pages;    // in all chunks
+uint64_t g_reserve_pages; // only the kernel may take the last of these
 
 bool used(const Chunk& c, uint64_t i) { return c.bitmap[i / 64] & (1ull << (i % 64)); }
 
@@ -38,6 +44,7 @@ void mark(Chunk& c, uint64_t first, uint64_t count, bool set)
             c.bitmap[i / 64] &= ~(1ull << (i % 64));
     }
     c.free_pages += set ? -count : count;
+    g_free_pages += set ? -count : count;
 }
 
 } // namespace
@@ -54,12 +61,18 @@ void mem_init(uint64_t reserved_end)
         uint64_t bitmap_bytes = (c.pages + 63) / 64 * 8;
         memset(c.bitmap, 0, bitmap_bytes);
         c.free_pages = c.pages;
+        g_free_pages += c.pages;
         // Chunk 0 starts with the boot area and the image; every chunk holds its bitmap.
         uint64_t head = (i == 0 ? reserved_end - c.phys : 0) + bitmap_bytes;
         mark(c, 0, (head + PAGE - 1) / PAGE, true);
+        c.clean_from = (head + PAGE - 1) / PAGE;
         kprintf("memory: chunk %u: 0x%lx-0x%lx (%lu MiB) on NUMA node %d, %lu MiB free", i, c.phys,
                 c.phys + c.pages * PAGE, c.pages * PAGE >> 20, c.node, c.free_pages * PAGE >> 20);
     }
+    constexpr uint64_t MIN_RESERVE = (4ull << 20) / PAGE, MAX_RESERVE = (64ull << 20) / PAGE;
+    g_reserve_pages = g_free_pages / 64;
+    g_reserve_pages = g_reserve_pages < MIN_RESERVE ? MIN_RESERVE : g_reserve_pages > MAX_RESERVE ? MAX_RESERVE : g_reserve_pages;
+    kprintf("memory: %lu MiB kept for the kernel's own use", g_reserve_pages * PAGE >> 20);
 }
 
 namespace {
@@ -90,13 +103,17 @@ int64_t find_run(Chunk& c, uint64_t count, uint64_t align_pages)
 
 } // namespace
 
-uint64_t mem_alloc_aligned(uint64_t bytes, uint64_t align, int node)
+namespace {
+
+uint64_t alloc(uint64_t bytes, uint64_t align, int node, bool user)
 {
     uint64_t count = (bytes + PAGE - 1) / PAGE;
     uint64_t align_pages = align > PAGE ? align / PAGE : 1;
-    uint64_t phys = 0;
+    uint64_t phys = 0, dirty = 0;
     {
         SpinLockGuard guard(g_lock);
+        if (user && g_free_pages < g_reserve_pages + count)
+            return 0;
         for (int pass = 0; pass < 2 && !phys; pass++) {
             for (uint32_t k = 0; k < g_num_chunks && !phys; k++) {
                 Chunk& c = g_chunks[k];
@@ -110,16 +127,28 @@ uint64_t mem_alloc_aligned(uint64_t bytes, uint64_t align, int node)
                 if (align_pages == 1)
                     c.hint = uint64_t(first) + count;
                 phys = c.phys + uint64_t(first) * PAGE;
+                // Only what was handed out before needs zeroing.
+                uint64_t end = uint64_t(first) + count;
+                dirty = (c.clean_from > uint64_t(first) ? (c.clean_from < end ? c.clean_from : end) - uint64_t(first)
+                                                        : 0);
+                if (end > c.clean_from)
+                    c.clean_from = end;
             }
             if (node < 0)
                 break;
         }
     }
     // Zero outside the lock: it can take a while for large pages.
-    if (phys)
-        memset(arch::phys_to_virt(phys), 0, count * PAGE);
+    if (phys && dirty)
+        memset(arch::phys_to_virt(phys), 0, dirty * PAGE);
     return phys;
 }
+
+} // namespace
+
+uint64_t mem_alloc_aligned(uint64_t bytes, uint64_t align, int node) { return alloc(bytes, align, node, false); }
+
+uint64_t mem_alloc_user(uint64_t bytes, uint64_t align, int node) { return alloc(bytes, align, node, true); }
 
 uint64_t mem_alloc(uint64_t bytes, int node) { return mem_alloc_aligned(bytes, PAGE, node); }
 
@@ -184,6 +213,8 @@ void mem_test_fill(uint8_t pattern)
 {
     SpinLockGuard guard(g_lock);
     for_each_free_page([pattern](uint64_t* page) { memset(page, pattern, PAGE); });
+    for (uint32_t k = 0; k < g_num_chunks; k++)
+        g_chunks[k].clean_from = g_chunks[k].pages; // nothing is known zero now
 }
 
 uint64_t mem_test_count_nonzero()

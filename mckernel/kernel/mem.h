@@ -14,6 +14,11 @@ void mem_init(uint64_t reserved_end);
 uint64_t mem_alloc(uint64_t bytes, int node);
 // The same, starting at a multiple of @align (a power of two, e.g. 2 MiB for large pages).
 uint64_t mem_alloc_aligned(uint64_t bytes, uint64_t align, int node);
+// For a program's memory: as mem_alloc_aligned, but never from the kernel's
+// reserve (1/64 of the instance, 4-64 MiB), so a program that fills its memory
+// leaves the kernel enough for page tables, regions and threads, and its next
+// call gets ENOMEM instead of the kernel stopping.
+uint64_t mem_alloc_user(uint64_t bytes, uint64_t align, int node);
 void mem_free(uint64_t phys, uint64_t bytes);
 uint64_t mem_free_bytes(int node);
 uint64_t mem_total_bytes(); // all chunks, used or not

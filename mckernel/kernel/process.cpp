@@ -106,6 +106,8 @@ int64_t create(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
     if (process_find(pid))
         return -17; // EEXIST
     auto* p = new Process;
+    if (!p)
+        return -12; // ENOMEM
     p->pid = pid;
     p->home_cpu = cpu_index;
     p->cpu_first = first;
@@ -205,6 +207,8 @@ uint32_t process_cpu_count(const Process* p) { return p->cpu_count; }
 Thread* thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu)
 {
     auto* t = new Thread;
+    if (!t)
+        return nullptr;
     int node = boot_param().cpus[cpu].numa_node;
     uint64_t fpu_bytes = round_up(arch::fpu_area_size(), arch::PAGE_4K);
     t->kstack = mem_alloc(KSTACK_SIZE, node);
@@ -276,7 +280,10 @@ void thread_free(Thread* t)
         last = --p->nthreads == 0;
         if (t->in_offload) {
             // Linux may still complete that call: its block goes with the process.
-            p->deferred = new DeferredFree{t->offload_phys, arch::PAGE_4K, ~0ull, p->deferred};
+            if (auto* d = new DeferredFree{t->offload_phys, arch::PAGE_4K, ~0ull, p->deferred})
+                p->deferred = d;
+            else
+                kprintf("memory: offload block 0x%lx kept out of use: no kernel memory to track it", t->offload_phys);
             t->offload_phys = 0;
         }
     }

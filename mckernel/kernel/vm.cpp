@@ -68,15 +68,30 @@ void insert(Process* p, Vma* n)
     *pp = n;
 }
 
-// Make @addr a region boundary (splitting the region across it).
-void split_at(Process* p, uint64_t addr)
+// Make @addr a region boundary (splitting the region across it). False when
+// the kernel heap is out of memory (nothing changed).
+[[nodiscard]] bool split_at(Process* p, uint64_t addr)
 {
     Vma* v = find(p, addr);
     if (!v || v->start == addr)
-        return;
+        return true;
     auto* tail = new Vma{addr, v->end, v->prot, v->flags, v->next, v->linux_addr ? v->linux_addr + (addr - v->start) : 0};
+    if (!tail)
+        return false;
     v->end = addr;
     v->next = tail;
+    return true;
+}
+
+// A new region in the list; false when the kernel heap is out of memory.
+[[nodiscard]] bool insert_new(Process* p, uint64_t start, uint64_t end, uint32_t prot, uint32_t flags,
+                              uint64_t linux_addr = 0)
+{
+    auto* v = new Vma{start, end, prot, flags, nullptr, linux_addr};
+    if (!v)
+        return false;
+    insert(p, v);
+    return true;
 }
 
 // Highest aligned gap of @len below MCK_MMAP_TOP; 0 if none.
@@ -101,29 +116,64 @@ uint64_t find_gap(Process* p, uint64_t len, uint64_t align)
     return best;
 }
 
+// What mmu_unmap took out: our pages (freed once mcexec let go) and whether
+// anything at all left, Linux's pages of shared mappings included.
+struct Unmapped {
+    DeferredFree* pages = nullptr;
+    bool any = false;
+};
+
 void free_cb(uint64_t phys, uint64_t size, void* ctx)
 {
+    auto* u = static_cast<Unmapped*>(ctx);
+    u->any = true;
     if (!mem_owns(phys))
         return; // a Linux page of a shared mapping: Linux unpins it when the process ends
-    auto** list = static_cast<DeferredFree**>(ctx);
     // Neighbouring pages become one entry.
-    if (*list && (*list)->phys + (*list)->size == phys) {
-        (*list)->size += size;
+    if (u->pages && u->pages->phys + u->pages->size == phys) {
+        u->pages->size += size;
         return;
     }
-    *list = new DeferredFree{phys, size, 0, *list};
+    auto* d = new DeferredFree{phys, size, 0, u->pages};
+    if (!d) {
+        // Without a record we cannot know when mcexec let go of it: never
+        // reuse it (a leak, and only when the kernel heap is exhausted).
+        kprintf("memory: 0x%lx (%lu KiB) kept out of use: no kernel memory to track it", phys, size >> 10);
+        return;
+    }
+    u->pages = d;
 }
 
 // Take the pages of [start, end) out of the tables; caller holds p->lock.
 void release_locked(Process* p, uint64_t start, uint64_t end)
 {
-    DeferredFree* pages = nullptr;
-    arch::mmu_unmap(p->root, start, end - start, free_cb, &pages);
+    Unmapped u;
+    arch::mmu_unmap(p->root, start, end - start, free_cb, &u);
     // The process's budget gets them back now; the allocator once Linux let go.
-    for (DeferredFree* d = pages; d; d = d->next)
+    for (DeferredFree* d = u.pages; d; d = d->next)
         p->mem_used -= d->size;
-    if (pages)
-        process_unmapped(p, start, end - start, pages);
+    // mcexec's view loses every page that went, Linux's too (a later mapping
+    // there must not reach the old file page through it).
+    if (u.any)
+        process_unmapped(p, start, end - start, u.pages);
+}
+
+// A buffer the LWK lent Linux for call @ret: freed, unless the call may still
+// be in Linux's hands (our thread was killed while it ran): then it goes with
+// the process, when Linux has let go of everything.
+void free_call_buffer(Process* p, uint64_t phys, uint64_t bytes, int64_t ret)
+{
+    Thread* self = current();
+    if (ret == -EINTR && self && self->in_offload) {
+        SpinLockGuard guard(p->lock);
+        if (auto* d = new DeferredFree{phys, bytes, ~0ull, p->deferred}) {
+            p->deferred = d;
+            return;
+        }
+        kprintf("memory: 0x%lx kept out of use: Linux may still write it", phys);
+        return;
+    }
+    mem_free(phys, bytes);
 }
 
 // Map memory for the unmapped pages of [start, end) with @prot; caller holds p->lock.
@@ -137,7 +187,7 @@ bool populate_locked(Process* p, uint64_t start, uint64_t end, uint32_t prot)
             return false;
         if (!(va & (PAGE_2M - 1)) && va + PAGE_2M <= end && arch::mmu_block_empty(p->root, va) &&
             (!p->mem_limit || p->mem_used + PAGE_2M <= p->mem_limit)) {
-            uint64_t big = mem_alloc_aligned(PAGE_2M, PAGE_2M, node);
+            uint64_t big = mem_alloc_user(PAGE_2M, PAGE_2M, node);
             if (big) {
                 if (!arch::mmu_map(p->root, va, big, PAGE_2M, prot)) {
                     mem_free(big, PAGE_2M);
@@ -151,7 +201,7 @@ bool populate_locked(Process* p, uint64_t start, uint64_t end, uint32_t prot)
             }
         }
         if (!arch::mmu_lookup(p->root, va, &pa, &pprot, &psize)) {
-            uint64_t page = mem_alloc(PAGE_4K, node);
+            uint64_t page = mem_alloc_user(PAGE_4K, PAGE_4K, node);
             if (!page)
                 return false;
             if (!arch::mmu_map(p->root, va, page, PAGE_4K, prot)) {
@@ -163,6 +213,71 @@ bool populate_locked(Process* p, uint64_t start, uint64_t end, uint32_t prot)
                 p->mem_peak = p->mem_used;
         }
         va += PAGE_4K;
+    }
+    return true;
+}
+
+constexpr uint32_t REGION_PROT = 0x100; // populate(): with the region's own protection
+
+// Map memory for the unmapped pages of [start, end), a block at a time: each
+// block is allocated and zeroed with interrupts on, and installed under the
+// lock only if its region is still there and the block still empty. @prot,
+// or the region's protection with REGION_PROT. Stops early, with true, where
+// the region went away meanwhile. False when out of memory or when the
+// process is being torn down (killing mcexec ends a long mmap at once).
+// Caller holds nothing.
+bool populate(Process* p, uint64_t start, uint64_t end, uint32_t prot)
+{
+    int node = home_node();
+    Thread* self = current(); // none when Linux's SETUP runs this from the IKC handler
+    for (uint64_t va = start; va < end;) {
+        if ((self && self->proc == p && self->killed) || p->exiting)
+            return false;
+        uint64_t size = !(va & (PAGE_2M - 1)) && va + PAGE_2M <= end ? PAGE_2M : PAGE_4K;
+        uint64_t pa = 0, got, psize;
+        uint32_t pprot;
+        {
+            SpinLockGuard guard(p->lock);
+            Vma* v = find(p, va);
+            if (!v || v->end < va + PAGE_4K)
+                return true;
+            if (size == PAGE_2M && (v->end < va + PAGE_2M || !arch::mmu_block_empty(p->root, va)))
+                size = PAGE_4K;
+            if (size == PAGE_4K && arch::mmu_lookup(p->root, va, &got, &pprot, &psize)) {
+                va += PAGE_4K;
+                continue;
+            }
+            if (p->mem_limit && p->mem_used + size > p->mem_limit) {
+                if (size == PAGE_4K || p->mem_used + PAGE_4K > p->mem_limit)
+                    return false;
+                size = PAGE_4K;
+            }
+        }
+        if (size == PAGE_2M && !(pa = mem_alloc_user(PAGE_2M, PAGE_2M, node)))
+            size = PAGE_4K; // no large page free: small ones
+        if (size == PAGE_4K && !(pa = mem_alloc_user(PAGE_4K, PAGE_4K, node)))
+            return false;
+        bool installed = false, table_failed = false;
+        {
+            SpinLockGuard guard(p->lock);
+            Vma* v = find(p, va);
+            bool empty = size == PAGE_2M ? arch::mmu_block_empty(p->root, va)
+                                         : !arch::mmu_lookup(p->root, va, &got, &pprot, &psize);
+            if (v && v->end >= va + size && empty && (!p->mem_limit || p->mem_used + size <= p->mem_limit)) {
+                installed = arch::mmu_map(p->root, va, pa, size, prot == REGION_PROT ? v->prot : prot);
+                table_failed = !installed;
+                if (installed) {
+                    p->mem_used += size;
+                    if (p->mem_used > p->mem_peak)
+                        p->mem_peak = p->mem_used;
+                }
+            }
+        }
+        if (!installed)
+            mem_free(pa, size);
+        if (table_failed)
+            return false;
+        va += size;
     }
     return true;
 }
@@ -191,11 +306,12 @@ bool reclaim_now(Process* p)
     return true;
 }
 
-// Remove the regions and pages of [start, end); caller holds p->lock.
-void unmap_locked(Process* p, uint64_t start, uint64_t end)
+// Remove the regions and pages of [start, end); caller holds p->lock. False
+// (nothing removed) when a region across an end could not be split.
+bool unmap_locked(Process* p, uint64_t start, uint64_t end)
 {
-    split_at(p, start);
-    split_at(p, end);
+    if (!split_at(p, start) || !split_at(p, end))
+        return false;
     for (Vma** pp = &p->vmas; *pp;) {
         Vma* v = *pp;
         if (v->start >= start && v->end <= end) {
@@ -206,21 +322,19 @@ void unmap_locked(Process* p, uint64_t start, uint64_t end)
         }
     }
     release_locked(p, start, end);
+    return true;
 }
 
-// Create a region at [start, start + len), replacing what was there; memory
-// for it now unless it is inaccessible or too large. Caller holds p->lock.
-int64_t map_locked(Process* p, uint64_t start, uint64_t len, uint32_t prot, uint32_t flags, uint32_t map_prot,
-                   bool noreserve = false)
+// Create a region at [start, start + len), replacing what was there; the
+// caller gives it memory (populate) after dropping the lock. Caller holds p->lock.
+int64_t map_locked(Process* p, uint64_t start, uint64_t len, uint32_t prot, uint32_t flags, bool noreserve = false)
 {
     // Like Linux's default overcommit check: more than we could ever back is
     // refused, unless the caller only reserves (MAP_NORESERVE, PROT_NONE).
     if (prot && !noreserve && !eager(p, len))
         return -ENOMEM;
     uint64_t end = start + len;
-    unmap_locked(p, start, end);
-    insert(p, new Vma{start, end, prot, flags, nullptr});
-    if (prot && eager(p, len) && !populate_locked(p, start, end, map_prot))
+    if (!unmap_locked(p, start, end) || !insert_new(p, start, end, prot, flags))
         return -ENOMEM;
     return 0;
 }
@@ -231,12 +345,15 @@ int64_t vm_setup_region(Process* p, uint64_t start, uint64_t len, uint32_t prot,
 {
     if (!len || (start | len) & (PAGE_4K - 1) || !in_user_range(start, len) || (prot & ~PROT_RWX))
         return -EINVAL;
-    SpinLockGuard guard(p->lock);
-    if (!range_free(p, start, start + len))
-        return -EINVAL;
-    insert(p, new Vma{start, start + len, prot, flags, nullptr});
+    {
+        SpinLockGuard guard(p->lock);
+        if (!range_free(p, start, start + len))
+            return -EINVAL;
+        if (!insert_new(p, start, start + len, prot, flags))
+            return -ENOMEM;
+    }
     // Writable until START: mcexec writes the program into it first.
-    if (!populate_locked(p, start, start + len, arch::PROT_R | arch::PROT_W))
+    if (!populate(p, start, start + len, arch::PROT_R | arch::PROT_W))
         return -ENOMEM;
     return 0;
 }
@@ -295,7 +412,7 @@ int64_t map_shared_file(Process* p, uint64_t addr, uint64_t len, uint64_t prot, 
     uint64_t args[6] = {uint64_t(fd), len, prot, off, list_phys, 0};
     int64_t handle = offload(MCK_SYS_MAP_SHARED, args);
     if (handle < 0) {
-        mem_free(list_phys, list_bytes);
+        free_call_buffer(p, list_phys, list_bytes, handle);
         return handle;
     }
     const auto* list = static_cast<const uint64_t*>(arch::phys_to_virt(list_phys));
@@ -305,8 +422,9 @@ int64_t map_shared_file(Process* p, uint64_t addr, uint64_t len, uint64_t prot, 
         SpinLockGuard guard(p->lock);
         start = place(p, addr, len, flags, &err);
         if (start) {
-            unmap_locked(p, start, start + len);
-            insert(p, new Vma{start, start + len, uint32_t(prot), VMA_FILE | VMA_SHARED, nullptr, uint64_t(handle)});
+            if (!unmap_locked(p, start, start + len) ||
+                !insert_new(p, start, start + len, uint32_t(prot), VMA_FILE | VMA_SHARED, uint64_t(handle)))
+                err = -ENOMEM;
             uint64_t eof = start + len;
             // What Linux allows with these pages (the file's open mode and
             // mount), whatever mcexec says: mcctrl marks each entry.
@@ -332,8 +450,9 @@ int64_t map_shared_file(Process* p, uint64_t addr, uint64_t len, uint64_t prot, 
             if (Vma* v = find(p, start))
                 v->flags |= may;
             if (!err && eof < start + len) {
-                split_at(p, eof);
-                if (Vma* tail = find(p, eof))
+                if (!split_at(p, eof))
+                    err = -ENOMEM;
+                else if (Vma* tail = find(p, eof))
                     tail->flags |= VMA_PAST_EOF;
             }
             if (err)
@@ -366,16 +485,20 @@ int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64
         start = place(p, addr, len, flags, &err);
         if (!start)
             return err;
-        // A file's pages are written by mcexec first, so they start writable.
-        uint32_t map_prot = anon ? uint32_t(prot) : (arch::PROT_R | arch::PROT_W);
-        int64_t ret = map_locked(p, start, len, uint32_t(prot), anon ? 0 : VMA_FILE, map_prot,
-                                 anon && (flags & MAP_NORESERVE));
-        if (!ret && !anon)
-            ret = populate_locked(p, start, start + len, map_prot) ? 0 : -ENOMEM;
-        if (ret) {
-            unmap_locked(p, start, start + len);
+        int64_t ret = map_locked(p, start, len, uint32_t(prot), anon ? 0 : VMA_FILE, anon && (flags & MAP_NORESERVE));
+        if (ret)
             return ret;
+    }
+    // Anonymous memory now, unless inaccessible or more than could ever fit; a
+    // file's pages always, writable: mcexec writes them first.
+    bool fill = anon ? prot && eager(p, len) : true;
+    if (fill && !populate(p, start, start + len, anon ? REGION_PROT : (arch::PROT_R | arch::PROT_W))) {
+        {
+            SpinLockGuard guard(p->lock);
+            unmap_locked(p, start, start + len);
         }
+        process_flush_tlb(p, start, len);
+        return -ENOMEM;
     }
     process_flush_tlb(p, start, len);
     if (anon)
@@ -383,6 +506,14 @@ int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64
     // Fill it from the file through mcexec; bytes past the end of the file stay zero.
     uint64_t args[6] = {uint64_t(fd), start, len, off, 0, 0};
     int64_t got = offload(SYS_PREAD64, args);
+    if (got == -EBADF) {
+        // A descriptor open for writing only cannot be mapped (Linux: EACCES).
+        constexpr int64_t SYS_FCNTL = 72, F_GETFL = 3, O_ACCMODE = 3, O_WRONLY = 1;
+        uint64_t query[6] = {uint64_t(fd), F_GETFL, 0, 0, 0, 0};
+        int64_t mode = offload(SYS_FCNTL, query);
+        if (mode >= 0 && (mode & O_ACCMODE) == O_WRONLY)
+            got = -EACCES;
+    }
     SpinLockGuard guard(p->lock);
     if (got < 0) {
         unmap_locked(p, start, start + len);
@@ -395,7 +526,10 @@ int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64
     // Whole pages past the end of the file raise SIGBUS, as on Linux.
     uint64_t eof = start + up(uint64_t(got), PAGE_4K);
     if (eof < start + len) {
-        split_at(p, eof);
+        if (!split_at(p, eof)) {
+            unmap_locked(p, start, start + len);
+            return -ENOMEM;
+        }
         if (Vma* tail = find(p, eof))
             tail->flags |= VMA_PAST_EOF;
         release_locked(p, eof, start + len);
@@ -424,7 +558,8 @@ int64_t vm_munmap(Process* p, uint64_t addr, uint64_t len)
     len = up(len, PAGE_4K);
     {
         SpinLockGuard guard(p->lock);
-        unmap_locked(p, addr, addr + len);
+        if (!unmap_locked(p, addr, addr + len))
+            return -ENOMEM; // as Linux when a split would pass its region limit
     }
     process_flush_tlb(p, addr, len);
     return 0;
@@ -459,7 +594,7 @@ int64_t make_writable(Process* p, uint64_t start, uint64_t end, uint64_t linux_a
                 v->linux_addr == linux_addr + (v->start - start))
                 v->flags |= VMA_MAYWRITE;
     }
-    mem_free(list_phys, list_bytes);
+    free_call_buffer(p, list_phys, list_bytes, err);
     return err;
 }
 
@@ -473,6 +608,9 @@ int64_t shared_writable(Process* p, uint64_t addr, uint64_t end)
     int n = 0;
     {
         SpinLockGuard guard(p->lock);
+        // Whole regions only, so each piece gets VMA_MAYWRITE of its own.
+        if (!split_at(p, addr) || !split_at(p, end))
+            return -ENOMEM;
         for (Vma* v = p->vmas; v; v = v->next) {
             if (v->end <= addr || v->start >= end || !(v->flags & VMA_SHARED) || (v->flags & VMA_MAYWRITE))
                 continue;
@@ -504,7 +642,7 @@ int64_t vm_mprotect(Process* p, uint64_t addr, uint64_t len, uint64_t prot)
     if (prot & arch::PROT_W)
         if (int64_t err = shared_writable(p, addr, addr + len))
             return err;
-    bool reduced = false;
+    bool reduced = false, fill = false;
     {
         SpinLockGuard guard(p->lock);
         uint64_t end = addr + len;
@@ -519,17 +657,14 @@ int64_t vm_mprotect(Process* p, uint64_t addr, uint64_t len, uint64_t prot)
                 return -EACCES;
             a = v->end;
         }
-        split_at(p, addr);
-        split_at(p, end);
+        if (!split_at(p, addr) || !split_at(p, end))
+            return -ENOMEM;
         for (Vma* v = p->vmas; v; v = v->next) {
             if (v->start < addr || v->end > end)
                 continue;
-            bool was_none = !v->prot;
+            fill |= !v->prot && prot && eager(p, v->end - v->start) && !(v->flags & VMA_SHARED);
             reduced |= (v->prot & ~uint32_t(prot)) != 0;
             v->prot = uint32_t(prot);
-            if (was_none && prot && eager(p, v->end - v->start) &&
-                !populate_locked(p, v->start, v->end, uint32_t(prot)))
-                return -ENOMEM;
         }
         arch::mmu_protect(p->root, addr, len, uint32_t(prot));
         // mcexec's view must lose the access too before it runs another call.
@@ -537,6 +672,9 @@ int64_t vm_mprotect(Process* p, uint64_t addr, uint64_t len, uint64_t prot)
             process_unmapped(p, addr, len, nullptr);
     }
     process_flush_tlb(p, addr, len);
+    // Memory first made accessible gets its pages now (those present are kept).
+    if (fill && !populate(p, addr, addr + len, REGION_PROT))
+        return -ENOMEM;
     return 0;
 }
 
@@ -556,6 +694,7 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
         return int64_t(old_addr);
     }
     uint32_t prot, vflags;
+    bool grow_in_place;
     {
         SpinLockGuard guard(p->lock);
         Vma* v = find(p, old_addr);
@@ -566,14 +705,21 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
         prot = v->prot;
         vflags = v->flags;
         uint64_t tail = old_addr + old_len, new_end = old_addr + new_len;
-        if (in_user_range(old_addr, new_len) && range_free(p, tail, new_end)) {
-            insert(p, new Vma{tail, new_end, prot, vflags, nullptr});
-            if (prot && !populate_locked(p, tail, new_end, prot)) {
+        grow_in_place = in_user_range(old_addr, new_len) && range_free(p, tail, new_end);
+        if (grow_in_place && !insert_new(p, tail, new_end, prot, vflags))
+            return -ENOMEM;
+    }
+    if (grow_in_place) {
+        uint64_t tail = old_addr + old_len, new_end = old_addr + new_len;
+        if (prot && !populate(p, tail, new_end, REGION_PROT)) {
+            {
+                SpinLockGuard guard(p->lock);
                 unmap_locked(p, tail, new_end);
-                return -ENOMEM;
             }
-            return int64_t(old_addr);
+            process_flush_tlb(p, tail, new_end - tail);
+            return -ENOMEM;
         }
+        return int64_t(old_addr);
     }
     if (!(flags & MREMAP_MAYMOVE))
         return -ENOMEM;
@@ -583,8 +729,9 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
         to = find_gap(p, new_len, new_len >= PAGE_2M ? PAGE_2M : PAGE_4K);
         if (!to)
             return -ENOMEM;
-        int64_t ret = map_locked(p, to, new_len, prot, vflags, prot | arch::PROT_R | arch::PROT_W);
-        if (!ret && !(prot && eager(p, new_len)))
+        // The copy below needs the old pages to stay: all of it under the lock.
+        int64_t ret = map_locked(p, to, new_len, prot, vflags);
+        if (!ret)
             ret = populate_locked(p, to, to + new_len, prot | arch::PROT_R | arch::PROT_W) ? 0 : -ENOMEM;
         if (ret) {
             unmap_locked(p, to, to + new_len);
@@ -611,6 +758,7 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
 
 namespace {
 int64_t brk_once(Process* p, uint64_t addr);
+int64_t brk_change_locked(Process* p, uint64_t addr, uint64_t* grow_from, uint64_t* grow_to);
 }
 
 int64_t vm_brk(Process* p, uint64_t addr)
@@ -625,7 +773,32 @@ namespace {
 
 int64_t brk_once(Process* p, uint64_t addr)
 {
+    uint64_t grow_from = 0, grow_to = 0;
+    {
+        SpinLockGuard guard(p->lock);
+        int64_t done = brk_change_locked(p, addr, &grow_from, &grow_to);
+        if (done >= 0)
+            return done;
+    }
+    // Growing: the new part gets its memory without the lock held.
+    if (!populate(p, grow_from, grow_to, arch::PROT_R | arch::PROT_W)) {
+        {
+            SpinLockGuard guard(p->lock);
+            unmap_locked(p, grow_from, grow_to);
+        }
+        process_flush_tlb(p, grow_from, grow_to - grow_from);
+        SpinLockGuard guard(p->lock);
+        return int64_t(p->brk);
+    }
     SpinLockGuard guard(p->lock);
+    p->brk = addr;
+    return int64_t(addr);
+}
+
+// The break moves to @addr: the new break, the old one if it cannot, or -1
+// with [*grow_from, *grow_to) to populate before it can. Caller holds p->lock.
+int64_t brk_change_locked(Process* p, uint64_t addr, uint64_t* grow_from, uint64_t* grow_to)
+{
     if (addr < p->brk_start)
         return int64_t(p->brk);
     // The heap region ends at a 2 MiB boundary, so it is backed by large pages.
@@ -643,15 +816,17 @@ int64_t brk_once(Process* p, uint64_t addr)
         if (heap && heap->end == mapped_end)
             heap->end = want_end;
         else
-            insert(p, new Vma{mapped_end, want_end, arch::PROT_R | arch::PROT_W, VMA_HEAP, nullptr});
-        if (!populate_locked(p, mapped_end, want_end, arch::PROT_R | arch::PROT_W)) {
-            unmap_locked(p, mapped_end, want_end);
-            return int64_t(p->brk);
-        }
-    } else if (addr < p->brk) {
+            if (!insert_new(p, mapped_end, want_end, arch::PROT_R | arch::PROT_W, VMA_HEAP))
+                return int64_t(p->brk);
+        *grow_from = mapped_end;
+        *grow_to = want_end;
+        return -1;
+    }
+    if (addr < p->brk) {
         if (want_end < mapped_end) {
             uint64_t from = want_end > p->brk_start ? want_end : up(p->brk_start, PAGE_4K);
-            unmap_locked(p, from, mapped_end);
+            if (!unmap_locked(p, from, mapped_end))
+                return int64_t(p->brk);
         }
         // Pages we keep past the new break must read as zero when it grows again.
         uint64_t zero_from = up(addr, PAGE_4K), zero_to = up(p->brk, PAGE_4K);
@@ -663,6 +838,15 @@ int64_t brk_once(Process* p, uint64_t addr)
             uint32_t pprot;
             if (arch::mmu_lookup(p->root, a, &pa, &pprot, &psize) && mem_owns(pa))
                 memset(arch::phys_to_virt(pa & ~(PAGE_4K - 1)), 0, PAGE_4K);
+        }
+        // Past the break the heap is as new when it grows again: writable, as
+        // Linux's fresh pages are, whatever mprotect did to them before.
+        if (zero_from < want_end && split_at(p, zero_from)) {
+            for (Vma* v = p->vmas; v; v = v->next)
+                if (v->start >= zero_from && v->end <= want_end)
+                    v->prot = arch::PROT_R | arch::PROT_W;
+            arch::mmu_protect(p->root, zero_from, want_end - zero_from, arch::PROT_R | arch::PROT_W);
+            arch::mmu_flush_local(p->root, zero_from, want_end - zero_from);
         }
     }
     p->brk = addr;
@@ -710,6 +894,11 @@ int64_t vm_madvise(Process* p, uint64_t addr, uint64_t len, int64_t advice)
     {
         SpinLockGuard guard(p->lock);
         holes = !all_mapped(p, addr, addr + len);
+        // MADV_FREE is for private anonymous memory only (Linux: EINVAL).
+        if (advice == MADV_FREE)
+            for (Vma* v = p->vmas; v; v = v->next)
+                if (v->start < addr + len && addr < v->end && (v->flags & VMA_FILE))
+                    return -EINVAL;
         if (advice == MADV_DONTNEED || advice == MADV_FREE) {
             // Private memory reads as zero afterwards: its pages go, and come
             // back zeroed on the next touch. Shared file pages keep the file's data.
@@ -793,6 +982,14 @@ int vm_fault(Process* p, uint64_t addr, bool write)
         kprintf("process %u: out of memory at 0x%lx (%lu MiB in use, limit %lu MiB)", p->pid, addr,
                 p->mem_used >> 20, p->mem_limit >> 20);
     return ok ? 0 : SIGBUS; // out of memory: Linux's OOM would kill instead
+}
+
+bool vm_fault_for_kernel(uint64_t addr, bool write)
+{
+    Thread* t = current();
+    if (!t || !t->proc || !in_user_range(down(addr, PAGE_4K), PAGE_4K))
+        return false;
+    return vm_fault(t->proc, addr, write) == 0;
 }
 
 bool vm_access_ok(Process* p, uint64_t addr, uint64_t len, bool write)

@@ -31,6 +31,9 @@ int64_t vm_mincore(Process* p, uint64_t addr, uint64_t len, uint64_t vec);
 // A user page fault at @addr: 0 if memory was mapped and the access may be
 // retried, else the signal it raises (SIGSEGV, or SIGBUS past the end of a file).
 int vm_fault(Process* p, uint64_t addr, bool write);
+// A fault on user address @addr while the kernel accessed it for the current
+// process: true if the page is now mapped and the access may be retried.
+bool vm_fault_for_kernel(uint64_t addr, bool write);
 // Is [addr, addr + len) mapped for the access (mapping it on demand)?
 bool vm_access_ok(Process* p, uint64_t addr, uint64_t len, bool write);
 // Is @addr in a shared file mapping (Linux's pages)? Then *@phys is where it is.

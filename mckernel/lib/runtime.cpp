@@ -11,12 +11,12 @@
 
 extern "C" {
 
+// The CPU's string instructions: on every CPU since Ivy Bridge (ERMSB) they
+// move whole cache lines, tens of times faster than a byte loop.
 void* memcpy(void* dst, const void* src, size_t n)
 {
-    auto* d = static_cast<unsigned char*>(dst);
-    auto* s = static_cast<const unsigned char*>(src);
-    while (n--)
-        *d++ = *s++;
+    void* d = dst;
+    asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
     return dst;
 }
 
@@ -24,18 +24,19 @@ void* memmove(void* dst, const void* src, size_t n)
 {
     auto* d = static_cast<unsigned char*>(dst);
     auto* s = static_cast<const unsigned char*>(src);
-    if (d < s)
+    if (d <= s || d >= s + n)
         return memcpy(dst, src, n);
-    while (n--)
-        d[n] = s[n];
+    // Overlapping, destination above: copy backwards (DF set only here).
+    const unsigned char* s_last = s + n - 1;
+    unsigned char* d_last = d + n - 1;
+    asm volatile("std\n\trep movsb\n\tcld" : "+D"(d_last), "+S"(s_last), "+c"(n) : : "memory");
     return dst;
 }
 
 void* memset(void* dst, int c, size_t n)
 {
-    auto* d = static_cast<unsigned char*>(dst);
-    while (n--)
-        *d++ = static_cast<unsigned char>(c);
+    void* d = dst;
+    asm volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
     return dst;
 }
 
@@ -131,14 +132,14 @@ void heap_free(void* p, size_t bytes)
 
 } // namespace
 
-// The kernel has no exceptions: running out of heap is fatal rather than a null
-// the compiler may assume away. Sized delete only: the size finds the class.
+// Running out of heap is an error the caller sees: operator new returns null
+// and the kernel is built with -fcheck-new, so `new T` checks before it
+// constructs and every caller handles nullptr (ENOMEM). The heap takes its
+// pages from the allocator's kernel reserve, which user memory cannot use up
+// (kernel/mem.h). Sized delete only: the size finds the class.
 void* operator new(size_t bytes)
 {
-    void* p = heap_alloc(bytes);
-    if (!p)
-        mck::panic("kernel heap exhausted (%zu bytes)", bytes);
-    return p;
+    return heap_alloc(bytes);
 }
 void* operator new[](size_t bytes) { return operator new(bytes); }
 void operator delete(void* p, size_t bytes) noexcept { heap_free(p, bytes); }

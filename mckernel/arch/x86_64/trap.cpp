@@ -1,20 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
-// The IDT and trap dispatch. Exceptions in the kernel are fatal: a register dump
-// and back-trace go to the log and the instance reports PANIC. Linux's
-// broadcast IPIs can reach us too: vectors we do not own are acknowledged and
-// ignored.
+// The IDT and trap dispatch. Exceptions in the kernel are fatal (a register
+// dump and back-trace go to the log and the instance reports PANIC), except a
+// fault in one of the user-access primitives (arch/usercopy.h): that one maps a
+// demand page if it can, or else resumes at the primitive's failure path.
+// Linux's broadcast IPIs can reach us too: vectors we do not own are
+// acknowledged and ignored.
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/percpu.h>
 #include <arch/trap.h>
+#include <arch/usercopy.h>
 #include <kernel/boot.h>
 #include <kernel/ikc.h>
 #include <kernel/process.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
+#include <kernel/vm.h>
 #include <ihk/ikc.h>
 
 extern "C" const uint64_t mck_isr_table[256];
+extern "C" const uint64_t __ex_table_start[], __ex_table_end[];
 
 namespace mck::arch {
 namespace {
@@ -74,7 +79,31 @@ const char* const EXCEPTION_NAMES[32] = {
     panic("CPU %u stopped after %s", gs ? reinterpret_cast<Cpu*>(gs)->index : 0, name);
 }
 
+// A fault in a user-access primitive: true if it may go on (retried or failed).
+bool user_access_fault(TrapFrame& f)
+{
+    uint64_t fixup = user_fault_fixup(f.rip);
+    if (!fixup)
+        return false;
+    constexpr uint64_t IF = 0x200, PF_WRITE = 2;
+    // With interrupts on (no spinlock held), a page not mapped yet is mapped
+    // now and the access retried; otherwise the access fails, as Linux's
+    // pagefault_disable() does.
+    if (f.vector == 14 && (f.rflags & IF) && mck::vm_fault_for_kernel(read_cr2(), f.error & PF_WRITE))
+        return true;
+    f.rip = fixup;
+    return true;
+}
+
 } // namespace
+
+uint64_t user_fault_fixup(uint64_t rip)
+{
+    for (const uint64_t* e = __ex_table_start; e + 1 < __ex_table_end; e += 2)
+        if (e[0] == rip)
+            return e[1];
+    return 0;
+}
 
 void idt_init()
 {
@@ -109,11 +138,14 @@ extern "C" void trap_dispatch(mck::arch::TrapFrame* f)
     if (f->vector == 2) // NMI: Linux's panic/kdump broadcasts reach us; nothing to do
         return;
     __atomic_add_fetch(&this_cpu()->entries, 1, __ATOMIC_RELAXED);
+    mck::cpu_entered_kernel();
     if (f->vector < 32) {
         if (from_user(*f)) {
             mck::user_exception(f); // a signal, delivered on the way back
             return;
         }
+        if ((f->vector == 14 || f->vector == 13) && user_access_fault(*f))
+            return; // #GP: a non-canonical address given to a user access
         fatal(*f);
     }
     if (f->vector == VECTOR_SPURIOUS)
