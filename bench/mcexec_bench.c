@@ -124,8 +124,8 @@ int main(int argc, char **argv)
 			prev = t;
 		}
 		long long e1 = cpu_entries();
-		printf("entries_per_s=%.1f detours_per_s=%.1f lost_us_per_s=%.1f\n", (e1 - e0) / (double)n,
-		       detours / (double)n, lost / 1e3 / n);
+		printf("entries=%lld entries_per_s=%.1f detours_per_s=%.1f lost_us_per_s=%.1f\n", e1 - e0,
+		       (e1 - e0) / (double)n, detours / (double)n, lost / 1e3 / n);
 	} else {
 		fprintf(stderr, "usage: mcexec_bench offload|local N | touch MIB | noise SECONDS\n");
 		return 2;

@@ -342,32 +342,49 @@ int ihk_os_shutdown(struct ihk_os *os, struct ihk_err *err)
 }
 
 /*
- * The liveness probe: every LWK CPU bumps its progress counter when the probe
- * interrupt arrives; one that does not within hungup_timeout_ms is stuck with
- * interrupts off.
+ * The liveness check, from memory first: each LWK CPU publishes its state and
+ * a counter of kernel entries (ihk/boot.h). A CPU idle or in user mode is
+ * alive, and one in the kernel whose state or counter moves is too; neither
+ * is interrupted. Only a CPU seen in the kernel, unchanged for
+ * IHK_PROBE_AFTER_MS, gets a probe interrupt (the handler bumps its counter;
+ * it is in the kernel anyway, so this costs no compute time); one that still
+ * does not move by the end of the threshold is stuck with interrupts off.
  */
+#define IHK_PROBE_AFTER_MS 10
 static bool ihk_os_responds(struct ihk_os *os)
 {
 	struct ihk_boot_param *bp = os->bp;
 	u32 i, pending, n = os->nr_lwk_cpus;
-	unsigned long deadline;
+	unsigned long probe_at, deadline;
+	bool probed = false;
 	u64 *seen;
 
 	seen = kcalloc(n, sizeof(*seen), GFP_KERNEL);
 	if (!seen)
 		return true;	/* no verdict without memory; do not claim a hang */
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		seen[i] = READ_ONCE(bp->progress[i]);
-		ihk_driver->ping(bp, os->drv_state, i);
-	}
+	probe_at = jiffies + msecs_to_jiffies(IHK_PROBE_AFTER_MS);
 	deadline = jiffies + msecs_to_jiffies(hungup_timeout_ms);
 	for (;;) {
 		pending = 0;
-		for (i = 0; i < n; i++)
-			if (READ_ONCE(bp->progress[i]) == seen[i])
+		for (i = 0; i < n; i++) {
+			if (seen[i] == U64_MAX)
+				continue;
+			if (READ_ONCE(bp->cpu_state[i]) != IHK_LWK_CPU_KERNEL ||
+			    READ_ONCE(bp->progress[i]) != seen[i])
+				seen[i] = U64_MAX;	/* alive */
+			else
 				pending++;
+		}
 		if (!pending || time_after(jiffies, deadline))
 			break;
+		if (!probed && time_after(jiffies, probe_at)) {
+			for (i = 0; i < n; i++)
+				if (seen[i] != U64_MAX)
+					ihk_driver->ping(bp, os->drv_state, i);
+			probed = true;
+		}
 		/* Others may use IHK while we wait; if this instance changed, no verdict. */
 		mutex_unlock(&ihk_lock);
 		usleep_range(200, 500);
@@ -378,7 +395,7 @@ static bool ihk_os_responds(struct ihk_os *os)
 		}
 	}
 	for (i = 0; pending && i < n; i++)
-		if (READ_ONCE(bp->progress[i]) == seen[i])
+		if (seen[i] != U64_MAX)
 			ihk_err("OS %d: its CPU index %u does not respond: HUNGUP\n", os->index, i);
 	kfree(seen);
 	return !pending;

@@ -20,5 +20,10 @@ void kmsg_init(); // start the clock of the log's time stamps
 
 // Every CPU calls this when it makes progress; Linux's liveness probe reads it.
 void heartbeat();
+// Liveness, published for Linux (ihk/boot.h): this CPU entered the kernel
+// (counted), or goes idle or to user mode. Cheap stores, no interrupts.
+void cpu_entered_kernel();
+void cpu_going_idle();
+void cpu_going_user();
 
 } // namespace mck

@@ -121,6 +121,17 @@ ihk_boot_param& boot_param_mut() { return *g_bp; }
 
 void heartbeat() { __atomic_add_fetch(&g_bp->progress[arch::this_cpu()->index], 1, __ATOMIC_RELAXED); }
 
+void cpu_entered_kernel()
+{
+    uint32_t i = arch::this_cpu()->index;
+    __atomic_store_n(&g_bp->cpu_state[i], IHK_LWK_CPU_KERNEL, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&g_bp->progress[i], 1, __ATOMIC_RELAXED);
+}
+
+void cpu_going_idle() { __atomic_store_n(&g_bp->cpu_state[arch::this_cpu()->index], IHK_LWK_CPU_IDLE, __ATOMIC_RELAXED); }
+
+void cpu_going_user() { __atomic_store_n(&g_bp->cpu_state[arch::this_cpu()->index], IHK_LWK_CPU_USER, __ATOMIC_RELAXED); }
+
 } // namespace mck
 
 extern "C" void mck_switch_stack(uint64_t sp, void (*fn)(void*), void* arg);

@@ -242,6 +242,7 @@ void schedule()
             schedule();
             continue;
         }
+        cpu_going_idle(); // an interrupt's entry says "kernel" again
         arch::irq_enable_and_halt();
     }
 }

@@ -2,6 +2,7 @@
 // System call entry and the way back to user mode: the dispatch table built
 // from syscalls.def, and the checks on every return (a kill, a pending
 // reschedule, a signal to deliver).
+#include <kernel/boot.h>
 #include <kernel/errno.h>
 #include <kernel/offload.h>
 #include <kernel/process.h>
@@ -122,6 +123,7 @@ int64_t sys_tkill(SyscallArgs& a) { return sys_tgkill(-1, int64_t(a.arg[0]), int
 extern "C" void mck_syscall(mck::arch::TrapFrame* f)
 {
     using namespace mck;
+    cpu_entered_kernel();
     uint64_t nr = f->rax;
     SyscallArgs a{{f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9}, f};
     // Numbers past the table are no Linux system call: ENOSYS here, as Linux
@@ -153,6 +155,7 @@ extern "C" void mck_exit_to_user(mck::arch::TrapFrame* f)
                 continue;
             // A signal that is still pending was blocked by the handler's mask.
         }
+        cpu_going_user();
         return;
     }
 }

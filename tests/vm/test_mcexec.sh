@@ -143,6 +143,25 @@ expect_eq "as the owner" 65534 "$(setpriv --reuid=65534 --regid=65534 --clear-gr
 chown 0 /dev/mcos0
 expect_fail "belongs to another user" setpriv --reuid=65534 --regid=65534 --clear-groups mcexec /bin/true
 
+log "status checks do not interrupt a compute core"
+# 20 status reads while a compute loop runs on an LWK CPU: the check reads the
+# CPUs' published state; a CPU in user mode gets no probe interrupt (one each
+# before). A few stray entries (Linux's broadcast IPIs) are allowed.
+mcexec "$IHK_BUILD/bench/mcexec_bench" noise 6 > "$work/noise" &
+noisy=$!
+sleep 1
+for _ in $(seq 20); do
+	[ "$(ihkosctl 0 get status)" == RUNNING ] || fail "status not RUNNING during the compute loop"
+	sleep 0.2
+done
+wait $noisy || fail "the compute loop failed"
+entries=$(sed -n 's/.*entries=\([0-9]*\) .*/\1/p' "$work/noise")
+if [ -n "$entries" ] && [ "$entries" -lt 5 ]; then
+	echo "ok: $entries kernel entries on the compute core during 20 status checks"
+else
+	fail "the compute core took '$entries' kernel entries during 20 status checks ($(cat "$work/noise"))"
+fi
+
 log "the LWK stops under a running program: mcexec ends with a clear error"
 mcexec /bin/sleep 100 2> "$work/stop.err" & pid=$!
 sleep 3

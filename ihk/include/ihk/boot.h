@@ -34,7 +34,7 @@ typedef uint64_t ihk_u64;
 #endif
 
 #define IHK_BOOT_MAGIC 0x424b4849u /* "IHKB" */
-#define IHK_BOOT_VERSION 2
+#define IHK_BOOT_VERSION 3
 
 #define IHK_LWK_BASE 0xffffffff80000000ull	/* virtual address of P */
 #define IHK_BOOT_PARAM_SIZE (64u << 10)
@@ -103,8 +103,20 @@ struct ihk_boot_param {
 	volatile ihk_u32 cpus_up;		/* CPUs that reached the kernel */
 	volatile ihk_u32 shutdown;		/* Linux asks the LWK to stop */
 	ihk_u32 reserved1;
-	volatile ihk_u64 progress[IHK_BOOT_MAX_CPUS];	/* per-CPU heartbeat */
+	volatile ihk_u64 progress[IHK_BOOT_MAX_CPUS];	/* per-CPU: kernel entries so far */
+	/*
+	 * LWK: what each CPU is doing (IHK_LWK_CPU_*). Linux tells a live CPU from
+	 * a stuck one by reading this and progress[] alone: idle and user mode
+	 * answer for themselves, and only a CPU seen in the kernel with neither
+	 * moving for the whole threshold gets a probe interrupt. A compute core
+	 * is never interrupted by a status check.
+	 */
+	volatile ihk_u32 cpu_state[IHK_BOOT_MAX_CPUS];
 };
+
+#define IHK_LWK_CPU_KERNEL 0	/* in the kernel (or not booted yet) */
+#define IHK_LWK_CPU_IDLE 1	/* halted with interrupts on */
+#define IHK_LWK_CPU_USER 2	/* running a program */
 
 /*
  * The kernel message log: a ring the LWK appends to and Linux reads. @head
