@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+# Ordinary programs that used to take McKernel down, as an unprivileged owner:
+# a page flipped by one thread while the kernel copies into it for another,
+# brk over a read-only page, mremap of untouched PROT_NONE memory, futexes on
+# bad addresses and with a 1e10 s timeout, kernel addresses as thread pointers,
+# a SIGSEGV whose frame does not fit and a sigreturn to a non-canonical
+# address (both must kill with SIGSEGV, as Linux does), madvise over 15 TiB
+# of nothing, memory filled to ENOMEM and then a region split page by page
+# (the kernel's own memory must not run out with it).
+# Each prints the same lines and ends with the same status under mcexec as
+# natively; after each the instance is RUNNING and runs the next program.
+. "$(dirname "$0")/../vm/lib.sh"
+snapshot_node
+S=$IHK_BUILD/tests/security/programs/survive
+OWNER=65534
+
+check_alive() {
+	local status rc=0
+	status=$(ihkosctl 0 get status 2>&1) || true
+	expect_eq "after $1: instance status" RUNNING "$status"
+	timeout 60 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups mcexec /bin/true || rc=$?
+	expect_eq "after $1: mcexec /bin/true" 0 $rc
+	if [ "$status" != RUNNING ] || [ $rc -ne 0 ]; then
+		ihkosctl 0 kmsg 2>&1 | cat -v | tail -25 || true
+	fi
+}
+
+# same_as_native CASE: output and status equal, within 60 s.
+same_as_native() {
+	local native lwk rn=0 rl=0
+	native=$(timeout 60 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups "$S" "$1" 2>/dev/null) || rn=$?
+	lwk=$(timeout 60 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups mcexec "$S" "$1" 2>/dev/null) || rl=$?
+	if [ "$native" == "$lwk" ] && [ $rn -eq $rl ]; then
+		echo "ok: $1: same lines and status ($rl) as natively"
+	else
+		fail "$1: natively status $rn, under mcexec $rl (< native, > mcexec)"
+		diff <(echo "$native") <(echo "$lwk") || true
+	fi
+	check_alive "$1"
+}
+
+expect_eq "mcreboot, owned by uid $OWNER" 0 "$(mcreboot.sh -c 2-3 -m 768M@0 -o $OWNER)"
+for c in uaccess-race brk-ro-shrink mremap-none futex-bad clone-tls segv-no-room sigreturn-bad-rip madvise-huge \
+	fill-then-split; do
+	log "$c"
+	same_as_native "$c"
+done
+expect_ok mcstop+release.sh
+assert_node_clean
+finish
