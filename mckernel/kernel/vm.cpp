@@ -9,6 +9,7 @@
 #include <kernel/offload.h>
 #include <kernel/uaccess.h>
 #include <kernel/vm.h>
+#include <lib/error_or.h>
 
 #include <arch/cpu.h>
 #include <arch/mmu.h>
@@ -68,30 +69,30 @@ void insert(Process* p, Vma* n)
     *pp = n;
 }
 
-// Make @addr a region boundary (splitting the region across it). False when
+// Make @addr a region boundary (splitting the region across it). ENOMEM when
 // the kernel heap is out of memory (nothing changed).
-[[nodiscard]] bool split_at(Process* p, uint64_t addr)
+ErrorOr<void> split_at(Process* p, uint64_t addr)
 {
     Vma* v = find(p, addr);
     if (!v || v->start == addr)
-        return true;
+        return {};
     auto* tail = new Vma{addr, v->end, v->prot, v->flags, v->next, v->linux_addr ? v->linux_addr + (addr - v->start) : 0};
     if (!tail)
-        return false;
+        return Error::from_errno(ENOMEM);
     v->end = addr;
     v->next = tail;
-    return true;
+    return {};
 }
 
-// A new region in the list; false when the kernel heap is out of memory.
-[[nodiscard]] bool insert_new(Process* p, uint64_t start, uint64_t end, uint32_t prot, uint32_t flags,
-                              uint64_t linux_addr = 0)
+// A new region in the list; ENOMEM when the kernel heap is out of memory.
+ErrorOr<void> insert_new(Process* p, uint64_t start, uint64_t end, uint32_t prot, uint32_t flags,
+                         uint64_t linux_addr = 0)
 {
     auto* v = new Vma{start, end, prot, flags, nullptr, linux_addr};
     if (!v)
-        return false;
+        return Error::from_errno(ENOMEM);
     insert(p, v);
-    return true;
+    return {};
 }
 
 // Highest aligned gap of @len below MCK_MMAP_TOP; 0 if none.
@@ -226,13 +227,13 @@ constexpr uint32_t REGION_PROT = 0x100; // populate(): with the region's own pro
 // the region went away meanwhile. False when out of memory or when the
 // process is being torn down (killing mcexec ends a long mmap at once).
 // Caller holds nothing.
-bool populate(Process* p, uint64_t start, uint64_t end, uint32_t prot)
+ErrorOr<void> populate(Process* p, uint64_t start, uint64_t end, uint32_t prot)
 {
     int node = home_node();
     Thread* self = current(); // none when Linux's SETUP runs this from the IKC handler
     for (uint64_t va = start; va < end;) {
         if ((self && self->proc == p && self->killed) || p->exiting)
-            return false;
+            return Error::from_errno(EINTR);
         uint64_t size = !(va & (PAGE_2M - 1)) && va + PAGE_2M <= end ? PAGE_2M : PAGE_4K;
         uint64_t pa = 0, got, psize;
         uint32_t pprot;
@@ -240,7 +241,7 @@ bool populate(Process* p, uint64_t start, uint64_t end, uint32_t prot)
             SpinLockGuard guard(p->lock);
             Vma* v = find(p, va);
             if (!v || v->end < va + PAGE_4K)
-                return true;
+                return {};
             if (size == PAGE_2M && (v->end < va + PAGE_2M || !arch::mmu_block_empty(p->root, va)))
                 size = PAGE_4K;
             if (size == PAGE_4K && arch::mmu_lookup(p->root, va, &got, &pprot, &psize)) {
@@ -249,14 +250,14 @@ bool populate(Process* p, uint64_t start, uint64_t end, uint32_t prot)
             }
             if (p->mem_limit && p->mem_used + size > p->mem_limit) {
                 if (size == PAGE_4K || p->mem_used + PAGE_4K > p->mem_limit)
-                    return false;
+                    return Error::from_errno(ENOMEM);
                 size = PAGE_4K;
             }
         }
         if (size == PAGE_2M && !(pa = mem_alloc_user(PAGE_2M, PAGE_2M, node)))
             size = PAGE_4K; // no large page free: small ones
         if (size == PAGE_4K && !(pa = mem_alloc_user(PAGE_4K, PAGE_4K, node)))
-            return false;
+            return Error::from_errno(ENOMEM);
         bool installed = false, table_failed = false;
         {
             SpinLockGuard guard(p->lock);
@@ -276,10 +277,10 @@ bool populate(Process* p, uint64_t start, uint64_t end, uint32_t prot)
         if (!installed)
             mem_free(pa, size);
         if (table_failed)
-            return false;
+            return Error::from_errno(ENOMEM);
         va += size;
     }
-    return true;
+    return {};
 }
 
 // Should @len bytes get memory now? Not when they could never fit (a
@@ -306,12 +307,13 @@ bool reclaim_now(Process* p)
     return true;
 }
 
-// Remove the regions and pages of [start, end); caller holds p->lock. False
-// (nothing removed) when a region across an end could not be split.
-bool unmap_locked(Process* p, uint64_t start, uint64_t end)
+// Remove the regions and pages of [start, end); caller holds p->lock. ENOMEM
+// (nothing removed) when a region across an end could not be split; never
+// for a range whose ends are region boundaries already.
+ErrorOr<void> unmap_locked(Process* p, uint64_t start, uint64_t end)
 {
-    if (!split_at(p, start) || !split_at(p, end))
-        return false;
+    TRY(split_at(p, start));
+    TRY(split_at(p, end));
     for (Vma** pp = &p->vmas; *pp;) {
         Vma* v = *pp;
         if (v->start >= start && v->end <= end) {
@@ -322,21 +324,20 @@ bool unmap_locked(Process* p, uint64_t start, uint64_t end)
         }
     }
     release_locked(p, start, end);
-    return true;
+    return {};
 }
 
 // Create a region at [start, start + len), replacing what was there; the
 // caller gives it memory (populate) after dropping the lock. Caller holds p->lock.
-int64_t map_locked(Process* p, uint64_t start, uint64_t len, uint32_t prot, uint32_t flags, bool noreserve = false)
+ErrorOr<void> map_locked(Process* p, uint64_t start, uint64_t len, uint32_t prot, uint32_t flags,
+                         bool noreserve = false)
 {
     // Like Linux's default overcommit check: more than we could ever back is
     // refused, unless the caller only reserves (MAP_NORESERVE, PROT_NONE).
     if (prot && !noreserve && !eager(p, len))
-        return -ENOMEM;
-    uint64_t end = start + len;
-    if (!unmap_locked(p, start, end) || !insert_new(p, start, end, prot, flags))
-        return -ENOMEM;
-    return 0;
+        return Error::from_errno(ENOMEM);
+    TRY(unmap_locked(p, start, start + len));
+    return insert_new(p, start, start + len, prot, flags);
 }
 
 } // namespace
@@ -349,13 +350,10 @@ int64_t vm_setup_region(Process* p, uint64_t start, uint64_t len, uint32_t prot,
         SpinLockGuard guard(p->lock);
         if (!range_free(p, start, start + len))
             return -EINVAL;
-        if (!insert_new(p, start, start + len, prot, flags))
-            return -ENOMEM;
+        TRY_SYSCALL(insert_new(p, start, start + len, prot, flags));
     }
     // Writable until START: mcexec writes the program into it first.
-    if (!populate(p, start, start + len, arch::PROT_R | arch::PROT_W))
-        return -ENOMEM;
-    return 0;
+    return to_syscall_result(populate(p, start, start + len, arch::PROT_R | arch::PROT_W));
 }
 
 void vm_apply_protections(Process* p)
@@ -422,9 +420,10 @@ int64_t map_shared_file(Process* p, uint64_t addr, uint64_t len, uint64_t prot, 
         SpinLockGuard guard(p->lock);
         start = place(p, addr, len, flags, &err);
         if (start) {
-            if (!unmap_locked(p, start, start + len) ||
-                !insert_new(p, start, start + len, uint32_t(prot), VMA_FILE | VMA_SHARED, uint64_t(handle)))
-                err = -ENOMEM;
+            ErrorOr<void> made = unmap_locked(p, start, start + len);
+            if (!made.is_error())
+                made = insert_new(p, start, start + len, uint32_t(prot), VMA_FILE | VMA_SHARED, uint64_t(handle));
+            err = to_syscall_result(made);
             uint64_t eof = start + len;
             // What Linux allows with these pages (the file's open mode and
             // mount), whatever mcexec says: mcctrl marks each entry.
@@ -450,13 +449,13 @@ int64_t map_shared_file(Process* p, uint64_t addr, uint64_t len, uint64_t prot, 
             if (Vma* v = find(p, start))
                 v->flags |= may;
             if (!err && eof < start + len) {
-                if (!split_at(p, eof))
+                if (split_at(p, eof).is_error())
                     err = -ENOMEM;
                 else if (Vma* tail = find(p, eof))
                     tail->flags |= VMA_PAST_EOF;
             }
             if (err)
-                unmap_locked(p, start, start + len);
+                (void)unmap_locked(p, start, start + len); // its ends are boundaries: cannot fail
         }
     }
     mem_free(list_phys, list_bytes);
@@ -485,17 +484,15 @@ int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64
         start = place(p, addr, len, flags, &err);
         if (!start)
             return err;
-        int64_t ret = map_locked(p, start, len, uint32_t(prot), anon ? 0 : VMA_FILE, anon && (flags & MAP_NORESERVE));
-        if (ret)
-            return ret;
+        TRY_SYSCALL(map_locked(p, start, len, uint32_t(prot), anon ? 0 : VMA_FILE, anon && (flags & MAP_NORESERVE)));
     }
     // Anonymous memory now, unless inaccessible or more than could ever fit; a
     // file's pages always, writable: mcexec writes them first.
     bool fill = anon ? prot && eager(p, len) : true;
-    if (fill && !populate(p, start, start + len, anon ? REGION_PROT : (arch::PROT_R | arch::PROT_W))) {
+    if (fill && populate(p, start, start + len, anon ? REGION_PROT : (arch::PROT_R | arch::PROT_W)).is_error()) {
         {
             SpinLockGuard guard(p->lock);
-            unmap_locked(p, start, start + len);
+            (void)unmap_locked(p, start, start + len); // ours, whole: cannot fail
         }
         process_flush_tlb(p, start, len);
         return -ENOMEM;
@@ -516,7 +513,7 @@ int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64
     }
     SpinLockGuard guard(p->lock);
     if (got < 0) {
-        unmap_locked(p, start, start + len);
+        (void)unmap_locked(p, start, start + len); // ours, whole: cannot fail
         return got == -EISDIR || got == -EINVAL ? -ENODEV : got;
     }
     arch::mmu_protect(p->root, start, len, uint32_t(prot));
@@ -526,8 +523,8 @@ int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64
     // Whole pages past the end of the file raise SIGBUS, as on Linux.
     uint64_t eof = start + up(uint64_t(got), PAGE_4K);
     if (eof < start + len) {
-        if (!split_at(p, eof)) {
-            unmap_locked(p, start, start + len);
+        if (split_at(p, eof).is_error()) {
+            (void)unmap_locked(p, start, start + len); // ours, whole: cannot fail
             return -ENOMEM;
         }
         if (Vma* tail = find(p, eof))
@@ -558,8 +555,8 @@ int64_t vm_munmap(Process* p, uint64_t addr, uint64_t len)
     len = up(len, PAGE_4K);
     {
         SpinLockGuard guard(p->lock);
-        if (!unmap_locked(p, addr, addr + len))
-            return -ENOMEM; // as Linux when a split would pass its region limit
+        // ENOMEM as Linux when a split would pass its region limit.
+        TRY_SYSCALL(unmap_locked(p, addr, addr + len));
     }
     process_flush_tlb(p, addr, len);
     return 0;
@@ -609,8 +606,8 @@ int64_t shared_writable(Process* p, uint64_t addr, uint64_t end)
     {
         SpinLockGuard guard(p->lock);
         // Whole regions only, so each piece gets VMA_MAYWRITE of its own.
-        if (!split_at(p, addr) || !split_at(p, end))
-            return -ENOMEM;
+        TRY_SYSCALL(split_at(p, addr));
+        TRY_SYSCALL(split_at(p, end));
         for (Vma* v = p->vmas; v; v = v->next) {
             if (v->end <= addr || v->start >= end || !(v->flags & VMA_SHARED) || (v->flags & VMA_MAYWRITE))
                 continue;
@@ -657,8 +654,8 @@ int64_t vm_mprotect(Process* p, uint64_t addr, uint64_t len, uint64_t prot)
                 return -EACCES;
             a = v->end;
         }
-        if (!split_at(p, addr) || !split_at(p, end))
-            return -ENOMEM;
+        TRY_SYSCALL(split_at(p, addr));
+        TRY_SYSCALL(split_at(p, end));
         for (Vma* v = p->vmas; v; v = v->next) {
             if (v->start < addr || v->end > end)
                 continue;
@@ -673,8 +670,8 @@ int64_t vm_mprotect(Process* p, uint64_t addr, uint64_t len, uint64_t prot)
     }
     process_flush_tlb(p, addr, len);
     // Memory first made accessible gets its pages now (those present are kept).
-    if (fill && !populate(p, addr, addr + len, REGION_PROT))
-        return -ENOMEM;
+    if (fill)
+        return to_syscall_result(populate(p, addr, addr + len, REGION_PROT));
     return 0;
 }
 
@@ -706,15 +703,15 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
         vflags = v->flags;
         uint64_t tail = old_addr + old_len, new_end = old_addr + new_len;
         grow_in_place = in_user_range(old_addr, new_len) && range_free(p, tail, new_end);
-        if (grow_in_place && !insert_new(p, tail, new_end, prot, vflags))
-            return -ENOMEM;
+        if (grow_in_place)
+            TRY_SYSCALL(insert_new(p, tail, new_end, prot, vflags));
     }
     if (grow_in_place) {
         uint64_t tail = old_addr + old_len, new_end = old_addr + new_len;
-        if (prot && !populate(p, tail, new_end, REGION_PROT)) {
+        if (prot && populate(p, tail, new_end, REGION_PROT).is_error()) {
             {
                 SpinLockGuard guard(p->lock);
-                unmap_locked(p, tail, new_end);
+                (void)unmap_locked(p, tail, new_end); // ours, whole: cannot fail
             }
             process_flush_tlb(p, tail, new_end - tail);
             return -ENOMEM;
@@ -730,11 +727,11 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
         if (!to)
             return -ENOMEM;
         // The copy below needs the old pages to stay: all of it under the lock.
-        int64_t ret = map_locked(p, to, new_len, prot, vflags);
+        int64_t ret = to_syscall_result(map_locked(p, to, new_len, prot, vflags));
         if (!ret)
             ret = populate_locked(p, to, to + new_len, prot | arch::PROT_R | arch::PROT_W) ? 0 : -ENOMEM;
         if (ret) {
-            unmap_locked(p, to, to + new_len);
+            (void)unmap_locked(p, to, to + new_len); // ours, whole: cannot fail
             return ret;
         }
         // Copy page by page through the kernel's view of the memory: the old
@@ -750,7 +747,8 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
         arch::mmu_protect(p->root, to, new_len, prot);
         if (prot != PROT_RWX)
             process_unmapped(p, to, new_len, nullptr); // mcexec's view must not stay writable
-        unmap_locked(p, old_addr, old_addr + old_len);
+        // The old range may need splits; without memory for them the old pages stay mapped.
+        (void)unmap_locked(p, old_addr, old_addr + old_len);
     }
     process_flush_tlb(p, old_addr, old_len);
     return int64_t(to);
@@ -781,10 +779,10 @@ int64_t brk_once(Process* p, uint64_t addr)
             return done;
     }
     // Growing: the new part gets its memory without the lock held.
-    if (!populate(p, grow_from, grow_to, arch::PROT_R | arch::PROT_W)) {
+    if (populate(p, grow_from, grow_to, arch::PROT_R | arch::PROT_W).is_error()) {
         {
             SpinLockGuard guard(p->lock);
-            unmap_locked(p, grow_from, grow_to);
+            (void)unmap_locked(p, grow_from, grow_to); // ours: cannot fail
         }
         process_flush_tlb(p, grow_from, grow_to - grow_from);
         SpinLockGuard guard(p->lock);
@@ -816,7 +814,7 @@ int64_t brk_change_locked(Process* p, uint64_t addr, uint64_t* grow_from, uint64
         if (heap && heap->end == mapped_end)
             heap->end = want_end;
         else
-            if (!insert_new(p, mapped_end, want_end, arch::PROT_R | arch::PROT_W, VMA_HEAP))
+            if (insert_new(p, mapped_end, want_end, arch::PROT_R | arch::PROT_W, VMA_HEAP).is_error())
                 return int64_t(p->brk);
         *grow_from = mapped_end;
         *grow_to = want_end;
@@ -825,7 +823,7 @@ int64_t brk_change_locked(Process* p, uint64_t addr, uint64_t* grow_from, uint64
     if (addr < p->brk) {
         if (want_end < mapped_end) {
             uint64_t from = want_end > p->brk_start ? want_end : up(p->brk_start, PAGE_4K);
-            if (!unmap_locked(p, from, mapped_end))
+            if (unmap_locked(p, from, mapped_end).is_error())
                 return int64_t(p->brk);
         }
         // Pages we keep past the new break must read as zero when it grows again.
@@ -841,7 +839,7 @@ int64_t brk_change_locked(Process* p, uint64_t addr, uint64_t* grow_from, uint64
         }
         // Past the break the heap is as new when it grows again: writable, as
         // Linux's fresh pages are, whatever mprotect did to them before.
-        if (zero_from < want_end && split_at(p, zero_from)) {
+        if (zero_from < want_end && !split_at(p, zero_from).is_error()) {
             for (Vma* v = p->vmas; v; v = v->next)
                 if (v->start >= zero_from && v->end <= want_end)
                     v->prot = arch::PROT_R | arch::PROT_W;
