@@ -348,36 +348,58 @@ void process_unmapped(Process* p, uint64_t start, uint64_t len, DeferredFree* pa
 }
 
 namespace {
-volatile uint32_t g_tlb_acks;
+
+// TLB shootdowns by generation, with no lock: a request takes the next
+// generation and waits until every target CPU has flushed at least up to it.
+// A CPU flushes (and records the newest generation it saw) in the IPI handler,
+// or while it waits for its own shootdown with interrupts off, so two CPUs
+// shooting at each other both finish, and any number may be in flight.
+uint64_t g_tlb_gen;                                  // the newest request
+volatile uint64_t g_tlb_done[IHK_BOOT_MAX_CPUS];     // per CPU: flushed up to this
+
+void tlb_flush_here()
+{
+    uint64_t gen = __atomic_load_n(&g_tlb_gen, __ATOMIC_ACQUIRE);
+    arch::write_cr3(arch::read_cr3());
+    uint32_t me = arch::this_cpu()->index;
+    uint64_t done = __atomic_load_n(&g_tlb_done[me], __ATOMIC_RELAXED);
+    while (done < gen && !__atomic_compare_exchange_n(&g_tlb_done[me], &done, gen, false, __ATOMIC_RELEASE,
+                                                      __ATOMIC_RELAXED)) {
+    }
 }
 
-void tlb_flush_irq()
-{
-    arch::write_cr3(arch::read_cr3());
-    __atomic_add_fetch(&g_tlb_acks, 1, __ATOMIC_RELEASE);
-}
+} // namespace
+
+void tlb_flush_irq() { tlb_flush_here(); }
 
 void process_flush_tlb(Process* p, uint64_t start, uint64_t len)
 {
-    static SpinLock lock; // one shootdown at a time
     arch::mmu_flush_local(p->root, start, len);
     if (p->cpu_count == 1)
         return;
-    SpinLockGuard guard(lock);
-    uint32_t here = arch::this_cpu()->index, sent = 0;
-    __atomic_store_n(&g_tlb_acks, 0, __ATOMIC_RELEASE);
+    uint32_t here = arch::this_cpu()->index;
+    uint64_t gen = __atomic_add_fetch(&g_tlb_gen, 1, __ATOMIC_ACQ_REL);
+    bool target[IHK_BOOT_MAX_CPUS] = {};
+    uint32_t sent = 0;
     for (uint32_t c = p->cpu_first; c < p->cpu_first + p->cpu_count; c++)
         if (c != here && sched_runs(c, p)) {
+            target[c] = true;
             arch::apic_send_ipi(boot_param().cpus[c].apic_id, arch::VECTOR_TLB);
             sent++;
         }
     uint64_t start_tsc = arch::rdtsc();
-    while (__atomic_load_n(&g_tlb_acks, __ATOMIC_ACQUIRE) < sent) {
-        if (arch::tsc_to_us(arch::rdtsc() - start_tsc) > 1000000) {
-            kprintf("process %u: TLB shootdown: %u of %u CPUs answered within 1 s", p->pid, g_tlb_acks, sent);
-            break;
+    for (uint32_t c = p->cpu_first; sent && c < p->cpu_first + p->cpu_count; c++) {
+        while (target[c] && __atomic_load_n(&g_tlb_done[c], __ATOMIC_ACQUIRE) < gen) {
+            // Another CPU may be waiting for us with interrupts off: serve it.
+            if (__atomic_load_n(&g_tlb_done[here], __ATOMIC_RELAXED) < __atomic_load_n(&g_tlb_gen, __ATOMIC_RELAXED))
+                tlb_flush_here();
+            if (arch::tsc_to_us(arch::rdtsc() - start_tsc) > 1000000) {
+                kprintf("process %u: TLB shootdown: CPU %u did not flush within 1 s", p->pid, c);
+                target[c] = false;
+                break;
+            }
+            arch::cpu_relax();
         }
-        arch::cpu_relax();
     }
 }
 
