@@ -249,6 +249,56 @@ int64_t open_call(uint64_t nr, const uint64_t a[6])
     return fd;
 }
 
+// Is @fd a directory listing mcexec's descriptors (/proc/<us>/fd, /proc/<us>/task/<tid>/fd)?
+bool lists_our_fds(int fd)
+{
+    char link[64], target[PATH_MAX];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, target, sizeof(target) - 1);
+    if (n <= 0)
+        return false;
+    target[n] = 0;
+    int owner = 0, tid = 0, used = 0;
+    if (sscanf(target, "/proc/%d/task/%d/fd%n", &owner, &tid, &used) == 2 && !target[used])
+        return owner == getpid();
+    used = 0;
+    if (sscanf(target, "/proc/%d/fd%n", &owner, &used) == 1 && !target[used])
+        return owner == getpid() || syscall(SYS_tgkill, getpid(), owner, 0) == 0;
+    return false;
+}
+
+// getdents64 of our own fd directory: mcexec's descriptors are not listed
+// (the program cannot use them; it should not see them either).
+int64_t getdents_call(const ForwardConfig& cfg, const uint64_t a[6])
+{
+    for (;;) {
+        int64_t n = raw(SYS_getdents64, a);
+        if (n <= 0 || !lists_our_fds(int(a[0])))
+            return n;
+        std::vector<char> buf(static_cast<size_t>(n));
+        std::vector<char> kept;
+        if (!copy_from_program(buf.data(), a[1], buf.size()))
+            return -EFAULT;
+        for (size_t off = 0; off + 19 < buf.size();) {
+            uint16_t reclen;
+            std::memcpy(&reclen, &buf[off + 16], sizeof(reclen));
+            if (reclen < 20 || off + reclen > buf.size())
+                return n; // not what Linux writes: leave it alone
+            const char* name = &buf[off + 19];
+            char* end;
+            long fd = strtol(name, &end, 10);
+            if (!(end != name && !*end && cfg.reserved.has(fd)))
+                kept.insert(kept.end(), buf.begin() + long(off), buf.begin() + long(off + reclen));
+            off += reclen;
+        }
+        if (kept.empty())
+            continue; // only ours in this batch: the next one, or the end
+        if (!copy_to_program(a[1], kept.data(), kept.size()))
+            return -EFAULT;
+        return int64_t(kept.size());
+    }
+}
+
 // SIOCGIFCONF carries a buffer pointer inside its argument.
 int64_t ioctl_call(const uint64_t a[6])
 {
@@ -383,6 +433,8 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint64_t nr, cons
         return open_call(nr, a);
     case SYS_ioctl:
         return ioctl_call(a);
+    case SYS_getdents64:
+        return getdents_call(cfg, a);
     case SYS_prctl:
         return prctl_call(a);
     case SYS_unshare:
