@@ -36,10 +36,39 @@ bool module_loaded(const std::string& name)
     return false;
 }
 
+// modprobe NAME: the module wherever the node's kernel keeps it (a package,
+// DKMS, cmake --install followed by depmod), with what it depends on.
+ihk::Result<void> modprobe(const std::string& name)
+{
+    const char* exe = nullptr;
+    for (const char* p : {"/usr/sbin/modprobe", "/sbin/modprobe", "/usr/bin/modprobe", "/bin/modprobe"})
+        if (access(p, X_OK) == 0) {
+            exe = p;
+            break;
+        }
+    if (!exe)
+        return err(ENOENT, "loading " + name + ": modprobe not found (install kmod, or set module_dir)");
+    pid_t pid = fork();
+    if (pid < 0)
+        return err(errno, "fork");
+    if (pid == 0) {
+        execl(exe, "modprobe", "-q", name.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    int status = 0;
+    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return err(ENOENT, "modprobe " + name + " failed (is the mckernel kmod or dkms package installed for " +
+                               "this kernel? or set module_dir)");
+    return {};
+}
+
+// Loads @name from @dir/@file, or with modprobe when @dir is empty (the default).
 ihk::Result<void> load_module(const std::string& dir, const std::string& file, const std::string& name)
 {
     if (module_loaded(name))
         return {};
+    if (dir.empty())
+        return modprobe(name);
     std::string path = dir + "/" + file;
     int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)

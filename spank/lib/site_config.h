@@ -21,7 +21,7 @@ struct SiteConfig {
     std::string kmsg = "mck-kmsg-%j-%N.log"; // default --mck-kmsg
     std::string state_dir = "/run/mckernel-slurm";
     std::string bin_dir;               // mcexec, mck-task, mck-slurm
-    std::string module_dir;            // ihk.ko, ihk-smp-x86.ko, mcctrl.ko
+    std::string module_dir;            // ihk.ko, ihk-smp-x86.ko, mcctrl.ko; empty: modprobe by name
     std::string image;                 // mckernel.img
     uint32_t boot_timeout_s = 60;
 };
