@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Builds the .debs and .rpms (scripts/package.sh) and checks which files went into
+# which package; builds the modules of mckernel-dkms with DKMS in a private tree.
+#   packages_test.sh SRC WORKDIR [deb|rpm|dkms...]
+set -uo pipefail
+src=${1:?usage: packages_test.sh SRC WORKDIR [deb rpm dkms]}
+work=${2:?}
+shift 2
+[ $# -gt 0 ] || set -- deb rpm dkms
+out=$work/packages
+fails=0
+ok() { echo "ok: $*"; }
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# has LISTING PATTERN...: each extended regexp matches a line of the listing.
+has() {
+	local l=$1 p
+	shift
+	for p in "$@"; do grep -Eq "$p" <<<"$l" && ok "  $p" || fail "  $p missing"; done
+}
+mkdir -p "$out"
+for what in "$@"; do
+case $what in
+deb)
+	rm -f "$out"/*.deb
+	PKG_BUILD_DIR=$work/deb "$src/scripts/package.sh" deb "$out" >/dev/null || { fail "package.sh deb"; continue; }
+	for p in mckernel_ mckernel-dev_ mckernel-slurm_ mckernel-dkms_ mckernel-modules-; do
+		f=$(ls "$out/$p"*.deb 2>/dev/null | head -1)
+		[ -n "$f" ] && ok "$(basename "$f")" || fail "no $p .deb"
+	done
+	has "$(dpkg-deb -c "$out"/mckernel_*.deb)" '/usr/bin/mcexec$' '/usr/sbin/ihkconfig$' '/usr/sbin/mcreboot.sh$' \
+		'libihk.so.0' '/usr/share/mckernel/mckernel.img$' 'systemd/system/ihkmond@.service$'
+	has "$(dpkg-deb -c "$out"/mckernel-dev_*.deb)" '/usr/include/ihklib.h$' 'pkgconfig/ihk.pc$' 'cmake/ihk/ihkConfig.cmake$' \
+		'Module.symvers$' 'libihk.so -> '
+	has "$(dpkg-deb -c "$out"/mckernel-slurm_*.deb)" 'slurm/mckernel_spank.so$' '/usr/bin/mck-slurm$' \
+		'/etc/mckernel/slurm.conf$' 'plugstack.conf.d/mckernel.conf$' 'slurmd.service.d/mckernel.conf$'
+	has "$(dpkg-deb -f "$out"/mckernel-slurm_*.deb Version Depends)" '\+slurm[0-9]+\.[0-9]+' 'libslurm[0-9]+ \(>= '
+	has "$(dpkg-deb -c "$out"/mckernel-modules-*.deb)" '/lib/modules/.*/extra/ihk.ko$' 'extra/ihk-smp-x86.ko$' 'extra/mcctrl.ko$'
+	has "$(dpkg-deb -c "$out"/mckernel-dkms_*.deb)" '/usr/src/mckernel-.*/dkms.conf$' 'ihk/core.c$' 'mcctrl/main.c$' \
+		'include/uapi/ihk/ihk.h$'
+	;;
+rpm)
+	rm -f "$out"/*.rpm
+	PKG_BUILD_DIR=$work/rpm "$src/scripts/package.sh" rpm "$out" >/dev/null || { fail "package.sh rpm"; continue; }
+	q() { rpm -qlp "$out"/$1 2>/dev/null; }
+	has "$(q 'mckernel-0*.rpm')" '/usr/bin/mcexec$' '/usr/sbin/mcreboot.sh$' 'libihk.so.0' 'mckernel.img$' 'ihkmond@.service$'
+	has "$(q 'mckernel-devel-*.rpm')" '/usr/include/ihklib.h$' 'ihk.pc$' 'ihkConfig.cmake$' 'Module.symvers$'
+	has "$(q 'mckernel-slurm-*.rpm')" 'mckernel_spank.so$' '/usr/bin/mck-slurm$' '/etc/mckernel/slurm.conf$' \
+		'plugstack.conf.d/mckernel.conf$' 'slurmd.service.d/mckernel.conf$'
+	has "$(rpm -qp --qf '%{RELEASE}\n' --configfiles "$out"/mckernel-slurm-*.rpm 2>/dev/null)" '^1\.slurm[0-9]+\.[0-9]+' \
+		'^/etc/mckernel/slurm.conf$'
+	has "$(q 'kmod-mckernel-*.rpm')" '/lib/modules/.*/extra/ihk.ko$' 'extra/mcctrl.ko$'
+	has "$(rpm -qp --scripts "$out"/kmod-mckernel-*.rpm 2>/dev/null)" 'weak-modules' 'depmod'
+	has "$(q 'mckernel-dkms-*.rpm')" 'mckernel-.*/dkms.conf$' 'ihk/core.c$'
+	if command -v rpmlint >/dev/null; then
+		rpmlint "$out"/*.rpm >"$work/rpmlint.log" 2>&1; grep -q ' 0 errors' "$work/rpmlint.log" &&
+			ok "rpmlint: no errors" || fail "rpmlint: $(grep -c ': E: ' "$work/rpmlint.log") errors"
+	fi
+	;;
+dkms)
+	# DKMS in a private tree (--dkmstree/--sourcetree): nothing of the host's changes.
+	f=$(ls "$out"/mckernel-dkms_*.deb 2>/dev/null | head -1)
+	[ -n "$f" ] || { fail "dkms: build the .debs first"; continue; }
+	rm -rf "$work/dkms" && mkdir -p "$work/dkms/tree" && dpkg-deb -x "$f" "$work/dkms/root"
+	ver=$(ls "$work/dkms/root/usr/src" | sed 's/^mckernel-//')
+	kver=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 | grep -o 'linux-headers-[^ ,]*' | head -1 | sed 's/linux-headers-//')
+	if dkms build -m mckernel -v "$ver" -k "$kver" --sourcetree "$work/dkms/root/usr/src" \
+		--dkmstree "$work/dkms/tree" >"$work/dkms.log" 2>&1; then
+		n=$(find "$work/dkms/tree/mckernel/$ver/$kver" -name '*.ko*' | wc -l)
+		[ "$n" -eq 3 ] && ok "dkms built 3 modules for $kver" || fail "dkms built $n modules"
+	else
+		fail "dkms build: $(tail -15 "$work/dkms.log")"
+	fi
+	;;
+esac
+done
+[ $fails -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
