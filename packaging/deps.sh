@@ -15,6 +15,7 @@ packages=(
 	libhwloc-dev libslurm-dev                    # the SPANK plugin and its planner
 	slurmd slurmctld slurm-client iproute2 passwd # the Slurm end-to-end tests (tests/slurm)
 	openmpi-bin libopenmpi-dev libpmix2          # MPI programs on the LWK (srun --mpi=pmix, mpirun)
+	rpm dkms                                     # scripts/package.sh rpm, the DKMS packaging test
 )
 
 missing=()
