@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: GPL-2.0
+# Random system calls from a program on the LWK (programs/fuzz.c, under mcexec)
+# and random mcctrl ioctls from the instance's owner (programs/fuzz_mcctrl.c,
+# natively), as an unprivileged owner. A bounded slice by default (60 s and
+# 30 s); after each the instance must be RUNNING (not PANIC or HUNGUP) and run
+# `mcexec /bin/true`, the fuzzer must end normally (status 0, "calls="/"ops="),
+# the guest kernel must log no oops, BUG or WARNING (vmrun fails on those too),
+# and after mcstop+release.sh the node must be clean.
+#
+# Every run prints its seed; on a failure the last calls the LWK fuzzer made
+# and the LWK's log are printed. Longer runs and repeats by hand (the guest
+# sees only what is on the command line, so pass settings with env):
+#   tests/vm/vmrun --build build --timeout 4000 -- env FUZZ_SECONDS=3600 \
+#       FUZZ_MCCTRL_SECONDS=300 FUZZ_SEED=1234 bash tests/security/test_fuzz.sh
+#   FUZZ_ROUNDS=N      N rounds on one boot, seeds FUZZ_SEED, FUZZ_SEED+1, ...
+#   FUZZ_VERBOSE=1     every call printed before it is made (slow; for replays)
+#   FUZZ_MCCTRL_SECONDS=0 / FUZZ_SECONDS=0 skip one of the two
+. "$(dirname "$0")/../vm/lib.sh"
+snapshot_node
+P=$IHK_BUILD/tests/security/programs
+OWNER=65534
+SEED=${FUZZ_SEED:-$(date +%s)}
+SECS=${FUZZ_SECONDS:-60}
+MCCTRL_SECS=${FUZZ_MCCTRL_SECONDS:-30}
+ROUNDS=${FUZZ_ROUNDS:-1}
+export FUZZ_VERBOSE=${FUZZ_VERBOSE:-0}
+
+AS_OWNER=(setpriv --reuid=$OWNER --regid=$OWNER --clear-groups)
+
+# A small tmpfs of its own: the fuzzer creates, grows and maps files in it.
+sandbox=$(mktemp -d /tmp/fuzz.XXXXXX)
+mount -t tmpfs -o size=64m,mode=0777 fuzz "$sandbox"
+mkdir -m 0777 "$sandbox/work"
+
+klog_mark=$(dmesg | wc -l)
+check_alive() {
+	local status rc=0
+	status=$(ihkosctl 0 get status 2>&1) || true
+	expect_eq "after $1: instance status" RUNNING "$status"
+	if [ "$status" == RUNNING ]; then
+		timeout 60 "${AS_OWNER[@]}" mcexec /bin/true || rc=$?
+		expect_eq "after $1: mcexec /bin/true" 0 $rc
+	fi
+	if [ "$status" != RUNNING ] || [ $rc -ne 0 ]; then
+		echo "--- the LWK's log (last 60 lines):"
+		ihkosctl 0 kmsg 2>&1 | cat -v | tail -60 || true
+	fi
+	local new
+	new=$(dmesg | tail -n +$((klog_mark + 1)) | grep -E 'WARNING|BUG|Oops|general protection|panic|mcctrl' || true)
+	klog_mark=$(dmesg | wc -l)
+	if [ -n "$new" ]; then
+		echo "--- Linux's log since the last check:"
+		echo "$new" | head -60
+		if echo "$new" | grep -qE 'WARNING|BUG|Oops|general protection|panic'; then
+			fail "after $1: Linux logged a warning or oops"
+		fi
+	fi
+	[ "$status" == RUNNING ]
+}
+
+# fuzz_lwk SEED: the system-call fuzzer under mcexec.
+fuzz_lwk() {
+	local out rc=0 log=$sandbox/calls.$1
+	rm -rf "$sandbox/work"/* "$log"
+	log "fuzz (under mcexec): $SECS s, seed $1"
+	out=$(cd "$sandbox/work" && FUZZ_LOG=$log FUZZ_DIR=$sandbox/work \
+		timeout -s KILL $((SECS + 120)) "${AS_OWNER[@]}" mcexec "$P/fuzz" "$SECS" "$1" </dev/null 2>&1) || rc=$?
+	echo "$out" | tail -5
+	if [ $rc -ne 0 ] || ! grep -q '^calls=' <<<"$out"; then
+		fail "fuzz seed $1: ended with status $rc$( [ $rc -gt 128 ] && echo " (signal $((rc - 128)))")"
+		if [ -s "$log" ]; then
+			echo "--- its last calls (seq, call/done/escaped, nr, args, result):"
+			sort -n "$log" | grep -v '^ *$' | tail -20
+		fi
+	fi
+	check_alive "fuzz seed $1"
+}
+
+# fuzz_mcctrl SEED: random ioctls on /dev/mcos0 and process files, natively.
+fuzz_mcctrl() {
+	local out rc=0
+	log "fuzz_mcctrl (native, as the owner): $MCCTRL_SECS s, seed $1"
+	out=$(timeout -s KILL $((MCCTRL_SECS + 120)) "${AS_OWNER[@]}" "$P/fuzz_mcctrl" /dev/mcos0 "$MCCTRL_SECS" "$1" </dev/null 2>&1) ||
+		rc=$?
+	echo "$out" | tail -5
+	if [ $rc -ne 0 ] || ! grep -q '^ops=' <<<"$out"; then
+		fail "fuzz_mcctrl seed $1: ended with status $rc"
+	fi
+	if grep -q 'succeeded' <<<"$out"; then
+		fail "fuzz_mcctrl seed $1: $(grep succeeded <<<"$out" | head -3)"
+	fi
+	check_alive "fuzz_mcctrl seed $1"
+}
+
+expect_eq "mcreboot, owned by uid $OWNER" 0 "$(mcreboot.sh -c 2-3 -m 768M@0 -o $OWNER)"
+for ((round = 0; round < ROUNDS; round++)); do
+	seed=$((SEED + round))
+	if [ "$SECS" != 0 ]; then fuzz_lwk $seed || break; fi
+	if [ "$MCCTRL_SECS" != 0 ]; then fuzz_mcctrl $seed || break; fi
+done
+expect_ok mcstop+release.sh
+umount "$sandbox"
+rmdir "$sandbox"
+assert_node_clean
+finish
