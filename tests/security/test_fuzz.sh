@@ -58,6 +58,18 @@ check_alive() {
 	[ "$status" == RUNNING ]
 }
 
+# The owner may chmod its device, and so may the fuzzer through offloaded calls:
+# note it and put it back, so the next program can run.
+restore_device() {
+	local now
+	now=$(stat -c '%U %a' /dev/mcos0)
+	if [ "$now" != "$dev_mode" ]; then
+		echo "note: $1 changed /dev/mcos0 to '$now' (was '$dev_mode'); restored"
+		chown "${dev_mode% *}" /dev/mcos0
+		chmod "${dev_mode#* }" /dev/mcos0
+	fi
+}
+
 # fuzz_lwk SEED: the system-call fuzzer under mcexec.
 fuzz_lwk() {
 	local out rc=0 log=$sandbox/calls.$1
@@ -66,6 +78,7 @@ fuzz_lwk() {
 	out=$(cd "$sandbox/work" && FUZZ_LOG=$log FUZZ_DIR=$sandbox/work \
 		timeout -s KILL $((SECS + 120)) "${AS_OWNER[@]}" mcexec "$P/fuzz" "$SECS" "$1" </dev/null 2>&1) || rc=$?
 	echo "$out" | tail -5
+	restore_device "fuzz seed $1"
 	if [ $rc -ne 0 ] || ! grep -q '^calls=' <<<"$out"; then
 		fail "fuzz seed $1: ended with status $rc$( [ $rc -gt 128 ] && echo " (signal $((rc - 128)))")"
 		if [ -s "$log" ]; then
@@ -82,9 +95,12 @@ fuzz_mcctrl() {
 	log "fuzz_mcctrl (native, as the owner): $MCCTRL_SECS s, seed $1"
 	out=$(timeout -s KILL $((MCCTRL_SECS + 120)) "${AS_OWNER[@]}" "$P/fuzz_mcctrl" /dev/mcos0 "$MCCTRL_SECS" "$1" </dev/null 2>&1) ||
 		rc=$?
-	echo "$out" | tail -5
+	restore_device "fuzz_mcctrl seed $1"
 	if [ $rc -ne 0 ] || ! grep -q '^ops=' <<<"$out"; then
+		echo "$out" | tail -40
 		fail "fuzz_mcctrl seed $1: ended with status $rc"
+	else
+		echo "$out" | tail -5
 	fi
 	if grep -q 'succeeded' <<<"$out"; then
 		fail "fuzz_mcctrl seed $1: $(grep succeeded <<<"$out" | head -3)"
@@ -93,6 +109,7 @@ fuzz_mcctrl() {
 }
 
 expect_eq "mcreboot, owned by uid $OWNER" 0 "$(mcreboot.sh -c 2-3 -m 768M@0 -o $OWNER)"
+dev_mode=$(stat -c '%U %a' /dev/mcos0)
 for ((round = 0; round < ROUNDS; round++)); do
 	seed=$((SEED + round))
 	if [ "$SECS" != 0 ]; then fuzz_lwk $seed || break; fi

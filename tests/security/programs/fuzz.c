@@ -18,6 +18,7 @@
 // only with bad or NULL new limits; setitimer other than ITIMER_REAL and
 // signal-sending timer_create/mq_notify/F_SETOWN/F_SETSIG/O_ASYNC (they signal
 // mcexec with what it does not forward); arch_prctl(ARCH_SET_FS) (glibc's TLS);
+// ptrace(PTRACE_TRACEME) (natively the fuzzer would stop at every signal);
 // closing or dup'ing over 0-2. Memory calls (munmap, mprotect, madvise, mremap,
 // mmap MAP_FIXED, pkey_mprotect, brk, shmat SHM_REMAP) may touch the user range
 // only inside the scratch arena or mappings the kernel returned; outside the
@@ -480,7 +481,7 @@ static int tame(long nr, uint64_t a[6])
 	case SYS_fcntl:
 		if (a[1] == F_SETSIG || a[1] == F_SETOWN || a[1] == F_SETOWN_EX)
 			return 0;
-		if ((a[0] <= 2 || a[0] >= 1000) && a[1] == F_SETFL)
+		if (((uint32_t)a[0] <= 2 || (uint32_t)a[0] >= 1000) && a[1] == F_SETFL)
 			return 0;
 		if (a[1] == F_SETFL)
 			a[2] &= ~(uint64_t)O_ASYNC;
@@ -497,15 +498,17 @@ static int tame(long nr, uint64_t a[6])
 		return 1;
 	case SYS_arch_prctl:
 		return a[0] != 0x1002; /* ARCH_SET_FS */
-	case SYS_close:
-		return a[0] > 2;
+	case SYS_ptrace:
+		return a[0] != 0; /* PTRACE_TRACEME: natively, every signal would stop it */
+	case SYS_close: /* descriptors are unsigned int: the upper half does not count */
+		return (uint32_t)a[0] > 2;
 	case 436: /* close_range */
-		if (a[0] <= 2)
+		if ((uint32_t)a[0] <= 2)
 			a[0] = 3;
 		return 1;
 	case SYS_dup2:
 	case SYS_dup3:
-		return a[1] > 2;
+		return (uint32_t)a[1] > 2;
 	case SYS_munmap:
 	case SYS_mprotect:
 	case SYS_madvise:

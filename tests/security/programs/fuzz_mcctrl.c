@@ -11,7 +11,9 @@
 // Runs natively (not under mcexec); the kernels must survive.
 //
 // Usage: fuzz_mcctrl /dev/mcosN SECONDS SEED
-// FUZZ_VERBOSE=1 prints every operation before it is made (stderr).
+// FUZZ_VERBOSE=1 prints every operation before it is made (stderr). After each
+// operation it asks the instance's status: on PANIC or HUNGUP it prints the last
+// operations and ends with status 3.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +30,7 @@
 #include <unistd.h>
 
 #include <mcexec/abi.h>
+#include <uapi/ihk/ihk.h>
 
 #define PAGE 4096ul
 #define SCRATCH_PAGES 16
@@ -49,15 +52,34 @@ static uint8_t *scratch; /* SCRATCH_PAGES: the last one PROT_NONE */
 static sigjmp_buf escape;
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define RING 32
+static char ring[RING][200];
+static unsigned long said;
 static void say(const char *fmt, ...)
 {
 	va_list ap;
-	if (!verbose)
-		return;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	int n = snprintf(ring[said % RING], sizeof(ring[0]), "%lu: ", said);
+	vsnprintf(ring[said % RING] + n, sizeof(ring[0]) - n, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (verbose)
+		fprintf(stderr, "%s\n", ring[said % RING]);
+	said++;
+}
+
+/* Ends the run when the instance went PANIC or HUNGUP. */
+static void check_status(int os)
+{
+	struct ihk_os_status_info st = { 0 };
+	if (ioctl(os, IHK_OS_GET_STATUS, &st) < 0 || st.status == IHK_OS_STATUS_RUNNING)
+		return;
+	printf("instance status %u (%s) after operation %lu; the last ones:\n", st.status,
+	       st.status == IHK_OS_STATUS_PANIC ? "PANIC" : st.status == IHK_OS_STATUS_HUNGUP ? "HUNGUP" : "not running",
+	       said ? said - 1 : 0);
+	for (unsigned long i = said > RING ? said - RING : 0; i < said; i++)
+		printf("  %s\n", ring[i % RING]);
+	fflush(stdout);
+	exit(3);
 }
 
 static void on_fault(int sig)
@@ -217,8 +239,8 @@ static void setup(struct session *s)
 			r[i].start = user_addr() + (chance(90) ? 0 : rnd(PAGE));
 			r[i].len = rand_word();
 		}
-		r[i].prot = chance(80) ? rnd(8) : rand_word();
-		r[i].flags = chance(80) ? 0 : rand_word();
+		r[i].prot = i == 0 && chance(70) ? MCK_PROT_READ | MCK_PROT_EXEC : chance(80) ? rnd(8) : rand_word();
+		r[i].flags = chance(95) ? 0 : rand_word();
 	}
 	memcpy(s->regions, r, sizeof(s->regions));
 	s->nregions = n < MCK_MAX_REGIONS + 2 ? n : MCK_MAX_REGIONS + 2;
@@ -296,7 +318,7 @@ static void start(struct session *s)
 			for (size_t i = 0; i < n; i++) {
 				/* Mostly syscalls with random registers, and random bytes. */
 				static const uint8_t sc[] = { 0x48, 0xc7, 0xc0 }; /* mov $imm32, %rax */
-				if (chance(30) && i + 10 < n) {
+				if ((i == 0 || chance(30)) && i + 10 < n) {
 					memcpy(code + i, sc, 3);
 					uint32_t nr = chance(70) ? rnd(460) : rand_word();
 					memcpy(code + i + 3, &nr, 4);
@@ -453,13 +475,20 @@ int main(int argc, char **argv)
 	unsigned long sessions = 0, events = 0;
 	struct session s = { .fd = -1 };
 	while (now_ns(CLOCK_MONOTONIC) < end) {
+		check_status(os);
 		if (s.fd < 0) {
 			if (chance(30)) {
 				random_ioctl(os);
 				continue;
 			}
-			if (create(os, &s) == 0)
+			if (create(os, &s) == 0) {
 				sessions++;
+				if (chance(70)) { /* mcexec's order, each step still random */
+					setup(&s);
+					map_unified(&s);
+					start(&s);
+				}
+			}
 			continue;
 		}
 		switch (rnd(20)) {
