@@ -76,10 +76,10 @@ fuzz_lwk() {
 	rm -rf "$sandbox/work"/* "$log"
 	log "fuzz (under mcexec): $SECS s, seed $1"
 	out=$(cd "$sandbox/work" && FUZZ_LOG=$log FUZZ_DIR=$sandbox/work \
-		timeout -s KILL $((SECS + 120)) "${AS_OWNER[@]}" mcexec "$P/fuzz" "$SECS" "$1" </dev/null 2>&1) || rc=$?
-	echo "$out" | tail -5
+		timeout -s KILL $((SECS + 120)) "${AS_OWNER[@]}" mcexec "$P/fuzz" "$SECS" "$1" </dev/null 2>&1 | tr -d '\0') || rc=$?
+	echo "$out" | grep -a -E '^(seed|calls)=' | cat -v
 	restore_device "fuzz seed $1"
-	if [ $rc -ne 0 ] || ! grep -q '^calls=' <<<"$out"; then
+	if [ $rc -ne 0 ] || ! grep -a -q '^calls=' <<<"$out"; then
 		fail "fuzz seed $1: ended with status $rc$( [ $rc -gt 128 ] && echo " (signal $((rc - 128)))")"
 		if [ -s "$log" ]; then
 			echo "--- its last calls (seq, call/done/escaped, nr, args, result):"

@@ -788,7 +788,8 @@ int main(int argc, char **argv)
 	struct itimerval off = { { 0, 0 }, { 0, 0 } };
 	setitimer(ITIMER_REAL, &off, NULL);
 	fcntl(1, F_SETFL, 0);
-	printf("calls=%lu signals=%lu escapes=%lu\n", (unsigned long)calls, (unsigned long)nsignals,
+	/* On a line of its own: the fuzzer wrote random bytes to its stdout too. */
+	printf("\ncalls=%lu signals=%lu escapes=%lu\n", (unsigned long)calls, (unsigned long)nsignals,
 	       (unsigned long)nescapes);
 	fflush(stdout);
 	return 0;
