@@ -43,16 +43,14 @@
 # last: on vulnerable code they take the node down, and vmrun reports the guest's
 # end (status 125) within its --timeout instead of a result.
 . "$(dirname "$0")/../vm/lib.sh"
+. "$(dirname "$0")/lib.sh"
 snapshot_node
 PROGS=$IHK_BUILD/tests/security/programs
 H=$PROGS/hostile
 MX=$PROGS/matrix
-OWNER=65534
 work=$(mktemp -d)
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
-
-as_owner() { setpriv --reuid=$OWNER --regid=$OWNER --clear-groups "$@"; }
 
 # run_prog_lwk PROG ARGS...: PROG ARGS under mcexec as the owner; its stderr is kept in $work/lwk.err.
 run_prog_lwk() { timeout 120 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups mcexec "$@" 2>"$work/lwk.err"; }
@@ -140,18 +138,6 @@ mx_same_as_native() {
 	fi
 }
 
-# check_alive WHAT: the instance still runs and still runs programs.
-check_alive() {
-	local status rc=0
-	status=$(ihkosctl 0 get status 2>&1) || true
-	expect_eq "after $1: instance status" RUNNING "$status"
-	timeout 60 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups mcexec /bin/true || rc=$?
-	expect_eq "after $1: mcexec /bin/true" 0 $rc
-	if [ "$status" != RUNNING ] || [ $rc -ne 0 ]; then
-		echo "--- instance status now: $(ihkosctl 0 get status 2>&1 || true); the LWK's log, last lines:"
-		ihkosctl 0 kmsg 2>&1 | cat -v | tail -25 || true
-	fi
-}
 
 RO_FILE=$work/sec-ro
 OWN_FILE=$work/sec-own

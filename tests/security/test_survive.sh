@@ -11,25 +11,14 @@
 # Each prints the same lines and ends with the same status under mcexec as
 # natively; after each the instance is RUNNING and runs the next program.
 . "$(dirname "$0")/../vm/lib.sh"
+. "$(dirname "$0")/lib.sh"
 snapshot_node
 # The native runs fault on purpose (a bad sigreturn is a general protection
 # fault): Linux need not log them, and vmrun would take the line for a kernel problem.
 echo 0 > /proc/sys/debug/exception-trace
 S=$IHK_BUILD/tests/security/programs/survive
-OWNER=65534
 work_out=$(mktemp)
 trap 'rm -f "$work_out"' EXIT
-
-check_alive() {
-	local status rc=0
-	status=$(ihkosctl 0 get status 2>&1) || true
-	expect_eq "after $1: instance status" RUNNING "$status"
-	timeout 60 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups mcexec /bin/true || rc=$?
-	expect_eq "after $1: mcexec /bin/true" 0 $rc
-	if [ "$status" != RUNNING ] || [ $rc -ne 0 ]; then
-		ihkosctl 0 kmsg 2>&1 | cat -v | tail -25 || true
-	fi
-}
 
 # same_as_native CASE: output and status equal, within 60 s.
 same_as_native() {
