@@ -84,6 +84,7 @@ Options parse(int argc, char** argv)
     app.add_option("--local-rank", o.local_rank, "This process's rank among the -n processes on this node")
         ->check(CLI::Range(0u, 4095u));
     app.footer("Usage: mcexec [options] [os_index] program [args...]  (os_index defaults to 0)");
+    app.set_version_flag("--version", "mcexec (McKernel suite) " MCK_VERSION);
     // Our options end at the first word that is not one (or at "--"): the rest is
     // the command, whatever options it has. CLI11 sees only our part.
     std::vector<char*> ours{argv[0]};

@@ -247,6 +247,7 @@ int main(int argc, char** argv)
     auto* epi = app.add_subcommand("epilog", "Collect the log, tear down, check the node (slurmd's epilog)");
     epi->add_option("--job", a.job, "Job id")->required();
     app.add_subcommand("reconcile", "Clean up after a crash; run at boot before slurmd starts");
+    app.set_version_flag("--version", "mck-slurm (McKernel suite) " MCK_VERSION);
     CLI11_PARSE(app, argc, argv);
 
     SiteConfig site = must(load_site_config(a.config));

@@ -42,6 +42,7 @@ CLI::Validator ikc_map_validator()
 
 int run(CLI::App& app, int argc, char** argv)
 {
+    app.set_version_flag("--version", app.get_name() + " (McKernel suite) " MCK_VERSION);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -24,6 +24,7 @@ int main(int argc, char** argv)
     app.add_flag("--daemon", daemonize, "Detach and run in the background");
     app.add_flag("--once", once, "Check once and exit");
     try {
+        app.set_version_flag("--version", "ihkmond (McKernel suite) " MCK_VERSION);
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e);

@@ -17,6 +17,9 @@ expect() { # expect WHAT STATUS FRAGMENT command...
 		echo "ok: $what"
 	fi
 }
+for tool in ihkconfig ihkosctl ihkmond mcexec mck-slurm; do
+	expect "$tool --version" 0 "$tool (McKernel suite) " "$bin/$tool" --version
+done
 expect "ihkconfig --help" 0 "reserve" "$bin/ihkconfig" --help
 expect "ihkconfig reserve --help" 0 "cpu" "$bin/ihkconfig" 0 reserve --help
 expect "ihkconfig reserve mem --help" 0 "SIZE@NUMA" "$bin/ihkconfig" 0 reserve mem --help
