@@ -29,7 +29,7 @@ struct Waiter {
     Waiter* next;
 };
 
-SpinLock g_lock;
+SpinLock g_lock{LockRank::Futex};
 Waiter* g_waiters;
 
 constexpr int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAIT_BITSET = 9,
@@ -112,7 +112,7 @@ int64_t wake(Process* p, uint64_t addr, uint32_t count, uint32_t bitset, uint64_
 {
     if (!bitset)
         return -EINVAL;
-    Thread* to_wake[MCK_MAX_THREADS];
+    Thread* to_wake[MCK_MAX_THREADS]; // each holds a reference: a woken waiter may exit at once
     uint32_t n = 0, moved = 0;
     Key k = key_of(p, addr), to = requeue_to ? key_of(p, requeue_to) : Key{};
     {
@@ -126,6 +126,7 @@ int64_t wake(Process* p, uint64_t addr, uint32_t count, uint32_t bitset, uint64_
             if (n < count && n < MCK_MAX_THREADS) {
                 *pp = w->next;
                 w->woken = true;
+                ref_acquire(w->thread); // alive: its wait() checks w.woken under g_lock before returning
                 to_wake[n++] = w->thread;
                 continue;
             }
@@ -137,8 +138,10 @@ int64_t wake(Process* p, uint64_t addr, uint32_t count, uint32_t bitset, uint64_
             pp = &w->next;
         }
     }
-    for (uint32_t i = 0; i < n; i++)
+    for (uint32_t i = 0; i < n; i++) {
         sched_wake(to_wake[i]);
+        ref_release(to_wake[i]);
+    }
     return int64_t(n + moved);
 }
 

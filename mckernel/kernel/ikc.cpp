@@ -20,7 +20,10 @@ namespace mck {
 namespace {
 
 ihk_ikc_channel* g_channels;
-SpinLock g_send_lock[IHK_BOOT_MAX_CPUS]; // producers of each to_linux ring
+// The producers of each to_linux ring.
+struct SendLock {
+    SpinLock lock{LockRank::IkcSend};
+} g_send[IHK_BOOT_MAX_CPUS];
 
 } // namespace
 
@@ -28,7 +31,7 @@ bool ikc_send_to_linux(uint32_t index, const ihk_ikc_msg& m)
 {
     const ihk_boot_cpu& c = boot_param().cpus[index];
     {
-        SpinLockGuard guard(g_send_lock[index]);
+        SpinLockGuard guard(g_send[index].lock);
         if (!ihk_ikc_push(&g_channels[index].to_linux, &m))
             return false;
     }

@@ -67,6 +67,8 @@ void kargs_parse(const char* text)
             g_kargs.test_fault = KernelArgs::Fault::Boot;
         else if (equal(word, key_len, "test_fault") && equal(value, value_len, "running"))
             g_kargs.test_fault = KernelArgs::Fault::Running;
+        else if (equal(word, key_len, "test_fault") && equal(value, value_len, "lock_order"))
+            g_kargs.test_fault = KernelArgs::Fault::LockOrder;
         else if (equal(word, key_len, "test_fill_memory") && !has_value)
             g_kargs.test_fill_memory = true;
         else if (equal(word, key_len, "test_check_memory") && !has_value)

@@ -11,8 +11,9 @@ struct KernelArgs {
     uint32_t dump_level = 24;        // IHK compatibility; what a dump would include
     bool allow_oversubscribe = false;// more threads than CPUs may share a CPU
     // Test hooks (docs/lwk.md): never set them in production.
-    // Fault on purpose: before reporting RUNNING (boot) or a second after (running).
-    enum class Fault { None, Boot, Running } test_fault = Fault::None;
+    // Fault on purpose: before reporting RUNNING (boot) or a second after (running);
+    // or take two locks out of order before RUNNING (lock_order).
+    enum class Fault { None, Boot, Running, LockOrder } test_fault = Fault::None;
     int32_t test_hang_cpu = -1;      // this CPU stops with interrupts off
     bool test_fill_memory = false;   // write a pattern over all free memory at boot
     bool test_check_memory = false;  // count non-zero bytes in free memory at boot

@@ -13,7 +13,7 @@
 namespace mck {
 namespace {
 
-SpinLock g_kmsg_lock;
+SpinLock g_kmsg_lock{LockRank::Log};
 uint64_t g_boot_tsc;
 
 ihk_kmsg* ring()

@@ -4,6 +4,7 @@
 #include <kernel/boot.h>
 #include <kernel/ikc.h>
 #include <kernel/kargs.h>
+#include <kernel/lock_rank.h>
 #include <kernel/mem.h>
 #include <kernel/sched.h>
 #include <kernel/smp.h>
@@ -35,6 +36,16 @@ void fault_on_purpose()
     *bad = 1;
 }
 
+// The lock-order check must stop this (lib/spinlock.h).
+void lock_order_on_purpose()
+{
+    kprintf("test_fault: taking two locks out of order");
+    SpinLock inner(LockRank::Pages), outer(LockRank::Process);
+    SpinLockGuard a(inner);
+    SpinLockGuard b(outer);
+    kprintf("test_fault: the lock-order check let it pass");
+}
+
 void log_topology(const ihk_boot_param& bp)
 {
     for (uint32_t i = 0; i < bp.num_cpus; i++) {
@@ -52,6 +63,7 @@ void log_topology(const ihk_boot_param& bp)
     // would meet the real-mode IVT and reset the machine.
     arch::idt_init();
     arch::cpu_init(0);
+    lock_rank_start();
     for (auto** ctor = __init_array_start; ctor != __init_array_end; ctor++)
         (*ctor)();
     kmsg_init();
@@ -87,6 +99,8 @@ void log_topology(const ihk_boot_param& bp)
 
     if (kargs().test_fault == KernelArgs::Fault::Boot)
         fault_on_purpose();
+    if (kargs().test_fault == KernelArgs::Fault::LockOrder)
+        lock_order_on_purpose();
     kprintf("McKernel running on %u CPU(s) with %lu MiB free", bp->cpus_up, mem_free_bytes(-1) >> 20);
     __atomic_store_n(&bp->status, IHK_LWK_RUNNING, __ATOMIC_RELEASE);
     if (kargs().test_fault == KernelArgs::Fault::Running) {

@@ -29,7 +29,7 @@ struct Chunk {
 
 Chunk g_chunks[IHK_BOOT_MAX_MEM];
 uint32_t g_num_chunks;
-SpinLock g_lock;
+SpinLock g_lock{LockRank::Pages};
 uint64_t g_free_pages;    // in all chunks
 uint64_t g_reserve_pages; // only the kernel may take the last of these
 

@@ -38,7 +38,7 @@ constexpr uint64_t KSTACK_SIZE = 16 * 1024;
 constexpr uint32_t FIRST_TID = 4194304; // above Linux's largest pid_max, below FUTEX_TID_MASK
 
 Process* g_procs[MAX_PROCS];
-SpinLock g_procs_lock;
+SpinLock g_procs_lock{LockRank::Processes};
 uint32_t g_next_tid = FIRST_TID;
 
 // Pages of shared file mappings are Linux's: only our own go back to the allocator.
@@ -61,14 +61,9 @@ void reply(uint32_t cpu_index, uint32_t pid, uint32_t type, int64_t result, uint
     ikc_send_to_linux(cpu_index, r);
 }
 
-void process_free(Process* p)
+// The last reference went: no thread, not in the table, nobody looking.
+void process_destroy(Process* p)
 {
-    {
-        SpinLockGuard guard(g_procs_lock);
-        for (auto& slot : g_procs)
-            if (slot == p)
-                slot = nullptr;
-    }
     while (DeferredFree* d = p->deferred) {
         p->deferred = d->next;
         mem_free(d->phys, d->size);
@@ -82,8 +77,25 @@ void process_free(Process* p)
     delete p;
 }
 
-// The last thread ended: tell Linux, which acknowledges once it no longer maps our memory.
-void process_finish(Process* p)
+// Take @p out of the table and drop the table's reference; once only.
+void process_retire(Process* p)
+{
+    bool was_in;
+    {
+        SpinLockGuard guard(g_procs_lock);
+        was_in = p->in_table;
+        p->in_table = false;
+        for (auto& slot : g_procs)
+            if (slot == p)
+                slot = nullptr;
+    }
+    if (was_in)
+        ref_release(p);
+}
+
+// The last thread ended: tell Linux, which acknowledges once it no longer maps
+// our memory. @linux_gone: mcexec had gone already (read with the thread count).
+void process_finish(Process* p, bool linux_gone)
 {
     // Also after KILL: Linux keeps pages of shared mappings pinned until it hears this.
     ihk_ikc_msg m{};
@@ -91,8 +103,19 @@ void process_finish(Process* p)
     m.arg[0] = p->pid;
     m.arg[1] = uint64_t(int64_t(p->exit_status));
     ikc_send_to_linux(p->home_cpu, m);
-    if (p->linux_gone)
-        process_free(p);
+    if (linux_gone)
+        process_retire(p);
+}
+
+void thread_free(Thread* t)
+{
+    Process* p = t->proc;
+    mem_free(t->kstack, KSTACK_SIZE);
+    mem_free(reinterpret_cast<uint64_t>(t->fpu) - arch::DIRECT_BASE, round_up(arch::fpu_area_size(), arch::PAGE_4K));
+    if (t->offload_phys)
+        mem_free(t->offload_phys, arch::PAGE_4K);
+    delete t;
+    ref_release(p);
 }
 
 int64_t create(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
@@ -105,7 +128,7 @@ int64_t create(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
         return -22; // EINVAL
     if (process_find(pid))
         return -17; // EEXIST
-    auto* p = new Process;
+    auto* p = new Process; // its reference becomes the table's
     if (!p)
         return -12; // ENOMEM
     p->pid = pid;
@@ -119,7 +142,7 @@ int64_t create(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
     p->root = arch::mmu_new_space();
     p->shared_phys = mem_alloc(round_up(sizeof(mck_proc_shared), arch::PAGE_4K), bp.cpus[first].numa_node);
     if (!p->root || !p->shared_phys) {
-        process_free(p);
+        process_destroy(p);
         return -12; // ENOMEM
     }
     p->shared = static_cast<mck_proc_shared*>(arch::phys_to_virt(p->shared_phys));
@@ -129,17 +152,18 @@ int64_t create(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
         for (auto& slot : g_procs)
             if (!slot) {
                 slot = p;
+                p->in_table = true;
                 break;
             }
     }
-    if (!process_find(pid)) {
-        process_free(p);
+    if (!p->in_table) {
+        process_destroy(p);
         return -11; // EAGAIN: MAX_PROCS processes already
     }
     arch::TrapFrame frame{};
     Thread* main = thread_create(p, frame, first);
     if (!main) {
-        process_free(p); // also takes it out of the table
+        process_retire(p); // the last reference: frees it
         return -12;
     }
     main->tid = pid;
@@ -185,21 +209,38 @@ int64_t start(Process* p, uint64_t entry, uint64_t sp)
 
 } // namespace
 
-Process* process_find(uint32_t pid)
+void ref_acquire(Thread* t) { __atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED); }
+
+void ref_release(Thread* t)
+{
+    if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        thread_free(t);
+}
+
+void ref_acquire(Process* p) { __atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED); }
+
+void ref_release(Process* p)
+{
+    if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        process_destroy(p);
+}
+
+RefPtr<Process> process_find(uint32_t pid)
 {
     SpinLockGuard guard(g_procs_lock);
     for (Process* p : g_procs)
         if (p && p->pid == pid)
-            return p;
-    return nullptr;
+            return RefPtr<Process>(p);
+    return {};
 }
 
-Thread* thread_find(Process* p, uint32_t tid)
+RefPtr<Thread> thread_find(Process* p, uint32_t tid)
 {
+    SpinLockGuard guard(p->lock);
     for (Thread* t = p->threads; t; t = t->proc_next)
         if (t->tid == tid)
-            return t;
-    return nullptr;
+            return RefPtr<Thread>(t);
+    return {};
 }
 
 uint32_t process_cpu_count(const Process* p) { return p->cpu_count; }
@@ -236,6 +277,7 @@ Thread* thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu)
         *--sp = 0;
     t->ctx_sp = reinterpret_cast<uint64_t>(sp);
     t->proc = p;
+    ref_acquire(p); // released by thread_free()
     t->cpu = cpu;
     t->state = ThreadState::Blocked;
     t->tid = __atomic_fetch_add(&g_next_tid, 1, __ATOMIC_RELAXED);
@@ -256,20 +298,11 @@ Thread* thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu)
     return t;
 }
 
-void thread_free(Thread* t)
-{
-    mem_free(t->kstack, KSTACK_SIZE);
-    mem_free(reinterpret_cast<uint64_t>(t->fpu) - arch::DIRECT_BASE, round_up(arch::fpu_area_size(), arch::PAGE_4K));
-    if (t->offload_phys)
-        mem_free(t->offload_phys, arch::PAGE_4K);
-    delete t;
-}
-
 [[noreturn]] void thread_exit()
 {
     Thread* t = current();
     Process* p = t->proc;
-    bool last;
+    bool last, linux_gone;
     {
         SpinLockGuard guard(p->lock);
         for (Thread** pp = &p->threads; *pp; pp = &(*pp)->proc_next)
@@ -278,6 +311,7 @@ void thread_free(Thread* t)
                 break;
             }
         last = --p->nthreads == 0;
+        linux_gone = p->linux_gone;
         if (t->in_offload) {
             // Linux may still complete that call: its block goes with the process.
             if (auto* d = new DeferredFree{t->offload_phys, arch::PAGE_4K, ~0ull, p->deferred})
@@ -290,15 +324,15 @@ void thread_free(Thread* t)
     if (last) {
         arch::irq_disable();
         arch::write_cr3(arch::mmu_kernel_space()); // the process's tables may go now
-        process_finish(p);
+        process_finish(p, linux_gone);
     }
-    sched_exit();
+    sched_exit(); // drops our life reference (and with the last, the process's)
 }
 
 void process_kill(Process* p, int32_t status)
 {
     Thread* self = current();
-    Thread* victims[MCK_MAX_THREADS];
+    Thread* victims[MCK_MAX_THREADS]; // each holds a reference
     uint32_t n = 0;
     {
         SpinLockGuard guard(p->lock);
@@ -309,11 +343,14 @@ void process_kill(Process* p, int32_t status)
         for (Thread* t = p->threads; t && n < MCK_MAX_THREADS; t = t->proc_next)
             if (t != self && !t->killed) {
                 t->killed = true;
+                ref_acquire(t);
                 victims[n++] = t;
             }
     }
-    for (uint32_t i = 0; i < n; i++)
+    for (uint32_t i = 0; i < n; i++) {
         sched_kick(victims[i]);
+        ref_release(victims[i]);
+    }
 }
 
 void process_reclaim(Process* p)
@@ -412,7 +449,8 @@ void process_ikc(uint32_t cpu_index, const ihk_ikc_msg& m)
         reply(cpu_index, pid, m.type, ret, shared);
         return;
     }
-    Process* p = process_find(pid);
+    RefPtr<Process> ref = process_find(pid);
+    Process* p = ref.get();
     if (!p) {
         if (m.type != MCK_IKC_KILL && m.type != MCK_IKC_EXIT_ACK)
             reply(cpu_index, pid, m.type, -3); // ESRCH
@@ -440,18 +478,31 @@ void process_ikc(uint32_t cpu_index, const ihk_ikc_msg& m)
         reply(cpu_index, pid, m.type, handled ? 1 : 0);
         break;
     }
-    case MCK_IKC_KILL:
+    case MCK_IKC_KILL: {
         kprintf("process %u: mcexec is gone, ending it", pid);
-        p->linux_gone = true;
-        if (!p->nthreads)
-            process_free(p); // it had ended and waited for EXIT_ACK
+        bool ended;
+        {
+            // With the thread count, so exactly one of us and thread_exit() retires it.
+            SpinLockGuard guard(p->lock);
+            p->linux_gone = true;
+            ended = !p->nthreads;
+        }
+        if (ended)
+            process_retire(p); // it had ended and waited for EXIT_ACK
         else
             process_kill(p, 9); // an unstarted main thread runs only to exit
         break;
-    case MCK_IKC_EXIT_ACK:
-        if (!p->nthreads)
-            process_free(p);
+    }
+    case MCK_IKC_EXIT_ACK: {
+        bool ended;
+        {
+            SpinLockGuard guard(p->lock);
+            ended = !p->nthreads;
+        }
+        if (ended)
+            process_retire(p);
         break;
+    }
     default:
         kprintf("process %u: unknown request %u from Linux", pid, m.type);
     }

@@ -2,8 +2,20 @@
 // Processes and threads on the LWK. A process is the LWK half of one mcexec:
 // it has mcexec's pid, an address space, signal state and threads; its
 // offloaded calls run in that mcexec.
+//
+// Lifetimes. Both are reference-counted (RefPtr, lib/ref_ptr.h) because other
+// CPUs reach them through lookups, signals and futex wake-ups while they end:
+//   Thread:  one reference for its life, dropped when the scheduler reaps it
+//            after it died (off its stack); one per RefPtr from thread_find(),
+//            a signal or kill target, a futex waker.
+//   Process: one reference for its slot in the process table, dropped when
+//            Linux says it no longer maps the memory (EXIT_ACK) or is gone
+//            (KILL); one per Thread; one per RefPtr from process_find().
+// The last release frees the object: a thread's stacks, then its process
+// reference; a process's address space and the memory Linux may still see.
 #pragma once
 
+#include <lib/ref_ptr.h>
 #include <lib/spinlock.h>
 #include <mcexec/abi.h>
 
@@ -60,6 +72,7 @@ struct Thread {
     uint64_t run_start = 0;
     uint64_t minflt = 0, nvcsw = 0, nivcsw = 0; // getrusage
     FaultInfo fault;
+    uint32_t refs = 1;           // see the top of this file
 
     arch::TrapFrame* frame() const { return reinterpret_cast<arch::TrapFrame*>(kstack_top) - 1; }
 };
@@ -96,7 +109,7 @@ struct Process {
     uint64_t root = 0;              // page tables
     mck_proc_shared* shared = nullptr;
     uint64_t shared_phys = 0;
-    SpinLock lock;                  // everything below
+    SpinLock lock{LockRank::Process}; // everything below
     Vma* vmas = nullptr;            // sorted, disjoint
     uint64_t brk_start = 0, brk = 0;
     uint64_t stack_start = 0;
@@ -115,6 +128,8 @@ struct Process {
     int64_t realtime_offset_ns = 0; // CLOCK_REALTIME - CLOCK_MONOTONIC at creation
     int64_t mono_base_ns = 0;       // CLOCK_MONOTONIC at creation ...
     uint64_t tsc_base = 0;          // ... at this TSC
+    uint32_t refs = 1;              // see the top of this file
+    bool in_table = false;          // holds its table reference (g_procs_lock)
 };
 
 // The running thread of this CPU; nullptr on an idle CPU.
@@ -123,12 +138,16 @@ Thread* current();
 // Linux's requests (IKC), on the process's home CPU, in interrupt context.
 void process_ikc(uint32_t cpu_index, const struct ihk_ikc_msg& m);
 
-Process* process_find(uint32_t pid);
-Thread* thread_find(Process* p, uint32_t tid);
+void ref_acquire(Thread* t);
+void ref_release(Thread* t);  // the last one frees it (it is dead, off its stack)
+void ref_acquire(Process* p);
+void ref_release(Process* p); // the last one frees it (no thread, out of the table)
+
+RefPtr<Process> process_find(uint32_t pid);
+RefPtr<Thread> thread_find(Process* p, uint32_t tid);
 // A new thread of @p, like @parent's frame (clone); nullptr when out of memory.
+// The returned pointer is the thread's life reference's: valid until it runs.
 Thread* thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu);
-// Free a dead thread (after the CPU left its stack).
-void thread_free(Thread* t);
 // End the calling thread; the last one ends the process.
 [[noreturn]] void thread_exit();
 // End every thread of @p with @status (wait encoding); the caller exits too.

@@ -18,12 +18,13 @@ namespace mck {
 namespace {
 
 struct RunQueue {
-    SpinLock lock;
+    SpinLock lock{LockRank::RunQueue};
     Thread* head = nullptr;
     Thread* tail = nullptr;
     uint32_t queued = 0;
     uint32_t load = 0;           // threads living on this CPU
     Thread* current = nullptr;   // nullptr: idle
+    const Process* current_proc = nullptr; // its process, for other CPUs (sched_runs)
     Thread idle;                 // the boot context's saved stack pointer
     Thread* zombie = nullptr;
     Thread* migrating = nullptr; // switched out, bound for another CPU
@@ -140,7 +141,7 @@ void reap(RunQueue& rq)
 {
     if (Thread* z = rq.zombie) {
         rq.zombie = nullptr;
-        thread_free(z);
+        ref_release(z); // its life reference; others may still hold theirs
     }
 }
 
@@ -197,6 +198,7 @@ bool sched_need_resched() { return this_rq().need_resched; }
 
 void schedule()
 {
+    lock_rank_assert_none("switching threads");
     uint64_t flags;
     asm volatile("pushfq; popq %0; cli" : "=r"(flags)::"memory");
     RunQueue& rq = this_rq();
@@ -221,6 +223,7 @@ void schedule()
     if (next != prev)
         rq.slice_end = 0;
     rq.current = next;
+    __atomic_store_n(&rq.current_proc, next ? next->proc : nullptr, __ATOMIC_RELEASE);
     rq.lock.unlock();
     if (next != prev) {
         switch_out(prev);
@@ -264,8 +267,8 @@ void sched_kick(Thread* t)
 
 bool sched_runs(uint32_t cpu, const Process* p)
 {
-    Thread* c = __atomic_load_n(&g_rq[cpu].current, __ATOMIC_ACQUIRE);
-    return c && c->proc == p;
+    // Not through rq.current: that thread may be exiting and freed meanwhile.
+    return __atomic_load_n(&g_rq[cpu].current_proc, __ATOMIC_ACQUIRE) == p;
 }
 
 void sched_wake(Thread* t)

@@ -32,8 +32,8 @@ void sched_offload_wait_add(Thread* t);
 void sched_offload_wait_remove(Thread* t);
 void sched_offload_doorbell();
 uint32_t sched_load(uint32_t cpu);         // threads on @cpu
-// The calling thread is dead: switch away for good; it is freed (thread_free)
-// by the next thread on this CPU.
+// The calling thread is dead: switch away for good; the next thread on this
+// CPU drops its life reference (kernel/process.h).
 [[noreturn]] void sched_exit();
 
 } // namespace mck

@@ -140,7 +140,7 @@ void signal_send_process(Process* p, int sig, const SigInfo& info)
         process_kill(p, SIGKILL);
         return;
     }
-    Thread* target = nullptr;
+    RefPtr<Thread> target;
     {
         SpinLockGuard guard(p->lock);
         if (ignored(p, sig))
@@ -149,10 +149,10 @@ void signal_send_process(Process* p, int sig, const SigInfo& info)
         p->siginfo[sig - 1] = info;
         for (Thread* t = p->threads; t && !target; t = t->proc_next)
             if (!(t->sigmask & bit(sig)))
-                target = t;
+                target = RefPtr<Thread>(t);
     }
     if (target)
-        notify(target);
+        notify(target.get());
 }
 
 void signal_force(Thread* t, int sig, const SigInfo& info)
@@ -482,11 +482,7 @@ int64_t sys_tgkill(int64_t tgid, int64_t tid, int64_t sig)
         return -EINVAL;
     if (tgid != -1 && tgid != int64_t(p->pid))
         return -ESRCH;
-    Thread* t;
-    {
-        SpinLockGuard guard(p->lock);
-        t = thread_find(p, uint32_t(tid));
-    }
+    RefPtr<Thread> t = thread_find(p, uint32_t(tid));
     if (!t)
         return -ESRCH;
     if (sig == 0)
@@ -494,7 +490,7 @@ int64_t sys_tgkill(int64_t tgid, int64_t tid, int64_t sig)
     SigInfo info;
     info.code = -6; // SI_TKILL
     info.pid = int32_t(p->pid);
-    signal_send_thread(t, int(sig), info);
+    signal_send_thread(t.get(), int(sig), info);
     return 0;
 }
 

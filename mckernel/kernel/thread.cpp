@@ -204,12 +204,13 @@ int64_t sys_sched_setaffinity(SyscallArgs& a)
         mask &= (1ull << p->cpu_count) - 1;
     if (!mask)
         return -EINVAL;
+    RefPtr<Thread> other;
     Thread* t = self;
     if (a.arg[0] && a.arg[0] != self->tid) {
-        SpinLockGuard guard(p->lock);
-        t = thread_find(p, uint32_t(a.arg[0]));
-        if (!t)
+        other = thread_find(p, uint32_t(a.arg[0]));
+        if (!other)
             return -ESRCH;
+        t = other.get();
     }
     if (mask & (1ull << (t->cpu - p->cpu_first)))
         return 0; // already on an allowed CPU

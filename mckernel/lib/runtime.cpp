@@ -73,7 +73,7 @@ struct FreeObject {
     FreeObject* next;
 };
 FreeObject* g_free[MAX_SHIFT + 1];
-mck::SpinLock g_heap_lock;
+mck::SpinLock g_heap_lock{mck::LockRank::Heap};
 constexpr uint64_t PAGE = 4096;
 
 unsigned size_class(size_t bytes)

@@ -33,6 +33,12 @@ expect_fail "the LWK panicked while booting; the LWK's last message:" mcreboot.s
 [ ! -e /dev/mcd0 ] || fail "mcreboot.sh left ihk.ko loaded after a failed boot"
 assert_node_clean
 
+log "two locks taken out of order: the lock-order check panics and names both"
+snapshot_node
+expect_fail "lock order: taking the process lock while holding the page allocator lock" \
+	mcreboot.sh -c 1-2 -m 256M@0 -K test_fault=lock_order
+assert_node_clean
+
 log "a boot that never reaches RUNNING: BOOTING meanwhile, then a timeout with the LWK's message"
 snapshot_node
 mcreboot.sh -c 1-2 -m 256M@0 -t 8 -K test_hang=0 > "$scratch/boot.out" 2>&1 &

@@ -38,6 +38,8 @@ TEST(Kargs, KnownArguments)
     EXPECT_TRUE(mck::kargs().test_fill_memory);
     EXPECT_TRUE(mck::kargs().test_check_memory);
     EXPECT_FALSE(mck::kargs().hidos) << "each parse starts from the defaults";
+    mck::kargs_parse("test_fault=lock_order");
+    EXPECT_EQ(mck::kargs().test_fault, mck::KernelArgs::Fault::LockOrder);
 }
 
 TEST(Kargs, UnknownAndMalformedAreLoggedAndIgnored)
