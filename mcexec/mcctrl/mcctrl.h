@@ -101,6 +101,7 @@ struct mcctrl_pin {
 	struct page **pages;
 	unsigned long n;
 	bool write;	/* the LWK may have written them: dirty at unpin */
+	struct mm_struct *mm;	/* charged with @n pinned pages (mmgrab'ed) */
 };
 
 extern struct workqueue_struct *mcctrl_wq;

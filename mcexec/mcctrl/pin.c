@@ -7,10 +7,15 @@
  * request, not from mcexec, which runs the program's calls and is no more
  * trusted than the program (docs/security.md). The pages stay pinned until the
  * LWK no longer runs the process (its exit, or the instance stopping), so the
- * LWK can never touch a page Linux reused.
+ * LWK can never touch a page Linux reused. Like RDMA memory registrations, the
+ * pages are charged to mcexec's pinned_vm (VmPin) against RLIMIT_MEMLOCK
+ * unless it has CAP_IPC_LOCK: a program cannot pin more of Linux's memory than
+ * its user may lock (docs/mcexec.md).
  */
+#include <linux/capability.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
@@ -91,6 +96,32 @@ static void mcctrl_pin_done(struct mcctrl_proc *p, u64 token)
 	spin_unlock_irq(&p->lock);
 }
 
+/*
+ * Charge @n pages to @mm's pinned_vm. Return: 0, or -EAGAIN past RLIMIT_MEMLOCK
+ * (mmap's answer when too much memory is locked).
+ */
+static long mcctrl_pin_charge(struct mm_struct *mm, unsigned long n)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	s64 total = atomic64_add_return(n, &mm->pinned_vm);
+
+	if ((u64)total > limit && !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(n, &mm->pinned_vm);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+/* Unpin and uncharge @pin's pages and free it. */
+static void mcctrl_pin_free(struct mcctrl_pin *pin, bool dirty)
+{
+	unpin_user_pages_dirty_lock(pin->pages, pin->n, dirty);
+	atomic64_sub(pin->n, &pin->mm->pinned_vm);
+	mmdrop(pin->mm);
+	kvfree(pin->pages);
+	kfree(pin);
+}
+
 /* Pin @n pages of one mapping at @addr in mcexec. Return: pages pinned or -errno. */
 static long mcctrl_pin_range(u64 addr, unsigned long n, bool write, struct page **pages, bool *may_exec)
 {
@@ -138,12 +169,19 @@ static long mcctrl_pin_into(struct mcctrl_proc *p, const struct mcexec_pin_call 
 		kfree(pin);
 		return -ENOMEM;
 	}
-	got = n ? mcctrl_pin_range(req->addr, n, r->write, pin->pages, &may_exec) : 0;
-	if (got < 0 || (unsigned long)got != n) {
-		if (got > 0)
-			unpin_user_pages(pin->pages, got);
+	ret = mcctrl_pin_charge(current->mm, n);
+	if (ret) {
 		kvfree(pin->pages);
 		kfree(pin);
+		return ret;
+	}
+	pin->mm = current->mm;
+	mmgrab(pin->mm);
+	got = n ? mcctrl_pin_range(req->addr, n, r->write, pin->pages, &may_exec) : 0;
+	if (got < 0 || (unsigned long)got != n) {
+		pin->n = got > 0 ? got : 0;
+		atomic64_sub(n - pin->n, &pin->mm->pinned_vm);
+		mcctrl_pin_free(pin, false);
 		return got < 0 ? got : -EFAULT;
 	}
 	pin->n = n;
@@ -155,9 +193,7 @@ static long mcctrl_pin_into(struct mcctrl_proc *p, const struct mcexec_pin_call 
 		list_add(&pin->link, &p->pins);
 	spin_unlock_irq(&p->lock);
 	if (late) {
-		unpin_user_pages(pin->pages, n);
-		kvfree(pin->pages);
-		kfree(pin);
+		mcctrl_pin_free(pin, false);
 		return -ENODEV;
 	}
 	for (i = 0; i < n && !ret; i++)
@@ -212,9 +248,7 @@ void mcctrl_unpin_all(struct mcctrl_proc *p)
 	list_for_each_entry_safe(pin, tmp, &todo, link) {
 		/* Only pages the LWK could write: dirtying a read-only file's pages
 		 * asks its filesystem to write back what it cannot (9p BUGs). */
-		unpin_user_pages_dirty_lock(pin->pages, pin->n, pin->write);
-		kvfree(pin->pages);
-		kfree(pin);
+		mcctrl_pin_free(pin, pin->write);
 	}
 	xa_destroy(&p->pinned);
 }

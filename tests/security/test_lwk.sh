@@ -31,6 +31,9 @@
 #  13 mcexec-only   what only mcexec refuses: MCEXEC_CREATE from the program,
 #                   /proc/self/task/<tid>/mem, PR_SET_SECCOMP
 #  14 iov-race      another thread flips an iovec's base into mcexec during writev
+#  15 pin-limit     Linux pages pinned for shared file mappings are charged to
+#                   RLIMIT_MEMLOCK (VmPin): past it mmap gives EAGAIN; root
+#                   (CAP_IPC_LOCK) is not limited; the charge goes with the program
 #   4 kernel-addr   memory calls on kernel, non-canonical and mcexec addresses fail
 #                   as on Linux; on vulnerable code madvise zeroes the LWK's text
 #                   and the whole virtual machine resets
@@ -374,6 +377,21 @@ case_kernel_addr() {
 	check_alive "case 4"
 }
 
+case_pin_limit() {
+	log "case 15: pinned shared-file pages are charged to RLIMIT_MEMLOCK"
+	local out
+	head -c $((4 * 1024 * 1024)) /dev/urandom > "$work/pin.data"
+	chmod 644 "$work/pin.data"
+	# 1 MiB limit: 512 KiB fits, 768 KiB more does not, 512 KiB more does (exactly 1 MiB).
+	out=$(timeout 120 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups \
+		prlimit --memlock=1048576 mcexec "$H" pin-limit "$work/pin.data" 512 768 512 2>&1) || true
+	expect_lines "as the owner, memlock 1 MiB" "$(printf '%s\n' 'map-512-KiB: ok' 'vmpin-kB: 512' \
+		'map-768-KiB: EAGAIN' 'vmpin-kB: 512' 'map-512-KiB: ok' 'vmpin-kB: 1024' 'done')" "$out"
+	out=$(timeout 120 prlimit --memlock=1048576 mcexec "$H" pin-limit "$work/pin.data" 2048 2>&1) || true
+	expect_lines "as root (CAP_IPC_LOCK), memlock 1 MiB" "$(printf '%s\n' 'map-2048-KiB: ok' 'vmpin-kB: 2048' 'done')" "$out"
+	check_alive "case 15"
+}
+
 case_pin() {
 	log "case 5: MCEXEC_PIN into the LWK's image by the owner (LWK dies when vulnerable)"
 	local chunk sym target out rc=0
@@ -403,8 +421,8 @@ check_alive "boot"
 # In this order (the machine-resetting ones last); SECURITY_CASES picks some by number.
 for c in "1 ro_file" "2 ro_memory" "3 stale_view" "6 mcexec_fds" "7 mcexec_ptr" "8 proc_self_mem" \
 	"9 map_matrix" "10 shared_repin" "11 memfd_seals" "12 mcexec_io" "13 mcexec_only" "14 iov_race" \
-	"4 kernel_addr" "5 pin"; do
-	if [[ " ${SECURITY_CASES:-1 2 3 4 5 6 7 8 9 10 11 12 13 14} " == *" ${c% *} "* ]]; then
+	"15 pin_limit" "4 kernel_addr" "5 pin"; do
+	if [[ " ${SECURITY_CASES:-1 2 3 4 5 6 7 8 9 10 11 12 13 14 15} " == *" ${c% *} "* ]]; then
 		"case_${c#* }"
 	fi
 done

@@ -309,10 +309,50 @@ static int proc_self_mem(void)
 	return 0;
 }
 
+/* mcexec's (under mcexec: the process that pins) VmPin in kB, -1 if absent. */
+static long vm_pin_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/*
+ * Case 15: shared file mappings pin Linux's pages, charged to RLIMIT_MEMLOCK.
+ * Maps FILE (at least 4 MiB) shared, SIZES in KiB one after the other (kept),
+ * touching each; prints each result and VmPin after it.
+ */
+static int pin_limit(const char *path, int nsizes, char **sizes)
+{
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		die("open");
+	for (int i = 0; i < nsizes; i++) {
+		size_t len = strtoul(sizes[i], NULL, 10) * 1024;
+		volatile char *m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+
+		if (m != MAP_FAILED)
+			(void)m[len - 1];
+		printf("map-%s-KiB: %s\n", sizes[i], m == MAP_FAILED ? errno_name(errno) : "ok");
+		printf("vmpin-kB: %ld\n", vm_pin_kb());
+	}
+	printf("done\n");
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: hostile ro-file RO OWN | ro-memory | stale-view pkey|mbind | kernel-addr |\n"
-			"               mcexec-fds | close-range | mcexec-ptr 0-8 | mcexec-maps | proc-self-mem\n");
+			"               mcexec-fds | close-range | mcexec-ptr 0-8 | mcexec-maps | proc-self-mem |\n"
+			"               pin-limit FILE KIB...\n");
 	return 2;
 }
 
@@ -337,5 +377,7 @@ int main(int argc, char **argv)
 		return mcexec_maps();
 	if (argc == 2 && !strcmp(argv[1], "proc-self-mem"))
 		return proc_self_mem();
+	if (argc >= 4 && !strcmp(argv[1], "pin-limit"))
+		return pin_limit(argv[2], argc - 3, argv + 3);
 	return usage();
 }
