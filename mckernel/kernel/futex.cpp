@@ -74,7 +74,7 @@ int64_t wait(Process* p, uint64_t addr, uint32_t val, uint64_t deadline_tsc, uin
         // Under the lock, so a waker that changed the word after us finds us queued.
         // The page may be gone again by now: then EFAULT, as Linux says.
         uint32_t cur;
-        if (int64_t err = get_user_u32_atomic(cur, addr))
+        if (int64_t err = get_user_u32_atomic(cur, UserPtr<uint32_t>(addr)))
             return err;
         if (cur != val)
             return -EAGAIN;
@@ -170,7 +170,7 @@ int64_t sys_futex(SyscallArgs& a)
         uint64_t deadline = 0;
         if (timeout) {
             Timespec ts;
-            if (!copy_from_user(&ts, timeout, sizeof(ts)))
+            if (!get_user(ts, a.ptr<Timespec>(3)))
                 return -EFAULT;
             if (ts.nsec < 0 || ts.nsec >= 1000000000 || ts.sec < 0)
                 return -EINVAL;
@@ -185,7 +185,7 @@ int64_t sys_futex(SyscallArgs& a)
         return wake(p, addr, val, op == FUTEX_WAKE ? ~0u : uint32_t(a.arg[5]));
     case FUTEX_CMP_REQUEUE: {
         uint32_t cur;
-        if (!get_user(cur, addr))
+        if (!get_user(cur, a.ptr<uint32_t>(0)))
             return -EFAULT;
         if (cur != uint32_t(a.arg[5]))
             return -EAGAIN;

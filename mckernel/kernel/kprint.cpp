@@ -17,7 +17,7 @@ namespace mck {
 int64_t sys_kprint(SyscallArgs& a)
 {
     char buf[256];
-    int64_t len = strncpy_from_user(buf, a.arg[0], sizeof(buf));
+    int64_t len = strncpy_from_user(buf, a.ptr<char>(0), sizeof(buf));
     if (len < 0)
         return len; // -EFAULT, or -ENAMETOOLONG for 256 bytes or more
     kprintf("kprint: pid %u: %s", current()->proc->pid, buf);

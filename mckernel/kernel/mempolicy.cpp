@@ -42,7 +42,7 @@ int64_t sys_get_mempolicy(SyscallArgs& a)
     constexpr uint64_t MPOL_F_NODE = 1, MPOL_F_ADDR = 2, MPOL_F_MEMS_ALLOWED = 4;
     if (a.arg[4] & ~(MPOL_F_NODE | MPOL_F_ADDR | MPOL_F_MEMS_ALLOWED))
         return -EINVAL;
-    if (a.arg[0] && !put_user(a.arg[0], int32_t(0)))
+    if (a.arg[0] && !put_user(a.ptr<int32_t>(0), int32_t(0)))
         return -EFAULT;
     if (a.arg[1] && a.arg[2]) {
         uint64_t bytes = ((a.arg[2] + 63) / 64) * 8;
@@ -50,7 +50,7 @@ int64_t sys_get_mempolicy(SyscallArgs& a)
             return -EINVAL;
         const uint64_t zero[8] = {};
         for (uint64_t off = 0; off < bytes; off += sizeof(zero))
-            if (!copy_to_user(a.arg[1] + off, zero, bytes - off < sizeof(zero) ? bytes - off : sizeof(zero)))
+            if (!copy_to_user(a.ptr<uint8_t>(1).at(off), zero, bytes - off < sizeof(zero) ? bytes - off : sizeof(zero)))
                 return -EFAULT;
     }
     return 0;

@@ -236,7 +236,8 @@ void signal_deliver(Thread* t, arch::TrapFrame* f)
     frame.info.field0 = info.addr ? info.addr : uint64_t(uint32_t(info.pid));
     arch::fpu_save(t->fpu); // the live state, for the frame
     if (act.handler >= MCK_USER_END || fp > sp || frame_addr > fp ||
-        !copy_to_user(fp, t->fpu, arch::fpu_area_size()) || !copy_to_user(frame_addr, &frame, sizeof(frame))) {
+        !copy_to_user(UserPtr<uint8_t>(fp), t->fpu, arch::fpu_area_size()) ||
+        !put_user(UserPtr<SigFrame>(frame_addr), frame)) {
         kprintf("pid %u tid %u: no room for signal %d's frame at 0x%lx", p->pid, t->tid, sig, frame_addr);
         // As Linux's force_sigsegv: a SIGSEGV that cannot be delivered kills
         // (its handler would fail the same way again and again).
@@ -270,7 +271,7 @@ int64_t sys_rt_sigreturn(arch::TrapFrame* f)
     Thread* t = current();
     uint64_t frame_addr = f->rsp - 8; // the handler's return popped pretcode
     UContext uc;
-    if (!copy_from_user(&uc, frame_addr + 8, sizeof(uc))) {
+    if (!get_user(uc, UserPtr<UContext>(frame_addr + 8))) {
         kprintf("pid %u tid %u: rt_sigreturn: no signal frame at 0x%lx", t->proc->pid, t->tid, frame_addr);
         SigInfo segv;
         signal_force(t, SIGSEGV, segv);
@@ -300,7 +301,7 @@ int64_t sys_rt_sigreturn(arch::TrapFrame* f)
     f->cs = 0x2b;
     f->ss = 0x23;
     if (mc.fpstate) {
-        if (copy_from_user(t->fpu, mc.fpstate, arch::fpu_area_size())) {
+        if (copy_from_user(t->fpu, UserPtr<uint8_t>(mc.fpstate), arch::fpu_area_size())) {
             arch::fpu_sanitize(t->fpu);
             arch::fpu_restore(t->fpu);
         }
@@ -373,7 +374,7 @@ int64_t sys_rt_sigaction(int64_t sig, uint64_t act, uint64_t oact, uint64_t size
         return -EINVAL;
     Process* p = current()->proc;
     KSigAction n;
-    if (act && !copy_from_user(&n, act, sizeof(n)))
+    if (act && !get_user(n, UserPtr<KSigAction>(act)))
         return -EFAULT;
     if (act && (sig == SIGKILL || sig == SIGSTOP))
         return -EINVAL;
@@ -387,7 +388,7 @@ int64_t sys_rt_sigaction(int64_t sig, uint64_t act, uint64_t oact, uint64_t size
                 p->sigpending &= ~bit(sig);
         }
     }
-    if (oact && !copy_to_user(oact, &old, sizeof(old)))
+    if (oact && !put_user(UserPtr<KSigAction>(oact), old))
         return -EFAULT;
     return 0;
 }
@@ -399,7 +400,7 @@ int64_t sys_rt_sigprocmask(int64_t how, uint64_t set, uint64_t oset, uint64_t si
     Thread* t = current();
     uint64_t n = 0, old = t->sigmask;
     if (set) {
-        if (!copy_from_user(&n, set, 8))
+        if (!get_user(n, UserPtr<uint64_t>(set)))
             return -EFAULT;
         SpinLockGuard guard(t->proc->lock);
         switch (how) {
@@ -410,7 +411,7 @@ int64_t sys_rt_sigprocmask(int64_t how, uint64_t set, uint64_t oset, uint64_t si
         }
         t->sigmask &= ~UNBLOCKABLE;
     }
-    if (oset && !copy_to_user(oset, &old, 8))
+    if (oset && !put_user(UserPtr<uint64_t>(oset), old))
         return -EFAULT;
     return 0;
 }
@@ -421,7 +422,7 @@ int64_t sys_rt_sigpending(uint64_t set, uint64_t size)
         return -EINVAL;
     Thread* t = current();
     uint64_t pend = (t->sigpending | t->proc->sigpending) & t->sigmask;
-    return copy_to_user(set, &pend, 8) ? 0 : -EFAULT;
+    return put_user(UserPtr<uint64_t>(set), pend) ? 0 : -EFAULT;
 }
 
 int64_t sys_sigaltstack(uint64_t ss, uint64_t old, uint64_t user_sp)
@@ -435,7 +436,7 @@ int64_t sys_sigaltstack(uint64_t ss, uint64_t old, uint64_t user_sp)
     StackT cur{t->altstack_sp, t->altstack_flags | (on_altstack(t, user_sp) ? SS_ONSTACK : 0), 0, t->altstack_size};
     if (ss) {
         StackT n;
-        if (!copy_from_user(&n, ss, sizeof(n)))
+        if (!get_user(n, UserPtr<StackT>(ss)))
             return -EFAULT;
         if (on_altstack(t, user_sp))
             return -EPERM;
@@ -452,7 +453,7 @@ int64_t sys_sigaltstack(uint64_t ss, uint64_t old, uint64_t user_sp)
             t->altstack_flags = 0;
         }
     }
-    if (old && !copy_to_user(old, &cur, sizeof(cur)))
+    if (old && !put_user(UserPtr<StackT>(old), cur))
         return -EFAULT;
     return 0;
 }

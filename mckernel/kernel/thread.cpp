@@ -80,9 +80,9 @@ int64_t sys_clone(SyscallArgs& a)
     if (flags & CLONE_CHILD_CLEARTID)
         t->clear_child_tid = ctid;
     uint32_t tid = t->tid;
-    if ((flags & CLONE_PARENT_SETTID) && !put_user(ptid, tid))
+    if ((flags & CLONE_PARENT_SETTID) && !put_user(UserPtr<uint32_t>(ptid), tid))
         kprintf("process %u: clone: parent tid pointer 0x%lx is not writable", p->pid, ptid);
-    if ((flags & CLONE_CHILD_SETTID) && !put_user(ctid, tid))
+    if ((flags & CLONE_CHILD_SETTID) && !put_user(UserPtr<uint32_t>(ctid), tid))
         kprintf("process %u: clone: child tid pointer 0x%lx is not writable", p->pid, ctid);
     sched_wake(t);
     return tid;
@@ -99,7 +99,7 @@ int64_t sys_exit(SyscallArgs& a)
 {
     Thread* t = current();
     Process* p = t->proc;
-    if (t->clear_child_tid && put_user(t->clear_child_tid, uint32_t(0)))
+    if (t->clear_child_tid && put_user(UserPtr<uint32_t>(t->clear_child_tid), uint32_t(0)))
         futex_wake(p, t->clear_child_tid, 1);
     {
         SpinLockGuard guard(p->lock);
@@ -135,7 +135,7 @@ int64_t sys_get_robust_list(SyscallArgs& a)
     if (a.arg[0] && a.arg[0] != t->tid)
         return -EPERM;
     uint64_t len = 24;
-    if (!put_user(a.arg[1], t->robust_list) || !put_user(a.arg[2], len))
+    if (!put_user(a.ptr<uint64_t>(1), t->robust_list) || !put_user(a.ptr<uint64_t>(2), len))
         return -EFAULT;
     return 0;
 }
@@ -144,6 +144,7 @@ int64_t sys_arch_prctl(SyscallArgs& a)
 {
     constexpr uint64_t ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004;
     uint64_t v = a.arg[1];
+    UserPtr<uint64_t> out = a.ptr<uint64_t>(1); // ARCH_GET_*
     switch (a.arg[0]) {
     case ARCH_SET_FS:
         if (v >= MCK_USER_END)
@@ -156,9 +157,9 @@ int64_t sys_arch_prctl(SyscallArgs& a)
         arch::wrmsr(arch::MSR_KERNEL_GS_BASE, v); // the user's GS while we run in the kernel
         return 0;
     case ARCH_GET_FS:
-        return put_user(v, arch::rdmsr(arch::MSR_FS_BASE)) ? 0 : -EFAULT;
+        return put_user(out, arch::rdmsr(arch::MSR_FS_BASE)) ? 0 : -EFAULT;
     case ARCH_GET_GS:
-        return put_user(v, arch::rdmsr(arch::MSR_KERNEL_GS_BASE)) ? 0 : -EFAULT;
+        return put_user(out, arch::rdmsr(arch::MSR_KERNEL_GS_BASE)) ? 0 : -EFAULT;
     default:
         return -EINVAL;
     }
@@ -185,7 +186,7 @@ int64_t sys_sched_getaffinity(SyscallArgs& a)
         uint64_t bits = 0;
         for (uint32_t b = 0; b < 64 && w * 64 + b < p->cpu_count; b++)
             bits |= 1ull << b;
-        if (!put_user(a.arg[2] + w * 8, bits))
+        if (!put_user(a.ptr<uint64_t>(2).at(w), bits))
             return -EFAULT;
     }
     return int64_t(words * 8);
@@ -198,7 +199,7 @@ int64_t sys_sched_setaffinity(SyscallArgs& a)
     uint64_t len = a.arg[1], mask = 0;
     if (len < 8)
         return -EINVAL;
-    if (!get_user(mask, a.arg[2]))
+    if (!get_user(mask, a.ptr<uint64_t>(2)))
         return -EFAULT;
     if (p->cpu_count < 64)
         mask &= (1ull << p->cpu_count) - 1;
@@ -225,9 +226,9 @@ int64_t sys_getcpu(SyscallArgs& a)
     Thread* t = current();
     uint32_t cpu = t->cpu - t->proc->cpu_first;
     uint32_t node = uint32_t(boot_param().cpus[t->cpu].numa_node);
-    if (a.arg[0] && !put_user(a.arg[0], cpu))
+    if (a.arg[0] && !put_user(a.ptr<uint32_t>(0), cpu))
         return -EFAULT;
-    if (a.arg[1] && !put_user(a.arg[1], node))
+    if (a.arg[1] && !put_user(a.ptr<uint32_t>(1), node))
         return -EFAULT;
     return 0;
 }

@@ -109,7 +109,7 @@ int64_t sys_clock_gettime(SyscallArgs& a)
     if (ns < 0)
         return ns;
     Timespec ts = ns_to_ts(ns);
-    return copy_to_user(a.arg[1], &ts, sizeof(ts)) ? 0 : -EFAULT;
+    return put_user(a.ptr<Timespec>(1), ts) ? 0 : -EFAULT;
 }
 
 int64_t sys_clock_getres(SyscallArgs& a)
@@ -117,20 +117,20 @@ int64_t sys_clock_getres(SyscallArgs& a)
     if (clock_now_ns(current()->proc, int64_t(a.arg[0])) < 0)
         return -EINVAL;
     Timespec ts{0, 1};
-    return !a.arg[1] || copy_to_user(a.arg[1], &ts, sizeof(ts)) ? 0 : -EFAULT;
+    return !a.arg[1] || put_user(a.ptr<Timespec>(1), ts) ? 0 : -EFAULT;
 }
 
 int64_t sys_gettimeofday(SyscallArgs& a)
 {
     int64_t ns = clock_now_ns(current()->proc, CLOCK_REALTIME);
-    struct {
+    struct Timeval {
         int64_t sec, usec;
     } tv{ns / 1000000000, ns % 1000000000 / 1000};
-    if (a.arg[0] && !copy_to_user(a.arg[0], &tv, sizeof(tv)))
+    if (a.arg[0] && !put_user(a.ptr<Timeval>(0), tv))
         return -EFAULT;
     if (a.arg[1]) {
-        uint64_t tz = 0; // UTC, as Linux reports without settimeofday
-        if (!copy_to_user(a.arg[1], &tz, sizeof(tz)))
+        uint64_t tz = 0; // struct timezone: UTC, as Linux reports without settimeofday
+        if (!put_user(a.ptr<uint64_t>(1), tz))
             return -EFAULT;
     }
     return 0;
@@ -139,7 +139,7 @@ int64_t sys_gettimeofday(SyscallArgs& a)
 int64_t sys_time(SyscallArgs& a)
 {
     int64_t sec = clock_now_ns(current()->proc, CLOCK_REALTIME) / 1000000000;
-    if (a.arg[0] && !copy_to_user(a.arg[0], &sec, sizeof(sec)))
+    if (a.arg[0] && !put_user(a.ptr<int64_t>(0), sec))
         return -EFAULT;
     return sec;
 }
@@ -147,7 +147,7 @@ int64_t sys_time(SyscallArgs& a)
 int64_t sys_nanosleep(SyscallArgs& a)
 {
     Timespec ts;
-    if (!copy_from_user(&ts, a.arg[0], sizeof(ts)))
+    if (!get_user(ts, a.ptr<Timespec>(0)))
         return -EFAULT;
     if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
         return -EINVAL;
@@ -156,7 +156,7 @@ int64_t sys_nanosleep(SyscallArgs& a)
     if (ret == -EINTR && a.arg[1]) {
         uint64_t now = arch::rdtsc();
         Timespec rem = ns_to_ts(now < deadline ? int64_t(tsc_to_ns(deadline - now)) : 0);
-        copy_to_user(a.arg[1], &rem, sizeof(rem));
+        (void)put_user(a.ptr<Timespec>(1), rem);
     }
     return ret;
 }
@@ -168,7 +168,7 @@ int64_t sys_clock_nanosleep(SyscallArgs& a)
     if (clock == CLOCK_THREAD_CPUTIME_ID || clock_now_ns(p, clock) < 0)
         return -EINVAL;
     Timespec ts;
-    if (!copy_from_user(&ts, a.arg[2], sizeof(ts)))
+    if (!get_user(ts, a.ptr<Timespec>(2)))
         return -EFAULT;
     if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
         return -EINVAL;
@@ -178,7 +178,7 @@ int64_t sys_clock_nanosleep(SyscallArgs& a)
     if (ret == -EINTR && !absolute && a.arg[3]) {
         uint64_t now = arch::rdtsc();
         Timespec rem = ns_to_ts(now < deadline ? int64_t(tsc_to_ns(deadline - now)) : 0);
-        copy_to_user(a.arg[3], &rem, sizeof(rem));
+        (void)put_user(a.ptr<Timespec>(3), rem);
     }
     return ret;
 }
@@ -191,7 +191,7 @@ namespace mck {
 int64_t sys_getrusage(SyscallArgs& a)
 {
     constexpr int64_t RUSAGE_SELF = 0, RUSAGE_CHILDREN = -1, RUSAGE_THREAD = 1;
-    struct {
+    struct Rusage {
         int64_t utime_sec, utime_usec, stime_sec, stime_usec;
         int64_t maxrss, ixrss, idrss, isrss, minflt, majflt, nswap, inblock, oublock, msgsnd, msgrcv, nsignals,
             nvcsw, nivcsw;
@@ -214,7 +214,7 @@ int64_t sys_getrusage(SyscallArgs& a)
                 ru.nivcsw += int64_t(o->nivcsw);
             }
     }
-    return copy_to_user(a.arg[1], &ru, sizeof(ru)) ? 0 : -EFAULT;
+    return put_user(a.ptr<Rusage>(1), ru) ? 0 : -EFAULT;
 }
 
 } // namespace mck

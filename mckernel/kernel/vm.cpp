@@ -950,7 +950,7 @@ int64_t vm_mincore(Process* p, uint64_t addr, uint64_t len, uint64_t vec)
                 chunk[i] = arch::mmu_lookup(p->root, from + i * PAGE_4K, &pa, &pprot, &psize) ? 1 : 0;
             }
         }
-        if (!copy_to_user(vec + done, chunk, n))
+        if (!copy_to_user(UserPtr<uint8_t>(vec).at(done), chunk, n))
             return -EFAULT;
         done += n;
     }
