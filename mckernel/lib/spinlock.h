@@ -10,6 +10,7 @@
 // switch (schedule() checks).
 #pragma once
 
+#include <arch/cpu.h>
 #include <stdint.h>
 
 namespace mck {
@@ -77,16 +78,14 @@ private:
 
 class [[nodiscard]] SpinLockGuard {
 public:
-    explicit SpinLockGuard(SpinLock& lock) : m_lock(lock)
+    explicit SpinLockGuard(SpinLock& lock) : m_lock(lock), m_flags(arch::irq_save())
     {
-        asm volatile("pushfq; popq %0; cli" : "=r"(m_flags)::"memory");
         m_lock.lock();
     }
     ~SpinLockGuard()
     {
         m_lock.unlock();
-        if (m_flags & (1 << 9))
-            asm volatile("sti" ::: "memory");
+        arch::irq_restore(m_flags);
     }
     SpinLockGuard(const SpinLockGuard&) = delete;
     SpinLockGuard& operator=(const SpinLockGuard&) = delete;

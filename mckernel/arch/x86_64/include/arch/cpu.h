@@ -31,6 +31,18 @@ inline void irq_disable() { asm volatile("cli" ::: "memory"); }
 inline void irq_enable() { asm volatile("sti" ::: "memory"); }
 // Enable interrupts and halt as one step: an interrupt between them cannot be lost.
 inline void irq_enable_and_halt() { asm volatile("sti; hlt" ::: "memory"); }
+// Interrupts off; returns the flags irq_restore() needs to put them back as they were.
+inline uint64_t irq_save()
+{
+    uint64_t flags;
+    asm volatile("pushfq; popq %0; cli" : "=r"(flags)::"memory");
+    return flags;
+}
+inline void irq_restore(uint64_t flags)
+{
+    if (flags & (1 << 9))
+        asm volatile("sti" ::: "memory");
+}
 inline uint64_t read_cr2()
 {
     uint64_t v;
