@@ -52,8 +52,12 @@ void mark(Chunk& c, uint64_t first, uint64_t count, bool set)
 void mem_init(uint64_t reserved_end)
 {
     const ihk_boot_param& bp = boot_param();
+    // From scratch: the memory is all of bp's and only it (host tests boot more than once).
+    g_num_chunks = 0;
+    g_free_pages = 0;
     for (uint32_t i = 0; i < bp.num_mem; i++) {
         Chunk& c = g_chunks[g_num_chunks++];
+        c = Chunk{};
         c.phys = bp.mem[i].phys;
         c.pages = bp.mem[i].size / PAGE;
         c.node = bp.mem[i].numa_node;
