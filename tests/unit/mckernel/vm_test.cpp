@@ -1,2 +1,579 @@
+// SPDX-License-Identifier: GPL-2.0
+// Address spaces (kernel/vm.cpp) with the real page tables (arch/x86_64/mmu.cpp)
+// in fake physical memory; what Linux would see is checked against Linux's answers.
+#include "fake.h"
+
+#include <arch/mmu.h>
+#include <kernel/mem.h>
+#include <kernel/vm.h>
+#include <mcexec/abi.h>
+
 #include <gtest/gtest.h>
-TEST(Vm, Placeholder) {}
+
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <memory>
+
+namespace {
+
+using namespace mck;
+
+constexpr uint64_t K4 = 4096, M2 = 2ull << 20, M = 1ull << 20;
+constexpr uint64_t A = 0x10000000000ull; // 1 TiB: a free, 2 MiB-aligned place for MAP_FIXED
+constexpr uint64_t ANON = MAP_PRIVATE | MAP_ANONYMOUS, RW = PROT_READ | PROT_WRITE;
+constexpr uint64_t KERNEL_IMAGE = 0xffffffff80000000ull;
+
+class Vm : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        fake::boot(64 * M);
+        start = mem_free_bytes(-1);
+        proc = std::make_unique<fake::Proc>();
+        p = &proc->p;
+    }
+    void TearDown() override
+    {
+        proc.reset();
+        // Every page and every table back: nothing leaked.
+        EXPECT_EQ(mem_free_bytes(-1), start);
+        EXPECT_TRUE(fake::violations().empty()) << fake::violations().front();
+    }
+    int64_t map(uint64_t addr, uint64_t len, uint64_t prot = RW, uint64_t flags = ANON | MAP_FIXED)
+    {
+        return vm_mmap(p, addr, len, prot, flags, -1, 0);
+    }
+    bool mapped(uint64_t va, uint32_t* prot = nullptr, uint64_t* size = nullptr)
+    {
+        return proc->mapped(va, prot, size);
+    }
+    int regions()
+    {
+        int n = 0;
+        for (Vma* v = p->vmas; v; v = v->next)
+            n++;
+        return n;
+    }
+
+    uint64_t start = 0;
+    std::unique_ptr<fake::Proc> proc;
+    Process* p = nullptr;
+};
+
+TEST_F(Vm, AnonymousMmapIsPopulatedAndMunmapGivesItBack)
+{
+    int64_t a = vm_mmap(p, 0, 3 * K4, RW, ANON, -1, 0);
+    ASSERT_GT(a, 0);
+    EXPECT_EQ(a % K4, 0);
+    EXPECT_GE(uint64_t(a), MCK_INTERP_BASE);
+    EXPECT_LE(uint64_t(a) + 3 * K4, MCK_MMAP_TOP);
+    uint64_t used = start - mem_free_bytes(-1);
+    for (uint64_t i = 0; i < 3; i++) {
+        uint32_t prot;
+        EXPECT_TRUE(mapped(a + i * K4, &prot));
+        EXPECT_EQ(prot, RW);
+        EXPECT_EQ(*proc->at(a + i * K4), 0);
+    }
+    EXPECT_EQ(p->mem_used, 3 * K4);
+    memset(proc->at(a), 0x11, K4);
+    EXPECT_EQ(vm_munmap(p, a, 3 * K4), 0);
+    for (uint64_t i = 0; i < 3; i++)
+        EXPECT_FALSE(mapped(a + i * K4));
+    EXPECT_EQ(p->mem_used, 0u);
+    EXPECT_EQ(vm_check_mapped(p, a, K4), -ENOMEM);
+    // The pages went through Linux's invalidation before they are reused; a flush followed.
+    ASSERT_FALSE(fake::invalidations.empty());
+    EXPECT_EQ(fake::invalidations.back().start, uint64_t(a));
+    EXPECT_EQ(fake::invalidations.back().page_bytes, 3 * K4);
+    ASSERT_FALSE(fake::flushes.empty());
+    EXPECT_EQ(fake::flushes.back().start, uint64_t(a));
+    // Only the page tables stay, until the process ends.
+    EXPECT_EQ(start - mem_free_bytes(-1), used - 3 * K4);
+}
+
+TEST_F(Vm, AlignedTwoMegabytesGetLargePages)
+{
+    ASSERT_EQ(map(A, 2 * M2 + 2 * K4), int64_t(A));
+    uint64_t size;
+    ASSERT_TRUE(mapped(A, nullptr, &size));
+    EXPECT_EQ(size, M2);
+    ASSERT_TRUE(mapped(A + M2 + 5 * K4, nullptr, &size));
+    EXPECT_EQ(size, M2);
+    ASSERT_TRUE(mapped(A + 2 * M2 + K4, nullptr, &size));
+    EXPECT_EQ(size, K4);
+    EXPECT_FALSE(mapped(A + 2 * M2 + 2 * K4));
+    EXPECT_EQ(p->mem_used, 2 * M2 + 2 * K4);
+}
+
+TEST_F(Vm, MunmapInTheMiddleSplitsTheRegion)
+{
+    ASSERT_EQ(map(A, 3 * K4), int64_t(A));
+    *proc->at(A) = 1;
+    *proc->at(A + 2 * K4) = 3;
+    EXPECT_EQ(regions(), 1);
+    EXPECT_EQ(vm_munmap(p, A + K4, K4), 0);
+    EXPECT_EQ(regions(), 2);
+    EXPECT_TRUE(mapped(A));
+    EXPECT_FALSE(mapped(A + K4));
+    EXPECT_TRUE(mapped(A + 2 * K4));
+    EXPECT_EQ(*proc->at(A), 1);
+    EXPECT_EQ(*proc->at(A + 2 * K4), 3);
+    EXPECT_EQ(vm_check_mapped(p, A, 3 * K4), -ENOMEM);
+    EXPECT_EQ(vm_check_mapped(p, A + 2 * K4, K4), 0);
+}
+
+TEST_F(Vm, MunmapSplitsALargePage)
+{
+    ASSERT_EQ(map(A, M2), int64_t(A));
+    proc->at(A + 7 * K4)[5] = 42;
+    EXPECT_EQ(vm_munmap(p, A + 100 * K4, K4), 0);
+    uint64_t size;
+    ASSERT_TRUE(mapped(A + 7 * K4, nullptr, &size));
+    EXPECT_EQ(size, K4);
+    EXPECT_EQ(proc->at(A + 7 * K4)[5], 42);
+    EXPECT_FALSE(mapped(A + 100 * K4));
+    EXPECT_TRUE(mapped(A + 101 * K4));
+    EXPECT_EQ(p->mem_used, M2 - K4);
+}
+
+TEST_F(Vm, MunmapOfAHoleSucceedsAndTellsLinuxNothing)
+{
+    EXPECT_EQ(vm_munmap(p, A, 16 * K4), 0);
+    EXPECT_TRUE(fake::invalidations.empty());
+}
+
+TEST_F(Vm, MapFixedReplacesWhatWasThere)
+{
+    ASSERT_EQ(map(A, 3 * K4), int64_t(A));
+    memset(proc->at(A), 1, K4);
+    memset(proc->at(A + K4), 2, K4);
+    memset(proc->at(A + 2 * K4), 3, K4);
+    ASSERT_EQ(map(A + K4, K4, PROT_READ), int64_t(A + K4));
+    uint32_t prot;
+    ASSERT_TRUE(mapped(A + K4, &prot));
+    EXPECT_EQ(prot, uint32_t(PROT_READ));
+    EXPECT_EQ(*proc->at(A + K4), 0); // a new page
+    EXPECT_EQ(*proc->at(A), 1);
+    EXPECT_EQ(*proc->at(A + 2 * K4), 3);
+    EXPECT_EQ(regions(), 3);
+    EXPECT_EQ(p->mem_used, 3 * K4);
+    // MAP_FIXED_NOREPLACE does not.
+    EXPECT_EQ(map(A + 2 * K4, K4, RW, ANON | MAP_FIXED_NOREPLACE), -EEXIST);
+    EXPECT_EQ(map(A + 3 * K4, K4, RW, ANON | MAP_FIXED_NOREPLACE), int64_t(A + 3 * K4));
+}
+
+TEST_F(Vm, AHintIsTakenWhenFreeAndIgnoredOtherwise)
+{
+    EXPECT_EQ(vm_mmap(p, A, K4, RW, ANON, -1, 0), int64_t(A));
+    int64_t b = vm_mmap(p, A, K4, RW, ANON, -1, 0);
+    EXPECT_GT(b, 0);
+    EXPECT_NE(b, int64_t(A));
+    EXPECT_TRUE(mapped(A));
+    // Out of range or unaligned: a place of our choosing.
+    EXPECT_GT(vm_mmap(p, KERNEL_IMAGE, K4, RW, ANON, -1, 0), 0);
+    EXPECT_GT(vm_mmap(p, A + 123, K4, RW, ANON, -1, 0), 0);
+}
+
+// Linux's answers (checked on Linux) for bad arguments.
+TEST_F(Vm, MmapArgumentsAreCheckedAsLinuxDoes)
+{
+    EXPECT_EQ(vm_mmap(p, 0, 0, RW, ANON, -1, 0), -EINVAL);
+    EXPECT_EQ(vm_mmap(p, 0, K4, RW, MAP_ANONYMOUS, -1, 0), -EINVAL); // neither shared nor private
+    EXPECT_EQ(map(A + 123, K4), -EINVAL);
+    EXPECT_EQ(vm_mmap(p, 0, K4, RW, MAP_PRIVATE, 3, 123), -EINVAL);
+    EXPECT_TRUE(fake::offloads.empty());
+}
+
+TEST_F(Vm, MmapLargerThanTheInstanceIsRefusedUnlessItOnlyReserves)
+{
+    EXPECT_EQ(map(A, 128 * M), -ENOMEM);
+    EXPECT_EQ(p->vmas, nullptr);
+    ASSERT_EQ(map(A, 128 * M, RW, ANON | MAP_FIXED | MAP_NORESERVE), int64_t(A));
+    EXPECT_FALSE(mapped(A)); // pages come on first touch
+    EXPECT_EQ(vm_fault(p, A + 5 * M, true), 0);
+    EXPECT_TRUE(mapped(A + 5 * M));
+    ASSERT_EQ(map(A + 128 * M, 1ull << 40, PROT_NONE), int64_t(A + 128 * M));
+    EXPECT_EQ(vm_munmap(p, A, 128 * M + (1ull << 40)), 0);
+}
+
+TEST_F(Vm, OutOfMemoryIsENOMEMAndLeavesNothingBehind)
+{
+    // More than the program may have (the instance less the kernel's reserve) but
+    // less than the instance: accepted by the overcommit check, then out of memory.
+    uint64_t len = start - 2 * M;
+    EXPECT_EQ(map(A, len), -ENOMEM);
+    EXPECT_EQ(p->vmas, nullptr);
+    EXPECT_FALSE(mapped(A));
+    EXPECT_EQ(p->mem_used, 0u);
+}
+
+TEST_F(Vm, MunmapArgumentsAreCheckedAsLinuxDoes)
+{
+    ASSERT_EQ(map(A, K4), int64_t(A));
+    EXPECT_EQ(vm_munmap(p, A, 0), -EINVAL);
+    EXPECT_EQ(vm_munmap(p, A + 1, K4), -EINVAL);
+    EXPECT_EQ(vm_munmap(p, MCK_USER_END, K4), -EINVAL);
+    EXPECT_EQ(vm_munmap(p, MCK_USER_END - K4, 2 * K4), -EINVAL);
+    EXPECT_EQ(vm_munmap(p, KERNEL_IMAGE, K4), -EINVAL);
+    EXPECT_TRUE(mapped(A));
+}
+
+TEST_F(Vm, MprotectSplitsAndChangesThePages)
+{
+    ASSERT_EQ(map(A, 4 * K4), int64_t(A));
+    EXPECT_EQ(vm_mprotect(p, A + K4, 2 * K4, PROT_READ), 0);
+    EXPECT_EQ(regions(), 3);
+    uint32_t prot;
+    ASSERT_TRUE(mapped(A + K4, &prot));
+    EXPECT_EQ(prot, uint32_t(PROT_READ));
+    ASSERT_TRUE(mapped(A + 3 * K4, &prot));
+    EXPECT_EQ(prot, RW);
+    EXPECT_EQ(vm_fault(p, A + K4, true), 11); // SIGSEGV: a write to a read-only page
+    EXPECT_EQ(vm_fault(p, A + K4, false), 11); // mapped: nothing to demand-page
+    // Less access: mcexec's view is invalidated and TLBs flushed.
+    ASSERT_FALSE(fake::invalidations.empty());
+    EXPECT_EQ(fake::invalidations.back().start, A + K4);
+    EXPECT_EQ(fake::invalidations.back().len, 2 * K4);
+}
+
+TEST_F(Vm, MprotectOverAGapIsENOMEMAndChangesNothing)
+{
+    ASSERT_EQ(map(A, K4), int64_t(A));
+    ASSERT_EQ(map(A + 2 * K4, K4), int64_t(A + 2 * K4));
+    EXPECT_EQ(vm_mprotect(p, A, 3 * K4, PROT_READ), -ENOMEM);
+    uint32_t prot;
+    ASSERT_TRUE(mapped(A, &prot));
+    EXPECT_EQ(prot, RW);
+    EXPECT_EQ(regions(), 2);
+}
+
+TEST_F(Vm, MprotectArgumentsAreCheckedAsLinuxDoes)
+{
+    ASSERT_EQ(map(A, K4), int64_t(A));
+    EXPECT_EQ(vm_mprotect(p, A + 1, K4, PROT_READ), -EINVAL);
+    EXPECT_EQ(vm_mprotect(p, A, K4, 0x1000), -EINVAL);
+    EXPECT_EQ(vm_mprotect(p, A, 0, PROT_READ), 0);
+    EXPECT_EQ(vm_mprotect(p, MCK_USER_END, K4, PROT_READ), -ENOMEM);
+    EXPECT_EQ(vm_mprotect(p, KERNEL_IMAGE, K4, PROT_READ), -ENOMEM);
+    EXPECT_EQ(vm_mprotect(p, A, ~0ull, PROT_READ), -ENOMEM);
+    EXPECT_EQ(vm_mprotect(p, A + K4, K4, PROT_READ), -ENOMEM);
+}
+
+TEST_F(Vm, ProtNoneKeepsTheDataAndIsPopulatedWhenOpened)
+{
+    ASSERT_EQ(map(A, 2 * K4), int64_t(A));
+    proc->at(A)[9] = 99;
+    EXPECT_EQ(vm_mprotect(p, A, 2 * K4, PROT_NONE), 0);
+    uint32_t prot;
+    ASSERT_TRUE(mapped(A, &prot)); // the page is kept, inaccessible
+    EXPECT_EQ(prot, 0u);
+    EXPECT_EQ(vm_fault(p, A, false), 11);
+    EXPECT_EQ(vm_mprotect(p, A, 2 * K4, RW), 0);
+    ASSERT_TRUE(mapped(A, &prot));
+    EXPECT_EQ(prot, RW);
+    EXPECT_EQ(proc->at(A)[9], 99);
+    // A region mapped PROT_NONE has no pages until it is opened.
+    ASSERT_EQ(map(A + M2, 4 * K4, PROT_NONE), int64_t(A + M2));
+    EXPECT_FALSE(mapped(A + M2));
+    EXPECT_EQ(vm_mprotect(p, A + M2, 4 * K4, PROT_READ), 0);
+    EXPECT_TRUE(mapped(A + M2 + 3 * K4));
+}
+
+// LTP mremap, and the panic: moving a PROT_NONE region copies through
+// the kernel's view and keeps it inaccessible.
+TEST_F(Vm, MremapMovesAProtNoneRegionWithItsData)
+{
+    ASSERT_EQ(map(A, 2 * K4), int64_t(A));
+    proc->at(A + K4)[1] = 7;
+    ASSERT_EQ(map(A + 2 * K4, K4), int64_t(A + 2 * K4)); // no room to grow in place
+    ASSERT_EQ(vm_mprotect(p, A, 2 * K4, PROT_NONE), 0);
+    int64_t to = vm_mremap(p, A, 2 * K4, 4 * K4, MREMAP_MAYMOVE, 0);
+    ASSERT_GT(to, 0);
+    EXPECT_NE(to, int64_t(A));
+    EXPECT_FALSE(mapped(A));
+    EXPECT_FALSE(mapped(A + K4));
+    uint32_t prot;
+    ASSERT_TRUE(mapped(to + K4, &prot));
+    EXPECT_EQ(prot, 0u);
+    EXPECT_EQ(vm_mprotect(p, to, 4 * K4, PROT_READ), 0);
+    EXPECT_EQ(proc->at(to + K4)[1], 7);
+    EXPECT_EQ(proc->at(to + 3 * K4)[0], 0);
+    EXPECT_EQ(p->mem_used, 5 * K4);
+}
+
+TEST_F(Vm, MremapGrowsInPlaceShrinksAndChecksAsLinux)
+{
+    ASSERT_EQ(map(A, K4), int64_t(A));
+    proc->at(A)[0] = 5;
+    EXPECT_EQ(vm_mremap(p, A, K4, 3 * K4, 0, 0), int64_t(A));
+    EXPECT_TRUE(mapped(A + 2 * K4));
+    EXPECT_EQ(proc->at(A)[0], 5);
+    EXPECT_EQ(vm_mremap(p, A, 3 * K4, K4, 0, 0), int64_t(A));
+    EXPECT_FALSE(mapped(A + K4));
+    EXPECT_EQ(vm_mremap(p, A, K4, 0, 0, 0), -EINVAL);
+    EXPECT_EQ(vm_mremap(p, A, K4, K4, 4, 0), -EINVAL); // MREMAP_DONTUNMAP alone
+    EXPECT_EQ(vm_mremap(p, A + M2, K4, 2 * K4, MREMAP_MAYMOVE, 0), -EFAULT);
+    EXPECT_EQ(vm_mremap(p, MCK_USER_END, K4, 2 * K4, MREMAP_MAYMOVE, 0), -EFAULT);
+    ASSERT_EQ(map(A + K4, K4), int64_t(A + K4));
+    EXPECT_EQ(vm_mremap(p, A, K4, 2 * K4, 0, 0), -ENOMEM); // no room, may not move
+}
+
+// LTP brk02 and the panic: the heap shrinks over a page the program
+// made read-only; when it grows again that page is writable and zero.
+TEST_F(Vm, BrkShrinksOverAReadOnlyPage)
+{
+    constexpr uint64_t B = 0x600000; // 6 MiB: 2 MiB-aligned, like a program's end
+    p->brk_start = p->brk = B;
+    ASSERT_EQ(vm_brk(p, B + 3 * K4), int64_t(B + 3 * K4));
+    EXPECT_TRUE(mapped(B + 2 * K4));
+    memset(proc->at(B + K4), 0x77, 2 * K4);
+    ASSERT_EQ(vm_mprotect(p, B + K4, K4, PROT_READ), 0);
+    EXPECT_EQ(vm_brk(p, B + K4), int64_t(B + K4));
+    EXPECT_EQ(vm_brk(p, B + 3 * K4), int64_t(B + 3 * K4));
+    uint32_t prot;
+    ASSERT_TRUE(mapped(B + K4, &prot));
+    EXPECT_EQ(prot, RW);
+    EXPECT_EQ(proc->at(B + K4)[0], 0);
+    EXPECT_EQ(proc->at(B + 2 * K4)[0], 0);
+    // Below its start the break does not move; growing past 2 MiB adds memory.
+    EXPECT_EQ(vm_brk(p, B - K4), int64_t(B + 3 * K4));
+    EXPECT_EQ(vm_brk(p, B + M2 + K4), int64_t(B + M2 + K4));
+    EXPECT_TRUE(mapped(B + M2));
+    EXPECT_EQ(vm_brk(p, B), int64_t(B));
+    EXPECT_FALSE(mapped(B));
+    EXPECT_EQ(p->mem_used, 0u);
+}
+
+TEST_F(Vm, BrkStopsAtTheNextRegion)
+{
+    constexpr uint64_t B = 0x600000;
+    p->brk_start = p->brk = B;
+    ASSERT_EQ(map(B + M2, K4), int64_t(B + M2));
+    EXPECT_EQ(vm_brk(p, B + K4), int64_t(B + K4));
+    EXPECT_EQ(vm_brk(p, B + M2 + K4), int64_t(B + K4));
+}
+
+TEST_F(Vm, MadviseDontneedDropsPagesThatComeBackZero)
+{
+    ASSERT_EQ(map(A, 4 * K4), int64_t(A));
+    memset(proc->at(A + K4), 0x33, K4);
+    EXPECT_EQ(vm_madvise(p, A + K4, K4, MADV_DONTNEED), 0);
+    EXPECT_FALSE(mapped(A + K4));
+    EXPECT_TRUE(mapped(A));
+    EXPECT_EQ(p->mem_used, 3 * K4);
+    EXPECT_EQ(vm_fault(p, A + K4, true), 0);
+    EXPECT_EQ(proc->at(A + K4)[0], 0);
+}
+
+TEST_F(Vm, MadviseArgumentsAndHolesAsLinux)
+{
+    ASSERT_EQ(map(A, K4), int64_t(A));
+    EXPECT_EQ(vm_madvise(p, A, K4, 77), -EINVAL);
+    EXPECT_EQ(vm_madvise(p, A + 1, K4, MADV_DONTNEED), -EINVAL);
+    EXPECT_EQ(vm_madvise(p, A, ~0ull, MADV_DONTNEED), -EINVAL);
+    EXPECT_EQ(vm_madvise(p, A, 0, MADV_DONTNEED), 0);
+    EXPECT_EQ(vm_madvise(p, MCK_USER_END, K4, MADV_DONTNEED), -ENOMEM);
+    EXPECT_EQ(vm_madvise(p, A, 2 * K4, MADV_NORMAL), -ENOMEM);
+    EXPECT_EQ(vm_madvise(p, A + M2, K4, MADV_DONTNEED), -ENOMEM);
+}
+
+// The hang: 48 TiB of nothing is answered at once.
+TEST_F(Vm, MadviseOverAHugeUnmappedRangeIsFast)
+{
+    ASSERT_EQ(map(A, K4), int64_t(A));
+    auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(vm_madvise(p, MCK_USER_START, 48ull << 40, MADV_DONTNEED), -ENOMEM);
+    EXPECT_EQ(vm_madvise(p, MCK_USER_START, MCK_USER_END - MCK_USER_START, MADV_WILLNEED), -ENOMEM);
+    EXPECT_EQ(vm_check_mapped(p, MCK_USER_START, 48ull << 40), -ENOMEM);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(100));
+    EXPECT_FALSE(mapped(A)); // DONTNEED dropped the one page in range
+    EXPECT_EQ(p->mem_used, 0u);
+}
+
+TEST_F(Vm, MincoreReportsResidentPages)
+{
+    ASSERT_EQ(map(A, 4 * K4), int64_t(A));
+    ASSERT_EQ(map(A + M2, 4 * K4), int64_t(A + M2));
+    ASSERT_EQ(vm_madvise(p, A + M2, 4 * K4, MADV_DONTNEED), 0);
+    ASSERT_EQ(vm_madvise(p, A + K4, K4, MADV_DONTNEED), 0);
+    ASSERT_EQ(map(A + 2 * M2, K4), int64_t(A + 2 * M2)); // the vector
+    EXPECT_EQ(vm_mincore(p, A, 4 * K4, A + 2 * M2), 0);
+    const uint8_t want[4] = {1, 0, 1, 1};
+    EXPECT_EQ(memcmp(proc->at(A + 2 * M2), want, 4), 0);
+    EXPECT_EQ(vm_mincore(p, A + M2, 4 * K4, A + 2 * M2), 0);
+    EXPECT_EQ(proc->at(A + 2 * M2)[0], 0);
+    // Bad arguments and holes, as Linux.
+    EXPECT_EQ(vm_mincore(p, A + 1, K4, A + 2 * M2), -EINVAL);
+    EXPECT_EQ(vm_mincore(p, A, 8 * K4, A + 2 * M2), -ENOMEM);
+    EXPECT_EQ(vm_mincore(p, MCK_USER_END, K4, A + 2 * M2), -ENOMEM);
+    EXPECT_EQ(vm_mincore(p, A, 0, A + 2 * M2), 0);
+    EXPECT_EQ(vm_mincore(p, A, 4 * K4, A + 3 * M2), -EFAULT); // the vector is not mapped
+    EXPECT_EQ(vm_mincore(p, A, 4 * K4, MCK_USER_END), -EFAULT);
+    ASSERT_EQ(vm_mprotect(p, A + 2 * M2, K4, PROT_READ), 0);
+    EXPECT_EQ(vm_mincore(p, A, 4 * K4, A + 2 * M2), -EFAULT); // nor writable
+}
+
+// Larger than the instance, so only reserved: pages come on first touch, a
+// 2 MiB page where the region covers the aligned block, else a 4 KiB page.
+TEST_F(Vm, DemandFaultsFillTheBlockOrThePage)
+{
+    ASSERT_EQ(map(A + K4, 128 * M, RW, ANON | MAP_FIXED | MAP_NORESERVE), int64_t(A + K4));
+    EXPECT_FALSE(mapped(A + M2));
+    EXPECT_EQ(vm_fault(p, A + M2 + 12345, false), 0);
+    uint64_t size;
+    ASSERT_TRUE(mapped(A + M2, nullptr, &size));
+    EXPECT_EQ(size, M2);
+    EXPECT_FALSE(mapped(A + 2 * M2));
+    EXPECT_EQ(vm_fault(p, A + 2 * K4 + 1, true), 0);
+    ASSERT_TRUE(mapped(A + 2 * K4, nullptr, &size));
+    EXPECT_EQ(size, K4);
+    EXPECT_FALSE(mapped(A + K4));
+    EXPECT_FALSE(mapped(A + 3 * K4));
+    EXPECT_EQ(vm_fault(p, A, false), 11); // no region
+    EXPECT_EQ(vm_fault(p, A + 5 * K4, false), 0);
+    EXPECT_EQ(p->mem_used, M2 + 2 * K4);
+}
+
+TEST_F(Vm, AccessChecksFollowThePageTables)
+{
+    ASSERT_EQ(map(A, K4, PROT_READ), int64_t(A));
+    EXPECT_TRUE(vm_access_ok(p, A, 4, false));
+    EXPECT_FALSE(vm_access_ok(p, A, 4, true));
+    EXPECT_FALSE(vm_access_ok(p, A + K4 - 2, 4, false)); // into the hole after it
+    EXPECT_FALSE(vm_access_ok(p, MCK_USER_END - 2, 4, false));
+    EXPECT_FALSE(vm_access_ok(p, ~0ull - 1, 4, false));
+    EXPECT_TRUE(vm_access_ok(p, A, 0, true));
+}
+
+// Page tables go with the process; as long as it lives they may stay for
+// reuse, but an address space walked once across must not cost a table per
+// mapping forever (a program could fill the kernel's reserve with them).
+TEST_F(Vm, DISABLED_TablesOfUnmappedRangesAreFreed)
+{
+    ASSERT_EQ(map(A, K4), int64_t(A));
+    ASSERT_EQ(vm_munmap(p, A, K4), 0);
+    uint64_t after_one = mem_free_bytes(-1);
+    for (uint64_t i = 1; i < 64; i++) {
+        ASSERT_EQ(map(A + (i << 30), K4), int64_t(A + (i << 30)));
+        ASSERT_EQ(vm_munmap(p, A + (i << 30), K4), 0);
+    }
+    EXPECT_EQ(mem_free_bytes(-1), after_one);
+}
+
+// Linux's side of shared file mappings, faked: mcexec answers MCK_SYS_MAP_SHARED
+// with the Linux pages of the file, pinned.
+class VmShared : public Vm {
+protected:
+    static constexpr uint64_t HANDLE = 0x7f0000000000ull; // where mcexec mapped the file
+    void answer(uint64_t file_pages, uint64_t pin = MCK_PIN_WRITABLE, uint64_t first = fake::LINUX_PHYS)
+    {
+        fake::offload_handler = [=](const fake::Call& c) -> int64_t {
+            if (c.nr != MCK_SYS_MAP_SHARED)
+                return -ENOSYS;
+            auto* list = reinterpret_cast<uint64_t*>(fake::host(c.args[4]));
+            for (uint64_t i = 0; i < c.args[1] / K4; i++)
+                list[i] = i < file_pages ? (first + i * K4) | pin : 0;
+            return int64_t(HANDLE);
+        };
+    }
+};
+
+TEST_F(VmShared, MapsLinuxPagesAndUnmapQueuesAnInvalidation)
+{
+    answer(3);
+    fake::host(fake::LINUX_PHYS + K4)[0] = 0x42; // the file's data, in Linux's page cache
+    int64_t a = vm_mmap(p, A, 3 * K4, RW, MAP_SHARED | MAP_FIXED, 5, 0);
+    ASSERT_EQ(a, int64_t(A));
+    ASSERT_EQ(fake::offloads.size(), 1u);
+    EXPECT_EQ(fake::offloads[0].args[0], 5u);
+    EXPECT_EQ(fake::offloads[0].args[1], 3 * K4);
+    EXPECT_EQ(proc->at(A + K4)[0], 0x42);
+    EXPECT_EQ(p->mem_used, 0u); // Linux's pages are not the program's memory
+    fake::invalidations.clear();
+    EXPECT_EQ(vm_munmap(p, A, 3 * K4), 0);
+    ASSERT_EQ(fake::invalidations.size(), 1u);
+    EXPECT_EQ(fake::invalidations[0].start, A);
+    EXPECT_EQ(fake::invalidations[0].len, 3 * K4);
+    EXPECT_EQ(fake::invalidations[0].page_bytes, 0u); // none of them ours to free
+    EXPECT_FALSE(mapped(A));
+}
+
+TEST_F(VmShared, PagesPastTheEndOfTheFileRaiseSigbus)
+{
+    answer(1);
+    ASSERT_EQ(vm_mmap(p, A, 3 * K4, PROT_READ, MAP_SHARED | MAP_FIXED, 5, 0), int64_t(A));
+    EXPECT_TRUE(mapped(A));
+    EXPECT_FALSE(mapped(A + K4));
+    EXPECT_EQ(vm_fault(p, A + K4, false), 7);
+    EXPECT_EQ(vm_munmap(p, A, 3 * K4), 0);
+}
+
+TEST_F(VmShared, ReadOnlyFileCannotBeMappedOrMadeWritable)
+{
+    answer(2, 0);
+    EXPECT_EQ(vm_mmap(p, A, 2 * K4, RW, MAP_SHARED | MAP_FIXED, 5, 0), -EACCES);
+    EXPECT_EQ(p->vmas, nullptr);
+    ASSERT_EQ(vm_mmap(p, A, 2 * K4, PROT_READ, MAP_SHARED | MAP_FIXED, 5, 0), int64_t(A));
+    // mprotect asks Linux (MCK_SYS_SHARED_WRITABLE); it says no.
+    fake::offload_handler = [](const fake::Call& c) -> int64_t {
+        return c.nr == MCK_SYS_SHARED_WRITABLE ? -EACCES : -ENOSYS;
+    };
+    EXPECT_EQ(vm_mprotect(p, A, 2 * K4, RW), -EACCES);
+    uint32_t prot;
+    ASSERT_TRUE(mapped(A, &prot));
+    EXPECT_EQ(prot, uint32_t(PROT_READ));
+    EXPECT_EQ(vm_munmap(p, A, 2 * K4), 0);
+}
+
+TEST_F(VmShared, AnLwkPageInTheAnswerIsRefused)
+{
+    uint64_t ours = mem_alloc(K4, -1);
+    answer(1, MCK_PIN_WRITABLE, ours);
+    EXPECT_EQ(vm_mmap(p, A, K4, RW, MAP_SHARED | MAP_FIXED, 5, 0), -EIO);
+    EXPECT_FALSE(mapped(A));
+    EXPECT_EQ(p->vmas, nullptr);
+    mem_free(ours, K4);
+}
+
+// Private file mappings are read through mcexec (pread into the new pages).
+TEST_F(Vm, PrivateFileMappingIsReadThroughLinux)
+{
+    fake::offload_handler = [this](const fake::Call& c) -> int64_t {
+        if (c.nr != 17) // pread64(fd, buf, count, offset)
+            return -ENOSYS;
+        EXPECT_EQ(c.args[3], 2 * K4);
+        memset(proc->at(c.args[1]), 'x', K4);
+        memset(proc->at(c.args[1] + K4), 'y', 100);
+        return int64_t(K4 + 100); // the file ends in the second page
+    };
+    int64_t a = vm_mmap(p, A, 3 * K4, PROT_READ, MAP_PRIVATE | MAP_FIXED, 4, 2 * K4);
+    ASSERT_EQ(a, int64_t(A));
+    uint32_t prot;
+    ASSERT_TRUE(mapped(A + K4, &prot));
+    EXPECT_EQ(prot, uint32_t(PROT_READ));
+    EXPECT_EQ(proc->at(A)[K4 - 1], 'x');
+    EXPECT_EQ(proc->at(A + K4)[99], 'y');
+    EXPECT_EQ(proc->at(A + K4)[100], 0);
+    EXPECT_FALSE(mapped(A + 2 * K4));
+    EXPECT_EQ(vm_fault(p, A + 2 * K4, false), 7); // SIGBUS past the end
+    EXPECT_EQ(p->mem_used, 2 * K4);
+}
+
+TEST_F(Vm, FileMappingOfAWriteOnlyDescriptorIsEACCES)
+{
+    fake::offload_handler = [](const fake::Call& c) -> int64_t {
+        if (c.nr == 17)
+            return -EBADF;
+        if (c.nr == 72) // fcntl(F_GETFL)
+            return 1;   // O_WRONLY
+        return -ENOSYS;
+    };
+    EXPECT_EQ(vm_mmap(p, A, K4, PROT_READ, MAP_PRIVATE | MAP_FIXED, 4, 0), -EACCES);
+    EXPECT_EQ(p->vmas, nullptr);
+    EXPECT_FALSE(mapped(A));
+}
+
+} // namespace
