@@ -1020,7 +1020,7 @@ bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys)
     uint32_t prot;
     if (!v || !(v->flags & VMA_SHARED) || !arch::mmu_lookup(p->root, addr, &pa, &prot, &psize))
         return false;
-    *phys = pa + (addr & (PAGE_4K - 1));
+    *phys = pa; // mmu_lookup's answer has the offset in the page already
     return true;
 }
 

@@ -491,6 +491,9 @@ TEST_F(VmShared, MapsLinuxPagesAndUnmapQueuesAnInvalidation)
     EXPECT_EQ(fake::offloads[0].args[0], 5u);
     EXPECT_EQ(fake::offloads[0].args[1], 3 * K4);
     EXPECT_EQ(proc->at(A + K4)[0], 0x42);
+    uint64_t phys; // the futex key of a shared word
+    EXPECT_TRUE(vm_shared_phys(p, A + K4 + 8, &phys));
+    EXPECT_EQ(phys, fake::LINUX_PHYS + K4 + 8);
     EXPECT_EQ(p->mem_used, 0u); // Linux's pages are not the program's memory
     fake::invalidations.clear();
     EXPECT_EQ(vm_munmap(p, A, 3 * K4), 0);
