@@ -380,8 +380,9 @@ namespace {
 uint64_t place(Process* p, uint64_t addr, uint64_t len, uint64_t flags, int64_t* err)
 {
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-        if ((addr & (PAGE_4K - 1)) || !in_user_range(addr, len)) {
-            *err = -EINVAL;
+        // Linux: past the user range is "no memory there", before alignment.
+        if (!in_user_range(addr, len) || (addr & (PAGE_4K - 1))) {
+            *err = in_user_range(addr, len) ? -EINVAL : -ENOMEM;
             return 0;
         }
         if ((flags & MAP_FIXED_NOREPLACE) && !range_free(p, addr, addr + len)) {
@@ -467,8 +468,10 @@ int64_t map_shared_file(Process* p, uint64_t addr, uint64_t len, uint64_t prot, 
 
 int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_t fd, uint64_t off)
 {
-    if (!len || (prot & ~uint64_t(PROT_RWX)) || (off & (PAGE_4K - 1)) || len > MCK_USER_END)
+    if (!len || (prot & ~uint64_t(PROT_RWX)) || (off & (PAGE_4K - 1)))
         return -EINVAL;
+    if (len > MCK_USER_END)
+        return -ENOMEM; // as Linux for more than its user range
     bool anon = flags & MAP_ANONYMOUS;
     uint64_t type = flags & (MAP_SHARED | MAP_PRIVATE);
     if (!type)

@@ -187,6 +187,18 @@ TEST_F(Vm, MmapArgumentsAreCheckedAsLinuxDoes)
     EXPECT_TRUE(fake::offloads.empty());
 }
 
+TEST_F(Vm, MmapOutsideTheUserRangeIsENOMEMAsOnLinux)
+{
+    EXPECT_EQ(map(MCK_USER_END, K4), -ENOMEM);
+    EXPECT_EQ(map(MCK_USER_END - K4, 2 * K4), -ENOMEM);
+    EXPECT_EQ(map(KERNEL_IMAGE, K4), -ENOMEM);
+    EXPECT_EQ(map(KERNEL_IMAGE, K4, RW, ANON | MAP_FIXED_NOREPLACE), -ENOMEM);
+    EXPECT_EQ(vm_mmap(p, 0, 1ull << 62, RW, ANON, -1, 0), -ENOMEM);
+    EXPECT_EQ(vm_mmap(p, 0, ~0ull, RW, ANON, -1, 0), -ENOMEM);
+    EXPECT_EQ(vm_mmap(p, 0, ~0ull - 2 * K4, RW, ANON, -1, 0), -ENOMEM);
+    EXPECT_EQ(p->vmas, nullptr);
+}
+
 TEST_F(Vm, MmapLargerThanTheInstanceIsRefusedUnlessItOnlyReserves)
 {
     EXPECT_EQ(map(A, 128 * M), -ENOMEM);
