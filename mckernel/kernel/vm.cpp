@@ -553,7 +553,8 @@ int64_t vm_mmap(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t
 
 int64_t vm_munmap(Process* p, uint64_t addr, uint64_t len)
 {
-    if ((addr & (PAGE_4K - 1)) || !len || !in_user_range(addr, up(len, PAGE_4K)))
+    // Checked before rounding up: a length near 2^64 would wrap to 0.
+    if ((addr & (PAGE_4K - 1)) || !len || len > MCK_USER_END || !in_user_range(addr, up(len, PAGE_4K)))
         return -EINVAL;
     len = up(len, PAGE_4K);
     {

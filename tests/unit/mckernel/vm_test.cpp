@@ -230,6 +230,8 @@ TEST_F(Vm, MunmapArgumentsAreCheckedAsLinuxDoes)
     EXPECT_EQ(vm_munmap(p, MCK_USER_END, K4), -EINVAL);
     EXPECT_EQ(vm_munmap(p, MCK_USER_END - K4, 2 * K4), -EINVAL);
     EXPECT_EQ(vm_munmap(p, KERNEL_IMAGE, K4), -EINVAL);
+    EXPECT_EQ(vm_munmap(p, A, ~0ull), -EINVAL);
+    EXPECT_EQ(vm_munmap(p, A, ~0ull - K4 + 2), -EINVAL);
     EXPECT_TRUE(mapped(A));
 }
 
