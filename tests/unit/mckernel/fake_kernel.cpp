@@ -264,6 +264,7 @@ bool sched_block(uint64_t deadline)
     auto done = [&] { return t->wake_pending || (deadline && fake::now_tsc() >= deadline); };
     bool stuck = !fake::g_cv.wait_for(l, std::chrono::seconds(10), done);
     fake::g_blocked--;
+    fake::g_cv.notify_all();
     if (stuck) {
         fake::g_violations.push_back("a thread stayed blocked for 10 s");
         return false;
