@@ -699,7 +699,13 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
     {
         SpinLockGuard guard(p->lock);
         Vma* v = find(p, old_addr);
-        if (!v || v->end < old_addr + old_len)
+        // Linux merges neighbouring regions that differ in nothing; we keep
+        // them apart (after a split), so the range may span a run of them.
+        Vma* last = v;
+        while (last && last->end < old_addr + old_len && last->next && last->next->start == last->end &&
+               last->next->prot == v->prot && last->next->flags == v->flags)
+            last = last->next;
+        if (!v || last->end < old_addr + old_len)
             return -EFAULT;
         if (v->flags & VMA_SHARED)
             return -EINVAL; // moving Linux's pages is not supported

@@ -335,6 +335,29 @@ TEST_F(Vm, MremapGrowsInPlaceShrinksAndChecksAsLinux)
     EXPECT_EQ(vm_mremap(p, A, K4, 2 * K4, 0, 0), -ENOMEM); // no room, may not move
 }
 
+// Linux merges neighbouring regions that differ in nothing, so a range that
+// was split and made whole again is one region for mremap.
+TEST_F(Vm, MremapOfARegionSplitAndMadeWholeAgain)
+{
+    ASSERT_EQ(map(A, 2 * K4), int64_t(A));
+    ASSERT_EQ(vm_mprotect(p, A + K4, K4, PROT_READ), 0);
+    ASSERT_EQ(vm_mprotect(p, A + K4, K4, RW), 0);
+    proc->at(A + K4)[3] = 4;
+    EXPECT_EQ(vm_mremap(p, A, 2 * K4, 4 * K4, MREMAP_MAYMOVE, 0), int64_t(A));
+    EXPECT_TRUE(mapped(A + 3 * K4));
+    // Two mappings side by side, and moved.
+    ASSERT_EQ(map(A + 4 * K4, K4), int64_t(A + 4 * K4));
+    ASSERT_EQ(map(A + 5 * K4, K4), int64_t(A + 5 * K4)); // no room to grow
+    int64_t to = vm_mremap(p, A, 5 * K4, 8 * K4, MREMAP_MAYMOVE, 0);
+    ASSERT_GT(to, 0);
+    EXPECT_EQ(proc->at(to + K4)[3], 4);
+    EXPECT_FALSE(mapped(A));
+    // Regions that differ are not one.
+    ASSERT_EQ(map(A, K4, PROT_READ), int64_t(A));
+    ASSERT_EQ(map(A + K4, K4), int64_t(A + K4));
+    EXPECT_EQ(vm_mremap(p, A, 2 * K4, 4 * K4, MREMAP_MAYMOVE, 0), -EFAULT);
+}
+
 // LTP brk02 and the panic: the heap shrinks over a page the program
 // made read-only; when it grows again that page is writable and zero.
 TEST_F(Vm, BrkShrinksOverAReadOnlyPage)
