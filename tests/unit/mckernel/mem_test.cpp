@@ -239,6 +239,23 @@ TEST_F(Mem, FreeOfAForeignAddressPanics)
     EXPECT_EQ(mem_free_bytes(-1), start);
 }
 
+// The real lock-order check runs in these tests: the page allocator's lock
+// is innermost, so taking a process lock under it panics.
+TEST(LockOrder, IsCheckedInHostTests)
+{
+    fake::boot(16 * M);
+    mck::SpinLock pages{mck::LockRank::Pages}, process{mck::LockRank::Process};
+    {
+        mck::SpinLockGuard outer(process);
+        mck::SpinLockGuard inner(pages); // in order
+    }
+    auto wrong = [&] {
+        mck::SpinLockGuard outer(pages);
+        mck::SpinLockGuard inner(process);
+    };
+    EXPECT_THROW(wrong(), fake::Panic);
+}
+
 TEST(MemNuma, NodeIsPreferredThenAnyNode)
 {
     fake::boot(16 * M, 2);
