@@ -48,6 +48,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rng.h"
+
 #define PAGE 4096ul
 #define SA_RESTORER 0x04000000
 #define USER_START 0x10000ul
@@ -58,17 +60,6 @@
 #define LOG_SLOTS 64
 #define LOG_LINE 192
 
-/* ---- random numbers: xorshift64*, reproducible from the seed ---- */
-static uint64_t rng_state;
-static uint64_t rnd64(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1Dull;
-}
-static uint64_t rnd(uint64_t n) { return n ? rnd64() % n : 0; }
-static int chance(unsigned pct) { return rnd(100) < pct; }
 
 /* ---- raw system calls: no errno, no wrapper logic ---- */
 static long raw6(long n, long a, long b, long c, long d, long e, long f)

@@ -32,19 +32,11 @@
 #include <mcexec/abi.h>
 #include <uapi/ihk/ihk.h>
 
+#include "rng.h"
+
 #define PAGE 4096ul
 #define SCRATCH_PAGES 16
 
-static uint64_t rng_state;
-static uint64_t rnd64(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1Dull;
-}
-static uint64_t rnd(uint64_t n) { return n ? rnd64() % n : 0; }
-static int chance(unsigned pct) { return rnd(100) < pct; }
 
 static int verbose;
 static unsigned long ops, oks;
