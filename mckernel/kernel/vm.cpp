@@ -153,10 +153,16 @@ void release_locked(Process* p, uint64_t start, uint64_t end)
     // The process's budget gets them back now; the allocator once Linux let go.
     for (DeferredFree* d = u.pages; d; d = d->next)
         p->mem_used -= d->size;
+    if (!u.any)
+        return;
+    // Page tables left empty go too, but like the pages only once Linux let
+    // go: mcctrl's fault handler walks these tables (mcexec/mcctrl/uas.c).
+    // Without this a program mapping and unmapping all over its address
+    // space would pile up tables until the kernel's reserve ran out.
+    arch::mmu_prune(p->root, start, end - start, free_cb, &u);
     // mcexec's view loses every page that went, Linux's too (a later mapping
     // there must not reach the old file page through it).
-    if (u.any)
-        process_unmapped(p, start, end - start, u.pages);
+    process_unmapped(p, start, end - start, u.pages);
 }
 
 // A buffer the LWK lent Linux for call @ret: freed, unless the call may still

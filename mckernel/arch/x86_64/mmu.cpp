@@ -164,6 +164,47 @@ bool mmu_unmap(uint64_t root, uint64_t va, uint64_t len, PageFreeFn fn, void* ct
     });
 }
 
+namespace {
+
+bool table_empty(uint64_t phys)
+{
+    const uint64_t* t = table(phys);
+    for (unsigned i = 0; i < 512; i++)
+        if (t[i])
+            return false;
+    return true;
+}
+
+// Prune the tables below entry @e of a level-@level table (3: PML4), for [va, end).
+// True when @e's table was unhooked.
+bool prune(uint64_t& e, int level, uint64_t va, uint64_t end, PageFreeFn fn, void* ctx)
+{
+    if (!(e & PRESENT) || (e & HUGE))
+        return false;
+    uint64_t phys = e & ADDR_MASK;
+    if (level > 1) {
+        uint64_t span = 1ull << (12 + 9 * (level - 1)); // what one entry below maps
+        uint64_t* t = table(phys);
+        for (uint64_t a = va & ~(span - 1); a < end; a += span)
+            prune(t[idx(a, level - 1)], level - 1, a > va ? a : va, a + span < end ? a + span : end, fn, ctx);
+    }
+    if (!table_empty(phys))
+        return false;
+    e = 0;
+    fn(phys, PAGE_4K, ctx);
+    return true;
+}
+
+} // namespace
+
+void mmu_prune(uint64_t root, uint64_t va, uint64_t len, PageFreeFn fn, void* ctx)
+{
+    uint64_t end = va + len, span = 1ull << 39; // one PML4 entry
+    uint64_t* pml4 = table(root);
+    for (uint64_t a = va & ~(span - 1); a < end && idx(a, 3) < 256; a += span)
+        prune(pml4[idx(a, 3)], 3, a > va ? a : va, a + span < end ? a + span : end, fn, ctx);
+}
+
 bool mmu_protect(uint64_t root, uint64_t va, uint64_t len, uint32_t prot)
 {
     return for_each_leaf(root, va, va + len, [&](uint64_t* e, uint64_t, uint64_t size) {

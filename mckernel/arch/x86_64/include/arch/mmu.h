@@ -24,6 +24,10 @@ void mmu_free_space(uint64_t root, PageFreeFn fn, void* ctx);
 bool mmu_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint32_t prot);
 // Remove the pages of [va, va + len), handing their memory to @fn.
 bool mmu_unmap(uint64_t root, uint64_t va, uint64_t len, PageFreeFn fn, void* ctx);
+// Unhook the page tables under [va, va + len) that map nothing any more and
+// hand each table page to @fn, which must not reuse it before every walker
+// (other CPUs' TLBs, Linux's fault handler) is done with it.
+void mmu_prune(uint64_t root, uint64_t va, uint64_t len, PageFreeFn fn, void* ctx);
 // Change the protection of the mapped pages of [va, va + len).
 bool mmu_protect(uint64_t root, uint64_t va, uint64_t len, uint32_t prot);
 // The physical address behind @va and its protection, or false if nothing is mapped.
