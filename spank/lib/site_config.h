@@ -24,6 +24,9 @@ struct SiteConfig {
     std::string module_dir;            // ihk.ko, ihk-smp-x86.ko, mcctrl.ko; empty: modprobe by name
     std::string image;                 // mckernel.img
     uint32_t boot_timeout_s = 60;
+    // --mck tasks get an unlimited RLIMIT_MEMLOCK (their shared file mappings pin
+    // Linux pages, charged to it; docs/slurm-admin.md); false: Slurm's as is.
+    bool memlock_unlimited = true;
 };
 
 // Defaults for @bin_dir, @module_dir and @image come from the build.

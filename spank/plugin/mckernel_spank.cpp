@@ -20,6 +20,7 @@ extern "C" {
 #include <algorithm>
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -386,6 +387,13 @@ int slurm_spank_task_init_privileged(spank_t sp, int ac, char** av)
     if (f && std::getline(f, why)) {
         slurm_error("mckernel: job %u: %s", job, why.c_str());
         return -1;
+    }
+    // Only root may raise the hard limit; mck-task raises the soft one to it
+    // after Slurm applied srun's (site key memlock, docs/slurm-admin.md).
+    if (g_site.memlock_unlimited) {
+        struct rlimit unlimited {RLIM_INFINITY, RLIM_INFINITY};
+        if (setrlimit(RLIMIT_MEMLOCK, &unlimited) != 0)
+            slurm_error("mckernel: job %u: cannot lift RLIMIT_MEMLOCK: %s", job, strerror(errno));
     }
     return 0;
 }

@@ -148,6 +148,10 @@ TEST(SiteConfig, KeysAreCheckedWithFileAndLine)
     EXPECT_EQ(ok->default_mem_bytes, 4ull << 30);
     EXPECT_EQ(ok->mem_cap_percent, 80u);
     EXPECT_TRUE(ok->allow_test_kargs);
+    EXPECT_TRUE(ok->memlock_unlimited) << "the default";
+    auto keep = parse_site_config("memlock = keep\n", "site.conf");
+    ASSERT_TRUE(keep) << keep.error().message;
+    EXPECT_FALSE(keep->memlock_unlimited);
     struct Bad {
         const char* text;
         const char* message;
@@ -156,7 +160,8 @@ TEST(SiteConfig, KeysAreCheckedWithFileAndLine)
                {"mem_cap\n", "is not 'key = value'"},
                {"state_dir = relative\n", "is not an absolute path"},
                {"allow_test_kargs = maybe\n", "is not yes or no"},
-               {"default_mem = 95%\n", "is above mem_cap"}};
+               {"default_mem = 95%\n", "is above mem_cap"},
+               {"memlock = 8M\n", "site.conf:1: memlock: '8M' is not unlimited or keep"}};
     for (const auto& b : bad) {
         auto r = parse_site_config(b.text, "site.conf");
         ASSERT_FALSE(r) << b.text;
