@@ -76,6 +76,21 @@ bool ignored(Process* p, int sig)
     return a.handler == SIG_IGN || (a.handler == SIG_DFL && default_action(sig) == Default::Ignore);
 }
 
+// Would @sig, with @p's current action for it, end the process? Caller holds p->lock.
+bool fatal(Process* p, int sig)
+{
+    return p->actions[sig - 1].handler == SIG_DFL && default_action(sig) != Default::Ignore;
+}
+
+// A fatal signal that a thread does not block ends the process at once, as
+// Linux's group exit does: a thread blocked in an offloaded call (its mcexec
+// worker waiting in Linux) would otherwise never get to act on it.
+void die_now(Process* p, int sig)
+{
+    kprintf("pid %u: ended by signal %d", p->pid, sig);
+    process_kill(p, sig | (default_action(sig) == Default::Core ? 0x80 : 0));
+}
+
 // Death by signal, as wait(2) encodes it.
 [[noreturn]] void die(Thread* t, int sig)
 {
@@ -124,14 +139,19 @@ void signal_send_thread(Thread* t, int sig, const SigInfo& info)
         process_kill(p, SIGKILL);
         return;
     }
+    bool dies;
     {
         SpinLockGuard guard(p->lock);
         if (ignored(p, sig) && !(t->sigmask & bit(sig)))
             return;
         t->sigpending |= bit(sig);
         t->siginfo[sig - 1] = info;
+        dies = fatal(p, sig) && !(t->sigmask & bit(sig));
     }
-    notify(t);
+    if (dies)
+        die_now(p, sig);
+    else
+        notify(t);
 }
 
 void signal_send_process(Process* p, int sig, const SigInfo& info)
@@ -141,6 +161,7 @@ void signal_send_process(Process* p, int sig, const SigInfo& info)
         return;
     }
     RefPtr<Thread> target;
+    bool dies;
     {
         SpinLockGuard guard(p->lock);
         if (ignored(p, sig))
@@ -150,8 +171,11 @@ void signal_send_process(Process* p, int sig, const SigInfo& info)
         for (Thread* t = p->threads; t && !target; t = t->proc_next)
             if (!(t->sigmask & bit(sig)))
                 target = RefPtr<Thread>(t);
+        dies = target && fatal(p, sig);
     }
-    if (target)
+    if (dies)
+        die_now(p, sig);
+    else if (target)
         notify(target.get());
 }
 
