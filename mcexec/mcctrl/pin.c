@@ -55,13 +55,17 @@ static long mcctrl_pin_claim(struct mcctrl_proc *p, u64 token, struct mcctrl_pin
 	if (i < p->ninflight && !p->acked && !p->dead)
 		o = ihk_os_phys_to_virt(p->os, token, sizeof(*o));
 	if (o && READ_ONCE(o->state) == MCK_OFFLOAD_SENT &&
-	    (READ_ONCE(o->nr) == MCK_SYS_MAP_SHARED || READ_ONCE(o->nr) == MCK_SYS_SHARED_WRITABLE)) {
+	    (READ_ONCE(o->nr) == MCK_SYS_MAP_SHARED || READ_ONCE(o->nr) == MCK_SYS_SHARED_WRITABLE ||
+	     READ_ONCE(o->nr) == MCK_SYS_SHARED_ADOPT)) {
 		len = READ_ONCE(o->args[1]);
 		if (READ_ONCE(o->nr) == MCK_SYS_MAP_SHARED) {
 			r->write = READ_ONCE(o->args[2]) & MCK_PROT_WRITE_BIT;
 			list_phys = READ_ONCE(o->args[4]);
-		} else {
+		} else if (READ_ONCE(o->nr) == MCK_SYS_SHARED_WRITABLE) {
 			r->write = true;
+			list_phys = READ_ONCE(o->args[2]);
+		} else {
+			r->write = READ_ONCE(o->args[3]) & 1;
 			list_phys = READ_ONCE(o->args[2]);
 		}
 		if (p->inflight_pin[i] != MCCTRL_PIN_NONE) {

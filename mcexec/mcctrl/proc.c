@@ -221,7 +221,8 @@ static long mcctrl_create(struct ihk_os *os, void __user *arg)
 
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
-	if (req.version != MCEXEC_ABI_VERSION || req.flags)
+	if (req.version != MCEXEC_ABI_VERSION || (req.flags & ~MCEXEC_CREATE_FORK) ||
+	    (!(req.flags & MCEXEC_CREATE_FORK) && req.fork_token))
 		return -EINVAL;
 	if (!ihk_os_running(os))
 		return -ENODEV;
@@ -253,8 +254,18 @@ static long mcctrl_create(struct ihk_os *os, void __user *arg)
 	list_add(&p->link, &mcctrl_procs);
 	spin_unlock_irq(&mcctrl_procs_lock);
 
-	ret = mcctrl_request(p, MCK_IKC_CREATE, req.cpu_first, req.cpu_count, req.mem_limit,
-			     req.realtime_ns - req.monotonic_ns, req.monotonic_ns, &shared_phys);
+	if (req.flags & MCEXEC_CREATE_FORK) {
+		/* The LWK checks the token belongs to our Linux parent's process. */
+		u32 parent;
+
+		rcu_read_lock();
+		parent = task_tgid_nr(rcu_dereference(current->real_parent));
+		rcu_read_unlock();
+		ret = mcctrl_request(p, MCK_IKC_FORK, parent, req.fork_token, 0, 0, 0, &shared_phys);
+	} else {
+		ret = mcctrl_request(p, MCK_IKC_CREATE, req.cpu_first, req.cpu_count, req.mem_limit,
+				     req.realtime_ns - req.monotonic_ns, req.monotonic_ns, &shared_phys);
+	}
 	if (!ret) {
 		p->shared = ihk_os_phys_to_virt(os, shared_phys, sizeof(*p->shared));
 		p->pml4_phys = p->shared ? READ_ONCE(p->shared->pml4_phys) : 0;

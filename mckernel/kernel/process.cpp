@@ -17,6 +17,7 @@
 #include <kernel/process.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
+#include <kernel/uaccess.h>
 #include <kernel/vm.h>
 
 #include <arch/apic.h>
@@ -29,6 +30,7 @@
 
 extern "C" void mck_thread_entry();
 extern "C" void* memset(void*, int, size_t);
+extern "C" void* memcpy(void*, const void*, size_t);
 
 namespace mck {
 namespace {
@@ -38,7 +40,9 @@ constexpr uint64_t KSTACK_SIZE = 16 * 1024;
 constexpr uint32_t FIRST_TID = 4194304; // above Linux's largest pid_max, below FUTEX_TID_MASK
 
 Process* g_procs[MAX_PROCS];
-SpinLock g_procs_lock{LockRank::Processes};
+Process* g_pending[MAX_PROCS]; // fork children kept aside until adopted
+uint64_t g_fork_seq;
+SpinLock g_procs_lock{LockRank::Processes}; // both tables
 uint32_t g_next_tid = FIRST_TID;
 
 // Pages of shared file mappings are Linux's: only our own go back to the allocator.
@@ -61,9 +65,22 @@ void reply(uint32_t cpu_index, uint32_t pid, uint32_t type, int64_t result, uint
     ikc_send_to_linux(cpu_index, r);
 }
 
+uint64_t fpu_bytes() { return round_up(arch::fpu_area_size(), arch::PAGE_4K); }
+
+void fork_state_free(Process* p)
+{
+    if (!p->fork)
+        return;
+    if (p->fork->fpu_phys)
+        mem_free(p->fork->fpu_phys, fpu_bytes());
+    delete p->fork;
+    p->fork = nullptr;
+}
+
 // The last reference went: no thread, not in the table, nobody looking.
 void process_destroy(Process* p)
 {
+    fork_state_free(p);
     while (DeferredFree* d = p->deferred) {
         p->deferred = d->next;
         mem_free(d->phys, d->size);
@@ -75,6 +92,36 @@ void process_destroy(Process* p)
     if (p->shared_phys)
         mem_free(p->shared_phys, round_up(sizeof(mck_proc_shared), arch::PAGE_4K));
     delete p;
+}
+
+// Put @p into the table (its reference becomes the table's); false when full.
+bool table_insert(Process* p)
+{
+    SpinLockGuard guard(g_procs_lock);
+    for (auto& slot : g_procs)
+        if (!slot) {
+            slot = p;
+            p->in_table = true;
+            return true;
+        }
+    return false;
+}
+
+// The fork children @pid kept aside that no mcexec adopted: they go with it.
+void abandon_children_of(uint32_t pid)
+{
+    Process* gone[MAX_PROCS];
+    uint32_t n = 0;
+    {
+        SpinLockGuard guard(g_procs_lock);
+        for (auto& slot : g_pending)
+            if (slot && slot->parent_pid == pid) {
+                gone[n++] = slot;
+                slot = nullptr;
+            }
+    }
+    for (uint32_t i = 0; i < n; i++)
+        process_destroy(gone[i]);
 }
 
 // Take @p out of the table and drop the table's reference; once only.
@@ -103,6 +150,7 @@ void process_finish(Process* p, bool linux_gone)
     m.arg[0] = p->pid;
     m.arg[1] = uint64_t(int64_t(p->exit_status));
     ikc_send_to_linux(p->home_cpu, m);
+    abandon_children_of(p->pid);
     if (linux_gone)
         process_retire(p);
 }
@@ -147,16 +195,7 @@ int64_t create(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
     }
     p->shared = static_cast<mck_proc_shared*>(arch::phys_to_virt(p->shared_phys));
     p->shared->pml4_phys = p->root;
-    {
-        SpinLockGuard guard(g_procs_lock);
-        for (auto& slot : g_procs)
-            if (!slot) {
-                slot = p;
-                p->in_table = true;
-                break;
-            }
-    }
-    if (!p->in_table) {
+    if (!table_insert(p)) {
         process_destroy(p);
         return -11; // EAGAIN: MAX_PROCS processes already
     }
@@ -169,6 +208,59 @@ int64_t create(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
     main->tid = pid;
     *shared_phys = p->shared_phys;
     kprintf("process %u: created on CPU(s) %u-%u", pid, first, first + count - 1);
+    return 0;
+}
+
+// MCK_IKC_FORK: the mcexec forked for MCK_SYS_FORK @token adopts the child
+// its parent's process kept aside; it becomes process @pid.
+int64_t adopt(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
+{
+    uint32_t pid = uint32_t(m.arg[0]), parent = uint32_t(m.arg[1]);
+    uint64_t token = m.arg[2];
+    if (!pid)
+        return -22; // EINVAL
+    if (process_find(pid))
+        return -17; // EEXIST
+    Process* c = nullptr;
+    {
+        SpinLockGuard guard(g_procs_lock);
+        // Only the Linux child of the parent's mcexec may have it (mcctrl names the parent).
+        for (auto& slot : g_pending)
+            if (slot && slot->fork_token == token && slot->parent_pid == parent) {
+                c = slot;
+                slot = nullptr;
+                break;
+            }
+    }
+    if (!c)
+        return -3; // ESRCH
+    c->pid = pid;
+    c->home_cpu = cpu_index;
+    if (!table_insert(c)) {
+        process_destroy(c);
+        return -11; // EAGAIN
+    }
+    ForkState* fs = c->fork;
+    Thread* t = thread_create(c, fs->frame, c->cpu_first);
+    if (!t) {
+        process_retire(c); // the last reference: frees it
+        return -12;
+    }
+    t->tid = pid;
+    memcpy(t->fpu, fs->fpu, arch::fpu_area_size());
+    t->fs_base = fs->fs_base;
+    t->gs_base = fs->gs_base;
+    t->sigmask = fs->sigmask;
+    t->altstack_sp = fs->altstack_sp;
+    t->altstack_size = fs->altstack_size;
+    t->altstack_flags = fs->altstack_flags;
+    t->clear_child_tid = fs->clear_tid;
+    t->fork_set_tid = fs->set_tid;
+    t->fork_child = true;
+    fork_state_free(c);
+    c->forked = true;
+    *shared_phys = c->shared_phys;
+    kprintf("process %u: forked from %u (%lu MiB copied)", pid, parent, c->mem_used >> 20);
     return 0;
 }
 
@@ -192,6 +284,13 @@ int64_t setup(Process* p)
 
 int64_t start(Process* p, uint64_t entry, uint64_t sp)
 {
+    if (p->forked) { // it goes on from the parent's fork call
+        if (p->started || !p->threads)
+            return -22;
+        p->started = true;
+        sched_wake(p->threads);
+        return 0;
+    }
     if (p->started || entry >= MCK_USER_END || sp >= MCK_USER_END || !p->threads)
         return -22;
     vm_apply_protections(p);
@@ -353,6 +452,95 @@ void process_kill(Process* p, int32_t status)
     }
 }
 
+int64_t process_fork_prepare(const arch::TrapFrame& frame, uint64_t stack, uint64_t set_tid, uint64_t clear_tid,
+                             uint64_t tls, bool set_tls)
+{
+    Thread* self = current();
+    Process* parent = self->proc;
+    auto* c = new Process; // its reference becomes the table's when adopted
+    if (!c)
+        return -12;
+    int node = boot_param().cpus[self->cpu].numa_node;
+    c->cpu_first = parent->cpu_first;
+    c->cpu_count = parent->cpu_count;
+    c->realtime_offset_ns = parent->realtime_offset_ns;
+    c->mono_base_ns = parent->mono_base_ns;
+    c->tsc_base = parent->tsc_base;
+    c->parent_pid = parent->pid;
+    {
+        SpinLockGuard guard(parent->lock);
+        for (uint32_t i = 0; i < 64; i++)
+            c->actions[i] = parent->actions[i]; // handlers are inherited, pending signals not
+    }
+    c->root = arch::mmu_new_space();
+    c->shared_phys = mem_alloc(round_up(sizeof(mck_proc_shared), arch::PAGE_4K), node);
+    c->fork = new ForkState;
+    if (c->fork)
+        c->fork->fpu_phys = mem_alloc(fpu_bytes(), node);
+    if (!c->root || !c->shared_phys || !c->fork || !c->fork->fpu_phys) {
+        process_destroy(c);
+        return -12;
+    }
+    c->shared = static_cast<mck_proc_shared*>(arch::phys_to_virt(c->shared_phys));
+    c->shared->pml4_phys = c->root;
+    ForkState* fs = c->fork;
+    fs->fpu = arch::phys_to_virt(fs->fpu_phys);
+    arch::fpu_save(fs->fpu); // the caller's live user state: the kernel uses none
+    fs->frame = frame;
+    fs->frame.rax = 0;
+    if (stack)
+        fs->frame.rsp = stack;
+    fs->fs_base = set_tls ? tls : arch::rdmsr(arch::MSR_FS_BASE);
+    fs->gs_base = arch::rdmsr(arch::MSR_KERNEL_GS_BASE);
+    fs->sigmask = self->sigmask;
+    fs->altstack_sp = self->altstack_sp;
+    fs->altstack_size = self->altstack_size;
+    fs->altstack_flags = self->altstack_flags;
+    fs->set_tid = set_tid;
+    fs->clear_tid = clear_tid;
+    if (int64_t err = vm_fork_copy(parent, c)) {
+        process_destroy(c);
+        return err;
+    }
+    int64_t token = -11; // EAGAIN: as many children waiting as processes may exist
+    {
+        SpinLockGuard guard(g_procs_lock);
+        for (auto& slot : g_pending)
+            if (!slot) {
+                c->fork_token = (uint64_t(parent->pid) << 32) | (++g_fork_seq & 0xffffffffull);
+                token = int64_t(c->fork_token);
+                slot = c;
+                break;
+            }
+    }
+    if (token < 0)
+        process_destroy(c);
+    return token;
+}
+
+void process_fork_abandon(uint64_t token)
+{
+    Process* c = nullptr;
+    {
+        SpinLockGuard guard(g_procs_lock);
+        for (auto& slot : g_pending)
+            if (slot && slot->fork_token == token) {
+                c = slot;
+                slot = nullptr;
+            }
+    }
+    if (c)
+        process_destroy(c);
+}
+
+void process_fork_child_first_run(Thread* t)
+{
+    t->fork_child = false;
+    vm_fork_adopt(t->proc);
+    if (t->fork_set_tid)
+        (void)put_user(UserPtr<uint32_t>(t->fork_set_tid), t->tid);
+}
+
 void process_reclaim(Process* p)
 {
     uint64_t done = __atomic_load_n(&p->shared->inval_done, __ATOMIC_ACQUIRE);
@@ -443,9 +631,9 @@ void process_flush_tlb(Process* p, uint64_t start, uint64_t len)
 void process_ikc(uint32_t cpu_index, const ihk_ikc_msg& m)
 {
     uint32_t pid = uint32_t(m.arg[0]);
-    if (m.type == MCK_IKC_CREATE) {
+    if (m.type == MCK_IKC_CREATE || m.type == MCK_IKC_FORK) {
         uint64_t shared = 0;
-        int64_t ret = create(cpu_index, m, &shared);
+        int64_t ret = m.type == MCK_IKC_CREATE ? create(cpu_index, m, &shared) : adopt(cpu_index, m, &shared);
         reply(cpu_index, pid, m.type, ret, shared);
         return;
     }

@@ -73,6 +73,8 @@ struct Thread {
     uint64_t minflt = 0, nvcsw = 0, nivcsw = 0; // getrusage
     FaultInfo fault;
     uint32_t refs = 1;           // see the top of this file
+    bool fork_child = false;     // a fork child's main thread, not yet in user mode
+    uint64_t fork_set_tid = 0;   // CLONE_CHILD_SETTID: where the child writes its tid
 
     arch::TrapFrame* frame() const { return reinterpret_cast<arch::TrapFrame*>(kstack_top) - 1; }
 };
@@ -87,12 +89,24 @@ struct Vma {
 constexpr uint32_t VMA_HEAP = 1, VMA_STACK = 2, VMA_FILE = 4, VMA_PAST_EOF = 8, // PAST_EOF: SIGBUS
                    VMA_SHARED = 16,   // pages are Linux's (a shared file mapping)
                    VMA_MAYWRITE = 32, // shared: Linux pinned them for writing (the file allows it)
-                   VMA_MAYEXEC = 64;  // shared: the file's mount allows executing it
+                   VMA_MAYEXEC = 64,  // shared: the file's mount allows executing it
+                   VMA_ADOPT = 128;   // shared, in a fork child: not mapped until vm_fork_adopt()
 
 // Pages unmapped but possibly still in mcexec's view, until Linux says it dropped them.
 struct DeferredFree {
     uint64_t phys, size, seq;
     DeferredFree* next;
+};
+
+// What a fork child's main thread starts from, kept until its mcexec adopts it.
+struct ForkState {
+    arch::TrapFrame frame;       // the parent's, returning 0
+    void* fpu = nullptr;         // the parent's extended state (fpu_phys's pages)
+    uint64_t fpu_phys = 0;
+    uint64_t fs_base = 0, gs_base = 0, sigmask = 0;
+    uint64_t altstack_sp = 0, altstack_size = 0;
+    uint32_t altstack_flags = 2;
+    uint64_t set_tid = 0, clear_tid = 0; // CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID
 };
 
 struct KSigAction {
@@ -130,6 +144,12 @@ struct Process {
     uint64_t tsc_base = 0;          // ... at this TSC
     uint32_t refs = 1;              // see the top of this file
     bool in_table = false;          // holds its table reference (g_procs_lock)
+    // fork: a child waits aside (pid 0) until the mcexec its parent's mcexec
+    // forked adopts it (MCK_IKC_FORK with @fork_token, from @parent_pid's child).
+    uint32_t parent_pid = 0;
+    uint64_t fork_token = 0;
+    ForkState* fork = nullptr;      // until adopted
+    bool forked = false;            // START runs it as it is (no entry, no stack)
 };
 
 // The running thread of this CPU; nullptr on an idle CPU.
@@ -154,6 +174,15 @@ Thread* thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu);
 void process_kill(Process* p, int32_t status);
 // Hand pages to the allocator once Linux dropped its view of them.
 void process_reclaim(Process* p);
+// fork: a child of the calling thread's process, copied now and kept aside;
+// its thread starts from @frame (returning 0) on its own stack @stack if not 0.
+// The token for MCK_SYS_FORK, or -ENOMEM / -EAGAIN.
+int64_t process_fork_prepare(const arch::TrapFrame& frame, uint64_t stack, uint64_t set_tid, uint64_t clear_tid,
+                             uint64_t tls, bool set_tls);
+// The fork of @token failed on Linux: free the child kept aside.
+void process_fork_abandon(uint64_t token);
+// In the fork child's first return to user mode: the rest of its set-up.
+void process_fork_child_first_run(Thread* t);
 // Queue [start, start + len) for Linux to drop from mcexec's view, and free
 // @pages when it did. Takes ownership of @pages. Caller holds p->lock.
 void process_unmapped(Process* p, uint64_t start, uint64_t len, DeferredFree* pages);

@@ -148,6 +148,12 @@ extern "C" void mck_exit_to_user(mck::arch::TrapFrame* f)
             schedule();
             continue;
         }
+        if (t->fork_child) { // a fork child's first way out: map what Linux must pin for it
+            arch::irq_enable();
+            process_fork_child_first_run(t);
+            arch::irq_disable();
+            continue;
+        }
         if (signal_pending(t)) {
             signal_deliver(t, f);
             arch::irq_disable();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-// System calls about processes and threads: identity, clone for threads,
-// exit, thread pointers. fork and exec have no LWK form (docs/syscalls.md).
+// System calls about processes and threads: identity, clone, fork, exit,
+// thread pointers. A new process is a fork child on the LWK served by a
+// forked mcexec; exec is mcexec's (docs/syscalls.md).
 #include <kernel/boot.h>
 #include <kernel/errno.h>
 #include <kernel/offload.h>
@@ -19,7 +20,7 @@ namespace mck {
 namespace {
 
 constexpr uint64_t CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800,
-                   CLONE_THREAD = 0x10000, CLONE_SYSVSEM = 0x40000, CLONE_SETTLS = 0x80000,
+                   CLONE_VFORK = 0x4000, CLONE_THREAD = 0x10000, CLONE_SYSVSEM = 0x40000, CLONE_SETTLS = 0x80000,
                    CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_CLEARTID = 0x200000,
                    CLONE_CHILD_SETTID = 0x1000000;
 constexpr uint64_t THREAD_FLAGS = CLONE_VM | CLONE_SIGHAND | CLONE_THREAD;
@@ -30,6 +31,27 @@ int64_t unsupported(const char* what)
 {
     kprintf("process %u: %s is not supported on the LWK (ENOSYS)", current()->proc->pid, what);
     return -ENOSYS;
+}
+
+// fork, vfork and clone without CLONE_VM|CLONE_THREAD: the child is a copy of
+// this process kept aside, which the mcexec that mcexec forks for it adopts
+// and runs (kernel/process.h). vfork's child gets a copy too (the parent goes
+// on at once): what it writes before exec stays its own.
+int64_t fork_process(SyscallArgs& a, uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid, uint64_t tls)
+{
+    int64_t token = process_fork_prepare(*a.frame, stack, (flags & CLONE_CHILD_SETTID) ? ctid : 0,
+                                         (flags & CLONE_CHILD_CLEARTID) ? ctid : 0, tls, flags & CLONE_SETTLS);
+    if (token < 0)
+        return token;
+    uint64_t args[6] = {uint64_t(token), 0, 0, 0, 0, 0};
+    int64_t pid = offload(MCK_SYS_FORK, args);
+    if (pid <= 0) {
+        process_fork_abandon(uint64_t(token));
+        return pid ? pid : -EAGAIN;
+    }
+    if (flags & CLONE_PARENT_SETTID)
+        (void)put_user(UserPtr<uint32_t>(ptid), uint32_t(pid));
+    return pid;
 }
 
 // The least loaded CPU of the process's share.
@@ -53,13 +75,21 @@ int64_t sys_getppid(SyscallArgs& a) { return offload(110, a.arg); }
 int64_t sys_clone(SyscallArgs& a)
 {
     uint64_t flags = a.arg[0], stack = a.arg[1], ptid = a.arg[2], ctid = a.arg[3], tls = a.arg[4];
-    if ((flags & THREAD_FLAGS) != THREAD_FLAGS)
-        return unsupported("fork (clone without CLONE_VM|CLONE_THREAD)");
-    if (flags & ~KNOWN_FLAGS & ~0xffull)
+    if (flags & ~(KNOWN_FLAGS | CLONE_VFORK) & ~0xffull)
         return -EINVAL;
     // As arch_prctl: a thread pointer outside user space would fault the kernel on the switch.
     if ((flags & CLONE_SETTLS) && tls >= MCK_USER_END)
         return -EPERM;
+    if ((flags & THREAD_FLAGS) != THREAD_FLAGS) {
+        // Linux: CLONE_THREAD needs CLONE_SIGHAND, which needs CLONE_VM.
+        if (((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND)) || ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM)))
+            return -EINVAL;
+        if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
+            return unsupported("clone with CLONE_VM but without CLONE_THREAD or CLONE_VFORK");
+        if (flags & (CLONE_FILES | CLONE_FS))
+            return unsupported("a new process sharing descriptors or the working directory (CLONE_FILES, CLONE_FS)");
+        return fork_process(a, flags, stack, ptid, ctid, tls);
+    }
     Thread* self = current();
     Process* p = self->proc;
     if (p->nthreads >= MCK_MAX_THREADS)
@@ -89,10 +119,11 @@ int64_t sys_clone(SyscallArgs& a)
 }
 
 int64_t sys_clone3(SyscallArgs&) { return -ENOSYS; } // glibc falls back to clone
-int64_t sys_fork(SyscallArgs&) { return unsupported("fork"); }
-int64_t sys_vfork(SyscallArgs&) { return unsupported("vfork"); }
-int64_t sys_execve(SyscallArgs&) { return unsupported("execve"); }
-int64_t sys_execveat(SyscallArgs&) { return unsupported("execveat"); }
+int64_t sys_fork(SyscallArgs& a) { return fork_process(a, 17 /* SIGCHLD */, 0, 0, 0, 0); }
+int64_t sys_vfork(SyscallArgs& a) { return fork_process(a, 17 | CLONE_VFORK, 0, 0, 0, 0); }
+// mcexec runs the new program: it starts a new LWK process in its place (docs/mcexec.md).
+int64_t sys_execve(SyscallArgs& a) { return offload(59, a.arg); }
+int64_t sys_execveat(SyscallArgs& a) { return offload(322, a.arg); }
 int64_t sys_rseq(SyscallArgs&) { return -ENOSYS; } // glibc runs without it
 
 int64_t sys_exit(SyscallArgs& a)

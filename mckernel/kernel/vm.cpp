@@ -973,6 +973,126 @@ int64_t vm_mincore(Process* p, uint64_t addr, uint64_t len, uint64_t vec)
     return 0;
 }
 
+int64_t vm_fork_copy(Process* parent, Process* child)
+{
+    int node = home_node();
+    {
+        SpinLockGuard guard(parent->lock);
+        Vma** tail = &child->vmas;
+        for (Vma* v = parent->vmas; v; v = v->next) {
+            uint32_t flags = v->flags;
+            if (flags & VMA_SHARED) // what Linux allows is asked again, for the child's pins
+                flags = (flags & ~(VMA_MAYWRITE | VMA_MAYEXEC)) | VMA_ADOPT;
+            auto* c = new Vma{v->start, v->end, v->prot, flags, nullptr, v->linux_addr};
+            if (!c)
+                return -ENOMEM;
+            *tail = c;
+            tail = &c->next;
+        }
+        child->brk_start = parent->brk_start;
+        child->brk = parent->brk;
+        child->stack_start = parent->stack_start;
+        child->mem_limit = parent->mem_limit;
+    }
+    // The pages, a 2 MiB block at a time under the parent's lock: its other
+    // threads may unmap meanwhile, and a page they free must not be read
+    // after it went back to the allocator.
+    for (Vma* c = child->vmas; c; c = c->next) {
+        if (c->flags & VMA_SHARED)
+            continue;
+        for (uint64_t va = c->start; va < c->end;) {
+            SpinLockGuard guard(parent->lock);
+            uint64_t block_end = down(va, PAGE_2M) + PAGE_2M < c->end ? down(va, PAGE_2M) + PAGE_2M : c->end;
+            while (va < block_end) {
+                uint64_t pa, size;
+                uint32_t prot;
+                if (!arch::mmu_lookup(parent->root, va, &pa, &prot, &size)) {
+                    va += PAGE_4K;
+                    continue;
+                }
+                bool big = size == PAGE_2M && !(va & (PAGE_2M - 1)) && va + PAGE_2M <= c->end;
+                uint64_t bytes = big ? PAGE_2M : PAGE_4K;
+                if (child->mem_limit && child->mem_used + bytes > child->mem_limit)
+                    return -ENOMEM;
+                uint64_t page = mem_alloc_user(bytes, bytes, node);
+                if (!page)
+                    return -ENOMEM;
+                memcpy(arch::phys_to_virt(page), arch::phys_to_virt(down(pa, bytes)), bytes);
+                if (!arch::mmu_map(child->root, va, page, bytes, prot)) {
+                    mem_free(page, bytes);
+                    return -ENOMEM;
+                }
+                child->mem_used += bytes;
+                va += bytes;
+            }
+        }
+    }
+    child->mem_peak = child->mem_used;
+    return 0;
+}
+
+void vm_fork_adopt(Process* p)
+{
+    for (;;) {
+        uint64_t start = 0, end = 0, linux_addr = 0;
+        uint32_t prot = 0;
+        {
+            SpinLockGuard guard(p->lock);
+            for (Vma* v = p->vmas; v && !end; v = v->next)
+                if (v->flags & VMA_ADOPT) {
+                    v->flags &= ~VMA_ADOPT;
+                    if (v->flags & VMA_PAST_EOF)
+                        continue; // no pages: SIGBUS, as in the parent
+                    start = v->start;
+                    end = v->end;
+                    linux_addr = v->linux_addr;
+                    prot = v->prot;
+                }
+        }
+        if (!end)
+            return;
+        uint64_t pages = (end - start) / PAGE_4K, list_bytes = up(pages * 8, PAGE_4K);
+        uint64_t list_phys = mem_alloc(list_bytes, home_node());
+        int64_t err = list_phys ? 0 : -ENOMEM;
+        if (!err) {
+            // Writable pins where the parent had them: the region may be made writable later too.
+            uint64_t args[6] = {linux_addr, end - start, list_phys, (prot & arch::PROT_W) ? 1ull : 0, 0, 0};
+            err = linux_addr ? offload(MCK_SYS_SHARED_ADOPT, args) : -EINVAL;
+        }
+        if (!err) {
+            const auto* list = static_cast<const uint64_t*>(arch::phys_to_virt(list_phys));
+            SpinLockGuard guard(p->lock);
+            Vma* v = find(p, start);
+            uint32_t may = VMA_MAYWRITE | VMA_MAYEXEC;
+            for (uint64_t i = 0; i < pages && v && v->start == start && v->end == end && !err; i++) {
+                uint64_t pa = list[i] & ~(PAGE_4K - 1), pin = list[i] & (PAGE_4K - 1);
+                if (!list[i])
+                    break; // the file shrank since: those pages raise SIGBUS
+                if (!(pin & MCK_PIN_WRITABLE))
+                    may &= ~VMA_MAYWRITE;
+                if (!(pin & MCK_PIN_EXEC))
+                    may &= ~VMA_MAYEXEC;
+                if (mem_owns(pa) || (pin & ~(MCK_PIN_WRITABLE | MCK_PIN_EXEC)))
+                    err = -EIO;
+                else if (((prot & arch::PROT_W) && !(may & VMA_MAYWRITE)) ||
+                         ((prot & arch::PROT_X) && !(may & VMA_MAYEXEC)))
+                    err = -EACCES;
+                else if (!arch::mmu_map(p->root, start + i * PAGE_4K, pa, PAGE_4K, prot))
+                    err = -ENOMEM;
+            }
+            if (v && v->start == start && !err)
+                v->flags |= may;
+            if (err)
+                release_locked(p, start, end);
+        }
+        if (list_phys)
+            free_call_buffer(p, list_phys, list_bytes, err);
+        if (err)
+            kprintf("process %u: fork child: shared mapping 0x%lx-0x%lx not mapped again (error %ld): SIGBUS there",
+                    p->pid, start, end, -err);
+    }
+}
+
 int vm_fault(Process* p, uint64_t addr, bool write)
 {
     constexpr int SIGBUS = 7, SIGSEGV = 11;

@@ -38,6 +38,15 @@ bool vm_fault_for_kernel(uint64_t addr, bool write);
 bool vm_access_ok(Process* p, uint64_t addr, uint64_t len, bool write);
 // Is @addr in a shared file mapping (Linux's pages)? Then *@phys is where it is.
 bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys);
+// fork: give @child (nobody's yet) a copy of @parent's regions and private
+// memory. Shared file mappings get their regions only (VMA_ADOPT): their
+// pages are Linux's, pinned for the parent; the child maps them once its own
+// mcexec pinned them (vm_fork_adopt). -ENOMEM when memory runs out.
+int64_t vm_fork_copy(Process* parent, Process* child);
+// In the fork child's first return to user mode (it may block): map the
+// shared file mappings through its mcexec. A region that cannot be mapped
+// stays without pages (SIGBUS on access) and is logged.
+void vm_fork_adopt(Process* p);
 // Log the region and page-table entry behind @addr (for a fatal fault's report).
 void vm_describe(Process* p, uint64_t addr);
 

@@ -57,8 +57,16 @@ struct mcexec_create {
 	mck_s64 monotonic_ns;
 	mck_s32 fd;		/* out: the process file */
 	mck_u32 pid;		/* out: the program's pid (mcexec's) */
+	mck_u64 fork_token;	/* MCEXEC_CREATE_FORK: the parent's MCK_SYS_FORK token */
 };
-#define MCEXEC_ABI_VERSION 1
+/*
+ * flags: MCEXEC_CREATE_FORK adopts the child McKernel prepared for the
+ * MCK_SYS_FORK call @fork_token of the calling process's Linux parent (the
+ * mcexec that forked us): its copied address space and main thread, which
+ * MCEXEC_START then runs (entry and sp ignored). No MCEXEC_SETUP.
+ */
+#define MCEXEC_CREATE_FORK 0x1
+#define MCEXEC_ABI_VERSION 2
 /* Create the LWK process; returns its file (close = kill). */
 #define MCEXEC_CREATE _IOWR(MCEXEC_IOC_MAGIC, 0x01, struct mcexec_create)
 
@@ -134,6 +142,20 @@ struct mcexec_reply {
  * pages it maps.
  */
 #define MCK_SYS_SHARED_WRITABLE 0x4d434b02
+/*
+ * fork/vfork/clone of a process: McKernel copies the address space into a
+ * child it keeps aside, then offloads MCK_SYS_FORK(token); mcexec forks, and
+ * the child mcexec adopts it (MCEXEC_CREATE with MCEXEC_CREATE_FORK and the
+ * token). Result: the child's pid, as fork returns it.
+ */
+#define MCK_SYS_FORK 0x4d434b03
+/*
+ * A fork child maps the parent's shared file mappings again, from its own
+ * mcexec's copy of the mapping: MCK_SYS_SHARED_ADOPT(linux_addr, len,
+ * list_phys, write); mcexec pins them with MCEXEC_PIN_CALL (for writing when
+ * @write), as for MCK_SYS_MAP_SHARED.
+ */
+#define MCK_SYS_SHARED_ADOPT 0x4d434b04
 #define MCK_PIN_WRITABLE 0x1ull		/* list entry flag: pinned for writing */
 #define MCK_PIN_EXEC 0x2ull		/* list entry flag: the mapping may be executable */
 
@@ -162,6 +184,9 @@ struct mcexec_pin_call {
 #define MCK_IKC_SIGNAL 0x103	/* arg[1]: signal */
 #define MCK_IKC_KILL 0x104	/* mcexec is gone: tear the process down */
 #define MCK_IKC_EXIT_ACK 0x105	/* Linux no longer maps the process's memory: free it */
+#define MCK_IKC_FORK 0x106	/* adopt a fork child as pid arg[0]: arg[1]: the parent's pid
+				   (mcexec's Linux parent), arg[2]: the MCK_SYS_FORK token;
+				   answered like CREATE */
 /* LWK -> Linux */
 #define MCK_IKC_REPLY 0x180	/* arg[1]: the request's type, arg[2]: result (>= 0 or -errno),
 				   arg[3]: physical address of the shared block (CREATE) */
