@@ -2,6 +2,8 @@
 // Offloaded calls, forwarded to Linux under the offload policy (forward.h).
 #include "forward.h"
 
+#include "spawn.h"
+
 #include "user_memory.h"
 
 #include <mcexec/abi.h>
@@ -26,6 +28,7 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <new>
 #include <vector>
 
 namespace mcexec {
@@ -393,7 +396,32 @@ int64_t shared_writable(const ForwardConfig& cfg, uint64_t token, const uint64_t
     return ioctl(cfg.proc_fd, MCEXEC_PIN_CALL, &pin) == 0 ? 0 : -errno;
 }
 
+// A fork child maps the parent's shared mapping at [addr, addr + len) again:
+// from our copy of mcexec's mapping (fork kept it), pinned for this process.
+int64_t shared_adopt(const ForwardConfig& cfg, uint64_t token, const uint64_t* a)
+{
+    uint64_t addr = a[0], len = a[1], pin_len = 0;
+    {
+        std::lock_guard<std::mutex> guard(g_shared_lock);
+        auto it = std::find_if(g_shared.begin(), g_shared.end(), [&](const SharedMapping& m) {
+            return addr >= m.addr && len <= m.len && addr - m.addr <= m.len - len;
+        });
+        if (it == g_shared.end())
+            return -EINVAL;
+        uint64_t file_end = it->addr + it->in_file;
+        pin_len = addr >= file_end ? 0 : std::min(len, file_end - addr);
+    }
+    mcexec_pin_call pin{token, addr, pin_len};
+    return ioctl(cfg.proc_fd, MCEXEC_PIN_CALL, &pin) == 0 ? 0 : -errno;
+}
+
 } // namespace
+
+void forward_after_fork()
+{
+    // Another thread may have held it when the parent forked; the mappings themselves are ours too.
+    new (&g_shared_lock) std::mutex;
+}
 
 int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint64_t nr, const uint64_t a[6])
 {
@@ -401,6 +429,12 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint64_t nr, cons
         return map_shared(cfg, token, a);
     if (nr == MCK_SYS_SHARED_WRITABLE)
         return shared_writable(cfg, token, a);
+    if (nr == MCK_SYS_SHARED_ADOPT)
+        return shared_adopt(cfg, token, a);
+    if (nr == MCK_SYS_FORK)
+        return fork_call(a[0]);
+    if (nr == SYS_execve || nr == SYS_execveat)
+        return exec_call(cfg.reserved, nr, a);
     if (nr == SYS_close_range)
         return close_range_of_program(a, cfg.reserved);
     if (int64_t e = check_call(nr, a, cfg.reserved))

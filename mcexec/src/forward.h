@@ -22,5 +22,7 @@ struct ForwardConfig {
 
 // Run call @nr (served under @token) with @args: its result or -errno.
 int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint64_t nr, const uint64_t args[6]);
+// In a fork child (one thread): forget the parent's other threads' locks.
+void forward_after_fork();
 
 } // namespace mcexec

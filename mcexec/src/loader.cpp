@@ -224,4 +224,97 @@ StackImage build_stack(uint64_t top, const std::vector<std::string>& argv, const
     return img;
 }
 
+namespace {
+
+// The interpreter line of @path if it starts with "#!": true and *@interp, *@arg.
+bool read_shebang(const std::string& path, std::string* interp, std::string* arg, bool* too_long)
+{
+    char buf[256];
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n < 2 || buf[0] != '#' || buf[1] != '!')
+        return false;
+    buf[n] = 0;
+    char* nl = static_cast<char*>(memchr(buf, '\n', size_t(n)));
+    *too_long = !nl && n == sizeof(buf) - 1;
+    if (nl)
+        *nl = 0;
+    std::string line(buf + 2);
+    auto is_space = [](char c) { return c == ' ' || c == '\t'; };
+    size_t b = 0;
+    while (b < line.size() && is_space(line[b]))
+        b++;
+    size_t e = b;
+    while (e < line.size() && !is_space(line[e]))
+        e++;
+    *interp = line.substr(b, e - b);
+    // Linux passes the rest of the line, trimmed, as one argument.
+    size_t ab = e;
+    while (ab < line.size() && is_space(line[ab]))
+        ab++;
+    size_t ae = line.size();
+    while (ae > ab && is_space(line[ae - 1]))
+        ae--;
+    *arg = line.substr(ab, ae - ab);
+    return true;
+}
+
+} // namespace
+
+std::vector<std::string> apply_shebang(const std::string& path, const std::vector<std::string>& argv,
+                                       std::string* program, LoadError* err)
+{
+    std::vector<std::string> cmd = argv;
+    std::string current = path;
+    for (int depth = 0; depth < 5; depth++) {
+        std::string interp, arg;
+        bool too_long = false;
+        if (!read_shebang(current, &interp, &arg, &too_long)) {
+            *program = current;
+            return cmd;
+        }
+        if (depth == 4) {
+            fail(err, 126, path + ": too many levels of #! interpreters");
+            return {};
+        }
+        if (interp.empty() || too_long) {
+            fail(err, 126, current + ": bad interpreter line");
+            return {};
+        }
+        struct stat st;
+        if (stat(interp.c_str(), &st) != 0) {
+            fail(err, 126, current + ": bad interpreter " + interp + ": " + std::strerror(errno));
+            return {};
+        }
+        std::vector<std::string> next{interp};
+        if (!arg.empty())
+            next.push_back(arg);
+        next.push_back(current);
+        for (size_t i = 1; i < cmd.size(); i++)
+            next.push_back(cmd[i]);
+        cmd = std::move(next);
+        current = interp;
+    }
+    return {};
+}
+
+int executable_format(const std::string& path)
+{
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    unsigned char h[20] = {};
+    ssize_t n = read(fd, h, sizeof(h));
+    close(fd);
+    if (n >= 2 && h[0] == '#' && h[1] == '!')
+        return 0;
+    // ELF, 64-bit, x86-64 (e_machine 62), executable or shared object.
+    if (n == 20 && !memcmp(h, "\x7f" "ELF", 4) && h[4] == 2 && h[18] == 62 && h[19] == 0 && (h[16] == 2 || h[16] == 3))
+        return 0;
+    return ENOEXEC;
+}
+
 } // namespace mcexec

@@ -41,6 +41,15 @@ struct ElfImage {
     uint64_t end = 0;     // highest loaded address (page aligned)
 };
 
+// A "#!" script: the command that runs it, as Linux's execve builds it
+// (interpreter, its one optional argument, the script's path, then @argv
+// after argv[0]), up to 4 interpreters deep. @argv unchanged for anything
+// else; empty with @err on a bad "#!" line or missing interpreter.
+std::vector<std::string> apply_shebang(const std::string& path, const std::vector<std::string>& argv,
+                                       std::string* program, LoadError* err);
+// Is @path something execve runs (an x86-64 ELF file or a "#!" script)? 0 or ENOEXEC/errno.
+int executable_format(const std::string& path);
+
 // Open and check @path (x86-64 ELF executable or shared object) and place it at @bias if it is PIE.
 bool load_elf(const std::string& path, uint64_t pie_bias, ElfImage* out, LoadError* err);
 

@@ -8,6 +8,7 @@
 #include "loader.h"
 #include "placement.h"
 #include "proxy.h"
+#include "spawn.h"
 
 #include <ihk/device.h>
 #include <mcexec/abi.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -44,7 +46,16 @@ struct Options {
     unsigned ranks = 0;        // -n: processes sharing the instance on this node
     std::optional<unsigned> local_rank;
     std::vector<std::string> command;
+    // Set by mcexec itself when the program calls execve (spawn.h):
+    std::optional<int> os_index_opt; // --os-index: the instance, whatever the command looks like
+    std::string share;               // --share FIRST:COUNT:MEM: the share of the old program
+    std::string exec_path;           // --exec PATH: run PATH; the command is its argv, argv[0] included
 };
+
+// What a fork child needs to become the new process's mcexec (become_fork_child).
+int g_osfd = -1;
+mcexec_create g_share{};          // cpu_first, cpu_count, mem_limit of this process
+mcexec::ProxyConfig* g_proxy;
 
 [[noreturn]] void die(const std::string& msg, int status = EXIT_MCEXEC)
 {
@@ -83,6 +94,14 @@ Options parse(int argc, char** argv)
         ->check(CLI::Range(1u, 4096u));
     app.add_option("--local-rank", o.local_rank, "This process's rank among the -n processes on this node")
         ->check(CLI::Range(0u, 4095u));
+    app.add_option("--os-index", o.os_index_opt, "The instance (instead of a leading number in the command)")
+        ->check(CLI::Range(0, 9999));
+    app.add_option("--share", o.share,
+                   "FIRST:COUNT:BYTES: this share of the instance's CPUs and memory (what mcexec passes on\n"
+                   "when the program calls execve)");
+    app.add_option("--exec", o.exec_path,
+                   "Run PATH as it is (no PATH search) with the command as its whole argv, argv[0]\n"
+                   "included (what mcexec passes on when the program calls execve)");
     app.footer("Usage: mcexec [options] [os_index] program [args...]  (os_index defaults to 0)");
     app.set_version_flag("--version", "mcexec (McKernel suite) " MCK_VERSION);
     // Our options end at the first word that is not one (or at "--"): the rest is
@@ -98,7 +117,8 @@ Options parse(int argc, char** argv)
         if (a.empty() || a[0] != '-')
             break;
         ours.push_back(argv[i]);
-        bool takes_value = a == "-n" || a == "--ranks-per-node" || a == "--local-rank";
+        bool takes_value = a == "-n" || a == "--ranks-per-node" || a == "--local-rank" || a == "--os-index" ||
+                           a == "--share" || a == "--exec";
         if (takes_value && i + 1 < argc)
             ours.push_back(argv[++i]);
     }
@@ -113,8 +133,10 @@ Options parse(int argc, char** argv)
         fprintf(stderr, "mcexec: no program given\n%s", app.help().c_str());
         exit(EXIT_MCEXEC);
     }
+    if (o.os_index_opt)
+        o.os_index = *o.os_index_opt;
     // IHK's syntax: a leading number is the instance.
-    if (o.command.size() > 1 && !o.command[0].empty() &&
+    else if (o.command.size() > 1 && !o.command[0].empty() &&
         o.command[0].find_first_not_of("0123456789") == std::string::npos) {
         if (o.command[0].size() > 4)
             die("OS index '" + o.command[0] + "' is out of range");
@@ -126,14 +148,55 @@ Options parse(int argc, char** argv)
     return o;
 }
 
+// The child of a fork (spawn.h), the one thread left: adopt the LWK child
+// McKernel copied for token @token and serve it as its mcexec.
+[[noreturn]] void become_fork_child(uint64_t token)
+{
+    mcexec::proxy_after_fork();
+    mcexec::forward_after_fork();
+    close(g_proxy->proc_fd); // the parent's process file
+    mcexec_create create = g_share;
+    create.flags = MCEXEC_CREATE_FORK;
+    create.fork_token = token;
+    create.fd = -1;
+    create.realtime_ns = now_ns(CLOCK_REALTIME);
+    create.monotonic_ns = now_ns(CLOCK_MONOTONIC);
+    if (ioctl(g_osfd, MCEXEC_CREATE, &create) < 0)
+        die(std::string("fork: cannot take over the child on McKernel: ") + strerror(errno));
+    int pfd = move_high(create.fd);
+    // Our own view of the child's memory (mcctrl's mapping is not inherited).
+    void* want = reinterpret_cast<void*>(MCK_USER_START);
+    if (mmap(want, MCK_USER_END - MCK_USER_START, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, pfd, 0) !=
+        want)
+        die(std::string("fork: cannot map the child's address range: ") + strerror(errno));
+    g_proxy->proc_fd = pfd;
+    g_proxy->forward.proc_fd = pfd;
+    g_proxy->forward.reserved.fds[1] = pfd;
+    mcexec_start start{0, 0}; // it goes on from its parent's fork
+    if (ioctl(pfd, MCEXEC_START, &start) < 0)
+        die(std::string("fork: cannot start the child: ") + strerror(errno));
+    mcexec::serve(*g_proxy);
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
     Options opt = parse(argc, argv);
     mcexec::LoadError lerr;
-    std::string path = mcexec::resolve_program(opt.command[0], getenv("PATH"), &lerr);
+    std::string path;
+    if (!opt.exec_path.empty()) // execve's path: relative to the working directory, never on PATH
+        path = mcexec::resolve_program(opt.exec_path.find('/') == std::string::npos ? "./" + opt.exec_path
+                                                                                  : opt.exec_path,
+                                       nullptr, &lerr);
+    else
+        path = mcexec::resolve_program(opt.command[0], getenv("PATH"), &lerr);
     if (path.empty())
+        die(lerr.message, lerr.status);
+    // A "#!" script runs as its interpreter's argument, as with execve.
+    std::string script = path;
+    std::vector<std::string> args = mcexec::apply_shebang(path, opt.command, &path, &lerr);
+    if (args.empty())
         die(lerr.message, lerr.status);
     mcexec::ElfImage exe, interp;
     if (!mcexec::load_elf(path, MCK_PIE_BASE, &exe, &lerr))
@@ -176,7 +239,17 @@ int main(int argc, char** argv)
     if (!placed && !placement_error.empty() && (opt.ranks == 0 || !opt.local_rank))
         die(placement_error);
     unsigned ranks = opt.ranks ? opt.ranks : placed ? placed->local_size : 1;
-    if (ranks > 1) {
+    if (!opt.share.empty()) {
+        // The share of the program that called execve, as it was.
+        unsigned long long first, count, mem;
+        char extra;
+        if (sscanf(opt.share.c_str(), "%llu:%llu:%llu%c", &first, &count, &mem, &extra) != 3 || first > 4095 ||
+            count > 4096)
+            die("--share '" + opt.share + "': expected FIRST:COUNT:BYTES");
+        create.cpu_first = uint32_t(first);
+        create.cpu_count = uint32_t(count);
+        create.mem_limit = mem;
+    } else if (ranks > 1) {
         unsigned rank;
         if (opt.local_rank)
             rank = *opt.local_rank;
@@ -207,7 +280,14 @@ int main(int argc, char** argv)
     if (osfd < 0)
         die(dev + ": " + strerror(errno));
     osfd = move_high(osfd);
-    if (ioctl(osfd, MCEXEC_CREATE, &create) < 0) {
+    // After execve the old program's LWK process may still be ending (its
+    // descriptor closed with the old image): give it a moment.
+    int create_ret;
+    for (int tries = 0; (create_ret = ioctl(osfd, MCEXEC_CREATE, &create)) < 0 && !opt.exec_path.empty() &&
+                        (errno == EBUSY || errno == EEXIST) && tries < 500;
+         tries++)
+        usleep(10000);
+    if (create_ret < 0) {
         if (errno == ENOTTY)
             die("mcctrl.ko is not loaded (mcreboot.sh loads it)");
         die("cannot create the process on instance " + std::to_string(opt.os_index) + ": " + strerror(errno));
@@ -282,7 +362,7 @@ int main(int argc, char** argv)
     // reach into the peer's mcexec, not into the peer rank on the LWK. Only a
     // default: what the user set wins (docs/mcexec.md).
     setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
-    std::vector<std::string> args(opt.command.begin(), opt.command.end()), env;
+    std::vector<std::string> env;
     for (char** e = environ; *e; e++)
         env.emplace_back(*e);
     mcexec::AuxInfo aux;
@@ -304,14 +384,30 @@ int main(int argc, char** argv)
         die("getrandom failed");
     aux.platform = "x86_64";
     aux.execfn = path;
+    aux.execfn = script;
     mcexec::StackImage stack = mcexec::build_stack(MCK_STACK_TOP, args, env, aux);
     if (stack.bytes.size() > stack_size / 2)
         die("the arguments and environment take " + std::to_string(stack.bytes.size()) + " bytes, too many", 126);
     memcpy(reinterpret_cast<void*>(stack.sp), stack.bytes.data(), stack.bytes.size());
 
-    mcexec::ProxyConfig config{pfd, opt.os_index, path, {pfd, path, {}}};
+    static mcexec::ProxyConfig config{pfd, opt.os_index, path, {pfd, path, {}}};
     config.forward.reserved.fds[0] = osfd;
     config.forward.reserved.fds[1] = pfd;
+    g_osfd = osfd;
+    g_share = create;
+    g_proxy = &config;
+    mcexec::SpawnConfig spawn;
+    spawn.os_index = opt.os_index;
+    spawn.cpu_first = create.cpu_first;
+    spawn.cpu_count = create.cpu_count;
+    spawn.mem_limit = create.mem_limit;
+    char self[PATH_MAX];
+    ssize_t self_len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    spawn.self = self_len > 0 ? std::string(self, size_t(self_len)) : std::string("/proc/self/exe");
+    const char* on_linux = getenv("MCEXEC_LINUX_PROGRAMS");
+    spawn.linux_programs = on_linux ? on_linux : "";
+    spawn.become_child = become_fork_child;
+    mcexec::spawn_init(spawn);
     mcexec_start start{exe.interp.empty() ? exe.entry : interp.entry, stack.sp};
     if (ioctl(pfd, MCEXEC_START, &start) < 0)
         die("cannot start " + path + ": " + strerror(errno));

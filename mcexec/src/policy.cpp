@@ -2,6 +2,8 @@
 // The offload policy's pure checks (policy.h).
 #include "policy.h"
 
+#include <sstream>
+
 #include <mcexec/abi.h>
 
 #include <cerrno>
@@ -53,6 +55,20 @@ int64_t check_call(uint64_t nr, const uint64_t args[6], const Reserved& reserved
         if ((shape[i] == 'p' || shape[i] == 'a') && is_private(args[i]))
             return -EFAULT;
     return 0;
+}
+
+bool runs_on_linux(const std::string& list, const std::string& path)
+{
+    std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+    std::stringstream ss(list);
+    std::string entry;
+    while (std::getline(ss, entry, ':')) {
+        if (entry.empty())
+            continue;
+        if (entry.find('/') != std::string::npos ? entry == path : entry == base)
+            return true;
+    }
+    return false;
 }
 
 } // namespace mcexec

@@ -6,6 +6,8 @@
 // unit-tested on the host (docs/security.md).
 #pragma once
 
+#include <string>
+
 #include <cstdint>
 
 namespace mcexec {
@@ -39,5 +41,9 @@ const char* call_shape(uint64_t nr);
 // 0 if call @nr may run with @args as far as its direct arguments go, else
 // -EBADF (names a reserved descriptor) or -EFAULT (points into mcexec).
 int64_t check_call(uint64_t nr, const uint64_t args[6], const Reserved& reserved);
+
+// Does MCEXEC_LINUX_PROGRAMS-style @list (':'-separated; a name matches the
+// basename, an entry with '/' the whole path) name @path? Then exec runs it on Linux.
+bool runs_on_linux(const std::string& list, const std::string& path);
 
 } // namespace mcexec

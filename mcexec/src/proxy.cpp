@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <new>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -45,7 +46,8 @@ sigset_t forwarded_set()
 {
     sigset_t s;
     sigemptyset(&s);
-    for (int sig : {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGWINCH, SIGCONT, SIGXCPU})
+    // SIGCHLD: the program's children are our children (fork, spawn.h).
+    for (int sig : {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGWINCH, SIGCONT, SIGXCPU, SIGCHLD})
         sigaddset(&s, sig);
     return s;
 }
@@ -158,6 +160,14 @@ void start_worker()
 void on_interrupt(int) {}
 
 } // namespace
+
+void proxy_after_fork()
+{
+    new (&g_busy_lock) std::mutex;
+    g_busy.clear();
+    g_idle = 0;
+    g_workers = 0;
+}
 
 void serve(const ProxyConfig& config)
 {

@@ -21,5 +21,7 @@ struct ProxyConfig {
 
 // Serve the program until it ends; never returns.
 [[noreturn]] void serve(const ProxyConfig& config);
+// In a fork child (the one thread left): start afresh before serve().
+void proxy_after_fork();
 
 } // namespace mcexec

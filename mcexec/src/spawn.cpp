@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+// fork and exec for the program (spawn.h).
+#include "spawn.h"
+
+#include "loader.h"
+#include "user_memory.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <vector>
+
+namespace mcexec {
+namespace {
+
+SpawnConfig g_spawn;
+
+constexpr size_t MAX_STRINGS = 1 << 17;  // Linux's MAX_ARG_STRINGS is larger; ARG_MAX binds first
+constexpr size_t MAX_ARG_BYTES = 2 << 20; // what fits the LWK's initial stack comfortably
+
+// A NULL-terminated array of strings in the program's memory: 0, -EFAULT or -E2BIG.
+int copy_string_array(uint64_t addr, std::vector<std::string>* out, size_t* bytes)
+{
+    if (!addr)
+        return 0; // Linux takes a NULL argv or envp as empty
+    for (size_t i = 0;; i++) {
+        if (i == MAX_STRINGS)
+            return -E2BIG;
+        uint64_t p;
+        if (!copy_from_program(&p, addr + i * 8, 8))
+            return -EFAULT;
+        if (!p)
+            return 0;
+        std::string s;
+        if (int e = copy_string_from_program(&s, p, MAX_ARG_BYTES))
+            return e == -ENAMETOOLONG ? -E2BIG : e;
+        *bytes += s.size() + 1;
+        if (*bytes > MAX_ARG_BYTES)
+            return -E2BIG;
+        out->push_back(std::move(s));
+    }
+}
+
+std::vector<char*> c_array(std::vector<std::string>& v)
+{
+    std::vector<char*> out;
+    for (auto& s : v)
+        out.push_back(s.data());
+    out.push_back(nullptr);
+    return out;
+}
+
+} // namespace
+
+void spawn_init(const SpawnConfig& config) { g_spawn = config; }
+
+int64_t fork_call(uint64_t token)
+{
+    fflush(nullptr); // nothing of ours written twice
+    pid_t pid = fork();
+    if (pid < 0)
+        return -errno;
+    if (pid == 0)
+        g_spawn.become_child(token);
+    return pid;
+}
+
+int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6])
+{
+    int p = nr == SYS_execveat ? 1 : 0;
+    std::string path;
+    if (int e = copy_string_from_program(&path, a[p], PATH_MAX))
+        return e;
+    if (nr == SYS_execveat) {
+        int dirfd = int(a[0]);
+        uint64_t flags = a[4];
+        if (flags & ~uint64_t(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+            return -EINVAL;
+        if (dirfd != AT_FDCWD && (dirfd < 0 || reserved.has(dirfd)))
+            return -EBADF;
+        if (path.empty() && (flags & AT_EMPTY_PATH))
+            path = "/proc/self/fd/" + std::to_string(dirfd);
+        else if (!path.empty() && path[0] != '/' && dirfd != AT_FDCWD)
+            path = "/proc/self/fd/" + std::to_string(dirfd) + "/" + path;
+    }
+    std::vector<std::string> argv, envp;
+    size_t bytes = 0;
+    if (int e = copy_string_array(a[p + 1], &argv, &bytes))
+        return e;
+    if (int e = copy_string_array(a[p + 2], &envp, &bytes))
+        return e;
+    if (path.empty())
+        return -ENOENT;
+    // What Linux's execve refuses, refused while the program can still hear it.
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode))
+        return -EACCES;
+    if (access(path.c_str(), X_OK) != 0)
+        return -errno;
+    if (int e = executable_format(path))
+        return -e;
+    std::string target;
+    std::vector<std::string> cmd;
+    if (runs_on_linux(g_spawn.linux_programs, path)) {
+        target = path;
+        cmd = argv;
+    } else {
+        target = g_spawn.self;
+        cmd = {"mcexec",
+               "--os-index",
+               std::to_string(g_spawn.os_index),
+               "--share",
+               std::to_string(g_spawn.cpu_first) + ":" + std::to_string(g_spawn.cpu_count) + ":" +
+                   std::to_string(g_spawn.mem_limit),
+               "--exec",
+               path,
+               "--"};
+        if (argv.empty())
+            argv.push_back(path); // Linux runs it with argc 0; the LWK's loader needs a name
+        cmd.insert(cmd.end(), argv.begin(), argv.end());
+    }
+    auto cargs = c_array(cmd);
+    auto cenv = c_array(envp);
+    // Our descriptors to the instance are close-on-exec: the old LWK process
+    // ends as this image goes, and the new mcexec makes the next one.
+    execve(target.c_str(), cargs.data(), cenv.data());
+    return -errno;
+}
+
+} // namespace mcexec

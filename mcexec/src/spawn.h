@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0
+// New processes of the program: the Linux side of fork and exec.
+//
+// fork: McKernel copies the process and keeps the child aside; mcexec forks
+// (the child inherits the program's descriptors, working directory and
+// limits, as Linux's fork would give them), and the child mcexec adopts the
+// LWK child and serves it. wait4, kill and SIGCHLD then work on the mcexec
+// processes, whose pids are the programs'.
+// exec: mcexec checks what Linux's execve would refuse (while the program can
+// still hear the error), then execs a fresh mcexec for the new program with
+// the same share of the instance; its old LWK process ends with the old image.
+// Programs named in MCEXEC_LINUX_PROGRAMS run on Linux instead (docs/mcexec.md).
+#pragma once
+
+#include "policy.h"
+
+#include <cstdint>
+#include <string>
+
+namespace mcexec {
+
+struct SpawnConfig {
+    int os_index = 0;
+    uint32_t cpu_first = 0, cpu_count = 0; // the share new processes keep
+    uint64_t mem_limit = 0;
+    std::string self;                      // mcexec's own executable
+    std::string linux_programs;            // MCEXEC_LINUX_PROGRAMS at start
+    [[noreturn]] void (*become_child)(uint64_t token) = nullptr; // the fork child's way on
+};
+
+void spawn_init(const SpawnConfig& config);
+
+// MCK_SYS_FORK: the child's pid, or -errno. In the child, never returns.
+int64_t fork_call(uint64_t token);
+// execve/execveat of the program: only returns on an error (-errno).
+int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6]);
+
+} // namespace mcexec
