@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * spawn [CASE]: new processes, one line per check, the same natively and under
+ * mcexec (tests/vm/test_process.sh). Without CASE, every case in turn.
+ * "where" cases compare where the child runs (McKernel answers its own system
+ * call 600; Linux says ENOSYS) with where the parent runs.
+ * Helpers the cases exec: "where" (exit 1 on McKernel), "pid-is PID".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+static const char *self;
+
+static int on_lwk(void) { return syscall(600) != -1; }
+
+static const char *status_text(int st)
+{
+	static char buf[64];
+	if (WIFEXITED(st))
+		snprintf(buf, sizeof(buf), "exit %d", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		snprintf(buf, sizeof(buf), "signal %d", WTERMSIG(st));
+	else
+		snprintf(buf, sizeof(buf), "status %#x", st);
+	return buf;
+}
+
+static int reap(pid_t pid)
+{
+	int st = -1;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return st;
+}
+
+static void fork_exit(void)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(7);
+	printf("fork-exit: %s\n", pid > 0 ? status_text(reap(pid)) : strerror(errno));
+}
+
+static void fork_copy(void)
+{
+	volatile int x = 1;
+	int p[2];
+	if (pipe(p))
+		return;
+	pid_t pid = fork();
+	if (pid == 0) {
+		x = 2;
+		int v = x;
+		(void)!write(p[1], &v, sizeof(v));
+		_exit(0);
+	}
+	int child = 0;
+	(void)!read(p[0], &child, sizeof(child));
+	reap(pid);
+	printf("fork-copy: parent %d child %d\n", x, child);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void fork_memory(void)
+{
+	size_t n = 64 << 20;
+	unsigned char *m = malloc(n);
+	for (size_t i = 0; i < n; i++)
+		m[i] = (unsigned char)(i * 7 + 3);
+	pid_t pid = fork();
+	if (pid == 0) {
+		for (size_t i = 0; i < n; i++)
+			if (m[i] != (unsigned char)(i * 7 + 3))
+				_exit(1);
+		memset(m, 0, n); /* the parent's copy must not change */
+		_exit(0);
+	}
+	int st = reap(pid);
+	size_t bad = 0;
+	for (size_t i = 0; i < n; i++)
+		bad += m[i] != (unsigned char)(i * 7 + 3);
+	printf("fork-memory: child %s, parent's bytes changed %zu\n", status_text(st), bad);
+	free(m);
+}
+
+static void fork_shared_file(void)
+{
+	char path[] = "/tmp/spawn-shared-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0 || ftruncate(fd, 8192))
+		return;
+	unlink(path);
+	char *m = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return;
+	strcpy(m, "parent");
+	pid_t pid = fork();
+	if (pid == 0) {
+		int saw = !strcmp(m, "parent");
+		strcpy(m + 4096, "child wrote this");
+		_exit(saw ? 0 : 1);
+	}
+	int st = reap(pid);
+	printf("fork-shared-file: child saw the parent's bytes: %s, parent sees: %s\n", status_text(st), m + 4096);
+	munmap(m, 8192);
+	close(fd);
+}
+
+static void child_where(void)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(on_lwk());
+	int st = reap(pid);
+	printf("fork-where: %s\n", WIFEXITED(st) && WEXITSTATUS(st) == on_lwk() ? "where the parent is" : "elsewhere");
+}
+
+static void exec_where(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl(self, "where", (char *)NULL);
+		_exit(127);
+	}
+	int st = reap(pid);
+	printf("exec-where: %s\n", WIFEXITED(st) && WEXITSTATUS(st) == on_lwk() ? "where the parent is" : "elsewhere");
+}
+
+static void exec_pid(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%d", (int)getpid());
+		execl(self, "pid-is", buf, (char *)NULL);
+		_exit(127);
+	}
+	printf("exec-keeps-pid: %s\n", status_text(reap(pid)));
+}
+
+static void exec_errors(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		char *argv[] = {"nothing", NULL};
+		execve("/nonexistent/program", argv, environ);
+		int e1 = errno;
+		execve("/etc/passwd", argv, environ); /* not executable */
+		int e2 = errno;
+		execve("/tmp", argv, environ);
+		int e3 = errno;
+		_exit((e1 == ENOENT) | (e2 == EACCES) << 1 | (e3 == EACCES) << 2);
+	}
+	int st = reap(pid);
+	printf("exec-errors (ENOENT EACCES EACCES = 7): %s\n", status_text(st));
+}
+
+static void fork_signal(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		raise(SIGUSR1);
+		_exit(0);
+	}
+	printf("fork-signal: %s\n", status_text(reap(pid)));
+	pid = fork();
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	usleep(200000);
+	kill(pid, SIGTERM);
+	printf("kill-child: %s\n", status_text(reap(pid)));
+}
+
+static volatile sig_atomic_t g_chld;
+static void on_chld(int sig) { (void)sig; g_chld = 1; }
+
+static void sigchld(void)
+{
+	struct sigaction sa = {0};
+	sa.sa_handler = on_chld;
+	sigaction(SIGCHLD, &sa, NULL);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(0);
+	for (int i = 0; i < 500 && !g_chld; i++)
+		usleep(10000);
+	reap(pid);
+	printf("sigchld: %s\n", g_chld ? "delivered" : "not delivered");
+	signal(SIGCHLD, SIG_DFL);
+}
+
+static void vfork_exit(void)
+{
+	pid_t pid = vfork();
+	if (pid == 0)
+		_exit(5);
+	printf("vfork: %s\n", pid > 0 ? status_text(reap(pid)) : strerror(errno));
+}
+
+static void library_calls(void)
+{
+	fflush(stdout);
+	int st = system("exit 3");
+	printf("system: %s\n", status_text(st));
+	fflush(stdout);
+	FILE *f = popen("/bin/echo from popen", "r");
+	char line[64] = "";
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = 0;
+		line[strcspn(line, "\n")] = 0;
+		printf("popen: '%s', %s\n", line, status_text(pclose(f)));
+	}
+	pid_t pid;
+	char *argv[] = {"false", NULL};
+	int r = posix_spawn(&pid, "/bin/false", NULL, NULL, argv, environ);
+	printf("posix_spawn: %d, %s\n", r, r == 0 ? status_text(reap(pid)) : "-");
+}
+
+static void many(void)
+{
+	int ok = 0;
+	for (int i = 0; i < 20; i++) {
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(i);
+		int st = reap(pid);
+		ok += WIFEXITED(st) && WEXITSTATUS(st) == i;
+	}
+	printf("fork-20-in-a-row: %d ok\n", ok);
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	self = "/proc/self/exe";
+	static char path[4096];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (n > 0) {
+		path[n] = 0;
+		self = path;
+	}
+	if (argc >= 1 && !strcmp(argv[0], "where"))
+		return on_lwk();
+	if (argc == 2 && !strcmp(argv[0], "pid-is"))
+		return atoi(argv[1]) == getpid() ? 0 : 1;
+	const char *only = argc > 1 ? argv[1] : NULL;
+	struct {
+		const char *name;
+		void (*fn)(void);
+	} cases[] = {{"fork-exit", fork_exit},	 {"fork-copy", fork_copy},     {"fork-memory", fork_memory},
+		     {"fork-shared-file", fork_shared_file}, {"fork-where", child_where}, {"exec-where", exec_where},
+		     {"exec-pid", exec_pid},	 {"exec-errors", exec_errors}, {"fork-signal", fork_signal},
+		     {"sigchld", sigchld},	 {"vfork", vfork_exit},	       {"library", library_calls},
+		     {"many", many}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (!only || !strcmp(only, cases[i].name))
+			cases[i].fn();
+	return 0;
+}

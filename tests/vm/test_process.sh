@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0
+# New processes under mcexec: fork, vfork, clone, execve, wait, kill, SIGCHLD,
+# system(), popen(), posix_spawn(), a shell running external commands and a
+# "#!" script give the same output and statuses as natively, and the children
+# run on McKernel (each a process of its own there), unless MCEXEC_LINUX_PROGRAMS
+# names them; a parent that ends leaves nothing behind; the node is clean.
+. "$(dirname "$0")/lib.sh"
+snapshot_node
+P=$IHK_BUILD/tests/vm/programs/spawn
+work=$(mktemp -d)
+chmod 755 "$work"
+trap 'rm -rf "$work"' EXIT
+
+# same_as_native WHAT cmd...: stdout and status under mcexec equal the native run's.
+same_as_native() {
+	local what=$1 native rn=0 lwk rl=0
+	shift
+	native=$("$@" 2>&1) || rn=$?
+	lwk=$(timeout -k 5 180 mcexec "$@" 2>&1) || rl=$?
+	if [ "$native" == "$lwk" ] && [ $rn -eq $rl ]; then
+		echo "ok: $what: same output and status ($rl) as natively"
+	else
+		fail "$what: native status $rn, under mcexec $rl"
+		diff <(echo "$native") <(echo "$lwk") | head -20 || true
+	fi
+}
+forks() { ihkosctl 0 kmsg | grep -c 'forked from' || true; }
+
+expect_eq "mcreboot" 0 "$(mcreboot.sh -c 2-3 -m 768M@0)"
+
+log "fork, exec, wait, signals and the C library's spawners (programs/spawn.c)"
+same_as_native "spawn" "$P"
+n=$(forks)
+[ "$n" -ge 30 ] && echo "ok: $n fork children were processes on McKernel" || fail "only $n fork children on McKernel"
+
+log "a shell running external commands, and a #! script"
+before=$(forks)
+same_as_native "bash loop of external commands" bash -c 'for i in 1 2 3; do /bin/echo "line $i"; done; /bin/true && /bin/false; echo "status $?"'
+[ $(($(forks) - before)) -ge 5 ] && echo "ok: bash's children ran on McKernel" || fail "bash's children did not run on McKernel"
+printf '#!/bin/sh -e\necho "script args: $*"\n/bin/echo from a child of the script\nexit 4\n' > "$work/script.sh"
+chmod 755 "$work/script.sh"
+same_as_native "#! script" "$work/script.sh" one two
+same_as_native "#! script through execve" /bin/sh -c "exec $work/script.sh three"
+same_as_native "python3 subprocess" python3 -c 'import subprocess, sys; r = subprocess.run(["/bin/echo", "sub"], capture_output=True, text=True); print(r.stdout.strip(), r.returncode); sys.exit(subprocess.call(["/bin/sh", "-c", "exit 6"]))'
+
+log "MCEXEC_LINUX_PROGRAMS: named programs run on Linux"
+expect_eq "exec of a program named there" "exec-where: elsewhere" "$(MCEXEC_LINUX_PROGRAMS=spawn timeout 60 mcexec "$P" exec-where)"
+expect_eq "exec of another one" "exec-where: where the parent is" "$(MCEXEC_LINUX_PROGRAMS=bash:/bin/nothing timeout 60 mcexec "$P" exec-where)"
+
+log "a parent killed with children running: everything ends"
+timeout -k 5 120 mcexec bash -c '/bin/sleep 300 & /bin/sleep 300 & sleep 1; kill -9 $$' || true
+sleep 2
+pkill -9 -x sleep 2>/dev/null || true
+for _ in $(seq 50); do pgrep -x mcexec >/dev/null || break; sleep 0.2; done
+expect_eq "mcexec processes left" 0 "$(pgrep -c -x mcexec || true)"
+expect_eq "status" RUNNING "$(ihkosctl 0 get status)"
+expect_eq "the next program runs" 0 "$(timeout 60 mcexec /bin/true; echo $?)"
+
+expect_ok mcstop+release.sh
+assert_node_clean
+finish
