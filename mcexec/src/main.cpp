@@ -102,7 +102,16 @@ Options parse(int argc, char** argv)
     app.add_option("--exec", o.exec_path,
                    "Run PATH as it is (no PATH search) with the command as its whole argv, argv[0]\n"
                    "included (what mcexec passes on when the program calls execve)");
-    app.footer("Usage: mcexec [options] [os_index] program [args...]  (os_index defaults to 0)");
+    // CLI11 sees only mcexec's own options (below), so it cannot write the usage itself.
+    struct Usage : CLI::Formatter {
+        std::string make_usage(const CLI::App*, std::string) const override
+        {
+            return "Usage: mcexec [OPTIONS] [os_index] program [args...]\n";
+        }
+    };
+    app.formatter(std::make_shared<Usage>());
+    app.footer("os_index: the OS instance to run on (/dev/mcosN; default 0). program: a path, or a name\n"
+               "looked up in PATH. Everything after program (or after \"--\") is the program's own.");
     app.set_version_flag("--version", "mcexec (McKernel suite) " MCK_VERSION);
     // Our options end at the first word that is not one (or at "--"): the rest is
     // the command, whatever options it has. CLI11 sees only our part.

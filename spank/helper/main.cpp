@@ -229,8 +229,8 @@ int main(int argc, char** argv)
     auto request_opts = [&](CLI::App* c) {
         c->add_option("--cpus", a.cpus, "--mck-cpus: cores per node, or a CPU list");
         c->add_option("--mem", a.mem, "--mck-mem: SIZE per node, or SIZE@NUMA,...");
-        c->add_option("--ikc-map", a.ikc_map, "--mck-ikc-map");
-        c->add_option("--kargs", a.kargs, "--mck-kargs");
+        c->add_option("--ikc-map", a.ikc_map, "--mck-ikc-map: which Linux CPU serves which LWK CPUs");
+        c->add_option("--kargs", a.kargs, "--mck-kargs: McKernel kernel arguments");
         c->add_option("--kmsg", a.kmsg, "--mck-kmsg (%j job id, %N node)");
     };
     auto* plan = app.add_subcommand("plan", "Print the partition a request would get on this node");

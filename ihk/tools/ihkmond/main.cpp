@@ -19,7 +19,7 @@ int main(int argc, char** argv)
                  "messages. Exits when no watched instance is left.",
                  "ihkmond"};
     app.add_option("os", instances, "OS instance indices")->required()->check(CLI::Range(0, 63));
-    app.add_option("-i,--interval", interval, "Seconds between checks")->check(CLI::Range(1, 3600));
+    app.add_option("-i,--interval", interval, "Seconds between checks (default 1)")->check(CLI::Range(1, 3600));
     app.add_flag("--syslog", use_syslog, "Send to syslog (facility daemon, ident ihkmond) instead of stdout");
     app.add_flag("--daemon", daemonize, "Detach and run in the background");
     app.add_flag("--once", once, "Check once and exit");

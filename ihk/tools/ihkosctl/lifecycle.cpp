@@ -45,8 +45,8 @@ void set_lifecycle_commands(CLI::App& app, const Options& opts)
     };
     auto ping = std::make_shared<PingArgs>();
     auto* ikc = app.add_subcommand("ikc_ping", "Measure IKC round trips (Linux -> LWK CPU -> Linux)");
-    ikc->add_option("--cpu", ping->cpu, "LWK CPU index (0 = the instance's first CPU)");
-    ikc->add_option("--count", ping->count, "Round trips")->check(CLI::Range(1, 100000));
+    ikc->add_option("--cpu", ping->cpu, "LWK CPU index (default 0, the instance's first CPU)");
+    ikc->add_option("--count", ping->count, "Round trips (default 100)")->check(CLI::Range(1, 100000));
     ikc->add_flag("--poll", ping->poll, "Linux spins for each answer instead of sleeping until the IRQ");
     ikc->callback([&opts, ping] {
         std::string ctx = "ikc_ping";
