@@ -9,6 +9,7 @@
  *
  * plugstack.conf:  required /usr/lib/.../mckernel_spank.so [config=/etc/mckernel/slurm.conf]
  */
+#include "options.h"
 #include "request.h"
 #include "site_config.h"
 
@@ -42,7 +43,9 @@ namespace {
 
 using namespace mckslurm;
 
-enum Opt { MCK = 1, CPUS, MEM, IKC, KARGS, KMSG };
+#define MCK_SPANK_OPTION(val, ...) val,
+enum Opt { NO_OPT, MCK_SPANK_OPTIONS(MCK_SPANK_OPTION) };
+#undef MCK_SPANK_OPTION
 
 std::string g_config_path = MCK_SITE_CONFIG;
 SiteConfig g_site = default_site_config();
@@ -52,24 +55,10 @@ bool g_given[KMSG + 1];
 
 int on_option(int val, const char* optarg, int remote);
 
-spank_option g_options[] = {
-    {const_cast<char*>("mck"), const_cast<char*>("[cpus=N|LIST:mem=SIZE]"),
-     const_cast<char*>("Run every task on a McKernel lightweight kernel booted for this job on each node "
-                       "(needs an exclusive allocation)"),
-     2, MCK, on_option},
-    {const_cast<char*>("mck-cpus"), const_cast<char*>("N|LIST"),
-     const_cast<char*>("McKernel: N cores per node, or these CPUs (a list such as 4-7,12)"), 1, CPUS, on_option},
-    {const_cast<char*>("mck-mem"), const_cast<char*>("SIZE|SIZE@NUMA,..."),
-     const_cast<char*>("McKernel: memory per node, or per NUMA node"), 1, MEM, on_option},
-    {const_cast<char*>("mck-ikc-map"), const_cast<char*>("MAP"),
-     const_cast<char*>("McKernel: which Linux CPU serves which LWK CPUs (2-3:0+4-5:1)"), 1, IKC, on_option},
-    {const_cast<char*>("mck-kargs"), const_cast<char*>("ARGS"), const_cast<char*>("McKernel: kernel arguments"), 1,
-     KARGS, on_option},
-    {const_cast<char*>("mck-kmsg"), const_cast<char*>("PATH"),
-     const_cast<char*>("McKernel: where its log goes (%j job id, %N node; default mck-kmsg-%j-%N.log in the "
-                       "working directory)"),
-     1, KMSG, on_option},
-};
+#define MCK_SPANK_OPTION(val, name, arginfo, has_arg, usage) \
+    {const_cast<char*>(name), const_cast<char*>(arginfo), const_cast<char*>(usage), has_arg, val, on_option},
+spank_option g_options[] = {MCK_SPANK_OPTIONS(MCK_SPANK_OPTION)};
+#undef MCK_SPANK_OPTION
 
 int on_option(int val, const char* optarg, int)
 {
