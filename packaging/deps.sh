@@ -16,6 +16,7 @@ packages=(
 	slurmd slurmctld slurm-client iproute2 passwd # the Slurm end-to-end tests (tests/slurm)
 	openmpi-bin libopenmpi-dev libpmix2          # MPI programs on the LWK (srun --mpi=pmix, mpirun)
 	rpm dkms                                     # scripts/package.sh rpm, the DKMS packaging test
+	help2man man-db groff-base bsdextrautils     # the manual pages (docs/man) and their test (col)
 )
 
 missing=()

@@ -91,12 +91,15 @@ debs() {
 	take "$stage" "$m" "lib/modules/$kver/extra"
 	take "$stage" "$d" usr/src
 	take "$stage" "$v" usr/include "$libdir/libihk.so" "$libdir/pkgconfig" "$libdir/cmake" usr/share/mckernel/Module.symvers
-	take "$stage" "$s" usr/bin/mck-slurm usr/bin/mck-task "$libdir/slurm" etc usr/lib/systemd/system/slurmd.service.d
+	take "$stage" "$s" usr/bin/mck-slurm usr/bin/mck-task "$libdir/slurm" etc usr/lib/systemd/system/slurmd.service.d \
+		usr/share/man/man8/mck-slurm.8 usr/share/man/man8/mck-task.8 usr/share/man/man8/mckernel_spank.8
 	take "$stage" "$b" usr/bin/mcexec usr/sbin "$libdir"/libihk.so.* usr/share/mckernel/mckernel.img \
-		usr/lib/systemd/system/ihkmond@.service
+		usr/lib/systemd/system/ihkmond@.service usr/share/man/man1/mcexec.1 usr/share/man/man8
 	local left
 	left=$(find "$stage" -not -type d)
 	[ -z "$left" ] || { echo "package.sh: files in no package: $left" >&2; exit 1; }
+	# Debian policy: manual pages compressed, without a time stamp.
+	find "$b/usr/share/man" "$s/usr/share/man" -type f -exec gzip -9n {} +
 	mkdir -p "$b/usr/share/doc/mckernel"
 	cp "$src/README.md" "$b/usr/share/doc/mckernel/"
 	cp -r "$src/docs" "$b/usr/share/doc/mckernel/"

@@ -29,11 +29,13 @@ deb)
 		[ -n "$f" ] && ok "$(basename "$f")" || fail "no $p .deb"
 	done
 	has "$(dpkg-deb -c "$out"/mckernel_*.deb)" '/usr/bin/mcexec$' '/usr/sbin/ihkconfig$' '/usr/sbin/mcreboot.sh$' \
-		'libihk.so.0' '/usr/share/mckernel/mckernel.img$' 'systemd/system/ihkmond@.service$'
+		'libihk.so.0' '/usr/share/mckernel/mckernel.img$' 'systemd/system/ihkmond@.service$' \
+		'/usr/share/man/man1/mcexec.1.gz$' '/man8/ihkconfig.8.gz$' '/man8/mcstop\+release.sh.8.gz$'
 	has "$(dpkg-deb -c "$out"/mckernel-dev_*.deb)" '/usr/include/ihklib.h$' 'pkgconfig/ihk.pc$' 'cmake/ihk/ihkConfig.cmake$' \
 		'Module.symvers$' 'libihk.so -> '
 	has "$(dpkg-deb -c "$out"/mckernel-slurm_*.deb)" 'slurm/mckernel_spank.so$' '/usr/bin/mck-slurm$' \
-		'/etc/mckernel/slurm.conf$' 'plugstack.conf.d/mckernel.conf$' 'slurmd.service.d/mckernel.conf$'
+		'/etc/mckernel/slurm.conf$' 'plugstack.conf.d/mckernel.conf$' 'slurmd.service.d/mckernel.conf$' \
+		'/man8/mck-slurm.8.gz$' '/man8/mckernel_spank.8.gz$'
 	has "$(dpkg-deb -f "$out"/mckernel-slurm_*.deb Version Depends)" '\+slurm[0-9]+\.[0-9]+' 'libslurm[0-9]+ \(>= '
 	has "$(dpkg-deb -c "$out"/mckernel-modules-*.deb)" '/lib/modules/.*/extra/ihk.ko$' 'extra/ihk-smp-x86.ko$' 'extra/mcctrl.ko$'
 	has "$(dpkg-deb -c "$out"/mckernel-dkms_*.deb)" '/usr/src/mckernel-.*/dkms.conf$' 'ihk/core.c$' 'mcctrl/main.c$' \
@@ -43,10 +45,11 @@ rpm)
 	rm -f "$out"/*.rpm
 	PKG_BUILD_DIR=$work/rpm "$src/scripts/package.sh" rpm "$out" >/dev/null || { fail "package.sh rpm"; continue; }
 	q() { rpm -qlp "$out"/$1 2>/dev/null; }
-	has "$(q 'mckernel-0*.rpm')" '/usr/bin/mcexec$' '/usr/sbin/mcreboot.sh$' 'libihk.so.0' 'mckernel.img$' 'ihkmond@.service$'
+	has "$(q 'mckernel-0*.rpm')" '/usr/bin/mcexec$' '/usr/sbin/mcreboot.sh$' 'libihk.so.0' 'mckernel.img$' 'ihkmond@.service$' \
+		'/man1/mcexec.1' '/man8/ihkmond.8'
 	has "$(q 'mckernel-devel-*.rpm')" '/usr/include/ihklib.h$' 'ihk.pc$' 'ihkConfig.cmake$' 'Module.symvers$'
 	has "$(q 'mckernel-slurm-*.rpm')" 'mckernel_spank.so$' '/usr/bin/mck-slurm$' '/etc/mckernel/slurm.conf$' \
-		'plugstack.conf.d/mckernel.conf$' 'slurmd.service.d/mckernel.conf$'
+		'plugstack.conf.d/mckernel.conf$' 'slurmd.service.d/mckernel.conf$' '/man8/mckernel_spank.8'
 	has "$(rpm -qp --qf '%{RELEASE}\n' --configfiles "$out"/mckernel-slurm-*.rpm 2>/dev/null)" '^1\.slurm[0-9]+\.[0-9]+' \
 		'^/etc/mckernel/slurm.conf$'
 	has "$(q 'kmod-mckernel-*.rpm')" '/lib/modules/.*/extra/ihk.ko$' 'extra/mcctrl.ko$'
