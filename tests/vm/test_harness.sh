@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The virtual node's harness itself (runs on the host): exit status, kernel
-# problems in the log, the time limit and cleanup of QEMU, the accelerator choice.
+# problems in the log, the time limit and cleanup of QEMU, the accelerator choice
+# (forced, usable KVM, a /dev/kvm that cannot run a guest, no /dev/kvm).
 set -uo pipefail
 vmrun="$(dirname "$0")/vmrun --build ${IHK_BUILD:?} ${IHK_VMRUN_ARGS:-}"
 failures=0
@@ -22,7 +23,7 @@ check "bad option is refused" 2 $vmrun --cpus x -- true
 check "a bad accelerator is refused" 2 $vmrun --accel xen -- true
 check "software emulation when asked" 0 $vmrun --accel tcg -- true
 # The automatic choice says why it emulates: this machine's /dev/kvm decides.
-err=$($vmrun -- true 2>&1 >/dev/null | grep '^vmrun: software emulation' || true)
+err=$(env -u VMRUN_ACCEL $vmrun -- true 2>&1 >/dev/null | grep '^vmrun: software emulation' || true)
 if [ ! -e /dev/kvm ]; then want="no /dev/kvm"
 elif [ ! -w /dev/kvm ]; then want="not writable"
 elif ! grep -qwE 'vmx|svm' /proc/cpuinfo; then want="without vmx/svm"
@@ -33,5 +34,53 @@ else
 	echo "FAIL: accelerator choice: expected '${want:-KVM}', vmrun said '$err'"
 	failures=$((failures + 1))
 fi
+
+# The choice itself, on made-up machines: a stand-in /dev/kvm (VMRUN_KVM_DEV), a
+# CPU with vmx (VMRUN_CPUINFO) and a qemu-system-x86_64 first on PATH that plays
+# KVM (SHIM_KVM: ok, fail, hang) for the probe guest and, for the node itself, only
+# records how it was asked to run it (no guest: vmrun then exits 125).
+shim=$(mktemp -d)
+trap 'rm -rf "$shim"' EXIT
+cat >"$shim/qemu-system-x86_64" <<'SHIM'
+#!/bin/bash
+case " $* " in
+*" -accel kvm "*isa-debug-exit*)
+	echo probe >>"$SHIM_LOG"
+	case $SHIM_KVM in
+	ok) exit 99 ;;
+	hang) exec sleep 60 ;;
+	*) echo "qemu-system-x86_64: -accel kvm: Could not access KVM kernel module: Operation not supported" >&2; exit 1 ;;
+	esac ;;
+*" -accel kvm "*) echo "node kvm" >>"$SHIM_LOG" ;;
+*) echo "node tcg" >>"$SHIM_LOG" ;;
+esac
+SHIM
+chmod +x "$shim/qemu-system-x86_64"
+touch "$shim/kvm"
+echo "flags		: fpu vme de pse tsc msr pae mce cx8 apic vmx" >"$shim/cpuinfo"
+# choice WHAT SHIM_KVM KVM_DEV EXPECTED_NODE EXPECTED_MESSAGE [vmrun options]: the node
+# runs with EXPECTED_NODE (kvm or tcg), and vmrun says EXPECTED_MESSAGE (or nothing).
+choice() {
+	local what=$1 kvm=$2 dev=$3 node=$4 msg=$5 err rc t0=$SECONDS
+	shift 5
+	: >"$shim/log"
+	err=$(env -u VMRUN_ACCEL PATH="$shim:$PATH" SHIM_LOG="$shim/log" SHIM_KVM="$kvm" VMRUN_KVM_DEV="$dev" \
+		VMRUN_CPUINFO="$shim/cpuinfo" $vmrun "$@" -- true 2>&1 >/dev/null)
+	rc=$?
+	err=$(grep '^vmrun: software emulation' <<<"$err" || true)
+	if [ $rc -eq 125 ] && [ $((SECONDS - t0)) -lt 30 ] && grep -qx "node $node" "$shim/log" && { [ -z "$msg" ] && [ -z "$err" ] || [[ -n $msg && $err == *"$msg"* ]]; }; then
+		echo "ok: $what: $node${err:+ ($err)} in $((SECONDS - t0)) s"
+	else
+		echo "FAIL: $what: status $rc after $((SECONDS - t0)) s, '$err', QEMU asked for: $(paste -sd, "$shim/log")"
+		failures=$((failures + 1))
+	fi
+}
+choice "forced tcg beside a usable KVM" ok "$shim/kvm" tcg "" --accel tcg
+grep -q probe "$shim/log" && { echo "FAIL: probed KVM although tcg was forced"; failures=$((failures + 1)); }
+choice "a usable KVM is used" ok "$shim/kvm" kvm ""
+choice "a /dev/kvm that cannot run a guest" fail "$shim/kvm" tcg "KVM cannot run a probe guest (QEMU exited with 1: qemu-system-x86_64: -accel kvm: Could not access KVM"
+choice "a KVM probe that hangs is cut short" hang "$shim/kvm" tcg "KVM cannot run a probe guest (it did not finish in 5 s)"
+choice "no /dev/kvm" ok "$shim/absent" tcg "software emulation: no $shim/absent"
+grep -q probe "$shim/log" && { echo "FAIL: probed KVM without /dev/kvm"; failures=$((failures + 1)); }
 [ $failures -eq 0 ] && echo "all checks passed"
 exit $((failures != 0))
