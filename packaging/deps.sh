@@ -15,7 +15,7 @@ packages=(
 	libhwloc-dev libslurm-dev                    # the SPANK plugin and its planner
 	slurmd slurmctld slurm-client iproute2 passwd # the Slurm end-to-end tests (tests/slurm)
 	openmpi-bin libopenmpi-dev libpmix2          # MPI programs on the LWK (srun --mpi=pmix, mpirun)
-	rpm dkms                                     # scripts/package.sh rpm, the DKMS packaging test
+	rpm dkms rpmlint                             # scripts/package.sh rpm, the packaging tests
 	help2man man-db groff-base bsdextrautils     # the manual pages (docs/man) and their test (col)
 )
 

@@ -3,7 +3,7 @@
 # Builds the packages a site installs (docs/install.md):
 #   scripts/package.sh deb [OUTDIR]   mckernel, mckernel-dev, mckernel-slurm,
 #                                     mckernel-dkms, mckernel-modules-<kver> (.deb)
-#   scripts/package.sh rpm [OUTDIR]   the same split as RPMs, from packaging/rpm/mckernel.spec
+#   scripts/package.sh rpm [OUTDIR]   the same split as RPMs, from packaging/rpm/mckernel.spec.in
 # No network: a build of its own (PKG_BUILD_DIR, default build/package) with
 # prefix /usr, cmake --install into a staging root, dpkg-deb or rpmbuild.
 # Extra cmake arguments in PKG_CMAKE_ARGS, e.g. -DKERNEL_DIR=/usr/src/linux-headers-X.
@@ -14,6 +14,7 @@ out=$(mkdir -p "${2:-$src/build/packages}" && cd "${2:-$src/build/packages}" && 
 build=${PKG_BUILD_DIR:-$src/build/package}
 version=$(sed -n 's/^project(mckernel_suite VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
 release=${PKG_RELEASE:-1}
+[ -n "$version" ] || { echo "package.sh: no project(... VERSION) in CMakeLists.txt" >&2; exit 1; }
 
 configure() {
 	# shellcheck disable=SC2086
@@ -103,6 +104,7 @@ debs() {
 	mkdir -p "$b/usr/share/doc/mckernel"
 	cp "$src/README.md" "$b/usr/share/doc/mckernel/"
 	cp -r "$src/docs" "$b/usr/share/doc/mckernel/"
+	rm -r "$b/usr/share/doc/mckernel/docs/man" # the sources of the manual pages
 
 	control "$b" mckernel "$(deps "$b/usr/bin/mcexec" "$b"/usr/sbin/ihk* "$b/$libdir"/libihk.so.*), kmod, mckernel-modules" \
 		"McKernel lightweight kernel, IHK tools, mcexec and libihk" \
@@ -144,20 +146,24 @@ fi"
 	ls "$out"/*.deb
 }
 
-# The RPMs: a source tarball of the tree (tracked and new files, not ignored ones)
-# and rpmbuild -bb of packaging/rpm/mckernel.spec. --nodeps: on Debian, the
-# BuildRequires are Debian packages rpm does not know about.
+# The RPMs: mckernel.spec made from packaging/rpm/mckernel.spec.in with the version
+# of CMakeLists.txt, a source tarball of the tree (tracked and new files, not ignored
+# ones) that carries that spec at its top (so rpmbuild -ta works on it too), and
+# rpmbuild -bb. --nodeps: on Debian, the BuildRequires are Debian packages rpm does
+# not know about.
 rpms() {
 	local top=$build/rpmbuild kdir=${KERNEL_DIR:-}
 	if [ -z "$kdir" ]; then
 		kdir=/usr/src/$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null | grep -o 'linux-headers-[^ ,]*' | head -1)
 	fi
 	rm -rf "$top"
-	mkdir -p "$top/SOURCES"
+	mkdir -p "$top/SOURCES" "$top/SPECS"
+	sed "s/@PROJECT_VERSION@/$version/g" "$src/packaging/rpm/mckernel.spec.in" >"$top/SPECS/mckernel.spec"
 	(cd "$src" && git ls-files -co --exclude-standard | grep -v '^build' |
-		tar -czf "$top/SOURCES/mckernel-$version.tar.gz" --transform "s|^|mckernel-$version/|" -T -)
+		tar -czf "$top/SOURCES/mckernel-$version.tar.gz" --transform "s|^|mckernel-$version/|" \
+			-T - -C "$top/SPECS" mckernel.spec)
 	rpmbuild -bb --nodeps --define "_topdir $top" --define "kernel_dir $kdir" \
-		--define "_smp_build_ncpus $(nproc)" "$src/packaging/rpm/mckernel.spec" >"$top/rpmbuild.log" 2>&1 ||
+		--define "_smp_build_ncpus $(nproc)" "$top/SPECS/mckernel.spec" >"$top/rpmbuild.log" 2>&1 ||
 		{ tail -30 "$top/rpmbuild.log" >&2; exit 1; }
 	find "$top/RPMS" -name '*.rpm' -exec cp {} "$out" \;
 	ls "$out"/*.rpm
