@@ -12,6 +12,22 @@ SITE_CONF=/etc/mckernel/slurm.conf
 SLURM_NODE_NAMES=$(for n in $SLURM_NODES; do echo "${n%%=*}"; done | paste -sd,)
 SLURM_CTLD=${SLURM_NODE_NAMES%%,*}
 
+# slurm_site_config: plugstack.conf and the plugin's site configuration. This one
+# takes everything from the build tree; a test of installed packages redefines it.
+slurm_site_config() {
+	echo "required $IHK_BUILD/lib/mckernel_spank.so config=$SITE_CONF" > /etc/slurm/plugstack.conf
+	cat > $SITE_CONF <<CONF
+# The test site: every path in the build tree.
+linux_cores_per_numa = 1
+default_mem = 512M
+bin_dir = $IHK_BUILD/bin
+module_dir = $IHK_BUILD/modules
+image = $IHK_BUILD/lwk/mckernel.img
+state_dir = /run/mckernel-slurm
+boot_timeout = 60
+CONF
+}
+
 slurm_setup() {
 	local me n node_lines=""
 	me=$(hostname)
@@ -66,17 +82,7 @@ CgroupPlugin=cgroup/v1
 CgroupAutomount=no
 IgnoreSystemd=yes
 CONF
-	echo "required $IHK_BUILD/lib/mckernel_spank.so config=$SITE_CONF" > /etc/slurm/plugstack.conf
-	cat > $SITE_CONF <<CONF
-# The test site: every path in the build tree.
-linux_cores_per_numa = 1
-default_mem = 512M
-bin_dir = $IHK_BUILD/bin
-module_dir = $IHK_BUILD/modules
-image = $IHK_BUILD/lwk/mckernel.img
-state_dir = /run/mckernel-slurm
-boot_timeout = 60
-CONF
+	slurm_site_config
 	[ "$me" != "$SLURM_CTLD" ] || slurmctld
 	slurmd -N "$me"
 	wait_nodes_idle "$me"
