@@ -12,6 +12,7 @@ packages=(
 	qemu-system-x86 busybox-static cpio gzip     # the virtual node
 	util-linux procps gawk                       # lscpu, setpriv, taskset, pgrep in tests
 	python3 coreutils                            # real programs the mcexec tests run on the LWK
+	numactl hwloc-nox                            # the LWK's view of the machine (vm.lwk_view)
 	libhwloc-dev libslurm-dev                    # the SPANK plugin and its planner
 	slurmd slurmctld slurm-client iproute2 passwd # the Slurm end-to-end tests (tests/slurm)
 	openmpi-bin libopenmpi-dev libpmix2          # MPI programs on the LWK (srun --mpi=pmix, mpirun)
