@@ -2,8 +2,8 @@
 // Offloaded calls, forwarded to Linux under the offload policy (forward.h).
 #include "forward.h"
 
+#include "lwk_view_tree.h"
 #include "spawn.h"
-
 #include "user_memory.h"
 
 #include <mcexec/abi.h>
@@ -439,6 +439,9 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint64_t nr, cons
         return close_range_of_program(a, cfg.reserved);
     if (int64_t e = check_call(nr, a, cfg.reserved))
         return e;
+    if (cfg.view)
+        if (std::optional<int64_t> r = cfg.view->redirect(nr, a))
+            return *r; // a file of the LWK's view of the machine
     switch (nr) {
     case SYS_readv:
     case SYS_writev:

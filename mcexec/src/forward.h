@@ -14,10 +14,13 @@
 
 namespace mcexec {
 
+class LwkView;
+
 struct ForwardConfig {
     int proc_fd;          // the process file, for pinning shared mappings
     std::string program;  // what /proc/self/exe names
     Reserved reserved;    // mcexec's own descriptors
+    const LwkView* view = nullptr; // the LWK's view of the machine (lwk_view_tree.h), if made
 };
 
 // Run call @nr (served under @token) with @args: its result or -errno.

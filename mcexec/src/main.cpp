@@ -6,6 +6,7 @@
 // 127 program not found, 126 not executable here, 125 mcexec itself failed
 // (no such instance, not running, too small, ...), like env(1) and timeout(1).
 #include "loader.h"
+#include "lwk_view_tree.h"
 #include "placement.h"
 #include "proxy.h"
 #include "spawn.h"
@@ -289,6 +290,12 @@ int main(int argc, char** argv)
     if (osfd < 0)
         die(dev + ": " + strerror(errno));
     osfd = move_high(osfd);
+    // The machine the program sees: its share (lwk_view_tree.h). Made before the
+    // program's range is mapped here, as it starts a process.
+    std::string view_error;
+    auto view = mcexec::LwkView::create(*os, create.cpu_first, create.cpu_count, create.mem_limit, &view_error);
+    if (!view)
+        fprintf(stderr, "mcexec: warning: the program sees Linux's CPUs and memory: %s\n", view_error.c_str());
     // After execve the old program's LWK process may still be ending (its
     // descriptor closed with the old image): give it a moment.
     int create_ret;
@@ -417,6 +424,8 @@ int main(int argc, char** argv)
     spawn.linux_programs = on_linux ? on_linux : "";
     spawn.become_child = become_fork_child;
     mcexec::spawn_init(spawn);
+    if (view && view->set_program(path, args, env))
+        config.forward.view = view.get();
     mcexec_start start{exe.interp.empty() ? exe.entry : interp.entry, stack.sp};
     if (ioctl(pfd, MCEXEC_START, &start) < 0)
         die("cannot start " + path + ": " + strerror(errno));

@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0
+// The LWK's view of the machine at run time (lwk_view_tree.h).
+#include "lwk_view_tree.h"
+
+#include "user_memory.h"
+
+#include <ihk/device.h>
+#include <ihk/unique_fd.h>
+
+#include <cpuid.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <linux/openat2.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace mcexec {
+namespace {
+
+std::string read_text(const std::string& path)
+{
+    ihk::UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    std::string out;
+    if (fd.get() < 0)
+        return out;
+    char buf[8192];
+    ssize_t n;
+    while ((n = read(fd.get(), buf, sizeof(buf))) > 0)
+        out.append(buf, size_t(n));
+    return out;
+}
+
+bool write_all(int fd, const std::string& s)
+{
+    size_t done = 0;
+    while (done < s.size()) {
+        ssize_t n = write(fd, s.data() + done, s.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        done += size_t(n);
+    }
+    return true;
+}
+
+// How this machine's APIC ids split into thread, core and package (the LWK's
+// CPUs are the same model as Linux's; CPUID leaf 0xB, else AMD's 0x80000008).
+view::ApicLayout apic_layout()
+{
+    unsigned a, b, c, d;
+    view::ApicLayout l;
+    if (__get_cpuid_max(0, nullptr) >= 0xB) {
+        __cpuid_count(0xB, 0, a, b, c, d);
+        if (b && ((c >> 8) & 0xff) == 1) {
+            l.smt_bits = a & 0x1f;
+            __cpuid_count(0xB, 1, a, b, c, d);
+            l.pkg_bits = b && ((c >> 8) & 0xff) == 2 ? (a & 0x1f) : l.smt_bits;
+            return l;
+        }
+    }
+    if (__get_cpuid_max(0x80000000, nullptr) >= 0x80000008) {
+        __cpuid(0x80000008, a, b, c, d);
+        unsigned bits = (c >> 12) & 0xf, cores = (c & 0xff) + 1;
+        while (!((c >> 12) & 0xf) && cores > (1u << bits))
+            bits++;
+        l.pkg_bits = bits;
+        return l;
+    }
+    __cpuid(1, a, b, c, d);
+    unsigned logical = (b >> 16) & 0xff;
+    while (logical > (1u << l.pkg_bits))
+        l.pkg_bits++;
+    return l;
+}
+
+int remove_entry(const char* path, const struct stat*, int type, FTW*)
+{
+    if (type == FTW_DP)
+        rmdir(path);
+    else
+        unlink(path);
+    return 0;
+}
+
+int make_writable(const char* path, const struct stat*, int type, FTW*)
+{
+    if (type == FTW_D)
+        chmod(path, 0700);
+    return 0;
+}
+
+void remove_tree(const std::string& root)
+{
+    nftw(root.c_str(), make_writable, 16, FTW_PHYS);
+    nftw(root.c_str(), remove_entry, 16, FTW_PHYS | FTW_DEPTH);
+}
+
+// Trees of mcexecs that are gone (their cleaner was killed too): ours to remove.
+void remove_stale(const std::string& base)
+{
+    DIR* d = opendir(base.c_str());
+    if (!d)
+        return;
+    while (dirent* e = readdir(d)) {
+        int pid = 0, used = 0;
+        if (sscanf(e->d_name, "mcexec-view.%d.%n", &pid, &used) != 1 || !used || pid <= 0)
+            continue;
+        std::string path = base + "/" + e->d_name;
+        struct stat st;
+        if (lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid())
+            continue;
+        if (kill(pid, 0) != 0 && errno == ESRCH)
+            remove_tree(path);
+    }
+    closedir(d);
+}
+
+// A process outside mcexec's session that removes @root once mcexec (@pid) has ended.
+bool start_cleaner(const std::string& root, pid_t pid)
+{
+    pid_t child = fork();
+    if (child < 0)
+        return false;
+    if (child == 0) {
+        if (fork() != 0)
+            _exit(0);
+        setsid(); // no terminal signals, not in mcexec's process group
+        int pidfd = int(syscall(SYS_pidfd_open, pid, 0));
+        int keep = pidfd >= 0 ? pidfd : 0;
+        if (keep > 0)
+            syscall(SYS_close_range, 0u, unsigned(keep - 1), 0u);
+        syscall(SYS_close_range, unsigned(keep + 1), ~0u, 0u);
+        if (pidfd >= 0) {
+            pollfd p{pidfd, POLLIN, 0};
+            while (poll(&p, 1, -1) < 0 && errno == EINTR) {
+            }
+        }
+        remove_tree(root);
+        _exit(0);
+    }
+    int status;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    return true;
+}
+
+bool write_entries(const std::string& root, const std::vector<view::Entry>& entries, std::string* error)
+{
+    for (const view::Entry& e : entries) {
+        std::string path = root + "/" + e.path;
+        bool ok = true;
+        switch (e.kind) {
+        case view::Entry::Dir:
+            ok = mkdir(path.c_str(), 0700) == 0 || errno == EEXIST;
+            break;
+        case view::Entry::Link:
+            ok = symlink(e.content.c_str(), path.c_str()) == 0;
+            break;
+        case view::Entry::File: {
+            ihk::UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0444));
+            ok = fd.get() >= 0 && write_all(fd.get(), e.content);
+            break;
+        }
+        }
+        if (!ok) {
+            *error = path + ": " + strerror(errno);
+            return false;
+        }
+    }
+    return true;
+}
+
+// Directories read-only once written (deepest first, so each is still writable while its children change).
+void seal(const std::string& root, const std::vector<view::Entry>& entries)
+{
+    for (auto it = entries.rbegin(); it != entries.rend(); ++it)
+        if (it->kind == view::Entry::Dir)
+            chmod((root + "/" + it->path).c_str(), 0555);
+}
+
+void unseal(const std::string& root, const std::vector<view::Entry>& entries)
+{
+    for (const view::Entry& e : entries)
+        if (e.kind == view::Entry::Dir)
+            chmod((root + "/" + e.path).c_str(), 0755);
+}
+
+constexpr uint64_t WRITE_FLAGS = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND;
+
+enum class Op { Open, Stat, Access, Readlink };
+
+// Where the path of call @nr is and what the call does with it.
+struct PathCall {
+    Op op;
+    int path_arg;
+    int dirfd_arg = -1;   // -1: relative to the working directory
+    uint64_t flags = 0;   // open flags
+    bool nofollow = false;
+};
+
+std::optional<PathCall> path_call(uint64_t nr, const uint64_t a[6])
+{
+    switch (nr) {
+    case SYS_open:
+        return PathCall{Op::Open, 0, -1, a[1]};
+    case SYS_creat:
+        return PathCall{Op::Open, 0, -1, O_CREAT | O_WRONLY | O_TRUNC};
+    case SYS_openat:
+        return PathCall{Op::Open, 1, 0, a[2]};
+    case SYS_openat2: {
+        uint64_t flags = 0;
+        if (a[3] < sizeof(flags) || !copy_from_program(&flags, a[2], sizeof(flags)))
+            return std::nullopt; // Linux says what is wrong
+        return PathCall{Op::Open, 1, 0, flags};
+    }
+    case SYS_stat:
+        return PathCall{Op::Stat, 0};
+    case SYS_lstat:
+        return PathCall{Op::Stat, 0, -1, 0, true};
+    case SYS_newfstatat:
+        return PathCall{Op::Stat, 1, 0, 0, (a[3] & AT_SYMLINK_NOFOLLOW) != 0};
+    case SYS_statx:
+        return PathCall{Op::Stat, 1, 0, 0, (a[2] & AT_SYMLINK_NOFOLLOW) != 0};
+    case SYS_access:
+        return PathCall{Op::Access, 0};
+    case SYS_faccessat:
+        return PathCall{Op::Access, 1, 0};
+    case SYS_faccessat2:
+        return PathCall{Op::Access, 1, 0, 0, (a[3] & AT_SYMLINK_NOFOLLOW) != 0};
+    case SYS_readlink:
+        return PathCall{Op::Readlink, 0};
+    case SYS_readlinkat:
+        return PathCall{Op::Readlink, 1, 0};
+    default:
+        return std::nullopt;
+    }
+}
+
+// The directory a relative path starts from: the working directory or @dirfd's.
+std::optional<std::string> base_of(int dirfd)
+{
+    char buf[PATH_MAX];
+    if (dirfd == AT_FDCWD) {
+        if (!getcwd(buf, sizeof(buf)))
+            return std::nullopt;
+        return std::string(buf);
+    }
+    char link[64];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+    ssize_t n = readlink(link, buf, sizeof(buf) - 1);
+    if (n <= 0 || buf[0] != '/')
+        return std::nullopt;
+    return std::string(buf, size_t(n));
+}
+
+int64_t raw_with_path(uint64_t nr, const uint64_t a[6], const PathCall& pc, const std::string& path)
+{
+    uint64_t b[6];
+    std::copy(a, a + 6, b);
+    b[pc.path_arg] = reinterpret_cast<uint64_t>(path.c_str());
+    if (pc.dirfd_arg >= 0)
+        b[pc.dirfd_arg] = uint64_t(int64_t(AT_FDCWD));
+    long r = syscall(long(nr), b[0], b[1], b[2], b[3], b[4], b[5]);
+    return r == -1 ? -errno : r;
+}
+
+// A read-only descriptor on @content (a memfd opened again read-only).
+int64_t open_content(const std::string& content, uint64_t flags)
+{
+    ihk::UniqueFd mem(int(syscall(SYS_memfd_create, "lwk-view", MFD_CLOEXEC)));
+    if (mem.get() < 0)
+        return -errno;
+    if (!write_all(mem.get(), content))
+        return -EIO;
+    char link[64];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", mem.get());
+    int fd = open(link, O_RDONLY | int(flags & (O_CLOEXEC | O_NONBLOCK | O_NOATIME)));
+    return fd < 0 ? -errno : fd;
+}
+
+} // namespace
+
+std::unique_ptr<LwkView> LwkView::create(ihk::Os& os, uint32_t cpu_first, uint32_t cpu_count, uint64_t mem_limit,
+                                         std::string* error)
+{
+    auto cpus = os.query_cpus();
+    auto mem = os.query_mem();
+    if (!cpus || !mem) {
+        *error = "cannot query the instance: " + (!cpus ? cpus.error().message : mem.error().message);
+        return nullptr;
+    }
+    std::vector<view::InstanceCpu> icpus;
+    for (const ihk::CpuInfo& c : *cpus)
+        icpus.push_back(view::InstanceCpu{c.cpu, c.hw_id, c.numa_node});
+    std::vector<view::InstanceMem> imem;
+    for (const ihk::MemExtent& m : *mem)
+        imem.push_back(view::InstanceMem{m.size, m.numa_node});
+
+    std::unique_ptr<LwkView> v(new LwkView);
+    v->m_pid = getpid();
+    v->m_share = view::make_share(icpus, imem, cpu_first, cpu_count, mem_limit);
+    if (v->m_share.cpus.empty()) {
+        *error = "the share has no CPUs";
+        return nullptr;
+    }
+    view::LinuxTexts t;
+    t.cpuinfo = read_text("/proc/cpuinfo");
+    t.meminfo = read_text("/proc/meminfo");
+    t.stat = read_text("/proc/stat");
+    t.node_online = read_text("/sys/devices/system/node/online");
+    char *end, *at = t.node_online.data();
+    for (;;) {
+        // Each online node's distance row, in the order of the list.
+        long a = strtol(at, &end, 10), b = a;
+        if (end == at)
+            break;
+        if (*end == '-')
+            b = strtol(end + 1, &end, 10);
+        for (long k = a; k <= b && k - a < 4096; k++)
+            t.distance.push_back(read_text("/sys/devices/system/node/node" + std::to_string(k) + "/distance"));
+        if (*end != ',')
+            break;
+        at = end + 1;
+    }
+    std::vector<view::Entry> entries = view::machine_entries(v->m_share, apic_layout(), t);
+    std::vector<view::Entry> self = view::program_entries({}, {}, {});
+    entries.insert(entries.end(), self.begin(), self.end());
+
+    std::string base = access("/dev/shm", W_OK | X_OK) == 0 ? "/dev/shm" : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    remove_stale(base);
+    std::string tmpl = base + "/mcexec-view." + std::to_string(v->m_pid) + ".XXXXXX";
+    if (!mkdtemp(tmpl.data())) {
+        *error = base + ": cannot make a directory: " + strerror(errno);
+        return nullptr;
+    }
+    v->m_root = tmpl;
+    if (!start_cleaner(v->m_root, v->m_pid)) {
+        *error = std::string("cannot start the cleaner: ") + strerror(errno);
+        remove_tree(v->m_root);
+        return nullptr;
+    }
+    if (!write_entries(v->m_root, entries, error))
+        return nullptr; // the cleaner removes what was written
+    seal(v->m_root, entries);
+    return v;
+}
+
+bool LwkView::set_program(const std::string& path, const std::vector<std::string>& args,
+                          const std::vector<std::string>& env)
+{
+    m_program = path;
+    m_comm = view::comm_of(path);
+    std::vector<view::Entry> self = view::program_entries(args, env, m_comm);
+    unseal(m_root, self);
+    std::string error;
+    std::vector<view::Entry> files;
+    for (const view::Entry& e : self)
+        if (e.kind == view::Entry::File)
+            files.push_back(e);
+    for (const view::Entry& e : files)
+        unlink((m_root + "/" + e.path).c_str());
+    bool ok = write_entries(m_root, files, &error);
+    seal(m_root, self);
+    return ok;
+}
+
+std::optional<int64_t> LwkView::redirect(uint64_t nr, const uint64_t a[6]) const
+{
+    std::optional<PathCall> pc = path_call(nr, a);
+    if (!pc)
+        return std::nullopt;
+    std::string path;
+    if (copy_string_from_program(&path, a[pc->path_arg], PATH_MAX) != 0 || path.empty())
+        return std::nullopt; // Linux gives the error
+    bool from_tree = false;
+    std::string full;
+    if (path[0] == '/') {
+        full = path;
+    } else {
+        std::optional<std::string> base = base_of(pc->dirfd_arg < 0 ? AT_FDCWD : int(int32_t(a[pc->dirfd_arg])));
+        if (!base)
+            return std::nullopt;
+        if (*base == m_root || base->compare(0, m_root.size() + 1, m_root + "/") == 0) {
+            from_tree = true;
+            *base = base->size() == m_root.size() ? "/" : base->substr(m_root.size());
+        }
+        full = *base + "/" + path;
+    }
+    std::string norm = view::normalize(full);
+    std::string slash = path.back() == '/' && norm != "/" ? "/" : "";
+    view::Target t = view::map_path(norm, m_pid);
+    bool writes = pc->op == Op::Open && (pc->flags & WRITE_FLAGS);
+    switch (t.kind) {
+    case view::Redirect::None:
+        if (!from_tree)
+            return std::nullopt;
+        // ".." out of a directory of the view: Linux's file of that name, but
+        // never mcexec's own /proc (its mem, its descriptors).
+        if (norm == "/proc" || norm.compare(0, 6, "/proc/") == 0)
+            return -EACCES;
+        return raw_with_path(nr, a, *pc, norm + slash);
+    case view::Redirect::Tree:
+        if (writes)
+            return -EACCES;
+        return raw_with_path(nr, a, *pc, m_root + "/" + t.rel + slash);
+    case view::Redirect::Status:
+        if (writes)
+            return -EACCES;
+        if (pc->op == Op::Open)
+            return open_content(view::status(read_text("/proc/self/status"), m_share, m_comm), pc->flags);
+        return raw_with_path(nr, a, *pc, m_root + "/" + t.rel + slash);
+    case view::Redirect::Exe:
+        if (m_program.empty() || pc->nofollow)
+            return std::nullopt;
+        if (pc->op == Op::Readlink) {
+            uint64_t buf = a[pc->path_arg + 1];
+            int64_t size = int64_t(a[pc->path_arg + 2]);
+            if (size <= 0)
+                return -EINVAL;
+            size_t n = std::min<size_t>(m_program.size(), size_t(size));
+            return copy_to_program(buf, m_program.data(), n) ? int64_t(n) : -EFAULT;
+        }
+        return raw_with_path(nr, a, *pc, m_program);
+    }
+    return std::nullopt;
+}
+
+} // namespace mcexec
