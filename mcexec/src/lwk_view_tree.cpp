@@ -401,7 +401,7 @@ std::optional<int64_t> LwkView::redirect(uint64_t nr, const uint64_t a[6]) const
     }
     std::string norm = view::normalize(full);
     std::string slash = path.back() == '/' && norm != "/" ? "/" : "";
-    view::Target t = view::map_path(norm, m_pid);
+    view::Target t = view::map_path(norm, getpid()); // a forked mcexec's own /proc/<pid>
     bool writes = pc->op == Op::Open && (pc->flags & WRITE_FLAGS);
     switch (t.kind) {
     case view::Redirect::None:

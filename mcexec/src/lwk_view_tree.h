@@ -50,7 +50,7 @@ private:
     view::Share m_share;
     std::string m_program; // what /proc/self/exe names
     std::string m_comm;
-    int m_pid = 0;
+    int m_pid = 0;         // the mcexec that made it; the cleaner waits for it
 };
 
 } // namespace mcexec
