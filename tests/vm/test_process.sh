@@ -47,10 +47,11 @@ log "MCEXEC_LINUX_PROGRAMS: named programs run on Linux"
 expect_eq "exec of a program named there" "exec-where: elsewhere" "$(MCEXEC_LINUX_PROGRAMS=spawn timeout 60 mcexec "$P" exec-where)"
 expect_eq "exec of another one" "exec-where: where the parent is" "$(MCEXEC_LINUX_PROGRAMS=bash:/bin/nothing timeout 60 mcexec "$P" exec-where)"
 
-log "a parent killed with children running: everything ends"
+log "a parent killed with children running: the orphans live on, as on Linux, and end when killed"
 timeout -k 5 120 mcexec bash -c '/bin/sleep 300 & /bin/sleep 300 & sleep 1; kill -9 $$' || true
 sleep 2
-pkill -9 -x sleep 2>/dev/null || true
+expect_eq "orphans still running (their mcexec runs /bin/sleep)" 2 "$(pgrep -c -f 'exec /bin/sleep -- /bin/sleep 300' || true)"
+pkill -9 -f 'exec /bin/sleep -- /bin/sleep 300' 2>/dev/null || true
 for _ in $(seq 50); do pgrep -x mcexec >/dev/null || break; sleep 0.2; done
 expect_eq "mcexec processes left" 0 "$(pgrep -c -x mcexec || true)"
 expect_eq "status" RUNNING "$(ihkosctl 0 get status)"
