@@ -502,11 +502,14 @@ int64_t process_fork_prepare(const arch::TrapFrame& frame, uint64_t stack, uint6
         process_destroy(c);
         return err;
     }
-    int64_t token = -11; // EAGAIN: as many children waiting as processes may exist
+    int64_t token = -11; // EAGAIN: as many processes (running or waiting) as may exist
     {
         SpinLockGuard guard(g_procs_lock);
+        uint32_t used = 0;
+        for (uint32_t i = 0; i < MAX_PROCS; i++)
+            used += (g_procs[i] != nullptr) + (g_pending[i] != nullptr);
         for (auto& slot : g_pending)
-            if (!slot) {
+            if (!slot && used < MAX_PROCS) {
                 c->fork_token = (uint64_t(parent->pid) << 32) | (++g_fork_seq & 0xffffffffull);
                 token = int64_t(c->fork_token);
                 slot = c;

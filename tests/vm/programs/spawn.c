@@ -232,6 +232,32 @@ static void library_calls(void)
 	printf("posix_spawn: %d, %s\n", r, r == 0 ? status_text(reap(pid)) : "-");
 }
 
+/* Not in the default run: forks children that wait until fork fails (or 200 did). */
+static void limit(void)
+{
+	pid_t kids[200];
+	int n = 0, err = 0;
+	for (; n < 200; n++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			pause();
+			_exit(0);
+		}
+		if (pid < 0) {
+			err = errno;
+			break;
+		}
+		kids[n] = pid;
+	}
+	printf("fork-limit: %s\n", err == EAGAIN ? "EAGAIN" : err == ENOMEM ? "ENOMEM" : err ? strerror(err) : "no limit");
+	for (int i = 0; i < n; i++)
+		kill(kids[i], SIGKILL);
+	int dead = 0;
+	for (int i = 0; i < n; i++)
+		dead += reap(kids[i]) != -1;
+	printf("fork-limit: all %s reaped\n", dead == n ? "children" : "but some");
+}
+
 static void many(void)
 {
 	int ok = 0;
@@ -268,6 +294,10 @@ int main(int argc, char **argv)
 		     {"exec-pid", exec_pid},	 {"exec-errors", exec_errors}, {"fork-signal", fork_signal},
 		     {"sigchld", sigchld},	 {"vfork", vfork_exit},	       {"library", library_calls},
 		     {"many", many}};
+	if (only && !strcmp(only, "fork-limit")) {
+		limit();
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		if (!only || !strcmp(only, cases[i].name))
 			cases[i].fn();
