@@ -193,6 +193,13 @@ Options parse(int argc, char** argv)
 int main(int argc, char** argv)
 {
     Options opt = parse(argc, argv);
+    // Shared file mappings pin Linux pages charged to RLIMIT_MEMLOCK (mcctrl):
+    // take all the hard limit allows, whatever soft limit a launcher passed on.
+    struct rlimit lock;
+    if (getrlimit(RLIMIT_MEMLOCK, &lock) == 0 && lock.rlim_cur < lock.rlim_max) {
+        lock.rlim_cur = lock.rlim_max;
+        setrlimit(RLIMIT_MEMLOCK, &lock);
+    }
     mcexec::LoadError lerr;
     std::string path;
     if (!opt.exec_path.empty()) // execve's path: relative to the working directory, never on PATH

@@ -2,7 +2,6 @@
 // mck-task: what the SPANK plugin puts in place of a task's program. It runs
 // the program through mcexec, with the task's share of the node's LWK:
 //   mcexec -n <tasks on this node> --local-rank <local task id> <program> <args...>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -44,14 +43,6 @@ int main(int argc, char** argv)
     std::vector<std::string> args{mcexec, "-n", ranks, "--local-rank", rank, "--", program};
     for (int i = 1; i < argc; i++)
         args.emplace_back(argv[i]);
-    // Slurm sets the soft memory-lock limit from srun's last of all; the
-    // plugin raised the hard one (site key memlock). Shared file mappings on
-    // the LWK are charged to it (docs/mcexec.md), so take what we may.
-    struct rlimit lock;
-    if (getrlimit(RLIMIT_MEMLOCK, &lock) == 0 && lock.rlim_cur < lock.rlim_max) {
-        lock.rlim_cur = lock.rlim_max;
-        setrlimit(RLIMIT_MEMLOCK, &lock);
-    }
     unsetenv("MCK_TASK_PROGRAM");
     unsetenv("MCK_MCEXEC");
     std::vector<char*> cargs;

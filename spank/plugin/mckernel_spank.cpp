@@ -377,7 +377,7 @@ int slurm_spank_task_init_privileged(spank_t sp, int ac, char** av)
         slurm_error("mckernel: job %u: %s", job, why.c_str());
         return -1;
     }
-    // Only root may raise the hard limit; mck-task raises the soft one to it
+    // Only root may raise the hard limit; mcexec raises the soft one to it
     // after Slurm applied srun's (site key memlock, docs/slurm-admin.md).
     if (g_site.memlock_unlimited) {
         struct rlimit unlimited {RLIM_INFINITY, RLIM_INFINITY};
