@@ -101,6 +101,8 @@ fuzz_mcctrl() {
 		fail "fuzz_mcctrl seed $1: ended with status $rc"
 	else
 		echo "$out" | tail -5
+		# Coverage: the process-file ioctls are reached only through created sessions.
+		grep -q '^ops=.* sessions=[1-9]' <<<"$out" || fail "fuzz_mcctrl seed $1: no CREATE succeeded (no session)"
 	fi
 	if grep -q 'succeeded' <<<"$out"; then
 		fail "fuzz_mcctrl seed $1: $(grep succeeded <<<"$out" | head -3)"
