@@ -374,25 +374,32 @@ int64_t map_shared(const ForwardConfig& cfg, uint64_t token, const uint64_t* a)
     return int64_t(reinterpret_cast<uint64_t>(m));
 }
 
+// [addr, addr + len) lies in one of our shared mappings: the bytes of it the
+// file backs (those mcctrl may pin), or -EINVAL.
+int64_t pinnable_bytes(uint64_t addr, uint64_t len)
+{
+    std::lock_guard<std::mutex> guard(g_shared_lock);
+    auto it = std::find_if(g_shared.begin(), g_shared.end(), [&](const SharedMapping& m) {
+        return addr >= m.addr && len <= m.len && addr - m.addr <= m.len - len;
+    });
+    if (it == g_shared.end())
+        return -EINVAL;
+    uint64_t file_end = it->addr + it->in_file;
+    return int64_t(addr >= file_end ? 0 : std::min(len, file_end - addr));
+}
+
 // mprotect adds PROT_WRITE to [addr, addr + len) of one of our shared mappings:
 // Linux decides whether the file may be written through it (EACCES when it
 // was opened read-only), then mcctrl pins the pages again for writing.
 int64_t shared_writable(const ForwardConfig& cfg, uint64_t token, const uint64_t* a)
 {
-    uint64_t addr = a[0], len = a[1], pin_len = 0;
-    {
-        std::lock_guard<std::mutex> guard(g_shared_lock);
-        auto it = std::find_if(g_shared.begin(), g_shared.end(), [&](const SharedMapping& m) {
-            return addr >= m.addr && len <= m.len && addr - m.addr <= m.len - len;
-        });
-        if (it == g_shared.end())
-            return -EINVAL;
-        uint64_t file_end = it->addr + it->in_file;
-        pin_len = addr >= file_end ? 0 : std::min(len, file_end - addr);
-    }
+    uint64_t addr = a[0], len = a[1];
+    int64_t pin_len = pinnable_bytes(addr, len);
+    if (pin_len < 0)
+        return pin_len;
     if (mprotect(reinterpret_cast<void*>(addr), len, PROT_READ | PROT_WRITE) != 0)
         return -errno;
-    mcexec_pin_call pin{token, addr, pin_len};
+    mcexec_pin_call pin{token, addr, uint64_t(pin_len)};
     return ioctl(cfg.proc_fd, MCEXEC_PIN_CALL, &pin) == 0 ? 0 : -errno;
 }
 
@@ -400,18 +407,11 @@ int64_t shared_writable(const ForwardConfig& cfg, uint64_t token, const uint64_t
 // from our copy of mcexec's mapping (fork kept it), pinned for this process.
 int64_t shared_adopt(const ForwardConfig& cfg, uint64_t token, const uint64_t* a)
 {
-    uint64_t addr = a[0], len = a[1], pin_len = 0;
-    {
-        std::lock_guard<std::mutex> guard(g_shared_lock);
-        auto it = std::find_if(g_shared.begin(), g_shared.end(), [&](const SharedMapping& m) {
-            return addr >= m.addr && len <= m.len && addr - m.addr <= m.len - len;
-        });
-        if (it == g_shared.end())
-            return -EINVAL;
-        uint64_t file_end = it->addr + it->in_file;
-        pin_len = addr >= file_end ? 0 : std::min(len, file_end - addr);
-    }
-    mcexec_pin_call pin{token, addr, pin_len};
+    uint64_t addr = a[0], len = a[1];
+    int64_t pin_len = pinnable_bytes(addr, len);
+    if (pin_len < 0)
+        return pin_len;
+    mcexec_pin_call pin{token, addr, uint64_t(pin_len)};
     return ioctl(cfg.proc_fd, MCEXEC_PIN_CALL, &pin) == 0 ? 0 : -errno;
 }
 
