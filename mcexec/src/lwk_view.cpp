@@ -3,6 +3,8 @@
 // paths (lwk_view.h). No system calls here.
 #include "lwk_view.h"
 
+#include <ihk/parse.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <iterator>
@@ -179,19 +181,7 @@ Placement place(uint32_t apic_id, ApicLayout layout)
 
 std::string list_string(const std::vector<unsigned>& sorted)
 {
-    std::string out;
-    for (size_t i = 0; i < sorted.size();) {
-        size_t j = i;
-        while (j + 1 < sorted.size() && sorted[j + 1] == sorted[j] + 1)
-            j++;
-        if (!out.empty())
-            out += ',';
-        out += std::to_string(sorted[i]);
-        if (j > i)
-            out += '-' + std::to_string(sorted[j]);
-        i = j + 1;
-    }
-    return out;
+    return ihk::format_cpu_list({sorted.begin(), sorted.end()}); // Linux's "0-3,8" lists
 }
 
 std::string mask_string(const std::vector<unsigned>& bits, unsigned nbits)
