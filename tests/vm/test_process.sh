@@ -3,7 +3,8 @@
 # system(), popen(), posix_spawn(), a shell running external commands and a
 # "#!" script give the same output and statuses as natively, and the children
 # run on McKernel (each a process of its own there), unless MCEXEC_LINUX_PROGRAMS
-# names them; a bounded fork bomb gets EAGAIN (64 processes per instance) and
+# names them; execve with pointers into mcexec, NULL or too much gives what
+# Linux gives; a bounded fork bomb gets EAGAIN (64 processes per instance) and
 # the instance stays up; orphans live on and end when killed; the node is clean.
 . "$(dirname "$0")/lib.sh"
 snapshot_node

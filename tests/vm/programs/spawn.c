@@ -168,6 +168,37 @@ static void exec_errors(void)
 	printf("exec-errors (ENOENT EACCES EACCES = 7): %s\n", status_text(st));
 }
 
+/* execve with pointers that are not the program's: NULL, low, mcexec's memory
+ * above 64 TiB (not mapped natively), an argv entry pointing there; too much. */
+static void exec_hostile(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		char *mcexec_mem = (char *)0x500000000000ul;
+		char *argv[] = {"x", mcexec_mem, NULL};
+		int r = 0;
+		syscall(SYS_execve, NULL, argv, environ);
+		r |= (errno == EFAULT) << 0;
+		syscall(SYS_execve, "/bin/true", (char **)0x10, environ);
+		r |= (errno == EFAULT) << 1;
+		syscall(SYS_execve, mcexec_mem, argv, environ);
+		r |= (errno == EFAULT) << 2;
+		syscall(SYS_execve, "/bin/true", argv, environ);
+		r |= (errno == EFAULT) << 3;
+		syscall(SYS_execve, "/bin/true", (char **)mcexec_mem, environ);
+		r |= (errno == EFAULT) << 4;
+		size_t big = 4 << 20;
+		char *huge = malloc(big + 1);
+		memset(huge, 'a', big);
+		huge[big] = 0;
+		char *argv2[] = {"x", huge, NULL};
+		syscall(SYS_execve, "/bin/true", argv2, environ);
+		r |= (errno == E2BIG) << 5;
+		_exit(r);
+	}
+	printf("exec-hostile (EFAULT x5, E2BIG = 63): %s\n", status_text(reap(pid)));
+}
+
 static void fork_signal(void)
 {
 	pid_t pid = fork();
@@ -291,7 +322,7 @@ int main(int argc, char **argv)
 		void (*fn)(void);
 	} cases[] = {{"fork-exit", fork_exit},	 {"fork-copy", fork_copy},     {"fork-memory", fork_memory},
 		     {"fork-shared-file", fork_shared_file}, {"fork-where", child_where}, {"exec-where", exec_where},
-		     {"exec-pid", exec_pid},	 {"exec-errors", exec_errors}, {"fork-signal", fork_signal},
+		     {"exec-pid", exec_pid},	 {"exec-errors", exec_errors}, {"exec-hostile", exec_hostile}, {"fork-signal", fork_signal},
 		     {"sigchld", sigchld},	 {"vfork", vfork_exit},	       {"library", library_calls},
 		     {"many", many}};
 	if (only && !strcmp(only, "fork-limit")) {
