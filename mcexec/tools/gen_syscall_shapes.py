@@ -36,8 +36,12 @@ def is_fd_name(name):
 AMBIGUOUS = re.compile(r"^(arg\d?|addr|data|ptr|argp)$")
 
 
+# Pointer types hidden behind a typedef (capget, capset).
+POINTER_TYPEDEFS = ("cap_user_header_t", "cap_user_data_t")
+
+
 def kind(arg):
-    if "__user" in arg or "*" in arg:
+    if "__user" in arg or "*" in arg or arg.removeprefix("const ").startswith(POINTER_TYPEDEFS):
         return "p"
     name = arg.split()[-1]
     if is_fd_name(name):

@@ -61,6 +61,9 @@ TEST(Policy, ShapesComeFromLinuxPrototypes)
     EXPECT_STREQ(call_shape(SYS_mq_notify), "fp") << "mqdes";
     EXPECT_STREQ(call_shape(SYS_tee), "ff..") << "fdin, fdout";
     EXPECT_STREQ(call_shape(SYS_open_by_handle_at), "fp.") << "mountdirfd";
+    // Pointers Linux hides behind a typedef: capget once wrote into mcexec.
+    EXPECT_STREQ(call_shape(SYS_capget), "pp") << "cap_user_header_t, cap_user_data_t";
+    EXPECT_STREQ(call_shape(SYS_capset), "pp") << "const cap_user_data_t";
     EXPECT_EQ(call_shape(511), nullptr);
     EXPECT_EQ(call_shape(100000), nullptr);
 }
