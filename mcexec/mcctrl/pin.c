@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Shared file mappings of LWK programs: mcexec maps the file and asks us to pin
- * its pages for the MCK_SYS_MAP_SHARED call it serves; we give the LWK their
+ * Shared file mappings and System V shared memory of LWK programs: mcexec maps
+ * the file (attaches the segment) and asks us to pin its pages for the
+ * MCK_SYS_MAP_SHARED (MCK_SYS_SHM_ATTACH) call it serves; we give the LWK their
  * physical addresses. Everything that decides what the LWK may do with the
  * pages (how many, writable or not, where the list is) comes from the LWK's
  * request, not from mcexec, which runs the program's calls and is no more
@@ -56,9 +57,9 @@ static long mcctrl_pin_claim(struct mcctrl_proc *p, u64 token, struct mcctrl_pin
 		o = ihk_os_phys_to_virt(p->os, token, sizeof(*o));
 	if (o && READ_ONCE(o->state) == MCK_OFFLOAD_SENT &&
 	    (READ_ONCE(o->nr) == MCK_SYS_MAP_SHARED || READ_ONCE(o->nr) == MCK_SYS_SHARED_WRITABLE ||
-	     READ_ONCE(o->nr) == MCK_SYS_SHARED_ADOPT)) {
+	     READ_ONCE(o->nr) == MCK_SYS_SHARED_ADOPT || READ_ONCE(o->nr) == MCK_SYS_SHM_ATTACH)) {
 		len = READ_ONCE(o->args[1]);
-		if (READ_ONCE(o->nr) == MCK_SYS_MAP_SHARED) {
+		if (READ_ONCE(o->nr) == MCK_SYS_MAP_SHARED || READ_ONCE(o->nr) == MCK_SYS_SHM_ATTACH) {
 			r->write = READ_ONCE(o->args[2]) & MCK_PROT_WRITE_BIT;
 			list_phys = READ_ONCE(o->args[4]);
 		} else if (READ_ONCE(o->nr) == MCK_SYS_SHARED_WRITABLE) {

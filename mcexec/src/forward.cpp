@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -339,9 +340,11 @@ int64_t unshare_call(const uint64_t a[6])
     return b[0] ? raw(SYS_unshare, b) : 0;
 }
 
-// mcexec's mappings of shared files, kept for the life of the program.
+// mcexec's mappings of shared files, kept for the life of the program, and
+// its attaches of System V shared memory, kept until the program detaches.
 struct SharedMapping {
     uint64_t addr, len, in_file; // in_file: bytes backed by the file when mapped
+    bool shm = false;
 };
 std::mutex g_shared_lock;
 std::vector<SharedMapping> g_shared;
@@ -372,6 +375,60 @@ int64_t map_shared(const ForwardConfig& cfg, uint64_t token, const uint64_t* a)
     std::lock_guard<std::mutex> guard(g_shared_lock);
     g_shared.push_back({reinterpret_cast<uint64_t>(m), len, std::min(len, in_file)});
     return int64_t(reinterpret_cast<uint64_t>(m));
+}
+
+uint64_t whole_pages(uint64_t bytes) { return (bytes + 4095) & ~4095ull; }
+
+// shmat, first step: the segment's size in whole pages. Linux checks the
+// program may read it (as shmat does at least).
+int64_t shm_size(const uint64_t* a)
+{
+    struct shmid_ds ds;
+    if (shmctl(int(a[0]), IPC_STAT, &ds) != 0)
+        return -errno;
+    return int64_t(whole_pages(ds.shm_segsz));
+}
+
+// shmat: attach the segment here (anywhere outside the program's range) with
+// the program's SHM_RDONLY and SHM_EXEC, so Linux checks its permissions and
+// counts the attach; mcctrl pins the pages for the LWK's call (abi.h).
+int64_t shm_attach(const ForwardConfig& cfg, uint64_t token, const uint64_t* a)
+{
+    uint64_t len = a[1];
+    void* m = shmat(int(a[0]), nullptr, int(a[3] & (SHM_RDONLY | SHM_EXEC)));
+    if (m == reinterpret_cast<void*>(-1))
+        return -errno;
+    struct shmid_ds ds;
+    // Removed and made again between the LWK's two calls: not what it sized.
+    if (shmctl(int(a[0]), IPC_STAT, &ds) != 0 || whole_pages(ds.shm_segsz) != len) {
+        shmdt(m);
+        return -EIDRM;
+    }
+    mcexec_pin_call pin{token, reinterpret_cast<uint64_t>(m), len};
+    if (ioctl(cfg.proc_fd, MCEXEC_PIN_CALL, &pin) != 0) {
+        int e = errno;
+        shmdt(m);
+        return -e;
+    }
+    std::lock_guard<std::mutex> guard(g_shared_lock);
+    g_shared.push_back({reinterpret_cast<uint64_t>(m), len, len, true});
+    return int64_t(reinterpret_cast<uint64_t>(m));
+}
+
+// shmdt: only at the start of one of our attaches; the pages stay pinned for
+// the LWK until the process ends. Result: the attach's length.
+int64_t shm_detach(const uint64_t* a)
+{
+    std::lock_guard<std::mutex> guard(g_shared_lock);
+    auto it = std::find_if(g_shared.begin(), g_shared.end(),
+                           [&](const SharedMapping& m) { return m.shm && m.addr == a[0]; });
+    if (it == g_shared.end())
+        return -EINVAL;
+    if (shmdt(reinterpret_cast<void*>(it->addr)) != 0)
+        return -errno;
+    int64_t len = int64_t(it->len);
+    g_shared.erase(it);
+    return len;
 }
 
 // [addr, addr + len) lies in one of our shared mappings: the bytes of it the
@@ -431,6 +488,12 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint64_t nr, cons
         return shared_writable(cfg, token, a);
     if (nr == MCK_SYS_SHARED_ADOPT)
         return shared_adopt(cfg, token, a);
+    if (nr == MCK_SYS_SHM_SIZE)
+        return shm_size(a);
+    if (nr == MCK_SYS_SHM_ATTACH)
+        return shm_attach(cfg, token, a);
+    if (nr == MCK_SYS_SHM_DETACH)
+        return shm_detach(a);
     if (nr == MCK_SYS_FORK)
         return fork_call(a[0]);
     if (nr == SYS_execve || nr == SYS_execveat)

@@ -102,10 +102,6 @@ int64_t sys_process_madvise(SyscallArgs&) { return -ENOSYS; }
 int64_t sys_migrate_pages(SyscallArgs&) { return -ENOSYS; }
 int64_t sys_move_pages(SyscallArgs&) { return -ENOSYS; }
 
-// Attaching would map Linux's memory into mcexec, not into the program: not yet (docs/syscalls.md).
-int64_t sys_shmat(SyscallArgs&) { return -ENOSYS; }
-int64_t sys_shmdt(SyscallArgs&) { return -EINVAL; }
-
 int64_t sys_rt_sigaction(SyscallArgs& a) { return sys_rt_sigaction(int64_t(a.arg[0]), a.arg[1], a.arg[2], a.arg[3]); }
 int64_t sys_rt_sigprocmask(SyscallArgs& a)
 {

@@ -405,21 +405,28 @@ uint64_t place(Process* p, uint64_t addr, uint64_t len, uint64_t flags, int64_t*
     return start;
 }
 
-// A shared file mapping: mcexec maps the file and pins its pages, we map those
-// very pages (Linux's page cache), so every process and Linux see the same bytes.
-int64_t map_shared_file(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_t fd, uint64_t off)
+// Linux's pages mapped into the program: mcexec maps them in its own space
+// (so Linux checks the program's rights to them) and mcctrl pins them for
+// call @nr, whose args[1] is the length, args[2] the protection and args[4]
+// the list mcctrl fills (abi.h). We map those very pages, so every process and
+// Linux see the same bytes. Used for shared file mappings (Linux's page cache)
+// and System V shared memory.
+int64_t map_linux_pages(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t nr,
+                        uint64_t args[6], uint32_t vma_flags, uint64_t* linux_addr = nullptr)
 {
     uint64_t pages = len / PAGE_4K;
     uint64_t list_bytes = up(pages * 8, PAGE_4K);
     uint64_t list_phys = mem_alloc(list_bytes, home_node());
     if (!list_phys)
         return -ENOMEM;
-    uint64_t args[6] = {uint64_t(fd), len, prot, off, list_phys, 0};
-    int64_t handle = offload(MCK_SYS_MAP_SHARED, args);
+    args[4] = list_phys;
+    int64_t handle = offload(nr, args);
     if (handle < 0) {
         free_call_buffer(p, list_phys, list_bytes, handle);
         return handle;
     }
+    if (linux_addr)
+        *linux_addr = uint64_t(handle);
     const auto* list = static_cast<const uint64_t*>(arch::phys_to_virt(list_phys));
     int64_t err = 0;
     uint64_t start;
@@ -429,7 +436,7 @@ int64_t map_shared_file(Process* p, uint64_t addr, uint64_t len, uint64_t prot, 
         if (start) {
             ErrorOr<void> made = unmap_locked(p, start, start + len);
             if (!made.is_error())
-                made = insert_new(p, start, start + len, uint32_t(prot), VMA_FILE | VMA_SHARED, uint64_t(handle));
+                made = insert_new(p, start, start + len, uint32_t(prot), vma_flags, uint64_t(handle));
             err = to_syscall_result(made);
             uint64_t eof = start + len;
             // What Linux allows with these pages (the file's open mode and
@@ -470,6 +477,13 @@ int64_t map_shared_file(Process* p, uint64_t addr, uint64_t len, uint64_t prot, 
         return err;
     process_flush_tlb(p, start, len);
     return int64_t(start);
+}
+
+// A shared file mapping: Linux's page cache pages of the file.
+int64_t map_shared_file(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_t fd, uint64_t off)
+{
+    uint64_t args[6] = {uint64_t(fd), len, prot, off, 0, 0};
+    return map_linux_pages(p, addr, len, prot, flags, MCK_SYS_MAP_SHARED, args, VMA_FILE | VMA_SHARED);
 }
 
 int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_t fd, uint64_t off)
@@ -569,6 +583,59 @@ int64_t vm_munmap(Process* p, uint64_t addr, uint64_t len)
         TRY_SYSCALL(unmap_locked(p, addr, addr + len));
     }
     process_flush_tlb(p, addr, len);
+    return 0;
+}
+
+int64_t vm_shm_attach(Process* p, uint64_t addr, uint64_t len, uint64_t prot, bool replace, uint64_t shmid,
+                      uint64_t shmflg)
+{
+    uint64_t flags = addr ? (replace ? MAP_FIXED : MAP_FIXED_NOREPLACE) : 0;
+    {
+        // Where it goes, before mcexec attaches anything (checked again after).
+        SpinLockGuard guard(p->lock);
+        int64_t err = 0;
+        if (!place(p, addr, len, flags, &err))
+            return err == -EEXIST ? -EINVAL : err; // Linux: an attach over a mapping without SHM_REMAP
+    }
+    uint64_t args[6] = {shmid, len, prot, shmflg, 0, 0};
+    uint64_t linux_addr = 0;
+    int64_t ret = map_linux_pages(p, addr, len, prot, flags, MCK_SYS_SHM_ATTACH, args, VMA_SHARED | VMA_SHM,
+                                  &linux_addr);
+    if (ret < 0 && linux_addr) { // attached on Linux but not here: detach it there too
+        uint64_t detach[6] = {linux_addr, 0, 0, 0, 0, 0};
+        (void)offload(MCK_SYS_SHM_DETACH, detach);
+    }
+    return ret == -EEXIST ? -EINVAL : ret;
+}
+
+int64_t vm_shm_detach(Process* p, uint64_t addr)
+{
+    uint64_t linux_addr;
+    {
+        SpinLockGuard guard(p->lock);
+        Vma* v = find(p, addr);
+        if (!v || v->start != addr || !(v->flags & VMA_SHM))
+            return -EINVAL;
+        linux_addr = v->linux_addr;
+    }
+    // mcexec detaches its attach (only if it starts there) and says how long it was.
+    uint64_t args[6] = {linux_addr, 0, 0, 0, 0, 0};
+    int64_t len = offload(MCK_SYS_SHM_DETACH, args);
+    if (len < 0)
+        return len;
+    {
+        SpinLockGuard guard(p->lock);
+        // The segment's regions: what is left of this attach in [addr, end),
+        // each whole (an attach's regions never reach past its length).
+        uint64_t end = addr + uint64_t(len);
+        for (Vma* v = find(p, addr); v && v->start < end;) {
+            Vma* next = v->next; // stays: it starts at or after v->end
+            if ((v->flags & VMA_SHM) && v->linux_addr - v->start == linux_addr - addr && v->end <= end)
+                (void)unmap_locked(p, v->start, v->end); // region boundaries: cannot fail
+            v = next;
+        }
+    }
+    process_flush_tlb(p, addr, uint64_t(len));
     return 0;
 }
 

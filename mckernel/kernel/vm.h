@@ -47,6 +47,13 @@ int64_t vm_fork_copy(Process* parent, Process* child);
 // shared file mappings through its mcexec. A region that cannot be mapped
 // stays without pages (SIGBUS on access) and is logged.
 void vm_fork_adopt(Process* p);
+// System V shared memory (kernel/shm.cpp): map the segment @shmid, @len bytes,
+// that mcexec attaches and mcctrl pins (at @addr if not 0, over what is there
+// when @replace). Returns the address or -errno as shmat.
+int64_t vm_shm_attach(Process* p, uint64_t addr, uint64_t len, uint64_t prot, bool replace, uint64_t shmid,
+                      uint64_t shmflg);
+// shmdt: unmap the attach starting at @addr (what is left of it) and have mcexec detach it.
+int64_t vm_shm_detach(Process* p, uint64_t addr);
 // Log the region and page-table entry behind @addr (for a fatal fault's report).
 void vm_describe(Process* p, uint64_t addr);
 

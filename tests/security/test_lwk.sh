@@ -34,6 +34,9 @@
 #  15 pin-limit     Linux pages pinned for shared file mappings are charged to
 #                   RLIMIT_MEMLOCK (VmPin): past it mmap gives EAGAIN; root
 #                   (CAP_IPC_LOCK) is not limited; the charge goes with the program
+#  16 sysv-shm      a System V segment of root's, readable by all: attached for
+#                   writing or executing gives EACCES, read-only works; writes to
+#                   it fault and mprotect to RW gives EACCES; IPC_RMID is refused
 #   4 kernel-addr   memory calls on kernel, non-canonical and mcexec addresses fail
 #                   as on Linux; on vulnerable code madvise zeroes the LWK's text
 #                   and the whole virtual machine resets
@@ -392,6 +395,21 @@ case_pin_limit() {
 	check_alive "case 15"
 }
 
+case_sysv_shm() {
+	log "case 16: someone else's System V shared memory, readable only"
+	local S=$IHK_BUILD/tests/vm/programs/sysv_shm key=0x4d430016 native lwk rn=0 rl=0
+	expect_eq "root makes the segment" "write: ok" "$("$S" write $key "root's secret")"
+	native=$(as_owner "$S" perms $key 2>&1) || rn=$?
+	lwk=$(run_prog_lwk "$S" perms $key) || rl=$?
+	compare_lines sysv-shm "$native" "$lwk"
+	expect_eq "sysv-shm: status under mcexec (natively $rn)" $rn $rl
+	expect_lines "sysv-shm: what the owner may do" "$(printf '%s\n' 'shmget: ok' 'shmat for writing: EACCES' \
+		'shmat executable: EACCES' "shmat read-only: ok, reads root's secret" 'write to it: signal SEGV' \
+		'mprotect it writable: EACCES' 'IPC_RMID: EPERM' 'shmdt: ok')" "$lwk"
+	expect_eq "the segment is unchanged" "read: root's secret|remove: ok" "$("$S" read $key | paste -sd'|')"
+	check_alive "case 16"
+}
+
 case_pin() {
 	log "case 5: MCEXEC_PIN into the LWK's image by the owner (LWK dies when vulnerable)"
 	local chunk sym target out rc=0
@@ -421,8 +439,8 @@ check_alive "boot"
 # In this order (the machine-resetting ones last); SECURITY_CASES picks some by number.
 for c in "1 ro_file" "2 ro_memory" "3 stale_view" "6 mcexec_fds" "7 mcexec_ptr" "8 proc_self_mem" \
 	"9 map_matrix" "10 shared_repin" "11 memfd_seals" "12 mcexec_io" "13 mcexec_only" "14 iov_race" \
-	"15 pin_limit" "4 kernel_addr" "5 pin"; do
-	if [[ " ${SECURITY_CASES:-1 2 3 4 5 6 7 8 9 10 11 12 13 14 15} " == *" ${c% *} "* ]]; then
+	"15 pin_limit" "16 sysv_shm" "4 kernel_addr" "5 pin"; do
+	if [[ " ${SECURITY_CASES:-1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16} " == *" ${c% *} "* ]]; then
 		"case_${c#* }"
 	fi
 done

@@ -5,7 +5,8 @@
 # run on McKernel (each a process of its own there), unless MCEXEC_LINUX_PROGRAMS
 # names them; execve with pointers into mcexec, NULL or too much gives what
 # Linux gives; a bounded fork bomb gets EAGAIN (64 processes per instance) and
-# the instance stays up; orphans live on and end when killed; the node is clean.
+# the instance stays up; orphans live on and end when killed; System V shared
+# memory works as natively and is shared with Linux processes; the node is clean.
 . "$(dirname "$0")/lib.sh"
 snapshot_node
 P=$IHK_BUILD/tests/vm/programs/spawn
@@ -44,6 +45,15 @@ chmod 755 "$work/script.sh"
 same_as_native "#! script" "$work/script.sh" one two
 same_as_native "#! script through execve" /bin/sh -c "exec $work/script.sh three"
 same_as_native "python3 subprocess" python3 -c 'import subprocess, sys; r = subprocess.run(["/bin/echo", "sub"], capture_output=True, text=True); print(r.stdout.strip(), r.returncode); sys.exit(subprocess.call(["/bin/sh", "-c", "exit 6"]))'
+
+log "System V shared memory: attach, fork, flags, detach; shared with Linux processes"
+S=$IHK_BUILD/tests/vm/programs/sysv_shm
+same_as_native "sysv_shm basic" "$S" basic
+expect_eq "LWK writes, Linux reads" "write: ok|read: from McKernel|remove: ok" \
+	"$({ timeout 60 mcexec "$S" write 0x4d430001 "from McKernel"; "$S" read 0x4d430001; } | paste -sd'|')"
+expect_eq "Linux writes, LWK reads" "write: ok|read: from Linux|remove: ok" \
+	"$({ "$S" write 0x4d430002 "from Linux"; timeout 60 mcexec "$S" read 0x4d430002; } | paste -sd'|')"
+expect_eq "segments left" 0 "$(ipcs -m | grep -c '^0x' || true)"
 
 log "MCEXEC_LINUX_PROGRAMS: named programs run on Linux"
 expect_eq "exec of a program named there" "exec-where: elsewhere" "$(MCEXEC_LINUX_PROGRAMS=spawn timeout 60 mcexec "$P" exec-where)"

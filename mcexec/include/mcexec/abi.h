@@ -156,6 +156,20 @@ struct mcexec_reply {
  * @write), as for MCK_SYS_MAP_SHARED.
  */
 #define MCK_SYS_SHARED_ADOPT 0x4d434b04
+/*
+ * System V shared memory (shmat): McKernel offloads MCK_SYS_SHM_SIZE(shmid) for
+ * the segment's size in whole pages (mcexec asks Linux, which checks the right
+ * to read it), then MCK_SYS_SHM_ATTACH(shmid, len, prot, shmflg, list_phys):
+ * mcexec attaches the segment in its own space with the program's SHM_RDONLY
+ * and SHM_EXEC (Linux checks the permissions), and pins it with
+ * MCEXEC_PIN_CALL as for MCK_SYS_MAP_SHARED (same argument places). Result:
+ * mcexec's address. shmdt: MCK_SYS_SHM_DETACH(linux_addr), which mcexec
+ * accepts only at the start of one of its attaches; result: its length. The
+ * pages stay pinned until the process ends, as for shared file mappings.
+ */
+#define MCK_SYS_SHM_SIZE 0x4d434b05
+#define MCK_SYS_SHM_ATTACH 0x4d434b06
+#define MCK_SYS_SHM_DETACH 0x4d434b07
 #define MCK_PIN_WRITABLE 0x1ull		/* list entry flag: pinned for writing */
 #define MCK_PIN_EXEC 0x2ull		/* list entry flag: the mapping may be executable */
 

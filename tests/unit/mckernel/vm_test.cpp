@@ -581,6 +581,47 @@ TEST_F(VmShared, AnLwkPageInTheAnswerIsRefused)
     mem_free(ours, K4);
 }
 
+// System V shared memory: mcexec attaches the segment and mcctrl pins it for
+// MCK_SYS_SHM_ATTACH (the list in the same place as for a shared file mapping);
+// shmdt unmaps what is left of the attach once mcexec detached it.
+TEST_F(VmShared, ShmAttachMapsLinuxPagesAndDetachUnmapsTheAttach)
+{
+    constexpr uint64_t SEG = 0x7f1000000000ull;
+    fake::offload_handler = [](const fake::Call& c) -> int64_t {
+        if (c.nr == MCK_SYS_SHM_ATTACH) {
+            EXPECT_EQ(c.args[0], 7u); // shmid
+            auto* list = reinterpret_cast<uint64_t*>(fake::host(c.args[4]));
+            for (uint64_t i = 0; i < c.args[1] / K4; i++)
+                list[i] = (fake::LINUX_PHYS + i * K4) | MCK_PIN_WRITABLE;
+            return int64_t(SEG);
+        }
+        if (c.nr == MCK_SYS_SHM_DETACH)
+            return c.args[0] == SEG ? int64_t(4 * K4) : -EINVAL;
+        return -ENOSYS;
+    };
+    fake::host(fake::LINUX_PHYS + 2 * K4)[5] = 0x5a;
+    ASSERT_EQ(vm_shm_attach(p, A, 4 * K4, RW, false, 7, 0), int64_t(A));
+    EXPECT_EQ(proc->at(A + 2 * K4)[5], 0x5a);
+    EXPECT_EQ(p->mem_used, 0u);
+    // Without SHM_REMAP an attach never replaces a mapping (Linux: EINVAL).
+    ASSERT_EQ(map(A + 8 * K4, K4), int64_t(A + 8 * K4));
+    size_t calls = fake::offloads.size();
+    EXPECT_EQ(vm_shm_attach(p, A + 6 * K4, 4 * K4, RW, false, 7, 0), -EINVAL);
+    EXPECT_EQ(fake::offloads.size(), calls) << "refused before mcexec attached anything";
+    // Split by mprotect: still one attach; detach only at its start.
+    ASSERT_EQ(vm_mprotect(p, A + K4, K4, PROT_READ), 0);
+    EXPECT_EQ(vm_shm_detach(p, A + K4), -EINVAL);
+    EXPECT_EQ(vm_shm_detach(p, A + 8 * K4), -EINVAL); // not an attach
+    ASSERT_EQ(vm_shm_detach(p, A), 0);
+    EXPECT_EQ(fake::offloads.back().nr, uint64_t(MCK_SYS_SHM_DETACH));
+    EXPECT_FALSE(mapped(A));
+    EXPECT_FALSE(mapped(A + 3 * K4));
+    EXPECT_TRUE(mapped(A + 8 * K4)); // the neighbour stays
+    EXPECT_EQ(regions(), 1);
+    EXPECT_EQ(vm_shm_detach(p, A), -EINVAL); // detached already
+    EXPECT_EQ(vm_munmap(p, A + 8 * K4, K4), 0);
+}
+
 // Private file mappings are read through mcexec (pread into the new pages).
 TEST_F(Vm, PrivateFileMappingIsReadThroughLinux)
 {
