@@ -2,6 +2,7 @@
 // Offloaded calls, forwarded to Linux under the offload policy (forward.h).
 #include "forward.h"
 
+#include "credentials.h"
 #include "lwk_view_tree.h"
 #include "spawn.h"
 #include "user_memory.h"
@@ -482,6 +483,7 @@ void forward_after_fork()
 
 int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint64_t nr, const uint64_t a[6])
 {
+    credentials_sync();
     if (nr == MCK_SYS_MAP_SHARED)
         return map_shared(cfg, token, a);
     if (nr == MCK_SYS_SHARED_WRITABLE)
@@ -502,6 +504,8 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint64_t nr, cons
         return close_range_of_program(a, cfg.reserved);
     if (int64_t e = check_call(nr, a, cfg.reserved))
         return e;
+    if (std::optional<int64_t> r = credentials_call(nr, a))
+        return *r;
     if (cfg.view)
         if (std::optional<int64_t> r = cfg.view->redirect(nr, a))
             return *r; // a file of the LWK's view of the machine

@@ -6,7 +6,8 @@
 # names them; execve with pointers into mcexec, NULL or too much gives what
 # Linux gives; a bounded fork bomb gets EAGAIN (64 processes per instance) and
 # the instance stays up; orphans live on and end when killed; System V shared
-# memory works as natively and is shared with Linux processes; the node is clean.
+# memory works as natively and is shared with Linux processes; credentials a
+# program drops hold in every later call; the node is clean.
 . "$(dirname "$0")/lib.sh"
 snapshot_node
 P=$IHK_BUILD/tests/vm/programs/spawn
@@ -54,6 +55,14 @@ expect_eq "LWK writes, Linux reads" "write: ok|read: from McKernel|remove: ok" \
 expect_eq "Linux writes, LWK reads" "write: ok|read: from Linux|remove: ok" \
 	"$({ "$S" write 0x4d430002 "from Linux"; timeout 60 mcexec "$S" read 0x4d430002; } | paste -sd'|')"
 expect_eq "segments left" 0 "$(ipcs -m | grep -c '^0x' || true)"
+
+log "credentials: what a program drops stays dropped in every later call"
+C=$IHK_BUILD/tests/vm/programs/creds
+mkdir -m 700 "$work/root-only"
+install -m 600 -o 65534 /dev/null "$work/nobodys"
+same_as_native "setresuid to nobody" "$C" drop "$work"
+same_as_native "setfsuid" "$C" fsuid "$work"
+same_as_native "capset" "$C" caps "$work"
 
 log "MCEXEC_LINUX_PROGRAMS: named programs run on Linux"
 expect_eq "exec of a program named there" "exec-where: elsewhere" "$(MCEXEC_LINUX_PROGRAMS=spawn timeout 60 mcexec "$P" exec-where)"

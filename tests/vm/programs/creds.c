@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * creds CASE DIR: credentials a program changes hold for every later call, the
+ * same natively and under mcexec (tests/vm/test_process.sh), run as root.
+ * DIR holds "root-only/" (root's, mode 0700) and "nobodys" (a file of uid
+ * 65534, mode 0600). Each case changes its credentials, then makes the same
+ * call many times while another thread makes calls too (under mcexec the calls
+ * are spread over several workers) and prints how they ended.
+ *   drop    setgroups, setresgid, setresuid to 65534: mkdir in root-only/ fails
+ *   fsuid   setfsuid(65534): creating a file in root-only/ fails
+ *   caps    capset without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH: nobodys
+ *           cannot be opened
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define ROUNDS 40
+
+static volatile int stop;
+
+/* Offloaded calls all the time, so that under mcexec more than one worker serves them. */
+static void *busy(void *arg)
+{
+	(void)arg;
+	while (!stop)
+		access("/", F_OK);
+	return NULL;
+}
+
+/* Run @call ROUNDS times: "N ok, M ERRNAME, ..." in order of first appearance. */
+static void rounds(const char *what, int (*call)(const char *), const char *path)
+{
+	int errs[ROUNDS], counts[ROUNDS], kinds = 0;
+	for (int i = 0; i < ROUNDS; i++) {
+		int e = call(path) == 0 ? 0 : errno, k;
+		for (k = 0; k < kinds && errs[k] != e; k++)
+			;
+		if (k == kinds) {
+			errs[kinds] = e;
+			counts[kinds++] = 0;
+		}
+		counts[k]++;
+	}
+	printf("%s:", what);
+	for (int k = 0; k < kinds; k++)
+		printf(" %d %s", counts[k], errs[k] ? strerrorname_np(errs[k]) : "ok");
+	printf("\n");
+}
+
+static int do_mkdir(const char *path)
+{
+	int r = mkdir(path, 0700);
+	if (r == 0)
+		rmdir(path);
+	return r;
+}
+
+static int do_create(const char *path)
+{
+	int fd = open(path, O_CREAT | O_WRONLY, 0600);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	unlink(path);
+	return 0;
+}
+
+static int do_open(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int drop_dac_caps(void)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[0].effective &= ~((1u << CAP_DAC_OVERRIDE) | (1u << CAP_DAC_READ_SEARCH));
+	return syscall(SYS_capset, &h, d);
+}
+
+int main(int argc, char **argv)
+{
+	char path[4096];
+	pthread_t t;
+	if (argc != 3) {
+		fprintf(stderr, "usage: creds drop|fsuid|caps DIR\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (pthread_create(&t, NULL, busy, NULL))
+		return 1;
+	if (!strcmp(argv[1], "drop")) {
+		int r = setgroups(0, NULL) || setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534);
+		printf("drop to 65534: %s\n", r ? strerrorname_np(errno) : "ok");
+		snprintf(path, sizeof(path), "%s/root-only/d", argv[2]);
+		rounds("mkdir in root's directory", do_mkdir, path);
+		printf("setuid(0) back: %s\n", setuid(0) ? strerrorname_np(errno) : "ok");
+	} else if (!strcmp(argv[1], "fsuid")) {
+		setfsuid(65534);
+		printf("fsuid now: %d\n", setfsuid(-1));
+		snprintf(path, sizeof(path), "%s/root-only/f", argv[2]);
+		rounds("create in root's directory", do_create, path);
+		setfsuid(0);
+		rounds("create after setfsuid(0)", do_create, path);
+	} else if (!strcmp(argv[1], "caps")) {
+		snprintf(path, sizeof(path), "%s/nobodys", argv[2]);
+		rounds("open nobody's file", do_open, path);
+		printf("capset without DAC override: %s\n", drop_dac_caps() ? strerrorname_np(errno) : "ok");
+		rounds("open nobody's file", do_open, path);
+	} else {
+		return 2;
+	}
+	stop = 1;
+	return pthread_join(t, NULL) ? 1 : 0;
+}
