@@ -4,6 +4,7 @@
 
 #include "credentials.h"
 #include "lwk_view_tree.h"
+#include "program_limits.h"
 #include "spawn.h"
 #include "user_memory.h"
 
@@ -479,6 +480,7 @@ void forward_after_fork()
 {
     // Another thread may have held it when the parent forked; the mappings themselves are ours too.
     new (&g_shared_lock) std::mutex;
+    program_limits_after_fork();
 }
 
 int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint64_t nr, const uint64_t a[6])
@@ -496,6 +498,8 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint64_t nr, cons
         return shm_attach(cfg, token, a);
     if (nr == MCK_SYS_SHM_DETACH)
         return shm_detach(a);
+    if (nr == MCK_SYS_RLIMIT)
+        return program_limits_change(a);
     if (nr == MCK_SYS_FORK)
         return fork_call(a[0]);
     if (nr == SYS_execve || nr == SYS_execveat)

@@ -8,6 +8,7 @@
 #include "loader.h"
 #include "lwk_view_tree.h"
 #include "placement.h"
+#include "program_limits.h"
 #include "proxy.h"
 #include "spawn.h"
 
@@ -51,6 +52,7 @@ struct Options {
     std::optional<int> os_index_opt; // --os-index: the instance, whatever the command looks like
     std::string share;               // --share FIRST:COUNT:MEM: the share of the old program
     std::string exec_path;           // --exec PATH: run PATH; the command is its argv, argv[0] included
+    std::string rlimits;             // --rlimits AS,DATA,STACK: the old program's limits (program_limits.h)
 };
 
 // What a fork child needs to become the new process's mcexec (become_fork_child).
@@ -100,6 +102,10 @@ Options parse(int argc, char** argv)
     app.add_option("--share", o.share,
                    "FIRST:COUNT:BYTES: this share of the instance's CPUs and memory (what mcexec passes on\n"
                    "when the program calls execve)");
+    app.add_option("--rlimits", o.rlimits,
+                   "AS_CUR:AS_MAX,DATA_CUR:DATA_MAX,STACK_CUR:STACK_MAX: the program's RLIMIT_AS,\n"
+                   "RLIMIT_DATA and RLIMIT_STACK in bytes or inf, at most mcexec's own hard limits\n"
+                   "(what mcexec passes on when the program calls execve; default: mcexec's own)");
     app.add_option("--exec", o.exec_path,
                    "Run PATH as it is (no PATH search) with the command as its whole argv, argv[0]\n"
                    "included (what mcexec passes on when the program calls execve)");
@@ -128,7 +134,7 @@ Options parse(int argc, char** argv)
             break;
         ours.push_back(argv[i]);
         bool takes_value = a == "-n" || a == "--ranks-per-node" || a == "--local-rank" || a == "--os-index" ||
-                           a == "--share" || a == "--exec";
+                           a == "--share" || a == "--exec" || a == "--rlimits";
         if (takes_value && i + 1 < argc)
             ours.push_back(argv[++i]);
     }
@@ -193,6 +199,19 @@ Options parse(int argc, char** argv)
 int main(int argc, char** argv)
 {
     Options opt = parse(argc, argv);
+    if (std::string e = mcexec::program_limits_init(opt.rlimits); !e.empty())
+        die("--rlimits '" + opt.rlimits + "': " + e);
+    // Those limits are now the program's, kept by the LWK. Ours must allow the
+    // program's whole range mapped here, which no RLIMIT_AS below 64 TiB does.
+    struct rlimit as;
+    if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {
+        if (as.rlim_max != RLIM_INFINITY)
+            die("RLIMIT_AS has a hard limit (" + std::to_string(as.rlim_max >> 20) +
+                " MiB): mcexec maps the program's whole address range (64 TiB) and cannot run under one; "
+                "a soft limit is applied to the program by McKernel");
+        as.rlim_cur = RLIM_INFINITY;
+        setrlimit(RLIMIT_AS, &as);
+    }
     // Shared file mappings pin Linux pages charged to RLIMIT_MEMLOCK (mcctrl):
     // take all the hard limit allows, whatever soft limit a launcher passed on.
     struct rlimit lock;
@@ -360,6 +379,7 @@ int main(int argc, char** argv)
     setup.brk_start = exe.end;
     setup.stack_start = stack_start;
     setup.stack_max = stack_size;
+    mcexec::program_limits_to(setup.rlimits);
     if (ioctl(pfd, MCEXEC_SETUP, &setup) < 0) {
         if (errno == ENOMEM)
             die("instance " + std::to_string(opt.os_index) + " has too little memory for " + path + " (it needs " +

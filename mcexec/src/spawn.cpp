@@ -3,6 +3,7 @@
 #include "spawn.h"
 
 #include "loader.h"
+#include "program_limits.h"
 #include "user_memory.h"
 
 #include <fcntl.h>
@@ -119,6 +120,8 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6])
                "--share",
                std::to_string(g_spawn.cpu_first) + ":" + std::to_string(g_spawn.cpu_count) + ":" +
                    std::to_string(g_spawn.mem_limit),
+               "--rlimits",
+               program_limits_text(),
                "--exec",
                path,
                "--"};

@@ -279,6 +279,11 @@ int64_t setup(Process* p)
         return -22;
     p->brk_start = p->brk = s.brk_start;
     p->stack_start = s.stack_start;
+    for (uint32_t i = 0; i < 3; i++) {
+        if (s.rlimits[i].cur > s.rlimits[i].max)
+            return -22;
+        p->rlimits[i] = s.rlimits[i];
+    }
     return 0;
 }
 
@@ -471,6 +476,8 @@ int64_t process_fork_prepare(const arch::TrapFrame& frame, uint64_t stack, uint6
         SpinLockGuard guard(parent->lock);
         for (uint32_t i = 0; i < 64; i++)
             c->actions[i] = parent->actions[i]; // handlers are inherited, pending signals not
+        for (uint32_t i = 0; i < 3; i++)
+            c->rlimits[i] = parent->rlimits[i];
     }
     c->root = arch::mmu_new_space();
     c->shared_phys = mem_alloc(round_up(sizeof(mck_proc_shared), arch::PAGE_4K), node);

@@ -129,6 +129,7 @@ struct Process {
     uint64_t brk_start = 0, brk = 0;
     uint64_t stack_start = 0;
     uint64_t mem_limit = 0, mem_used = 0, mem_peak = 0;
+    mck_rlimit rlimits[3] = {{~0ull, ~0ull}, {~0ull, ~0ull}, {~0ull, ~0ull}}; // MCK_RLIMIT_*
     uint64_t minflt = 0;            // page faults served, all threads
     Thread* threads = nullptr;
     uint32_t nthreads = 0;

@@ -95,6 +95,22 @@ ErrorOr<void> insert_new(Process* p, uint64_t start, uint64_t end, uint32_t prot
     return {};
 }
 
+// Linux's checks of RLIMIT_AS and RLIMIT_DATA (may_expand_vm): may @add bytes
+// be mapped, as data (private and writable) when @data, replacing what is in
+// [start, end)? Caller holds p->lock.
+bool within_limits(Process* p, uint64_t add, bool data, uint64_t start = 0, uint64_t end = 0)
+{
+    uint64_t total = add, data_bytes = data ? add : 0;
+    for (Vma* v = p->vmas; v; v = v->next) {
+        uint64_t s = v->start > start ? v->start : start, e = v->end < end ? v->end : end;
+        uint64_t bytes = (v->end - v->start) - (s < e ? e - s : 0); // what stays of it
+        total += bytes;
+        if ((v->prot & arch::PROT_W) && !(v->flags & (VMA_SHARED | VMA_STACK)))
+            data_bytes += bytes;
+    }
+    return total <= p->rlimits[MCK_RLIMIT_AS].cur && data_bytes <= p->rlimits[MCK_RLIMIT_DATA].cur;
+}
+
 // Highest aligned gap of @len below MCK_MMAP_TOP; 0 if none.
 uint64_t find_gap(Process* p, uint64_t len, uint64_t align)
 {
@@ -433,6 +449,10 @@ int64_t map_linux_pages(Process* p, uint64_t addr, uint64_t len, uint64_t prot, 
     {
         SpinLockGuard guard(p->lock);
         start = place(p, addr, len, flags, &err);
+        if (start && !within_limits(p, len, false, start, start + len)) {
+            start = 0;
+            err = -ENOMEM;
+        }
         if (start) {
             ErrorOr<void> made = unmap_locked(p, start, start + len);
             if (!made.is_error())
@@ -507,6 +527,8 @@ int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64
         start = place(p, addr, len, flags, &err);
         if (!start)
             return err;
+        if (!within_limits(p, len, (prot & arch::PROT_W) && type == MAP_PRIVATE, start, start + len))
+            return -ENOMEM;
         TRY_SYSCALL(map_locked(p, start, len, uint32_t(prot), anon ? 0 : VMA_FILE, anon && (flags & MAP_NORESERVE)));
     }
     // Anonymous memory now, unless inaccessible or more than could ever fit; a
@@ -785,6 +807,9 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
         prot = v->prot;
         vflags = v->flags;
         uint64_t tail = old_addr + old_len, new_end = old_addr + new_len;
+        // Growing adds new_len - old_len to the address space, in place or moved.
+        if (!within_limits(p, new_len - old_len, (prot & arch::PROT_W) && !(vflags & VMA_STACK)))
+            return -ENOMEM;
         grow_in_place = in_user_range(old_addr, new_len) && range_free(p, tail, new_end);
         if (grow_in_place)
             TRY_SYSCALL(insert_new(p, tail, new_end, prot, vflags));
@@ -887,8 +912,12 @@ int64_t brk_change_locked(Process* p, uint64_t addr, uint64_t* grow_from, uint64
     if (p->brk == p->brk_start)
         mapped_end = p->brk_start;
     uint64_t want_end = up(addr, PAGE_2M);
+    // Linux's check_data_rlimit: the heap is data.
+    if (addr > p->brk && addr - p->brk_start > p->rlimits[MCK_RLIMIT_DATA].cur)
+        return int64_t(p->brk);
     if (addr > mapped_end) {
-        if (!in_user_range(mapped_end, want_end - mapped_end) || !range_free(p, mapped_end, want_end))
+        if (!in_user_range(mapped_end, want_end - mapped_end) || !range_free(p, mapped_end, want_end) ||
+            !within_limits(p, want_end - mapped_end, false))
             return int64_t(p->brk);
         Vma* heap = nullptr;
         for (Vma* v = p->vmas; v; v = v->next)

@@ -66,7 +66,7 @@ struct mcexec_create {
  * MCEXEC_START then runs (entry and sp ignored). No MCEXEC_SETUP.
  */
 #define MCEXEC_CREATE_FORK 0x1
-#define MCEXEC_ABI_VERSION 2
+#define MCEXEC_ABI_VERSION 3
 /* Create the LWK process; returns its file (close = kill). */
 #define MCEXEC_CREATE _IOWR(MCEXEC_IOC_MAGIC, 0x01, struct mcexec_create)
 
@@ -82,14 +82,28 @@ struct mcexec_region {
 	mck_u32 flags;
 };
 
+struct mck_rlimit {
+	mck_u64 cur, max;	/* RLIM_INFINITY: ~0 */
+};
+
 struct mcexec_setup {
 	mck_u32 num_regions;
 	mck_u32 reserved;
 	mck_u64 regions;	/* user pointer to struct mcexec_region[num_regions] */
 	mck_u64 brk_start;	/* where the heap begins (page aligned) */
 	mck_u64 stack_start;	/* lowest address of the stack region (also a region) */
-	mck_u64 stack_max;	/* RLIMIT_STACK */
+	mck_u64 stack_max;	/* the stack region's size */
+	struct mck_rlimit rlimits[3];	/* MCK_RLIMIT_*: the program's limits, which the LWK keeps */
 };
+/*
+ * Limits of memory the LWK allocates are the LWK's: getrlimit, setrlimit and
+ * prlimit64 of the program itself for these never reach Linux (mcexec's own
+ * address space is not the program's). mcexec checks a raise of a hard limit
+ * (MCK_SYS_RLIMIT) and keeps the values for an execve.
+ */
+#define MCK_RLIMIT_AS 0
+#define MCK_RLIMIT_DATA 1
+#define MCK_RLIMIT_STACK 2
 /* Map the program's regions (zeroed memory); mcexec then writes them. */
 #define MCEXEC_SETUP _IOW(MCEXEC_IOC_MAGIC, 0x10, struct mcexec_setup)
 
@@ -170,6 +184,12 @@ struct mcexec_reply {
 #define MCK_SYS_SHM_SIZE 0x4d434b05
 #define MCK_SYS_SHM_ATTACH 0x4d434b06
 #define MCK_SYS_SHM_DETACH 0x4d434b07
+/*
+ * setrlimit/prlimit64 of one of the LWK's limits (MCK_RLIMIT_*) by the program:
+ * MCK_SYS_RLIMIT(which, cur, max); mcexec answers -EPERM for a hard limit
+ * raised without CAP_SYS_RESOURCE, else records the limit (for an execve) and 0.
+ */
+#define MCK_SYS_RLIMIT 0x4d434b08
 #define MCK_PIN_WRITABLE 0x1ull		/* list entry flag: pinned for writing */
 #define MCK_PIN_EXEC 0x2ull		/* list entry flag: the mapping may be executable */
 

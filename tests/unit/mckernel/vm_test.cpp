@@ -622,6 +622,26 @@ TEST_F(VmShared, ShmAttachMapsLinuxPagesAndDetachUnmapsTheAttach)
     EXPECT_EQ(vm_munmap(p, A + 8 * K4, K4), 0);
 }
 
+// RLIMIT_AS and RLIMIT_DATA are the LWK's (kernel/rlimit.cpp): checked as
+// Linux's may_expand_vm does, replaced mappings not counted twice.
+TEST_F(Vm, AddressSpaceAndDataLimits)
+{
+    p->rlimits[MCK_RLIMIT_AS].cur = 8 * M;
+    ASSERT_EQ(map(A, 6 * M), int64_t(A));
+    EXPECT_EQ(map(A + 8 * M, 4 * M), -ENOMEM) << "10 MiB in all";
+    EXPECT_EQ(map(A + 2 * M, 4 * M), int64_t(A + 2 * M)) << "over part of the first: 6 MiB in all";
+    EXPECT_EQ(map(A + 8 * M, 2 * M), int64_t(A + 8 * M)) << "exactly 8 MiB";
+    EXPECT_EQ(vm_mremap(p, A + 8 * M, 2 * M, 4 * M, 0, 0), -ENOMEM);
+    ASSERT_EQ(vm_munmap(p, A, 10 * M), 0);
+    p->rlimits[MCK_RLIMIT_AS].cur = ~0ull;
+    // Data: private and writable only.
+    p->rlimits[MCK_RLIMIT_DATA].cur = 4 * M;
+    ASSERT_EQ(map(A, 4 * M), int64_t(A));
+    EXPECT_EQ(map(A + 4 * M, 2 * M), -ENOMEM);
+    EXPECT_EQ(map(A + 4 * M, 2 * M, PROT_READ), int64_t(A + 4 * M)) << "read-only is not data";
+    ASSERT_EQ(vm_munmap(p, A, 6 * M), 0);
+}
+
 // Private file mappings are read through mcexec (pread into the new pages).
 TEST_F(Vm, PrivateFileMappingIsReadThroughLinux)
 {

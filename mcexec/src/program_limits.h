@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0
+// The program's limits of memory the LWK allocates (RLIMIT_AS, RLIMIT_DATA,
+// RLIMIT_STACK). The LWK keeps and enforces them (abi.h, MCK_RLIMIT_*); they
+// never apply to mcexec, whose own address space holds the program's whole
+// range. mcexec starts the program with its own limits (or those an execve
+// passes on, --rlimits), decides whether the program may raise a hard limit,
+// and passes the current ones on when the program calls execve.
+#pragma once
+
+#include <mcexec/abi.h>
+
+#include <cstdint>
+#include <string>
+
+namespace mcexec {
+
+// At start: mcexec's own limits, or @passed ("--rlimits" text: AS, DATA and
+// STACK as CUR:MAX each, comma-separated; "inf" for no limit), which may be no
+// more than mcexec's own hard limits unless it has CAP_SYS_RESOURCE. Empty
+// string on success, else what is wrong.
+std::string program_limits_init(const std::string& passed);
+// The limits for the LWK (MCEXEC_SETUP).
+void program_limits_to(mck_rlimit (&out)[3]);
+// The "--rlimits" text of the current limits, for an execve.
+std::string program_limits_text();
+// MCK_SYS_RLIMIT(which, cur, max): 0, -EPERM (hard limit raised without
+// CAP_SYS_RESOURCE) or -EINVAL.
+int64_t program_limits_change(const uint64_t args[6]);
+// In a fork child (one thread): forget the parent's other threads' lock.
+void program_limits_after_fork();
+
+} // namespace mcexec
