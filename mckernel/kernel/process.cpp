@@ -241,7 +241,10 @@ int64_t adopt(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
         return -11; // EAGAIN
     }
     ForkState* fs = c->fork;
-    Thread* t = thread_create(c, fs->frame, c->cpu_first);
+    uint32_t first_allowed = 0; // where the forking thread could run
+    while (first_allowed + 1 < c->cpu_count && !fs->affinity.has(first_allowed))
+        first_allowed++;
+    Thread* t = thread_create(c, fs->frame, c->cpu_first + first_allowed);
     if (!t) {
         process_retire(c); // the last reference: frees it
         return -12;
@@ -251,6 +254,7 @@ int64_t adopt(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
     t->fs_base = fs->fs_base;
     t->gs_base = fs->gs_base;
     t->sigmask = fs->sigmask;
+    t->affinity = fs->affinity;
     t->altstack_sp = fs->altstack_sp;
     t->altstack_size = fs->altstack_size;
     t->altstack_flags = fs->altstack_flags;
@@ -380,6 +384,7 @@ Thread* thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu)
     for (int i = 0; i < 6; i++)
         *--sp = 0;
     t->ctx_sp = reinterpret_cast<uint64_t>(sp);
+    t->affinity = CpuMask::first(p->cpu_count);
     t->proc = p;
     ref_acquire(p); // released by thread_free()
     t->cpu = cpu;
@@ -500,6 +505,7 @@ int64_t process_fork_prepare(const arch::TrapFrame& frame, uint64_t stack, uint6
     fs->fs_base = set_tls ? tls : arch::rdmsr(arch::MSR_FS_BASE);
     fs->gs_base = arch::rdmsr(arch::MSR_KERNEL_GS_BASE);
     fs->sigmask = self->sigmask;
+    fs->affinity = self->affinity;
     fs->altstack_sp = self->altstack_sp;
     fs->altstack_size = self->altstack_size;
     fs->altstack_flags = self->altstack_flags;

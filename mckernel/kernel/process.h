@@ -17,6 +17,7 @@
 
 #include <lib/ref_ptr.h>
 #include <lib/spinlock.h>
+#include <ihk/boot.h>
 #include <mcexec/abi.h>
 
 #include <arch/trap.h>
@@ -42,6 +43,22 @@ struct FaultInfo {
     uint64_t vector = 0, error = 0, addr = 0, ip = 0, sp = 0;
 };
 
+// A set of CPUs of a process's share, numbered as the program sees them (0..n-1).
+struct CpuMask {
+    static constexpr uint32_t WORDS = IHK_BOOT_MAX_CPUS / 64;
+    uint64_t bits[WORDS] = {};
+
+    bool has(uint32_t cpu) const { return cpu < WORDS * 64 && (bits[cpu / 64] >> (cpu % 64) & 1); }
+    // All of the first @n CPUs.
+    static CpuMask first(uint32_t n)
+    {
+        CpuMask m;
+        for (uint32_t c = 0; c < n && c < WORDS * 64; c++)
+            m.bits[c / 64] |= 1ull << (c % 64);
+        return m;
+    }
+};
+
 struct Thread {
     uint64_t ctx_sp = 0;      // kernel stack pointer while switched out
     uint64_t kstack = 0;      // physical base of the kernel stack
@@ -55,6 +72,7 @@ struct Thread {
     bool interruptible = false; // blocked where a signal may wake it (futex, sleep)
     bool in_offload = false;    // blocked on Linux (its offload block is Linux's)
     uint32_t migrate_to = ~0u;  // sched_setaffinity asked for another CPU
+    CpuMask affinity;           // where it may run: bits of the process's share (0..cpu_count-1)
     Thread* rq_next = nullptr;
     Thread* proc_next = nullptr;
     Thread* wait_next = nullptr;  // offload waiters / sleepers of its CPU
@@ -105,6 +123,7 @@ struct ForkState {
     void* fpu = nullptr;         // the parent's extended state (fpu_phys's pages)
     uint64_t fpu_phys = 0;
     uint64_t fs_base = 0, gs_base = 0, sigmask = 0;
+    CpuMask affinity;
     uint64_t altstack_sp = 0, altstack_size = 0;
     uint32_t altstack_flags = 2;
     uint64_t set_tid = 0, clear_tid = 0; // CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID

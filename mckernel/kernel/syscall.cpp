@@ -144,6 +144,10 @@ extern "C" void mck_exit_to_user(mck::arch::TrapFrame* f)
             schedule();
             continue;
         }
+        if (t->migrate_to != ~0u && t->migrate_to != t->cpu) { // sched_setaffinity by another thread
+            schedule();
+            continue;
+        }
         if (t->fork_child) { // a fork child's first way out: map what Linux must pin for it
             arch::irq_enable();
             process_fork_child_first_run(t);

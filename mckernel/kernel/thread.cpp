@@ -54,14 +54,22 @@ int64_t fork_process(SyscallArgs& a, uint64_t flags, uint64_t stack, uint64_t pt
     return pid;
 }
 
-// The least loaded CPU of the process's share.
-uint32_t pick_cpu(Process* p)
+// The least loaded CPU of the process's share that @allowed names.
+uint32_t pick_cpu(Process* p, const CpuMask& allowed)
 {
-    uint32_t best = p->cpu_first;
-    for (uint32_t c = p->cpu_first; c < p->cpu_first + p->cpu_count; c++)
-        if (sched_load(c) < sched_load(best))
-            best = c;
-    return best;
+    uint32_t best = ~0u;
+    for (uint32_t c = 0; c < p->cpu_count; c++)
+        if (allowed.has(c) && (best == ~0u || sched_load(p->cpu_first + c) < sched_load(best)))
+            best = p->cpu_first + c;
+    return best == ~0u ? p->cpu_first : best;
+}
+
+// The thread of this process that sched_*affinity's @id names (0: the caller).
+RefPtr<Thread> affinity_target(Thread* self, uint64_t id)
+{
+    if (!id || id == self->tid)
+        return RefPtr<Thread>(self);
+    return thread_find(self->proc, uint32_t(id));
 }
 
 } // namespace
@@ -98,7 +106,7 @@ int64_t sys_clone(SyscallArgs& a)
     frame.rax = 0;
     if (stack)
         frame.rsp = stack;
-    Thread* t = thread_create(p, frame, pick_cpu(p));
+    Thread* t = thread_create(p, frame, pick_cpu(p, self->affinity));
     if (!t)
         return -ENOMEM;
     // The new thread starts with our extended state and thread pointers.
@@ -106,6 +114,7 @@ int64_t sys_clone(SyscallArgs& a)
     t->fs_base = (flags & CLONE_SETTLS) ? tls : arch::rdmsr(arch::MSR_FS_BASE);
     t->gs_base = arch::rdmsr(arch::MSR_KERNEL_GS_BASE);
     t->sigmask = self->sigmask;
+    t->affinity = self->affinity;
     t->altstack_flags = 2;
     if (flags & CLONE_CHILD_CLEARTID)
         t->clear_child_tid = ctid;
@@ -202,52 +211,57 @@ int64_t sys_sched_yield(SyscallArgs&)
     return 0;
 }
 
+// Linux's rules: the mask is as long as the CPUs there are (here: the
+// process's share, in whole words); a shorter buffer or one not in whole words
+// is EINVAL, a longer one gets only that much (the call returns the size).
 int64_t sys_sched_getaffinity(SyscallArgs& a)
 {
-    Thread* t = current();
-    Process* p = t->proc;
-    if (a.arg[0] && a.arg[0] != t->tid && a.arg[0] != p->pid)
-        return -ESRCH;
-    uint64_t len = a.arg[1];
-    // Programs see their share of the LWK as CPUs 0 .. n-1.
-    uint64_t words = (p->cpu_count + 63) / 64;
-    if (len < words * 8 || (len & 7))
+    Thread* self = current();
+    Process* p = self->proc;
+    uint64_t len = a.arg[1], size = (p->cpu_count + 63) / 64 * 8;
+    if (len < size || (len & 7))
         return -EINVAL;
-    for (uint64_t w = 0; w < words; w++) {
-        uint64_t bits = 0;
-        for (uint32_t b = 0; b < 64 && w * 64 + b < p->cpu_count; b++)
-            bits |= 1ull << b;
-        if (!put_user(a.ptr<uint64_t>(2).at(w), bits))
-            return -EFAULT;
-    }
-    return int64_t(words * 8);
+    RefPtr<Thread> t = affinity_target(self, a.arg[0]);
+    if (!t)
+        return -ESRCH;
+    CpuMask mask = t->affinity;
+    if (!copy_to_user(a.ptr<uint8_t>(2), mask.bits, size))
+        return -EFAULT;
+    return int64_t(size);
 }
 
+// Any length, as Linux: bits past the buffer are 0 and those past the share
+// are ignored; no CPU of the share left is EINVAL. The thread moves at once
+// when its CPU is no longer allowed.
 int64_t sys_sched_setaffinity(SyscallArgs& a)
 {
     Thread* self = current();
     Process* p = self->proc;
-    uint64_t len = a.arg[1], mask = 0;
-    if (len < 8)
-        return -EINVAL;
-    if (!get_user(mask, a.ptr<uint64_t>(2)))
+    uint64_t len = a.arg[1];
+    CpuMask mask;
+    uint64_t n = len < sizeof(mask.bits) ? len : sizeof(mask.bits);
+    if (!copy_from_user(mask.bits, a.ptr<uint8_t>(2), n))
         return -EFAULT;
-    if (p->cpu_count < 64)
-        mask &= (1ull << p->cpu_count) - 1;
-    if (!mask)
-        return -EINVAL;
-    RefPtr<Thread> other;
-    Thread* t = self;
-    if (a.arg[0] && a.arg[0] != self->tid) {
-        other = thread_find(p, uint32_t(a.arg[0]));
-        if (!other)
-            return -ESRCH;
-        t = other.get();
+    CpuMask share = CpuMask::first(p->cpu_count);
+    bool any = false;
+    for (uint32_t w = 0; w < CpuMask::WORDS; w++) {
+        mask.bits[w] &= share.bits[w];
+        any |= mask.bits[w] != 0;
     }
-    if (mask & (1ull << (t->cpu - p->cpu_first)))
-        return 0; // already on an allowed CPU
-    t->migrate_to = p->cpu_first + uint32_t(__builtin_ctzll(mask));
-    if (t == self)
+    if (!any)
+        return -EINVAL;
+    RefPtr<Thread> t = affinity_target(self, a.arg[0]);
+    if (!t)
+        return -ESRCH;
+    t->affinity = mask;
+    uint32_t now = t->cpu - p->cpu_first;
+    if (mask.has(now))
+        return 0;
+    uint32_t to = 0;
+    while (!mask.has(to))
+        to++;
+    t->migrate_to = p->cpu_first + to;
+    if (t.get() == self)
         schedule();
     return 0;
 }

@@ -8,7 +8,7 @@
 # the instance stays up; orphans live on and end when killed; System V shared
 # memory works as natively and is shared with Linux processes; credentials a
 # program drops hold in every later call; limits of memory are the program's,
-# enforced by the LWK; the node is clean.
+# enforced by the LWK; CPU affinity is per thread as on Linux; the node is clean.
 . "$(dirname "$0")/lib.sh"
 snapshot_node
 P=$IHK_BUILD/tests/vm/programs/spawn
@@ -71,6 +71,9 @@ expect_eq "a soft RLIMIT_AS: the program's" "as: 180 MiB / inf" \
 	"$(prlimit --as=$((180 << 20)):unlimited mcexec "$IHK_BUILD/tests/vm/programs/limits" | grep -m1 '^as:')"
 expect_eq "--rlimits above mcexec's own hard limits" "mcexec: --rlimits 'inf:inf,inf:inf,inf:inf': a limit above mcexec's own hard limit" \
 	"$(prlimit --data=100000000:100000000 setpriv --reuid=65534 mcexec --rlimits inf:inf,inf:inf,inf:inf /bin/true 2>&1)"
+
+log "CPU affinity: per thread, masks of any length, inherited (2 CPUs natively and on the LWK)"
+same_as_native "affinity" "$IHK_BUILD/tests/vm/programs/affinity"
 
 log "MCEXEC_LINUX_PROGRAMS: named programs run on Linux"
 expect_eq "exec of a program named there" "exec-where: elsewhere" "$(MCEXEC_LINUX_PROGRAMS=spawn timeout 60 mcexec "$P" exec-where)"
