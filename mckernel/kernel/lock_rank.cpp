@@ -18,6 +18,7 @@ const char* lock_rank_name(unsigned rank)
 {
     switch (LockRank(rank)) {
     case LockRank::Processes: return "process table";
+    case LockRank::Exited: return "ended processes";
     case LockRank::Process: return "process";
     case LockRank::Futex: return "futex table";
     case LockRank::RunQueue: return "run queue";

@@ -15,6 +15,7 @@
 #include <kernel/ikc.h>
 #include <kernel/mem.h>
 #include <kernel/process.h>
+#include <kernel/rusage.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
 #include <kernel/uaccess.h>
@@ -145,6 +146,7 @@ void process_retire(Process* p)
 void process_finish(Process* p, bool linux_gone)
 {
     // Also after KILL: Linux keeps pages of shared mappings pinned until it hears this.
+    usage_exited(p);
     ihk_ikc_msg m{};
     m.type = MCK_IKC_EXIT;
     m.arg[0] = p->pid;
@@ -419,6 +421,8 @@ Thread* thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu)
                 *pp = t->proc_next;
                 break;
             }
+        // Its time stays the process's (CLOCK_PROCESS_CPUTIME_ID, getrusage).
+        p->ended.add(Usage{t->run_tsc + (arch::rdtsc() - t->run_start), 0, 0, t->nvcsw, t->nivcsw});
         last = --p->nthreads == 0;
         linux_gone = p->linux_gone;
         if (t->in_offload) {

@@ -43,6 +43,23 @@ struct FaultInfo {
     uint64_t vector = 0, error = 0, addr = 0, ip = 0, sp = 0;
 };
 
+// What a process used (kernel/rusage.h): of its threads, or of the children it reaped.
+struct Usage {
+    uint64_t cpu_tsc = 0;   // TSC spent running
+    uint64_t minflt = 0;    // page faults served
+    uint64_t maxrss_kb = 0; // peak memory
+    uint64_t nvcsw = 0, nivcsw = 0;
+
+    void add(const Usage& o)
+    {
+        cpu_tsc += o.cpu_tsc;
+        minflt += o.minflt;
+        maxrss_kb = maxrss_kb > o.maxrss_kb ? maxrss_kb : o.maxrss_kb;
+        nvcsw += o.nvcsw;
+        nivcsw += o.nivcsw;
+    }
+};
+
 // A set of CPUs of a process's share, numbered as the program sees them (0..n-1).
 struct CpuMask {
     static constexpr uint32_t WORDS = IHK_BOOT_MAX_CPUS / 64;
@@ -150,6 +167,8 @@ struct Process {
     uint64_t mem_limit = 0, mem_used = 0, mem_peak = 0;
     mck_rlimit rlimits[3] = {{~0ull, ~0ull}, {~0ull, ~0ull}, {~0ull, ~0ull}}; // MCK_RLIMIT_*
     uint64_t minflt = 0;            // page faults served, all threads
+    Usage ended;                    // of its threads that ended
+    Usage children;                 // of the children it reaped, and theirs
     Thread* threads = nullptr;
     uint32_t nthreads = 0;
     KSigAction actions[64];

@@ -42,6 +42,7 @@ int64_t cpu_time_ns(Thread* t, bool whole_process)
     uint64_t tsc = t->run_tsc + (arch::rdtsc() - t->run_start);
     if (whole_process) {
         SpinLockGuard guard(t->proc->lock);
+        tsc += t->proc->ended.cpu_tsc; // threads that ended count too
         for (Thread* o = t->proc->threads; o; o = o->proc_next)
             if (o != t)
                 tsc += o->run_tsc;
@@ -181,40 +182,6 @@ int64_t sys_clock_nanosleep(SyscallArgs& a)
         (void)put_user(a.ptr<Timespec>(3), rem);
     }
     return ret;
-}
-
-} // namespace mck
-
-namespace mck {
-
-// Our own accounting: Linux's would describe mcexec, not the program.
-int64_t sys_getrusage(SyscallArgs& a)
-{
-    constexpr int64_t RUSAGE_SELF = 0, RUSAGE_CHILDREN = -1, RUSAGE_THREAD = 1;
-    struct Rusage {
-        int64_t utime_sec, utime_usec, stime_sec, stime_usec;
-        int64_t maxrss, ixrss, idrss, isrss, minflt, majflt, nswap, inblock, oublock, msgsnd, msgrcv, nsignals,
-            nvcsw, nivcsw;
-    } ru{};
-    int64_t who = int64_t(a.arg[0]);
-    Thread* t = current();
-    Process* p = t->proc;
-    if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD)
-        return -EINVAL;
-    if (who != RUSAGE_CHILDREN) { // no children on the LWK
-        int64_t ns = clock_now_ns(p, who == RUSAGE_SELF ? 2 : 3);
-        ru.utime_sec = ns / 1000000000;
-        ru.utime_usec = ns % 1000000000 / 1000;
-        ru.maxrss = int64_t(p->mem_peak >> 10);
-        ru.minflt = int64_t(who == RUSAGE_SELF ? p->minflt : t->minflt);
-        SpinLockGuard guard(p->lock);
-        for (Thread* o = p->threads; o; o = o->proc_next)
-            if (who == RUSAGE_SELF || o == t) {
-                ru.nvcsw += int64_t(o->nvcsw);
-                ru.nivcsw += int64_t(o->nivcsw);
-            }
-    }
-    return put_user(a.ptr<Rusage>(1), ru) ? 0 : -EFAULT;
 }
 
 } // namespace mck

@@ -18,6 +18,7 @@ namespace mck {
 // Outer to inner. Keep lock_rank_name() (kernel/lock_rank.cpp) in step.
 enum class LockRank : uint8_t {
     Processes = 1, // the process table (kernel/process.cpp)
+    Exited,        // usage of ended processes until reaped (kernel/rusage.cpp)
     Process,       // Process::lock: address space, threads, signal state
     Futex,         // the futex wait table (kernel/futex.cpp)
     RunQueue,      // one CPU's run queue (kernel/sched.cpp)

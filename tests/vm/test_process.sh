@@ -8,7 +8,8 @@
 # the instance stays up; orphans live on and end when killed; System V shared
 # memory works as natively and is shared with Linux processes; credentials a
 # program drops hold in every later call; limits of memory are the program's,
-# enforced by the LWK; CPU affinity is per thread as on Linux; the node is clean.
+# enforced by the LWK; CPU affinity is per thread as on Linux; reaped children's
+# CPU time is the parent's; the node is clean.
 . "$(dirname "$0")/lib.sh"
 snapshot_node
 P=$IHK_BUILD/tests/vm/programs/spawn
@@ -74,6 +75,9 @@ expect_eq "--rlimits above mcexec's own hard limits" "mcexec: --rlimits 'inf:inf
 
 log "CPU affinity: per thread, masks of any length, inherited (2 CPUs natively and on the LWK)"
 same_as_native "affinity" "$IHK_BUILD/tests/vm/programs/affinity"
+
+log "CPU time of ended threads, reaped children and their children (getrusage, wait4, waitid, times)"
+same_as_native "rusage" "$IHK_BUILD/tests/vm/programs/rusage"
 
 log "MCEXEC_LINUX_PROGRAMS: named programs run on Linux"
 expect_eq "exec of a program named there" "exec-where: elsewhere" "$(MCEXEC_LINUX_PROGRAMS=spawn timeout 60 mcexec "$P" exec-where)"
