@@ -16,7 +16,7 @@
 namespace mck {
 namespace {
 
-constexpr uint64_t RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_AS = 9, RLIM_NLIMITS = 16;
+constexpr uint64_t RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_AS = 9;
 constexpr int64_t SYS_GETRLIMIT = 97, SYS_SETRLIMIT = 160, SYS_PRLIMIT64 = 302;
 
 // The LWK's index of Linux's @resource, or -1 if Linux keeps it.
@@ -57,7 +57,7 @@ int64_t change(Process* p, int i, const mck_rlimit* next, mck_rlimit* old)
 
 int64_t sys_getrlimit(SyscallArgs& a)
 {
-    int i = lwk_limit(a.arg[0]);
+    int i = lwk_limit(uint32_t(a.arg[0])); // Linux takes an unsigned int
     if (i < 0)
         return offload(SYS_GETRLIMIT, a.arg);
     mck_rlimit old;
@@ -67,7 +67,7 @@ int64_t sys_getrlimit(SyscallArgs& a)
 
 int64_t sys_setrlimit(SyscallArgs& a)
 {
-    int i = lwk_limit(a.arg[0]);
+    int i = lwk_limit(uint32_t(a.arg[0])); // Linux takes an unsigned int
     if (i < 0)
         return offload(SYS_SETRLIMIT, a.arg);
     mck_rlimit next;
@@ -80,8 +80,8 @@ int64_t sys_prlimit64(SyscallArgs& a)
 {
     Process* p = current()->proc;
     uint32_t pid = uint32_t(a.arg[0]);
-    int i = lwk_limit(a.arg[1]);
-    if ((pid && pid != p->pid) || i < 0 || a.arg[1] >= RLIM_NLIMITS)
+    int i = lwk_limit(uint32_t(a.arg[1]));
+    if ((pid && pid != p->pid) || i < 0)
         return offload(SYS_PRLIMIT64, a.arg);
     mck_rlimit next, old;
     if (a.arg[2] && !get_user(next, a.ptr<mck_rlimit>(2)))
