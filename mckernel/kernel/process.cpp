@@ -14,6 +14,7 @@
 #include <kernel/boot.h>
 #include <kernel/ikc.h>
 #include <kernel/mem.h>
+#include <kernel/offload.h>
 #include <kernel/process.h>
 #include <kernel/rusage.h>
 #include <kernel/sched.h>
@@ -45,6 +46,29 @@ Process* g_pending[MAX_PROCS]; // fork children kept aside until adopted
 uint64_t g_fork_seq;
 SpinLock g_procs_lock{LockRank::Processes}; // both tables
 uint32_t g_next_tid = FIRST_TID;
+// The pids of the processes that ended last (g_procs_lock): Linux may still name
+// one as a parent for a moment after it ended here, before it reparents.
+constexpr uint32_t RECENT_EXITS = 64;
+uint32_t g_recent_exits[RECENT_EXITS];
+uint32_t g_recent_next;
+
+bool recently_exited(uint32_t pid)
+{
+    for (uint32_t e : g_recent_exits)
+        if (e == pid)
+            return true;
+    return false;
+}
+
+// @pid ended: its children's mcexec get another Linux parent (getppid asks again).
+void forget_parent(uint32_t pid)
+{
+    SpinLockGuard guard(g_procs_lock);
+    g_recent_exits[g_recent_next++ % RECENT_EXITS] = pid;
+    for (Process* p : g_procs)
+        if (p && p->ppid == pid)
+            __atomic_store_n(&p->ppid, 0, __ATOMIC_RELAXED);
+}
 
 // Pages of shared file mappings are Linux's: only our own go back to the allocator.
 void free_page_cb(uint64_t phys, uint64_t size, void*)
@@ -99,6 +123,8 @@ void process_destroy(Process* p)
 bool table_insert(Process* p)
 {
     SpinLockGuard guard(g_procs_lock);
+    if (p->ppid && recently_exited(p->ppid))
+        p->ppid = 0; // the parent ended before its child was adopted
     for (auto& slot : g_procs)
         if (!slot) {
             slot = p;
@@ -152,6 +178,7 @@ void process_finish(Process* p, bool linux_gone)
     m.arg[0] = p->pid;
     m.arg[1] = uint64_t(int64_t(p->exit_status));
     ikc_send_to_linux(p->home_cpu, m);
+    forget_parent(p->pid);
     abandon_children_of(p->pid);
     if (linux_gone)
         process_retire(p);
@@ -238,6 +265,7 @@ int64_t adopt(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
         return -3; // ESRCH
     c->pid = pid;
     c->home_cpu = cpu_index;
+    c->ppid = parent; // mcexec's Linux parent is the parent's mcexec (mcctrl checked)
     if (!table_insert(c)) {
         process_destroy(c);
         return -11; // EAGAIN
@@ -354,6 +382,20 @@ RefPtr<Thread> thread_find(Process* p, uint32_t tid)
 }
 
 uint32_t process_cpu_count(const Process* p) { return p->cpu_count; }
+
+int64_t process_ppid(Process* p, uint64_t (&args)[6])
+{
+    if (uint32_t known = __atomic_load_n(&p->ppid, __ATOMIC_RELAXED))
+        return known;
+    int64_t ppid = offload(110, args);
+    if (ppid > 0) {
+        // Not an LWK process that ended just now: Linux may not have reparented yet.
+        SpinLockGuard guard(g_procs_lock);
+        if (!recently_exited(uint32_t(ppid)))
+            __atomic_store_n(&p->ppid, uint32_t(ppid), __ATOMIC_RELAXED);
+    }
+    return ppid;
+}
 
 Thread* thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu)
 {

@@ -190,6 +190,11 @@ struct Process {
     uint64_t fork_token = 0;
     ForkState* fork = nullptr;      // until adopted
     bool forked = false;            // START runs it as it is (no entry, no stack)
+    // getppid: mcexec's Linux parent, 0 until known (g_procs_lock; read without it).
+    // A fork child knows it at adoption; otherwise one offloaded getppid learns it.
+    // When an LWK process ends, its children forget it: Linux reparents their
+    // mcexec (to a subreaper or init), and the next getppid asks Linux again.
+    uint32_t ppid = 0;
 };
 
 // The running thread of this CPU; nullptr on an idle CPU.
@@ -229,6 +234,9 @@ void process_unmapped(Process* p, uint64_t start, uint64_t len, DeferredFree* pa
 // Flush the TLBs of the process's other CPUs.
 void process_flush_tlb(Process* p, uint64_t start, uint64_t len);
 void tlb_flush_irq();
+
+// getppid without Linux once the parent is known (see Process::ppid).
+int64_t process_ppid(Process* p, uint64_t (&args)[6]);
 
 // The LWK CPU index behind a process-relative CPU number, and back.
 uint32_t process_cpu_count(const Process* p);

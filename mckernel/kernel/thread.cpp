@@ -77,8 +77,8 @@ RefPtr<Thread> affinity_target(Thread* self, uint64_t id)
 int64_t sys_getpid(SyscallArgs&) { return current()->proc->pid; }
 int64_t sys_gettid(SyscallArgs&) { return current()->tid; }
 
-// mcexec's parent is the program's parent (a shell, slurmstepd).
-int64_t sys_getppid(SyscallArgs& a) { return offload(110, a.arg); }
+// mcexec's parent is the program's parent (a shell, slurmstepd): asked once.
+int64_t sys_getppid(SyscallArgs& a) { return process_ppid(current()->proc, a.arg); }
 
 int64_t sys_clone(SyscallArgs& a)
 {
