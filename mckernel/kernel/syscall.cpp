@@ -12,6 +12,7 @@
 #include <kernel/vm.h>
 
 #include <arch/cpu.h>
+#include <arch/percpu.h>
 
 namespace mck {
 namespace {
@@ -120,6 +121,7 @@ extern "C" void mck_syscall(mck::arch::TrapFrame* f)
 {
     using namespace mck;
     cpu_entered_kernel();
+    __atomic_add_fetch(&arch::this_cpu()->syscalls, 1, __ATOMIC_RELAXED);
     uint64_t nr = f->rax;
     SyscallArgs a{{f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9}, f};
     // Numbers past the table are no Linux system call: ENOSYS here, as Linux

@@ -26,6 +26,6 @@ struct SyscallArgs {
 #include <kernel/syscalls.def>
 #undef LOCAL
 
-constexpr uint64_t SYSCALL_MAX = 601;
+constexpr uint64_t SYSCALL_MAX = 602;
 
 } // namespace mck

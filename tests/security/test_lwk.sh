@@ -322,7 +322,7 @@ case_mcexec_io() {
 		$'sendmsg-name-far: EFAULT\nsendmsg-control-far: EFAULT\ndone'
 		$'recvmsg-name-far: EFAULT\ndone'
 		$'process_vm_writev-self-remote-far: EFAULT\nprocess_vm_writev-self-local-far: EFAULT\ndone'
-		$'syscall-mck-map-shared: ENOSYS\nsyscall-mck-shared-writable: ENOSYS\nsyscall-601: ENOSYS\ndone'
+		$'syscall-mck-map-shared: ENOSYS\nsyscall-mck-shared-writable: ENOSYS\nsyscall-602: ENOSYS\ndone'
 	)
 	for i in "${!want[@]}"; do
 		rn=0 rl=0

@@ -20,6 +20,7 @@ struct alignas(64) Cpu {
     uint64_t ist_top[3];   // IST1 NMI, IST2 double fault, IST3 machine check: one each,
                            // so an NMI during #DF or #MC cannot overwrite its frame
     uint32_t locks_held;   // bit n: a lock of rank n is held (lib/spinlock.h)
+    uint64_t syscalls;     // system calls taken (the vDSO's answer none)
 };
 
 static_assert(__builtin_offsetof(Cpu, kstack_top) == 16 && __builtin_offsetof(Cpu, user_rsp) == 24);
