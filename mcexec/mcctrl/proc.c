@@ -13,6 +13,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/msr.h>
 
 #include "mcctrl.h"
 
@@ -263,8 +264,23 @@ static long mcctrl_create(struct ihk_os *os, void __user *arg)
 		rcu_read_unlock();
 		ret = mcctrl_request(p, MCK_IKC_FORK, parent, req.fork_token, 0, 0, 0, &shared_phys);
 	} else {
-		ret = mcctrl_request(p, MCK_IKC_CREATE, req.cpu_first, req.cpu_count, req.mem_limit,
-				     req.realtime_ns - req.monotonic_ns, req.monotonic_ns, &shared_phys);
+		/*
+		 * The LWK's clocks start from Linux's at this TSC (docs/lwk.md,
+		 * "Time and the vDSO"): read together here, not by mcexec, so
+		 * neither the trip to the LWK nor a late or lying mcexec puts
+		 * them off.
+		 */
+		unsigned long flags;
+		s64 real, mono;
+		u64 tsc;
+
+		local_irq_save(flags);
+		real = ktime_get_real_ns();
+		mono = ktime_get_ns();
+		tsc = rdtsc_ordered();
+		local_irq_restore(flags);
+		ret = mcctrl_request(p, MCK_IKC_CREATE, req.cpu_first | (u64)req.cpu_count << 32, req.mem_limit,
+				     real - mono, mono, tsc, &shared_phys);
 	}
 	if (!ret) {
 		p->shared = ihk_os_phys_to_virt(os, shared_phys, sizeof(*p->shared));

@@ -19,6 +19,7 @@
 #include <kernel/rusage.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
+#include <kernel/time.h>
 #include <kernel/uaccess.h>
 #include <kernel/vm.h>
 
@@ -198,7 +199,7 @@ void thread_free(Thread* t)
 int64_t create(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
 {
     const ihk_boot_param& bp = boot_param();
-    uint32_t pid = uint32_t(m.arg[0]), first = uint32_t(m.arg[1]), count = uint32_t(m.arg[2]);
+    uint32_t pid = uint32_t(m.arg[0]), first = uint32_t(m.arg[1]), count = uint32_t(m.arg[1] >> 32);
     if (!count)
         count = bp.num_cpus - first;
     if (first >= bp.num_cpus || count > bp.num_cpus - first || !pid)
@@ -212,10 +213,14 @@ int64_t create(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
     p->home_cpu = cpu_index;
     p->cpu_first = first;
     p->cpu_count = count;
-    p->mem_limit = m.arg[3];
-    p->realtime_offset_ns = int64_t(m.arg[4]);
-    p->mono_base_ns = int64_t(m.arg[5]);
-    p->tsc_base = arch::rdtsc();
+    p->mem_limit = m.arg[2];
+    p->realtime_offset_ns = int64_t(m.arg[3]);
+    p->mono_base_ns = int64_t(m.arg[4]);
+    // Linux read its clock at TSC arg[5]: anchoring there, not at our "now",
+    // keeps the way here (an IKC trip, 100 ms in an emulator) out of our clocks.
+    // A TSC in the future or minutes old is not one we share: anchor now.
+    uint64_t now = arch::rdtsc(), then = m.arg[5];
+    p->tsc_base = then && then <= now && tsc_to_ns(now - then) < 10000000000ull ? then : now;
     p->root = arch::mmu_new_space();
     p->shared_phys = mem_alloc(round_up(sizeof(mck_proc_shared), arch::PAGE_4K), bp.cpus[first].numa_node);
     if (!p->root || !p->shared_phys) {

@@ -53,7 +53,7 @@ struct mcexec_create {
 	mck_u32 cpu_first;	/* share of the instance's CPUs: indices [first, first + count) */
 	mck_u32 cpu_count;	/* 0: all */
 	mck_u64 mem_limit;	/* bytes the process may use; 0: no limit beyond the instance */
-	mck_s64 realtime_ns;	/* CLOCK_REALTIME and CLOCK_MONOTONIC at creation */
+	mck_s64 realtime_ns;	/* ignored: mcctrl reads Linux's clocks itself */
 	mck_s64 monotonic_ns;
 	mck_s32 fd;		/* out: the process file */
 	mck_u32 pid;		/* out: the program's pid (mcexec's) */
@@ -211,8 +211,9 @@ struct mcexec_pin_call {
 
 /* ---- IKC messages (struct ihk_ikc_msg.type), beyond PING/PONG ---- */
 /* Linux -> LWK, on the ring of the process's first CPU. arg[0] is always the pid. */
-#define MCK_IKC_CREATE 0x100	/* arg[1]: cpu_first, arg[2]: cpu_count, arg[3]: mem_limit,
-				   arg[4]: realtime - monotonic offset (ns), arg[5]: monotonic ns */
+#define MCK_IKC_CREATE 0x100	/* arg[1]: cpu_first | cpu_count << 32, arg[2]: mem_limit,
+				   arg[3]: realtime - monotonic offset (ns), arg[4]: monotonic ns,
+				   arg[5]: the TSC when it was read */
 #define MCK_IKC_SETUP 0x101	/* the regions are in the shared block */
 #define MCK_IKC_START 0x102	/* arg[1]: entry, arg[2]: sp */
 #define MCK_IKC_SIGNAL 0x103	/* arg[1]: signal */
