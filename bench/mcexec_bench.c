@@ -3,6 +3,7 @@
  * What bench/mcexec_bench.sh runs, natively and under mcexec, on the same node.
  *   offload N   N getuid() calls (offloaded to Linux on McKernel): ns per call
  *   local N     N getpid() calls (answered by McKernel itself): ns per call
+ *   clock N     N clock_gettime(CLOCK_MONOTONIC) calls (the vDSO on both): ns per call
  *   touch MIB   map MIB MiB and touch every 4 KiB page: page faults and ms
  *   populate MIB  the same with MAP_POPULATE (Linux's way of mapping eagerly)
  *   noise SEC   a pure compute loop for SEC seconds on this CPU: kernel entries per
@@ -82,6 +83,13 @@ int main(int argc, char **argv)
 			syscall(nr);
 		t1 = now_ns();
 		printf("ns_per_call=%.0f\n", (t1 - t0) / n);
+	} else if (!strcmp(mode, "clock")) {
+		struct timespec ts;
+		t0 = now_ns();
+		for (long i = 0; i < n; i++)
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+		t1 = now_ns();
+		printf("ns_per_call=%.1f\n", (t1 - t0) / n);
 	} else if (!strcmp(mode, "touch") || !strcmp(mode, "populate")) {
 		size_t len = (size_t)n << 20;
 		int flags = MAP_PRIVATE | MAP_ANONYMOUS | (!strcmp(mode, "populate") ? MAP_POPULATE : 0);
@@ -129,7 +137,7 @@ int main(int argc, char **argv)
 		printf("entries=%lld entries_per_s=%.1f detours_per_s=%.1f lost_us_per_s=%.1f\n", e1 - e0,
 		       (e1 - e0) / (double)n, detours / (double)n, lost / 1e3 / n);
 	} else {
-		fprintf(stderr, "usage: mcexec_bench offload|local N | touch|populate MIB | noise SECONDS\n");
+		fprintf(stderr, "usage: mcexec_bench offload|local|clock N | touch|populate MIB | noise SECONDS\n");
 		return 2;
 	}
 	return 0;

@@ -4,6 +4,7 @@
 # program on a Linux CPU of the same virtual node, side by side:
 #   - a null offloaded call (getuid: Linux runs it for the LWK) vs a native call,
 #   - a call McKernel answers itself (getpid) vs native,
+#   - clock_gettime through the vDSO (Linux's and McKernel's),
 #   - page faults and time to touch 1 GiB of fresh memory,
 #   - kernel entries per second on the core of a pure compute loop (LWK CPU vs Linux
 #     CPU), and gaps seen by the loop itself (in an emulator mostly the host's doing),
@@ -27,6 +28,7 @@ echo "mcexec benchmark: Linux CPU 1 vs McKernel CPU 2, same virtual node"
 printf "%-44s %14s %14s %10s\n" "measure" "Linux" "McKernel" "LWK/Linux"
 row "null offloaded call, getuid (ns)" "$(linux offload 20000 | val ns_per_call)" "$(lwk offload 20000 | val ns_per_call)"
 row "local call, getpid (ns)" "$(linux local 200000 | val ns_per_call)" "$(lwk local 200000 | val ns_per_call)"
+row "vDSO clock_gettime(MONOTONIC) (ns)" "$(linux clock 1000000 | val ns_per_call)" "$(lwk clock 1000000 | val ns_per_call)"
 l=$(linux touch 1024); m=$(lwk touch 1024)
 row "touch 1 GiB: page faults" "$(echo "$l" | val faults)" "$(echo "$m" | val faults)"
 row "touch 1 GiB: ms (mmap included)" "$(echo "$l" | val ms)" "$(echo "$m" | val ms)"

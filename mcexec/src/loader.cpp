@@ -213,6 +213,8 @@ StackImage build_stack(uint64_t top, const std::vector<std::string>& argv, const
     auxv(AT_EXECFN, at(execfn_off));
     if (aux.minsigstksz)
         auxv(AT_MINSIGSTKSZ, aux.minsigstksz);
+    if (aux.sysinfo_ehdr)
+        auxv(AT_SYSINFO_EHDR, aux.sysinfo_ehdr);
     auxv(AT_NULL, 0);
 
     uint64_t sp = (strings_base - words.size() * 8) & ~15ull;

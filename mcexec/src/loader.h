@@ -69,6 +69,7 @@ struct AuxInfo {
     uint64_t phdr, phent, phnum, entry, base;
     uint64_t uid, euid, gid, egid;
     uint64_t hwcap, hwcap2, clktck, minsigstksz;
+    uint64_t sysinfo_ehdr;       // the vDSO the LWK maps (AT_SYSINFO_EHDR); 0: none
     std::vector<uint8_t> random; // 16 bytes
     std::string platform;        // "x86_64"
     std::string execfn;          // the path the program was started as

@@ -422,6 +422,7 @@ int main(int argc, char** argv)
     aux.hwcap2 = getauxval(AT_HWCAP2);
     aux.clktck = uint64_t(sysconf(_SC_CLK_TCK));
     aux.minsigstksz = getauxval(AT_MINSIGSTKSZ);
+    aux.sysinfo_ehdr = MCK_VDSO_BASE; // the LWK maps its vDSO into every process it creates
     aux.random.resize(16);
     if (getrandom(aux.random.data(), 16, 0) != 16)
         die("getrandom failed");

@@ -21,6 +21,7 @@
 #include <kernel/signal.h>
 #include <kernel/time.h>
 #include <kernel/uaccess.h>
+#include <kernel/vdso.h>
 #include <kernel/vm.h>
 
 #include <arch/apic.h>
@@ -323,7 +324,7 @@ int64_t setup(Process* p)
             return -22;
         p->rlimits[i] = s.rlimits[i];
     }
-    return 0;
+    return vdso_map(p);
 }
 
 int64_t start(Process* p, uint64_t entry, uint64_t sp)

@@ -71,6 +71,8 @@ int64_t sleep_until(uint64_t deadline)
 
 uint64_t tsc_to_ns(uint64_t tsc) { return uint64_t((unsigned __int128)tsc * mult() >> 32); }
 
+uint64_t tsc_mult() { return mult(); }
+
 uint64_t tsc_after_ns(int64_t ns) { return arch::rdtsc() + (ns > 0 ? ns_to_tsc(uint64_t(ns)) : 0); }
 
 int64_t clock_now_ns(Process* p, int64_t clock)

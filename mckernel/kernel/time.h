@@ -24,6 +24,7 @@ inline int64_t ts_to_ns(const Timespec& ts)
 inline Timespec ns_to_ts(int64_t ns) { return Timespec{ns / 1000000000, ns % 1000000000}; }
 
 uint64_t tsc_to_ns(uint64_t tsc);
+uint64_t tsc_mult(); // tsc_to_ns(t) == t * tsc_mult() >> 32 (the vDSO computes it so)
 uint64_t tsc_after_ns(int64_t ns); // TSC deadline @ns from now
 // Now on @clock (0 REALTIME, 1 MONOTONIC, ...); -EINVAL for clocks we do not know.
 int64_t clock_now_ns(Process* p, int64_t clock);

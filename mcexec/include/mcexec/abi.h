@@ -39,6 +39,8 @@ typedef int64_t mck_s64;
 #define MCK_INTERP_BASE 0x200000000000ull	/* where its dynamic loader is loaded */
 #define MCK_STACK_TOP 0x3ffff0000000ull		/* top of the main thread's stack */
 #define MCK_MMAP_TOP 0x3fff00000000ull		/* mmap(NULL) allocates downwards from here */
+#define MCK_VVAR_BASE 0x3fff00000000ull		/* the vDSO's data page (read-only) ... */
+#define MCK_VDSO_BASE 0x3fff00001000ull		/* ... and the vDSO: AT_SYSINFO_EHDR */
 
 #define MCK_MAX_REGIONS 32			/* mappings mcexec asks for at creation */
 #define MCK_MAX_THREADS 256			/* threads per process */

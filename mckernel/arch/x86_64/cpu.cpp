@@ -7,6 +7,7 @@
 #include <arch/trap.h>
 #include <kernel/boot.h>
 #include <kernel/mem.h>
+#include <vdso/vvar.h>
 
 #include <stddef.h>
 
@@ -116,6 +117,28 @@ void cpu_init(uint32_t index)
     c.kstack_top = c.stack_top;
     syscall_init();
     fpu_init();
+    if (user_cpu_id_insn() != MCK_VDSO_GETCPU_SYSCALL) {
+        constexpr uint32_t MSR_TSC_AUX = 0xc0000103;
+        wrmsr(MSR_TSC_AUX, (uint64_t(boot_param().cpus[index].numa_node) << 12) | index);
+    }
+}
+
+uint32_t user_cpu_id_insn()
+{
+    uint32_t a, b, c, d;
+    cpuid(0, 0, &a, &b, &c, &d);
+    if (a >= 7) {
+        cpuid(7, 0, &a, &b, &c, &d);
+        if (c & (1u << 22))
+            return MCK_VDSO_GETCPU_RDPID;
+    }
+    cpuid(0x80000000, 0, &a, &b, &c, &d);
+    if (a >= 0x80000001) {
+        cpuid(0x80000001, 0, &a, &b, &c, &d);
+        if (d & (1u << 27))
+            return MCK_VDSO_GETCPU_RDTSCP;
+    }
+    return MCK_VDSO_GETCPU_SYSCALL;
 }
 
 void set_kernel_stack(uint64_t top)

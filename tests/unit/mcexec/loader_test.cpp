@@ -123,6 +123,7 @@ TEST(Stack, LayoutAsTheAbiWants)
     aux.random.assign(16, 0xab);
     aux.platform = "x86_64";
     aux.execfn = "/bin/prog";
+    aux.sysinfo_ehdr = 0x3fff00001000;
     const uint64_t top = 0x7000000;
     auto st = mcexec::build_stack(top, {"prog", "two words"}, {"A=1"}, aux);
     EXPECT_EQ(st.sp % 16, 0u);
@@ -140,7 +141,7 @@ TEST(Stack, LayoutAsTheAbiWants)
     EXPECT_EQ(str(word(4)), "A=1");
     EXPECT_EQ(word(5), 0u);
     // auxv: find AT_PHDR, AT_RANDOM, AT_EXECFN and the terminating AT_NULL.
-    bool phdr = false, random = false, execfn = false;
+    bool phdr = false, random = false, execfn = false, vdso = false;
     size_t i = 6;
     for (; word(i) != AT_NULL; i += 2) {
         if (word(i) == AT_PHDR)
@@ -149,7 +150,10 @@ TEST(Stack, LayoutAsTheAbiWants)
             random = st.bytes[word(i + 1) - st.sp] == 0xab;
         if (word(i) == AT_EXECFN)
             execfn = str(word(i + 1)) == "/bin/prog";
+        if (word(i) == AT_SYSINFO_EHDR)
+            vdso = word(i + 1) == 0x3fff00001000;
     }
+    EXPECT_TRUE(vdso);
     EXPECT_TRUE(phdr);
     EXPECT_TRUE(random);
     EXPECT_TRUE(execfn);

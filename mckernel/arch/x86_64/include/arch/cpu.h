@@ -88,6 +88,10 @@ void fpu_init();                  // x87/SSE/AVX on, XCR0 (cpu_init)
 void cpu_prepare(uint32_t index); // allocate a CPU's stacks (before it starts)
 void cpu_init(uint32_t index);    // GDT, TSS, IDT, GS base for this CPU
 void delay_us(uint64_t us);       // busy wait on the TSC (boot only)
+// How user mode reads its CPU (the vDSO's getcpu): MCK_VDSO_GETCPU_* of
+// vdso/vvar.h. cpu_init() puts (NUMA node << 12) | LWK CPU index into
+// IA32_TSC_AUX, which RDPID and RDTSCP return, where either exists.
+uint32_t user_cpu_id_insn();
 uint64_t tsc_to_us(uint64_t tsc);
 
 } // namespace mck::arch
