@@ -163,6 +163,7 @@ struct Process {
     SpinLock lock{LockRank::Process}; // everything below
     Vma* vmas = nullptr;            // sorted, disjoint
     uint64_t brk_start = 0, brk = 0;
+    uint32_t mmap_colours = 0;      // large anonymous mappings placed so far (vm.cpp: colouring)
     uint64_t stack_start = 0;
     uint64_t mem_limit = 0, mem_used = 0, mem_peak = 0;
     mck_rlimit rlimits[3] = {{~0ull, ~0ull}, {~0ull, ~0ull}, {~0ull, ~0ull}}; // MCK_RLIMIT_*

@@ -112,15 +112,15 @@ bool within_limits(Process* p, uint64_t add, bool data, uint64_t start = 0, uint
 }
 
 // Highest aligned gap of @len below MCK_MMAP_TOP; 0 if none.
-uint64_t find_gap(Process* p, uint64_t len, uint64_t align)
+uint64_t find_gap(Process* p, uint64_t len, uint64_t align, uint64_t offset = 0)
 {
     uint64_t best = 0, lo = MMAP_LOW;
     auto consider = [&](uint64_t gap_lo, uint64_t gap_hi) {
         gap_lo = gap_lo < MMAP_LOW ? MMAP_LOW : gap_lo;
         gap_hi = gap_hi > MCK_MMAP_TOP ? MCK_MMAP_TOP : gap_hi;
-        if (gap_hi <= gap_lo || gap_hi - gap_lo < len)
+        if (gap_hi <= gap_lo || gap_hi - gap_lo < len + offset)
             return;
-        uint64_t cand = down(gap_hi - len, align);
+        uint64_t cand = down(gap_hi - len - offset, align) + offset;
         if (cand >= gap_lo && cand > best)
             best = cand;
     };
@@ -398,8 +398,27 @@ void vm_free_all(Process* p)
 
 namespace {
 
-// Where a new mapping goes (caller holds p->lock); 0 if nowhere.
-uint64_t place(Process* p, uint64_t addr, uint64_t len, uint64_t flags, int64_t* err)
+// Page colouring of large anonymous mappings. Placed 2 MiB aligned, every
+// large mapping would start at the same offset within 2 MiB, and so would the
+// arrays malloc puts at their start: with 2 MiB pages that offset is the
+// physical one, so a[i], b[i] and c[i] of a STREAM triad share cache sets (and
+// an emulator's TLB slots) and evict each other. Successive large anonymous
+// mappings of a process start COLOUR_STEP further into their 2 MiB block, in
+// COLOURS turns; the step is not a multiple of 64 KiB, so they also differ in
+// the cache-set bits just above the 4 KiB page. The cost: the partial 2 MiB
+// block at each end of a coloured mapping is mapped with 4 KiB pages (at most
+// 4 MiB of it), which is why only mappings of COLOUR_MIN or more are coloured:
+// smaller ones keep their whole span on 2 MiB pages. The first gets colour 0,
+// so a program with one large array sees no change. Fixed and hinted
+// mappings, file mappings, mremap and brk are never coloured.
+constexpr uint64_t COLOUR_MIN = 8ull << 20;
+constexpr uint32_t COLOURS = 8;
+constexpr uint64_t COLOUR_STEP = 0x41000; // 260 KiB: 7 steps stay inside 2 MiB
+static_assert((COLOURS - 1) * COLOUR_STEP < PAGE_2M && COLOUR_STEP % PAGE_4K == 0);
+
+// Where a new mapping goes (caller holds p->lock); 0 if nowhere. @colour: an
+// anonymous mapping, which may be coloured.
+uint64_t place(Process* p, uint64_t addr, uint64_t len, uint64_t flags, int64_t* err, bool colour = false)
 {
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         // Linux: past the user range is "no memory there", before alignment.
@@ -415,7 +434,12 @@ uint64_t place(Process* p, uint64_t addr, uint64_t len, uint64_t flags, int64_t*
     }
     if (addr && !(addr & (PAGE_4K - 1)) && in_user_range(addr, len) && range_free(p, addr, addr + len))
         return addr;
-    uint64_t start = find_gap(p, len, len >= PAGE_2M ? PAGE_2M : PAGE_4K);
+    uint64_t offset = 0;
+    if (colour && len >= COLOUR_MIN)
+        offset = (p->mmap_colours++ % COLOURS) * COLOUR_STEP;
+    uint64_t start = find_gap(p, len, len >= PAGE_2M ? PAGE_2M : PAGE_4K, offset);
+    if (!start && offset)
+        start = find_gap(p, len, PAGE_2M); // no room for the colour: uncoloured
     if (!start)
         *err = -ENOMEM;
     return start;
@@ -524,7 +548,7 @@ int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64
     {
         SpinLockGuard guard(p->lock);
         int64_t err = 0;
-        start = place(p, addr, len, flags, &err);
+        start = place(p, addr, len, flags, &err, anon);
         if (!start)
             return err;
         if (!within_limits(p, len, (prot & arch::PROT_W) && type == MAP_PRIVATE, start, start + len))

@@ -110,6 +110,41 @@ TEST_F(Vm, AlignedTwoMegabytesGetLargePages)
     EXPECT_EQ(p->mem_used, 2 * M2 + 2 * K4);
 }
 
+TEST_F(Vm, SuccessiveLargeMappingsGetDifferentColours)
+{
+    // Three malloc'ed arrays (glibc adds a page for its header): each starts at
+    // another offset within 2 MiB, so a[i], b[i] and c[i] do not share cache sets.
+    const uint64_t len = 8 * M + K4;
+    int64_t a[3];
+    for (auto& x : a) {
+        x = vm_mmap(p, 0, len, RW, ANON, -1, 0);
+        ASSERT_GT(x, 0);
+    }
+    EXPECT_EQ(a[0] % M2, 0) << "the first large mapping keeps colour 0";
+    for (int i = 0; i < 3; i++)
+        for (int j = i + 1; j < 3; j++) {
+            EXPECT_NE(a[i] % M2, a[j] % M2) << i << " and " << j;
+            // Also apart in the set bits just above the page (not a multiple of 64 KiB).
+            EXPECT_NE(a[i] % (64 * 1024), a[j] % (64 * 1024)) << i << " and " << j;
+        }
+    // The aligned 2 MiB blocks inside a coloured mapping are still large pages;
+    // only the partial blocks at its ends are 4 KiB pages.
+    uint64_t size = 0;
+    uint64_t first_block = (uint64_t(a[1]) + M2 - 1) & ~(M2 - 1);
+    ASSERT_TRUE(mapped(first_block, nullptr, &size));
+    EXPECT_EQ(size, M2);
+    ASSERT_TRUE(mapped(uint64_t(a[1]), nullptr, &size));
+    EXPECT_EQ(size, K4);
+    EXPECT_EQ(*proc->at(uint64_t(a[1]) + len - 1), 0);
+    // Smaller mappings are not coloured: all of a 4 MiB one stays on 2 MiB pages.
+    int64_t small = vm_mmap(p, 0, 4 * M, RW, ANON, -1, 0);
+    ASSERT_GT(small, 0);
+    EXPECT_EQ(small % M2, 0);
+    for (auto x : a)
+        EXPECT_EQ(vm_munmap(p, uint64_t(x), len), 0);
+    EXPECT_EQ(vm_munmap(p, uint64_t(small), 4 * M), 0);
+}
+
 TEST_F(Vm, MunmapInTheMiddleSplitsTheRegion)
 {
     ASSERT_EQ(map(A, 3 * K4), int64_t(A));
