@@ -42,6 +42,9 @@ MODULE_PARM_DESC(keep_linux_percent,
  * @size:	bytes, a multiple of IHK_MEM_GRANULE.
  * @node:	NUMA node.
  * @os:		owning instance, NULL for the pool.
+ * @dirty:	in the pool, holding what an instance left: cleared before it is
+ *		assigned again (not when it goes back to Linux, which clears
+ *		pages before it hands them to anyone that may read them).
  */
 struct ihk_mem_ext {
 	struct list_head list;
@@ -49,6 +52,7 @@ struct ihk_mem_ext {
 	u64 size;
 	int node;
 	struct ihk_os *os;
+	bool dirty;
 };
 
 static LIST_HEAD(ihk_mem);
@@ -112,7 +116,7 @@ static void ihk_mem_add(struct list_head *items)
 		if (list_entry_is_head(next, &ihk_mem, list))
 			break;
 		if (e->phys + e->size == next->phys && e->node == next->node &&
-		    e->os == next->os) {
+		    e->os == next->os && e->dirty == next->dirty) {
 			next->phys = e->phys;
 			next->size += e->size;
 			list_del(&e->list);
@@ -121,7 +125,7 @@ static void ihk_mem_add(struct list_head *items)
 	}
 }
 
-/* Memory coming back from an instance is cleared before anyone else gets it. */
+/* What an instance left is cleared before another instance gets it. */
 static void ihk_mem_scrub(struct ihk_mem_ext *e)
 {
 	phys_addr_t p;
@@ -258,6 +262,7 @@ static int ihk_mem_alloc_node(int node, u64 size, struct list_head *out, u64 *go
 		e->size = IHK_MEM_GRANULE;
 		e->node = node;
 		e->os = NULL;
+		e->dirty = false;
 		list_add_tail(&e->list, out);
 		*got += IHK_MEM_GRANULE;
 		cond_resched();
@@ -413,8 +418,9 @@ static int ihk_mem_transfer(struct ihk_os *os, enum ihk_mem_move move,
 		return 0;
 	}
 	list_for_each_entry(e, &moved, list) {
-		if (move == IHK_MEM_UNASSIGN)
+		if (move == IHK_MEM_ASSIGN && e->dirty)
 			ihk_mem_scrub(e);
+		e->dirty = move == IHK_MEM_UNASSIGN;
 		e->os = move == IHK_MEM_ASSIGN ? os : NULL;
 	}
 	ihk_mem_add(&moved);
@@ -480,7 +486,7 @@ void ihk_mem_unassign_all(struct ihk_os *os)
 
 	ihk_mem_detach(os, IHK_NUMA_ALL, IHK_MEM_ALL, &moved);
 	list_for_each_entry(e, &moved, list) {
-		ihk_mem_scrub(e);
+		e->dirty = true;
 		e->os = NULL;
 	}
 	ihk_mem_add(&moved);
