@@ -8,6 +8,7 @@
 // the node does not: the reason is kept for the job's tasks); or 1 with one line
 // on stderr (slurmd logs it; Slurm drains the node).
 #include "node.h"
+#include "options.h"
 #include "planner.h"
 #include "request.h"
 #include "site_config.h"
@@ -30,8 +31,9 @@ struct Args {
     std::string config = MCK_SITE_CONFIG;
     std::string topology;
     uint32_t job = 0, uid = 0, gid = 0;
+    uint32_t array_job = 0, array_task = 0;
     std::string node, workdir = "/";
-    std::string cpus, mem, ikc_map, kargs, kmsg;
+    OptionValues options; // the job's --mck* options as given, by the option table
 };
 
 [[noreturn]] void die(const std::string& what)
@@ -65,18 +67,7 @@ std::string refused_path(const SiteConfig& site, uint32_t job) { return site.sta
 
 JobRequest request(const Args& a, const SiteConfig& site)
 {
-    JobRequest r;
-    must(apply_mck(r, ""));
-    if (!a.cpus.empty())
-        must(apply_cpus(r, a.cpus));
-    if (!a.mem.empty())
-        must(apply_mem(r, a.mem));
-    if (!a.ikc_map.empty())
-        must(apply_ikc_map(r, a.ikc_map));
-    if (!a.kargs.empty())
-        must(apply_kargs(r, a.kargs, site.allow_test_kargs));
-    must(apply_kmsg(r, a.kmsg.empty() ? site.kmsg : a.kmsg));
-    return r;
+    return must(build_request(a.options, RequestPolicy{site.allow_test_kargs}, site.kmsg));
 }
 
 // Plan from the topology saved while every CPU was Linux's; refresh it when the node is whole.
@@ -107,27 +98,6 @@ Topology node_topology(const SiteConfig& site, const std::string& override_xml)
     return must(topology_from_xml(saved));
 }
 
-// request() for the prolog: a bad option is the job's problem (exception), not a reason to drain.
-JobRequest request_checked(const Args& a, const SiteConfig& site)
-{
-    JobRequest r;
-    auto need = [](ihk::Result<void> res) {
-        if (!res)
-            throw std::runtime_error(res.error().message);
-    };
-    need(apply_mck(r, ""));
-    if (!a.cpus.empty())
-        need(apply_cpus(r, a.cpus));
-    if (!a.mem.empty())
-        need(apply_mem(r, a.mem));
-    if (!a.ikc_map.empty())
-        need(apply_ikc_map(r, a.ikc_map));
-    if (!a.kargs.empty())
-        need(apply_kargs(r, a.kargs, site.allow_test_kargs));
-    need(apply_kmsg(r, a.kmsg.empty() ? site.kmsg : a.kmsg));
-    return r;
-}
-
 void print_plan(const Plan& p)
 {
     printf("cpus %s\nmem %s\n", ihk::format_cpu_list(p.cpus).c_str(), ihk::format_mem_chunks(p.mem).c_str());
@@ -146,12 +116,11 @@ int prolog(const Args& a, const SiteConfig& site)
         for (const auto& s : list_states(site))
             unlink(s.c_str());
     }
-    JobRequest req;
-    try {
-        req = request_checked(a, site);
-    } catch (const std::runtime_error& e) {
-        refuse(site, a.job, e.what());
-    }
+    // A bad option is the job's problem, not a reason to drain the node.
+    auto checked = build_request(a.options, RequestPolicy{site.allow_test_kargs}, site.kmsg);
+    if (!checked)
+        refuse(site, a.job, checked.error().message);
+    JobRequest req = *checked;
     Topology topo = node_topology(site, a.topology);
     auto planned = plan_partition(topo.get(), site, req);
     if (!planned)
@@ -164,7 +133,7 @@ int prolog(const Args& a, const SiteConfig& site)
     st.online = online_cpus();
     st.cpus = ihk::format_cpu_list(plan.cpus);
     st.mem = ihk::format_mem_chunks(plan.mem);
-    st.kmsg = kmsg_path(req.kmsg, a.job, a.node, a.workdir);
+    st.kmsg = kmsg_path(req.kmsg, KmsgJob{a.job, a.array_job, a.array_task, a.node, a.workdir});
     st.os = must(boot_partition(site, plan, req.kargs, a.uid, a.gid));
     if (auto r = write_state(site, st); !r) {
         (void)teardown_node();
@@ -226,12 +195,16 @@ int main(int argc, char** argv)
                  "mck-slurm"};
     app.add_option("--config", a.config, "Site configuration file")->capture_default_str();
     app.require_subcommand(1);
+    // The job's options, one flag each, from the plugin's option table.
     auto request_opts = [&](CLI::App* c) {
-        c->add_option("--cpus", a.cpus, "--mck-cpus: cores per node, or a CPU list");
-        c->add_option("--mem", a.mem, "--mck-mem: SIZE per node, or SIZE@NUMA,...");
-        c->add_option("--ikc-map", a.ikc_map, "--mck-ikc-map: which Linux CPU serves which LWK CPUs");
-        c->add_option("--kargs", a.kargs, "--mck-kargs: McKernel kernel arguments");
-        c->add_option("--kmsg", a.kmsg, "--mck-kmsg (%j job id, %N node)");
+        for (const auto& o : option_table()) {
+            auto* opt = c->add_option_function<std::string>(
+                option_helper_flag(o), [&a, id = o.id](const std::string& v) { a.options[int(id)] = v; },
+                std::string("--") + o.name + ": " + o.usage);
+            opt->option_text(o.arginfo);
+            if (o.has_arg == 2)
+                opt->expected(0, 1);
+        }
     };
     auto* plan = app.add_subcommand("plan", "Print the partition a request would get on this node");
     request_opts(plan);
@@ -243,9 +216,12 @@ int main(int argc, char** argv)
     pro->add_option("--gid", a.gid, "The job's group")->required();
     pro->add_option("--node", a.node, "This node's name")->required();
     pro->add_option("--workdir", a.workdir, "The job's working directory (relative kmsg paths)");
+    pro->add_option("--array-job", a.array_job, "The job array's id (%A in the kmsg file)");
+    pro->add_option("--array-task", a.array_task, "The index in the job array (%a in the kmsg file)");
     pro->add_option("--topology", a.topology, "Plan for this hwloc XML")->check(CLI::ExistingFile);
     auto* epi = app.add_subcommand("epilog", "Collect the log, tear down, check the node (slurmd's epilog)");
     epi->add_option("--job", a.job, "Job id")->required();
+    epi->add_option("--node", a.node, "This node's name (to drain it with a reason if it cannot be made clean)");
     app.add_subcommand("reconcile", "Clean up after a crash; run at boot before slurmd starts");
     app.set_version_flag("--version", "mck-slurm (McKernel suite) " MCK_VERSION);
     CLI11_PARSE(app, argc, argv);

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <sstream>
+#include <string_view>
 
 namespace mckslurm {
 namespace {
@@ -17,7 +18,7 @@ bool all_digits(const std::string& s) { return !s.empty() && s.find_first_not_of
 
 } // namespace
 
-ihk::Result<void> apply_cpus(JobRequest& r, const std::string& value)
+ihk::Result<void> apply_cpus(JobRequest& r, const std::string& value, const RequestPolicy&)
 {
     r.cores.reset();
     r.cpu_list.clear();
@@ -37,7 +38,7 @@ ihk::Result<void> apply_cpus(JobRequest& r, const std::string& value)
     return {};
 }
 
-ihk::Result<void> apply_mem(JobRequest& r, const std::string& value)
+ihk::Result<void> apply_mem(JobRequest& r, const std::string& value, const RequestPolicy&)
 {
     r.mem_total.reset();
     r.mem_per_numa.clear();
@@ -58,7 +59,7 @@ ihk::Result<void> apply_mem(JobRequest& r, const std::string& value)
     return {};
 }
 
-ihk::Result<void> apply_ikc_map(JobRequest& r, const std::string& value)
+ihk::Result<void> apply_ikc_map(JobRequest& r, const std::string& value, const RequestPolicy&)
 {
     auto map = ihk::parse_ikc_map(value);
     if (!map)
@@ -67,7 +68,7 @@ ihk::Result<void> apply_ikc_map(JobRequest& r, const std::string& value)
     return {};
 }
 
-ihk::Result<void> apply_kargs(JobRequest& r, const std::string& value, bool allow_test_args)
+ihk::Result<void> apply_kargs(JobRequest& r, const std::string& value, const RequestPolicy& policy)
 {
     if (value.size() > 1024)
         return bad("--mck-kargs", value.substr(0, 40) + "...", "at most 1024 characters");
@@ -77,24 +78,27 @@ ihk::Result<void> apply_kargs(JobRequest& r, const std::string& value, bool allo
     std::istringstream words(value);
     std::string w;
     while (words >> w)
-        if (w.rfind("test_", 0) == 0 && !allow_test_args)
+        if (w.rfind("test_", 0) == 0 && !policy.allow_test_kargs)
             return bad("--mck-kargs", value, "'" + w + "' is a test hook; this site does not allow it");
     r.kargs = value;
     return {};
 }
 
-ihk::Result<void> apply_kmsg(JobRequest& r, const std::string& value)
+ihk::Result<void> apply_kmsg(JobRequest& r, const std::string& value, const RequestPolicy&)
 {
     if (value.empty() || value.size() > 1024 || value.back() == '/')
         return bad("--mck-kmsg", value, "a file name (%j: job id, %N: node name)");
     for (size_t i = 0; i < value.size(); i++)
-        if (value[i] == '%' && (i + 1 == value.size() || (value[i + 1] != 'j' && value[i + 1] != 'N' && value[i + 1] != '%')))
-            return bad("--mck-kmsg", value, "only %j, %N and %% may follow %");
+        if (value[i] == '%' && (i + 1 == value.size() || std::string_view("jNAa%").find(value[i + 1]) == std::string_view::npos)) {
+            return bad("--mck-kmsg", value, "only %j, %N, %A, %a and %% may follow %");
+        } else if (value[i] == '%') {
+            i++; // "%%" is one literal '%'
+        }
     r.kmsg = value;
     return {};
 }
 
-ihk::Result<void> apply_mck(JobRequest& r, const std::string& spec)
+ihk::Result<void> apply_mck(JobRequest& r, const std::string& spec, const RequestPolicy&)
 {
     r.enabled = true;
     if (spec.empty())
@@ -113,19 +117,23 @@ ihk::Result<void> apply_mck(JobRequest& r, const std::string& spec)
     return {};
 }
 
-std::string kmsg_path(const std::string& tmpl, uint32_t job, const std::string& node, const std::string& workdir)
+std::string kmsg_path(const std::string& tmpl, const KmsgJob& j)
 {
     std::string out;
     for (size_t i = 0; i < tmpl.size(); i++) {
         if (tmpl[i] == '%' && i + 1 < tmpl.size()) {
             char k = tmpl[++i];
-            out += k == 'j' ? std::to_string(job) : k == 'N' ? node : std::string(1, k);
+            out += k == 'j'   ? std::to_string(j.job)
+                   : k == 'N' ? j.node
+                   : k == 'A' ? std::to_string(j.array_job ? j.array_job : j.job)
+                   : k == 'a' ? std::to_string(j.array_task)
+                              : std::string(1, k);
         } else {
             out += tmpl[i];
         }
     }
     if (!out.empty() && out[0] != '/')
-        out = workdir + "/" + out;
+        out = j.workdir + "/" + out;
     return out;
 }
 
