@@ -12,6 +12,7 @@
 #include "planner.h"
 #include "request.h"
 #include "site_config.h"
+#include "slurm_record.h"
 
 #include <CLI/CLI.hpp>
 #include <ihk/parse.h>
@@ -19,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
@@ -54,8 +56,27 @@ T must(ihk::Result<T> r)
 std::string refused_path(const SiteConfig& site, uint32_t job) { return site.state_dir + "/job-" + std::to_string(job) + ".refused"; }
 
 // The job asked for something this node cannot give: a user's mistake, not the node's.
-[[noreturn]] void refuse(const SiteConfig& site, uint32_t job, const std::string& why)
+// What this node's LWK got, in the job's record (scontrol show job); best effort.
+void record(const SiteConfig& site, uint32_t job, const std::string& node, const std::string& what)
 {
+    if (node.empty())
+        return;
+    if (auto r = record_job_comment(site, job, node, "mck@" + node + ": " + what); !r)
+        fprintf(stderr, "mck-slurm: job %u: cannot record in the job's AdminComment: %s\n", job, r.error().message.c_str());
+}
+
+// The node is in trouble: drain it with a reason an admin can act on, then fail.
+[[noreturn]] void node_failed(const SiteConfig& site, const std::string& node, const std::string& why)
+{
+    if (!node.empty())
+        if (auto r = drain_node(site, node, "mck: " + why + " (mck-slurm reconcile, then resume)"); !r)
+            fprintf(stderr, "mck-slurm: cannot drain %s: %s\n", node.c_str(), r.error().message.c_str());
+    die(why);
+}
+
+[[noreturn]] void refuse(const SiteConfig& site, uint32_t job, const std::string& node, const std::string& why)
+{
+    record(site, job, node, "refused: " + why);
     mkdir(site.state_dir.c_str(), 0700);
     if (FILE* f = fopen(refused_path(site, job).c_str(), "w")) {
         fprintf(f, "%s\n", why.c_str());
@@ -112,19 +133,21 @@ int prolog(const Args& a, const SiteConfig& site)
     // The node is the job's alone (exclusive): anything left is stale.
     if (!list_states(site).empty() || access("/dev/mcd0", F_OK) == 0) {
         fprintf(stderr, "mck-slurm: job %u: cleaning up what an earlier job left\n", a.job);
-        must(teardown_node());
+        if (auto r = teardown_node(); !r)
+            node_failed(site, a.node, "job " + std::to_string(a.job) + ": cannot clean up what an earlier job left: " +
+                                          r.error().message);
         for (const auto& s : list_states(site))
             unlink(s.c_str());
     }
     // A bad option is the job's problem, not a reason to drain the node.
     auto checked = build_request(a.options, RequestPolicy{site.allow_test_kargs}, site.kmsg);
     if (!checked)
-        refuse(site, a.job, checked.error().message);
+        refuse(site, a.job, a.node, checked.error().message);
     JobRequest req = *checked;
     Topology topo = node_topology(site, a.topology);
     auto planned = plan_partition(topo.get(), site, req);
     if (!planned)
-        refuse(site, a.job, planned.error().message);
+        refuse(site, a.job, a.node, planned.error().message);
     Plan plan = *planned;
     JobState st;
     st.job = a.job;
@@ -134,12 +157,27 @@ int prolog(const Args& a, const SiteConfig& site)
     st.cpus = ihk::format_cpu_list(plan.cpus);
     st.mem = ihk::format_mem_chunks(plan.mem);
     st.kmsg = kmsg_path(req.kmsg, KmsgJob{a.job, a.array_job, a.array_task, a.node, a.workdir});
-    st.os = must(boot_partition(site, plan, req.kargs, a.uid, a.gid));
+    auto started = std::chrono::steady_clock::now();
+    auto booted = boot_partition(site, plan, req.kargs, a.uid, a.gid);
+    if (!booted) {
+        record(site, a.job, a.node, "boot failed");
+        node_failed(site, a.node, "job " + std::to_string(a.job) + ": McKernel did not boot: " + booted.error().message);
+    }
+    st.os = *booted;
+    double boot_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (auto r = write_state(site, st); !r) {
         (void)teardown_node();
         die(r.error().message);
     }
-    fprintf(stderr, "mck-slurm: job %u: McKernel %d on CPUs %s with %s\n", a.job, st.os, st.cpus.c_str(), st.mem.c_str());
+    fprintf(stderr, "mck-slurm: job %u: McKernel %d on CPUs %s with %s, booted in %.1f s\n", a.job, st.os,
+            st.cpus.c_str(), st.mem.c_str(), boot_s);
+    char boot[32];
+    snprintf(boot, sizeof(boot), "%.1f", boot_s);
+    std::string mem; // per NUMA node, for people: 256M@0,256M@1
+    for (const auto& c : plan.mem)
+        mem += (mem.empty() ? "" : ",") + ihk::format_size(c.size) + "@" + std::to_string(c.numa_node);
+    record(site, a.job, a.node,
+           "cpus " + st.cpus + " (" + std::to_string(plan.cpus.size()) + "), mem " + mem + ", booted in " + boot + " s");
     return 0;
 }
 
@@ -157,8 +195,17 @@ int epilog(const Args& a, const SiteConfig& site)
     }
     auto down = teardown_node();
     auto clean = verify_clean(online);
-    if (!down || !clean)
-        die("job " + std::to_string(a.job) + ": the node is not clean: " + (!down ? down.error().message : clean.error().message));
+    if (!down || !clean) {
+        std::string why = "job " + std::to_string(a.job) + " left the node unclean: " +
+                          (!down ? down.error().message : clean.error().message);
+        // Drained with this reason, the node takes no job; the ended job needs no
+        // failing epilog (which would only replace the reason with "Epilog error").
+        if (!a.node.empty() && drain_node(site, a.node, "mck: " + why + " (mck-slurm reconcile, then resume)")) {
+            fprintf(stderr, "mck-slurm: %s: drained %s\n", why.c_str(), a.node.c_str());
+            return 0;
+        }
+        die(why);
+    }
     unlink(path.c_str());
     return 0;
 }

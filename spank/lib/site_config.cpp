@@ -98,6 +98,11 @@ ihk::Result<SiteConfig> parse_site_config(const std::string& text, const std::st
                 (key == "state_dir" ? c.state_dir : key == "bin_dir" ? c.bin_dir : key == "module_dir" ? c.module_dir : c.image) = v;
         } else if (key == "boot_timeout") {
             take(number(v, 5, 3600), c.boot_timeout_s);
+        } else if (key == "scontrol") {
+            if (v != "none" && (v.empty() || v[0] != '/'))
+                err = ihk::make_error(EINVAL, "'" + v + "' is not an absolute path or none");
+            else
+                c.scontrol = v == "none" ? "" : v;
         } else if (key == "memlock") {
             if (v == "unlimited" || v == "keep")
                 c.memlock_unlimited = v == "unlimited";

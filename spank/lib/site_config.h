@@ -27,6 +27,9 @@ struct SiteConfig {
     // --mck tasks get an unlimited RLIMIT_MEMLOCK (their shared file mappings pin
     // Linux pages, charged to it; docs/slurm-admin.md); false: Slurm's as is.
     bool memlock_unlimited = true;
+    // What the helper tells Slurm (the job's AdminComment, a drained node's reason)
+    // goes through this scontrol; empty ("none"): only slurmd's log.
+    std::string scontrol = "/usr/bin/scontrol";
 };
 
 // Defaults for @bin_dir, @module_dir and @image come from the build.

@@ -148,3 +148,15 @@ TEST(SpankOptions, KmsgArrayPatterns)
     EXPECT_EQ(kmsg_path("/abs/100%%-%j", KmsgJob{7, 0, 0, "n", "/w"}), "/abs/100%-7");
 }
 
+#include "slurm_record.h"
+
+TEST(SpankRecord, AdminCommentKeepsOtherNodes)
+{
+    EXPECT_EQ(merge_admin_comment("", "n1", "mck@n1: cpus 1-3"), "mck@n1: cpus 1-3");
+    EXPECT_EQ(merge_admin_comment("mck@n1: old", "n1", "mck@n1: new"), "mck@n1: new");
+    EXPECT_EQ(merge_admin_comment("mck@n2: b | site note", "n1", "mck@n1: a"), "mck@n2: b | site note | mck@n1: a");
+    EXPECT_EQ(merge_admin_comment("mck@n10: x | mck@n1: y", "n1", "mck@n1: z"), "mck@n10: x | mck@n1: z");
+    std::string shown = "JobId=5 JobName=x\n   Comment=hello \n   AdminComment=mck@vnode: cpus 1-3 (3), mem 512M@0 \n   Power=\n";
+    EXPECT_EQ(admin_comment_of(shown), "mck@vnode: cpus 1-3 (3), mem 512M@0");
+    EXPECT_EQ(admin_comment_of("JobId=5\n"), "");
+}
