@@ -156,7 +156,17 @@ int prolog(const Args& a, const SiteConfig& site)
     st.online = online_cpus();
     st.cpus = ihk::format_cpu_list(plan.cpus);
     st.mem = ihk::format_mem_chunks(plan.mem);
-    st.kmsg = kmsg_path(req.kmsg, KmsgJob{a.job, a.array_job, a.array_task, a.node, a.workdir});
+    KmsgJob kj{a.job, a.array_job, a.array_task, a.node, a.workdir};
+    // slurmd need not put the array's ids in the prolog's environment: ask slurmctld.
+    if (!a.array_job && (req.kmsg.find("%A") != std::string::npos || req.kmsg.find("%a") != std::string::npos)) {
+        if (auto ids = job_array_ids(site, a.job); !ids)
+            fprintf(stderr, "mck-slurm: job %u: the job array's ids for --mck-kmsg: %s\n", a.job, ids.error().message.c_str());
+        else if (*ids) {
+            kj.array_job = (*ids)->job;
+            kj.array_task = (*ids)->task;
+        }
+    }
+    st.kmsg = kmsg_path(req.kmsg, kj);
     auto started = std::chrono::steady_clock::now();
     auto booted = boot_partition(site, plan, req.kargs, a.uid, a.gid);
     if (!booted) {

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <sstream>
 #include <vector>
 
@@ -67,6 +68,33 @@ std::string admin_comment_of(const std::string& show_job)
         return v == "(null)" ? "" : v;
     }
     return "";
+}
+
+std::optional<ArrayIds> array_ids_of(const std::string& show_job)
+{
+    auto number_after = [&](const std::string& key) -> std::optional<uint32_t> {
+        size_t at = show_job.find(key);
+        if (at == std::string::npos || (at > 0 && show_job[at - 1] != ' ' && show_job[at - 1] != '\n'))
+            return std::nullopt;
+        at += key.size();
+        size_t end = show_job.find_first_not_of("0123456789", at);
+        std::string digits = show_job.substr(at, end == std::string::npos ? std::string::npos : end - at);
+        if (digits.empty() || digits.size() > 10 || std::stoull(digits) > UINT32_MAX)
+            return std::nullopt;
+        return uint32_t(std::stoull(digits));
+    };
+    auto job = number_after("ArrayJobId="), task = number_after("ArrayTaskId=");
+    if (!job || !task)
+        return std::nullopt;
+    return ArrayIds{*job, *task};
+}
+
+ihk::Result<std::optional<ArrayIds>> job_array_ids(const SiteConfig& site, uint32_t job)
+{
+    auto shown = scontrol(site, {"show", "job", std::to_string(job)});
+    if (!shown)
+        return shown.error();
+    return array_ids_of(*shown);
 }
 
 ihk::Result<void> record_job_comment(const SiteConfig& site, uint32_t job, const std::string& node, const std::string& entry)

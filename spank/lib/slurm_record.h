@@ -11,6 +11,7 @@
 #include <ihk/result.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace mckslurm {
@@ -20,6 +21,14 @@ namespace mckslurm {
 std::string merge_admin_comment(const std::string& current, const std::string& node, const std::string& entry);
 // The AdminComment out of "scontrol show job" output ("" if none).
 std::string admin_comment_of(const std::string& show_job);
+
+// The job array's id and index out of "scontrol show job" output; nullopt if the job is no array element.
+struct ArrayIds {
+    uint32_t job = 0, task = 0;
+};
+std::optional<ArrayIds> array_ids_of(const std::string& show_job);
+// The same from slurmctld (the prolog's environment need not have them).
+ihk::Result<std::optional<ArrayIds>> job_array_ids(const SiteConfig& site, uint32_t job);
 
 ihk::Result<void> record_job_comment(const SiteConfig& site, uint32_t job, const std::string& node, const std::string& entry);
 ihk::Result<void> drain_node(const SiteConfig& site, const std::string& node, const std::string& reason);

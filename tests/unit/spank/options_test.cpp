@@ -160,3 +160,14 @@ TEST(SpankRecord, AdminCommentKeepsOtherNodes)
     EXPECT_EQ(admin_comment_of(shown), "mck@vnode: cpus 1-3 (3), mem 512M@0");
     EXPECT_EQ(admin_comment_of("JobId=5\n"), "");
 }
+
+TEST(SpankRecord, ArrayIds)
+{
+    auto ids = array_ids_of("JobId=13 ArrayJobId=10 ArrayTaskId=3 JobName=wrap\n   UserId=u(1)\n");
+    ASSERT_TRUE(ids);
+    EXPECT_EQ(ids->job, 10u);
+    EXPECT_EQ(ids->task, 3u);
+    EXPECT_FALSE(array_ids_of("JobId=13 JobName=wrap\n"));
+    EXPECT_FALSE(array_ids_of("JobId=1 ArrayJobId=99999999999 ArrayTaskId=1\n"));
+    EXPECT_FALSE(array_ids_of("JobId=1 XArrayJobId=5 ArrayTaskId=1\n"));
+}
