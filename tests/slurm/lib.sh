@@ -36,7 +36,7 @@ slurm_setup() {
 	echo "127.0.0.1 localhost" > /etc/hosts
 	for n in $SLURM_NODES; do
 		echo "${n#*=} ${n%%=*}" >> /etc/hosts
-		node_lines+="NodeName=${n%%=*} NodeAddr=${n#*=} CPUs=4 RealMemory=1000 State=UNKNOWN"$'\n'
+		node_lines+="NodeName=${n%%=*} NodeAddr=${n#*=} CPUs=4 RealMemory=1000 Features=mck State=UNKNOWN"$'\n'
 	done
 	if ! ip link show eth0 >/dev/null 2>&1; then
 		modprobe dummy 2>/dev/null || insmod "/lib/modules/$(uname -r)/kernel/drivers/net/dummy.ko"

@@ -73,6 +73,17 @@ wait_idle
 expect_eq "nodes not drained after a kill" "idle idle" "$(node_state vnode1) $(node_state vnode2)"
 vnode2_clean "a kill"
 assert_slurm_node_clean
-kmsg=$(grep -l "mpi_check" $SLURM_WORK/mck-kmsg-*-vnode1.log 2>/dev/null | head -1)
+kmsg=$(grep -l "mpi_check" $SLURM_WORK/mck-kmsg-*-vnode1.log 2>/dev/null | head -1 || true)
 [ -n "$kmsg" ] && echo "ok: vnode1's kmsg file $kmsg" || fail "no kmsg file on vnode1 with mpi_check's line"
+
+log "a heterogeneous job, --mck on its first component only: SPANK options are the whole command's"
+APP=$IHK_BUILD/tests/slurm/mck_app
+out=$(as_user srun --mck -w vnode1 -N 1 -n 1 "$APP" : -w vnode2 -N 1 -n 1 "$APP" 2>&1) || fail "het srun: $out"
+echo "$out"
+# What docs/slurm-user.md says: every component gets an LWK.
+expect_eq "both components on McKernel" 2 "$(grep -c 'on McKernel' <<<"$out")"
+wait_idle
+expect_eq "nodes not drained after a heterogeneous job" "idle idle" "$(node_state vnode1) $(node_state vnode2)"
+vnode2_clean "a heterogeneous job"
+assert_slurm_node_clean
 finish
