@@ -63,16 +63,17 @@ int task_privileged(spank_t sp, int, char**)
                     job);
         return -1;
     }
-    if (batch_or_special_step(step))
-        return 0; // the batch script, salloc's shell and the extern step stay on Linux
-    st.wrap_tasks = true;
     // Only root may raise the hard limit; mcexec raises the soft one to it
-    // after Slurm applied srun's (site key memlock, docs/slurm-admin.md).
+    // after Slurm applied srun's (site key memlock, docs/slurm-admin.md). The
+    // batch script too: mpirun there forks ranks through mcexec.
     if (st.site.memlock_unlimited) {
         struct rlimit unlimited {RLIM_INFINITY, RLIM_INFINITY};
         if (setrlimit(RLIMIT_MEMLOCK, &unlimited) != 0)
             slurm_error("mckernel: job %u: cannot lift RLIMIT_MEMLOCK: %s", job, strerror(errno));
     }
+    if (batch_or_special_step(step))
+        return 0; // the batch script, salloc's shell and the extern step stay on Linux
+    st.wrap_tasks = true;
     return 0;
 }
 
