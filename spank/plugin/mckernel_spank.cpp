@@ -22,6 +22,12 @@ extern const char plugin_name[] = "mckernel";
 extern const char plugin_type[] = "spank";
 extern const unsigned int plugin_version = SLURM_VERSION_NUMBER;
 extern const unsigned int spank_plugin_version = 1;
+#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(25, 5, 0)
+// A failing init in slurmstepd fails the job, not the node (25.05+): the plugin's
+// init fails only on a bad plugstack.conf or site configuration, which every job
+// would meet; the prolog still fails the node when the node is in trouble.
+int slurm_spank_init_failure_mode = ESPANK_JOB_FAILURE;
+#endif
 
 int slurm_spank_init(spank_t sp, int ac, char** av)
 {

@@ -98,6 +98,16 @@ int task_wrap(spank_t sp)
     std::string base = slash ? slash + 1 : argv[0];
     if (base == "orted" || base == "prted")
         return 0;
+#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(23, 11, 0)
+    // Slurm 23.11+ puts our words before the task's own: mcexec -n N --local-rank R -- program args.
+    std::string mcexec = st.site.bin_dir + "/mcexec", n = std::to_string(ntasks), r = std::to_string(local);
+    const char* prefix[] = {mcexec.c_str(), "-n", n.c_str(), "--local-rank", r.c_str(), "--"};
+    if (spank_prepend_task_argv(sp, 6, prefix) != ESPANK_SUCCESS) {
+        slurm_error("mckernel: cannot put mcexec before the task's command");
+        return -1;
+    }
+    return 0;
+#else
     spank_setenv(sp, "MCK_TASK_PROGRAM", argv[0], 1);
     spank_setenv(sp, "MCK_RANKS_PER_NODE", std::to_string(ntasks).c_str(), 1);
     spank_setenv(sp, "MCK_LOCAL_RANK", std::to_string(local).c_str(), 1);
@@ -107,6 +117,7 @@ int task_wrap(spank_t sp)
     static std::string wrapper = st.site.bin_dir + "/mck-task";
     argv[0] = wrapper.data();
     return 0;
+#endif
 }
 
 } // namespace mckspank
