@@ -76,11 +76,10 @@ uint64_t ticks(uint64_t tsc) { return tsc_to_ns(tsc) / (1000000000 / TICKS_PER_S
 
 Usage usage_of(Process* p)
 {
-    Thread* self = current();
     SpinLockGuard guard(p->lock);
     Usage u = p->ended;
     for (Thread* t = p->threads; t; t = t->proc_next)
-        u.add(Usage{t->run_tsc + (t == self ? arch::rdtsc() - t->run_start : 0), 0, 0, t->nvcsw, t->nivcsw});
+        u.add(Usage{thread_run_tsc(t), 0, 0, t->nvcsw, t->nivcsw});
     u.minflt = p->minflt;
     u.maxrss_kb = p->mem_peak >> 10;
     return u;

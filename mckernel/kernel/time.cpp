@@ -12,6 +12,18 @@
 #include <arch/cpu.h>
 
 namespace mck {
+
+uint64_t thread_run_tsc(const Thread* t)
+{
+    uint64_t start = __atomic_load_n(&t->run_start, __ATOMIC_ACQUIRE);
+    uint64_t ran = __atomic_load_n(&t->run_tsc, __ATOMIC_ACQUIRE);
+    if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == ThreadState::Running) {
+        uint64_t now = arch::rdtsc();
+        ran += now > start ? now - start : 0;
+    }
+    return ran;
+}
+
 namespace {
 
 constexpr int64_t CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2,
@@ -45,7 +57,7 @@ int64_t cpu_time_ns(Thread* t, bool whole_process)
         tsc += t->proc->ended.cpu_tsc; // threads that ended count too
         for (Thread* o = t->proc->threads; o; o = o->proc_next)
             if (o != t)
-                tsc += o->run_tsc;
+                tsc += thread_run_tsc(o);
     }
     return int64_t(tsc_to_ns(tsc));
 }

@@ -33,4 +33,8 @@ uint64_t tsc_at_clock_ns(Process* p, int64_t clock, int64_t ns);
 
 int64_t futex_wake(Process* p, uint64_t addr, uint32_t count);
 
+// TSC @t has run so far, its current run included when it is on a CPU now
+// (read without its CPU's lock: a moment's skew while it switches).
+uint64_t thread_run_tsc(const Thread* t);
+
 } // namespace mck
