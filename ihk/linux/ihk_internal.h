@@ -131,6 +131,7 @@ void ihk_ikc_destroy(struct ihk_os *os);
 int ihk_ikc_send(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m);
 void ihk_ikc_kick(struct ihk_os *os, u32 index);
 void ihk_ikc_poll(struct ihk_os *os);
+void ihk_ikc_poll_cpus(struct ihk_os *os, u32 first, u32 count);
 void *ihk_ikc_phys_to_virt(struct ihk_os *os, u64 phys, u64 size);
 bool ihk_ikc_running(struct ihk_os *os);
 int ihk_ikc_ping(struct ihk_os *os, u32 index, u32 count, bool poll, u64 *min_ns, u64 *max_ns,

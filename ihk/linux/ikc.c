@@ -59,16 +59,17 @@ struct ihk_ikc *ihk_ikc_create(struct ihk_os *os)
  * Take every message from every ring. PONGs are kept for the ping waiter; the
  * rest go to the user module, outside our lock. Context: any, does not sleep.
  */
-static void ihk_ikc_drain(struct ihk_ikc *c)
+/* Receive what LWK CPUs [@first, @end) sent. */
+static void ihk_ikc_drain_range(struct ihk_ikc *c, u32 first, u32 end)
 {
 	struct ihk_ikc_msg m;
 	unsigned long flags;
 	u32 i;
 	bool got;
 
-	for (i = 0;;) {
+	for (i = first;;) {
 		spin_lock_irqsave(&c->lock, flags);
-		if (!c->ch || i >= c->n) {
+		if (!c->ch || i >= c->n || i >= end) {
 			spin_unlock_irqrestore(&c->lock, flags);
 			return;
 		}
@@ -91,6 +92,11 @@ static void ihk_ikc_drain(struct ihk_ikc *c)
 			i++;
 		}
 	}
+}
+
+static void ihk_ikc_drain(struct ihk_ikc *c)
+{
+	ihk_ikc_drain_range(c, 0, U32_MAX);
 }
 
 /* The doorbell IRQ handler's work. Context: hard IRQ. */
@@ -253,6 +259,12 @@ void ihk_ikc_poll(struct ihk_os *os)
 {
 	if (os->chan)
 		ihk_ikc_drain(os->chan);
+}
+
+void ihk_ikc_poll_cpus(struct ihk_os *os, u32 first, u32 count)
+{
+	if (os->chan && count)
+		ihk_ikc_drain_range(os->chan, first, first + min(count, U32_MAX - first));
 }
 
 static bool ihk_ikc_take_pong(struct ihk_ikc *c, u32 index, struct ihk_ikc_msg *m)

@@ -136,6 +136,12 @@ void ihk_os_ikc_poll(struct ihk_os *os)
 }
 EXPORT_SYMBOL_GPL(ihk_os_ikc_poll);
 
+void ihk_os_ikc_poll_cpus(struct ihk_os *os, u32 first, u32 count)
+{
+	ihk_ikc_poll_cpus(os, first, count);
+}
+EXPORT_SYMBOL_GPL(ihk_os_ikc_poll_cpus);
+
 void *ihk_os_phys_to_virt(struct ihk_os *os, u64 phys, u64 size)
 {
 	return ihk_ikc_phys_to_virt(os, phys, size);

@@ -48,6 +48,8 @@ int ihk_os_ikc_send(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m);
 void ihk_os_kick(struct ihk_os *os, u32 index);
 /* Drain the rings from Linux's side, in case a doorbell was lost. */
 void ihk_os_ikc_poll(struct ihk_os *os);
+/* The same for LWK CPUs [@first, @first + @count) only: what a spinning waiter polls. */
+void ihk_os_ikc_poll_cpus(struct ihk_os *os, u32 first, u32 count);
 /* The kernel address of [@phys, @phys + @size) if it lies in the running instance's memory, else NULL. */
 void *ihk_os_phys_to_virt(struct ihk_os *os, u64 phys, u64 size);
 
