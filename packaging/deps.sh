@@ -18,6 +18,7 @@ packages=(
 	openmpi-bin libopenmpi-dev libpmix2          # MPI programs on the LWK (srun --mpi=pmix, mpirun)
 	rpm dkms rpmlint                             # scripts/package.sh rpm, the packaging tests
 	help2man man-db groff-base bsdextrautils     # the manual pages (docs/man) and their test (col)
+	python3-jsonschema python3-matplotlib        # mcexec --report: its schema test (vm.report), bench/report_plot.py
 )
 
 missing=()

@@ -58,6 +58,12 @@
  *		no more are taken); @pinned holds their PFNs for the fault handler.
  * @released:	mcexec closed the file while pages were pinned: the process stays
  *		listed until the LWK reports the end (or the instance stops).
+ * @spin_us:	how long an MCEXEC_WAIT polls for a call before it sleeps
+ *		(MCEXEC_POLICY, else the offload_spin_us parameter).
+ * @spin_window_us: the adaptive part of it (halved after a wait the spin
+ *		could not have served, back to @spin_us after one it could).
+ * @spinners:	MCEXEC_WAITs polling now (one at a time spins).
+ * @stats:	the LWK's statistics, copied at the end (kvmalloc'ed), or NULL.
  */
 struct mcctrl_proc {
 	struct kref ref;
@@ -65,6 +71,7 @@ struct mcctrl_proc {
 	u32 pid;
 	u32 home;
 	u32 ncpus;
+	u32 cpu_count;	/* CPUs of the share, from @home: the rings a spinning waiter polls */
 	spinlock_t lock;
 	wait_queue_head_t wq;
 	u64 pending[MCK_MAX_THREADS];
@@ -92,6 +99,10 @@ struct mcctrl_proc {
 	struct xarray pinned;
 	bool unpinned;
 	bool released;
+	u32 spin_us;
+	u32 spin_window_us;
+	atomic_t spinners;
+	struct mck_proc_stats *stats;
 };
 
 enum { MCCTRL_PIN_NONE, MCCTRL_PIN_BUSY, MCCTRL_PIN_DONE };
@@ -105,6 +116,7 @@ struct mcctrl_pin {
 };
 
 extern struct workqueue_struct *mcctrl_wq;
+extern unsigned int mcctrl_offload_spin_us;
 
 /* proc.c */
 long mcctrl_ioctl(struct ihk_os *os, struct file *file, unsigned int cmd, unsigned long arg);

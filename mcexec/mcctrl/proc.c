@@ -11,6 +11,10 @@
 #include <linux/fs.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/stat.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <asm/msr.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/msr.h>
@@ -30,6 +34,7 @@ static void mcctrl_proc_free(struct kref *ref)
 
 	if (p->mm)
 		mmdrop(p->mm);
+	kvfree(p->stats);
 	ihk_os_put(p->os);
 	kfree(p);
 }
@@ -50,14 +55,42 @@ static struct mcctrl_proc *mcctrl_find(struct ihk_os *os, u32 pid)
 	return NULL;
 }
 
+/*
+ * Copy the LWK's statistics of @p while its memory is still ours to read.
+ * Return: a kvmalloc'ed copy, or NULL (out of memory, or the memory is gone).
+ */
+static struct mck_proc_stats *mcctrl_stats_copy(struct mcctrl_proc *p)
+{
+	struct mck_proc_stats *s = kvmalloc(sizeof(*s), GFP_KERNEL);
+
+	if (!s)
+		return NULL;
+	down_read(&p->uas);
+	if (!p->dead && p->shared && ihk_os_running(p->os)) {
+		memcpy(s, &p->shared->stats, sizeof(*s));
+	} else {
+		kvfree(s);
+		s = NULL;
+	}
+	up_read(&p->uas);
+	return s;
+}
+
 /* The program ended: drop mcexec's view of its memory, then let the LWK free it. */
 static void mcctrl_exit_work(struct work_struct *work)
 {
 	struct mcctrl_proc *p = container_of(work, struct mcctrl_proc, exit_work);
 	struct ihk_ikc_msg m = { .type = MCK_IKC_EXIT_ACK };
+	struct mck_proc_stats *stats;
 	unsigned long flags;
 	bool released;
 
+	/* The final numbers: the LWK wrote them before it reported the end. */
+	stats = mcctrl_stats_copy(p);
+	spin_lock_irqsave(&p->lock, flags);
+	swap(p->stats, stats);
+	spin_unlock_irqrestore(&p->lock, flags);
+	kvfree(stats);
 	mcctrl_uas_drop(p);
 	mcctrl_unpin_all(p);	/* no LWK thread of it runs any more */
 	spin_lock_irqsave(&p->lock, flags);
@@ -96,6 +129,11 @@ void mcctrl_ikc_recv(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m)
 	switch (m->type) {
 	case MCK_IKC_SYSCALL:
 		if (p->npending < MCK_MAX_THREADS) {
+			struct mck_offload *o = p->dead ? NULL :
+				ihk_os_phys_to_virt(os, m->arg[1], sizeof(*o));
+
+			if (o && READ_ONCE(o->state) == MCK_OFFLOAD_SENT)
+				WRITE_ONCE(o->tsc_queued, rdtsc());
 			p->pending[(p->head + p->npending) % MCK_MAX_THREADS] = m->arg[1];
 			p->npending++;
 		} else {
@@ -238,6 +276,10 @@ static long mcctrl_create(struct ihk_os *os, void __user *arg)
 	p->pid = current->tgid;
 	p->home = req.cpu_first;
 	p->ncpus = ncpus;
+	p->cpu_count = req.cpu_count ? req.cpu_count : ncpus - req.cpu_first;
+	p->spin_us = min_t(u32, READ_ONCE(mcctrl_offload_spin_us), MCEXEC_SPIN_MAX_US);
+	p->spin_window_us = p->spin_us;
+	atomic_set(&p->spinners, 0);
 	spin_lock_init(&p->lock);
 	init_waitqueue_head(&p->wq);
 	mutex_init(&p->ctl);
@@ -384,12 +426,52 @@ static bool mcctrl_take(struct mcctrl_proc *p, u64 *phys)
 	return true;
 }
 
+/*
+ * Poll, briefly, for a call before sleeping: a cheap call comes back sooner
+ * than a sleep and a wake-up take. Only one waiter of a process spins, and
+ * only while this CPU has nothing else to run (never on a shared or
+ * overcommitted CPU: single_task_running(), need_resched()). The window
+ * adapts as on the LWK: halved after a wait the spin could not have served,
+ * back to the full budget after one it could.
+ * Return: true if a call (or the end) arrived while spinning.
+ */
+static bool mcctrl_spin(struct mcctrl_proc *p)
+{
+	u32 window = READ_ONCE(p->spin_window_us), budget = READ_ONCE(p->spin_us);
+	u64 start, end, now;
+	bool got = false;
+
+	if (!window || !single_task_running())
+		return false;
+	if (atomic_inc_return(&p->spinners) != 1) {
+		atomic_dec(&p->spinners);	/* another waiter spins already */
+		return false;
+	}
+	start = ktime_get_ns();
+	end = start + (u64)window * NSEC_PER_USEC;
+	do {
+		if (READ_ONCE(p->npending) || READ_ONCE(p->exited) || READ_ONCE(p->dead)) {
+			got = true;
+			break;
+		}
+		/* The ring itself, not the doorbell's IRQ: the call is here sooner. */
+		ihk_os_ikc_poll_cpus(p->os, p->home, p->cpu_count);
+		cpu_relax();
+		now = ktime_get_ns();
+	} while (now < end && !need_resched() && single_task_running() &&
+		 !signal_pending(current));
+	atomic_dec(&p->spinners);
+	/* A miss halves the next spin; a wait that ends within the budget restores it. */
+	WRITE_ONCE(p->spin_window_us, got ? budget : window / 2);
+	return got;
+}
+
 static long mcctrl_wait(struct mcctrl_proc *p, void __user *arg)
 {
 	struct mcexec_event ev;
 	unsigned long deadline;
 	struct mck_offload *o;
-	u64 phys = 0;
+	u64 phys = 0, waited_from = ktime_get_ns();
 	bool got;
 
 	if (copy_from_user(&ev, arg, sizeof(ev)))
@@ -407,6 +489,9 @@ static long mcctrl_wait(struct mcctrl_proc *p, void __user *arg)
 		}
 		got = !p->dead && mcctrl_take(p, &phys);
 		spin_unlock_irq(&p->lock);
+		if (got && !READ_ONCE(p->spin_window_us) &&
+		    ktime_get_ns() - waited_from <= (u64)READ_ONCE(p->spin_us) * NSEC_PER_USEC)
+			WRITE_ONCE(p->spin_window_us, READ_ONCE(p->spin_us)); /* a spin would have served it */
 		if (got) {
 			/*
 			 * Unmapped memory leaves mcexec's view before it runs the call.
@@ -418,6 +503,7 @@ static long mcctrl_wait(struct mcctrl_proc *p, void __user *arg)
 			down_read(&p->uas);
 			o = p->dead ? NULL : ihk_os_phys_to_virt(p->os, phys, sizeof(*o));
 			if (o) {
+				WRITE_ONCE(o->tsc_taken, rdtsc());
 				ev.type = MCEXEC_EV_SYSCALL;
 				ev.token = phys;
 				ev.nr = READ_ONCE(o->nr);
@@ -436,6 +522,8 @@ static long mcctrl_wait(struct mcctrl_proc *p, void __user *arg)
 			ev.type = MCEXEC_EV_TIMEOUT;
 			break;
 		}
+		if (mcctrl_spin(p))
+			continue;
 		if (wait_event_interruptible_timeout(p->wq, READ_ONCE(p->npending) || READ_ONCE(p->exited) ||
 							    READ_ONCE(p->dead),
 						     min_t(unsigned long, deadline - jiffies,
@@ -453,7 +541,7 @@ static long mcctrl_reply(struct mcctrl_proc *p, void __user *arg)
 {
 	struct mcexec_reply r;
 	struct mck_offload *o = NULL;
-	u32 i, cpu = 0;
+	u32 i, cpu = 0, spinning = 0;
 	long ret = -EINVAL;
 
 	if (copy_from_user(&r, arg, sizeof(r)))
@@ -475,13 +563,79 @@ static long mcctrl_reply(struct mcctrl_proc *p, void __user *arg)
 		if (o) {
 			cpu = READ_ONCE(o->cpu);
 			WRITE_ONCE(o->ret, r.ret);
+			WRITE_ONCE(o->tsc_done, rdtsc());
 			smp_store_release(&o->state, MCK_OFFLOAD_DONE);
+			/* Pairs with the LWK's fence after it sets or clears spinning. */
+			smp_mb();
+			spinning = READ_ONCE(o->spinning);
 		}
 	}
 	spin_unlock_irq(&p->lock);
-	if (o && cpu < p->ncpus)
+	/* A thread still polling its block sees DONE by itself: no doorbell. */
+	if (o && !spinning && cpu < p->ncpus)
 		ihk_os_kick(p->os, cpu);
 	return ret;
+}
+
+static long mcctrl_policy(struct mcctrl_proc *p, void __user *arg)
+{
+	struct mcexec_policy pol;
+	long ret = 0;
+
+	if (copy_from_user(&pol, arg, sizeof(pol)))
+		return -EFAULT;
+	if (pol.reserved[0] || pol.reserved[1])
+		return -EINVAL;
+	if ((pol.lwk_spin_us != MCEXEC_SPIN_DEFAULT && pol.lwk_spin_us > MCEXEC_SPIN_MAX_US) ||
+	    (pol.linux_spin_us != MCEXEC_SPIN_DEFAULT && pol.linux_spin_us > MCEXEC_SPIN_MAX_US))
+		return -EINVAL;
+	if (pol.linux_spin_us != MCEXEC_SPIN_DEFAULT) {
+		WRITE_ONCE(p->spin_us, pol.linux_spin_us);
+		WRITE_ONCE(p->spin_window_us, pol.linux_spin_us);
+	}
+	down_read(&p->uas);
+	if (p->dead)
+		ret = -ENODEV;
+	else
+		WRITE_ONCE(p->shared->lwk_spin_us, pol.lwk_spin_us);
+	up_read(&p->uas);
+	return ret;
+}
+
+static long mcctrl_report(struct mcctrl_proc *p, void __user *arg)
+{
+	struct mcexec_report r;
+	struct mck_proc_stats *s;
+	size_t n;
+	long ret;
+
+	if (copy_from_user(&r, arg, sizeof(r)))
+		return -EFAULT;
+	n = min_t(u64, r.size, sizeof(*s));
+	s = kvmalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	spin_lock_irq(&p->lock);
+	if (p->stats)
+		memcpy(s, p->stats, sizeof(*s));
+	ret = p->stats ? 0 : -ENOENT;
+	spin_unlock_irq(&p->lock);
+	if (ret) {
+		/* Still running (or never reported): a snapshot of the live block. */
+		struct mck_proc_stats *live = mcctrl_stats_copy(p);
+
+		if (live) {
+			memcpy(s, live, sizeof(*s));
+			kvfree(live);
+			ret = 0;
+		} else {
+			ret = -ENODEV;
+		}
+	}
+	if (!ret && copy_to_user(u64_to_user_ptr(r.buf), s, n))
+		ret = -EFAULT;
+	kvfree(s);
+	return ret ?: (long)n;
 }
 
 static long mcctrl_proc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -504,6 +658,10 @@ static long mcctrl_proc_ioctl(struct file *file, unsigned int cmd, unsigned long
 		return mcctrl_reply(p, uarg);
 	case MCEXEC_PIN_CALL:
 		return mcctrl_pin_call(p, uarg);
+	case MCEXEC_POLICY:
+		return mcctrl_policy(p, uarg);
+	case MCEXEC_REPORT:
+		return mcctrl_report(p, uarg);
 	case MCEXEC_SIGNAL:
 		if (get_user(sig, (u32 __user *)uarg))
 			return -EFAULT;

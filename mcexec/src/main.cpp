@@ -53,6 +53,9 @@ struct Options {
     std::string share;               // --share FIRST:COUNT:MEM: the share of the old program
     std::string exec_path;           // --exec PATH: run PATH; the command is its argv, argv[0] included
     std::string rlimits;             // --rlimits AS,DATA,STACK: the old program's limits (program_limits.h)
+    std::optional<uint32_t> offload_spin; // --offload-spin US: both sides' spin budget
+    std::optional<std::string> report;    // --report[=FILE]: "" for standard error
+    std::string report_format = "text";   // --report-format
 };
 
 // What a fork child needs to become the new process's mcexec (become_fork_child).
@@ -97,6 +100,23 @@ Options parse(int argc, char** argv)
         ->check(CLI::Range(1u, 4096u));
     app.add_option("--local-rank", o.local_rank, "This process's rank among the -n processes on this node")
         ->check(CLI::Range(0u, 4095u));
+    app.add_option("--offload-spin", o.offload_spin,
+                   "Microseconds (0-" + std::to_string(MCEXEC_SPIN_MAX_US) +
+                       ") an LWK thread waiting for an offloaded call, and the mcexec thread\n"
+                       "waiting for the next one, poll before they sleep; 0: never. Each side spins only\n"
+                       "while nothing else wants its CPU. Default: McKernel's offload_spin_us kernel\n"
+                       "argument and mcctrl's offload_spin_us parameter (50)")
+        ->option_text("US")
+        ->check(CLI::Range(0u, unsigned(MCEXEC_SPIN_MAX_US)));
+    app.add_option("--report", o.report,
+                   "When the program ends, write what McKernel counted for it (offloaded and local\n"
+                   "calls, page faults, interrupts per CPU, context switches, peak memory, times) to\n"
+                   "FILE, or to standard error without =FILE")
+        ->option_text("[=FILE]")
+        ->expected(0, 1);
+    app.add_option("--report-format", o.report_format, "text (a short table) or json (docs/mcexec.md)")
+        ->option_text("text|json")
+        ->check(CLI::IsMember({"text", "json"}));
     app.add_option("--os-index", o.os_index_opt, "The instance (instead of a leading number in the command)")
         ->check(CLI::Range(0, 9999));
     app.add_option("--share", o.share,
@@ -133,8 +153,10 @@ Options parse(int argc, char** argv)
         if (a.empty() || a[0] != '-')
             break;
         ours.push_back(argv[i]);
+        // --report takes its FILE only as --report=FILE: the next word is the program.
         bool takes_value = a == "-n" || a == "--ranks-per-node" || a == "--local-rank" || a == "--os-index" ||
-                           a == "--share" || a == "--exec" || a == "--rlimits";
+                           a == "--share" || a == "--exec" || a == "--rlimits" || a == "--offload-spin" ||
+                           a == "--report-format";
         if (takes_value && i + 1 < argc)
             ours.push_back(argv[++i]);
     }
@@ -161,6 +183,8 @@ Options parse(int argc, char** argv)
     }
     if (o.local_rank && !o.ranks)
         die("--local-rank needs -n");
+    if (app.count("--report-format") && !o.report)
+        die("--report-format needs --report");
     return o;
 }
 
@@ -171,6 +195,7 @@ Options parse(int argc, char** argv)
     mcexec::proxy_after_fork();
     mcexec::forward_after_fork();
     close(g_proxy->proc_fd); // the parent's process file
+    g_proxy->report.enabled = false; // the report is the program mcexec started
     mcexec_create create = g_share;
     create.flags = MCEXEC_CREATE_FORK;
     create.fork_token = token;
@@ -335,6 +360,14 @@ int main(int argc, char** argv)
         die("cannot create the process on instance " + std::to_string(opt.os_index) + ": " + strerror(errno));
     }
     int pfd = move_high(create.fd);
+    if (opt.offload_spin) {
+        mcexec_policy policy{};
+        policy.lwk_spin_us = *opt.offload_spin;
+        policy.linux_spin_us = *opt.offload_spin;
+        if (ioctl(pfd, MCEXEC_POLICY, &policy) < 0)
+            die("--offload-spin " + std::to_string(*opt.offload_spin) + ": " +
+                (errno == ENOTTY ? std::string("mcctrl.ko is older than this mcexec") : strerror(errno)));
+    }
 
     // The unified address space: the program's whole user range, mapped here.
     void* want = reinterpret_cast<void*>(MCK_USER_START);
@@ -436,6 +469,10 @@ int main(int argc, char** argv)
 
     static mcexec::ProxyConfig config{pfd, opt.os_index, path, {pfd, path, {}}};
     config.forward.reserved.fds[0] = osfd;
+    config.report.enabled = opt.report.has_value();
+    config.report.file = opt.report.value_or("");
+    config.report.json = opt.report_format == "json";
+    config.report.cpu_first = create.cpu_first;
     config.forward.reserved.fds[1] = pfd;
     g_osfd = osfd;
     g_share = create;

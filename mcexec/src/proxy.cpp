@@ -3,6 +3,7 @@
 #include "proxy.h"
 
 #include "forward.h"
+#include "report.h"
 #include "user_memory.h"
 
 #include <mcexec/abi.h>
@@ -16,6 +17,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <fcntl.h>
 
 #include <algorithm>
 #include <atomic>
@@ -52,8 +55,50 @@ sigset_t forwarded_set()
     return s;
 }
 
+// --report: the LWK's numbers for the program, fetched once it ended.
+void write_report(int status)
+{
+    const ReportConfig& rc = g_config->report;
+    if (!rc.enabled)
+        return;
+    static mck_proc_stats stats; // one report per mcexec: no need for the stack's 17 KiB
+    mcexec_report req{reinterpret_cast<uint64_t>(&stats), sizeof(stats)};
+    if (ioctl(g_config->proc_fd, MCEXEC_REPORT, &req) < 0) {
+        fprintf(stderr, "mcexec: --report: McKernel kept no numbers for %s: %s\n", g_config->program.c_str(),
+                strerror(errno));
+        return;
+    }
+    ReportInfo info{g_config->program, uint32_t(getpid()), g_config->os_index, status, rc.cpu_first};
+    std::string text = rc.json ? report_json(stats, info) : report_text(stats, info);
+    int fd = rc.file.empty() ? 2 : open(rc.file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fprintf(stderr, "mcexec: --report=%s: %s\n", rc.file.c_str(), strerror(errno));
+        return;
+    }
+    size_t done = 0;
+    while (done < text.size()) {
+        ssize_t n = write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            fprintf(stderr, "mcexec: --report=%s: %s\n", rc.file.c_str(), strerror(errno));
+            break;
+        }
+        done += size_t(n);
+    }
+    if (fd != 2)
+        close(fd);
+}
+
 [[noreturn]] void end_like_program(int status)
 {
+    // Every waiting worker hears of the end; the first one ends mcexec, and the
+    // others must not touch the report (or anything) meanwhile.
+    static std::atomic<bool> ending{false};
+    if (ending.exchange(true))
+        for (;;)
+            pause();
+    write_report(status);
     fflush(nullptr);
     if (WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);

@@ -12,11 +12,20 @@
 
 namespace mcexec {
 
+// mcexec --report: where and how to write the LWK's report when the program ends.
+struct ReportConfig {
+    bool enabled = false;
+    std::string file;     // empty: standard error
+    bool json = false;
+    uint32_t cpu_first = 0;
+};
+
 struct ProxyConfig {
     int proc_fd;          // the process file from MCEXEC_CREATE
     int os_index;
     std::string program;  // for messages
     ForwardConfig forward;
+    ReportConfig report{};
 };
 
 // Serve the program until it ends; never returns.

@@ -61,6 +61,9 @@ void kargs_parse(const char* text)
             g_kargs.hidos = true;
         else if (equal(word, key_len, "allow_oversubscribe") && !has_value)
             g_kargs.allow_oversubscribe = true;
+        else if (equal(word, key_len, "offload_spin_us") && parse_uint(value, value_len, number) &&
+                 number <= OFFLOAD_SPIN_MAX_US)
+            g_kargs.offload_spin_us = number;
         else if (equal(word, key_len, "dump_level") && parse_uint(value, value_len, number))
             g_kargs.dump_level = number;
         else if (equal(word, key_len, "test_fault") && equal(value, value_len, "boot"))

@@ -6,10 +6,16 @@
 
 namespace mck {
 
+constexpr uint32_t OFFLOAD_SPIN_MAX_US = 1000; // MCEXEC_SPIN_MAX_US (kernel/offload.cpp checks)
+
 struct KernelArgs {
     bool hidos = false;              // IHK compatibility; accepted, no effect yet
     uint32_t dump_level = 24;        // IHK compatibility; what a dump would include
     bool allow_oversubscribe = false;// more threads than CPUs may share a CPU
+    // How long a thread polls for the answer to an offloaded call before it
+    // sleeps (microseconds, at most MCEXEC_SPIN_MAX_US; 0: never). mcexec
+    // --offload-spin overrides it per process.
+    uint32_t offload_spin_us = 50;
     // Test hooks (docs/lwk.md): never set them in production.
     // Fault on purpose: before reporting RUNNING (boot) or a second after (running);
     // or take two locks out of order before RUNNING (lock_order).

@@ -3,16 +3,59 @@
 // an offloaded read may wait for input forever, as it would on Linux. It is
 // tied to liveness instead: if mcexec dies, mcctrl sends KILL and the process
 // is torn down, which wakes us; if Linux goes, the node goes.
+//
+// The fast path: before it sleeps, the thread polls its block for a short,
+// bounded time (the process's spin budget, docs/lwk.md), because a cheap call
+// comes back sooner than a sleep and a doorbell wake-up take. It spins only
+// on its own CPU and only while no other thread waits for that CPU, so it
+// adds no noise anywhere else; while it spins, mcctrl does not ring the CPU.
+// The window adapts: a call that took longer than the budget halves the next
+// spin (down to none); one that would have fitted restores the full budget.
+#include <kernel/boot.h>
 #include <kernel/errno.h>
 #include <kernel/ikc.h>
+#include <kernel/kargs.h>
 #include <kernel/offload.h>
 #include <kernel/process.h>
 #include <kernel/sched.h>
+#include <kernel/stats.h>
 
+#include <arch/cpu.h>
 #include <arch/percpu.h>
 #include <ihk/ikc.h>
 
 namespace mck {
+namespace {
+
+static_assert(OFFLOAD_SPIN_MAX_US == MCEXEC_SPIN_MAX_US);
+
+uint32_t spin_budget_us(const Process* p)
+{
+    uint32_t us = p->shared ? __atomic_load_n(&p->shared->lwk_spin_us, __ATOMIC_RELAXED) : MCEXEC_SPIN_DEFAULT;
+    if (us == MCEXEC_SPIN_DEFAULT)
+        us = kargs().offload_spin_us;
+    return us < MCEXEC_SPIN_MAX_US ? us : MCEXEC_SPIN_MAX_US; // Linux writes it: never trust it
+}
+
+bool done(const mck_offload* o) { return __atomic_load_n(&o->state, __ATOMIC_ACQUIRE) == MCK_OFFLOAD_DONE; }
+
+// Poll for the answer up to @us; true if it came.
+bool spin(Thread* t, mck_offload* o, uint32_t us)
+{
+    if (!us || sched_others_waiting())
+        return false;
+    __atomic_store_n(&o->spinning, 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); // pairs with mcctrl's barrier between DONE and its look
+    uint64_t end = arch::rdtsc() + uint64_t(us) * boot_param().tsc_khz / 1000;
+    bool got;
+    while (!(got = done(o)) && arch::rdtsc() < end && !t->killed && !sched_others_waiting())
+        asm volatile("pause" ::: "memory");
+    __atomic_store_n(&o->spinning, 0, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); // mcctrl saw spinning=1 only if DONE is visible now
+    return got || done(o);
+}
+
+} // namespace
 
 int64_t offload(uint64_t nr, const uint64_t args[6])
 {
@@ -20,6 +63,7 @@ int64_t offload(uint64_t nr, const uint64_t args[6])
     Process* p = t->proc;
     if (t->killed || p->linux_gone)
         return -EINTR;
+    uint64_t start = arch::rdtsc();
     mck_offload* o = t->offload;
     o->nr = nr;
     for (int i = 0; i < 6; i++)
@@ -28,6 +72,8 @@ int64_t offload(uint64_t nr, const uint64_t args[6])
     o->tid = t->tid;
     o->pid = p->pid;
     o->cpu = t->cpu;
+    o->tsc_queued = o->tsc_taken = o->tsc_done = 0;
+    o->spinning = 0;
     t->in_offload = true;
     sched_offload_wait_add(t);
     __atomic_store_n(&o->state, MCK_OFFLOAD_SENT, __ATOMIC_RELEASE);
@@ -42,17 +88,27 @@ int64_t offload(uint64_t nr, const uint64_t args[6])
             break;
         sched_block(deadline_after_us(1000));
     }
-    while (__atomic_load_n(&o->state, __ATOMIC_ACQUIRE) != MCK_OFFLOAD_DONE) {
+    uint32_t budget = spin_budget_us(p);
+    uint32_t window = t->spin_window_us < budget ? t->spin_window_us : budget;
+    bool spun = spin(t, o, window);
+    while (!done(o)) {
         if (t->killed) {
             sched_offload_wait_remove(t);
             return -EINTR; // in_offload stays set: Linux may still complete it
         }
         sched_block(0);
     }
+    uint64_t end = arch::rdtsc();
     sched_offload_wait_remove(t);
     t->in_offload = false;
     __atomic_store_n(&o->state, MCK_OFFLOAD_IDLE, __ATOMIC_RELAXED);
     int64_t ret = o->ret;
+    stats_offload_call(nr, start, end, *o, spun);
+    uint64_t took_us = (end - start) * 1000 / (boot_param().tsc_khz ? boot_param().tsc_khz : 1);
+    if (took_us <= budget)
+        t->spin_window_us = budget; // a spin would catch calls like this one
+    else
+        t->spin_window_us = window / 2; // spinning was wasted: spin less next time
     process_reclaim(p); // Linux dropped its stale view before it took this call
     return ret;
 }

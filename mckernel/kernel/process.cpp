@@ -20,6 +20,7 @@
 #include <kernel/sched.h>
 #include <kernel/signal.h>
 #include <kernel/time.h>
+#include <kernel/stats.h>
 #include <kernel/uaccess.h>
 #include <kernel/vdso.h>
 #include <kernel/vm.h>
@@ -230,6 +231,7 @@ int64_t create(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
     }
     p->shared = static_cast<mck_proc_shared*>(arch::phys_to_virt(p->shared_phys));
     p->shared->pml4_phys = p->root;
+    stats_init(p);
     if (!table_insert(p)) {
         process_destroy(p);
         return -11; // EAGAIN: MAX_PROCS processes already
@@ -333,6 +335,7 @@ int64_t start(Process* p, uint64_t entry, uint64_t sp)
         if (p->started || !p->threads)
             return -22;
         p->started = true;
+        stats_start(p);
         sched_wake(p->threads);
         return 0;
     }
@@ -347,6 +350,7 @@ int64_t start(Process* p, uint64_t entry, uint64_t sp)
     f->ss = 0x23;
     f->rflags = 0x202;
     p->started = true;
+    stats_start(p);
     sched_wake(main);
     return 0;
 }
@@ -441,6 +445,7 @@ Thread* thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu)
     t->state = ThreadState::Blocked;
     t->tid = __atomic_fetch_add(&g_next_tid, 1, __ATOMIC_RELAXED);
     t->offload->pid = p->pid;
+    stats_thread_start(p);
     {
         SpinLockGuard guard(p->lock);
         t->proc_next = p->threads;
@@ -482,7 +487,9 @@ Thread* thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu)
             t->offload_phys = 0;
         }
     }
+    stats_thread_end(t);
     if (last) {
+        stats_process_end(p);
         arch::irq_disable();
         arch::write_cr3(arch::mmu_kernel_space()); // the process's tables may go now
         process_finish(p, linux_gone);
@@ -547,6 +554,7 @@ int64_t process_fork_prepare(const arch::TrapFrame& frame, uint64_t stack, uint6
     }
     c->shared = static_cast<mck_proc_shared*>(arch::phys_to_virt(c->shared_phys));
     c->shared->pml4_phys = c->root;
+    stats_init(c);
     ForkState* fs = c->fork;
     fs->fpu = arch::phys_to_virt(fs->fpu_phys);
     arch::fpu_save(fs->fpu); // the caller's live user state: the kernel uses none

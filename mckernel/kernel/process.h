@@ -106,6 +106,9 @@ struct Thread {
     uint64_t run_tsc = 0;        // TSC spent running
     uint64_t run_start = 0;
     uint64_t minflt = 0, nvcsw = 0, nivcsw = 0; // getrusage
+    uint64_t user_since = 0;     // TSC of the last return to user mode, 0 while in the kernel
+    uint64_t user_tsc = 0;       // TSC spent in user mode
+    uint32_t spin_window_us = ~0u; // offload: how long to spin next time (~0u: the full budget)
     FaultInfo fault;
     uint32_t refs = 1;           // see the top of this file
     bool fork_child = false;     // a fork child's main thread, not yet in user mode

@@ -5,6 +5,7 @@
 #include <kernel/boot.h>
 #include <kernel/mem.h>
 #include <kernel/sched.h>
+#include <kernel/stats.h>
 
 #include <arch/apic.h>
 #include <arch/cpu.h>
@@ -212,6 +213,7 @@ void schedule()
         stay = false;
     } else if (stay && rq.queued) {
         prev->nivcsw++;
+        stats_context_switch(prev->proc);
         prev->state = ThreadState::Runnable;
         push(rq, prev);
         stay = false;
@@ -305,6 +307,7 @@ bool sched_block(uint64_t deadline)
     } else {
         t->state = ThreadState::Blocked;
         t->nvcsw++;
+        stats_context_switch(t->proc);
         if (deadline) {
             t->wake_at = deadline;
             t->wait_next = rq.sleepers;
@@ -365,6 +368,12 @@ void sched_offload_wait_remove(Thread* t)
     RunQueue& rq = g_rq[t->cpu];
     SpinLockGuard guard(rq.lock);
     remove_from(rq.offload_waiters, t);
+}
+
+bool sched_others_waiting()
+{
+    RunQueue& rq = this_rq();
+    return __atomic_load_n(&rq.queued, __ATOMIC_RELAXED) || __atomic_load_n(&rq.need_resched, __ATOMIC_RELAXED);
 }
 
 void sched_offload_doorbell()

@@ -31,6 +31,8 @@ bool sched_need_resched();
 void sched_offload_wait_add(Thread* t);
 void sched_offload_wait_remove(Thread* t);
 void sched_offload_doorbell();
+// Does another thread wait for this CPU (then the caller should not spin)?
+bool sched_others_waiting();
 uint32_t sched_load(uint32_t cpu);         // threads on @cpu
 // The calling thread is dead: switch away for good; the next thread on this
 // CPU drops its life reference (kernel/process.h).

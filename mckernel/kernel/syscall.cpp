@@ -8,6 +8,7 @@
 #include <kernel/process.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
+#include <kernel/stats.h>
 #include <kernel/syscall.h>
 #include <kernel/vm.h>
 
@@ -122,13 +123,18 @@ extern "C" void mck_syscall(mck::arch::TrapFrame* f)
     using namespace mck;
     cpu_entered_kernel();
     __atomic_add_fetch(&arch::this_cpu()->syscalls, 1, __ATOMIC_RELAXED);
+    stats_enter(true);
     uint64_t nr = f->rax;
     SyscallArgs a{{f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9}, f};
     // Numbers past the table are no Linux system call: ENOSYS here, as Linux
     // says, and never offloaded (mcexec's private requests live up there).
     int64_t ret = -ENOSYS;
-    if (nr < SYSCALL_MAX)
-        ret = g_table.h[nr] ? g_table.h[nr](a) : offload(nr, a.arg);
+    if (nr < SYSCALL_MAX && g_table.h[nr]) {
+        stats_local_call(nr);
+        ret = g_table.h[nr](a);
+    } else if (nr < SYSCALL_MAX) {
+        ret = offload(nr, a.arg);
+    }
     f->rax = uint64_t(ret);
 }
 
@@ -163,6 +169,7 @@ extern "C" void mck_exit_to_user(mck::arch::TrapFrame* f)
                 continue;
             // A signal that is still pending was blocked by the handler's mask.
         }
+        stats_leave();
         cpu_going_user();
         return;
     }

@@ -68,7 +68,7 @@ struct mcexec_create {
  * MCEXEC_START then runs (entry and sp ignored). No MCEXEC_SETUP.
  */
 #define MCEXEC_CREATE_FORK 0x1
-#define MCEXEC_ABI_VERSION 3
+#define MCEXEC_ABI_VERSION 3	/* 3: rlimits in SETUP; offload stage stamps, statistics, policy and report */
 /* Create the LWK process; returns its file (close = kill). */
 #define MCEXEC_CREATE _IOWR(MCEXEC_IOC_MAGIC, 0x01, struct mcexec_create)
 
@@ -244,7 +244,20 @@ struct mck_offload {
 	mck_u32 tid;
 	mck_u32 cpu;		/* LWK CPU index to kick on completion */
 	mck_u32 pid;
-	mck_u64 pad[4];
+	/*
+	 * TSC stamps mcctrl writes, for the per-stage breakdown (docs/mcexec.md):
+	 * the doorbell's handler queued the call, mcexec took it, mcexec answered.
+	 */
+	mck_u64 tsc_queued;
+	mck_u64 tsc_taken;
+	mck_u64 tsc_done;
+	/*
+	 * LWK: 1 while the thread spins on @state instead of sleeping, so mcctrl
+	 * need not ring its CPU. Dekker-style: the LWK sets it, fences, re-reads
+	 * @state; mcctrl writes @state, fences, reads it.
+	 */
+	mck_u32 spinning;
+	mck_u32 pad;
 };
 
 /*
@@ -259,6 +272,81 @@ struct mck_inval {
 	mck_u64 len;
 };
 
+/*
+ * What the LWK counts for one process (mcexec --report). The LWK updates it
+ * while the program runs (relaxed atomic adds); mcctrl copies it when the
+ * program ends, before it acknowledges the exit, and hands the copy to
+ * mcexec (MCEXEC_REPORT). Times are TSC ticks (@tsc_khz per ms).
+ */
+#define MCK_STATS_NR 512		/* system call numbers counted one by one */
+#define MCK_STATS_OTHER (MCK_STATS_NR - 1) /* larger numbers (mcexec's private calls) */
+#define MCK_STATS_CPUS 64		/* CPUs of the share counted one by one; more: the last */
+#define MCK_STATS_VERSION 1
+
+struct mck_call_stat {
+	mck_u64 count;
+	mck_u64 total_tsc;		/* offloaded: from the call's send to its return */
+	mck_u64 max_tsc;
+};
+
+/* Stages of an offloaded call, summed over all calls. */
+enum {
+	MCK_STAGE_SEND,		/* LWK sends -> mcctrl's doorbell handler queued it */
+	MCK_STAGE_PICKUP,	/* queued -> an mcexec thread took it (Linux wake-up) */
+	MCK_STAGE_CALL,		/* taken -> mcexec answered (the call, in and out of mcexec) */
+	MCK_STAGE_RESUME,	/* answered -> the LWK thread runs again */
+	MCK_STAGES
+};
+
+struct mck_proc_stats {
+	mck_u32 version;		/* MCK_STATS_VERSION */
+	mck_u32 ncpus;			/* CPUs of the share (entries of @cpu_* used, at most MCK_STATS_CPUS) */
+	mck_u64 tsc_khz;
+	mck_u64 start_tsc, end_tsc;	/* START and the last thread's end */
+	mck_u64 threads;		/* threads that ran, the main thread included */
+	mck_u64 page_faults;		/* demand faults served */
+	mck_u64 ctx_switches;		/* voluntary and involuntary, all threads */
+	mck_u64 peak_rss;		/* bytes */
+	mck_u64 user_tsc, kernel_tsc, offload_wait_tsc;	/* all threads */
+	mck_u64 offload_spun;		/* offloaded calls answered while the thread spun */
+	mck_u64 stage_tsc[MCK_STAGES];
+	mck_u64 stage_calls;		/* calls with all stamps (the others: not in stage_tsc) */
+	mck_u64 cpu_irqs[MCK_STATS_CPUS];	/* interrupts and exceptions taken while it ran */
+	mck_u64 cpu_syscalls[MCK_STATS_CPUS];	/* system calls (kernel entries) */
+	mck_u64 local[MCK_STATS_NR];	/* local calls by number */
+	struct mck_call_stat offload[MCK_STATS_NR];
+};
+
+/*
+ * The offload policy of one process (MCEXEC_POLICY; mcexec sets it before
+ * MCEXEC_START, it may change later). *_spin_us: how long the LWK thread and
+ * the mcexec thread poll for the other side before they sleep; 0 turns
+ * spinning off, MCEXEC_SPIN_DEFAULT keeps that side's default (LWK: kernel
+ * argument offload_spin_us; Linux: mcctrl's parameter offload_spin_us). Both
+ * sides spin only while nothing else wants the CPU (docs/mcexec.md). Errors:
+ * EINVAL (above MCEXEC_SPIN_MAX_US, reserved not zero), EFAULT, ENODEV (ended).
+ */
+#define MCEXEC_SPIN_DEFAULT 0xffffffffu
+#define MCEXEC_SPIN_MAX_US 1000
+struct mcexec_policy {
+	mck_u32 lwk_spin_us;
+	mck_u32 linux_spin_us;
+	mck_u64 reserved[2];
+};
+#define MCEXEC_POLICY _IOW(MCEXEC_IOC_MAGIC, 0x17, struct mcexec_policy)
+
+/*
+ * Copy the process's statistics (struct mck_proc_stats) to @buf, @size bytes
+ * at most; returns the bytes copied. While the program runs: a snapshot; after
+ * MCEXEC_EV_EXIT: the final one. Errors: EFAULT, ENODEV (nothing kept: the
+ * instance stopped first).
+ */
+struct mcexec_report {
+	mck_u64 buf;
+	mck_u64 size;
+};
+#define MCEXEC_REPORT _IOW(MCEXEC_IOC_MAGIC, 0x18, struct mcexec_report)
+
 struct mck_proc_shared {
 	mck_u64 pml4_phys;		/* LWK: the page-table root (x86-64 4-level) */
 	mck_u64 inval_seq;		/* LWK: unmaps queued so far */
@@ -267,6 +355,9 @@ struct mck_proc_shared {
 						    than seq - SLOTS mean "flush all" */
 	struct mcexec_setup setup;	/* Linux: regions below */
 	struct mcexec_region regions[MCK_MAX_REGIONS];
+	mck_u32 lwk_spin_us;		/* Linux: MCEXEC_POLICY's, or MCEXEC_SPIN_DEFAULT */
+	mck_u32 pad;
+	struct mck_proc_stats stats;	/* LWK */
 };
 
 #endif /* _MCEXEC_ABI_H */

@@ -15,6 +15,7 @@
 #include <kernel/process.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
+#include <kernel/stats.h>
 #include <kernel/vm.h>
 #include <ihk/ikc.h>
 
@@ -139,6 +140,7 @@ extern "C" void trap_dispatch(mck::arch::TrapFrame* f)
         return;
     __atomic_add_fetch(&this_cpu()->entries, 1, __ATOMIC_RELAXED);
     mck::cpu_entered_kernel();
+    mck::stats_enter(false);
     if (f->vector < 32) {
         if (from_user(*f)) {
             mck::user_exception(f); // a signal, delivered on the way back

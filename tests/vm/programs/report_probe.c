@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A program whose McKernel report is known in advance (vm.report):
+ *   report_probe CALLS THREADS MIB
+ * exactly CALLS getuid() system calls (offloaded), THREADS threads besides the
+ * main one (each makes no system call of its own but the ones creating and
+ * ending it), and MIB MiB mapped with MAP_POPULATE and touched (no page faults).
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static void *idle_thread(void *arg)
+{
+	return arg;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 4) {
+		fprintf(stderr, "usage: report_probe CALLS THREADS MIB\n");
+		return 2;
+	}
+	long calls = atol(argv[1]), threads = atol(argv[2]);
+	size_t len = (size_t)atol(argv[3]) << 20;
+	unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (p == MAP_FAILED)
+		return 1;
+	for (size_t i = 0; i < len; i += 4096)
+		p[i] = 1;
+	for (long i = 0; i < calls; i++)
+		syscall(SYS_getuid);
+	pthread_t t[64];
+	for (long i = 0; i < threads && i < 64; i++)
+		if (pthread_create(&t[i], NULL, idle_thread, NULL))
+			return 1;
+	for (long i = 0; i < threads && i < 64; i++)
+		pthread_join(t[i], NULL);
+	return 0;
+}

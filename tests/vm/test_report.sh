@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: GPL-2.0
+# mcexec --report and --offload-spin: a program with a known behaviour (exactly
+# 1,000 offloaded getuid calls, a populated mapping touched without page faults,
+# 3 threads) gets a report that says so, in JSON valid against
+# bench/report_schema.json and as a short table; the offload spin can be set per
+# job and hostile values get clear errors; the program's status is mcexec's
+# whatever happens to the report; the node is clean afterwards.
+. "$(dirname "$0")/lib.sh"
+snapshot_node
+PROBE=$IHK_BUILD/tests/vm/programs/report_probe
+SCHEMA=$(dirname "$0")/../../bench/report_schema.json
+PY=/usr/bin/python3 # Debian's, with python3-jsonschema
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+expect_eq "mcreboot" 0 "$(mcreboot.sh -c 2-3 -m 512M@0)"
+
+log "a program with a known behaviour"
+expect_ok mcexec --report="$work/r.json" --report-format=json "$PROBE" 1000 3 64
+# check EXPR: a Python expression over r, the report
+check() {
+	expect_eq "$1" "$2" "$($PY -c "import json, sys; r = json.load(open('$work/r.json')); print($3)")"
+}
+if $PY -c "import json, jsonschema; jsonschema.validate(json.load(open('$work/r.json')), json.load(open('$SCHEMA')))"; then
+	echo "ok: the JSON report is valid against bench/report_schema.json"
+else
+	fail "the JSON report does not match the schema"
+fi
+check "offloaded getuid calls" 1000 "sum(c['count'] for c in r['offloaded'] if c['name'] == 'getuid')"
+check "page faults after a populated mmap" 0 "r['page_faults']"
+check "threads" 4 "r['threads']"
+check "exit status" "{'status': 0}" "r['exit']"
+check "peak RSS covers the 64 MiB mapping" True "r['peak_rss_bytes'] >= 64 << 20"
+check "stage stamps on (nearly) every call" True "r['offload_stages_us']['calls'] >= 1000"
+check "offload wait at least the sum of the stages" True \
+	"r['time_us']['offload_wait'] + 1 >= sum(r['offload_stages_us'][k] for k in ('send', 'pickup', 'call', 'resume'))"
+check "local calls counted (mmap)" True "any(c['name'] == 'mmap' and c['count'] >= 1 for c in r['local'])"
+check "kernel entries on the program's CPU" True "r['cpus'][0]['syscalls'] >= 1000"
+
+log "the table, on standard error, after the program's own output"
+out=$(mcexec --report /bin/sh -c 'echo from the program; exit 3' 2>"$work/err") && rc=0 || rc=$?
+expect_eq "status through --report" 3 "$rc"
+expect_eq "program output untouched" "from the program" "$out"
+grep -q "^mcexec report: .*status 3" "$work/err" && echo "ok: $(head -1 "$work/err")" || fail "no table: $(cat "$work/err")"
+grep -q "offloaded" "$work/err" && echo "ok: table lists offloaded calls" || fail "table: $(cat "$work/err")"
+
+log "a program killed by a signal: the report says so"
+rc=0; mcexec --report="$work/k.json" --report-format=json /bin/sh -c 'kill -9 $$' || rc=$?
+expect_eq "status of a SIGKILLed program" 137 "$rc"
+expect_eq "report of a SIGKILLed program" "{'signal': 9}" "$($PY -c "import json; print(json.load(open('$work/k.json'))['exit'])")"
+
+log "a report that cannot be written loses nothing else"
+rc=0; mcexec --report=/nonexistent/dir/r.json /bin/sh -c 'exit 5' 2>"$work/err" || rc=$?
+expect_eq "status when the report cannot be written" 5 "$rc"
+grep -q "mcexec: --report=/nonexistent/dir/r.json: No such file or directory" "$work/err" &&
+	echo "ok: $(cat "$work/err")" || fail "message: $(cat "$work/err")"
+
+log "--offload-spin per job"
+for us in 0 1 1000; do
+	expect_eq "--offload-spin $us runs the program" "spin $us" "$(mcexec --offload-spin $us /bin/echo spin $us)"
+done
+expect_ok mcexec --offload-spin 0 --report="$work/s0.json" --report-format=json "$PROBE" 200 0 2
+expect_eq "no call answered while spinning with --offload-spin 0" 0 \
+	"$($PY -c "import json; print(json.load(open('$work/s0.json'))['offload_spun'])")"
+expect_fail "--offload-spin: Value 1001 not in range 0 to 1000" mcexec --offload-spin 1001 /bin/true
+expect_fail "--offload-spin" mcexec --offload-spin -1 /bin/true
+expect_fail "--offload-spin" mcexec --offload-spin abc /bin/true
+expect_fail "--offload-spin" mcexec --offload-spin 99999999999999999999 /bin/true
+expect_fail "--report-format: xml not in {text,json}" mcexec --report --report-format xml /bin/true
+expect_fail "--report-format needs --report" mcexec --report-format json /bin/true
+# mcctrl's own parameter: a value past the bound is clamped when a process starts.
+echo 100000 > /sys/module/mcctrl/parameters/offload_spin_us
+expect_eq "an oversized mcctrl offload_spin_us is harmless" ok "$(mcexec /bin/echo ok)"
+echo 50 > /sys/module/mcctrl/parameters/offload_spin_us
+
+log "the LWK's kernel argument"
+expect_ok mcstop+release.sh
+expect_eq "mcreboot with offload_spin_us=0" 0 "$(mcreboot.sh -c 2-3 -m 512M@0 -K 'offload_spin_us=0 offload_spin_us=5000')"
+ihkosctl 0 kmsg | grep -q "kargs: ignoring unknown or malformed argument 'offload_spin_us=5000'" &&
+	echo "ok: a hostile offload_spin_us is logged and ignored" || fail "no kargs message for offload_spin_us=5000"
+echo 0 > /sys/module/mcctrl/parameters/offload_spin_us
+expect_ok mcexec --report="$work/k0.json" --report-format=json "$PROBE" 200 0 2
+expect_eq "no spinning with offload_spin_us=0 on both sides" 0 \
+	"$($PY -c "import json; print(json.load(open('$work/k0.json'))['offload_spun'])")"
+expect_ok mcstop+release.sh
+assert_node_clean
+finish
