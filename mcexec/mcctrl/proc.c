@@ -116,6 +116,7 @@ static void mcctrl_exit_work(struct work_struct *work)
 void mcctrl_ikc_recv(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m)
 {
 	struct mcctrl_proc *p;
+	bool call = false;
 
 	spin_lock(&mcctrl_procs_lock);
 	p = mcctrl_find(os, (u32)m->arg[0]);
@@ -131,6 +132,8 @@ void mcctrl_ikc_recv(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m)
 		if (p->npending < MCK_MAX_THREADS) {
 			struct mck_offload *o = p->dead ? NULL :
 				ihk_os_phys_to_virt(os, m->arg[1], sizeof(*o));
+
+			call = true;
 
 			if (o && READ_ONCE(o->state) == MCK_OFFLOAD_SENT)
 				WRITE_ONCE(o->tsc_queued, rdtsc());
@@ -158,7 +161,18 @@ void mcctrl_ikc_recv(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m)
 		mcctrl_err("process %u: unknown message %u from LWK CPU %u\n", p->pid, m->type, index);
 	}
 	spin_unlock(&p->lock);
-	wake_up_all(&p->wq);
+	if (call) {
+		/*
+		 * One call, one waiter (they wait exclusively), and none if one
+		 * spins: it sees the call itself. Pairs with the barrier after a
+		 * spinner stops counting itself, before it looks again.
+		 */
+		smp_mb();
+		if (!atomic_read(&p->spinners))
+			wake_up(&p->wq);
+	} else {
+		wake_up_all(&p->wq);
+	}
 	spin_unlock(&mcctrl_procs_lock);
 }
 
@@ -461,9 +475,32 @@ static bool mcctrl_spin(struct mcctrl_proc *p)
 	} while (now < end && !need_resched() && single_task_running() &&
 		 !signal_pending(current));
 	atomic_dec(&p->spinners);
+	smp_mb__after_atomic();	/* a call queued meanwhile was not announced: look again */
+	got = got || READ_ONCE(p->npending);
 	/* A miss halves the next spin; a wait that ends within the budget restores it. */
 	WRITE_ONCE(p->spin_window_us, got ? budget : window / 2);
 	return got;
+}
+
+/*
+ * Sleep until a call is queued, the end, or @timeout: exclusively, so that one
+ * call wakes one of mcexec's idle workers, not all of them.
+ * Return: as wait_event_interruptible_timeout().
+ */
+static long mcctrl_sleep(struct mcctrl_proc *p, long timeout)
+{
+	DEFINE_WAIT(w);
+	long ret;
+
+	prepare_to_wait_exclusive(&p->wq, &w, TASK_INTERRUPTIBLE);
+	if (READ_ONCE(p->npending) || READ_ONCE(p->exited) || READ_ONCE(p->dead))
+		ret = 1;
+	else if (signal_pending(current))
+		ret = -ERESTARTSYS;
+	else
+		ret = schedule_timeout(timeout);
+	finish_wait(&p->wq, &w);
+	return ret;
 }
 
 static long mcctrl_wait(struct mcctrl_proc *p, void __user *arg)
@@ -472,7 +509,7 @@ static long mcctrl_wait(struct mcctrl_proc *p, void __user *arg)
 	unsigned long deadline;
 	struct mck_offload *o;
 	u64 phys = 0, waited_from = ktime_get_ns();
-	bool got;
+	bool got, more;
 
 	if (copy_from_user(&ev, arg, sizeof(ev)))
 		return -EFAULT;
@@ -488,7 +525,10 @@ static long mcctrl_wait(struct mcctrl_proc *p, void __user *arg)
 			break;
 		}
 		got = !p->dead && mcctrl_take(p, &phys);
+		more = got && p->npending;
 		spin_unlock_irq(&p->lock);
+		if (more)
+			wake_up(&p->wq);	/* the next call, for another waiter (it may not have been announced) */
 		if (got && !READ_ONCE(p->spin_window_us) &&
 		    ktime_get_ns() - waited_from <= (u64)READ_ONCE(p->spin_us) * NSEC_PER_USEC)
 			WRITE_ONCE(p->spin_window_us, READ_ONCE(p->spin_us)); /* a spin would have served it */
@@ -524,10 +564,7 @@ static long mcctrl_wait(struct mcctrl_proc *p, void __user *arg)
 		}
 		if (mcctrl_spin(p))
 			continue;
-		if (wait_event_interruptible_timeout(p->wq, READ_ONCE(p->npending) || READ_ONCE(p->exited) ||
-							    READ_ONCE(p->dead),
-						     min_t(unsigned long, deadline - jiffies,
-							   msecs_to_jiffies(100))) < 0)
+		if (mcctrl_sleep(p, min_t(unsigned long, deadline - jiffies, msecs_to_jiffies(100))) < 0)
 			return -EINTR;
 		if (!READ_ONCE(p->npending) && !READ_ONCE(p->exited))
 			ihk_os_ikc_poll(p->os);	/* a lost doorbell */
