@@ -18,10 +18,10 @@ static const struct ihk_user_ops mcctrl_ops = {
 
 struct workqueue_struct *mcctrl_wq;
 
-unsigned int mcctrl_offload_spin_us = 50;
+unsigned int mcctrl_offload_spin_us = 200;
 module_param_named(offload_spin_us, mcctrl_offload_spin_us, uint, 0644);
 MODULE_PARM_DESC(offload_spin_us,
-		 "How long (us, at most 1000) an mcexec thread polls for an offloaded call before it sleeps, while its CPU has nothing else to run; 0: never (default 50)");
+		 "How long (us, at most 1000) an mcexec thread polls for an offloaded call before it sleeps, while its CPU has nothing else to run; 0: never (default 200)");
 
 static int __init mcctrl_init(void)
 {

@@ -105,7 +105,7 @@ Options parse(int argc, char** argv)
                        ") an LWK thread waiting for an offloaded call, and the mcexec thread\n"
                        "waiting for the next one, poll before they sleep; 0: never. Each side spins only\n"
                        "while nothing else wants its CPU. Default: McKernel's offload_spin_us kernel\n"
-                       "argument and mcctrl's offload_spin_us parameter (50)")
+                       "argument and mcctrl's offload_spin_us parameter (200)")
         ->option_text("US")
         ->check(CLI::Range(0u, unsigned(MCEXEC_SPIN_MAX_US)));
     app.add_option("--report", o.report,

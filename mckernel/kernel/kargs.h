@@ -15,7 +15,7 @@ struct KernelArgs {
     // How long a thread polls for the answer to an offloaded call before it
     // sleeps (microseconds, at most MCEXEC_SPIN_MAX_US; 0: never). mcexec
     // --offload-spin overrides it per process.
-    uint32_t offload_spin_us = 50;
+    uint32_t offload_spin_us = 200;
     // Test hooks (docs/lwk.md): never set them in production.
     // Fault on purpose: before reporting RUNNING (boot) or a second after (running);
     // or take two locks out of order before RUNNING (lock_order).

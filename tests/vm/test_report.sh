@@ -71,7 +71,7 @@ expect_fail "--report-format needs --report" mcexec --report-format json /bin/tr
 # mcctrl's own parameter: a value past the bound is clamped when a process starts.
 echo 100000 > /sys/module/mcctrl/parameters/offload_spin_us
 expect_eq "an oversized mcctrl offload_spin_us is harmless" ok "$(mcexec /bin/echo ok)"
-echo 50 > /sys/module/mcctrl/parameters/offload_spin_us
+echo 200 > /sys/module/mcctrl/parameters/offload_spin_us
 
 log "the LWK's kernel argument"
 expect_ok mcstop+release.sh

@@ -45,14 +45,14 @@ TEST(Kargs, KnownArguments)
 TEST(Kargs, OffloadSpinIsBounded)
 {
     mck::kargs_parse("");
-    EXPECT_EQ(mck::kargs().offload_spin_us, 50u);
+    EXPECT_EQ(mck::kargs().offload_spin_us, 200u);
     mck::kargs_parse("offload_spin_us=0");
     EXPECT_EQ(mck::kargs().offload_spin_us, 0u);
     mck::kargs_parse("offload_spin_us=1000");
     EXPECT_EQ(mck::kargs().offload_spin_us, 1000u);
     mck::g_logged.clear();
     mck::kargs_parse("offload_spin_us=1001 offload_spin_us=-1 offload_spin_us=");
-    EXPECT_EQ(mck::kargs().offload_spin_us, 50u) << "a hostile value keeps the default";
+    EXPECT_EQ(mck::kargs().offload_spin_us, 200u) << "a hostile value keeps the default";
     EXPECT_EQ(mck::g_logged.size(), 3u);
 }
 
