@@ -4,6 +4,8 @@
  *   offload N   N getuid() calls (offloaded to Linux on McKernel): ns per call
  *   local N     N getpid() calls (answered by McKernel itself): ns per call
  *   clock N     N clock_gettime(CLOCK_MONOTONIC) calls (the vDSO on both): ns per call
+ *   write KIB MIB / read KIB MIB   write MIB MiB to a file in /tmp in KIB KiB calls, or
+ *               read it back (written first, not timed): ns per call and MB/s
  *   touch MIB   map MIB MiB and touch every 4 KiB page: page faults and ms
  *   populate MIB  the same with MAP_POPULATE (Linux's way of mapping eagerly)
  *   noise SEC   a pure compute loop for SEC seconds on this CPU: kernel entries per
@@ -13,6 +15,7 @@
  * Prints one line of key=value pairs.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -90,6 +93,34 @@ int main(int argc, char **argv)
 			clock_gettime(CLOCK_MONOTONIC, &ts);
 		t1 = now_ns();
 		printf("ns_per_call=%.1f\n", (t1 - t0) / n);
+	} else if (!strcmp(mode, "write") || !strcmp(mode, "read")) {
+		size_t chunk = (size_t)n << 10, total = (size_t)(argc > 3 ? strtol(argv[3], NULL, 10) : 16) << 20;
+		char path[] = "/tmp/mcexec_bench.XXXXXX";
+		int fd = mkstemp(path);
+		char *buf = mmap(NULL, chunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (fd < 0 || buf == MAP_FAILED || !chunk || total < chunk) {
+			perror("mcexec_bench");
+			return 1;
+		}
+		unlink(path);
+		memset(buf, 'x', chunk);
+		long calls = (long)(total / chunk);
+		if (mode[0] == 'r')
+			for (long i = 0; i < calls; i++)
+				if (pwrite(fd, buf, chunk, (off_t)(i * chunk)) != (ssize_t)chunk)
+					return 1;
+		t0 = now_ns();
+		for (long i = 0; i < calls; i++) {
+			ssize_t r = mode[0] == 'w' ? pwrite(fd, buf, chunk, (off_t)(i * chunk))
+						   : pread(fd, buf, chunk, (off_t)(i * chunk));
+			if (r != (ssize_t)chunk) {
+				perror(mode);
+				return 1;
+			}
+		}
+		t1 = now_ns();
+		printf("ns_per_call=%.0f mb_per_s=%.1f\n", (t1 - t0) / calls, total / ((t1 - t0) / 1e9) / 1e6);
+		close(fd);
 	} else if (!strcmp(mode, "touch") || !strcmp(mode, "populate")) {
 		size_t len = (size_t)n << 20;
 		int flags = MAP_PRIVATE | MAP_ANONYMOUS | (!strcmp(mode, "populate") ? MAP_POPULATE : 0);
@@ -137,7 +168,7 @@ int main(int argc, char **argv)
 		printf("entries=%lld entries_per_s=%.1f detours_per_s=%.1f lost_us_per_s=%.1f\n", e1 - e0,
 		       (e1 - e0) / (double)n, detours / (double)n, lost / 1e3 / n);
 	} else {
-		fprintf(stderr, "usage: mcexec_bench offload|local|clock N | touch|populate MIB | noise SECONDS\n");
+		fprintf(stderr, "usage: mcexec_bench offload|local|clock N | write|read KIB MIB | touch|populate MIB | noise SECONDS\n");
 		return 2;
 	}
 	return 0;
