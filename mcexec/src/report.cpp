@@ -96,8 +96,9 @@ std::string report_text(const mck_proc_stats& s, const ReportInfo& info)
     uint32_t ncpus = std::min<uint32_t>(s.ncpus, MCK_STATS_CPUS);
     o += fmt("mcexec report: %s (pid %u) on McKernel instance %d, %s, %.1f ms\n", info.program.c_str(), info.pid,
              info.os_index, exit_string(info.exit_status).c_str(), run_ms);
-    o += fmt("  threads %" PRIu64 ", page faults %" PRIu64 ", context switches %" PRIu64 ", peak RSS %.1f MiB\n",
-             s.threads, s.page_faults, s.ctx_switches, double(s.peak_rss) / (1 << 20));
+    o += fmt("  threads %" PRIu64 ", page faults %" PRIu64 ", context switches %" PRIu64
+             ", peak RSS %.1f MiB, page tables %" PRIu64 " KiB\n",
+             s.threads, s.page_faults, s.ctx_switches, double(s.peak_rss) / (1 << 20), s.page_table_bytes >> 10);
     o += fmt("  time: user %.1f ms, kernel %.1f ms, waiting for Linux %.1f ms\n", tsc_us(s, s.user_tsc) / 1000,
              tsc_us(s, s.kernel_tsc) / 1000, tsc_us(s, s.offload_wait_tsc) / 1000);
     o += fmt("  system calls: %" PRIu64 " local, %" PRIu64 " offloaded (%" PRIu64 " answered while spinning)\n",
@@ -143,8 +144,8 @@ std::string report_json(const mck_proc_stats& s, const ReportInfo& info)
         o += fmt("  \"exit\": {\"status\": %d},\n", WEXITSTATUS(info.exit_status));
     o += fmt("  \"elapsed_us\": %.1f,\n", s.end_tsc > s.start_tsc ? tsc_us(s, s.end_tsc - s.start_tsc) : 0.0);
     o += fmt("  \"threads\": %" PRIu64 ",\n  \"page_faults\": %" PRIu64 ",\n  \"context_switches\": %" PRIu64
-             ",\n  \"peak_rss_bytes\": %" PRIu64 ",\n",
-             s.threads, s.page_faults, s.ctx_switches, s.peak_rss);
+             ",\n  \"peak_rss_bytes\": %" PRIu64 ",\n  \"page_table_bytes\": %" PRIu64 ",\n",
+             s.threads, s.page_faults, s.ctx_switches, s.peak_rss, s.page_table_bytes);
     o += fmt("  \"time_us\": {\"user\": %.1f, \"kernel\": %.1f, \"offload_wait\": %.1f},\n", tsc_us(s, s.user_tsc),
              tsc_us(s, s.kernel_tsc), tsc_us(s, s.offload_wait_tsc));
     o += fmt("  \"offload_spun\": %" PRIu64 ",\n", s.offload_spun);

@@ -31,6 +31,7 @@ check "page faults after a populated mmap" 0 "r['page_faults']"
 check "threads" 4 "r['threads']"
 check "exit status" "{'status': 0}" "r['exit']"
 check "peak RSS covers the 64 MiB mapping" True "r['peak_rss_bytes'] >= 64 << 20"
+check "page tables: a few pages, not none" True "4096 * 4 <= r['page_table_bytes'] <= 1 << 20"
 check "stage stamps on (nearly) every call" True "r['offload_stages_us']['calls'] >= 1000"
 check "offload wait at least the sum of the stages" True \
 	"r['time_us']['offload_wait'] + 1 >= sum(r['offload_stages_us'][k] for k in ('send', 'pickup', 'call', 'resume'))"

@@ -122,9 +122,23 @@ void free_tables(uint64_t phys, int level, PageFreeFn fn, void* ctx)
     mem_free(phys, PAGE_4K);
 }
 
+uint64_t count_tables(uint64_t phys, int level)
+{
+    uint64_t n = 1;
+    if (level == 0)
+        return n;
+    const uint64_t* t = table(phys);
+    for (unsigned i = 0; i < (level == 3 ? 256u : 512u); i++)
+        if ((t[i] & PRESENT) && !(t[i] & HUGE))
+            n += count_tables(t[i] & ADDR_MASK, level - 1);
+    return n;
+}
+
 uint64_t g_kernel_root;
 
 } // namespace
+
+uint64_t mmu_table_bytes(uint64_t root) { return root ? count_tables(root, 3) * PAGE_4K : 0; }
 
 uint64_t mmu_kernel_space()
 {

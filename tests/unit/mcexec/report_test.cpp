@@ -23,6 +23,7 @@ std::unique_ptr<mck_proc_stats> sample()
     s->page_faults = 0;
     s->ctx_switches = 7;
     s->peak_rss = 4 << 20;
+    s->page_table_bytes = 5 * 4096;
     s->offload[102] = {1000, 20000000, 90000}; // getuid: 20 ms in all, max 90 us
     s->offload[MCK_STATS_OTHER] = {2, 2000, 1500};
     s->local[39] = 5;                          // getpid
@@ -54,6 +55,7 @@ TEST(Report, JsonHasTheNumbers)
     EXPECT_NE(j.find("{\"nr\": 39, \"name\": \"getpid\", \"count\": 5}"), std::string::npos);
     EXPECT_NE(j.find("{\"cpu\": 1, \"lwk_cpu\": 3, \"interrupts\": 9, \"syscalls\": 0}"), std::string::npos);
     EXPECT_NE(j.find("\"threads\": 3"), std::string::npos);
+    EXPECT_NE(j.find("\"page_table_bytes\": 20480"), std::string::npos);
     EXPECT_NE(j.find("\"elapsed_us\": 5000.0"), std::string::npos);
     EXPECT_NE(j.find("\"send\": 4000.0"), std::string::npos);
 }

@@ -36,6 +36,8 @@ bool mmu_lookup(uint64_t root, uint64_t va, uint64_t* pa, uint32_t* prot, uint64
 bool mmu_block_empty(uint64_t root, uint64_t va);
 // Flush this CPU's TLB for [va, va + len) if @root is loaded here.
 void mmu_flush_local(uint64_t root, uint64_t va, uint64_t len);
+// Bytes of page tables under the user half of @root, the root page included.
+uint64_t mmu_table_bytes(uint64_t root);
 // The kernel's own tables (for CPUs running no process).
 uint64_t mmu_kernel_space();
 
