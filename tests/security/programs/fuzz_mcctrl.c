@@ -7,7 +7,8 @@
 // again, MCEXEC_CREATE and on the process file SETUP (random regions), mmap of
 // the unified range (right and wrong), reads and writes through it, START of random
 // code, WAIT with short timeouts, REPLY and PIN_CALL with the tokens WAIT gave and
-// random ones, SIGNAL, partial munmap/mprotect/mremap, and closing it at any point.
+// random ones, SIGNAL, POLICY and REPORT with hostile values, partial
+// munmap/mprotect/mremap, and closing it at any point.
 // Runs natively (not under mcexec); the kernels must survive.
 //
 // Usage: fuzz_mcctrl /dev/mcosN SECONDS SEED
@@ -391,6 +392,28 @@ static void send_signal(struct session *s)
 	do_ioctl(s->fd, MCEXEC_SIGNAL, chance(95) ? (uint64_t)sig : arg_pointer(4), "SIGNAL");
 }
 
+/* The offload policy: spins in and out of range, reserved fields set. */
+static void set_policy(struct session *s)
+{
+	struct mcexec_policy *p = (void *)scratch;
+	fill_random(p, sizeof(*p));
+	p->lwk_spin_us = chance(60) ? rnd(MCEXEC_SPIN_MAX_US + 2) : chance(50) ? MCEXEC_SPIN_DEFAULT : rand_word();
+	p->linux_spin_us = chance(60) ? rnd(MCEXEC_SPIN_MAX_US + 2) : chance(50) ? MCEXEC_SPIN_DEFAULT : rand_word();
+	if (chance(80))
+		p->reserved[0] = p->reserved[1] = 0;
+	do_ioctl(s->fd, MCEXEC_POLICY, chance(95) ? (uint64_t)p : arg_pointer(sizeof(*p)), "POLICY");
+}
+
+/* The statistics, into buffers of any size, anywhere. */
+static void get_report(struct session *s)
+{
+	struct mcexec_report *r = (void *)scratch;
+	static struct mck_proc_stats stats;
+	r->buf = chance(60) ? (uint64_t)&stats : chance(50) ? user_addr() : rand_word();
+	r->size = chance(60) ? sizeof(stats) : chance(50) ? rnd(sizeof(stats) * 2) : rand_word();
+	do_ioctl(s->fd, MCEXEC_REPORT, chance(95) ? (uint64_t)r : arg_pointer(sizeof(*r)), "REPORT");
+}
+
 /* Try to split, move or reprotect the unified mapping. */
 static void mangle_mapping(struct session *s)
 {
@@ -483,7 +506,7 @@ int main(int argc, char **argv)
 			}
 			continue;
 		}
-		switch (rnd(20)) {
+		switch (rnd(22)) {
 		case 0:
 		case 1:
 			setup(&s);
@@ -540,6 +563,12 @@ int main(int argc, char **argv)
 			}
 			break;
 		}
+		case 20:
+			set_policy(&s);
+			break;
+		case 21:
+			get_report(&s);
+			break;
 		default:
 			if (wait_event(&s) == MCEXEC_EV_SYSCALL) {
 				events++;
