@@ -196,6 +196,7 @@ Options parse(int argc, char** argv)
     mcexec::forward_after_fork();
     close(g_proxy->proc_fd); // the parent's process file
     g_proxy->report.enabled = false; // the report is the program mcexec started
+    mcexec::spawn_drop_report();
     mcexec_create create = g_share;
     create.flags = MCEXEC_CREATE_FORK;
     create.fork_token = token;
@@ -488,6 +489,10 @@ int main(int argc, char** argv)
     const char* on_linux = getenv("MCEXEC_LINUX_PROGRAMS");
     spawn.linux_programs = on_linux ? on_linux : "";
     spawn.become_child = become_fork_child;
+    if (opt.offload_spin)
+        spawn.policy_args = {"--offload-spin", std::to_string(*opt.offload_spin)};
+    if (opt.report)
+        spawn.report_args = {"--report=" + *opt.report, "--report-format", opt.report_format};
     mcexec::spawn_init(spawn);
     if (view && view->set_program(path, args, env))
         config.forward.view = view.get();

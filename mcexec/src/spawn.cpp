@@ -60,6 +60,8 @@ std::vector<char*> c_array(std::vector<std::string>& v)
 
 void spawn_init(const SpawnConfig& config) { g_spawn = config; }
 
+void spawn_drop_report() { g_spawn.report_args.clear(); }
+
 int64_t fork_call(uint64_t token)
 {
     fflush(nullptr); // nothing of ours written twice
@@ -123,8 +125,10 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6])
                "--rlimits",
                program_limits_text(),
                "--exec",
-               path,
-               "--"};
+               path};
+        cmd.insert(cmd.end(), g_spawn.policy_args.begin(), g_spawn.policy_args.end());
+        cmd.insert(cmd.end(), g_spawn.report_args.begin(), g_spawn.report_args.end());
+        cmd.push_back("--");
         if (argv.empty())
             argv.push_back(path); // Linux runs it with argc 0; the LWK's loader needs a name
         cmd.insert(cmd.end(), argv.begin(), argv.end());

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace mcexec {
 
@@ -25,10 +26,14 @@ struct SpawnConfig {
     uint64_t mem_limit = 0;
     std::string self;                      // mcexec's own executable
     std::string linux_programs;            // MCEXEC_LINUX_PROGRAMS at start
+    std::vector<std::string> policy_args;  // --offload-spin: kept across execve
+    std::vector<std::string> report_args;  // --report, --report-format: the program after execve reports
     [[noreturn]] void (*become_child)(uint64_t token) = nullptr; // the fork child's way on
 };
 
 void spawn_init(const SpawnConfig& config);
+// A fork child's mcexec writes no report, nor does what it execs.
+void spawn_drop_report();
 
 // MCK_SYS_FORK: the child's pid, or -errno. In the child, never returns.
 int64_t fork_call(uint64_t token);

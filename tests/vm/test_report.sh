@@ -50,6 +50,14 @@ rc=0; mcexec --report="$work/k.json" --report-format=json /bin/sh -c 'kill -9 $$
 expect_eq "status of a SIGKILLed program" 137 "$rc"
 expect_eq "report of a SIGKILLed program" "{'signal': 9}" "$($PY -c "import json; print(json.load(open('$work/k.json'))['exit'])")"
 
+log "execve and fork: the report is the final program's, never a child's"
+expect_ok mcexec --report="$work/e.json" --report-format=json /bin/sh -c "exec $PROBE 100 0 2"
+expect_eq "after execve: the new program's report" "$PROBE 100" \
+	"$($PY -c "import json; r = json.load(open('$work/e.json')); print(r['program'], sum(c['count'] for c in r['offloaded'] if c['name'] == 'getuid'))")"
+expect_ok mcexec --report="$work/f.json" --report-format=json /bin/sh -c "$PROBE 100 0 2; true"
+expect_eq "with a fork child: the parent's report" parent \
+	"$($PY -c "import json; print('child' if json.load(open('$work/f.json'))['program'] == '$PROBE' else 'parent')")"
+
 log "a report that cannot be written loses nothing else"
 rc=0; mcexec --report=/nonexistent/dir/r.json /bin/sh -c 'exit 5' 2>"$work/err" || rc=$?
 expect_eq "status when the report cannot be written" 5 "$rc"
