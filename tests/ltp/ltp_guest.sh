@@ -50,7 +50,10 @@ classify() {
 run_one() {
 	local kind=$1 tag=$2 rc=0 t0 t1
 	shift 2
-	rm -rf "${TMPDIR:?}"/* 2>/dev/null
+	# What an earlier run may have left when it was killed (queues, IPC objects)
+	# would make this one fail with EEXIST.
+	rm -rf "${TMPDIR:?}"/* /dev/mqueue/* 2>/dev/null
+	ipcrm --all 2>/dev/null
 	t0=$(date +%s.%N)
 	(cd "$TMPDIR" && timeout -k 10 "$per_test" "$@") >"$out/logs/$tag.$kind" 2>&1 </dev/null || rc=$?
 	t1=$(date +%s.%N)
