@@ -70,6 +70,8 @@ int main(void)
 	printf("setaffinity, no CPU that exists: %s\n", err(set_mask(0, 128, 900)));
 	printf("setaffinity, length 0: %s\n", err(set_mask(0, 0, 1)));
 	printf("setaffinity, no such thread: %s\n", err(set_mask(999999, 8, 1)));
+	printf("getaffinity into a bad address: %s\n", err(syscall(SYS_sched_getaffinity, 0, 8, (void *)8)));
+	printf("setaffinity from mcexec's range: %s\n", err(syscall(SYS_sched_setaffinity, 0, 8, (void *)0x500000000000ull)));
 	printf("mask still: %s\n", mask_text(0));
 
 	pthread_t t;

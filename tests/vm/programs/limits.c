@@ -60,6 +60,11 @@ int main(void)
 	show("as", RLIMIT_AS);
 	show("stack", RLIMIT_STACK);
 
+	/* Hostile pointers: a bad address, one in mcexec's range (64 TiB and up). */
+	printf("getrlimit into a bad address: %s\n", err(getrlimit(RLIMIT_AS, (struct rlimit *)8)));
+	printf("setrlimit from mcexec's range: %s\n", err(setrlimit(RLIMIT_DATA, (struct rlimit *)0x500000000000ull)));
+	printf("prlimit64 old into a bad address: %s\n", err(prlimit(0, RLIMIT_STACK, NULL, (struct rlimit *)8)));
+
 	struct rlimit as = {200 * MiB, 1024 * MiB};
 	printf("set AS to 200 MiB / 1024 MiB: %s\n", err(setrlimit(RLIMIT_AS, &as)));
 	show("as", RLIMIT_AS);

@@ -9,6 +9,7 @@
  * checks hold however slow the machine is.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,8 @@ int main(int argc, char **argv)
 	printf("an ended thread's 300 ms in the process's CPU time: %s\n",
 	       at_least(ts.tv_sec * 1000 + ts.tv_nsec / 1000000, 300));
 	printf("children before any: %ld ms\n", children_ms());
+	printf("getrusage into a bad address: %s\n", getrusage(RUSAGE_CHILDREN, (struct rusage *)8) ? strerrorname_np(errno) : "ok");
+	printf("getrusage, unknown who: %s\n", getrusage(7, &(struct rusage){0}) ? strerrorname_np(errno) : "ok");
 
 	/* A child burns 300 ms and reaps a grandchild that burned 200 ms. */
 	pid_t pid = fork();
