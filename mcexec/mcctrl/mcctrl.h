@@ -78,6 +78,7 @@ struct mcctrl_proc {
 	u32 head, npending;
 	u64 inflight[MCK_MAX_THREADS];
 	u8 inflight_pin[MCK_MAX_THREADS];	/* MCCTRL_PIN_* */
+	struct pid *inflight_who[MCK_MAX_THREADS];	/* the mcexec thread serving it */
 	u32 ninflight;
 	struct mutex ctl;
 	bool reply_ready;

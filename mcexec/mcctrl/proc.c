@@ -31,7 +31,10 @@ static const struct file_operations mcctrl_proc_fops;
 static void mcctrl_proc_free(struct kref *ref)
 {
 	struct mcctrl_proc *p = container_of(ref, struct mcctrl_proc, ref);
+	u32 i;
 
+	for (i = 0; i < p->ninflight; i++)
+		put_pid(p->inflight_who[i]);
 	if (p->mm)
 		mmdrop(p->mm);
 	kvfree(p->stats);
@@ -116,7 +119,9 @@ static void mcctrl_exit_work(struct work_struct *work)
 void mcctrl_ikc_recv(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m)
 {
 	struct mcctrl_proc *p;
+	struct pid *interrupt = NULL;
 	bool call = false;
+	u32 i;
 
 	spin_lock(&mcctrl_procs_lock);
 	p = mcctrl_find(os, (u32)m->arg[0]);
@@ -149,6 +154,15 @@ void mcctrl_ikc_recv(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m)
 		p->reply_extra = m->arg[3];
 		p->reply_ready = true;
 		break;
+	case MCK_IKC_INTERRUPT:
+		/*
+		 * The mcexec thread serving the call, if one took it; if none did,
+		 * the one that takes it sees the block's flag (mcctrl_wait()).
+		 */
+		for (i = 0; i < p->ninflight; i++)
+			if (p->inflight[i] == m->arg[1])
+				interrupt = get_pid(p->inflight_who[i]);
+		break;
 	case MCK_IKC_EXIT:
 		if (!p->exited) {
 			p->exited = true;
@@ -161,7 +175,16 @@ void mcctrl_ikc_recv(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m)
 		mcctrl_err("process %u: unknown message %u from LWK CPU %u\n", p->pid, m->type, index);
 	}
 	spin_unlock(&p->lock);
-	if (call) {
+	if (interrupt) {
+		struct task_struct *task;
+
+		rcu_read_lock();
+		task = pid_task(interrupt, PIDTYPE_PID);
+		if (task)
+			send_sig_info(MCEXEC_INTERRUPT_SIGNAL, SEND_SIG_PRIV, task);
+		rcu_read_unlock();
+		put_pid(interrupt);
+	} else if (call) {
 		/*
 		 * One call, one waiter (they wait exclusively), and none if one
 		 * spins: it sees the call itself. Pairs with the barrier after a
@@ -436,6 +459,7 @@ static bool mcctrl_take(struct mcctrl_proc *p, u64 *phys)
 	p->head = (p->head + 1) % MCK_MAX_THREADS;
 	p->npending--;
 	p->inflight_pin[p->ninflight] = MCCTRL_PIN_NONE;
+	p->inflight_who[p->ninflight] = get_task_pid(current, PIDTYPE_PID);
 	p->inflight[p->ninflight++] = *phys;
 	return true;
 }
@@ -513,6 +537,8 @@ static long mcctrl_wait(struct mcctrl_proc *p, void __user *arg)
 
 	if (copy_from_user(&ev, arg, sizeof(ev)))
 		return -EFAULT;
+	ev.flags = 0;
+	ev.pad = 0;
 	deadline = jiffies + msecs_to_jiffies(min_t(u32, ev.timeout_ms, MCCTRL_WAIT_MAX_MS));
 	for (;;) {
 		spin_lock_irq(&p->lock);
@@ -549,6 +575,7 @@ static long mcctrl_wait(struct mcctrl_proc *p, void __user *arg)
 				ev.nr = READ_ONCE(o->nr);
 				memcpy(ev.args, o->args, sizeof(ev.args));
 				ev.tid = READ_ONCE(o->tid);
+				ev.flags = READ_ONCE(o->interrupt) ? MCEXEC_EV_INTERRUPTED : 0;
 			}
 			up_read(&p->uas);
 			if (o)
@@ -578,6 +605,7 @@ static long mcctrl_reply(struct mcctrl_proc *p, void __user *arg)
 {
 	struct mcexec_reply r;
 	struct mck_offload *o = NULL;
+	struct pid *who = NULL;
 	u32 i, cpu = 0, spinning = 0;
 	long ret = -EINVAL;
 
@@ -590,9 +618,11 @@ static long mcctrl_reply(struct mcctrl_proc *p, void __user *arg)
 	if (i < p->ninflight && p->inflight_pin[i] == MCCTRL_PIN_BUSY) {
 		ret = -EBUSY;	/* its pages are being pinned into the LWK's list */
 	} else if (i < p->ninflight) {
+		who = p->inflight_who[i];
 		p->ninflight--;
 		p->inflight[i] = p->inflight[p->ninflight];
 		p->inflight_pin[i] = p->inflight_pin[p->ninflight];
+		p->inflight_who[i] = p->inflight_who[p->ninflight];
 		ret = 0;
 		/* After the exit was acknowledged the block may be gone: drop the answer. */
 		if (!p->acked && !p->dead)
@@ -608,6 +638,7 @@ static long mcctrl_reply(struct mcctrl_proc *p, void __user *arg)
 		}
 	}
 	spin_unlock_irq(&p->lock);
+	put_pid(who);
 	/* A thread still polling its block sees DONE by itself: no doorbell. */
 	if (o && !spinning && cpu < p->ncpus)
 		ihk_os_kick(p->os, cpu);
@@ -680,7 +711,7 @@ static long mcctrl_proc_ioctl(struct file *file, unsigned int cmd, unsigned long
 	struct mcctrl_proc *p = file->private_data;
 	void __user *uarg = (void __user *)arg;
 	struct mcexec_start st;
-	u32 sig;
+	struct mcexec_signal sg;
 
 	switch (cmd) {
 	case MCEXEC_SETUP:
@@ -700,12 +731,12 @@ static long mcctrl_proc_ioctl(struct file *file, unsigned int cmd, unsigned long
 	case MCEXEC_REPORT:
 		return mcctrl_report(p, uarg);
 	case MCEXEC_SIGNAL:
-		if (get_user(sig, (u32 __user *)uarg))
+		if (copy_from_user(&sg, uarg, sizeof(sg)))
 			return -EFAULT;
-		if (sig > 64)
+		if (sg.sig > 64)
 			return -EINVAL;
 		return READ_ONCE(p->exited) ? -ESRCH :
-		       mcctrl_request(p, MCK_IKC_SIGNAL, sig, 0, 0, 0, 0, NULL);
+		       mcctrl_request(p, MCK_IKC_SIGNAL, sg.sig, (u32)sg.code, (u32)sg.pid, sg.uid, (u32)sg.status, NULL);
 	default:
 		return -ENOTTY;
 	}

@@ -3,6 +3,7 @@
 #include "forward.h"
 
 #include "credentials.h"
+#include "interruptible_call.h"
 #include "lwk_view_tree.h"
 #include "program_limits.h"
 #include "spawn.h"
@@ -40,11 +41,8 @@ namespace {
 constexpr uint64_t MAX_IOV = 1024;          // UIO_MAXIOV: Linux refuses more with EINVAL
 constexpr uint64_t MAX_CONTROL = 1 << 20;   // ancillary data we copy to check it
 
-int64_t raw(uint64_t nr, const uint64_t a[6])
-{
-    long ret = syscall(long(nr), a[0], a[1], a[2], a[3], a[4], a[5]);
-    return ret == -1 ? -errno : ret;
-}
+// The call itself, which a signal for the program's thread may interrupt.
+int64_t raw(uint64_t nr, const uint64_t a[6]) { return interruptible_syscall(nr, a); }
 
 // The program's iovec array at @addr, checked: 0 or -errno.
 int64_t copy_iov(uint64_t addr, uint64_t count, std::vector<iovec>* out, bool own_memory = true)

@@ -3,6 +3,7 @@
 #include "proxy.h"
 
 #include "forward.h"
+#include "interruptible_call.h"
 #include "report.h"
 #include "user_memory.h"
 
@@ -25,11 +26,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <mutex>
 #include <new>
 #include <system_error>
 #include <thread>
-#include <vector>
 
 namespace mcexec {
 namespace {
@@ -39,19 +38,30 @@ constexpr unsigned MAX_WORKERS = MCK_MAX_THREADS + 8;
 const ProxyConfig* g_config;
 std::atomic<int> g_idle{0};
 std::atomic<unsigned> g_workers{0};
-std::mutex g_busy_lock;
-std::vector<pthread_t> g_busy; // workers inside a call, for interrupting them
 
-int interrupt_signal() { return SIGRTMIN + 3; } // mcexec's own; glibc keeps the first ones
-
-// The signals mcexec passes on to the program.
+// The signals mcexec passes on to the program: every one another process (or
+// Linux, for the program's timers, descriptors and children) may send it,
+// except those mcexec must act on itself: SIGKILL and SIGSTOP (cannot be
+// caught), SIGSEGV and SIGBUS (its checked copies of the program's memory,
+// user_memory.h), SIGPIPE and SIGXFSZ (an offloaded write's own, raised in the
+// worker: SIGPIPE goes to the program as the call's, SIGXFSZ ends mcexec as it
+// would end the program), the stop signals of job control (they stop mcexec,
+// not the program), glibc's two internal signals and mcexec's interruption.
 sigset_t forwarded_set()
 {
     sigset_t s;
     sigemptyset(&s);
-    // SIGCHLD: the program's children are our children (fork, spawn.h).
-    for (int sig : {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGWINCH, SIGCONT, SIGXCPU, SIGCHLD})
-        sigaddset(&s, sig);
+    for (int sig = 1; sig <= SIGRTMAX; sig++) {
+        switch (sig) {
+        case SIGKILL: case SIGSTOP: case SIGSEGV: case SIGBUS: case SIGPIPE: case SIGXFSZ:
+        case SIGTSTP: case SIGTTIN: case SIGTTOU: case MCEXEC_INTERRUPT_SIGNAL:
+            continue;
+        default:
+            if (sig > 31 && sig < SIGRTMIN)
+                continue; // glibc's
+            sigaddset(&s, sig);
+        }
+    }
     return s;
 }
 
@@ -125,32 +135,18 @@ void write_report(int status)
     _exit(125);
 }
 
-void set_busy(bool busy)
-{
-    std::lock_guard<std::mutex> guard(g_busy_lock);
-    pthread_t self = pthread_self();
-    if (busy) {
-        g_busy.push_back(self);
-        return;
-    }
-    for (auto it = g_busy.begin(); it != g_busy.end(); ++it)
-        if (pthread_equal(*it, self)) {
-            g_busy.erase(it);
-            return;
-        }
-}
-
 void start_worker();
 
 void worker()
 {
     sigset_t s;
     sigemptyset(&s);
-    sigaddset(&s, interrupt_signal());
+    sigaddset(&s, MCEXEC_INTERRUPT_SIGNAL);
     pthread_sigmask(SIG_UNBLOCK, &s, nullptr);
     for (;;) {
         mcexec_event ev{};
         ev.timeout_ms = 1000;
+        interruptible_reset(); // the last call's answer is in: its interruption was delivered
         g_idle++;
         int r = ioctl(g_config->proc_fd, MCEXEC_WAIT, &ev);
         int idle_left = --g_idle;
@@ -168,12 +164,13 @@ void worker()
             end_like_program(ev.status);
         if (idle_left == 0)
             start_worker(); // keep one waiting while this call runs
-        set_busy(true);
-        int64_t ret = forward_call(g_config->forward, ev.token, ev.nr, ev.args);
-        set_busy(false);
+        // A call a signal interrupted before it ran does not run: the LWK runs it
+        // again after the program's handler.
+        bool interrupted = (ev.flags & MCEXEC_EV_INTERRUPTED) || interruptible_pending();
+        int64_t ret = interrupted ? -MCK_ERESTARTNOINTR : forward_call(g_config->forward, ev.token, ev.nr, ev.args);
         // Linux would have sent SIGPIPE to the writer; the program gets it instead.
         if (ret == -EPIPE) {
-            uint32_t sig = SIGPIPE;
+            mcexec_signal sig{SIGPIPE, SI_USER, int32_t(getpid()), uint32_t(getuid()), 0, 0};
             ioctl(g_config->proc_fd, MCEXEC_SIGNAL, &sig);
             sigset_t pipe_set;
             sigemptyset(&pipe_set);
@@ -202,14 +199,10 @@ void start_worker()
     }
 }
 
-void on_interrupt(int) {}
-
 } // namespace
 
 void proxy_after_fork()
 {
-    new (&g_busy_lock) std::mutex;
-    g_busy.clear();
     g_idle = 0;
     g_workers = 0;
 }
@@ -221,29 +214,23 @@ void serve(const ProxyConfig& config)
     // sigtimedwait) and SIGPIPE (an offloaded write reports EPIPE instead).
     sigset_t blocked = forwarded_set();
     sigaddset(&blocked, SIGPIPE);
-    sigaddset(&blocked, interrupt_signal());
+    sigaddset(&blocked, MCEXEC_INTERRUPT_SIGNAL);
     pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
-    struct sigaction sa {};
-    sa.sa_handler = on_interrupt; // no SA_RESTART: a blocking call returns EINTR
-    sigaction(interrupt_signal(), &sa, nullptr);
+    interruptible_init();
     user_memory_init();
     start_worker();
 
     sigset_t fwd = forwarded_set();
     for (;;) {
-        int sig = sigwaitinfo(&fwd, nullptr);
+        siginfo_t info;
+        int sig = sigwaitinfo(&fwd, &info);
         if (sig <= 0)
             continue;
-        uint32_t s = uint32_t(sig);
-        int r = ioctl(config.proc_fd, MCEXEC_SIGNAL, &s);
-        if (r < 0 && errno == ENODEV)
+        // The LWK interrupts the call of the thread it gives the signal to, if
+        // a handler runs (interruptible_call.h). The sender is Linux's word.
+        mcexec_signal s{uint32_t(sig), info.si_code, info.si_pid, info.si_uid, sig == SIGCHLD ? info.si_status : 0, 0};
+        if (ioctl(config.proc_fd, MCEXEC_SIGNAL, &s) < 0 && errno == ENODEV)
             lwk_gone();
-        if (r == 1) {
-            // The program handles it: calls blocked in Linux return EINTR, as they would natively.
-            std::lock_guard<std::mutex> guard(g_busy_lock);
-            for (pthread_t t : g_busy)
-                pthread_kill(t, interrupt_signal());
-        }
     }
 }
 

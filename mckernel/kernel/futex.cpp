@@ -96,7 +96,9 @@ int64_t wait(Process* p, uint64_t addr, uint32_t val, uint64_t deadline_tsc, uin
         if (!in_time) {
             ret = until == deadline_tsc ? -ETIMEDOUT : 0; // else a slice passed
         } else if (t->killed || signal_pending(t)) {
-            ret = -EINTR;
+            // As Linux: a wait without a time limit is restarted after a
+            // handler with SA_RESTART; a timed one ends with EINTR.
+            ret = deadline_tsc || t->killed ? -EINTR : -ERESTARTSYS;
         } else {
             continue; // a stray wake
         }

@@ -55,9 +55,7 @@ bool spin(Thread* t, mck_offload* o, uint32_t us)
     return got || done(o);
 }
 
-} // namespace
-
-int64_t offload(uint64_t nr, const uint64_t args[6])
+int64_t offload_once(uint64_t nr, const uint64_t args[6], bool interruptible)
 {
     Thread* t = current();
     Process* p = t->proc;
@@ -74,6 +72,8 @@ int64_t offload(uint64_t nr, const uint64_t args[6])
     o->cpu = t->cpu;
     o->tsc_queued = o->tsc_taken = o->tsc_done = 0;
     o->spinning = 0;
+    o->interrupt = 0;
+    t->offload_interruptible = interruptible;
     t->in_offload = true;
     sched_offload_wait_add(t);
     __atomic_store_n(&o->state, MCK_OFFLOAD_SENT, __ATOMIC_RELEASE);
@@ -111,6 +111,43 @@ int64_t offload(uint64_t nr, const uint64_t args[6])
         t->spin_window_us = window / 2; // spinning was wasted: spin less next time
     process_reclaim(p); // Linux dropped its stale view before it took this call
     return ret;
+}
+
+} // namespace
+
+int64_t offload(uint64_t nr, const uint64_t args[6])
+{
+    int64_t ret;
+    bool own = nr == current()->syscall_nr;
+    // A call the LWK makes for itself runs to its end: only a stray signal of
+    // mcexec's own from outside can stop one, and then it runs again.
+    do
+        ret = offload_once(nr, args, own);
+    while (!own && (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR));
+    return ret;
+}
+
+void offload_interrupt(Thread* t)
+{
+    mck_offload* o = t->offload;
+    if (!t->in_offload || !t->offload_interruptible || __atomic_load_n(&o->state, __ATOMIC_ACQUIRE) != MCK_OFFLOAD_SENT)
+        return;
+    if (__atomic_exchange_n(&o->interrupt, 1u, __ATOMIC_ACQ_REL))
+        return; // asked already
+    ihk_ikc_msg m{};
+    m.type = MCK_IKC_INTERRUPT;
+    m.arg[0] = t->proc->pid;
+    m.arg[1] = t->offload_phys;
+    uint32_t here = arch::this_cpu()->index;
+    // The ring drains in microseconds; if it stays full, the call goes on
+    // uninterrupted (as if the signal came right after it) rather than wait here.
+    for (int tries = 0; !ikc_send_to_linux(here, m); tries++) {
+        if (tries == 1000) {
+            kprintf("pid %u tid %u: ring to Linux full: offloaded call not interrupted", t->proc->pid, t->tid);
+            return;
+        }
+        arch::cpu_relax();
+    }
 }
 
 } // namespace mck

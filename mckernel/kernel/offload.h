@@ -9,8 +9,17 @@
 
 namespace mck {
 
+struct Thread;
+
 // Run system call @nr on Linux; its result or -errno. -EINTR if the process
-// is being torn down meanwhile.
+// is being torn down meanwhile. When @nr is the program's own call (not one
+// the LWK makes for its own ends), a signal for the thread may interrupt it:
+// then -ERESTARTSYS, -ERESTARTNOINTR or -EINTR, by Linux's rules for the call.
 int64_t offload(uint64_t nr, const uint64_t args[6]);
+
+// A signal the program handles came for @t: if @t waits in an interruptible
+// offloaded call, ask Linux to interrupt it (MCEXEC_INTERRUPT_SIGNAL in
+// mcexec/abi.h). Any context; no locks held.
+void offload_interrupt(Thread* t);
 
 } // namespace mck

@@ -733,13 +733,13 @@ void process_ikc(uint32_t cpu_index, const ihk_ikc_msg& m)
             reply(cpu_index, pid, m.type, sig == 0 ? 0 : -22);
             break;
         }
-        SigInfo info;
-        info.code = 0; // SI_USER
-        info.pid = int32_t(pid);
-        // 1 tells mcexec a handler will run: it interrupts the calls it runs for us.
-        bool handled = p->actions[sig - 1].handler > 1;
-        signal_send_process(p, int(sig), info);
-        reply(cpu_index, pid, m.type, handled ? 1 : 0);
+        SigInfo info; // the sender's, as Linux told mcexec
+        info.code = int32_t(m.arg[2]);
+        info.pid = int32_t(m.arg[3]);
+        info.uid = uint32_t(m.arg[4]);
+        info.status = int32_t(m.arg[5]);
+        signal_send_process(p, int(sig), info); // interrupts an offloaded call if a handler runs
+        reply(cpu_index, pid, m.type, 0);
         break;
     }
     case MCK_IKC_KILL: {

@@ -34,6 +34,8 @@ enum class ThreadState : uint8_t { Runnable, Running, Blocked, Dead };
 struct SigInfo {
     int32_t code = 0;
     int32_t pid = 0;
+    uint32_t uid = 0;
+    int32_t status = 0; // SIGCHLD
     uint64_t addr = 0;
 };
 
@@ -88,6 +90,8 @@ struct Thread {
     bool killed = false;        // leave at the next return to user mode
     bool interruptible = false; // blocked where a signal may wake it (futex, sleep)
     bool in_offload = false;    // blocked on Linux (its offload block is Linux's)
+    bool offload_interruptible = false; // that call is the program's own: a signal may interrupt it
+    uint64_t syscall_nr = ~0ull; // the system call being served (Linux's orig_ax): ~0 outside one
     uint32_t migrate_to = ~0u;  // sched_setaffinity asked for another CPU
     CpuMask affinity;           // where it may run: bits of the process's share (0..cpu_count-1)
     Thread* rq_next = nullptr;
@@ -99,6 +103,9 @@ struct Thread {
     uint64_t offload_phys = 0;
     uint64_t clear_child_tid = 0, robust_list = 0;
     uint64_t sigmask = 0, sigpending = 0;
+    uint64_t saved_sigmask = 0;  // rt_sigsuspend: the mask to restore once a handler is set up
+    bool restore_sigmask = false;
+    uint64_t sigwait_set = 0;    // rt_sigtimedwait: blocked signals it takes meanwhile
     SigInfo siginfo[64];
     uint64_t altstack_sp = 0, altstack_size = 0;
     uint32_t altstack_flags = 2; // SS_DISABLE

@@ -5,6 +5,7 @@
 #include <kernel/offload.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
+#include <kernel/time.h>
 #include <kernel/uaccess.h>
 #include <kernel/vm.h>
 
@@ -18,7 +19,8 @@ namespace {
 
 constexpr uint64_t SIG_DFL = 0, SIG_IGN = 1;
 constexpr uint64_t SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTORER = 0x04000000, SA_NODEFER = 0x40000000,
-                   SA_RESETHAND = 0x80000000;
+                   SA_RESETHAND = 0x80000000, SA_RESTART = 0x10000000;
+constexpr uint64_t SYSCALL_INSN_LEN = 2; // "syscall" (0f 05)
 constexpr uint32_t SS_ONSTACK = 1, SS_DISABLE = 2;
 
 uint64_t bit(int sig) { return 1ull << (sig - 1); }
@@ -60,7 +62,8 @@ static_assert(sizeof(UContext) == 304);
 struct [[gnu::packed]] SigInfoUser {
     int32_t signo, err, code, pad;
     uint64_t field0; // si_pid/si_uid, or si_addr
-    uint8_t rest[128 - 24];
+    int32_t status;  // SIGCHLD's si_status
+    uint8_t rest[128 - 28];
 };
 static_assert(sizeof(SigInfoUser) == 128);
 
@@ -117,11 +120,46 @@ bool on_altstack(const Thread* t, uint64_t sp)
     return !(t->altstack_flags & SS_DISABLE) && sp > t->altstack_sp && sp <= t->altstack_sp + t->altstack_size;
 }
 
-// Wake a thread that could take @sig now.
-void notify(Thread* t)
+// Wake a thread that could take @sig now; one waiting on Linux is
+// interrupted there if a handler will run (a fatal signal ends the process).
+void notify(Thread* t, int sig)
 {
     if (t->state != ThreadState::Running || t->cpu != arch::this_cpu()->index)
         sched_kick(t);
+    if (t->in_offload && t->proc->actions[sig - 1].handler > SIG_IGN)
+        offload_interrupt(t);
+}
+
+// How a system call interrupted by a signal ends, as Linux decides it: @act is
+// the handler about to run, or null when none does (the signal was ignored,
+// or another thread took it). Restarting means running the same call again
+// from the same instruction, with the same arguments.
+void restart_syscall(Thread* t, arch::TrapFrame* f, const KSigAction* act)
+{
+    if (t->syscall_nr == ~0ull)
+        return;
+    bool restart = false;
+    switch (-int64_t(f->rax)) {
+    case ERESTARTNOINTR:
+        restart = true;
+        break;
+    case ERESTARTSYS:
+        restart = !act || (act->flags & SA_RESTART);
+        break;
+    case ERESTARTNOHAND:
+        restart = !act;
+        break;
+    default:
+        t->syscall_nr = ~0ull;
+        return;
+    }
+    if (restart) {
+        f->rax = t->syscall_nr;
+        f->rip -= SYSCALL_INSN_LEN;
+    } else {
+        f->rax = uint64_t(-EINTR);
+    }
+    t->syscall_nr = ~0ull;
 }
 
 } // namespace
@@ -151,7 +189,7 @@ void signal_send_thread(Thread* t, int sig, const SigInfo& info)
     if (dies)
         die_now(p, sig);
     else
-        notify(t);
+        notify(t, sig);
 }
 
 void signal_send_process(Process* p, int sig, const SigInfo& info)
@@ -164,19 +202,25 @@ void signal_send_process(Process* p, int sig, const SigInfo& info)
     bool dies;
     {
         SpinLockGuard guard(p->lock);
-        if (ignored(p, sig))
+        // As Linux: a blocked signal is kept even if ignored now (the action
+        // may change before it is unblocked, or sigwait may take it).
+        bool blocked_somewhere = false;
+        for (Thread* t = p->threads; t; t = t->proc_next)
+            blocked_somewhere |= (t->sigmask & bit(sig)) != 0;
+        if (ignored(p, sig) && !blocked_somewhere)
             return;
         p->sigpending |= bit(sig);
         p->siginfo[sig - 1] = info;
+        // One that does not block it, or one waiting for it in rt_sigtimedwait.
         for (Thread* t = p->threads; t && !target; t = t->proc_next)
-            if (!(t->sigmask & bit(sig)))
+            if (!(t->sigmask & bit(sig)) || (t->sigwait_set & bit(sig)))
                 target = RefPtr<Thread>(t);
-        dies = target && fatal(p, sig);
+        dies = target && fatal(p, sig) && !(target->sigmask & bit(sig));
     }
     if (dies)
         die_now(p, sig);
     else if (target)
-        notify(target.get());
+        notify(target.get(), sig);
 }
 
 void signal_force(Thread* t, int sig, const SigInfo& info)
@@ -228,6 +272,7 @@ void signal_deliver(Thread* t, arch::TrapFrame* f)
             return;
         die(t, sig);
     }
+    restart_syscall(t, f, &act); // before the frame saves RIP and RAX
 
     // Build the frame below the red zone, or on the alternate stack: in the
     // kernel first, then copied out, so a stack that faults fails the copy.
@@ -251,13 +296,16 @@ void signal_deliver(Thread* t, arch::TrapFrame* f)
     mc.ss = uint16_t(f->ss);
     mc.err = f->error;
     mc.trapno = f->vector == uint64_t(-1) ? 0 : f->vector;
-    mc.oldmask = t->sigmask;
+    // After rt_sigsuspend, the handler returns to the mask from before it.
+    uint64_t return_mask = t->restore_sigmask ? t->saved_sigmask : t->sigmask;
+    mc.oldmask = return_mask;
     mc.cr2 = info.addr;
     mc.fpstate = fp;
-    frame.uc.sigmask = t->sigmask;
+    frame.uc.sigmask = return_mask;
     frame.info.signo = sig;
     frame.info.code = info.code;
-    frame.info.field0 = info.addr ? info.addr : uint64_t(uint32_t(info.pid));
+    frame.info.field0 = info.addr ? info.addr : uint64_t(uint32_t(info.pid)) | uint64_t(info.uid) << 32;
+    frame.info.status = info.status;
     arch::fpu_save(t->fpu); // the live state, for the frame
     if (act.handler >= MCK_USER_END || fp > sp || frame_addr > fp ||
         !copy_to_user(UserPtr<uint8_t>(fp), t->fpu, arch::fpu_area_size()) ||
@@ -279,6 +327,7 @@ void signal_deliver(Thread* t, arch::TrapFrame* f)
         SpinLockGuard guard(p->lock);
         t->sigmask |= act.mask | ((act.flags & SA_NODEFER) ? 0 : bit(sig));
         t->sigmask &= ~UNBLOCKABLE;
+        t->restore_sigmask = false;
     }
     arch::fpu_reset();
     f->rsp = frame_addr;
@@ -335,6 +384,16 @@ int64_t sys_rt_sigreturn(arch::TrapFrame* f)
         t->sigmask = uc.sigmask & ~UNBLOCKABLE;
     }
     return int64_t(mc.rax);
+}
+
+void signal_leave_syscall(Thread* t, arch::TrapFrame* f)
+{
+    restart_syscall(t, f, nullptr);
+    if (t->restore_sigmask) { // rt_sigsuspend and no handler ran
+        SpinLockGuard guard(t->proc->lock);
+        t->sigmask = t->saved_sigmask;
+        t->restore_sigmask = false;
+    }
 }
 
 void user_exception(arch::TrapFrame* f)
@@ -447,6 +506,101 @@ int64_t sys_rt_sigpending(uint64_t set, uint64_t size)
     Thread* t = current();
     uint64_t pend = (t->sigpending | t->proc->sigpending) & t->sigmask;
     return put_user(UserPtr<uint64_t>(set), pend) ? 0 : -EFAULT;
+}
+
+// Block until a signal the thread does not block is pending (or it is killed).
+static void wait_for_signal(Thread* t)
+{
+    t->interruptible = true;
+    while (!t->killed && !signal_pending(t))
+        sched_block(0);
+    t->interruptible = false;
+}
+
+// pause, rt_sigsuspend: on the LWK, where the program's signals and masks are.
+// They end when a handler runs (EINTR); a signal no handler takes (another
+// thread took it) restarts them, as on Linux.
+int64_t sys_pause()
+{
+    wait_for_signal(current());
+    return -ERESTARTNOHAND;
+}
+
+int64_t sys_rt_sigsuspend(uint64_t set, uint64_t size)
+{
+    if (size != 8)
+        return -EINVAL;
+    uint64_t mask;
+    if (!get_user(mask, UserPtr<uint64_t>(set)))
+        return -EFAULT;
+    Thread* t = current();
+    {
+        SpinLockGuard guard(t->proc->lock);
+        t->saved_sigmask = t->sigmask;
+        t->restore_sigmask = true; // once the handler's frame has the old mask (signal_deliver)
+        t->sigmask = mask & ~UNBLOCKABLE;
+    }
+    wait_for_signal(t);
+    return -ERESTARTNOHAND;
+}
+
+// rt_sigtimedwait: take one pending signal of @set (which the thread
+// normally blocks) without running its handler. EAGAIN when the time is up,
+// EINTR when another signal's handler comes first.
+int64_t sys_rt_sigtimedwait(uint64_t set_ptr, uint64_t info_ptr, uint64_t timeout_ptr, uint64_t size)
+{
+    if (size != 8)
+        return -EINVAL;
+    uint64_t set;
+    if (!get_user(set, UserPtr<uint64_t>(set_ptr)))
+        return -EFAULT;
+    set &= ~UNBLOCKABLE;
+    uint64_t deadline = 0;
+    if (timeout_ptr) {
+        Timespec ts;
+        if (!get_user(ts, UserPtr<Timespec>(timeout_ptr)))
+            return -EFAULT;
+        if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
+            return -EINVAL;
+        deadline = tsc_after_ns(ts_to_ns(ts));
+    }
+    Thread* t = current();
+    Process* p = t->proc;
+    int sig = 0;
+    SigInfo info;
+    t->interruptible = true;
+    for (;;) {
+        {
+            SpinLockGuard guard(p->lock);
+            uint64_t mine = t->sigpending & set, ours = p->sigpending & set;
+            if (mine || ours) {
+                sig = __builtin_ctzll(mine ? mine : ours) + 1;
+                info = mine ? t->siginfo[sig - 1] : p->siginfo[sig - 1];
+                (mine ? t->sigpending : p->sigpending) &= ~bit(sig);
+                t->sigwait_set = 0;
+                break;
+            }
+            t->sigwait_set = set; // a signal of @set sent to the process comes to us
+        }
+        if (t->killed || signal_pending(t) || (deadline && arch::rdtsc() >= deadline))
+            break;
+        sched_block(deadline);
+    }
+    {
+        SpinLockGuard guard(p->lock);
+        t->sigwait_set = 0;
+    }
+    t->interruptible = false;
+    if (!sig)
+        return t->killed || signal_pending(t) ? -EINTR : -EAGAIN;
+    SigInfoUser u{};
+    u.signo = sig;
+    u.code = info.code;
+    u.field0 = info.addr ? info.addr : uint64_t(uint32_t(info.pid)) | uint64_t(info.uid) << 32;
+    u.status = info.status;
+    if (info_ptr && !put_user(UserPtr<SigInfoUser>(info_ptr), u))
+        return -EFAULT;
+    return sig;
 }
 
 int64_t sys_sigaltstack(uint64_t ss, uint64_t old, uint64_t user_sp)

@@ -21,7 +21,12 @@ void signal_force(Thread* t, int sig, const SigInfo& info);
 // Is a signal pending that the thread does not block?
 bool signal_pending(Thread* t);
 // Deliver one pending signal on the way to user mode (@f is the user frame).
+// A system call it interrupted (-ERESTART*) is restarted or fails with EINTR
+// as Linux decides for the handler that runs.
 void signal_deliver(Thread* t, arch::TrapFrame* f);
+// On the way to user mode once no handler is left to set up: restart a call
+// a signal interrupted, give back the mask rt_sigsuspend replaced.
+void signal_leave_syscall(Thread* t, arch::TrapFrame* f);
 // A fault in user mode (vector < 32): fix it (demand paging) or signal.
 void user_exception(arch::TrapFrame* f);
 
@@ -30,6 +35,9 @@ int64_t sys_rt_sigprocmask(int64_t how, uint64_t set, uint64_t oset, uint64_t si
 int64_t sys_rt_sigreturn(arch::TrapFrame* f);
 int64_t sys_sigaltstack(uint64_t ss, uint64_t old, uint64_t user_sp);
 int64_t sys_rt_sigpending(uint64_t set, uint64_t size);
+int64_t sys_pause();
+int64_t sys_rt_sigsuspend(uint64_t set, uint64_t size);
+int64_t sys_rt_sigtimedwait(uint64_t set, uint64_t info, uint64_t timeout, uint64_t size);
 int64_t sys_kill(int64_t pid, int64_t sig);
 int64_t sys_tgkill(int64_t tgid, int64_t tid, int64_t sig);
 

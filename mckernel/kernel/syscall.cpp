@@ -111,6 +111,9 @@ int64_t sys_rt_sigprocmask(SyscallArgs& a)
 }
 int64_t sys_rt_sigreturn(SyscallArgs& a) { return sys_rt_sigreturn(a.frame); }
 int64_t sys_rt_sigpending(SyscallArgs& a) { return sys_rt_sigpending(a.arg[0], a.arg[1]); }
+int64_t sys_pause(SyscallArgs&) { return sys_pause(); }
+int64_t sys_rt_sigsuspend(SyscallArgs& a) { return sys_rt_sigsuspend(a.arg[0], a.arg[1]); }
+int64_t sys_rt_sigtimedwait(SyscallArgs& a) { return sys_rt_sigtimedwait(a.arg[0], a.arg[1], a.arg[2], a.arg[3]); }
 int64_t sys_sigaltstack(SyscallArgs& a) { return sys_sigaltstack(a.arg[0], a.arg[1], a.frame->rsp); }
 int64_t sys_kill(SyscallArgs& a) { return sys_kill(int64_t(a.arg[0]), int64_t(a.arg[1])); }
 int64_t sys_tgkill(SyscallArgs& a) { return sys_tgkill(int64_t(a.arg[0]), int64_t(a.arg[1]), int64_t(a.arg[2])); }
@@ -125,6 +128,8 @@ extern "C" void mck_syscall(mck::arch::TrapFrame* f)
     __atomic_add_fetch(&arch::this_cpu()->syscalls, 1, __ATOMIC_RELAXED);
     stats_enter(true);
     uint64_t nr = f->rax;
+    Thread* self = current();
+    self->syscall_nr = nr;
     SyscallArgs a{{f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9}, f};
     // Numbers past the table are no Linux system call: ENOSYS here, as Linux
     // says, and never offloaded (mcexec's private requests live up there).
@@ -136,6 +141,12 @@ extern "C" void mck_syscall(mck::arch::TrapFrame* f)
         ret = offload(nr, a.arg);
     }
     f->rax = uint64_t(ret);
+    // Kept only for a call a signal interrupted; never for rt_sigreturn,
+    // whose RAX is the program's own (Linux: orig_ax = -1).
+    constexpr uint64_t RT_SIGRETURN = 15;
+    bool interrupted = ret <= -ERESTARTSYS && ret >= -ERESTARTNOHAND;
+    if (!interrupted || nr == RT_SIGRETURN)
+        self->syscall_nr = ~0ull;
 }
 
 // Interrupts off on entry and on return.
@@ -169,6 +180,7 @@ extern "C" void mck_exit_to_user(mck::arch::TrapFrame* f)
                 continue;
             // A signal that is still pending was blocked by the handler's mask.
         }
+        signal_leave_syscall(t, f);
         stats_leave();
         cpu_going_user();
         return;

@@ -9,7 +9,9 @@
 # memory works as natively and is shared with Linux processes; credentials a
 # program drops hold in every later call; limits of memory are the program's,
 # enforced by the LWK; CPU affinity is per thread as on Linux; reaped children's
-# CPU time is the parent's; the node is clean.
+# CPU time is the parent's; a signal interrupts a blocked call (offloaded or
+# not) and SA_RESTART restarts it as on Linux, signals of every kind reach the
+# program, sigsuspend and sigtimedwait work; the node is clean.
 . "$(dirname "$0")/lib.sh"
 snapshot_node
 P=$IHK_BUILD/tests/vm/programs/spawn
@@ -78,6 +80,9 @@ same_as_native "affinity" "$IHK_BUILD/tests/vm/programs/affinity"
 
 log "CPU time of ended threads, reaped children and their children (getrusage, wait4, waitid, times)"
 same_as_native "rusage" "$IHK_BUILD/tests/vm/programs/rusage"
+
+log "signals interrupting blocked calls: SA_RESTART, EINTR, other threads, sigsuspend, sigtimedwait"
+same_as_native "sig_restart" "$IHK_BUILD/tests/vm/programs/sig_restart"
 
 log "MCEXEC_LINUX_PROGRAMS: named programs run on Linux"
 expect_eq "exec of a program named there" "exec-where: elsewhere" "$(MCEXEC_LINUX_PROGRAMS=spawn timeout 60 mcexec "$P" exec-where)"

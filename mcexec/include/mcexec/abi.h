@@ -68,7 +68,7 @@ struct mcexec_create {
  * MCEXEC_START then runs (entry and sp ignored). No MCEXEC_SETUP.
  */
 #define MCEXEC_CREATE_FORK 0x1
-#define MCEXEC_ABI_VERSION 3	/* 3: rlimits in SETUP; offload stage stamps, statistics, policy and report */
+#define MCEXEC_ABI_VERSION 4	/* 4: interrupting offloaded calls; 3: rlimits in SETUP, offload stamps, report */
 /* Create the LWK process; returns its file (close = kill). */
 #define MCEXEC_CREATE _IOWR(MCEXEC_IOC_MAGIC, 0x01, struct mcexec_create)
 
@@ -128,7 +128,29 @@ struct mcexec_event {
 	mck_u64 args[6];	/* out */
 	mck_u32 tid;		/* out: the calling thread */
 	mck_s32 status;		/* out, EV_EXIT: wait status (exit code << 8, or signal) */
+	mck_u32 flags;		/* out, EV_SYSCALL: MCEXEC_EV_INTERRUPTED */
+	mck_u32 pad;
 };
+/*
+ * The call was interrupted before mcexec took it: a signal with a handler
+ * came for the thread. mcexec does not run it and answers -MCK_ERESTARTNOINTR.
+ */
+#define MCEXEC_EV_INTERRUPTED 0x1
+/*
+ * Interrupting an offloaded call (docs/mcexec.md, "Signals"): when a signal
+ * the program handles comes for a thread blocked in an offloaded call, the LWK
+ * sets @interrupt in its offload block and sends MCK_IKC_INTERRUPT. mcctrl
+ * sends MCEXEC_INTERRUPT_SIGNAL to the mcexec thread serving the call (or
+ * flags the call MCEXEC_EV_INTERRUPTED if none took it yet). mcexec answers
+ * the call with what Linux's own restart rules say: -MCK_ERESTARTSYS when
+ * Linux would restart it after a handler with SA_RESTART, -EINTR when Linux
+ * returns EINTR whatever the handler, -MCK_ERESTARTNOINTR when the call never
+ * ran. The LWK then restarts the call or returns EINTR, as Linux does, once
+ * the handler is set up.
+ */
+#define MCEXEC_INTERRUPT_SIGNAL 37	/* SIGRTMIN + 3 with glibc: mcexec's own */
+#define MCK_ERESTARTSYS 512
+#define MCK_ERESTARTNOINTR 513
 #define MCEXEC_WAIT _IOWR(MCEXEC_IOC_MAGIC, 0x12, struct mcexec_event)
 
 struct mcexec_reply {
@@ -208,8 +230,20 @@ struct mcexec_pin_call {
  */
 #define MCEXEC_PIN_CALL _IOW(MCEXEC_IOC_MAGIC, 0x16, struct mcexec_pin_call)
 
-/* Deliver a signal to the process, as kill(2) would; waits for the LWK's answer. */
-#define MCEXEC_SIGNAL _IOW(MCEXEC_IOC_MAGIC, 0x14, mck_u32)
+/*
+ * Deliver a signal to the process, as kill(2) would, with the sender Linux
+ * named (the program's siginfo: si_code, si_pid, si_uid); waits for the LWK.
+ * Errors: EINVAL (no such signal), ESRCH (ended), ENODEV.
+ */
+struct mcexec_signal {
+	mck_u32 sig;		/* 1..64; 0 checks the process is there */
+	mck_s32 code;		/* SI_USER, SI_QUEUE, SI_TKILL, or a kernel code (> 0) */
+	mck_s32 pid;		/* the sender's */
+	mck_u32 uid;
+	mck_s32 status;		/* SIGCHLD: si_status */
+	mck_u32 pad;
+};
+#define MCEXEC_SIGNAL _IOW(MCEXEC_IOC_MAGIC, 0x14, struct mcexec_signal)
 
 /* ---- IKC messages (struct ihk_ikc_msg.type), beyond PING/PONG ---- */
 /* Linux -> LWK, on the ring of the process's first CPU. arg[0] is always the pid. */
@@ -218,7 +252,8 @@ struct mcexec_pin_call {
 				   arg[5]: the TSC when it was read */
 #define MCK_IKC_SETUP 0x101	/* the regions are in the shared block */
 #define MCK_IKC_START 0x102	/* arg[1]: entry, arg[2]: sp */
-#define MCK_IKC_SIGNAL 0x103	/* arg[1]: signal */
+#define MCK_IKC_SIGNAL 0x103	/* arg[1]: signal, arg[2]: si_code, arg[3]: si_pid,
+				   arg[4]: si_uid, arg[5]: si_status (SIGCHLD) */
 #define MCK_IKC_KILL 0x104	/* mcexec is gone: tear the process down */
 #define MCK_IKC_EXIT_ACK 0x105	/* Linux no longer maps the process's memory: free it */
 #define MCK_IKC_FORK 0x106	/* adopt a fork child as pid arg[0]: arg[1]: the parent's pid
@@ -229,6 +264,7 @@ struct mcexec_pin_call {
 				   arg[3]: physical address of the shared block (CREATE) */
 #define MCK_IKC_SYSCALL 0x181	/* arg[1]: physical address of struct mck_offload */
 #define MCK_IKC_EXIT 0x182	/* arg[1]: wait status */
+#define MCK_IKC_INTERRUPT 0x183	/* arg[1]: physical address of the interrupted call's mck_offload */
 
 /* States of an offloaded call (struct mck_offload.state). */
 #define MCK_OFFLOAD_IDLE 0
@@ -257,7 +293,7 @@ struct mck_offload {
 	 * @state; mcctrl writes @state, fences, reads it.
 	 */
 	mck_u32 spinning;
-	mck_u32 pad;
+	mck_u32 interrupt;	/* LWK: a signal came for the thread; see MCEXEC_INTERRUPT_SIGNAL */
 };
 
 /*

@@ -387,9 +387,12 @@ static void pin_call(struct session *s)
 
 static void send_signal(struct session *s)
 {
-	uint32_t *sig = (void *)scratch;
-	*sig = chance(80) ? rnd(70) : rand_word();
-	do_ioctl(s->fd, MCEXEC_SIGNAL, chance(95) ? (uint64_t)sig : arg_pointer(4), "SIGNAL");
+	struct mcexec_signal *sig = (void *)scratch;
+	sig->sig = chance(80) ? rnd(70) : rand_word();
+	sig->code = rand_word();
+	sig->pid = rand_word();
+	sig->uid = rand_word();
+	do_ioctl(s->fd, MCEXEC_SIGNAL, chance(95) ? (uint64_t)sig : arg_pointer(sizeof(*sig)), "SIGNAL");
 }
 
 /* The offload policy: spins in and out of range, reserved fields set. */

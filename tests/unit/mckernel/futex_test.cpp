@@ -219,14 +219,27 @@ TEST_F(Futex, AnAbsoluteDeadlineOnTheMonotonicClock)
     EXPECT_EQ(result(w), -ETIMEDOUT);
 }
 
+// As Linux: a wait without a time limit ends for restarting (SA_RESTART
+// decides on the way out); a timed one ends with EINTR.
 TEST_F(Futex, ASignalInterruptsTheWait)
 {
     Waiter& w = wait_on(X);
     blocked(1);
     w.t.sigpending = 1 << 9;
     mck::sched_wake(&w.t);
-    EXPECT_EQ(result(w), -EINTR);
+    EXPECT_EQ(result(w), -512); // ERESTARTSYS
     EXPECT_EQ(futex(X, FUTEX_WAKE_PRIVATE, 1), 0); // it left the table
+}
+
+TEST_F(Futex, ASignalEndsATimedWaitWithEINTR)
+{
+    *reinterpret_cast<Timespec*>(proc->at(TS)) = {10000, 0};
+    Waiter& w = wait_on(X, FUTEX_WAIT_PRIVATE, 0, TS);
+    blocked(1);
+    w.t.sigpending = 1 << 9;
+    mck::sched_wake(&w.t);
+    EXPECT_EQ(result(w), -EINTR);
+    EXPECT_EQ(futex(X, FUTEX_WAKE_PRIVATE, 1), 0);
 }
 
 TEST_F(Futex, RequeueWakesSomeAndMovesOthers)
