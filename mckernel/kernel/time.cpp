@@ -171,7 +171,8 @@ int64_t sys_nanosleep(SyscallArgs& a)
     if (ret == -EINTR && a.arg[1]) {
         uint64_t now = arch::rdtsc();
         Timespec rem = ns_to_ts(now < deadline ? int64_t(tsc_to_ns(deadline - now)) : 0);
-        (void)put_user(a.ptr<Timespec>(1), rem);
+        if (!put_user(a.ptr<Timespec>(1), rem))
+            return -EFAULT; // as Linux: the time left could not be told
     }
     return ret;
 }
@@ -180,7 +181,9 @@ int64_t sys_clock_nanosleep(SyscallArgs& a)
 {
     int64_t clock = int64_t(a.arg[0]);
     Process* p = current()->proc;
-    if (clock == CLOCK_THREAD_CPUTIME_ID || clock_now_ns(p, clock) < 0)
+    if (clock == CLOCK_THREAD_CPUTIME_ID)
+        return -EOPNOTSUPP; // as Linux: a clock one cannot sleep on
+    if (clock_now_ns(p, clock) < 0)
         return -EINVAL;
     Timespec ts;
     if (!get_user(ts, a.ptr<Timespec>(2)))
@@ -193,7 +196,8 @@ int64_t sys_clock_nanosleep(SyscallArgs& a)
     if (ret == -EINTR && !absolute && a.arg[3]) {
         uint64_t now = arch::rdtsc();
         Timespec rem = ns_to_ts(now < deadline ? int64_t(tsc_to_ns(deadline - now)) : 0);
-        (void)put_user(a.ptr<Timespec>(3), rem);
+        if (!put_user(a.ptr<Timespec>(3), rem))
+            return -EFAULT; // as Linux: the time left could not be told
     }
     return ret;
 }
