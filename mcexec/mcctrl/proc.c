@@ -736,7 +736,7 @@ static long mcctrl_proc_ioctl(struct file *file, unsigned int cmd, unsigned long
 		if (sg.sig > 64)
 			return -EINVAL;
 		return READ_ONCE(p->exited) ? -ESRCH :
-		       mcctrl_request(p, MCK_IKC_SIGNAL, sg.sig, (u32)sg.code, (u32)sg.pid, sg.uid, (u32)sg.status, NULL);
+		       mcctrl_request(p, MCK_IKC_SIGNAL, sg.sig, (u32)sg.code, (u32)sg.pid, sg.uid, sg.word3, NULL);
 	default:
 		return -ENOTTY;
 	}

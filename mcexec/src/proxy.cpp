@@ -170,7 +170,7 @@ void worker()
         int64_t ret = interrupted ? -MCK_ERESTARTNOINTR : forward_call(g_config->forward, ev.token, ev.nr, ev.args);
         // Linux would have sent SIGPIPE to the writer; the program gets it instead.
         if (ret == -EPIPE) {
-            mcexec_signal sig{SIGPIPE, SI_USER, int32_t(getpid()), uint32_t(getuid()), 0, 0};
+            mcexec_signal sig{SIGPIPE, SI_USER, int32_t(getpid()), uint32_t(getuid()), 0};
             ioctl(g_config->proc_fd, MCEXEC_SIGNAL, &sig);
             sigset_t pipe_set;
             sigemptyset(&pipe_set);
@@ -228,7 +228,8 @@ void serve(const ProxyConfig& config)
             continue;
         // The LWK interrupts the call of the thread it gives the signal to, if
         // a handler runs (interruptible_call.h). The sender is Linux's word.
-        mcexec_signal s{uint32_t(sig), info.si_code, info.si_pid, info.si_uid, sig == SIGCHLD ? info.si_status : 0, 0};
+        mcexec_signal s{uint32_t(sig), info.si_code, info.si_pid, info.si_uid, 0};
+        memcpy(&s.word3, reinterpret_cast<const char*>(&info) + 24, sizeof(s.word3)); // si_status, si_value
         if (ioctl(config.proc_fd, MCEXEC_SIGNAL, &s) < 0 && errno == ENODEV)
             lwk_gone();
     }

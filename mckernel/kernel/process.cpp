@@ -737,7 +737,7 @@ void process_ikc(uint32_t cpu_index, const ihk_ikc_msg& m)
         info.code = int32_t(m.arg[2]);
         info.pid = int32_t(m.arg[3]);
         info.uid = uint32_t(m.arg[4]);
-        info.status = int32_t(m.arg[5]);
+        info.word3 = m.arg[5];
         signal_send_process(p, int(sig), info); // interrupts an offloaded call if a handler runs
         reply(cpu_index, pid, m.type, 0);
         break;

@@ -35,7 +35,7 @@ struct SigInfo {
     int32_t code = 0;
     int32_t pid = 0;
     uint32_t uid = 0;
-    int32_t status = 0; // SIGCHLD
+    uint64_t word3 = 0; // siginfo's word at byte 24: SIGCHLD's si_status, a queued signal's si_value
     uint64_t addr = 0;
 };
 

@@ -62,8 +62,8 @@ static_assert(sizeof(UContext) == 304);
 struct [[gnu::packed]] SigInfoUser {
     int32_t signo, err, code, pad;
     uint64_t field0; // si_pid/si_uid, or si_addr
-    int32_t status;  // SIGCHLD's si_status
-    uint8_t rest[128 - 28];
+    uint64_t word3;  // SIGCHLD's si_status, a queued signal's si_value
+    uint8_t rest[128 - 32];
 };
 static_assert(sizeof(SigInfoUser) == 128);
 
@@ -305,7 +305,7 @@ void signal_deliver(Thread* t, arch::TrapFrame* f)
     frame.info.signo = sig;
     frame.info.code = info.code;
     frame.info.field0 = info.addr ? info.addr : uint64_t(uint32_t(info.pid)) | uint64_t(info.uid) << 32;
-    frame.info.status = info.status;
+    frame.info.word3 = info.word3;
     arch::fpu_save(t->fpu); // the live state, for the frame
     if (act.handler >= MCK_USER_END || fp > sp || frame_addr > fp ||
         !copy_to_user(UserPtr<uint8_t>(fp), t->fpu, arch::fpu_area_size()) ||
@@ -597,7 +597,7 @@ int64_t sys_rt_sigtimedwait(uint64_t set_ptr, uint64_t info_ptr, uint64_t timeou
     u.signo = sig;
     u.code = info.code;
     u.field0 = info.addr ? info.addr : uint64_t(uint32_t(info.pid)) | uint64_t(info.uid) << 32;
-    u.status = info.status;
+    u.word3 = info.word3;
     if (info_ptr && !put_user(UserPtr<SigInfoUser>(info_ptr), u))
         return -EFAULT;
     return sig;
@@ -651,6 +651,39 @@ int64_t sys_kill(int64_t pid, int64_t sig)
     SigInfo info;
     info.pid = int32_t(p->pid);
     signal_send_process(p, int(sig), info);
+    return 0;
+}
+
+// rt_sigqueueinfo, rt_tgsigqueueinfo to the program itself (or one of its
+// threads): with the caller's siginfo (si_value), which may claim any code, as
+// Linux allows for oneself. To another process: Linux's, through mcexec.
+int64_t sys_rt_sigqueueinfo(int64_t tgid, int64_t tid, int64_t sig, uint64_t uinfo, bool to_thread)
+{
+    Process* p = current()->proc;
+    if (tgid != int64_t(p->pid)) {
+        uint64_t args[6] = {uint64_t(tgid), uint64_t(to_thread ? tid : sig), to_thread ? uint64_t(sig) : uinfo,
+                            uinfo, 0, 0};
+        return offload(to_thread ? 297 : 129, args);
+    }
+    if (sig < 0 || sig > 64 || (to_thread && tid <= 0))
+        return -EINVAL;
+    SigInfoUser u;
+    if (!get_user(u, UserPtr<SigInfoUser>(uinfo)))
+        return -EFAULT;
+    RefPtr<Thread> t;
+    if (to_thread && !(t = thread_find(p, uint32_t(tid))))
+        return -ESRCH;
+    if (sig == 0)
+        return 0;
+    SigInfo info;
+    info.code = u.code;
+    info.pid = int32_t(uint32_t(u.field0));
+    info.uid = uint32_t(u.field0 >> 32);
+    info.word3 = u.word3;
+    if (t)
+        signal_send_thread(t.get(), int(sig), info);
+    else
+        signal_send_process(p, int(sig), info);
     return 0;
 }
 

@@ -40,5 +40,6 @@ int64_t sys_rt_sigsuspend(uint64_t set, uint64_t size);
 int64_t sys_rt_sigtimedwait(uint64_t set, uint64_t info, uint64_t timeout, uint64_t size);
 int64_t sys_kill(int64_t pid, int64_t sig);
 int64_t sys_tgkill(int64_t tgid, int64_t tid, int64_t sig);
+int64_t sys_rt_sigqueueinfo(int64_t tgid, int64_t tid, int64_t sig, uint64_t uinfo, bool to_thread);
 
 } // namespace mck

@@ -240,8 +240,7 @@ struct mcexec_signal {
 	mck_s32 code;		/* SI_USER, SI_QUEUE, SI_TKILL, or a kernel code (> 0) */
 	mck_s32 pid;		/* the sender's */
 	mck_u32 uid;
-	mck_s32 status;		/* SIGCHLD: si_status */
-	mck_u32 pad;
+	mck_u64 word3;		/* siginfo's word at byte 24: si_status (SIGCHLD), si_value (sigqueue) */
 };
 #define MCEXEC_SIGNAL _IOW(MCEXEC_IOC_MAGIC, 0x14, struct mcexec_signal)
 
@@ -253,7 +252,7 @@ struct mcexec_signal {
 #define MCK_IKC_SETUP 0x101	/* the regions are in the shared block */
 #define MCK_IKC_START 0x102	/* arg[1]: entry, arg[2]: sp */
 #define MCK_IKC_SIGNAL 0x103	/* arg[1]: signal, arg[2]: si_code, arg[3]: si_pid,
-				   arg[4]: si_uid, arg[5]: si_status (SIGCHLD) */
+				   arg[4]: si_uid, arg[5]: the word at byte 24 (mcexec_signal) */
 #define MCK_IKC_KILL 0x104	/* mcexec is gone: tear the process down */
 #define MCK_IKC_EXIT_ACK 0x105	/* Linux no longer maps the process's memory: free it */
 #define MCK_IKC_FORK 0x106	/* adopt a fork child as pid arg[0]: arg[1]: the parent's pid

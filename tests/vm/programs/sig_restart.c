@@ -11,7 +11,8 @@
  * real-time signal, SIGILL and SIGPROF sent with kill) reach the handler;
  * sigsuspend, sigtimedwait (the signal taken, not handled; a blocked SIGCHLD
  * kept although its action ignores it; the time limit) and the sender's pid
- * and uid in the handler's siginfo.
+ * and uid in the handler's siginfo; sigqueue's value, to itself, to one of
+ * its threads and from another process.
  *
  * The sender waits SETTLE_MS before it signals, so the receiver is blocked
  * by then; the results do not depend on the timing otherwise.
@@ -294,6 +295,86 @@ static void wait_for_signals(void)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+static volatile int g_value, g_code;
+static volatile pid_t g_tid_seen;
+static void on_queued(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	handled = sig;
+	g_value = si->si_value.sival_int;
+	g_code = si->si_code;
+	g_sender = si->si_pid;
+	g_tid_seen = (pid_t)syscall(SYS_gettid);
+}
+
+static volatile pid_t g_sleeper_tid;
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	g_sleeper_tid = (pid_t)syscall(SYS_gettid);
+	sleep_ms(3 * SETTLE_MS);
+	return NULL;
+}
+
+/* sigqueue and rt_tgsigqueueinfo: the value and the code reach the handler. */
+static void queued_signals(void)
+{
+	int sig = SIGRTMIN + 2;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_queued;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigaction(sig, &sa, NULL);
+
+	handled = 0;
+	union sigval v = {.sival_int = 42};
+	long r = sigqueue(getpid(), sig, v);
+	printf("sigqueue to itself: %s, value %d, code %s, pid %s\n", outcome(r, errno), g_value,
+	       g_code == SI_QUEUE ? "SI_QUEUE" : "other", g_sender == getpid() ? "right" : "wrong");
+
+	pthread_t t;
+	pthread_create(&t, NULL, sleeper, NULL);
+	sleep_ms(SETTLE_MS / 2);
+	pid_t target = g_sleeper_tid;
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	si.si_signo = sig;
+	si.si_code = SI_QUEUE;
+	si.si_pid = getpid();
+	si.si_uid = getuid();
+	si.si_value.sival_int = 43;
+	handled = 0;
+	r = syscall(SYS_rt_tgsigqueueinfo, getpid(), target, sig, &si);
+	sleep_ms(SETTLE_MS / 2);
+	printf("rt_tgsigqueueinfo to a thread: %s, value %d, in that thread: %s\n", outcome(r, errno), g_value,
+	       g_tid_seen == target ? "yes" : "no");
+	pthread_join(t, NULL);
+	r = syscall(SYS_rt_tgsigqueueinfo, getpid(), target, sig, &si);
+	printf("rt_tgsigqueueinfo to an ended thread: %s\n", outcome(r, errno));
+
+	handled = 0;
+	int p[2];
+	char c;
+	if (pipe(p))
+		exit(1);
+	pid_t pid = fork();
+	if (pid == 0) {
+		sleep_ms(SETTLE_MS);
+		union sigval w = {.sival_int = 44};
+		sigqueue(getppid(), sig, w);
+		sleep_ms(SETTLE_MS);
+		if (write(p[1], "x", 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	r = read(p[0], &c, 1);
+	printf("sigqueue from another process: read %s, value %d, code %s, pid %s\n", outcome(r, errno), g_value,
+	       g_code == SI_QUEUE ? "SI_QUEUE" : "other", g_sender == pid ? "right" : "wrong");
+	reap(pid);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -309,5 +390,6 @@ int main(void)
 	thread_case("thread in futex wait, no SA_RESTART", 0, futex_waiter);
 	other_signals();
 	wait_for_signals();
+	queued_signals();
 	return 0;
 }
