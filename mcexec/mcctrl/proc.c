@@ -39,7 +39,7 @@ static void mcctrl_proc_free(struct kref *ref)
 		mmdrop(p->mm);
 	kvfree(p->stats);
 	ihk_os_put(p->os);
-	kfree(p);
+	kvfree(p);
 }
 
 void mcctrl_proc_put(struct mcctrl_proc *p)
@@ -304,7 +304,7 @@ static long mcctrl_create(struct ihk_os *os, void __user *arg)
 		return -ENODEV;
 	if (req.cpu_first >= ncpus || req.cpu_count > ncpus - req.cpu_first)
 		return -EINVAL;
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	p = kvzalloc(sizeof(*p), GFP_KERNEL);	/* queues for MCK_MAX_THREADS calls: too big for kmalloc */
 	if (!p)
 		return -ENOMEM;
 	kref_init(&p->ref);

@@ -114,37 +114,49 @@ int64_t wake(Process* p, uint64_t addr, uint32_t count, uint32_t bitset, uint64_
 {
     if (!bitset)
         return -EINVAL;
-    Thread* to_wake[MCK_MAX_THREADS]; // each holds a reference: a woken waiter may exit at once
-    uint32_t n = 0, moved = 0;
+    // Woken in batches (the stack has no room for every thread); waiters are
+    // moved only in the pass that took the last one to wake.
+    constexpr uint32_t BATCH = 64;
+    uint32_t woken = 0, moved = 0;
     Key k = key_of(p, addr), to = requeue_to ? key_of(p, requeue_to) : Key{};
-    {
-        SpinLockGuard guard(g_lock);
-        for (Waiter** pp = &g_waiters; *pp;) {
-            Waiter* w = *pp;
-            if (w->proc != k.proc || w->addr != k.addr || !(w->bitset & bitset)) {
+    for (bool more = true; more;) {
+        Thread* to_wake[BATCH]; // each holds a reference: a woken waiter may exit at once
+        uint32_t n = 0;
+        more = false;
+        {
+            SpinLockGuard guard(g_lock);
+            for (Waiter** pp = &g_waiters; *pp;) {
+                Waiter* w = *pp;
+                if (w->proc != k.proc || w->addr != k.addr || !(w->bitset & bitset)) {
+                    pp = &w->next;
+                    continue;
+                }
+                if (woken + n < count) {
+                    if (n == BATCH) {
+                        more = true;
+                        break;
+                    }
+                    *pp = w->next;
+                    w->woken = true;
+                    ref_acquire(w->thread); // alive: its wait() checks w.woken under g_lock before returning
+                    to_wake[n++] = w->thread;
+                    continue;
+                }
+                if (requeue_to && moved < requeue_count) {
+                    w->proc = to.proc;
+                    w->addr = to.addr;
+                    moved++;
+                }
                 pp = &w->next;
-                continue;
             }
-            if (n < count && n < MCK_MAX_THREADS) {
-                *pp = w->next;
-                w->woken = true;
-                ref_acquire(w->thread); // alive: its wait() checks w.woken under g_lock before returning
-                to_wake[n++] = w->thread;
-                continue;
-            }
-            if (requeue_to && moved < requeue_count) {
-                w->proc = to.proc;
-                w->addr = to.addr;
-                moved++;
-            }
-            pp = &w->next;
         }
+        for (uint32_t i = 0; i < n; i++) {
+            sched_wake(to_wake[i]);
+            ref_release(to_wake[i]);
+        }
+        woken += n;
     }
-    for (uint32_t i = 0; i < n; i++) {
-        sched_wake(to_wake[i]);
-        ref_release(to_wake[i]);
-    }
-    return int64_t(n + moved);
+    return int64_t(woken + moved);
 }
 
 } // namespace

@@ -500,25 +500,31 @@ Thread* thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu)
 void process_kill(Process* p, int32_t status)
 {
     Thread* self = current();
-    Thread* victims[MCK_MAX_THREADS]; // each holds a reference
-    uint32_t n = 0;
-    {
-        SpinLockGuard guard(p->lock);
-        if (!p->exiting) {
-            p->exiting = true;
-            p->exit_status = status;
-        }
-        for (Thread* t = p->threads; t && n < MCK_MAX_THREADS; t = t->proc_next)
-            if (t != self && !t->killed) {
-                t->killed = true;
-                ref_acquire(t);
-                victims[n++] = t;
+    // In batches (the stack has no room for every thread): each marks the
+    // threads it takes, so the next finds the rest.
+    constexpr uint32_t BATCH = 64;
+    Thread* victims[BATCH]; // each holds a reference
+    uint32_t n;
+    do {
+        n = 0;
+        {
+            SpinLockGuard guard(p->lock);
+            if (!p->exiting) {
+                p->exiting = true;
+                p->exit_status = status;
             }
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        sched_kick(victims[i]);
-        ref_release(victims[i]);
-    }
+            for (Thread* t = p->threads; t && n < BATCH; t = t->proc_next)
+                if (t != self && !t->killed) {
+                    t->killed = true;
+                    ref_acquire(t);
+                    victims[n++] = t;
+                }
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            sched_kick(victims[i]);
+            ref_release(victims[i]);
+        }
+    } while (n == BATCH);
 }
 
 int64_t process_fork_prepare(const arch::TrapFrame& frame, uint64_t stack, uint64_t set_tid, uint64_t clear_tid,

@@ -11,7 +11,8 @@
 # enforced by the LWK; CPU affinity is per thread as on Linux; reaped children's
 # CPU time is the parent's; a signal interrupts a blocked call (offloaded or
 # not) and SA_RESTART restarts it as on Linux, signals of every kind reach the
-# program, sigsuspend and sigtimedwait work; the node is clean.
+# program, sigsuspend and sigtimedwait work; 4000 threads run in one process;
+# the node is clean.
 . "$(dirname "$0")/lib.sh"
 snapshot_node
 P=$IHK_BUILD/tests/vm/programs/spawn
@@ -83,6 +84,11 @@ same_as_native "rusage" "$IHK_BUILD/tests/vm/programs/rusage"
 
 log "signals interrupting blocked calls: SA_RESTART, EINTR, other threads, sigsuspend, sigtimedwait"
 same_as_native "sig_restart" "$IHK_BUILD/tests/vm/programs/sig_restart"
+
+log "4000 threads in one process, all alive at once (offloaded and local calls, a barrier)"
+expect_eq "many_threads" "many_threads: 4000 created, 4000 alive together, 4000 offloaded calls ok, 4000 own tids, 4000 joined" \
+	"$(timeout -k 5 600 mcexec "$IHK_BUILD/tests/vm/programs/many_threads" 4000 2>&1)"
+expect_eq "status" RUNNING "$(ihkosctl 0 get status)"
 
 log "MCEXEC_LINUX_PROGRAMS: named programs run on Linux"
 expect_eq "exec of a program named there" "exec-where: elsewhere" "$(MCEXEC_LINUX_PROGRAMS=spawn timeout 60 mcexec "$P" exec-where)"

@@ -43,7 +43,7 @@ typedef int64_t mck_s64;
 #define MCK_VDSO_BASE 0x3fff00001000ull		/* ... and the vDSO: AT_SYSINFO_EHDR */
 
 #define MCK_MAX_REGIONS 32			/* mappings mcexec asks for at creation */
-#define MCK_MAX_THREADS 256			/* threads per process */
+#define MCK_MAX_THREADS 16384			/* threads per process (memory allowing) */
 #define MCK_INVAL_SLOTS 32			/* pending unmaps before a full flush */
 
 /* ---- ioctls on /dev/mcosN (owner of the device: the instance's user) ---- */

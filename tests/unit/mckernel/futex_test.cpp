@@ -242,6 +242,23 @@ TEST_F(Futex, ASignalEndsATimedWaitWithEINTR)
     EXPECT_EQ(futex(X, FUTEX_WAKE_PRIVATE, 1), 0);
 }
 
+// More waiters than one batch of wake(): all are woken, and a requeue moves
+// only those past the count.
+TEST_F(Futex, WakesMoreWaitersThanOneBatch)
+{
+    constexpr int N = 150;
+    for (int i = 0; i < N; i++)
+        wait_on(X);
+    blocked(N);
+    *proc->word(X) = 1;
+    EXPECT_EQ(futex(X, FUTEX_CMP_REQUEUE_PRIVATE, 140, 5, Y, 1), 145);
+    blocked(10);
+    EXPECT_EQ(futex(Y, FUTEX_WAKE_PRIVATE, 100), 5);
+    EXPECT_EQ(futex(X, FUTEX_WAKE_PRIVATE, 100), 5);
+    for (Waiter& w : waiters)
+        EXPECT_EQ(result(w), 0);
+}
+
 TEST_F(Futex, RequeueWakesSomeAndMovesOthers)
 {
     Waiter& a = wait_on(X);
