@@ -84,12 +84,18 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6])
         uint64_t flags = a[4];
         if (flags & ~uint64_t(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
             return -EINVAL;
-        if (dirfd != AT_FDCWD && (dirfd < 0 || reserved.has(dirfd)))
+        // As Linux: the descriptor counts only for a relative (or empty) path.
+        bool empty = path.empty() && (flags & AT_EMPTY_PATH);
+        bool relative = !path.empty() && path[0] != '/';
+        if ((empty || relative) && dirfd != AT_FDCWD && (dirfd < 0 || reserved.has(dirfd)))
             return -EBADF;
-        if (path.empty() && (flags & AT_EMPTY_PATH))
+        if (empty)
             path = "/proc/self/fd/" + std::to_string(dirfd);
-        else if (!path.empty() && path[0] != '/' && dirfd != AT_FDCWD)
+        else if (relative && dirfd != AT_FDCWD)
             path = "/proc/self/fd/" + std::to_string(dirfd) + "/" + path;
+        struct stat link;
+        if ((flags & AT_SYMLINK_NOFOLLOW) && !empty && lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode))
+            return -ELOOP; // the last component is a symbolic link
     }
     std::vector<std::string> argv, envp;
     size_t bytes = 0;

@@ -168,6 +168,45 @@ static void exec_errors(void)
 	printf("exec-errors (ENOENT EACCES EACCES = 7): %s\n", status_text(st));
 }
 
+/* execveat: a descriptor with an absolute path is ignored, even -1; a
+ * directory descriptor with a relative path; AT_EMPTY_PATH on an O_PATH
+ * descriptor; AT_SYMLINK_NOFOLLOW on a symbolic link is ELOOP. Each exec runs
+ * "pid-is" in a child, which exits 0. */
+static void execveat_cases(void)
+{
+	char link[64];
+	snprintf(link, sizeof(link), "/tmp/spawn-link-%d", getpid());
+	if (symlink(self, link) != 0)
+		return;
+	char dir[4096], *slash;
+	snprintf(dir, sizeof(dir), "%s", self);
+	slash = strrchr(dir, '/');
+	*slash = 0;
+	for (int c = 0; c < 4; c++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			char me[32];
+			snprintf(me, sizeof(me), "%d", getpid());
+			char *argv[] = {"pid-is", me, NULL};
+			int dfd = open(dir, O_DIRECTORY | O_RDONLY);
+			int pfd = open(self, O_PATH);
+			if (c == 0)
+				syscall(SYS_execveat, -1, self, argv, environ, 0);
+			else if (c == 1)
+				syscall(SYS_execveat, dfd, slash + 1, argv, environ, 0);
+			else if (c == 2)
+				syscall(SYS_execveat, pfd, "", argv, environ, AT_EMPTY_PATH);
+			else
+				syscall(SYS_execveat, AT_FDCWD, link, argv, environ, AT_SYMLINK_NOFOLLOW);
+			_exit(errno == ELOOP ? 40 : 50);
+		}
+		printf("execveat %s: %s\n",
+		       c == 0 ? "absolute path, fd -1" : c == 1 ? "directory fd, relative path" :
+		       c == 2 ? "AT_EMPTY_PATH" : "AT_SYMLINK_NOFOLLOW on a link (exit 40: ELOOP)", status_text(reap(pid)));
+	}
+	unlink(link);
+}
+
 /* execve with pointers that are not the program's: NULL, low, mcexec's memory
  * above 64 TiB (not mapped natively), an argv entry pointing there; too much. */
 static void exec_hostile(void)
@@ -322,7 +361,7 @@ int main(int argc, char **argv)
 		void (*fn)(void);
 	} cases[] = {{"fork-exit", fork_exit},	 {"fork-copy", fork_copy},     {"fork-memory", fork_memory},
 		     {"fork-shared-file", fork_shared_file}, {"fork-where", child_where}, {"exec-where", exec_where},
-		     {"exec-pid", exec_pid},	 {"exec-errors", exec_errors}, {"exec-hostile", exec_hostile}, {"fork-signal", fork_signal},
+		     {"exec-pid", exec_pid},	 {"exec-errors", exec_errors}, {"exec-hostile", exec_hostile}, {"execveat", execveat_cases}, {"fork-signal", fork_signal},
 		     {"sigchld", sigchld},	 {"vfork", vfork_exit},	       {"library", library_calls},
 		     {"many", many}};
 	if (only && !strcmp(only, "fork-limit")) {
