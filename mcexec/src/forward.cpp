@@ -33,6 +33,7 @@
 #include <cstring>
 #include <mutex>
 #include <new>
+#include <unordered_map>
 #include <vector>
 
 namespace mcexec {
@@ -317,9 +318,33 @@ int64_t ioctl_call(const uint64_t a[6])
 }
 
 // prctl options that would change mcexec rather than the program.
-int64_t prctl_call(const uint64_t a[6])
+// The parent-death signal is a thread's, as in Linux: kept per program
+// thread here, since any worker may serve its calls. The worker that serves
+// the set sets it in Linux too; Linux sends it to the whole of mcexec when the
+// parent dies, and mcexec passes it on.
+std::mutex g_pdeath_lock;
+std::unordered_map<uint32_t, int> g_pdeath_signal; // by the program's tid
+
+int64_t prctl_call(uint32_t tid, const uint64_t a[6])
 {
     switch (int(a[0])) {
+    case PR_SET_PDEATHSIG: {
+        int64_t ret = raw(SYS_prctl, a);
+        if (ret == 0) {
+            std::lock_guard<std::mutex> guard(g_pdeath_lock);
+            g_pdeath_signal[tid] = int(a[1]);
+        }
+        return ret;
+    }
+    case PR_GET_PDEATHSIG: {
+        int sig = 0;
+        {
+            std::lock_guard<std::mutex> guard(g_pdeath_lock);
+            auto it = g_pdeath_signal.find(tid);
+            sig = it == g_pdeath_signal.end() ? 0 : it->second;
+        }
+        return copy_to_program(a[1], &sig, sizeof(sig)) ? 0 : -EFAULT;
+    }
     case PR_SET_SECCOMP:
         return -EINVAL; // as a Linux without seccomp says
     case PR_SET_MM:
@@ -478,10 +503,12 @@ void forward_after_fork()
 {
     // Another thread may have held it when the parent forked; the mappings themselves are ours too.
     new (&g_shared_lock) std::mutex;
+    new (&g_pdeath_lock) std::mutex;
+    g_pdeath_signal.clear(); // as Linux clears it in a fork child
     program_limits_after_fork();
 }
 
-int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint64_t nr, const uint64_t a[6])
+int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uint64_t nr, const uint64_t a[6])
 {
     credentials_sync();
     if (nr == MCK_SYS_MAP_SHARED)
@@ -542,7 +569,7 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint64_t nr, cons
     case SYS_getdents64:
         return getdents_call(cfg, a);
     case SYS_prctl:
-        return prctl_call(a);
+        return prctl_call(tid, a);
     case SYS_unshare:
         return unshare_call(a);
     case SYS_ptrace:

@@ -23,8 +23,9 @@ struct ForwardConfig {
     const LwkView* view = nullptr; // the LWK's view of the machine (lwk_view_tree.h), if made
 };
 
-// Run call @nr (served under @token) with @args: its result or -errno.
-int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint64_t nr, const uint64_t args[6]);
+// Run call @nr of the program's thread @tid (served under @token) with @args:
+// its result or -errno.
+int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uint64_t nr, const uint64_t args[6]);
 // In a fork child (one thread): forget the parent's other threads' locks.
 void forward_after_fork();
 

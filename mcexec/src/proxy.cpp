@@ -167,7 +167,7 @@ void worker()
         // A call a signal interrupted before it ran does not run: the LWK runs it
         // again after the program's handler.
         bool interrupted = (ev.flags & MCEXEC_EV_INTERRUPTED) || interruptible_pending();
-        int64_t ret = interrupted ? -MCK_ERESTARTNOINTR : forward_call(g_config->forward, ev.token, ev.nr, ev.args);
+        int64_t ret = interrupted ? -MCK_ERESTARTNOINTR : forward_call(g_config->forward, ev.token, ev.tid, ev.nr, ev.args);
         // Linux would have sent SIGPIPE to the writer; the program gets it instead.
         if (ret == -EPIPE) {
             mcexec_signal sig{SIGPIPE, SI_USER, int32_t(getpid()), uint32_t(getuid()), 0};

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -207,6 +209,65 @@ static void execveat_cases(void)
 	unlink(link);
 }
 
+/* PR_SET_PDEATHSIG: a thread's own (others read 0), read back by the thread
+ * that set it; sent when the parent dies. */
+static volatile sig_atomic_t g_pdeath;
+static void on_pdeath(int sig) { g_pdeath = sig; }
+static void *get_pdeath(void *arg)
+{
+	int *sig = arg;
+	prctl(PR_GET_PDEATHSIG, sig);
+	return NULL;
+}
+static void pdeath_signal(void)
+{
+	prctl(PR_SET_PDEATHSIG, SIGUSR2);
+	int mine = 0, seen[4] = {-1, -1, -1, -1};
+	for (int i = 0; i < 20; i++) /* served by any worker of mcexec's */
+		prctl(PR_GET_PDEATHSIG, &mine);
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, get_pdeath, &seen[i]);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	printf("pdeathsig: the setter reads %d, 4 other threads read %d %d %d %d\n", mine,
+	       seen[0], seen[1], seen[2], seen[3]);
+	prctl(PR_SET_PDEATHSIG, 0);
+
+	int report[2], ready[2];
+	if (pipe(report) || pipe(ready))
+		return;
+	pid_t mid = fork();
+	if (mid == 0) {
+		pid_t child = fork();
+		if (child == 0) {
+			signal(SIGUSR1, on_pdeath);
+			prctl(PR_SET_PDEATHSIG, SIGUSR1);
+			if (write(ready[1], "r", 1) != 1)
+				_exit(1);
+			for (int i = 0; i < 300 && !g_pdeath; i++)
+				usleep(100000);
+			char c = g_pdeath == SIGUSR1 ? 'y' : 'n';
+			if (write(report[1], &c, 1) != 1)
+				_exit(1);
+			_exit(0);
+		}
+		char c;
+		if (read(ready[0], &c, 1) != 1)
+			_exit(1);
+		_exit(0); /* the child's parent dies */
+	}
+	reap(mid);
+	char c = '?';
+	close(report[1]);
+	if (read(report[0], &c, 1) != 1)
+		c = '?';
+	printf("pdeathsig when the parent died: %s\n", c == 'y' ? "delivered" : "not delivered");
+	close(report[0]);
+	close(ready[0]);
+	close(ready[1]);
+}
+
 /* execve with pointers that are not the program's: NULL, low, mcexec's memory
  * above 64 TiB (not mapped natively), an argv entry pointing there; too much. */
 static void exec_hostile(void)
@@ -361,7 +422,7 @@ int main(int argc, char **argv)
 		void (*fn)(void);
 	} cases[] = {{"fork-exit", fork_exit},	 {"fork-copy", fork_copy},     {"fork-memory", fork_memory},
 		     {"fork-shared-file", fork_shared_file}, {"fork-where", child_where}, {"exec-where", exec_where},
-		     {"exec-pid", exec_pid},	 {"exec-errors", exec_errors}, {"exec-hostile", exec_hostile}, {"execveat", execveat_cases}, {"fork-signal", fork_signal},
+		     {"exec-pid", exec_pid},	 {"exec-errors", exec_errors}, {"exec-hostile", exec_hostile}, {"execveat", execveat_cases}, {"pdeathsig", pdeath_signal}, {"fork-signal", fork_signal},
 		     {"sigchld", sigchld},	 {"vfork", vfork_exit},	       {"library", library_calls},
 		     {"many", many}};
 	if (only && !strcmp(only, "fork-limit")) {
