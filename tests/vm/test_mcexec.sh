@@ -53,21 +53,26 @@ f=$work/futex-page
 # wait_woken NAME PID OUT: the waiter PID ends within 30 s having printed "woken".
 wait_woken() {
 	if timeout 30 tail --pid="$2" -f /dev/null; then
-		expect_eq "$1" woken "$(cat "$3")"
+		expect_eq "$1" woken "$(grep -v waiting "$3")"
 	else
 		fail "$1: still waiting after 30 s"
 		kill "$2" 2>/dev/null || true
 	fi
 }
+# until_waiting OUT: the waiter got to its wait (mcexec may take long to start on a busy host).
+until_waiting() {
+	for _ in $(seq 300); do grep -q waiting "$1" 2>/dev/null && break; sleep 0.2; done
+	sleep 1
+}
 mcexec "$PROGS/shm_futex" wait "$f" > "$work/waiter1" &
 waiter=$!
-sleep 2
+until_waiting "$work/waiter1"
 expect_eq "LWK waker finds the LWK waiter" "woke 1" "$(mcexec "$PROGS/shm_futex" wake "$f")"
 wait_woken "LWK waiter woken by an LWK process" $waiter "$work/waiter1"
 rm -f "$f"
 mcexec "$PROGS/shm_futex" wait "$f" > "$work/waiter2" &
 waiter=$!
-sleep 2
+until_waiting "$work/waiter2"
 "$PROGS/shm_futex" wake "$f" >/dev/null
 wait_woken "LWK waiter woken by a Linux process" $waiter "$work/waiter2"
 

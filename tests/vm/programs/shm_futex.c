@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * shm_futex wait|wake FILE: a futex in a page of FILE mapped MAP_SHARED.
- * wait: sleeps on the word (no timeout) while it is 0, then prints "woken". wake: sets the word to 1, wakes every waiter, prints how many
+ * wait: prints "waiting", sleeps on the word (no timeout) while it is 0, then prints "woken". wake: sets the word to 1, wakes every waiter, prints how many
  * FUTEX_WAKE found (waiters in other kernels are not counted).
  */
 #include <fcntl.h>
@@ -35,6 +35,8 @@ int main(int argc, char **argv)
 		printf("woke %ld\n", syscall(SYS_futex, word, FUTEX_WAKE, 1 << 30, NULL, NULL, 0));
 		return 0;
 	}
+	printf("waiting\n"); /* the test wakes only once we got this far */
+	fflush(stdout);
 	while (!__atomic_load_n(word, __ATOMIC_SEQ_CST))
 		syscall(SYS_futex, word, FUTEX_WAIT, 0, NULL, NULL, 0); /* no timeout: the test's */
 	printf("woken\n");
