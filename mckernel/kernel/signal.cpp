@@ -636,10 +636,17 @@ int64_t sys_sigaltstack(uint64_t ss, uint64_t old, uint64_t user_sp)
     return 0;
 }
 
+// Is @pid the program itself, or one of its threads (which Linux takes as its
+// process for kill and rt_sigqueueinfo)? Linux knows no LWK thread's tid.
+static bool is_self(Process* p, int64_t pid)
+{
+    return pid == int64_t(p->pid) || (pid > 0 && pid <= INT32_MAX && thread_find(p, uint32_t(pid)));
+}
+
 int64_t sys_kill(int64_t pid, int64_t sig)
 {
     Process* p = current()->proc;
-    if (pid != int64_t(p->pid)) {
+    if (!is_self(p, pid)) {
         // Other processes (and process groups, which include mcexec) are Linux's.
         uint64_t args[6] = {uint64_t(pid), uint64_t(sig), 0, 0, 0, 0};
         return offload(62, args);
@@ -660,7 +667,7 @@ int64_t sys_kill(int64_t pid, int64_t sig)
 int64_t sys_rt_sigqueueinfo(int64_t tgid, int64_t tid, int64_t sig, uint64_t uinfo, bool to_thread)
 {
     Process* p = current()->proc;
-    if (tgid != int64_t(p->pid)) {
+    if (to_thread ? tgid != int64_t(p->pid) : !is_self(p, tgid)) {
         uint64_t args[6] = {uint64_t(tgid), uint64_t(to_thread ? tid : sig), to_thread ? uint64_t(sig) : uinfo,
                             uinfo, 0, 0};
         return offload(to_thread ? 297 : 129, args);

@@ -348,6 +348,15 @@ static void queued_signals(void)
 	sleep_ms(SETTLE_MS / 2);
 	printf("rt_tgsigqueueinfo to a thread: %s, value %d, in that thread: %s\n", outcome(r, errno), g_value,
 	       g_tid_seen == target ? "yes" : "no");
+	handled = 0;
+	si.si_value.sival_int = 45;
+	r = syscall(SYS_rt_sigqueueinfo, target, sig, &si); /* a thread's tid names its process */
+	sleep_ms(SETTLE_MS / 2);
+	printf("rt_sigqueueinfo to a thread's tid: %s, value %d\n", outcome(r, errno), g_value);
+	handled = 0;
+	r = kill(target, SIGURG);
+	sleep_ms(SETTLE_MS / 2);
+	printf("kill of a thread's tid: %s, handler ran: %s\n", outcome(r, errno), handled == SIGURG ? "yes" : "no");
 	pthread_join(t, NULL);
 	r = syscall(SYS_rt_tgsigqueueinfo, getpid(), target, sig, &si);
 	printf("rt_tgsigqueueinfo to an ended thread: %s\n", outcome(r, errno));
