@@ -121,12 +121,13 @@ bool on_altstack(const Thread* t, uint64_t sp)
 }
 
 // Wake a thread that could take @sig now; one waiting on Linux is
-// interrupted there if a handler will run (a fatal signal ends the process).
+// interrupted there if a handler will run (a fatal signal ends the process,
+// a blocked one waits).
 void notify(Thread* t, int sig)
 {
     if (t->state != ThreadState::Running || t->cpu != arch::this_cpu()->index)
         sched_kick(t);
-    if (t->in_offload && t->proc->actions[sig - 1].handler > SIG_IGN)
+    if (t->in_offload && !(t->sigmask & bit(sig)) && t->proc->actions[sig - 1].handler > SIG_IGN)
         offload_interrupt(t);
 }
 

@@ -187,6 +187,19 @@ static void *futex_waiter(void *arg)
 	return NULL;
 }
 
+static void *blocked_poller(void *arg)
+{
+	(void)arg;
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &s, NULL);
+	struct pollfd pf = {g_pipe[0], POLLIN, 0};
+	g_result = poll(&pf, 1, 3 * SETTLE_MS);
+	g_errno = errno;
+	return NULL;
+}
+
 static void thread_case(const char *name, int flags, void *(*body)(void *))
 {
 	pthread_t t;
@@ -397,6 +410,7 @@ int main(void)
 	thread_case("thread in read, no SA_RESTART", 0, reader);
 	thread_case("thread in futex wait, SA_RESTART", SA_RESTART, futex_waiter);
 	thread_case("thread in futex wait, no SA_RESTART", 0, futex_waiter);
+	thread_case("thread in poll, blocking the signal", SA_RESTART, blocked_poller);
 	other_signals();
 	wait_for_signals();
 	queued_signals();
