@@ -8,6 +8,13 @@
  * not export, works on every kernel and node, and a 2 MiB block is exactly the
  * large page the co-kernel maps. Neighbouring blocks are merged into extents, so
  * a co-kernel still sees few, large chunks.
+ *
+ * Every block is split into 4 KiB pages with their own reference count, one
+ * reference each held by us: mcctrl maps them into mcexec as ordinary pages,
+ * so Linux can pin them (O_DIRECT, process_vm_readv, RDMA). A page whose count
+ * is above 1 is still held by Linux; it never goes back into the pool (another
+ * instance would get memory Linux may still write) but back to Linux, which
+ * frees it when the last holder lets go (docs/memory.md).
  */
 #include <linux/gfp.h>
 #include <linux/io.h>
@@ -137,17 +144,89 @@ static void ihk_mem_scrub(struct ihk_mem_ext *e)
 	}
 }
 
+/*
+ * Drop our reference to each page of [@phys, @phys + @size): Linux frees a page
+ * now, or when whoever else still holds it lets go.
+ */
+static void ihk_mem_put_range(phys_addr_t phys, u64 size)
+{
+	phys_addr_t p;
+
+	for (p = phys; p < phys + size; p += PAGE_SIZE) {
+		put_page(pfn_to_page(PHYS_PFN(p)));
+		if (!(p & (IHK_MEM_GRANULE - 1)))
+			cond_resched();
+	}
+}
+
 static void ihk_mem_free_list(struct list_head *items)
 {
 	struct ihk_mem_ext *e, *tmp;
-	phys_addr_t p;
 
 	list_for_each_entry_safe(e, tmp, items, list) {
-		for (p = e->phys; p < e->phys + e->size; p += IHK_MEM_GRANULE)
-			__free_pages(pfn_to_page(PHYS_PFN(p)), IHK_MEM_ORDER);
+		ihk_mem_put_range(e->phys, e->size);
 		list_del(&e->list);
 		kfree(e);
 	}
+}
+
+/* Does Linux hold a page of the block at @phys besides our own reference? */
+static bool ihk_mem_block_held(phys_addr_t phys)
+{
+	phys_addr_t p;
+
+	for (p = phys; p < phys + IHK_MEM_GRANULE; p += PAGE_SIZE)
+		if (page_count(pfn_to_page(PHYS_PFN(p))) != 1)
+			return true;
+	return false;
+}
+
+/*
+ * Memory an instance gave back (@items, not yet in the pool): a 2 MiB block
+ * with a page Linux still holds (pinned through mcexec's view, in a pipe, in
+ * an I/O) goes back to Linux instead of into the pool, where another instance
+ * could get it while Linux still reads or writes it. Return: bytes given back.
+ */
+static u64 ihk_mem_surrender_held(struct list_head *items)
+{
+	struct ihk_mem_ext *e, *rest;
+	phys_addr_t b;
+	u64 given = 0;
+
+	list_for_each_entry(e, items, list) {
+		for (b = e->phys; b < e->phys + e->size; b += IHK_MEM_GRANULE) {
+			if (!ihk_mem_block_held(b))
+				continue;
+			rest = kmalloc(sizeof(*rest), GFP_KERNEL);
+			if (!rest) {
+				/* Cannot split the extent: the whole extent goes to Linux. */
+				ihk_err("%pa: held by Linux; giving back %llu MiB\n", &b, e->size >> 20);
+				ihk_mem_put_range(e->phys, e->size);
+				given += e->size;
+				e->size = 0;
+				break;
+			}
+			/* e keeps [phys, b), rest gets what follows the block. */
+			*rest = *e;
+			rest->phys = b + IHK_MEM_GRANULE;
+			rest->size = e->phys + e->size - rest->phys;
+			e->size = b - e->phys;
+			list_add(&rest->list, &e->list);
+			pr_info("ihk: 2 MiB at %pa still held by Linux: given back to Linux, not to the pool\n",
+				&b);
+			ihk_mem_put_range(b, IHK_MEM_GRANULE);
+			given += IHK_MEM_GRANULE;
+			break;	/* rest is the next entry: the loop goes on there */
+		}
+		cond_resched();
+	}
+	list_for_each_entry_safe(e, rest, items, list) {
+		if (!e->size) {
+			list_del(&e->list);
+			kfree(e);
+		}
+	}
+	return given;
 }
 
 /*
@@ -258,6 +337,8 @@ static int ihk_mem_alloc_node(int node, u64 size, struct list_head *out, u64 *go
 			kfree(e);
 			return size == IHK_MEM_ALL ? 0 : -ENOMEM;
 		}
+		/* 512 pages with a reference each, none a compound tail: insertable. */
+		split_page(page, IHK_MEM_ORDER);
 		e->phys = PFN_PHYS(page_to_pfn(page));
 		e->size = IHK_MEM_GRANULE;
 		e->node = node;
@@ -417,6 +498,8 @@ static int ihk_mem_transfer(struct ihk_os *os, enum ihk_mem_move move,
 		ihk_mem_free_list(&moved);
 		return 0;
 	}
+	if (move == IHK_MEM_UNASSIGN)
+		ihk_mem_surrender_held(&moved);
 	list_for_each_entry(e, &moved, list) {
 		if (move == IHK_MEM_ASSIGN && e->dirty)
 			ihk_mem_scrub(e);
@@ -485,6 +568,7 @@ void ihk_mem_unassign_all(struct ihk_os *os)
 	LIST_HEAD(moved);
 
 	ihk_mem_detach(os, IHK_NUMA_ALL, IHK_MEM_ALL, &moved);
+	ihk_mem_surrender_held(&moved);
 	list_for_each_entry(e, &moved, list) {
 		e->dirty = true;
 		e->os = NULL;
