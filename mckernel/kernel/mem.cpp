@@ -3,7 +3,9 @@
 // page, kept at the chunk's start), first fit, grouped by NUMA node. Pages
 // reach us zeroed from IHK; each chunk remembers from where on it never handed
 // a page out, so only pages used before are zeroed again (a fresh instance
-// maps gigabytes without writing them).
+// maps gigabytes without writing them). A second bitmap marks the pages Linux
+// still held when mcexec's view let go of them: they stay used for good
+// (docs/memory.md).
 #include <kernel/mem.h>
 #include <kernel/boot.h>
 
@@ -22,6 +24,7 @@ struct Chunk {
     uint64_t pages = 0;
     int node = 0;
     uint64_t* bitmap = nullptr; // 1 = used
+    uint64_t* held = nullptr;   // 1 = Linux holds it: never freed
     uint64_t free_pages = 0;
     uint64_t hint = 0; // where the next 4 KiB search starts (next fit)
     uint64_t clean_from = 0; // pages from here on were never handed out: still zero
@@ -34,6 +37,7 @@ uint64_t g_free_pages;    // in all chunks
 uint64_t g_reserve_pages; // only the kernel may take the last of these
 
 bool used(const Chunk& c, uint64_t i) { return c.bitmap[i / 64] & (1ull << (i % 64)); }
+bool held(const Chunk& c, uint64_t i) { return c.held[i / 64] & (1ull << (i % 64)); }
 
 void mark(Chunk& c, uint64_t first, uint64_t count, bool set)
 {
@@ -63,10 +67,12 @@ void mem_init(uint64_t reserved_end)
         c.node = bp.mem[i].numa_node;
         c.bitmap = static_cast<uint64_t*>(arch::phys_to_virt(c.phys + (i == 0 ? reserved_end - c.phys : 0)));
         uint64_t bitmap_bytes = (c.pages + 63) / 64 * 8;
+        c.held = c.bitmap + bitmap_bytes / 8;
+        bitmap_bytes *= 2; // used, then held
         memset(c.bitmap, 0, bitmap_bytes);
         c.free_pages = c.pages;
         g_free_pages += c.pages;
-        // Chunk 0 starts with the boot area and the image; every chunk holds its bitmap.
+        // Chunk 0 starts with the boot area and the image; every chunk holds its bitmaps.
         uint64_t head = (i == 0 ? reserved_end - c.phys : 0) + bitmap_bytes;
         mark(c, 0, (head + PAGE - 1) / PAGE, true);
         c.clean_from = (head + PAGE - 1) / PAGE;
@@ -162,14 +168,47 @@ void mem_free(uint64_t phys, uint64_t bytes)
     for (uint32_t k = 0; k < g_num_chunks; k++) {
         Chunk& c = g_chunks[k];
         if (phys >= c.phys && phys < c.phys + c.pages * PAGE) {
-            uint64_t first = (phys - c.phys) / PAGE;
-            mark(c, first, (bytes + PAGE - 1) / PAGE, false);
+            uint64_t first = (phys - c.phys) / PAGE, end = first + (bytes + PAGE - 1) / PAGE;
+            // Runs between pages Linux holds go back; those stay used.
+            for (uint64_t i = first; i < end;) {
+                uint64_t run = 0;
+                while (i + run < end && !held(c, i + run))
+                    run++;
+                if (run)
+                    mark(c, i, run, false);
+                i += run;
+                while (i < end && held(c, i))
+                    i++;
+            }
             if (first < c.hint)
                 c.hint = first;
             return;
         }
     }
     panic("mem_free: 0x%lx is not in any chunk", phys);
+}
+
+uint64_t mem_withhold(uint64_t phys, uint64_t bytes)
+{
+    SpinLockGuard guard(g_lock);
+    uint64_t count = 0;
+    for (uint64_t pa = phys & ~(PAGE - 1); pa < phys + bytes; pa += PAGE) {
+        for (uint32_t k = 0; k < g_num_chunks; k++) {
+            Chunk& c = g_chunks[k];
+            if (pa < c.phys || pa >= c.phys + c.pages * PAGE)
+                continue;
+            uint64_t i = (pa - c.phys) / PAGE;
+            if (!held(c, i)) {
+                c.held[i / 64] |= 1ull << (i % 64);
+                count++;
+            }
+            // Free already (cannot happen: Linux reports before we free): take it.
+            if (!used(c, i))
+                mark(c, i, 1, true);
+            break;
+        }
+    }
+    return count;
 }
 
 bool mem_owns(uint64_t phys)

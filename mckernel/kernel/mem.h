@@ -19,7 +19,12 @@ uint64_t mem_alloc_aligned(uint64_t bytes, uint64_t align, int node);
 // leaves the kernel enough for page tables, regions and threads, and its next
 // call gets ENOMEM instead of the kernel stopping.
 uint64_t mem_alloc_user(uint64_t bytes, uint64_t align, int node);
+// Pages Linux holds stay out of use: mem_free() skips them.
 void mem_free(uint64_t phys, uint64_t bytes);
+// Linux still holds the pages of [phys, phys + bytes) (pinned through mcexec's
+// view when the program let go of them): they are never handed out again.
+// Returns how many pages were newly withheld (docs/memory.md).
+uint64_t mem_withhold(uint64_t phys, uint64_t bytes);
 uint64_t mem_free_bytes(int node);
 uint64_t mem_total_bytes(); // all chunks, used or not
 bool mem_owns(uint64_t phys); // in one of our chunks (not a Linux page we map)

@@ -105,17 +105,55 @@ void fork_state_free(Process* p)
     p->fork = nullptr;
 }
 
+// Take the pages Linux reported it still holds (mck_proc_shared::held): they
+// never go back to the allocator, whichever way we free them. Linux wrote the
+// report before the inval_done or exit acknowledgement that lets us free them.
+// Caller holds p->lock, or is the last user of @p.
+void take_held(Process* p)
+{
+    mck_proc_shared* s = p->shared;
+    if (!s)
+        return;
+    uint64_t seq = __atomic_load_n(&s->held_seq, __ATOMIC_ACQUIRE);
+    uint64_t taken = s->held_taken;
+    if (seq - taken > MCK_HELD_SLOTS) {
+        // Linux never writes past what we took; if it did, trust nothing.
+        kprintf("process %u: Linux's report of held pages overran; keeping all of its pages", p->pid);
+        p->keep_all = true;
+        taken = seq - MCK_HELD_SLOTS;
+    }
+    for (; taken != seq; taken++) {
+        const mck_held& h = s->held[taken % MCK_HELD_SLOTS];
+        uint64_t phys = h.phys, len = h.len;
+        if (!len || len > (1ull << 40) || !mem_owns(phys))
+            continue;
+        uint64_t n = mem_withhold(phys, len);
+        if (n)
+            kprintf("process %u: 0x%lx (%lu KiB) still held by Linux when it was unmapped: kept out of use", p->pid,
+                    phys, n * 4);
+    }
+    __atomic_store_n(&s->held_taken, seq, __ATOMIC_RELEASE);
+    if (__atomic_load_n(&s->held_all, __ATOMIC_ACQUIRE) && !p->keep_all) {
+        kprintf("process %u: Linux holds too many of its pages to list: keeping all of them", p->pid);
+        p->keep_all = true;
+    }
+}
+
+void no_free_cb(uint64_t, uint64_t, void*) {}
+
 // The last reference went: no thread, not in the table, nobody looking.
 void process_destroy(Process* p)
 {
     fork_state_free(p);
+    take_held(p);
     while (DeferredFree* d = p->deferred) {
         p->deferred = d->next;
-        mem_free(d->phys, d->size);
+        if (!p->keep_all)
+            mem_free(d->phys, d->size);
         delete d;
     }
     if (p->root)
-        arch::mmu_free_space(p->root, free_page_cb, nullptr);
+        arch::mmu_free_space(p->root, p->keep_all ? no_free_cb : free_page_cb, nullptr);
     vm_free_all(p);
     if (p->shared_phys)
         mem_free(p->shared_phys, round_up(sizeof(mck_proc_shared), arch::PAGE_4K));
@@ -627,11 +665,13 @@ void process_reclaim(Process* p)
 {
     uint64_t done = __atomic_load_n(&p->shared->inval_done, __ATOMIC_ACQUIRE);
     SpinLockGuard guard(p->lock);
+    take_held(p); // after inval_done: what Linux reported before acknowledging
     for (DeferredFree** pp = &p->deferred; *pp;) {
         DeferredFree* d = *pp;
         if (d->seq <= done) {
             *pp = d->next;
-            mem_free(d->phys, d->size);
+            if (!p->keep_all)
+                mem_free(d->phys, d->size);
             delete d;
         } else {
             pp = &d->next;

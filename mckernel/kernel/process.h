@@ -190,6 +190,7 @@ struct Process {
     bool linux_gone = false;        // mcexec is gone: nobody to report to
     int32_t exit_status = 0;        // wait(2) encoding
     DeferredFree* deferred = nullptr;
+    bool keep_all = false;          // Linux may hold any of its pages: free none (docs/memory.md)
     int64_t realtime_offset_ns = 0; // CLOCK_REALTIME - CLOCK_MONOTONIC at creation
     int64_t mono_base_ns = 0;       // CLOCK_MONOTONIC at creation ...
     uint64_t tsc_base = 0;          // ... at this TSC

@@ -307,6 +307,13 @@ struct mck_inval {
 	mck_u64 len;
 };
 
+/* A physically contiguous run of pages Linux still holds (see held_seq below). */
+#define MCK_HELD_SLOTS 128
+struct mck_held {
+	mck_u64 phys;
+	mck_u64 len;
+};
+
 /*
  * What the LWK counts for one process (mcexec --report). The LWK updates it
  * while the program runs (relaxed atomic adds); mcctrl copies it when the
@@ -394,6 +401,21 @@ struct mck_proc_shared {
 	mck_u32 lwk_spin_us;		/* Linux: MCEXEC_POLICY's, or MCEXEC_SPIN_DEFAULT */
 	mck_u32 pad;
 	struct mck_proc_stats stats;	/* LWK */
+	/*
+	 * Pages Linux still held (pinned, in a pipe, in an I/O) when it removed
+	 * them from mcexec's view: the LWK never gives them back to its allocator.
+	 * Linux writes held[seq % SLOTS] and then held_seq, both before the
+	 * inval_done (or exit acknowledgement) that releases the pages; the LWK
+	 * takes them before it frees anything and then advances held_taken.
+	 * Linux never has more than MCK_HELD_SLOTS untaken: it delays inval_done
+	 * instead, or at the end sets held_all (keep every page it frees).
+	 * See docs/memory.md.
+	 */
+	mck_u64 held_seq;		/* Linux */
+	mck_u64 held_taken;		/* LWK */
+	mck_u64 held_all;		/* Linux: 1: keep every user page of the process */
+	mck_u64 held_pad;
+	struct mck_held held[MCK_HELD_SLOTS]; /* Linux */
 };
 
 #endif /* _MCEXEC_ABI_H */

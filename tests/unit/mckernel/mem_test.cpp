@@ -32,7 +32,7 @@ protected:
 TEST(MemBoot, BitmapAndImageAreNotFree)
 {
     fake::boot(64 * M);
-    // 64 KiB of image, then the bitmap: 16384 pages, 2 KiB of bits.
+    // 64 KiB of image, then the bitmaps (used, held): 16384 pages, 2 x 2 KiB of bits.
     EXPECT_EQ(mem_free_bytes(-1), 64 * M - 64 * 1024 - K4);
     EXPECT_EQ(mck::mem_total_bytes(), 64 * M);
     EXPECT_TRUE(mck::mem_owns(fake::INSTANCE_PHYS));
@@ -276,6 +276,29 @@ TEST(MemNuma, NodeIsPreferredThenAnyNode)
     got.push_back(other);
     for (uint64_t g : got)
         mem_free(g, K4);
+}
+
+// Linux still holds pages of a 2 MiB page the program unmapped (pinned through
+// mcexec's view): freeing the 2 MiB gives back all but those, for good.
+TEST_F(Mem, WithheldPagesNeverComeBack)
+{
+    uint64_t big = mem_alloc_aligned(M2, M2, -1);
+    ASSERT_NE(big, 0u);
+    EXPECT_EQ(mck::mem_withhold(big + 7 * K4, 2 * K4), 2u);
+    EXPECT_EQ(mck::mem_withhold(big + 7 * K4, K4), 0u); // already
+    mem_free(big, M2);
+    EXPECT_EQ(mem_free_bytes(-1), start - 2 * K4);
+    // Allocate everything there is: never the held pages.
+    std::vector<uint64_t> pages;
+    while (uint64_t pa = mem_alloc(K4, -1)) {
+        EXPECT_FALSE(pa == big + 7 * K4 || pa == big + 8 * K4);
+        pages.push_back(pa);
+    }
+    for (uint64_t pa : pages)
+        mem_free(pa, K4);
+    // Freed again (a second mapping of the page went away): still held.
+    mem_free(big + 7 * K4, K4);
+    EXPECT_EQ(mem_free_bytes(-1), start - 2 * K4);
 }
 
 } // namespace
