@@ -56,6 +56,10 @@
  * @pins:	Linux pages pinned for shared file mappings (struct mcctrl_pin list),
  *		released once the LWK no longer runs the process (then @unpinned:
  *		no more are taken); @pinned holds their PFNs for the fault handler.
+ * @exposed:	instance pages inserted into mcexec's view, by user page number
+ *		(value: PFN); looked at after each zap (uas.c, p->uas guards it).
+ * @orphans:	PFNs whose entry in @exposed was replaced before a zap looked at it.
+ * @held_seq:	our copy of the shared block's held_seq.
  * @released:	mcexec closed the file while pages were pinned: the process stays
  *		listed until the LWK reports the end (or the instance stops).
  * @spin_us:	how long an MCEXEC_WAIT polls for a call before it sleeps
@@ -99,6 +103,9 @@ struct mcctrl_proc {
 	struct list_head pins;
 	struct xarray pinned;
 	bool unpinned;
+	struct xarray exposed;
+	struct xarray orphans;
+	u64 held_seq;
 	bool released;
 	u32 spin_us;
 	u32 spin_window_us;

@@ -324,6 +324,8 @@ static long mcctrl_create(struct ihk_os *os, void __user *arg)
 	INIT_WORK(&p->exit_work, mcctrl_exit_work);
 	INIT_LIST_HEAD(&p->pins);
 	xa_init(&p->pinned);
+	xa_init(&p->exposed);	/* uas.c */
+	xa_init(&p->orphans);
 
 	spin_lock_irq(&mcctrl_procs_lock);
 	if (mcctrl_find(os, p->pid)) {

@@ -9,13 +9,25 @@
  * gets its next call; all of them when the program ends or the instance
  * stops.
  *
+ * The instance's pages go in as ordinary pages (VM_MIXEDMAP, vm_insert_page):
+ * each mapping holds a reference, so Linux can pin them (O_DIRECT,
+ * process_vm_readv, vmsplice, RDMA) and gets the LWK's physical pages. Linux's
+ * own pages of shared file mappings, pinned by pin.c, go in as special PFN
+ * entries as before. Every page we insert is remembered by address
+ * (@p->exposed); after a zap we look at its reference count: a page Linux
+ * still holds (count above our own one) is reported to the LWK, which never
+ * gives it back to its allocator (docs/memory.md).
+ *
  * The mapping is one VMA that only mcctrl changes: mcexec (and so an
  * offloaded call the program makes) cannot split, move or re-protect it, so
  * every zap the LWK asks for covers exactly what it should (docs/security.md).
  */
 #include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/pfn_t.h>
 #include <linux/sched/mm.h>
 #include <linux/version.h>
+#include <asm/io.h>
 
 #include "mcctrl.h"
 
@@ -57,48 +69,116 @@ static u64 mcctrl_lookup(struct mcctrl_proc *p, u64 va, bool *writable)
 	return e & PTE_ADDR;
 }
 
-/* A page mcexec may map: the LWK's own memory, or a Linux page we pinned for it. */
-static bool mcctrl_mappable(struct mcctrl_proc *p, u64 pa)
+/*
+ * The instance's page at @pa as an ordinary page, or NULL when @pa is not the
+ * instance's (or has no usable struct page).
+ */
+static struct page *mcctrl_lwk_page(struct mcctrl_proc *p, u64 pa)
 {
-	return pa && (ihk_os_phys_to_virt(p->os, pa, PAGE_SIZE) || mcctrl_pinned(p, pa >> PAGE_SHIFT));
+	struct page *page;
+
+	if (!pa || !ihk_os_phys_to_virt(p->os, pa, PAGE_SIZE) || !pfn_valid(pa >> PAGE_SHIFT))
+		return NULL;
+	page = pfn_to_page(pa >> PAGE_SHIFT);
+	/* IHK splits its blocks: each page has its own reference, held by IHK. */
+	return page_count(page) ? page : NULL;
+}
+
+/*
+ * Insert the instance's @page at @addr (read-only: vm_page_prot has no write
+ * while page_mkwrite exists) and remember it. Context: p->uas held for reading.
+ */
+static vm_fault_t mcctrl_insert_page(struct mcctrl_proc *p, struct vm_area_struct *vma,
+				     unsigned long addr, struct page *page)
+{
+	unsigned long pfn = page_to_pfn(page);
+	void *old;
+	int err;
+
+	old = xa_store(&p->exposed, addr >> PAGE_SHIFT, xa_mk_value(pfn), GFP_KERNEL);
+	if (xa_is_err(old))
+		return VM_FAULT_OOM;
+	/*
+	 * A different page here means Linux dropped the old one from the view
+	 * behind our back (MADV_DONTNEED): still look at it at the next zap.
+	 */
+	if (old && xa_to_value(old) != pfn &&
+	    xa_is_err(xa_store(&p->orphans, xa_to_value(old), xa_mk_value(1), GFP_KERNEL))) {
+		xa_store(&p->exposed, addr >> PAGE_SHIFT, old, GFP_NOWAIT);
+		return VM_FAULT_OOM;
+	}
+	err = vm_insert_page(vma, addr, page);
+	if (!err || err == -EBUSY)	/* -EBUSY: another thread mapped it first */
+		return VM_FAULT_NOPAGE;
+	return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 }
 
 static vm_fault_t mcctrl_uas_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct mcctrl_proc *p = vma->vm_private_data;
+	unsigned long addr = vmf->address & PAGE_MASK;
 	bool write = vmf->flags & FAULT_FLAG_WRITE, writable = false;
 	vm_fault_t ret = VM_FAULT_SIGBUS;
-	pgprot_t prot;
+	struct page *page;
 	u64 pa;
 
 	down_read(&p->uas);
 	if (!p->dead) {
-		pa = mcctrl_lookup(p, vmf->address, &writable);
-		if (mcctrl_mappable(p, pa) && (writable || !write)) {
-			/* Read faults map read-only; a later write comes through pfn_mkwrite. */
-			prot = vm_get_page_prot((vma->vm_flags & ~VM_WRITE) | (write ? VM_WRITE : 0));
-			ret = vmf_insert_pfn_prot(vma, vmf->address & PAGE_MASK, pa >> PAGE_SHIFT, prot);
-		}
+		pa = mcctrl_lookup(p, addr, &writable);
+		page = mcctrl_lwk_page(p, pa);
+		/*
+		 * Both kinds go in read-only (vm_page_prot): a write faults again
+		 * and page_mkwrite / pfn_mkwrite decide, so the check is in one place.
+		 */
+		if (!pa || (write && !writable))
+			ret = VM_FAULT_SIGBUS;
+		else if (page)
+			ret = mcctrl_insert_page(p, vma, addr, page);
+		else if (mcctrl_pinned(p, pa >> PAGE_SHIFT))
+			ret = vmf_insert_mixed(vma, addr, pfn_to_pfn_t(pa >> PAGE_SHIFT));
 	}
 	up_read(&p->uas);
 	return ret;
 }
 
-/* A write to a page mapped read-only: allowed only where the program may write. */
+/* May mcexec's entry at @addr for @pa become writable? Context: p->uas held. */
+static bool mcctrl_may_write(struct mcctrl_proc *p, unsigned long addr, u64 pa)
+{
+	bool writable = false;
+
+	return !p->dead && pa && mcctrl_lookup(p, addr, &writable) == pa && writable;
+}
+
+/* A write to an instance page mapped read-only: allowed only where the program may write. */
+static vm_fault_t mcctrl_uas_page_mkwrite(struct vm_fault *vmf)
+{
+	struct mcctrl_proc *p = vmf->vma->vm_private_data;
+	bool ok;
+
+	down_read(&p->uas);
+	ok = mcctrl_may_write(p, vmf->address & PAGE_MASK, page_to_phys(vmf->page));
+	up_read(&p->uas);
+	if (!ok)
+		return VM_FAULT_SIGBUS;
+	/*
+	 * Locked and said so: the core would otherwise retry forever on a page
+	 * with no mapping. A zap meanwhile is caught by its pte_same check.
+	 */
+	lock_page(vmf->page);
+	return VM_FAULT_LOCKED;
+}
+
+/* A write to a Linux page (shared file mapping) mapped read-only: the same rule. */
 static vm_fault_t mcctrl_uas_pfn_mkwrite(struct vm_fault *vmf)
 {
 	struct mcctrl_proc *p = vmf->vma->vm_private_data;
-	bool writable = false;
 	vm_fault_t ret = VM_FAULT_SIGBUS;
-	u64 pa;
+	u64 pa = (u64)pte_pfn(vmf->orig_pte) << PAGE_SHIFT;
 
 	down_read(&p->uas);
-	if (!p->dead) {
-		pa = mcctrl_lookup(p, vmf->address, &writable);
-		if (writable && mcctrl_mappable(p, pa) && pa >> PAGE_SHIFT == pte_pfn(vmf->orig_pte))
-			ret = 0;
-	}
+	if (mcctrl_may_write(p, vmf->address & PAGE_MASK, pa) && mcctrl_pinned(p, pa >> PAGE_SHIFT))
+		ret = 0;
 	up_read(&p->uas);
 	return ret;
 }
@@ -120,8 +200,136 @@ static int mcctrl_uas_mprotect(struct vm_area_struct *vma, unsigned long start, 
 	return -EACCES;
 }
 
+/*
+ * Reporting held pages to the LWK (struct mck_proc_shared, held_*): runs of
+ * physically contiguous pages, one ring slot each. A run takes its slot when
+ * it starts, so what was taken out of @p->exposed is always reported.
+ */
+struct mcctrl_held_run {
+	u64 seq;	/* the slot of the run being built */
+	u64 taken;	/* the LWK's held_taken when we started */
+	u64 phys, len;
+};
+
+static void mcctrl_held_begin(struct mcctrl_proc *p, struct mcctrl_held_run *r)
+{
+	r->seq = p->held_seq;
+	r->taken = READ_ONCE(p->shared->held_taken);
+	/* The LWK's word: never trust it beyond what we wrote. */
+	if (r->taken > r->seq || r->seq - r->taken > MCK_HELD_SLOTS)
+		r->taken = r->seq - min_t(u64, r->seq, MCK_HELD_SLOTS);
+	r->len = 0;
+}
+
+static void mcctrl_held_flush(struct mcctrl_proc *p, struct mcctrl_held_run *r)
+{
+	struct mck_held *h = &p->shared->held[r->seq % MCK_HELD_SLOTS];
+
+	if (!r->len)
+		return;
+	WRITE_ONCE(h->phys, r->phys);
+	WRITE_ONCE(h->len, r->len);
+	r->seq++;
+	r->len = 0;
+}
+
+/* Add page @pfn to the report. Return: false when the ring has no room for it. */
+static bool mcctrl_held_add(struct mcctrl_proc *p, struct mcctrl_held_run *r, unsigned long pfn)
+{
+	u64 pa = (u64)pfn << PAGE_SHIFT;
+
+	if (r->len && r->phys + r->len == pa) {
+		r->len += PAGE_SIZE;
+		return true;
+	}
+	mcctrl_held_flush(p, r);
+	if (r->seq - r->taken >= MCK_HELD_SLOTS)
+		return false;
+	r->phys = pa;
+	r->len = PAGE_SIZE;
+	return true;
+}
+
+/* Publish the report; the caller's release of inval_done (or the exit ack) follows. */
+static void mcctrl_held_end(struct mcctrl_proc *p, struct mcctrl_held_run *r)
+{
+	mcctrl_held_flush(p, r);
+	if (r->seq != p->held_seq) {
+		p->held_seq = r->seq;
+		smp_store_release(&p->shared->held_seq, r->seq);
+	}
+}
+
+/* After a zap: does Linux still hold @pfn besides IHK's own reference? */
+static bool mcctrl_held(unsigned long pfn)
+{
+	return page_count(pfn_to_page(pfn)) > 1;
+}
+
+/*
+ * The pages we inserted in [@start, @end), now zapped: forget them, and report
+ * those Linux still holds. Return: false if the ring filled up; what was not
+ * reported stays remembered, for the next try. Context: p->uas held for
+ * writing, the zap done.
+ */
+static bool mcctrl_uas_check(struct mcctrl_proc *p, struct mcctrl_held_run *r, u64 start, u64 end)
+{
+	unsigned long idx;
+	void *entry;
+
+	xa_for_each(&p->orphans, idx, entry) {
+		if (mcctrl_held(idx) && !mcctrl_held_add(p, r, idx))
+			return false;
+		xa_erase(&p->orphans, idx);
+	}
+	if (end <= start)
+		return true;
+	xa_for_each_range(&p->exposed, idx, entry, start >> PAGE_SHIFT, (end - 1) >> PAGE_SHIFT) {
+		if (mcctrl_held(xa_to_value(entry)) && !mcctrl_held_add(p, r, xa_to_value(entry)))
+			return false;
+		xa_erase(&p->exposed, idx);
+	}
+	return true;
+}
+
+/*
+ * mcexec's view is gone for good (zapped, or its VMA removed): report every
+ * page Linux still holds; if the ring cannot take them all, the LWK keeps
+ * every page of the process out of use. Context: p->uas held for writing.
+ */
+static void mcctrl_uas_check_all(struct mcctrl_proc *p)
+{
+	struct mcctrl_held_run r;
+	bool ok = true;
+
+	if (!p->dead && p->shared) {
+		mcctrl_held_begin(p, &r);
+		ok = mcctrl_uas_check(p, &r, MCK_USER_START, MCK_USER_END);
+		mcctrl_held_end(p, &r);
+		if (!ok) {
+			mcctrl_err("process %u: Linux holds many of its pages; the LWK keeps all of them\n",
+				   p->pid);
+			smp_store_release(&p->shared->held_all, 1);
+		}
+	}
+	xa_destroy(&p->exposed);
+	xa_destroy(&p->orphans);
+}
+
+/* mcexec unmapped its view (munmap, exit): its entries are zapped already. */
+static void mcctrl_uas_close(struct vm_area_struct *vma)
+{
+	struct mcctrl_proc *p = vma->vm_private_data;
+
+	down_write(&p->uas);
+	mcctrl_uas_check_all(p);
+	up_write(&p->uas);
+}
+
 static const struct vm_operations_struct mcctrl_uas_ops = {
+	.close = mcctrl_uas_close,
 	.fault = mcctrl_uas_fault,
+	.page_mkwrite = mcctrl_uas_page_mkwrite,
 	.pfn_mkwrite = mcctrl_uas_pfn_mkwrite,
 	.may_split = mcctrl_uas_may_split,
 	.mremap = mcctrl_uas_mremap,
@@ -142,14 +350,15 @@ int mcctrl_uas_mmap(struct mcctrl_proc *p, struct vm_area_struct *vma)
 	mmgrab(p->mm);
 	up_write(&p->uas);
 	/*
-	 * Not in core dumps, not inherited, never merged or grown; no struct page
-	 * semantics; never executable in mcexec.
+	 * Not in core dumps, not inherited, never merged or grown; ordinary pages
+	 * (the instance's) and PFNs (Linux's pinned pages) mixed, so no VM_IO or
+	 * VM_PFNMAP, which GUP refuses; never executable in mcexec.
 	 */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-	vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY);
+	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY);
 	vm_flags_clear(vma, VM_EXEC | VM_MAYEXEC);
 #else
-	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY;
+	vma->vm_flags |= VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY;
 	vma->vm_flags &= ~(VM_EXEC | VM_MAYEXEC);
 #endif
 	vma->vm_ops = &mcctrl_uas_ops;
@@ -174,7 +383,8 @@ static struct vm_area_struct *mcctrl_uas_vma(struct mcctrl_proc *p, struct mm_st
 	return vma;
 }
 
-static void mcctrl_zap(struct vm_area_struct *vma, u64 start, u64 len)
+/* Zap [@start, @start + @len) of our VMA, clamped to it; the clamped end. */
+static u64 mcctrl_zap(struct vm_area_struct *vma, u64 start, u64 len, u64 *endp)
 {
 	u64 end;
 
@@ -182,21 +392,33 @@ static void mcctrl_zap(struct vm_area_struct *vma, u64 start, u64 len)
 		start = MCK_USER_START;
 	if (check_add_overflow(start, len, &end) || end > MCK_USER_END)
 		end = MCK_USER_END;
-	if (start < end)
-		zap_vma_ptes(vma, start, end - start);
+	*endp = end;
+	if (start >= end)
+		return start;
+	/* zap_vma_ptes() only takes VM_PFNMAP VMAs. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	zap_page_range_single(vma, start, end - start, NULL);
+#else
+	zap_page_range(vma, start, end - start);
+#endif
+	return start;
 }
 
 /*
  * Apply the LWK's queued unmaps to mcexec's view. Context: mcexec, process.
  * Serialized by p->uas, so inval_done only moves forward whichever of
- * mcexec's threads gets here first.
+ * mcexec's threads gets here first. An unmap is acknowledged only once the
+ * pages Linux still holds from it are reported (held_seq before inval_done):
+ * if the report ring is full, the zap is done but the acknowledgement waits
+ * for the LWK to take the reports, at a later call.
  */
 void mcctrl_uas_invalidate(struct mcctrl_proc *p)
 {
 	struct mck_proc_shared *s = p->shared;
 	struct vm_area_struct *vma;
 	struct mm_struct *mm = current->mm;
-	u64 seq, i;
+	struct mcctrl_held_run r;
+	u64 seq, i, start, end, done;
 
 	if (READ_ONCE(p->dead) || smp_load_acquire(&s->inval_seq) == READ_ONCE(p->inval_done))
 		return;
@@ -210,18 +432,28 @@ void mcctrl_uas_invalidate(struct mcctrl_proc *p)
 		mcctrl_err("process %u: mcexec's view is not whole; its unmaps stay pending\n", p->pid);
 		goto out;
 	}
+	done = p->inval_done;
+	mcctrl_held_begin(p, &r);
 	if (vma && seq - p->inval_done > MCK_INVAL_SLOTS) {
-		mcctrl_zap(vma, MCK_USER_START, MCK_USER_END - MCK_USER_START);
+		start = mcctrl_zap(vma, MCK_USER_START, MCK_USER_END - MCK_USER_START, &end);
+		if (mcctrl_uas_check(p, &r, start, end))
+			done = seq;
 	} else if (vma) {
 		for (i = p->inval_done + 1; i <= seq; i++) {
-			struct mck_inval *r = &s->inval[i % MCK_INVAL_SLOTS];
+			struct mck_inval *v = &s->inval[i % MCK_INVAL_SLOTS];
 
-			mcctrl_zap(vma, READ_ONCE(r->start), READ_ONCE(r->len));
+			start = mcctrl_zap(vma, READ_ONCE(v->start), READ_ONCE(v->len), &end);
+			if (!mcctrl_uas_check(p, &r, start, end))
+				break;
+			done = i;
 		}
+	} else {
+		done = seq;	/* no view: nothing mapped, close() reported what was held */
 	}
-	WRITE_ONCE(p->inval_done, seq);
+	mcctrl_held_end(p, &r);
+	WRITE_ONCE(p->inval_done, done);
 	if (!p->dead)
-		smp_store_release(&s->inval_done, seq);
+		smp_store_release(&s->inval_done, done);
 out:
 	up_write(&p->uas);
 	mmap_read_unlock(mm);
@@ -236,17 +468,22 @@ void mcctrl_uas_drop(struct mcctrl_proc *p)
 	if (mm && mmget_not_zero(mm)) {
 		mmap_read_lock(mm);
 		down_write(&p->uas);
-		p->dead = true;
 		/* Every piece of ours, whatever mcexec did to its address space. */
 		for (vma = find_vma_intersection(mm, MCK_USER_START, MCK_USER_END);
-		     vma && vma->vm_start < MCK_USER_END; vma = find_vma(mm, vma->vm_end))
+		     vma && vma->vm_start < MCK_USER_END; vma = find_vma(mm, vma->vm_end)) {
+			u64 end;
+
 			if (vma->vm_ops == &mcctrl_uas_ops && vma->vm_private_data == p)
-				zap_vma_ptes(vma, vma->vm_start, vma->vm_end - vma->vm_start);
+				mcctrl_zap(vma, vma->vm_start, vma->vm_end - vma->vm_start, &end);
+		}
+		mcctrl_uas_check_all(p);
+		p->dead = true;
 		up_write(&p->uas);
 		mmap_read_unlock(mm);
 		mmput(mm);
 	} else {
 		down_write(&p->uas);
+		mcctrl_uas_check_all(p);
 		p->dead = true;
 		up_write(&p->uas);
 	}

@@ -12,7 +12,11 @@
 # CPU time is the parent's; a signal interrupts a blocked call (offloaded or
 # not) and SA_RESTART restarts it as on Linux, signals of every kind reach the
 # program, sigsuspend and sigtimedwait work; 4000 threads run in one process;
-# the node is clean.
+# Linux can pin the program's memory (O_DIRECT, vmsplice, process_vm_readv/writev
+# from a Linux process) with Linux's results, and the LWK reuses no page Linux
+# still holds: not after munmap, not after the program ends, and the instance
+# stops without harm while a pipe holds its pages (docs/memory.md); the node is
+# clean.
 . "$(dirname "$0")/lib.sh"
 snapshot_node
 P=$IHK_BUILD/tests/vm/programs/spawn
@@ -90,6 +94,39 @@ expect_eq "many_threads" "many_threads: 4000 created, 4000 alive together, 4000 
 	"$(timeout -k 5 600 mcexec "$IHK_BUILD/tests/vm/programs/many_threads" 4000 2>&1)"
 expect_eq "status" RUNNING "$(ihkosctl 0 get status)"
 
+log "LWK memory Linux can pin: O_DIRECT, vmsplice, process_vm_readv/writev (programs/direct_io.c, pvm.c)"
+D=$IHK_BUILD/tests/vm/programs/direct_io
+V=$IHK_BUILD/tests/vm/programs/pvm
+# O_DIRECT needs a file system that has it: ext4 on a loop device (tmpfs has none on 6.1).
+modprobe loop && modprobe ext4 || fail "loop or ext4 module missing"
+truncate -s 64M "$work/ext4.img"
+mkfs.ext4 -q -F "$work/ext4.img"
+mkdir -p "$work/ext4"
+dev=$(losetup -f --show "$work/ext4.img")
+mount -t ext4 "$dev" "$work/ext4"
+same_as_native "O_DIRECT write, read, read-only buffers" "$D" rw "$work/ext4/f"
+same_as_native "vmsplice, unmap, new memory, read the pipe" "$D" splice
+held0=$(ihkosctl 0 kmsg | grep -c 'still held by Linux' || true)
+same_as_native "munmap while O_DIRECT reads into it" "$D" race "$work/ext4/f"
+echo "info: runs of pages Linux held at an unmap: $(($(ihkosctl 0 kmsg | grep -c 'still held by Linux' || true) - held0))"
+expect_eq "status" RUNNING "$(ihkosctl 0 get status)"
+umount "$work/ext4"
+losetup -d "$dev"
+
+# pvm_run LAUNCHER: a server (natively, or under mcexec) read and written by a native peek.
+pvm_run() {
+	local pid addr ro srv
+	coproc SRV { exec $1 "$V" serve; }
+	srv=$SRV_PID
+	read -r -t 60 pid addr ro <&"${SRV[0]}" || { echo "no server"; return; }
+	"$V" peek "$pid" "$addr" "$ro"
+	echo go >&"${SRV[1]}"
+	timeout 60 cat <&"${SRV[0]}"
+	wait "$srv"
+	echo "server status $?"
+}
+expect_eq "process_vm_readv/writev into an LWK program" "$(pvm_run "")" "$(pvm_run "timeout 120 mcexec")"
+
 log "MCEXEC_LINUX_PROGRAMS: named programs run on Linux"
 expect_eq "exec of a program named there" "exec-where: elsewhere" "$(MCEXEC_LINUX_PROGRAMS=spawn timeout 60 mcexec "$P" exec-where)"
 expect_eq "exec of another one" "exec-where: where the parent is" "$(MCEXEC_LINUX_PROGRAMS=bash:/bin/nothing timeout 60 mcexec "$P" exec-where)"
@@ -113,6 +150,19 @@ expect_eq "mcexec processes left" 0 "$(pgrep -c -x mcexec || true)"
 expect_eq "status" RUNNING "$(ihkosctl 0 get status)"
 expect_eq "the next program runs" 0 "$(timeout 60 mcexec /bin/true; echo $?)"
 
+log "pages Linux still holds when the program ends and the instance stops"
+want=$("$D" pattern 1 | md5sum)
+mkfifo "$work/fifo"
+exec 7<>"$work/fifo"
+expect_eq "vmsplice to a pipe, exit" 0 "$(timeout 60 mcexec "$D" splice-out 1 >&7; echo $?)"
+expect_ok timeout 120 mcexec "$IHK_BUILD/tests/vm/programs/mem_hog" 600
+expect_eq "the pipe, after the LWK reused its memory" "$want" "$(head -c 1048576 <&7 | md5sum)"
+expect_eq "vmsplice to a pipe, exit (again)" 0 "$(timeout 60 mcexec "$D" splice-out 1 >&7; echo $?)"
 expect_ok mcstop+release.sh
+expect_eq "the pipe, after the instance is gone" "$want" "$(head -c 1048576 <&7 | md5sum)"
+given=$(dmesg | grep -c 'still held by Linux: given back' || true)
+[ "$given" -ge 1 ] && echo "ok: $given 2 MiB block(s) Linux held went back to Linux, not to the pool" ||
+	fail "no block held by Linux at the instance's end was given back to Linux"
+exec 7<&-
 assert_node_clean
 finish
