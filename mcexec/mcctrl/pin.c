@@ -135,6 +135,12 @@ static long mcctrl_pin_range(u64 addr, unsigned long n, bool write, struct page 
 	unsigned int flags = FOLL_LONGTERM | (write ? FOLL_WRITE : 0);
 	long got = -EFAULT;
 
+	/*
+	 * Never the program's own memory: Linux can pin it through mcexec's view
+	 * now, and the LWK would take its own pages for Linux's.
+	 */
+	if (addr < MCK_USER_END && addr + ((u64)n << PAGE_SHIFT) > MCK_USER_START)
+		return -EFAULT;
 	mmap_read_lock(mm);
 	vma = vma_lookup(mm, addr);
 	if (vma && n <= (vma->vm_end - addr) >> PAGE_SHIFT) {

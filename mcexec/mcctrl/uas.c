@@ -123,6 +123,8 @@ static vm_fault_t mcctrl_uas_fault(struct vm_fault *vmf)
 	struct page *page;
 	u64 pa;
 
+	if (!p)
+		return VM_FAULT_SIGBUS;	/* a copy in a fork */
 	down_read(&p->uas);
 	if (!p->dead) {
 		pa = mcctrl_lookup(p, addr, &writable);
@@ -156,6 +158,8 @@ static vm_fault_t mcctrl_uas_page_mkwrite(struct vm_fault *vmf)
 	struct mcctrl_proc *p = vmf->vma->vm_private_data;
 	bool ok;
 
+	if (!p)
+		return VM_FAULT_SIGBUS;
 	down_read(&p->uas);
 	ok = mcctrl_may_write(p, vmf->address & PAGE_MASK, page_to_phys(vmf->page));
 	up_read(&p->uas);
@@ -176,6 +180,8 @@ static vm_fault_t mcctrl_uas_pfn_mkwrite(struct vm_fault *vmf)
 	vm_fault_t ret = VM_FAULT_SIGBUS;
 	u64 pa = (u64)pte_pfn(vmf->orig_pte) << PAGE_SHIFT;
 
+	if (!p)
+		return VM_FAULT_SIGBUS;
 	down_read(&p->uas);
 	if (mcctrl_may_write(p, vmf->address & PAGE_MASK, pa) && mcctrl_pinned(p, pa >> PAGE_SHIFT))
 		ret = 0;
@@ -316,17 +322,37 @@ static void mcctrl_uas_check_all(struct mcctrl_proc *p)
 	xa_destroy(&p->orphans);
 }
 
+/*
+ * A copy of the view in a fork of mcexec, which happens only if mcexec
+ * cleared VM_DONTCOPY (MADV_DOFORK; VM_IO refused that before, but GUP
+ * refuses VM_IO). The copy gets nothing: no entries (VM_WIPEONFORK is
+ * checked after this), no faults served, nothing reported when it closes,
+ * and no pointer to a process it holds no reference to.
+ */
+static void mcctrl_uas_open(struct vm_area_struct *vma)
+{
+	vma->vm_private_data = NULL;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, VM_WIPEONFORK);
+#else
+	vma->vm_flags |= VM_WIPEONFORK;
+#endif
+}
+
 /* mcexec unmapped its view (munmap, exit): its entries are zapped already. */
 static void mcctrl_uas_close(struct vm_area_struct *vma)
 {
 	struct mcctrl_proc *p = vma->vm_private_data;
 
+	if (!p)
+		return;	/* a copy in a fork (see above) */
 	down_write(&p->uas);
 	mcctrl_uas_check_all(p);
 	up_write(&p->uas);
 }
 
 static const struct vm_operations_struct mcctrl_uas_ops = {
+	.open = mcctrl_uas_open,
 	.close = mcctrl_uas_close,
 	.fault = mcctrl_uas_fault,
 	.page_mkwrite = mcctrl_uas_page_mkwrite,

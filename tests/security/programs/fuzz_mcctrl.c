@@ -8,7 +8,8 @@
 // the unified range (right and wrong), reads and writes through it, START of random
 // code, WAIT with short timeouts, REPLY and PIN_CALL with the tokens WAIT gave and
 // random ones, SIGNAL, POLICY and REPORT with hostile values, partial
-// munmap/mprotect/mremap, and closing it at any point.
+// munmap/mprotect/mremap, MADV_DOFORK of the whole view and a fork that reads
+// through it (it must not), and closing it at any point.
 // Runs natively (not under mcexec); the kernels must survive.
 //
 // Usage: fuzz_mcctrl /dev/mcosN SECONDS SEED
@@ -27,6 +28,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -422,7 +424,7 @@ static void mangle_mapping(struct session *s)
 {
 	uint64_t a = MCK_USER_START + rnd(1024) * PAGE, len = PAGE * (1 + rnd(16));
 	long r;
-	switch (rnd(5)) {
+	switch (rnd(6)) {
 	case 0:
 		say("munmap(%#lx, %#lx)", a, len);
 		r = munmap((void *)a, len);
@@ -440,6 +442,33 @@ static void mangle_mapping(struct session *s)
 		r = (long)mremap((void *)a, len, len * 2, MREMAP_MAYMOVE);
 		r = r == (long)MAP_FAILED ? -1 : 0;
 		break;
+	case 4: {
+		/*
+		 * Make the whole view inherited (MADV_DOFORK) and fork: the
+		 * child must not see the program's memory through a copy.
+		 */
+		int st = 0;
+		pid_t c;
+
+		say("madvise whole DOFORK, fork");
+		r = madvise((void *)MCK_USER_START, MCK_USER_END - MCK_USER_START, MADV_DOFORK);
+		if (!s->mapped)
+			break;
+		c = fork();
+		if (c == 0) {
+			volatile unsigned char *q = (void *)a;
+			unsigned char v;
+
+			signal(SIGBUS, SIG_DFL);	/* no escape into the fuzzer's loop */
+			signal(SIGSEGV, SIG_DFL);
+			v = *q;
+
+			_exit(v == 0x5a ? 42 : 43);	/* reached: the copy works */
+		}
+		if (c > 0 && waitpid(c, &st, 0) == c && WIFEXITED(st))
+			printf("a fork of mcexec read the program's memory through its view: succeeded\n");
+		break;
+	}
 	default:
 		say("munmap whole");
 		r = munmap((void *)MCK_USER_START, MCK_USER_END - MCK_USER_START);
