@@ -106,6 +106,7 @@ dev=$(losetup -f --show "$work/ext4.img")
 mount -t ext4 "$dev" "$work/ext4"
 same_as_native "O_DIRECT write, read, read-only buffers" "$D" rw "$work/ext4/f"
 same_as_native "vmsplice, unmap, new memory, read the pipe" "$D" splice
+same_as_native "the same with 200 separate pages (more than one report)" "$D" splice-sparse
 held0=$(ihkosctl 0 kmsg | grep -c 'still held by Linux' || true)
 same_as_native "munmap while O_DIRECT reads into it" "$D" race "$work/ext4/f"
 echo "info: runs of pages Linux held at an unmap: $(($(ihkosctl 0 kmsg | grep -c 'still held by Linux' || true) - held0))"
@@ -157,6 +158,12 @@ exec 7<>"$work/fifo"
 expect_eq "vmsplice to a pipe, exit" 0 "$(timeout 60 mcexec "$D" splice-out 1 >&7; echo $?)"
 expect_ok timeout 120 mcexec "$IHK_BUILD/tests/vm/programs/mem_hog" 600
 expect_eq "the pipe, after the LWK reused its memory" "$want" "$(head -c 1048576 <&7 | md5sum)"
+want_sparse=$("$D" pattern 1 sparse | md5sum)
+expect_eq "vmsplice of 200 separate pages to a pipe, exit" 0 "$(timeout 60 mcexec "$D" splice-out 1 sparse >&7; echo $?)"
+expect_eq "more held than one report: all of its pages kept" 1 \
+	"$(ihkosctl 0 kmsg | grep -c 'too many of its pages to list: keeping all' || true)"
+expect_ok timeout 120 mcexec "$IHK_BUILD/tests/vm/programs/mem_hog" 600
+expect_eq "that pipe, after the LWK reused its memory" "$want_sparse" "$(head -c 819200 <&7 | md5sum)"
 expect_eq "vmsplice to a pipe, exit (again)" 0 "$(timeout 60 mcexec "$D" splice-out 1 >&7; echo $?)"
 expect_ok mcstop+release.sh
 expect_eq "the pipe, after the instance is gone" "$want" "$(head -c 1048576 <&7 | md5sum)"

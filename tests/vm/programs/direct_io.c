@@ -11,8 +11,12 @@
  *                in flight must not land in it.
  *   splice       vmsplice a buffer into a pipe, unmap it, fill new memory,
  *                read the pipe: the original bytes (the pipe holds the pages).
- *   splice-out MIB  vmsplice MIB MiB of a known pattern to stdout (a pipe)
- *                and exit, leaving the pages to whoever holds the pipe.
+ *   splice-sparse  the same with 200 pages that are not neighbours: more
+ *                runs than mcctrl reports at once (docs/memory.md).
+ *   splice-out MIB [sparse]  vmsplice MIB MiB of a known pattern to stdout (a
+ *                pipe), or every other page of 2 MiB (200 pages), and exit,
+ *                leaving the pages to whoever holds the pipe.
+ *   pattern MIB [sparse]  what splice-out writes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +31,7 @@
 
 #define MIB (1ul << 20)
 #define FRESH (600 * MIB)	/* new memory after an unmap: most of a 768 MiB instance */
+#define SPARSE_OUT 200		/* pages splice-out sparse leaves in the pipe */
 #define RACE_FRESH (64 * MIB)	/* the same, per round of the race (kept short) */
 
 static unsigned char pattern(size_t i, unsigned seed) { return (unsigned char)(i * 31 + (i >> 12) + seed); }
@@ -172,7 +177,31 @@ static int race(const char *path)
 	return 0;
 }
 
-static int splice_back(void)
+/*
+ * @n iovecs of every other page of @buf (2 * @n pages): as many runs of
+ * pages that are not neighbours, more than mcctrl can report at once.
+ */
+static ssize_t vmsplice_sparse(int fd, unsigned char *buf, int n)
+{
+	struct iovec iov[256];
+
+	for (int i = 0; i < n; i++) {
+		iov[i].iov_base = buf + 2 * 4096 * (size_t)i;
+		iov[i].iov_len = 4096;
+	}
+	return vmsplice(fd, iov, n, 0);
+}
+
+static size_t check_sparse(const unsigned char *out, size_t got, unsigned seed)
+{
+	size_t bad = 0;
+
+	for (size_t i = 0; i < got; i++)
+		bad += out[i] != pattern(2 * 4096 * (i / 4096) + i % 4096, seed);
+	return bad;
+}
+
+static int splice_back(int sparse)
 {
 	size_t len = MIB, got = 0;
 	int p[2];
@@ -185,11 +214,11 @@ static int splice_back(void)
 		return 1;
 	}
 	buf = aligned_2m();
-	fill(buf, len, 3);
+	fill(buf, 2 * MIB, 3);
 	iov.iov_base = buf;
 	iov.iov_len = len;
-	r = vmsplice(p[1], &iov, 1, 0);
-	printf("vmsplice: %zd %s\n", r, err(r));
+	r = sparse ? vmsplice_sparse(p[1], buf, 200) : vmsplice(p[1], &iov, 1, 0);
+	printf("vmsplice%s: %zd %s\n", sparse ? " of 200 separate pages" : "", r, err(r));
 	munmap(buf, 2 * MIB);
 	(void)access("/", F_OK);	/* calls: the LWK may reuse what was unmapped */
 	(void)access("/", F_OK);
@@ -203,28 +232,31 @@ static int splice_back(void)
 			break;
 		got += n;
 	}
-	printf("pipe after unmap and new memory: %zu bytes, %zu differ\n", got, check(out, got, 3));
+	printf("pipe after unmap and new memory: %zu bytes, %zu differ\n", got,
+	       sparse ? check_sparse(out, got, 3) : check(out, got, 3));
 	return 0;
 }
 
-static int splice_out(size_t mib)
+static int splice_out(size_t mib, int sparse)
 {
 	size_t len = mib * MIB;
 	unsigned char *buf;
 	struct iovec iov;
 	ssize_t r = 0;
 
-	if (fcntl(1, F_SETPIPE_SZ, (int)len) < (int)len) {
+	if (fcntl(1, F_SETPIPE_SZ, (int)MIB) < (int)MIB) {
 		fprintf(stderr, "splice-out: F_SETPIPE_SZ: %s\n", strerror(errno));
 		return 1;
 	}
+	if (sparse)
+		len = 2 * MIB;
 	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	fill(buf, len, 5);
 	iov.iov_base = buf;
 	iov.iov_len = len;
-	r = vmsplice(1, &iov, 1, 0);
+	r = sparse ? vmsplice_sparse(1, buf, SPARSE_OUT) : vmsplice(1, &iov, 1, 0);
 	fprintf(stderr, "splice-out: %zd %s\n", r, err(r));
-	return r == (ssize_t)len ? 0 : 1;
+	return r == (ssize_t)(sparse ? SPARSE_OUT * 4096 : len) ? 0 : 1;
 }
 
 int main(int argc, char **argv)
@@ -234,17 +266,26 @@ int main(int argc, char **argv)
 	if (argc > 2 && !strcmp(argv[1], "race"))
 		return race(argv[2]);
 	if (argc > 1 && !strcmp(argv[1], "splice"))
-		return splice_back();
+		return splice_back(0);
+	if (argc > 1 && !strcmp(argv[1], "splice-sparse"))
+		return splice_back(1);
 	if (argc > 2 && !strcmp(argv[1], "splice-out"))
-		return splice_out(strtoul(argv[2], NULL, 10));
+		return splice_out(strtoul(argv[2], NULL, 10), argc > 3 && !strcmp(argv[3], "sparse"));
 	if (argc > 2 && !strcmp(argv[1], "pattern")) {
 		/* The bytes splice-out writes, for comparison. */
 		size_t len = strtoul(argv[2], NULL, 10) * MIB;
 		unsigned char *p = malloc(len);
 
+		if (argc > 3 && !strcmp(argv[3], "sparse")) {
+			p = realloc(p, 2 * MIB);
+			fill(p, 2 * MIB, 5);
+			for (size_t i = 0; i < SPARSE_OUT; i++)
+				fwrite(p + 2 * 4096 * i, 1, 4096, stdout);
+			return 0;
+		}
 		fill(p, len, 5);
 		return fwrite(p, 1, len, stdout) != len;
 	}
-	fprintf(stderr, "usage: direct_io rw|race FILE | splice | splice-out MIB | pattern MIB\n");
+	fprintf(stderr, "usage: direct_io rw|race FILE | splice | splice-sparse | splice-out MIB [sparse] | pattern MIB [sparse]\n");
 	return 2;
 }
