@@ -371,8 +371,6 @@ static void queued_signals(void)
 	sleep_ms(SETTLE_MS / 2);
 	printf("kill of a thread's tid: %s, handler ran: %s\n", outcome(r, errno), handled == SIGURG ? "yes" : "no");
 	pthread_join(t, NULL);
-	r = syscall(SYS_rt_tgsigqueueinfo, getpid(), target, sig, &si);
-	printf("rt_tgsigqueueinfo to an ended thread: %s\n", outcome(r, errno));
 
 	handled = 0;
 	int p[2];
