@@ -10,6 +10,7 @@
 #include "user_memory.h"
 
 #include <mcexec/abi.h>
+#include <mcexec/shared_anon.h>
 
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -374,23 +375,38 @@ struct SharedMapping {
 std::mutex g_shared_lock;
 std::vector<SharedMapping> g_shared;
 
+// Bytes of a shared mapping of @st from @off that have pages: a regular
+// file's up to its end (SIGBUS past it); a device, /dev/zero above all, has
+// no end: all of them.
+uint64_t backed_bytes(const struct stat& st, uint64_t off, uint64_t len)
+{
+    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+        return len;
+    return uint64_t(st.st_size) > off ? ((uint64_t(st.st_size) - off + 4095) & ~4095ull) : 0;
+}
+
 // McKernel maps a file MAP_SHARED: map it here (outside the program's range)
 // with the protection the program asked for, so Linux checks the file's mode,
 // seals and mount; mcctrl pins its pages for this very call (abi.h). Our
 // mapping stays for the life of the program; mcctrl unpins when the LWK is done.
+// MCK_SHARED_ANON_FD (shared_anon.h): MAP_SHARED|MAP_ANONYMOUS memory instead,
+// Linux's shared anonymous object; our fork children inherit it, so LWK fork
+// children map the same pages.
 int64_t map_shared(const ForwardConfig& cfg, uint64_t token, const uint64_t* a)
 {
-    int fd = int(a[0]);
-    uint64_t len = a[1], prot = a[2], off = a[3];
-    struct stat st;
-    if (cfg.reserved.has(fd))
+    bool anon = a[0] == MCK_SHARED_ANON_FD;
+    int fd = anon ? -1 : int(a[0]);
+    uint64_t len = a[1], prot = a[2], off = anon ? 0 : a[3];
+    struct stat st {};
+    if (!anon && cfg.reserved.has(fd))
         return -EBADF;
-    if (fstat(fd, &st) != 0)
+    if (!anon && fstat(fd, &st) != 0)
         return -errno;
-    void* m = mmap(nullptr, len, PROT_READ | int(prot & (PROT_WRITE | PROT_EXEC)), MAP_SHARED, fd, off_t(off));
+    void* m = mmap(nullptr, len, PROT_READ | int(prot & (PROT_WRITE | PROT_EXEC)),
+                   MAP_SHARED | (anon ? MAP_ANONYMOUS : 0), fd, off_t(off));
     if (m == MAP_FAILED)
         return -errno;
-    uint64_t in_file = uint64_t(st.st_size) > off ? ((uint64_t(st.st_size) - off + 4095) & ~4095ull) : 0;
+    uint64_t in_file = anon ? len : backed_bytes(st, off, len);
     mcexec_pin_call pin{token, reinterpret_cast<uint64_t>(m), std::min(len, in_file)};
     if (ioctl(cfg.proc_fd, MCEXEC_PIN_CALL, &pin) != 0) {
         int e = errno;

@@ -2,10 +2,12 @@
 // Futexes: waiters of every process hang in one table keyed by (process,
 // address), under one lock; a wake moves them to their CPU's run queue.
 // Enough of the interface for glibc: WAIT, WAKE, their BITSET forms, REQUEUE
-// and CMP_REQUEUE. A futex in a shared file mapping is keyed by its physical
-// address, so LWK processes sharing the page wake each other; Linux processes
-// sharing it cannot reach our table, so such a wait sleeps in short slices and
-// returns (a spurious wake, which callers allow) once a slice passes.
+// and CMP_REQUEUE. A futex in a shared mapping is keyed by its physical
+// address, so LWK processes sharing the page wake each other. Linux processes
+// sharing a file's or a System V segment's page cannot reach our table, so a
+// wait there sleeps in short slices and returns (a spurious wake, which
+// callers allow) once a slice passes; shared anonymous memory is only ever
+// shared with LWK processes, so a wait there sleeps until woken.
 #include <kernel/errno.h>
 #include <kernel/process.h>
 #include <kernel/sched.h>
@@ -41,14 +43,16 @@ constexpr int64_t SHARED_SLICE_NS = 1000000;
 struct Key {
     Process* proc;
     uint64_t addr;
+    bool linux_too; // a shared word Linux programs may wake: wait in slices
 };
 
 Key key_of(Process* p, uint64_t addr)
 {
     uint64_t phys;
-    if (vm_shared_phys(p, addr, &phys))
-        return {nullptr, phys};
-    return {p, addr};
+    bool linux_too = false;
+    if (vm_shared_phys(p, addr, &phys, &linux_too))
+        return {nullptr, phys, linux_too};
+    return {p, addr, false};
 }
 
 void unlink(Waiter* w)
@@ -85,7 +89,7 @@ int64_t wait(Process* p, uint64_t addr, uint32_t val, uint64_t deadline_tsc, uin
     t->interruptible = true;
     for (;;) {
         uint64_t until = deadline_tsc;
-        if (!k.proc) {
+        if (k.linux_too) {
             uint64_t slice = tsc_after_ns(SHARED_SLICE_NS);
             until = deadline_tsc && deadline_tsc < slice ? deadline_tsc : slice;
         }

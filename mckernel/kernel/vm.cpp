@@ -10,6 +10,7 @@
 #include <kernel/uaccess.h>
 #include <kernel/vm.h>
 #include <lib/error_or.h>
+#include <mcexec/shared_anon.h>
 
 #include <arch/cpu.h>
 #include <arch/mmu.h>
@@ -454,6 +455,17 @@ uint64_t place(Process* p, uint64_t addr, uint64_t len, uint64_t flags, int64_t*
 int64_t map_linux_pages(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t nr,
                         uint64_t args[6], uint32_t vma_flags, uint64_t* linux_addr = nullptr)
 {
+    {
+        // Refused here if it would be refused below: else mcexec would map and
+        // pin Linux memory the program never gets, kept until the process ends.
+        SpinLockGuard guard(p->lock);
+        int64_t err = 0;
+        uint64_t where = place(p, addr, len, flags, &err);
+        if (!where)
+            return err;
+        if (!within_limits(p, len, false, where, where + len))
+            return -ENOMEM;
+    }
     uint64_t pages = len / PAGE_4K;
     uint64_t list_bytes = up(pages * 8, PAGE_4K);
     uint64_t list_phys = mem_alloc(list_bytes, home_node());
@@ -526,8 +538,24 @@ int64_t map_linux_pages(Process* p, uint64_t addr, uint64_t len, uint64_t prot, 
 // A shared file mapping: Linux's page cache pages of the file.
 int64_t map_shared_file(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_t fd, uint64_t off)
 {
-    uint64_t args[6] = {uint64_t(fd), len, prot, off, 0, 0};
+    // Linux looks at the low 32 bits only; a negative one is no file (and
+    // MCK_SHARED_ANON_FD must come from map_shared_anon alone).
+    if (int32_t(fd) < 0)
+        return -EBADF;
+    uint64_t args[6] = {uint64_t(uint32_t(fd)), len, prot, off, 0, 0};
     return map_linux_pages(p, addr, len, prot, flags, MCK_SYS_MAP_SHARED, args, VMA_FILE | VMA_SHARED);
+}
+
+// MAP_SHARED|MAP_ANONYMOUS: Linux's shared anonymous memory, made by mcexec
+// (an anonymous MAP_SHARED mapping of its own, like Linux's /dev/zero object)
+// and pinned like a file's pages. Fork children map the same pages again from
+// their mcexec's copy, exactly as for shared files, so parent and children
+// share them; Linux frees them when the last mcexec of the tree lets go.
+// Why this and not an LWK-side object or a memfd: docs/lwk.md.
+int64_t map_shared_anon(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags)
+{
+    uint64_t args[6] = {MCK_SHARED_ANON_FD, len, prot, 0, 0, 0};
+    return map_linux_pages(p, addr, len, prot, flags, MCK_SYS_MAP_SHARED, args, VMA_SHARED | VMA_SHARED_ANON);
 }
 
 int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_t fd, uint64_t off)
@@ -541,8 +569,8 @@ int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64
     if (!type)
         return -EINVAL;
     len = up(len, PAGE_4K);
-    if (!anon && type == MAP_SHARED)
-        return map_shared_file(p, addr, len, prot, flags, fd, off);
+    if (type == MAP_SHARED)
+        return anon ? map_shared_anon(p, addr, len, prot, flags) : map_shared_file(p, addr, len, prot, flags, fd, off);
     process_reclaim(p);
     uint64_t start;
     {
@@ -1031,11 +1059,12 @@ int64_t vm_madvise(Process* p, uint64_t addr, uint64_t len, int64_t advice)
         // MADV_FREE is for private anonymous memory only (Linux: EINVAL).
         if (advice == MADV_FREE)
             for (Vma* v = p->vmas; v; v = v->next)
-                if (v->start < addr + len && addr < v->end && (v->flags & VMA_FILE))
+                if (v->start < addr + len && addr < v->end && (v->flags & (VMA_FILE | VMA_SHARED)))
                     return -EINVAL;
         if (advice == MADV_DONTNEED || advice == MADV_FREE) {
             // Private memory reads as zero afterwards: its pages go, and come
-            // back zeroed on the next touch. Shared file pages keep the file's data.
+            // back zeroed on the next touch. Shared pages keep their data, as
+            // on Linux (a file's, or shared anonymous memory's).
             for (Vma* v = p->vmas; v; v = v->next) {
                 uint64_t s = v->start > addr ? v->start : addr, e = v->end < addr + len ? v->end : addr + len;
                 if (s >= e || (v->flags & VMA_SHARED))
@@ -1268,7 +1297,7 @@ bool vm_access_ok(Process* p, uint64_t addr, uint64_t len, bool write)
     return true;
 }
 
-bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys)
+bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys, bool* linux_too)
 {
     SpinLockGuard guard(p->lock);
     Vma* v = find(p, addr);
@@ -1277,6 +1306,8 @@ bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys)
     if (!v || !(v->flags & VMA_SHARED) || !arch::mmu_lookup(p->root, addr, &pa, &prot, &psize))
         return false;
     *phys = pa; // mmu_lookup's answer has the offset in the page already
+    if (linux_too)
+        *linux_too = !(v->flags & VMA_SHARED_ANON);
     return true;
 }
 

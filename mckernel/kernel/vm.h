@@ -36,8 +36,10 @@ int vm_fault(Process* p, uint64_t addr, bool write);
 bool vm_fault_for_kernel(uint64_t addr, bool write);
 // Is [addr, addr + len) mapped for the access (mapping it on demand)?
 bool vm_access_ok(Process* p, uint64_t addr, uint64_t len, bool write);
-// Is @addr in a shared file mapping (Linux's pages)? Then *@phys is where it is.
-bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys);
+// Is @addr in a shared mapping (Linux's pages)? Then *@phys is where it is,
+// and *@linux_too says whether Linux programs may map the page as well (a
+// file or System V segment; not shared anonymous memory).
+bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys, bool* linux_too = nullptr);
 // fork: give @child (nobody's yet) a copy of @parent's regions and private
 // memory. Shared file mappings get their regions only (VMA_ADOPT): their
 // pages are Linux's, pinned for the parent; the child maps them once its own

@@ -65,6 +65,18 @@ expect_eq "Linux writes, LWK reads" "write: ok|read: from Linux|remove: ok" \
 	"$({ "$S" write 0x4d430002 "from Linux"; timeout 60 mcexec "$S" read 0x4d430002; } | paste -sd'|')"
 expect_eq "segments left" 0 "$(ipcs -m | grep -c '^0x' || true)"
 
+log "MAP_SHARED|MAP_ANONYMOUS and /dev/zero shared with fork children"
+A=$IHK_BUILD/tests/vm/programs/shared_anon
+for part in share hostile; do
+	same_as_native "shared_anon $part" "$A" "$part"
+done
+# Linux frees the shared anonymous memory with the last mcexec that maps it.
+shmem_before=$(awk '/^Shmem:/ {print $2}' /proc/meminfo)
+timeout -k 5 120 mcexec "$A" share >/dev/null 2>&1 || true
+shmem_after=$(awk '/^Shmem:/ {print $2}' /proc/meminfo)
+[ $((shmem_after - shmem_before)) -lt 64 ] && echo "ok: shared anonymous memory given back to Linux" ||
+	fail "Shmem grew by $((shmem_after - shmem_before)) KiB after the program ended"
+
 log "credentials: what a program drops stays dropped in every later call"
 C=$IHK_BUILD/tests/vm/programs/creds
 mkdir -m 700 "$work/root-only"

@@ -7,6 +7,7 @@
 #include <kernel/mem.h>
 #include <kernel/vm.h>
 #include <mcexec/abi.h>
+#include <mcexec/shared_anon.h>
 
 #include <gtest/gtest.h>
 
@@ -614,6 +615,55 @@ TEST_F(VmShared, AnLwkPageInTheAnswerIsRefused)
     EXPECT_FALSE(mapped(A));
     EXPECT_EQ(p->vmas, nullptr);
     mem_free(ours, K4);
+}
+
+// MAP_SHARED|MAP_ANONYMOUS: Linux's shared anonymous memory, through the
+// shared-file call with no file (mcexec/shared_anon.h); kept like a file's pages.
+TEST_F(VmShared, SharedAnonymousMemoryIsLinuxsAndKeepsItsData)
+{
+    fake::offload_handler = [](const fake::Call& c) -> int64_t {
+        if (c.nr != MCK_SYS_MAP_SHARED || c.args[0] != MCK_SHARED_ANON_FD || c.args[3] != 0)
+            return -ENOSYS;
+        auto* list = reinterpret_cast<uint64_t*>(fake::host(c.args[4]));
+        for (uint64_t i = 0; i < c.args[1] / K4; i++)
+            list[i] = (fake::LINUX_PHYS + i * K4) | MCK_PIN_WRITABLE;
+        return int64_t(HANDLE);
+    };
+    int64_t a = vm_mmap(p, A, 2 * K4, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, 9, 0);
+    ASSERT_EQ(a, int64_t(A));
+    ASSERT_EQ(fake::offloads.size(), 1u);
+    EXPECT_EQ(p->mem_used, 0u);
+    uint64_t phys;
+    bool linux_too = true;
+    EXPECT_TRUE(vm_shared_phys(p, A + K4, &phys, &linux_too));
+    EXPECT_EQ(phys, fake::LINUX_PHYS + K4);
+    EXPECT_FALSE(linux_too) << "no Linux program maps it: futex waits need no slices";
+    // MADV_DONTNEED keeps shared contents (Linux: the object keeps them);
+    // MADV_FREE is for private memory only.
+    proc->at(A)[3] = 0x77;
+    EXPECT_EQ(vm_madvise(p, A, 2 * K4, MADV_DONTNEED), 0);
+    EXPECT_EQ(proc->at(A)[3], 0x77);
+    EXPECT_EQ(vm_madvise(p, A, K4, MADV_FREE), -EINVAL);
+    EXPECT_EQ(vm_munmap(p, A, 2 * K4), 0);
+    EXPECT_FALSE(mapped(A));
+}
+
+TEST_F(VmShared, SharedMappingsRefusedBeforeLinuxMapsAnything)
+{
+    answer(4);
+    // A negative descriptor without MAP_ANONYMOUS is no file (Linux: EBADF),
+    // and never mcexec's anonymous request.
+    EXPECT_EQ(vm_mmap(p, A, K4, RW, MAP_SHARED | MAP_FIXED, -1, 0), -EBADF);
+    EXPECT_EQ(vm_mmap(p, A, K4, RW, MAP_SHARED | MAP_FIXED, 0xffffffffull, 0), -EBADF);
+    // Past RLIMIT_AS or over a mapping with MAP_FIXED_NOREPLACE: nothing pinned on Linux.
+    p->rlimits[MCK_RLIMIT_AS].cur = 2 * K4;
+    EXPECT_EQ(vm_mmap(p, A, 4 * K4, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0), -ENOMEM);
+    EXPECT_EQ(vm_mmap(p, A, 4 * K4, RW, MAP_SHARED | MAP_FIXED, 5, 0), -ENOMEM);
+    p->rlimits[MCK_RLIMIT_AS].cur = ~0ull;
+    ASSERT_EQ(map(A, K4), int64_t(A));
+    EXPECT_EQ(vm_mmap(p, A, K4, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0), -EEXIST);
+    EXPECT_TRUE(fake::offloads.empty());
+    EXPECT_EQ(vm_munmap(p, A, K4), 0);
 }
 
 // System V shared memory: mcexec attaches the segment and mcctrl pins it for
