@@ -113,7 +113,9 @@ int64_t wait(Process* p, uint64_t addr, uint32_t val, uint64_t deadline_tsc, uin
     return ret;
 }
 
-int64_t wake(Process* p, uint64_t addr, uint32_t count, uint32_t bitset, uint64_t requeue_to = 0,
+// Wake up to @count waiters of @addr; with @requeue_to, move up to
+// @requeue_count of the others to that word.
+int64_t wake(Process* p, uint64_t addr, uint32_t count, uint32_t bitset, const uint64_t* requeue_to = nullptr,
              uint32_t requeue_count = 0)
 {
     if (!bitset)
@@ -122,7 +124,7 @@ int64_t wake(Process* p, uint64_t addr, uint32_t count, uint32_t bitset, uint64_
     // moved only in the pass that took the last one to wake.
     constexpr uint32_t BATCH = 64;
     uint32_t woken = 0, moved = 0;
-    Key k = key_of(p, addr), to = requeue_to ? key_of(p, requeue_to) : Key{};
+    Key k = key_of(p, addr), to = requeue_to ? key_of(p, *requeue_to) : Key{};
     for (bool more = true; more;) {
         Thread* to_wake[BATCH]; // each holds a reference: a woken waiter may exit at once
         uint32_t n = 0;
@@ -163,6 +165,41 @@ int64_t wake(Process* p, uint64_t addr, uint32_t count, uint32_t bitset, uint64_
     return int64_t(woken + moved);
 }
 
+// Linux's get_futex_key(): EINVAL for a misaligned word, EFAULT outside the
+// user range; a shared word must also be mapped and readable.
+int64_t check_word(Process* p, uint64_t addr, bool shared)
+{
+    if (addr & 3)
+        return -EINVAL;
+    if (addr > MCK_USER_END - 4 || (shared && !vm_access_ok(p, addr, 4, false)))
+        return -EFAULT;
+    return 0;
+}
+
+// REQUEUE and CMP_REQUEUE, checked in Linux's order (futex_requeue): the
+// counts, the first word, the second, then the comparison.
+int64_t requeue(Process* p, SyscallArgs& a, bool cmp)
+{
+    uint64_t addr = a.arg[0], addr2 = a.arg[4];
+    bool shared = !(a.arg[1] & FUTEX_PRIVATE);
+    // The second count travels in the timeout's place, as a 32-bit int.
+    int32_t nr_wake = int32_t(a.arg[2]), nr_requeue = int32_t(uint32_t(a.arg[3]));
+    if (nr_wake < 0 || nr_requeue < 0)
+        return -EINVAL;
+    if (int64_t err = check_word(p, addr, shared))
+        return err;
+    if (int64_t err = check_word(p, addr2, shared))
+        return err;
+    if (cmp) {
+        uint32_t cur;
+        if (!vm_access_ok(p, addr, 4, false) || !get_user(cur, a.ptr<uint32_t>(0)))
+            return -EFAULT;
+        if (cur != uint32_t(a.arg[5]))
+            return -EAGAIN;
+    }
+    return wake(p, addr, uint32_t(nr_wake), ~0u, &addr2, uint32_t(nr_requeue));
+}
+
 } // namespace
 
 int64_t futex_wake(Process* p, uint64_t addr, uint32_t count) { return wake(p, addr, count, ~0u); }
@@ -174,13 +211,14 @@ int64_t sys_futex(SyscallArgs& a)
     int op = int(a.arg[1]) & ~(FUTEX_PRIVATE | FUTEX_CLOCK_REALTIME);
     bool realtime = a.arg[1] & FUTEX_CLOCK_REALTIME;
     uint32_t val = uint32_t(a.arg[2]);
+    if (op == FUTEX_REQUEUE || op == FUTEX_CMP_REQUEUE)
+        return requeue(p, a, op == FUTEX_CMP_REQUEUE);
     if (addr & 3)
         return -EINVAL;
     // Linux looks at the word of a shared futex even to wake it: not mapped, EFAULT.
     if (addr >= MCK_USER_END)
         return -EFAULT;
-    if (!vm_access_ok(p, addr, 4, false) && (op == FUTEX_WAIT || op == FUTEX_WAIT_BITSET || op == FUTEX_REQUEUE ||
-                                             op == FUTEX_CMP_REQUEUE || !(a.arg[1] & FUTEX_PRIVATE)))
+    if (!vm_access_ok(p, addr, 4, false) && (op == FUTEX_WAIT || op == FUTEX_WAIT_BITSET || !(a.arg[1] & FUTEX_PRIVATE)))
         return -EFAULT;
     switch (op) {
     case FUTEX_WAIT:
@@ -201,16 +239,6 @@ int64_t sys_futex(SyscallArgs& a)
     case FUTEX_WAKE:
     case FUTEX_WAKE_BITSET:
         return wake(p, addr, val, op == FUTEX_WAKE ? ~0u : uint32_t(a.arg[5]));
-    case FUTEX_CMP_REQUEUE: {
-        uint32_t cur;
-        if (!get_user(cur, a.ptr<uint32_t>(0)))
-            return -EFAULT;
-        if (cur != uint32_t(a.arg[5]))
-            return -EAGAIN;
-        [[fallthrough]];
-    }
-    case FUTEX_REQUEUE:
-        return wake(p, addr, val, ~0u, a.arg[4], uint32_t(timeout));
     default:
         return -ENOSYS;
     }

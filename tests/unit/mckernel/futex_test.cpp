@@ -287,4 +287,37 @@ TEST_F(Futex, RequeueWakesSomeAndMovesOthers)
     EXPECT_EQ(result(d), 0);
 }
 
+// Linux's futex_requeue() checks, in its order: negative counts (the second
+// one travels as the timeout), each word, then the comparison.
+TEST_F(Futex, RequeueArgumentsAreCheckedAsLinuxDoes)
+{
+    *proc->word(X) = 3;
+    EXPECT_EQ(futex(X, FUTEX_CMP_REQUEUE_PRIVATE, 1, uint32_t(-1), Y, 3), -EINVAL);
+    EXPECT_EQ(futex(X, FUTEX_CMP_REQUEUE_PRIVATE, uint32_t(-1), 1, Y, 3), -EINVAL);
+    EXPECT_EQ(futex(A + K4, FUTEX_CMP_REQUEUE, uint32_t(-1), 1, Y, 3), -EINVAL) << "counts first";
+    EXPECT_EQ(futex(X, FUTEX_REQUEUE_PRIVATE, 1, uint32_t(-1), Y), -EINVAL);
+    EXPECT_EQ(futex(X, FUTEX_CMP_REQUEUE_PRIVATE, 1, 1, Y, 4), -EAGAIN);
+    EXPECT_EQ(futex(X, FUTEX_CMP_REQUEUE_PRIVATE, 1, 1, Y + 2, 4), -EINVAL) << "before the comparison";
+    // A shared second word must be mapped and readable, before the comparison.
+    EXPECT_EQ(futex(X, FUTEX_CMP_REQUEUE, 1, 1, A + K4, 4), -EFAULT);
+    EXPECT_EQ(futex(X, FUTEX_CMP_REQUEUE, 1, 1, MCK_USER_END, 3), -EFAULT);
+    EXPECT_EQ(futex(X, FUTEX_CMP_REQUEUE, 1, 1, Y, 3), 0);
+    EXPECT_EQ(futex(A + K4, FUTEX_CMP_REQUEUE, 1, 1, Y, 3), -EFAULT);
+    // A private one is only range checked, as Linux's private key is.
+    EXPECT_EQ(futex(X, FUTEX_CMP_REQUEUE_PRIVATE, 1, 1, A + K4, 3), 0);
+    EXPECT_EQ(futex(X, FUTEX_CMP_REQUEUE_PRIVATE, 1, 1, MCK_USER_END, 3), -EFAULT);
+    // A PROT_NONE word is no readable word.
+    ASSERT_EQ(vm_mprotect(&proc->p, A, K4, PROT_NONE), 0);
+    EXPECT_EQ(futex(X, FUTEX_CMP_REQUEUE, 1, 1, Y, 3), -EFAULT);
+    ASSERT_EQ(vm_mprotect(&proc->p, A, K4, PROT_READ | PROT_WRITE), 0);
+    // A waiter moved to address 0 (a private word, never mapped) is moved all the same.
+    *proc->word(X) = 0;
+    Waiter& w = wait_on(X);
+    blocked(1);
+    EXPECT_EQ(futex(X, FUTEX_REQUEUE_PRIVATE, 0, 1, 0), 1);
+    EXPECT_EQ(futex(X, FUTEX_WAKE_PRIVATE, 10), 0);
+    EXPECT_EQ(futex(0, FUTEX_WAKE_PRIVATE, 10), 1);
+    EXPECT_EQ(result(w), 0);
+}
+
 } // namespace

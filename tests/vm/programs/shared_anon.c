@@ -3,13 +3,15 @@
  * shared_anon: memory shared with fork children and the calls that work on
  * it, printing only what is the same on every run, natively and under mcexec:
  * MAP_SHARED|MAP_ANONYMOUS and /dev/zero pages written both ways across fork,
- * their contents after MADV_DONTNEED, mprotect and munmap in a child; and
- * hostile arguments to them.
+ * their contents after MADV_DONTNEED, mprotect and munmap in a child; futex
+ * wait/wake and CMP_REQUEUE between processes in such a page and
+ * FUTEX_CMP_REQUEUE's argument checks; and hostile arguments to them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <linux/futex.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,11 @@ static const char *err_name(int e)
 
 /* "ok" or the errno of a call returning -1 on failure. */
 static const char *res(long r) { return err_name(r == -1 ? errno : 0); }
+
+static long futex(uint32_t *uaddr, int op, uint32_t val, unsigned long val2, uint32_t *uaddr2, uint32_t val3)
+{
+	return syscall(SYS_futex, uaddr, op, val, val2, uaddr2, val3);
+}
 
 static void *map_shared(size_t len, int prot)
 {
@@ -126,6 +133,84 @@ static void sharing(void)
 	munmap((void *)r, PAGE);
 }
 
+/* A waiter in a child, woken by the parent; then two requeued between words. */
+static void futexes(void)
+{
+	uint32_t *f = map_shared(PAGE, PROT_READ | PROT_WRITE);
+	uint32_t *word = f + 10, *ready = f + 20, *done = f + 30, *a = f + 40, *b = f + 50;
+
+	/* Every wait is bounded: without shared pages nobody would ever wake. */
+	struct timespec slice = {0, 100000000};
+	pid_t pid = fork();
+	if (pid == 0) {
+		__atomic_store_n(ready, 1, __ATOMIC_SEQ_CST);
+		for (int i = 0; i < 100 && !__atomic_load_n(word, __ATOMIC_SEQ_CST); i++)
+			futex(word, FUTEX_WAIT, 0, (unsigned long)&slice, NULL, 0);
+		_exit(__atomic_load_n(word, __ATOMIC_SEQ_CST) ? 0 : 3);
+	}
+	for (int i = 0; i < 5000 && !__atomic_load_n(ready, __ATOMIC_SEQ_CST); i++)
+		nap_ms(1);
+	long woke = 0;
+	for (int i = 0; i < 5000 && woke == 0; i++) { /* until the child sleeps on it */
+		nap_ms(1);
+		woke = futex(word, FUTEX_WAKE, 1, 0, NULL, 0);
+	}
+	__atomic_store_n(word, 1, __ATOMIC_SEQ_CST);
+	futex(word, FUTEX_WAKE, 1, 0, NULL, 0);
+	printf("futex across fork: woke %ld, child status %d\n", woke, reap(pid));
+
+	/* Two children wait on a; the parent moves them to b, then wakes b. */
+	pid_t kids[2];
+	for (int k = 0; k < 2; k++) {
+		kids[k] = fork();
+		if (kids[k] == 0) {
+			__atomic_add_fetch(ready, 1, __ATOMIC_SEQ_CST);
+			/* Requeued, a timed-out wait would come back to a: no time limit here, the parent's is. */
+			for (int i = 0; i < 10 && !__atomic_load_n(done, __ATOMIC_SEQ_CST); i++)
+				futex(a, FUTEX_WAIT, 0, 0, NULL, 0);
+			_exit(__atomic_load_n(done, __ATOMIC_SEQ_CST) ? 0 : 3);
+		}
+	}
+	for (int i = 0; i < 5000 && __atomic_load_n(ready, __ATOMIC_SEQ_CST) < 3; i++)
+		nap_ms(1);
+	long moved = 0;
+	for (int i = 0; i < 5000 && moved < 2; i++) {
+		nap_ms(1);
+		long r = futex(a, FUTEX_CMP_REQUEUE, 0, 2, b, 0);
+		if (r > 0)
+			moved += r;
+	}
+	__atomic_store_n(done, 1, __ATOMIC_SEQ_CST);
+	long on_a = futex(a, FUTEX_WAKE, 10, 0, NULL, 0);
+	long on_b = futex(b, FUTEX_WAKE, 10, 0, NULL, 0);
+	if (moved < 2) { /* the children never shared our page: end them */
+		kill(kids[0], SIGKILL);
+		kill(kids[1], SIGKILL);
+	}
+	int s0 = reap(kids[0]), s1 = reap(kids[1]);
+	printf("cmp_requeue across fork: moved %ld, then woke %ld on a, %ld on b, status %d %d\n", moved, on_a, on_b, s0,
+	       s1);
+
+	/* FUTEX_CMP_REQUEUE's checks, as futex_cmp_requeue02/03. */
+	uint32_t *none = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint32_t *gone = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(gone, PAGE);
+	*a = 0;
+	printf("cmp_requeue nr_requeue -1: %s\n", res(futex(a, FUTEX_CMP_REQUEUE, 1, -1, b, 0)));
+	printf("cmp_requeue nr_wake -1: %s\n", res(futex(a, FUTEX_CMP_REQUEUE, -1, 1, b, 0)));
+	printf("requeue nr_requeue -1: %s\n", res(futex(a, FUTEX_REQUEUE, 1, -1, b, 0)));
+	printf("cmp_requeue *uaddr != val: %s\n", res(futex(a, FUTEX_CMP_REQUEUE, 1, 1, b, 1)));
+	printf("cmp_requeue uaddr2 unmapped: %s\n", res(futex(a, FUTEX_CMP_REQUEUE, 1, 1, gone, 0)));
+	printf("cmp_requeue uaddr2 PROT_NONE: %s\n", res(futex(a, FUTEX_CMP_REQUEUE, 1, 1, none, 0)));
+	printf("cmp_requeue uaddr unmapped: %s\n", res(futex(gone, FUTEX_CMP_REQUEUE, 1, 1, a, 0)));
+	printf("cmp_requeue uaddr2 misaligned: %s\n", res(futex(a, FUTEX_CMP_REQUEUE, 1, 1, (uint32_t *)((char *)b + 1), 0)));
+	printf("cmp_requeue uaddr2 kernel: %s\n",
+	       res(futex(a, FUTEX_CMP_REQUEUE, 1, 1, (uint32_t *)0xffffffff81000000ul, 0)));
+	printf("cmp_requeue ok: %ld\n", futex(a, FUTEX_CMP_REQUEUE, 1, 1, b, 0));
+	munmap(none, PAGE);
+	munmap(f, PAGE);
+}
+
 /* Limits and bad arguments of shared anonymous mappings. */
 static void hostile(void)
 {
@@ -167,6 +252,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!only || !strcmp(only, "share"))
 		sharing();
+	if (!only || !strcmp(only, "futex"))
+		futexes();
 	if (!only || !strcmp(only, "hostile"))
 		hostile();
 	return 0;
