@@ -103,6 +103,23 @@ static void sharing(void)
 	else
 		both_ways("/dev/zero", z);
 
+	/* 4 MiB the child fills and the parent reads (Linux's memory: vm.process
+	 * checks it is given back when the program ends). */
+	size_t big = 4ul << 20;
+	volatile uint64_t *buf = map_shared(big, PROT_READ | PROT_WRITE);
+	pid_t filler = fork();
+	if (filler == 0) {
+		for (size_t i = 0; i < big / 8; i++)
+			buf[i] = i * 7;
+		_exit(0);
+	}
+	int filled = reap(filler);
+	uint64_t sum = 0;
+	for (size_t i = 0; i < big / 8; i++)
+		sum += buf[i];
+	printf("4 MiB filled by a child: status %d, sum %llu\n", filled, (unsigned long long)sum);
+	munmap((void *)buf, big);
+
 	/* Shared contents survive MADV_DONTNEED; MADV_FREE is for private memory. */
 	printf("madvise DONTNEED: %s, keeps 0x%x\n", res(madvise((void *)w, 2 * PAGE, MADV_DONTNEED)), w[1]);
 	printf("madvise FREE: %s\n", res(madvise((void *)w, PAGE, MADV_FREE)));
