@@ -227,6 +227,23 @@ uint64_t mem_total_bytes()
     return total;
 }
 
+int mem_node_of(uint64_t phys)
+{
+    for (uint32_t k = 0; k < g_num_chunks; k++)
+        if (phys >= g_chunks[k].phys && phys - g_chunks[k].phys < g_chunks[k].pages * PAGE)
+            return g_chunks[k].node;
+    return -1;
+}
+
+uint64_t mem_nodes()
+{
+    uint64_t mask = 0;
+    for (uint32_t k = 0; k < g_num_chunks; k++)
+        if (g_chunks[k].node >= 0 && g_chunks[k].node < 64)
+            mask |= 1ull << g_chunks[k].node;
+    return mask;
+}
+
 uint64_t mem_free_bytes(int node)
 {
     SpinLockGuard guard(g_lock);

@@ -28,6 +28,8 @@ uint64_t mem_withhold(uint64_t phys, uint64_t bytes);
 uint64_t mem_free_bytes(int node);
 uint64_t mem_total_bytes(); // all chunks, used or not
 bool mem_owns(uint64_t phys); // in one of our chunks (not a Linux page we map)
+int mem_node_of(uint64_t phys); // NUMA node of one of our pages; -1 for any other
+uint64_t mem_nodes();           // the NUMA nodes we have memory on, as a mask of nodes 0-63
 
 // Test hooks (kernel arguments test_fill_memory / test_check_memory): write
 // @pattern over every free page; count the non-zero bytes in free pages. They

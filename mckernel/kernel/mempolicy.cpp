@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 // NUMA memory policy calls. Offloaded, they would act on mcexec's mappings, not
 // on the program's memory, so they are answered here: the arguments are checked
-// as Linux checks them and the policy is accepted; LWK memory comes from the NUMA
-// node of the CPU that maps it (docs/syscalls.md).
+// as Linux checks them (mm/mempolicy.c: sanitize_mpol_flags, get_nodes,
+// mpol_new, mpol_set_nodemask, copy_nodes_to_user), and the policy is kept and
+// reported back exactly (the process's, and each region's from mbind), with
+// the nodes the LWK has memory on standing for Linux's allowed nodes. LWK
+// memory still comes from the NUMA node of the CPU that maps it
+// (docs/syscalls.md).
+#include <kernel/boot.h>
 #include <kernel/errno.h>
+#include <kernel/mem.h>
 #include <kernel/process.h>
 #include <kernel/syscall.h>
 #include <kernel/uaccess.h>
@@ -12,48 +18,250 @@
 namespace mck {
 namespace {
 
-constexpr uint64_t MPOL_PREFERRED_MANY = 5; // the highest mode (Linux 6.1)
-constexpr uint64_t MPOL_F_STATIC_NODES = 1 << 15, MPOL_F_RELATIVE_NODES = 1 << 14,
-                   MPOL_F_NUMA_BALANCING = 1 << 13;
+constexpr uint16_t MPOL_DEFAULT = 0, MPOL_PREFERRED = 1, MPOL_BIND = 2, MPOL_INTERLEAVE = 3, MPOL_LOCAL = 4,
+                   MPOL_MAX = 6; // past MPOL_PREFERRED_MANY (Linux 6.1)
+constexpr uint16_t MPOL_F_STATIC_NODES = 1 << 15, MPOL_F_RELATIVE_NODES = 1 << 14, MPOL_F_NUMA_BALANCING = 1 << 13;
+constexpr uint16_t MODE_FLAGS = MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES | MPOL_F_NUMA_BALANCING;
 constexpr uint64_t MPOL_MF_STRICT = 1, MPOL_MF_MOVE = 2, MPOL_MF_MOVE_ALL = 4;
+constexpr uint64_t MPOL_F_NODE = 1, MPOL_F_ADDR = 2, MPOL_F_MEMS_ALLOWED = 4;
+constexpr uint64_t MAX_NUMNODES = 1024;  // Linux's on x86-64 distributions (NODES_SHIFT 10)
+constexpr uint64_t MASK_BITS_MAX = 4096 * 8; // a page of mask at most
+constexpr uint64_t PAGE = 4096;
 
-bool mode_ok(uint64_t mode)
+// Linux's nr_node_ids: one past the highest node the machine has, as far as
+// the LWK sees it (its CPUs' and its memory's).
+uint64_t nr_node_ids()
 {
-    uint64_t flags = mode & (MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES | MPOL_F_NUMA_BALANCING);
-    return (mode & ~flags) <= MPOL_PREFERRED_MANY &&
-           (flags & (MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES)) != (MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES);
+    const ihk_boot_param& bp = boot_param();
+    int64_t high = 0;
+    for (uint32_t i = 0; i < bp.num_cpus; i++)
+        high = bp.cpus[i].numa_node > high ? bp.cpus[i].numa_node : high;
+    for (uint32_t i = 0; i < bp.num_mem; i++)
+        high = bp.mem[i].numa_node > high ? bp.mem[i].numa_node : high;
+    return uint64_t(high) + 1;
+}
+
+// The mode argument (an int) split into mode and flags (sanitize_mpol_flags).
+int64_t split_mode(uint64_t arg, uint16_t* mode, uint16_t* flags)
+{
+    uint32_t m = uint32_t(arg);
+    *flags = uint16_t(m & MODE_FLAGS);
+    m &= ~uint32_t(MODE_FLAGS);
+    if (m >= MPOL_MAX)
+        return -EINVAL;
+    if ((*flags & MPOL_F_STATIC_NODES) && (*flags & MPOL_F_RELATIVE_NODES))
+        return -EINVAL;
+    if ((*flags & MPOL_F_NUMA_BALANCING) && m != MPOL_BIND)
+        return -EINVAL;
+    *mode = uint16_t(m);
+    return 0;
+}
+
+// The caller's node mask of @maxnode bits, one bit fewer as Linux reads it
+// (get_nodes). *@nodes: nodes 0-63; *@more: a node past them was named.
+int64_t read_nodes(uint64_t mask, uint64_t maxnode, uint64_t* nodes, bool* more)
+{
+    *nodes = 0;
+    *more = false;
+    maxnode--; // 0 wraps: refused below unless there is no mask
+    if (!maxnode || !mask)
+        return 0;
+    if (maxnode > MASK_BITS_MAX)
+        return -EINVAL;
+    uint64_t words = (maxnode + 63) / 64;
+    for (uint64_t i = 0; i < words; i++) {
+        uint64_t w;
+        if (!get_user(w, UserPtr<uint64_t>(mask).at(i)))
+            return -EFAULT;
+        if (i == words - 1 && (maxnode % 64))
+            w &= (1ull << (maxnode % 64)) - 1;
+        if (i >= MAX_NUMNODES / 64 && w)
+            return -EINVAL; // a node no Linux has
+        if (i == 0)
+            *nodes = w;
+        else
+            *more |= w != 0;
+    }
+    return 0;
+}
+
+// MPOL_F_RELATIVE_NODES: node n of the caller's mask is the (n mod weight)th
+// node of @allowed.
+uint64_t relative(uint64_t user, uint64_t allowed)
+{
+    uint32_t weight = 0;
+    for (uint64_t a = allowed; a; a &= a - 1)
+        weight++;
+    uint64_t out = 0;
+    for (uint32_t n = 0; n < 64 && weight; n++) {
+        if (!(user & (1ull << n)))
+            continue;
+        uint32_t nth = n % weight;
+        uint64_t a = allowed;
+        for (uint32_t k = 0; k < nth; k++)
+            a &= a - 1;
+        out |= a & -a;
+    }
+    return out;
+}
+
+// set_mempolicy's and mbind's policy from their arguments (mpol_new and
+// mpol_set_nodemask), or EINVAL.
+int64_t make_policy(uint64_t mode_arg, uint64_t mask, uint64_t maxnode, MemPolicy* out)
+{
+    uint16_t mode, flags;
+    uint64_t user;
+    bool more;
+    if (int64_t err = split_mode(mode_arg, &mode, &flags))
+        return err;
+    if (int64_t err = read_nodes(mask, maxnode, &user, &more))
+        return err;
+    bool any = user || more, user_mask = flags & (MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES);
+    *out = MemPolicy{};
+    if (mode == MPOL_DEFAULT)
+        return any ? -EINVAL : 0;
+    if (mode == MPOL_PREFERRED && !any) {
+        if (user_mask)
+            return -EINVAL;
+        mode = MPOL_LOCAL; // "the node of the CPU", as Linux records it
+    } else if (mode == MPOL_LOCAL) {
+        if (any || user_mask)
+            return -EINVAL;
+    } else if (!any) {
+        return -EINVAL;
+    }
+    out->mode = mode;
+    out->flags = flags;
+    if (mode == MPOL_LOCAL)
+        return 0;
+    uint64_t allowed = mem_nodes();
+    uint64_t nodes = (flags & MPOL_F_RELATIVE_NODES) ? relative(user, allowed) : user & allowed;
+    if (!nodes)
+        return -EINVAL;
+    if (mode == MPOL_PREFERRED)
+        nodes &= -nodes; // its first node
+    out->nodes = user_mask ? user : nodes;
+    return 0;
+}
+
+// copy_nodes_to_user: as many bits as the caller has room for, past the
+// machine's nodes zeroed.
+int64_t write_nodes(uint64_t mask, uint64_t maxnode, uint64_t nodes)
+{
+    uint64_t copy = ((maxnode - 1 + 63) & ~63ull) / 8;
+    uint64_t nbytes = (nr_node_ids() + 63) / 64 * 8;
+    if (copy > nbytes) {
+        if (copy > PAGE)
+            return -EINVAL;
+        const uint8_t zero[64] = {};
+        for (uint64_t off = nbytes; off < copy; off += sizeof(zero)) {
+            uint64_t n = copy - off < sizeof(zero) ? copy - off : sizeof(zero);
+            if (!copy_to_user(UserPtr<uint8_t>(mask).at(off), zero, n))
+                return -EFAULT;
+        }
+        copy = nbytes;
+    }
+    uint8_t bytes[8] = {};
+    for (uint32_t i = 0; i < 8; i++)
+        bytes[i] = uint8_t(nodes >> (8 * i));
+    for (uint64_t off = 0; off < copy; off += 8) {
+        static const uint8_t zero[8] = {};
+        uint64_t n = copy - off < 8 ? copy - off : 8;
+        if (!copy_to_user(UserPtr<uint8_t>(mask).at(off), off ? zero : bytes, n))
+            return -EFAULT;
+    }
+    return 0;
 }
 
 } // namespace
 
 int64_t sys_mbind(SyscallArgs& a)
 {
-    if (!mode_ok(a.arg[2]) || (a.arg[5] & ~(MPOL_MF_STRICT | MPOL_MF_MOVE | MPOL_MF_MOVE_ALL)))
+    uint64_t start = a.arg[0], len = a.arg[1], flags = a.arg[5];
+    uint16_t mode, mode_flags;
+    uint64_t user;
+    bool more;
+    // Linux's order: the mode, the mask, then the rest (do_mbind).
+    if (int64_t err = split_mode(a.arg[2], &mode, &mode_flags))
+        return err;
+    if (int64_t err = read_nodes(a.arg[3], a.arg[4], &user, &more))
+        return err;
+    if (flags & ~(MPOL_MF_STRICT | MPOL_MF_MOVE | MPOL_MF_MOVE_ALL))
         return -EINVAL;
-    int64_t r = vm_check_mapped(current()->proc, a.arg[0], a.arg[1]);
-    return r == -ENOMEM ? -EFAULT : r; // an unmapped hole: EFAULT, as Linux's mbind says
+    if (start & (PAGE - 1))
+        return -EINVAL;
+    if (len > ~0ull - (PAGE - 1))
+        return -EINVAL;
+    len = (len + PAGE - 1) & ~(PAGE - 1);
+    if (start + len < start)
+        return -EINVAL;
+    if (!len)
+        return 0;
+    MemPolicy policy;
+    if (int64_t err = make_policy(a.arg[2], a.arg[3], a.arg[4], &policy))
+        return err;
+    if (start >= MCK_USER_END || len > MCK_USER_END - start)
+        return -EFAULT; // nothing of the program's there
+    return vm_set_policy(current()->proc, start, len, policy);
 }
 
-int64_t sys_set_mempolicy(SyscallArgs& a) { return mode_ok(a.arg[0]) ? 0 : -EINVAL; }
+int64_t sys_set_mempolicy(SyscallArgs& a)
+{
+    MemPolicy policy;
+    if (int64_t err = make_policy(a.arg[0], a.arg[1], a.arg[2], &policy))
+        return err;
+    Process* p = current()->proc;
+    SpinLockGuard guard(p->lock);
+    p->mempolicy = policy;
+    return 0;
+}
 
-// Always the default policy; no nodes in the mask.
 int64_t sys_get_mempolicy(SyscallArgs& a)
 {
-    constexpr uint64_t MPOL_F_NODE = 1, MPOL_F_ADDR = 2, MPOL_F_MEMS_ALLOWED = 4;
-    if (a.arg[4] & ~(MPOL_F_NODE | MPOL_F_ADDR | MPOL_F_MEMS_ALLOWED))
+    Process* p = current()->proc;
+    uint64_t mask = a.arg[1], maxnode = a.arg[2], addr = a.arg[3], flags = a.arg[4];
+    if (mask && maxnode < nr_node_ids())
         return -EINVAL;
-    if (a.arg[0] && !put_user(a.ptr<int32_t>(0), int32_t(0)))
-        return -EFAULT;
-    if (a.arg[1] && a.arg[2]) {
-        uint64_t bytes = ((a.arg[2] + 63) / 64) * 8;
-        if (bytes > 4096)
+    if (flags & ~(MPOL_F_NODE | MPOL_F_ADDR | MPOL_F_MEMS_ALLOWED))
+        return -EINVAL;
+    int32_t value = 0;
+    uint64_t nodes = 0;
+    if (flags & MPOL_F_MEMS_ALLOWED) {
+        if (flags & (MPOL_F_NODE | MPOL_F_ADDR))
             return -EINVAL;
-        const uint64_t zero[8] = {};
-        for (uint64_t off = 0; off < bytes; off += sizeof(zero))
-            if (!copy_to_user(a.ptr<uint8_t>(1).at(off), zero, bytes - off < sizeof(zero) ? bytes - off : sizeof(zero)))
+        nodes = mem_nodes();
+    } else {
+        MemPolicy pol;
+        if (flags & MPOL_F_ADDR) {
+            // A region without mbind's policy reports the default, as Linux's does.
+            if (!vm_policy_at(p, addr, &pol))
                 return -EFAULT;
+        } else if (addr) {
+            return -EINVAL;
+        } else {
+            SpinLockGuard guard(p->lock);
+            pol = p->mempolicy;
+        }
+        if (flags & MPOL_F_NODE) {
+            if (flags & MPOL_F_ADDR) {
+                int node = vm_node_of(p, addr);
+                if (node < 0)
+                    return node;
+                value = node;
+            } else if (pol.mode == MPOL_INTERLEAVE) {
+                value = __builtin_ctzll(pol.nodes | (1ull << 63)); // the next node to interleave on
+            } else {
+                return -EINVAL;
+            }
+        } else {
+            value = int32_t(pol.mode | pol.flags);
+        }
+        if (pol.mode != MPOL_DEFAULT && pol.mode != MPOL_LOCAL)
+            nodes = pol.nodes;
     }
-    return 0;
+    if (a.arg[0] && !put_user(a.ptr<int32_t>(0), value))
+        return -EFAULT;
+    return mask ? write_nodes(mask, maxnode, nodes) : 0;
 }
 
 } // namespace mck

@@ -586,6 +586,7 @@ int64_t process_fork_prepare(const arch::TrapFrame& frame, uint64_t stack, uint6
             c->actions[i] = parent->actions[i]; // handlers are inherited, pending signals not
         for (uint32_t i = 0; i < 3; i++)
             c->rlimits[i] = parent->rlimits[i];
+        c->mempolicy = parent->mempolicy;
     }
     c->root = arch::mmu_new_space();
     c->shared_phys = mem_alloc(round_up(sizeof(mck_proc_shared), arch::PAGE_4K), node);

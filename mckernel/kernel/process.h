@@ -124,12 +124,22 @@ struct Thread {
     arch::TrapFrame* frame() const { return reinterpret_cast<arch::TrapFrame*>(kstack_top) - 1; }
 };
 
+// A NUMA memory policy as set_mempolicy/mbind set it (kernel/mempolicy.cpp):
+// mode 0 (MPOL_DEFAULT) is none. @nodes is what get_mempolicy reports: the
+// nodes in effect, or the caller's own mask with MPOL_F_STATIC_NODES or
+// MPOL_F_RELATIVE_NODES. Nodes 0-63 only.
+struct MemPolicy {
+    uint16_t mode = 0, flags = 0;
+    uint64_t nodes = 0;
+};
+
 struct Vma {
     uint64_t start, end;
     uint32_t prot;
     uint32_t flags;
     Vma* next;
     uint64_t linux_addr = 0; // VMA_SHARED: where mcexec maps the file page at start
+    MemPolicy policy{};      // mbind's; mode 0: the process's applies
 };
 constexpr uint32_t VMA_HEAP = 1, VMA_STACK = 2, VMA_FILE = 4, VMA_PAST_EOF = 8, // PAST_EOF: SIGBUS
                    VMA_SHARED = 16,   // pages are Linux's (a shared mapping)
@@ -178,6 +188,7 @@ struct Process {
     uint64_t stack_start = 0;
     uint64_t mem_limit = 0, mem_used = 0, mem_peak = 0;
     mck_rlimit rlimits[3] = {{~0ull, ~0ull}, {~0ull, ~0ull}, {~0ull, ~0ull}}; // MCK_RLIMIT_*
+    MemPolicy mempolicy;            // set_mempolicy's (Linux keeps one per thread; we one per process)
     uint64_t minflt = 0;            // page faults served, all threads
     Usage ended;                    // of its threads that ended
     Usage children;                 // of the children it reaped, and theirs

@@ -77,7 +77,8 @@ ErrorOr<void> split_at(Process* p, uint64_t addr)
     Vma* v = find(p, addr);
     if (!v || v->start == addr)
         return {};
-    auto* tail = new Vma{addr, v->end, v->prot, v->flags, v->next, v->linux_addr ? v->linux_addr + (addr - v->start) : 0};
+    auto* tail = new Vma{addr, v->end, v->prot, v->flags, v->next, v->linux_addr ? v->linux_addr + (addr - v->start) : 0,
+                         v->policy};
     if (!tail)
         return Error::from_errno(ENOMEM);
     v->end = addr;
@@ -842,6 +843,7 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
         return int64_t(old_addr);
     }
     uint32_t prot, vflags;
+    MemPolicy policy;
     bool grow_in_place;
     {
         SpinLockGuard guard(p->lock);
@@ -858,13 +860,16 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
             return -EINVAL; // moving Linux's pages is not supported
         prot = v->prot;
         vflags = v->flags;
+        policy = v->policy; // mbind's policy moves and grows with the memory
         uint64_t tail = old_addr + old_len, new_end = old_addr + new_len;
         // Growing adds new_len - old_len to the address space, in place or moved.
         if (!within_limits(p, new_len - old_len, (prot & arch::PROT_W) && !(vflags & VMA_STACK)))
             return -ENOMEM;
         grow_in_place = in_user_range(old_addr, new_len) && range_free(p, tail, new_end);
-        if (grow_in_place)
+        if (grow_in_place) {
             TRY_SYSCALL(insert_new(p, tail, new_end, prot, vflags));
+            find(p, tail)->policy = policy;
+        }
     }
     if (grow_in_place) {
         uint64_t tail = old_addr + old_len, new_end = old_addr + new_len;
@@ -888,6 +893,8 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
             return -ENOMEM;
         // The copy below needs the old pages to stay: all of it under the lock.
         int64_t ret = to_syscall_result(map_locked(p, to, new_len, prot, vflags));
+        if (!ret)
+            find(p, to)->policy = policy;
         if (!ret)
             ret = populate_locked(p, to, to + new_len, prot | arch::PROT_R | arch::PROT_W) ? 0 : -ENOMEM;
         if (ret) {
@@ -1132,7 +1139,7 @@ int64_t vm_fork_copy(Process* parent, Process* child)
             uint32_t flags = v->flags;
             if (flags & VMA_SHARED) // what Linux allows is asked again, for the child's pins
                 flags = (flags & ~(VMA_MAYWRITE | VMA_MAYEXEC)) | VMA_ADOPT;
-            auto* c = new Vma{v->start, v->end, v->prot, flags, nullptr, v->linux_addr};
+            auto* c = new Vma{v->start, v->end, v->prot, flags, nullptr, v->linux_addr, v->policy};
             if (!c)
                 return -ENOMEM;
             *tail = c;
@@ -1309,6 +1316,46 @@ bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys, bool* linux_too)
     if (linux_too)
         *linux_too = !(v->flags & VMA_SHARED_ANON);
     return true;
+}
+
+int64_t vm_set_policy(Process* p, uint64_t addr, uint64_t len, const MemPolicy& policy)
+{
+    SpinLockGuard guard(p->lock);
+    // Linux's mbind: EFAULT for a hole anywhere in the range, nothing changed.
+    if (!all_mapped(p, addr, addr + len))
+        return -EFAULT;
+    TRY_SYSCALL(split_at(p, addr));
+    TRY_SYSCALL(split_at(p, addr + len));
+    for (Vma* v = p->vmas; v; v = v->next)
+        if (v->start >= addr && v->end <= addr + len)
+            v->policy = policy;
+    return 0;
+}
+
+bool vm_policy_at(Process* p, uint64_t addr, MemPolicy* policy)
+{
+    SpinLockGuard guard(p->lock);
+    Vma* v = find(p, addr);
+    if (!v)
+        return false;
+    *policy = v->policy;
+    return true;
+}
+
+int vm_node_of(Process* p, uint64_t addr)
+{
+    // Linux faults the page in (get_user_pages) to say where it is.
+    if (!vm_access_ok(p, addr, 1, false))
+        return -EFAULT;
+    SpinLockGuard guard(p->lock);
+    uint64_t pa, psize;
+    uint32_t prot;
+    if (!arch::mmu_lookup(p->root, addr, &pa, &prot, &psize))
+        return -EFAULT;
+    int node = mem_node_of(pa);
+    // A Linux page of a shared mapping: where Linux put it is not ours to
+    // know; the node of the CPU asking is the likeliest.
+    return node >= 0 ? node : home_node();
 }
 
 void vm_describe(Process* p, uint64_t addr)

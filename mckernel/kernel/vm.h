@@ -39,6 +39,13 @@ bool vm_access_ok(Process* p, uint64_t addr, uint64_t len, bool write);
 // Is @addr in a shared mapping (Linux's pages)? Then *@phys is where it is,
 // and *@linux_too says whether Linux programs may map the page as well (a
 // file or System V segment; not shared anonymous memory).
+// mbind: give [addr, addr + len) (page aligned, not empty) @policy. EFAULT
+// if any of it is not mapped (nothing changed), ENOMEM without memory for a split.
+int64_t vm_set_policy(Process* p, uint64_t addr, uint64_t len, const MemPolicy& policy);
+// The policy mbind gave the region at @addr; false if nothing is mapped there.
+bool vm_policy_at(Process* p, uint64_t addr, MemPolicy* policy);
+// The NUMA node of the page at @addr, faulted in if need be; -EFAULT if it cannot be.
+int vm_node_of(Process* p, uint64_t addr);
 bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys, bool* linux_too = nullptr);
 // fork: give @child (nobody's yet) a copy of @parent's regions and private
 // memory. Shared file mappings get their regions only (VMA_ADOPT): their

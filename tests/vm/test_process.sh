@@ -65,9 +65,9 @@ expect_eq "Linux writes, LWK reads" "write: ok|read: from Linux|remove: ok" \
 	"$({ "$S" write 0x4d430002 "from Linux"; timeout 60 mcexec "$S" read 0x4d430002; } | paste -sd'|')"
 expect_eq "segments left" 0 "$(ipcs -m | grep -c '^0x' || true)"
 
-log "MAP_SHARED|MAP_ANONYMOUS and /dev/zero shared with fork children; futexes in them"
+log "MAP_SHARED|MAP_ANONYMOUS and /dev/zero shared with fork children; futexes and NUMA policy on them"
 A=$IHK_BUILD/tests/vm/programs/shared_anon
-for part in share futex hostile; do
+for part in share futex hostile mlock mempolicy; do
 	same_as_native "shared_anon $part" "$A" "$part"
 done
 # Linux frees the shared anonymous memory (4 MiB and more) with the last

@@ -5,9 +5,12 @@
  * MAP_SHARED|MAP_ANONYMOUS and /dev/zero pages written both ways across fork,
  * their contents after MADV_DONTNEED, mprotect and munmap in a child; futex
  * wait/wake and CMP_REQUEUE between processes in such a page and
- * FUTEX_CMP_REQUEUE's argument checks; and hostile arguments to them.
+ * FUTEX_CMP_REQUEUE's argument checks; mlock of a hole; NUMA policy
+ * round trips (set_mempolicy, mbind, get_mempolicy, libnuma's membind); and
+ * hostile arguments to all of them.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -24,6 +27,12 @@
 #include <unistd.h>
 
 #define PAGE 4096UL
+#define MPOL_DEFAULT 0
+#define MPOL_PREFERRED 1
+#define MPOL_BIND 2
+#define MPOL_INTERLEAVE 3
+#define MPOL_F_NODE 1
+#define MPOL_F_ADDR 2
 
 static const char *err_name(int e)
 {
@@ -263,6 +272,88 @@ static void hostile(void)
 	close(fd);
 }
 
+static void mlocks(void)
+{
+	char *m = mmap(NULL, 4 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(m + 2 * PAGE, PAGE);
+	printf("mlock mapped: %s\n", res(mlock(m, PAGE)));
+	printf("mlock unmapped: %s\n", res(mlock(m + 2 * PAGE, PAGE)));
+	printf("mlock across a hole: %s\n", res(mlock(m, 4 * PAGE)));
+	munlock(m, PAGE);
+	munmap(m, 4 * PAGE);
+}
+
+static void show_policy(const char *what, void *addr, int flags)
+{
+	int mode = -1;
+	unsigned long mask[2] = {~0ul, ~0ul};
+	long r = syscall(SYS_get_mempolicy, &mode, mask, 128, addr, flags);
+	if (r)
+		printf("%s: %s\n", what, err_name(errno));
+	else
+		printf("%s: mode %d mask 0x%lx 0x%lx\n", what, mode, mask[0], mask[1]);
+}
+
+static void mempolicy(void)
+{
+	unsigned long node0 = 1, none = 0, far = 1ul << 63;
+	show_policy("default", NULL, 0);
+	printf("set BIND {0}: %s\n", res(syscall(SYS_set_mempolicy, MPOL_BIND, &node0, 65)));
+	show_policy("after BIND", NULL, 0);
+	printf("set INTERLEAVE {}: %s\n", res(syscall(SYS_set_mempolicy, MPOL_INTERLEAVE, &none, 65)));
+	printf("set BIND {63}: %s\n", res(syscall(SYS_set_mempolicy, MPOL_BIND, &far, 65)));
+	printf("set DEFAULT {0}: %s\n", res(syscall(SYS_set_mempolicy, MPOL_DEFAULT, &node0, 65)));
+	printf("set BIND bad mask: %s\n", res(syscall(SYS_set_mempolicy, MPOL_BIND, (void *)8, 65)));
+	show_policy("still BIND", NULL, 0);
+	printf("set PREFERRED {}: %s\n", res(syscall(SYS_set_mempolicy, MPOL_PREFERRED, NULL, 0)));
+	show_policy("PREFERRED local", NULL, 0);
+
+	char *m = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	m[0] = 1;
+	printf("mbind INTERLEAVE {0} on page 1: %s\n",
+	       res(syscall(SYS_mbind, m + PAGE, PAGE, MPOL_INTERLEAVE, &node0, 65, 0)));
+	show_policy("page 0", m, MPOL_F_ADDR);
+	show_policy("page 1", m + PAGE, MPOL_F_ADDR);
+	int node = -1;
+	const char *how = res(syscall(SYS_get_mempolicy, &node, NULL, 0, m, MPOL_F_NODE | MPOL_F_ADDR));
+	printf("node of page 0: %s %d\n", how, node);
+	munmap(m + 3 * PAGE, PAGE);
+	show_policy("unmapped", m + 3 * PAGE, MPOL_F_ADDR);
+	show_policy("kernel address", (void *)0xffffffff81000000ul, MPOL_F_ADDR);
+	show_policy("address without MPOL_F_ADDR", m, 0);
+	printf("mask to a bad pointer: %s\n", res(syscall(SYS_get_mempolicy, NULL, (void *)8, 128, NULL, 0)));
+	printf("mask of 0 bits: %s\n", res(syscall(SYS_get_mempolicy, NULL, &node0, 0, NULL, 0)));
+	/* The task policy is inherited across fork. */
+	pid_t pid = fork();
+	if (pid == 0) {
+		show_policy("child", NULL, 0);
+		fflush(stdout);
+		_exit(0);
+	}
+	reap(pid);
+	munmap(m, 3 * PAGE);
+	printf("set BIND {0} again: %s\n", res(syscall(SYS_set_mempolicy, MPOL_BIND, &node0, 65)));
+
+	/* libnuma's view, as LTP's NUMA tests take it (numa_get_membind). */
+	void *numa = dlopen("libnuma.so.1", RTLD_NOW);
+	if (!numa) {
+		printf("libnuma: absent\n");
+		return;
+	}
+	struct bitmask *(*get_membind)(void) = (struct bitmask * (*)(void)) dlsym(numa, "numa_get_membind");
+	int (*isset)(const struct bitmask *, unsigned int) =
+		(int (*)(const struct bitmask *, unsigned int))dlsym(numa, "numa_bitmask_isbitset");
+	if (!get_membind || !isset) {
+		printf("libnuma: no numa_get_membind\n");
+		return;
+	}
+	struct bitmask *b = get_membind();
+	printf("libnuma membind has node 0: %d\n", b ? isset(b, 0) : -1);
+	syscall(SYS_set_mempolicy, MPOL_DEFAULT, NULL, 0);
+	b = get_membind();
+	printf("libnuma membind (default policy) has node 0: %d\n", b ? isset(b, 0) : -1);
+}
+
 int main(int argc, char **argv)
 {
 	const char *only = argc > 1 ? argv[1] : NULL;
@@ -273,5 +364,9 @@ int main(int argc, char **argv)
 		futexes();
 	if (!only || !strcmp(only, "hostile"))
 		hostile();
+	if (!only || !strcmp(only, "mlock"))
+		mlocks();
+	if (!only || !strcmp(only, "mempolicy"))
+		mempolicy();
 	return 0;
 }

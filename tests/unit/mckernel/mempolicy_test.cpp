@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+// NUMA policy calls (kernel/mempolicy.cpp) on an instance with memory on
+// nodes 0 and 1: what set_mempolicy and mbind accept is what get_mempolicy
+// reports, with Linux's errors for bad modes, masks and addresses.
+#include "fake.h"
+
+#include <kernel/mem.h>
+#include <kernel/process.h>
+#include <kernel/syscall.h>
+#include <kernel/vm.h>
+
+#include <gtest/gtest.h>
+
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+namespace {
+
+using namespace mck;
+
+constexpr uint64_t K4 = 4096, M = 1ull << 20;
+constexpr uint64_t A = 0x10000000000ull; // the program's page of arguments
+constexpr uint64_t MASK = A, MODE = A + 512, B = A + 16 * K4; // a mask, an int, a region
+constexpr uint64_t BIND = 2, PREFERRED = 1, INTERLEAVE = 3, LOCAL = 4, STATIC = 1 << 15, RELATIVE = 1 << 14;
+constexpr uint64_t F_NODE = 1, F_ADDR = 2, F_MEMS_ALLOWED = 4;
+
+class MemPolicyCalls : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        fake::boot(16 * M, 2);
+        proc = std::make_unique<fake::Proc>();
+        t.proc = &proc->p;
+        fake::set_current(&t);
+        ASSERT_EQ(vm_mmap(&proc->p, A, K4, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0),
+                  int64_t(A));
+    }
+    void TearDown() override
+    {
+        fake::set_current(nullptr);
+        proc.reset();
+        EXPECT_TRUE(fake::violations().empty()) << fake::violations().front();
+    }
+    uint64_t* mask() { return reinterpret_cast<uint64_t*>(proc->at(MASK)); }
+    int64_t set(uint64_t mode, uint64_t nodes, uint64_t maxnode = 65)
+    {
+        mask()[0] = nodes;
+        mask()[1] = 0;
+        SyscallArgs a{{mode, MASK, maxnode, 0, 0, 0}, nullptr};
+        return sys_set_mempolicy(a);
+    }
+    int64_t mbind(uint64_t addr, uint64_t len, uint64_t mode, uint64_t nodes)
+    {
+        mask()[0] = nodes;
+        SyscallArgs a{{addr, len, mode, MASK, 65, 0}, nullptr};
+        return sys_mbind(a);
+    }
+    // get_mempolicy into MODE and a two-word mask (pre-filled with ones).
+    int64_t get(uint64_t addr = 0, uint64_t flags = 0, uint64_t maxnode = 128)
+    {
+        mask()[0] = mask()[1] = ~0ull;
+        SyscallArgs a{{MODE, MASK, maxnode, addr, flags, 0}, nullptr};
+        return sys_get_mempolicy(a);
+    }
+    int32_t mode() { return *reinterpret_cast<int32_t*>(proc->at(MODE)); }
+
+    std::unique_ptr<fake::Proc> proc;
+    Thread t;
+};
+
+TEST_F(MemPolicyCalls, WhatIsSetIsWhatIsReported)
+{
+    ASSERT_EQ(get(), 0);
+    EXPECT_EQ(mode(), 0);
+    EXPECT_EQ(mask()[0], 0u);
+    EXPECT_EQ(mask()[1], 0u) << "past the machine's nodes: zeroed";
+    ASSERT_EQ(set(BIND, 0b11), 0);
+    ASSERT_EQ(get(), 0);
+    EXPECT_EQ(mode(), int32_t(BIND));
+    EXPECT_EQ(mask()[0], 0b11u);
+    // Nodes without memory of ours drop out; none left is EINVAL, nothing changed.
+    ASSERT_EQ(set(INTERLEAVE, 0b100010), 0);
+    ASSERT_EQ(get(), 0);
+    EXPECT_EQ(mode(), int32_t(INTERLEAVE));
+    EXPECT_EQ(mask()[0], 0b10u);
+    EXPECT_EQ(set(BIND, 0b100), -EINVAL);
+    ASSERT_EQ(get(), 0);
+    EXPECT_EQ(mode(), int32_t(INTERLEAVE));
+    // PREFERRED: its first node; without nodes it is Linux's MPOL_LOCAL.
+    ASSERT_EQ(set(PREFERRED, 0b11), 0);
+    ASSERT_EQ(get(), 0);
+    EXPECT_EQ(mask()[0], 0b1u);
+    ASSERT_EQ(set(PREFERRED, 0), 0);
+    ASSERT_EQ(get(), 0);
+    EXPECT_EQ(mode(), int32_t(LOCAL));
+    EXPECT_EQ(mask()[0], 0u);
+    // The caller's own mask comes back with STATIC or RELATIVE, with the flag.
+    ASSERT_EQ(set(BIND | STATIC, 0b100010), 0);
+    ASSERT_EQ(get(), 0);
+    EXPECT_EQ(mode(), int32_t(BIND | STATIC));
+    EXPECT_EQ(mask()[0], 0b100010u);
+    ASSERT_EQ(set(BIND | RELATIVE, 0b100), 0) << "node 2 of 2 allowed: the first";
+    ASSERT_EQ(set(0, 0), 0);
+    ASSERT_EQ(get(), 0);
+    EXPECT_EQ(mode(), 0);
+}
+
+TEST_F(MemPolicyCalls, BadModesAndMasksAsLinux)
+{
+    EXPECT_EQ(set(6, 1), -EINVAL);
+    EXPECT_EQ(set(BIND | STATIC | RELATIVE, 1), -EINVAL);
+    EXPECT_EQ(set(INTERLEAVE | (1 << 13), 1), -EINVAL) << "NUMA balancing is for BIND only";
+    EXPECT_EQ(set(0, 1), -EINVAL) << "DEFAULT takes no nodes";
+    EXPECT_EQ(set(BIND, 0), -EINVAL);
+    EXPECT_EQ(set(LOCAL, 1), -EINVAL);
+    EXPECT_EQ(set(PREFERRED | STATIC, 0), -EINVAL);
+    EXPECT_EQ(set(BIND, 1, 0), -EINVAL) << "a mask of no bits";
+    EXPECT_EQ(set(BIND, 1, 1), -EINVAL) << "maxnode 1 reads nothing";
+    EXPECT_EQ(set(BIND, 1, 4096 * 8 + 2), -EINVAL) << "more than a page of mask";
+    // A node past Linux's 1024 is EINVAL; the mask must be readable.
+    std::memset(proc->at(MASK), 0, 256);
+    mask()[0] = 1;
+    mask()[16] = 1;
+    SyscallArgs big{{BIND, MASK, 2048, 0, 0, 0}, nullptr};
+    EXPECT_EQ(sys_set_mempolicy(big), -EINVAL);
+    SyscallArgs unreadable{{BIND, A + K4 - 8, 129, 0, 0, 0}, nullptr};
+    EXPECT_EQ(sys_set_mempolicy(unreadable), -EFAULT);
+    // get_mempolicy: room for every node, known flags, MPOL_F_ADDR for an address.
+    EXPECT_EQ(get(0, 0, 1), -EINVAL);
+    EXPECT_EQ(get(0, 8), -EINVAL);
+    EXPECT_EQ(get(A, 0), -EINVAL);
+    EXPECT_EQ(get(0, F_MEMS_ALLOWED | F_ADDR), -EINVAL);
+    EXPECT_EQ(get(0, F_NODE), -EINVAL) << "not interleaving";
+    SyscallArgs bad_mode{{A + K4, 0, 0, 0, 0, 0}, nullptr};
+    EXPECT_EQ(sys_get_mempolicy(bad_mode), -EFAULT);
+    SyscallArgs bad_mask{{0, A + K4, 128, 0, 0, 0}, nullptr};
+    EXPECT_EQ(sys_get_mempolicy(bad_mask), -EFAULT);
+    ASSERT_EQ(get(0, F_MEMS_ALLOWED), 0);
+    EXPECT_EQ(mask()[0], 0b11u);
+}
+
+TEST_F(MemPolicyCalls, MbindSetsTheRegionsPolicy)
+{
+    ASSERT_EQ(vm_mmap(&proc->p, B, 4 * K4, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0),
+              int64_t(B));
+    ASSERT_EQ(set(BIND, 0b1), 0);
+    ASSERT_EQ(mbind(B + K4, K4, INTERLEAVE, 0b11), 0);
+    ASSERT_EQ(get(B + K4, F_ADDR), 0);
+    EXPECT_EQ(mode(), int32_t(INTERLEAVE));
+    EXPECT_EQ(mask()[0], 0b11u);
+    // Its neighbours keep no policy of their own: the default, not the process's.
+    ASSERT_EQ(get(B, F_ADDR), 0);
+    EXPECT_EQ(mode(), 0);
+    EXPECT_EQ(mask()[0], 0u);
+    ASSERT_EQ(get(B + 2 * K4, F_ADDR), 0);
+    EXPECT_EQ(mode(), 0);
+    // The node of a page, mapped on demand.
+    ASSERT_EQ(get(B + 3 * K4 + 5, F_ADDR | F_NODE), 0);
+    EXPECT_GE(mode(), 0);
+    EXPECT_LE(mode(), 1);
+    // Holes, bad ranges and the default policy.
+    EXPECT_EQ(get(B + 4 * K4, F_ADDR), -EFAULT);
+    EXPECT_EQ(get(0xffffffff81000000ull, F_ADDR), -EFAULT);
+    EXPECT_EQ(mbind(B, 5 * K4, BIND, 1), -EFAULT) << "a hole at the end";
+    EXPECT_EQ(mbind(B + 1, K4, BIND, 1), -EINVAL);
+    EXPECT_EQ(mbind(B, ~0ull - 10, BIND, 1), -EINVAL);
+    EXPECT_EQ(mbind(B, 0, BIND, 1), 0);
+    EXPECT_EQ(mbind(0xffffffff81000000ull, K4, BIND, 1), -EFAULT);
+    SyscallArgs flags{{B, K4, BIND, MASK, 65, 8}, nullptr};
+    EXPECT_EQ(sys_mbind(flags), -EINVAL);
+    ASSERT_EQ(mbind(B, 4 * K4, 0, 0), 0);
+    ASSERT_EQ(get(B + K4, F_ADDR), 0);
+    EXPECT_EQ(mode(), 0);
+    // The policy grows and moves with mremap.
+    ASSERT_EQ(mbind(B, 4 * K4, BIND | STATIC, 0b10), 0);
+    ASSERT_EQ(vm_mremap(&proc->p, B, 4 * K4, 8 * K4, 0, 0), int64_t(B));
+    ASSERT_EQ(get(B + 6 * K4, F_ADDR), 0);
+    EXPECT_EQ(mode(), int32_t(BIND | STATIC));
+    ASSERT_EQ(vm_mmap(&proc->p, B + 8 * K4, K4, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0),
+              int64_t(B + 8 * K4));
+    int64_t moved = vm_mremap(&proc->p, B, 8 * K4, 16 * K4, 1, 0);
+    ASSERT_GT(moved, 0);
+    ASSERT_NE(moved, int64_t(B));
+    ASSERT_EQ(get(uint64_t(moved) + 12 * K4, F_ADDR), 0);
+    EXPECT_EQ(mode(), int32_t(BIND | STATIC));
+    EXPECT_EQ(mask()[0], 0b10u);
+    EXPECT_EQ(vm_munmap(&proc->p, uint64_t(moved), 16 * K4), 0);
+}
+
+} // namespace
