@@ -3,7 +3,7 @@
  * shared_anon: memory shared with fork children and the calls that work on
  * it, printing only what is the same on every run, natively and under mcexec:
  * MAP_SHARED|MAP_ANONYMOUS and /dev/zero pages written both ways across fork,
- * their contents after MADV_DONTNEED, mprotect and munmap in a child; futex
+ * their contents after MADV_DONTNEED, mprotect, munmap and execve in a child; futex
  * wait/wake and CMP_REQUEUE between processes in such a page and
  * FUTEX_CMP_REQUEUE's argument checks; mlock of a hole; NUMA policy
  * round trips (set_mempolicy, mbind, get_mempolicy, libnuma's membind); and
@@ -138,7 +138,18 @@ static void sharing(void)
 	pid_t pid = fork();
 	if (pid == 0)
 		_exit(munmap((void *)w, 2 * PAGE) == 0 ? 0 : 1);
-	printf("munmap in a child: status %d, parent still reads 0x%x\n", reap(pid), w[0]);
+	int unmapped = reap(pid);
+	printf("munmap in a child: status %d, parent still reads 0x%x\n", unmapped, w[0]);
+
+	/* A child that writes and then replaces its image: the write stays. */
+	pid = fork();
+	if (pid == 0) {
+		w[4] = 0x4444;
+		execl("/bin/sh", "sh", "-c", "exit 7", (char *)NULL);
+		_exit(99);
+	}
+	int execed = reap(pid); /* before reading: argument order is unspecified */
+	printf("exec in a child: status %d, parent reads 0x%x\n", execed, w[4]);
 
 	/* Read-only first, made writable: still the page the child sees. */
 	volatile uint32_t *r = map_shared(PAGE, PROT_READ);
