@@ -24,7 +24,7 @@
 // only inside the scratch arena or mappings the kernel returned; outside the
 // user range, [0x10000, 64 TiB), they take anything. Sizes that would fill the
 // node's tmpfs or pin its memory (fallocate, sendfile, splice, copy_file_range,
-// shared file mappings: a known gap, see docs/security.md) are capped.
+// shared mappings, kept until the program ends: docs/lwk.md) are capped.
 //
 // Usage: fuzz SECONDS SEED
 // Environment: FUZZ_VERBOSE=1 prints every call before it is made (stderr);
@@ -515,8 +515,10 @@ static int tame(long nr, uint64_t a[6])
 		if (a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE))
 			if (!range_ok(a[0], a[1]))
 				return 0;
-		if ((a[3] & MAP_SHARED) && !(a[3] & MAP_ANONYMOUS) && a[1] > (1ul << 20))
-			a[1] = rnd(1ul << 20); /* pinned page-cache pages: not charged anywhere yet */
+		/* Shared mappings pin Linux's pages (page cache or shared anonymous
+		 * memory) until the program ends: capped, or the run fills the node. */
+		if ((a[3] & MAP_SHARED) && a[1] > (1ul << 20))
+			a[1] = rnd(1ul << 20);
 		return 1;
 	case SYS_shmat:
 		if (!range_ok(a[1], 1ul << 30))
