@@ -11,11 +11,19 @@ SITE_CONF=/etc/mckernel/slurm.conf
 : "${SLURM_NODES:=vnode=127.0.0.1}"
 SLURM_NODE_NAMES=$(for n in $SLURM_NODES; do echo "${n%%=*}"; done | paste -sd,)
 SLURM_CTLD=${SLURM_NODE_NAMES%%,*}
+# Which Slurm: the distribution's, or a self-built one (tests/slurm/run_src.sh sets
+# MCK_SLURM_PREFIX and MCK_SPANK_PLUGIN, the plugin built against that Slurm).
+if [ -n "${MCK_SLURM_PREFIX:-}" ]; then
+	PATH=$MCK_SLURM_PREFIX/sbin:$MCK_SLURM_PREFIX/bin:$PATH
+fi
+SPANK_PLUGIN=${MCK_SPANK_PLUGIN:-$IHK_BUILD/lib/mckernel_spank.so}
+# The running Slurm's release series, e.g. 22.05 (what the plugin says it was built for).
+SLURM_SERIES=$(slurmd -V 2>/dev/null | sed -n 's/^slurm[^ ]* \([0-9]*\.[0-9]*\)\..*/\1/p' || true)
 
 # slurm_site_config: plugstack.conf and the plugin's site configuration. This one
 # takes everything from the build tree; a test of installed packages redefines it.
 slurm_site_config() {
-	echo "required $IHK_BUILD/lib/mckernel_spank.so config=$SITE_CONF" > /etc/slurm/plugstack.conf
+	echo "required $SPANK_PLUGIN config=$SITE_CONF" > /etc/slurm/plugstack.conf
 	cat > $SITE_CONF <<CONF
 # The test site: every path in the build tree.
 linux_cores_per_numa = 1
@@ -26,6 +34,9 @@ image = $IHK_BUILD/lwk/mckernel.img
 state_dir = /run/mckernel-slurm
 boot_timeout = 60
 CONF
+	# The helper's scontrol must be the running Slurm's (an older client cannot
+	# talk to a newer slurmctld).
+	[ -z "${MCK_SLURM_PREFIX:-}" ] || echo "scontrol = $MCK_SLURM_PREFIX/bin/scontrol" >> $SITE_CONF
 }
 
 slurm_setup() {
@@ -52,6 +63,10 @@ slurm_setup() {
 		mount -t cgroup -o $c $c /sys/fs/cgroup/$c
 	done
 	useradd -m -s /bin/bash $SLURM_USER
+	# A self-built Slurm on the users' PATH too, as a site's profile puts it there:
+	# with --export=NONE a job's environment is the user's login one.
+	[ -z "${MCK_SLURM_PREFIX:-}" ] ||
+		echo "PATH=$MCK_SLURM_PREFIX/sbin:$MCK_SLURM_PREFIX/bin:\$PATH" > /etc/profile.d/mck-slurm-src.sh
 	mkdir -p /etc/slurm /etc/mckernel /var/spool/slurmd /var/spool/slurmctld /var/log /run/munge
 	cat > /etc/slurm/slurm.conf <<CONF
 ClusterName=vc

@@ -74,7 +74,8 @@ expect_eq "node idle after a linked kmsg" idle "$(node_state)"
 assert_slurm_node_clean
 
 log "the plugin says at slurmd's start which version it is and which Slurm it was built for"
-expect_eq "version line in slurmd's log" 1 "$(grep -c 'mckernel: McKernel SPANK plugin .*, built for Slurm 22\.05' /var/log/slurmd.log)"
+series_re=${SLURM_SERIES//./\\.}
+expect_eq "version line in slurmd's log" 1 "$(grep -c "mckernel: McKernel SPANK plugin .*, built for Slurm $series_re\." /var/log/slurmd.log)"
 
 log "the program's own arguments are not srun's: no --exclusive, -p or --multi-prog taken from them"
 expect_fail "is not exclusive" as_user srun -p shared --mck "$APP" --exclusive
