@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Slurm end to end on the virtual node, when things go wrong: a task that
-# crashes, a job cancelled mid-run, a node the LWK left unclean (drained with a
-# reason an admin understands) and slurmd killed mid-job followed by reconcile.
+# crashes, a job cancelled mid-run, a node the LWK left unclean and a prolog that
+# cannot boot McKernel (both drained with a reason an admin understands) and slurmd
+# killed mid-job followed by reconcile.
 # The node is clean after each.
 . "$(dirname "$0")/../vm/lib.sh"
 . "$(dirname "$0")/lib.sh"
@@ -39,6 +40,30 @@ echo "$reason"
 	echo "ok: drained with the plugin's reason" || fail "node $(node_state), reason '$reason'"
 # What the reason says: the admin makes the node clean, then resumes it.
 rm -f "$state"
+expect_ok "$IHK_BUILD/bin/mck-slurm" --config $SITE_CONF reconcile
+scontrol update nodename=vnode state=resume
+wait_idle
+assert_slurm_node_clean
+
+log "a prolog that cannot boot McKernel: the node is drained with the plugin's reason"
+# A site mistake only the node meets: an image that is not McKernel's.
+cp $SITE_CONF $SITE_CONF.good
+sed -i 's|^image = .*|image = /etc/hostname|' $SITE_CONF
+id=$(as_user sbatch --parsable --mck -n 1 -o /dev/null --wrap "srun $APP")
+for _ in $(seq 240); do
+	[[ $(node_state) == drain* ]] && [ "$(squeue -h -j "$id" -o %T)" == PENDING ] && break
+	sleep 0.5
+done
+reason=$(scontrol show node vnode | grep -o 'Reason=.*' || true)
+echo "$reason; job $id: $(squeue -h -j "$id" -o '%T %r')"
+[[ $reason == *"mck: job $id: McKernel did not boot: load /etc/hostname"*"(mck-slurm reconcile, then resume)"* ]] &&
+	echo "ok: drained with the plugin's reason" || fail "node $(node_state), reason '$reason'"
+job=$(squeue -h -j "$id" -o '%T %r')
+[[ $job == PENDING*[Hh]eld* ]] && echo "ok: the job is requeued held ($job)" || fail "job $id: '$job'"
+expect_eq "the failed boot is in the job's record" 1 "$(scontrol show job "$id" | grep -c 'AdminComment=mck@vnode: boot failed')"
+# What the reason says; the failed prolog left nothing behind.
+scancel "$id"
+mv $SITE_CONF.good $SITE_CONF
 expect_ok "$IHK_BUILD/bin/mck-slurm" --config $SITE_CONF reconcile
 scontrol update nodename=vnode state=resume
 wait_idle
