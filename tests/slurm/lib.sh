@@ -94,9 +94,10 @@ PartitionName=shared Nodes=$SLURM_NODE_NAMES OverSubscribe=NO MaxTime=INFINITE S
 CONF
 	cat > /etc/slurm/cgroup.conf <<CONF
 CgroupPlugin=cgroup/v1
-CgroupAutomount=no
 IgnoreSystemd=yes
 CONF
+	# Defunct from 23.11 on (logged as an error there).
+	[[ $SLURM_SERIES > 23.11 || $SLURM_SERIES == 23.11 ]] || echo "CgroupAutomount=no" >> /etc/slurm/cgroup.conf
 	slurm_site_config
 	[ "$me" != "$SLURM_CTLD" ] || slurmctld
 	slurmd -N "$me"
