@@ -12,7 +12,8 @@
  * sigsuspend, sigtimedwait (the signal taken, not handled; a blocked SIGCHLD
  * kept although its action ignores it; the time limit) and the sender's pid
  * and uid in the handler's siginfo; sigqueue's value, to itself, to one of
- * its threads and from another process.
+ * its threads and from another process; bad pointers and sizes to the signal
+ * calls that run on the LWK.
  *
  * The sender waits SETTLE_MS before it signals, so the receiver is blocked
  * by then; the results do not depend on the timing otherwise.
@@ -23,6 +24,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,6 +248,16 @@ static void other_signals(void)
 	}
 }
 
+static void set_info_handler(int sig, void (*fn)(int, siginfo_t *, void *))
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = fn;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
 static volatile pid_t g_sender;
 static volatile uid_t g_sender_uid;
 static void on_info(int sig, siginfo_t *si, void *ctx)
@@ -264,11 +276,7 @@ static void wait_for_signals(void)
 	sigaddset(&usr1, SIGUSR1);
 	sigemptyset(&none);
 
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_info;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigaction(SIGUSR1, &sa, NULL);
+	set_info_handler(SIGUSR1, on_info);
 	handled = 0;
 	sigprocmask(SIG_BLOCK, &usr1, &old);
 	pid_t pid = signaller(SIGUSR1, -1);
@@ -333,11 +341,7 @@ static void *sleeper(void *arg)
 static void queued_signals(void)
 {
 	int sig = SIGRTMIN + 2;
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_queued;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigaction(sig, &sa, NULL);
+	set_info_handler(sig, on_queued);
 
 	handled = 0;
 	union sigval v = {.sival_int = 42};
@@ -395,6 +399,45 @@ static void queued_signals(void)
 	close(p[1]);
 }
 
+/* Bad pointers and sizes to the signal calls that now run on the LWK: the
+ * errors Linux gives. BAD is unmapped; HIGH is above 64 TiB, where mcexec lives
+ * under mcexec (unmapped natively). */
+static void hostile(void)
+{
+	void *bad = (void *)0x10, *high = (void *)0x500000000000ull;
+	uint64_t none = 0;
+	struct timespec ts = {0, 1000};
+	const char *names[] = {"sigsuspend(NULL)", "sigsuspend(high)", "sigsuspend size 4",
+			       "sigtimedwait(set NULL)", "sigtimedwait(set high)", "sigtimedwait(bad timeout)",
+			       "sigtimedwait(timeout -1 s)", "sigtimedwait size 16", "sigqueueinfo to self, info NULL",
+			       "sigqueueinfo to self, info high", "sigqueueinfo signal 65", "tgsigqueueinfo tid 0",
+			       "tgsigqueueinfo no such tid", "tgsigqueueinfo info high"};
+	struct timespec neg = {-1, 0};
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	si.si_code = SI_QUEUE;
+	for (int i = 0; i < 14; i++) {
+		long r;
+		switch (i) {
+		case 0: r = syscall(SYS_rt_sigsuspend, NULL, 8); break;
+		case 1: r = syscall(SYS_rt_sigsuspend, high, 8); break;
+		case 2: r = syscall(SYS_rt_sigsuspend, &none, 4); break;
+		case 3: r = syscall(SYS_rt_sigtimedwait, NULL, NULL, &ts, 8); break;
+		case 4: r = syscall(SYS_rt_sigtimedwait, high, NULL, &ts, 8); break;
+		case 5: r = syscall(SYS_rt_sigtimedwait, &none, NULL, bad, 8); break;
+		case 6: r = syscall(SYS_rt_sigtimedwait, &none, NULL, &neg, 8); break;
+		case 7: r = syscall(SYS_rt_sigtimedwait, &none, NULL, &ts, 16); break;
+		case 8: r = syscall(SYS_rt_sigqueueinfo, getpid(), SIGUSR2, NULL); break;
+		case 9: r = syscall(SYS_rt_sigqueueinfo, getpid(), SIGUSR2, high); break;
+		case 10: r = syscall(SYS_rt_sigqueueinfo, getpid(), 65, &si); break;
+		case 11: r = syscall(SYS_rt_tgsigqueueinfo, getpid(), 0, SIGUSR2, &si); break;
+		case 12: r = syscall(SYS_rt_tgsigqueueinfo, getpid(), 0x7ffffff0, SIGUSR2, &si); break;
+		default: r = syscall(SYS_rt_tgsigqueueinfo, getpid(), (long)syscall(SYS_gettid), SIGUSR2, high); break;
+		}
+		printf("hostile %s: %s\n", names[i], outcome(r, errno));
+	}
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -412,5 +455,6 @@ int main(void)
 	other_signals();
 	wait_for_signals();
 	queued_signals();
+	hostile();
 	return 0;
 }
