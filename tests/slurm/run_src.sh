@@ -3,8 +3,9 @@
 # One Slurm end-to-end case against a self-built Slurm (tests/slurm/build_slurm.sh)
 # instead of the distribution's: checks on the host that the prefix and the plugin
 # built against it are there (else skips, status 77), then runs test_CASE.sh on a
-# virtual node with that Slurm first on PATH. The guest sees the host's root, so
-# PREFIX is the same path inside.
+# virtual node with that Slurm first on PATH (CASE two_nodes: test_two_nodes.sh on
+# the host, which boots two such nodes). The guest sees the host's root, so PREFIX
+# is the same path inside.
 #
 # Usage: tests/slurm/run_src.sh PREFIX CASE
 # Environment: IHK_BUILD (the build tree), IHK_VMRUN_ARGS (more vmrun options).
@@ -23,6 +24,9 @@ done
 	skip "no plugin built against $prefix ($plugin): re-run cmake (-DMCK_SLURM_PREFIX=$prefix) after building Slurm there"
 [ -f "$here/test_$case.sh" ] || { echo "run_src.sh: no test case '$case'" >&2; exit 2; }
 echo "run_src: $("$prefix/sbin/slurmd" -V) from $prefix; plugin $plugin"
+if [ "$case" = two_nodes ]; then
+	MCK_SLURM_PREFIX="$prefix" MCK_SPANK_PLUGIN="$plugin" exec bash "$here/test_two_nodes.sh"
+fi
 # shellcheck disable=SC2086 # IHK_VMRUN_ARGS is a list of options
 exec "$here/../vm/vmrun" --build "$build" ${IHK_VMRUN_ARGS:-} --timeout 840 -- \
 	env MCK_SLURM_PREFIX="$prefix" MCK_SPANK_PLUGIN="$plugin" bash "$here/test_$case.sh"

@@ -3,7 +3,9 @@
 # Two virtual nodes, one cluster (runs on the host): vnode1 (slurmctld, slurmd) and
 # vnode2 (slurmd), each with its own LWK, wired by a virtual network. vnode1 runs
 # MPI jobs across both (two_nodes_main.sh); vnode2 serves them until vnode1 is done,
-# then checks that it is clean (two_nodes_peer.sh). Both must pass.
+# then checks that it is clean (two_nodes_peer.sh). Both must pass. With
+# MCK_SLURM_PREFIX and MCK_SPANK_PLUGIN set (tests/slurm/run_src.sh), both nodes run
+# that self-built Slurm and the plugin built against it.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 vmrun="$here/../vm/vmrun --build ${IHK_BUILD:?} ${IHK_VMRUN_ARGS:-} --timeout 1500"
@@ -11,6 +13,9 @@ nodes="vnode1=10.99.0.1 vnode2=10.99.0.2"
 share=$(mktemp -d /tmp/two-nodes.XXXXXX)
 port=$((20000 + $$ % 20000 * 2)) # two UDP ports of our own on the host's loopback
 peer_pid=""
+guest_env=(env)
+[ -z "${MCK_SLURM_PREFIX:-}" ] ||
+	guest_env+=("MCK_SLURM_PREFIX=$MCK_SLURM_PREFIX" "MCK_SPANK_PLUGIN=${MCK_SPANK_PLUGIN:?}")
 cleanup() {
 	touch "$share/done"
 	[ -z "$peer_pid" ] || wait "$peer_pid" 2>/dev/null
@@ -19,10 +24,10 @@ cleanup() {
 trap cleanup EXIT
 
 $vmrun --hostname vnode2 --link $((port + 1)):$port --ip 10.99.0.2/24 --share "$share" \
-	-- bash "$here/two_nodes_peer.sh" "$nodes" > "$share/vnode2.log" 2>&1 &
+	-- "${guest_env[@]}" bash "$here/two_nodes_peer.sh" "$nodes" > "$share/vnode2.log" 2>&1 &
 peer_pid=$!
 $vmrun --hostname vnode1 --link $port:$((port + 1)) --ip 10.99.0.1/24 --share "$share" \
-	-- bash "$here/two_nodes_main.sh" "$nodes"
+	-- "${guest_env[@]}" bash "$here/two_nodes_main.sh" "$nodes"
 main_rc=$?
 touch "$share/done" # vnode2 stops serving, whatever became of vnode1
 wait "$peer_pid"
