@@ -104,6 +104,13 @@ CONF
 	wait_nodes_idle "$me"
 }
 
+# srun_output: srun's output without its notices that depend only on timing:
+# slurmd tells srun "Prolog hung on node N" when a prolog (here: the LWK's boot)
+# runs longer than MessageTimeout - 2 seconds, and the job goes on normally.
+srun_output() {
+	grep -v '^srun: Prolog hung on node ' || true
+}
+
 # wait_nodes_idle NODES: every node of NODES (comma-separated) is up and idle, or fail.
 wait_nodes_idle() {
 	local want
