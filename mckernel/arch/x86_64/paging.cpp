@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 // Page tables: 2 MiB pages for the image and the direct map, 4 KiB pages for
-// the local APIC (uncached) and the SIPI trampoline page.
+// the local APIC (uncached), the SIPI trampoline page and one window per CPU.
 #include <arch/cpu.h>
 #include <arch/paging.h>
+#include <arch/percpu.h>
 #include <kernel/boot.h>
 
 extern "C" void* memset(void*, int, size_t);
@@ -20,6 +21,11 @@ uint64_t g_base;      // P: physical address IHK_LWK_BASE maps
 uint64_t g_bump, g_bump_end;
 volatile uint32_t* g_lapic;
 void* g_trampoline;
+// The windows (map_window): a PML4 slot of their own, made here, before any
+// user space copies the kernel half (mmu_new_space), so every space has them.
+constexpr uint64_t WINDOW_BASE = 0xffffc90000000000ull;
+static_assert(IHK_BOOT_MAX_CPUS <= 512, "the windows' entries are one page table");
+uint64_t* g_window_pte; // entry i: CPU i's window
 
 // Before the switch, tables are reached through the image mapping of P.
 uint64_t* table_virt(uint64_t phys) { return reinterpret_cast<uint64_t*>(IHK_LWK_BASE + (phys - g_base)); }
@@ -86,6 +92,7 @@ uint64_t paging_init(const ihk_boot_param& bp)
     if (!bp.x2apic)
         g_lapic = static_cast<volatile uint32_t*>(map_4k(rdmsr(MSR_APIC_BASE) & ADDR_MASK, WRITE | PCD | PWT | NX));
     g_trampoline = map_4k(bp.trampoline_phys, WRITE | NX);
+    g_window_pte = walk(WINDOW_BASE, 0);
 
     write_cr3(g_pml4);
     return g_bump;
@@ -94,5 +101,21 @@ uint64_t paging_init(const ihk_boot_param& bp)
 void paging_load() { write_cr3(g_pml4); }
 volatile uint32_t* lapic_mmio() { return g_lapic; }
 void* trampoline_page() { return g_trampoline; }
+
+void* map_window(uint64_t phys)
+{
+    uint32_t i = this_cpu()->index;
+    uint64_t va = WINDOW_BASE + uint64_t(i) * 4096;
+    __atomic_store_n(&g_window_pte[i], (phys & ADDR_MASK) | PRESENT | WRITE | NX, __ATOMIC_RELAXED);
+    invlpg(va);
+    return reinterpret_cast<void*>(va + (phys & 0xfff));
+}
+
+void unmap_window()
+{
+    uint32_t i = this_cpu()->index;
+    __atomic_store_n(&g_window_pte[i], 0, __ATOMIC_RELAXED);
+    invlpg(WINDOW_BASE + uint64_t(i) * 4096);
+}
 
 } // namespace mck::arch

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-// The LWK's own page tables: its image, a direct map of its memory, and the
-// two foreign pages it needs (the local APIC and the SIPI trampoline).
+// The LWK's own page tables: its image, a direct map of its memory, the
+// two foreign pages it needs (the local APIC and the SIPI trampoline), and a
+// window per CPU onto any other page.
 #pragma once
 
 #include <stdint.h>
@@ -23,5 +24,10 @@ void paging_load();
 // and write-back respectively by paging_init().
 volatile uint32_t* lapic_mmio();
 void* trampoline_page();
+// This CPU's window onto the 4 KiB page holding @phys, which is not in the
+// direct map (a Linux page a program maps): the address of @phys through it.
+// Interrupts stay off from here until unmap_window() (one user per CPU).
+void* map_window(uint64_t phys);
+void unmap_window();
 
 } // namespace mck::arch
