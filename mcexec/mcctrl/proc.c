@@ -7,8 +7,11 @@
  * checks that the instance still runs.
  */
 #include <linux/anon_inodes.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/sched/coredump.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/stat.h>
@@ -285,6 +288,31 @@ static long mcctrl_request(struct mcctrl_proc *p, u32 type, u64 a1, u64 a2, u64 
 	return ret;
 }
 
+/*
+ * mcexec's credentials into the new process's shared block, for the LWK's
+ * own process_vm_readv/writev check (struct mck_proc_shared, cred_*): ids
+ * in the initial user namespace, CAP_SYS_PTRACE there, dumpable.
+ * Context: the mcexec creating the process, before its program runs.
+ */
+static void mcctrl_record_creds(struct mcctrl_proc *p)
+{
+	const struct cred *c = current_cred();
+	struct mck_proc_shared *s = p->shared;
+	u32 flags = MCK_CRED_VALID;
+
+	s->cred_uid[0] = from_kuid_munged(&init_user_ns, c->uid);
+	s->cred_uid[1] = from_kuid_munged(&init_user_ns, c->euid);
+	s->cred_uid[2] = from_kuid_munged(&init_user_ns, c->suid);
+	s->cred_gid[0] = from_kgid_munged(&init_user_ns, c->gid);
+	s->cred_gid[1] = from_kgid_munged(&init_user_ns, c->egid);
+	s->cred_gid[2] = from_kgid_munged(&init_user_ns, c->sgid);
+	if (ns_capable_noaudit(&init_user_ns, CAP_SYS_PTRACE))
+		flags |= MCK_CRED_PTRACE;
+	if (current->mm && get_dumpable(current->mm) == SUID_DUMP_USER)
+		flags |= MCK_CRED_DUMPABLE;
+	smp_store_release(&s->cred_flags, flags);
+}
+
 static long mcctrl_create(struct ihk_os *os, void __user *arg)
 {
 	struct mcexec_create req;
@@ -374,6 +402,7 @@ static long mcctrl_create(struct ihk_os *os, void __user *arg)
 	}
 	if (ret)
 		goto err_unlist;
+	mcctrl_record_creds(p);
 	/* The descriptor appears only once the answer reached mcexec. */
 	fd = get_unused_fd_flags(O_RDWR | O_CLOEXEC);
 	if (fd < 0) {

@@ -416,6 +416,22 @@ struct mck_proc_shared {
 	mck_u64 held_all;		/* Linux: 1: keep every user page of the process */
 	mck_u64 held_pad;
 	struct mck_held held[MCK_HELD_SLOTS]; /* Linux */
+	/*
+	 * mcexec's credentials when it created the process (uids and gids in
+	 * the initial user namespace: real, effective, saved), for the LWK's
+	 * process_vm_readv/writev permission check. Linux writes the ids, then
+	 * cred_flags with release ordering; MCK_CRED_VALID clear (the LWK
+	 * zeroes the block): unknown, the LWK leaves the call to Linux. Never
+	 * updated: the LWK stops trusting them once the program offloads a call
+	 * that may change them (docs/memory.md, "Between two LWK programs").
+	 */
+	mck_u32 cred_uid[3];		/* Linux */
+	mck_u32 cred_gid[3];		/* Linux */
+	mck_u32 cred_flags;		/* Linux: MCK_CRED_* */
+	mck_u32 cred_pad;
 };
+#define MCK_CRED_VALID 1u		/* the ids above are set */
+#define MCK_CRED_PTRACE 2u		/* CAP_SYS_PTRACE in the initial user namespace */
+#define MCK_CRED_DUMPABLE 4u		/* Linux's dumpable state is SUID_DUMP_USER */
 
 #endif /* _MCEXEC_ABI_H */
