@@ -219,6 +219,9 @@ struct Process {
     // When an LWK process ends, its children forget it: Linux reparents their
     // mcexec (to a subreaper or init), and the next getppid asks Linux again.
     uint32_t ppid = 0;
+    // The program offloaded a call that may change its credentials: what
+    // mcctrl recorded at creation (mck_proc_shared) is stale (kernel/process_vm.cpp).
+    bool creds_changed = false;
 };
 
 // The running thread of this CPU; nullptr on an idle CPU.

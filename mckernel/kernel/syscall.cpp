@@ -146,6 +146,7 @@ extern "C" void mck_syscall(mck::arch::TrapFrame* f)
         stats_local_call(nr);
         ret = g_table.h[nr](a);
     } else if (nr < SYSCALL_MAX) {
+        process_vm_note_offload(self->proc, nr, a.arg);
         ret = offload(nr, a.arg);
     }
     f->rax = uint64_t(ret);

@@ -131,8 +131,16 @@ int64_t sys_clone3(SyscallArgs&) { return -ENOSYS; } // glibc falls back to clon
 int64_t sys_fork(SyscallArgs& a) { return fork_process(a, 17 /* SIGCHLD */, 0, 0, 0, 0); }
 int64_t sys_vfork(SyscallArgs& a) { return fork_process(a, 17 | CLONE_VFORK, 0, 0, 0, 0); }
 // mcexec runs the new program: it starts a new LWK process in its place (docs/mcexec.md).
-int64_t sys_execve(SyscallArgs& a) { return offload(59, a.arg); }
-int64_t sys_execveat(SyscallArgs& a) { return offload(322, a.arg); }
+int64_t sys_execve(SyscallArgs& a)
+{
+    process_vm_note_offload(current()->proc, 59, a.arg);
+    return offload(59, a.arg);
+}
+int64_t sys_execveat(SyscallArgs& a)
+{
+    process_vm_note_offload(current()->proc, 322, a.arg);
+    return offload(322, a.arg);
+}
 int64_t sys_rseq(SyscallArgs&) { return -ENOSYS; } // glibc runs without it
 
 int64_t sys_exit(SyscallArgs& a)
