@@ -16,6 +16,7 @@
 #include <kernel/mem.h>
 #include <kernel/offload.h>
 #include <kernel/process.h>
+#include <kernel/process_vm.h>
 #include <kernel/rusage.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
@@ -588,6 +589,7 @@ int64_t process_fork_prepare(const arch::TrapFrame& frame, uint64_t stack, uint6
             c->rlimits[i] = parent->rlimits[i];
         c->mempolicy = parent->mempolicy;
     }
+    process_vm_fork(parent, c);
     c->root = arch::mmu_new_space();
     c->shared_phys = mem_alloc(round_up(sizeof(mck_proc_shared), arch::PAGE_4K), node);
     c->fork = new ForkState;

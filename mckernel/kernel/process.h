@@ -222,6 +222,9 @@ struct Process {
     // The program offloaded a call that may change its credentials: what
     // mcctrl recorded at creation (mck_proc_shared) is stale (kernel/process_vm.cpp).
     bool creds_changed = false;
+    // A fork child: its program's dumpable state, the parent's (1, 0); -1:
+    // mcctrl's record of mcexec's at its start (a child's mcexec never is).
+    int8_t dumpable = -1;
 };
 
 // The running thread of this CPU; nullptr on an idle CPU.

@@ -18,6 +18,7 @@
 #include <kernel/mem.h>
 #include <kernel/offload.h>
 #include <kernel/process.h>
+#include <kernel/process_vm.h>
 #include <kernel/syscall.h>
 #include <kernel/uaccess.h>
 #include <kernel/vm.h>
@@ -119,6 +120,8 @@ bool creds_of(Process* p, Creds* c)
         c->uid[i] = __atomic_load_n(&p->shared->cred_uid[i], __ATOMIC_RELAXED);
         c->gid[i] = __atomic_load_n(&p->shared->cred_gid[i], __ATOMIC_RELAXED);
     }
+    if (p->dumpable >= 0)
+        c->flags = (c->flags & ~MCK_CRED_DUMPABLE) | (p->dumpable ? MCK_CRED_DUMPABLE : 0);
     return true;
 }
 
@@ -272,6 +275,19 @@ int64_t process_vm(SyscallArgs& a, bool write)
 
 int64_t sys_process_vm_readv(SyscallArgs& a) { return process_vm(a, false); }
 int64_t sys_process_vm_writev(SyscallArgs& a) { return process_vm(a, true); }
+
+void process_vm_fork(Process* parent, Process* child)
+{
+    // mcexec makes itself undumpable once the program is set up (docs/security.md),
+    // so a fork child's mcexec always is: what mcctrl records for the child says
+    // nothing about the program, which Linux would have inherit the parent's state.
+    Creds c;
+    if (!creds_of(parent, &c)) {
+        child->creds_changed = true;
+        return;
+    }
+    child->dumpable = (c.flags & MCK_CRED_DUMPABLE) ? 1 : 0;
+}
 
 void process_vm_note_offload(Process* p, uint64_t nr, const uint64_t args[6])
 {

@@ -6,6 +6,7 @@
 #include <kernel/errno.h>
 #include <kernel/offload.h>
 #include <kernel/process.h>
+#include <kernel/process_vm.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
 #include <kernel/stats.h>

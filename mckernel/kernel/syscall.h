@@ -28,10 +28,4 @@ struct SyscallArgs {
 
 constexpr uint64_t SYSCALL_MAX = 602;
 
-struct Process;
-// Call @nr, about to be offloaded by @p, may change its credentials: the
-// LWK's process_vm_readv/writev stops trusting the ones it knows and leaves
-// such calls to Linux from then on (kernel/process_vm.cpp).
-void process_vm_note_offload(Process* p, uint64_t nr, const uint64_t args[6]);
-
 } // namespace mck

@@ -22,7 +22,7 @@ same() {
 		echo "ok: $1: same output and status ($5) as natively"
 	else
 		fail "$1: native status $3, under mcexec $5"
-		diff <(echo "$2") <(echo "$4") | head -20 || true
+		diff <(echo "$2") <(echo "$4") | head -60 || true
 	fi
 }
 # local_only FILE: how many process_vm_readv/writev the report counts as local calls, and as offloaded.
@@ -64,9 +64,11 @@ lwk_did "the parent" "$work/r.json" 27 3
 log "the same as an unprivileged user (same uid, no CAP_SYS_PTRACE)"
 as_user() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 rn=0; native=$(as_user "$work/pvm" pair 2>&1) || rn=$?
-rl=0; lwk=$(as_user timeout -k 5 300 mcexec --report="$work/u.json" --report-format=json "$work/pvm" pair 2>&1) || rl=$?
+mkdir "$work/u"
+chown 65534 "$work/u" # for the report
+rl=0; lwk=$(as_user timeout -k 5 300 mcexec --report="$work/u/r.json" --report-format=json "$work/pvm" pair 2>&1) || rl=$?
 same "pair as 65534" "$native" $rn "$lwk" $rl
-lwk_did "the parent" "$work/u.json" 26 2
+lwk_did "the parent" "$work/u/r.json" 26 2
 
 log "two mcexec runs: serve and peek (programs/pvm.c) by the same and by other users"
 # pvm_run SERVER_LAUNCHER PEEK_LAUNCHER

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0
+// What process_vm_readv/writev between LWK processes (kernel/process_vm.cpp)
+// needs to know of the rest: which credentials it may still trust.
+#pragma once
+
+#include <stdint.h>
+
+namespace mck {
+
+struct Process;
+
+// Call @nr, about to be offloaded by @p, may change its credentials: the
+// LWK stops trusting the ones mcctrl recorded and leaves process_vm calls
+// with @p on either side to Linux from then on.
+void process_vm_note_offload(Process* p, uint64_t nr, const uint64_t args[6]);
+// fork: @child's program is as dumpable as @parent's (its mcexec never is),
+// and its credentials as trusted.
+void process_vm_fork(Process* parent, Process* child);
+
+} // namespace mck
