@@ -435,10 +435,6 @@ int main(int argc, char** argv)
         }
         close(im->fd);
     }
-    // Open MPI's single-copy shared-memory path (CMA, process_vm_readv) would
-    // reach into the peer's mcexec, not into the peer rank on the LWK. Only a
-    // default: what the user set wins (docs/mcexec.md).
-    setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
     std::vector<std::string> env;
     for (char** e = environ; *e; e++)
         env.emplace_back(*e);
