@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 // process_vm_readv/writev between two processes of this instance, done here in
 // one copy: each piece goes from the caller's memory straight to the target's
-// page (through the direct map, or a per-CPU window for Linux's pages) or back, so Open MPI's single-copy transport
-// (CMA) works between ranks on the LWK. A pid that is not one of ours (a Linux
-// process, a program of another instance), or credentials the LWK no longer
-// knows, leave the call to Linux as before (docs/memory.md, "Between two LWK
-// programs").
+// page (through the direct map, or a per-CPU window for Linux's pages) or
+// back, so Open MPI's single-copy transport (CMA) works between ranks on the
+// LWK. A pid that is not one of ours (a Linux process, a program of another
+// instance), or credentials the LWK no longer knows, leave the call to Linux
+// as before (docs/memory.md, "Between two LWK programs").
 //
 // Locks: only one process lock at a time (they share a rank), the target's,
 // held for one piece of at most a page: look the page up, copy. The caller's
