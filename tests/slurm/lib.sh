@@ -106,9 +106,11 @@ CONF
 
 # srun_output: srun's output without its notices that depend only on timing:
 # slurmd tells srun "Prolog hung on node N" when a prolog (here: the LWK's boot)
-# runs longer than MessageTimeout - 2 seconds, and the job goes on normally.
+# runs longer than MessageTimeout - 2 seconds, and srun says a job waited while
+# the node was still busy with the last job's epilog; either way the job goes on.
 srun_output() {
-	grep -v '^srun: Prolog hung on node ' || true
+	grep -vE '^srun: (Prolog hung on node |job [0-9]+ (queued and waiting for resources|has been allocated resources)$)' ||
+		true
 }
 
 # wait_nodes_idle NODES: every node of NODES (comma-separated) is up and idle, or fail.
