@@ -406,6 +406,28 @@ Result<Os::PingStats> Os::ikc_ping(uint32_t cpu_index, uint32_t count, bool poll
     return make_error(err, refusal_message(Subject::OsCpu, req.err_reason, err, std::to_string(cpu_index)));
 }
 
+Result<Os::Usage> Os::rusage()
+{
+    std::vector<ihk_os_rusage_cpu> cpus(IHK_BOOT_MAX_CPUS);
+    ihk_os_rusage req{};
+    req.cpus = user_ptr(cpus.data());
+    req.capacity = static_cast<uint32_t>(cpus.size());
+    if (::ioctl(m_fd.get(), IHK_OS_GET_RUSAGE, &req) != 0) {
+        int err = errno;
+        if (err == EINVAL)
+            return make_error(err, "OS instance " + std::to_string(m_index) + " has not been booted");
+        return errno_error(err);
+    }
+    Usage u{req.uptime_ns,    req.mem_total, req.mem_used,          req.mem_peak, req.processes,
+            req.processes_peak, req.threads, req.threads_peak, req.processes_started, req.offloads,
+            req.page_faults,  {}};
+    for (uint32_t i = 0; i < req.num_cpus && i < cpus.size(); i++) {
+        const ihk_os_rusage_cpu& c = cpus[i];
+        u.cpus.push_back({c.linux_cpu, c.state, c.user_ns, c.kernel_ns, c.idle_ns, c.kernel_entries});
+    }
+    return u;
+}
+
 Result<void> Os::clear_kmsg()
 {
     if (::ioctl(m_fd.get(), IHK_OS_CLEAR_KMSG) != 0)

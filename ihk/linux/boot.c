@@ -11,6 +11,7 @@
 #include <linux/elf.h>
 #include <linux/io.h>
 #include <linux/jiffies.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/overflow.h>
@@ -454,6 +455,79 @@ long ihk_os_read_kmsg(struct ihk_os *os, char *buf, u32 size)
 	if (lost)
 		memmove(buf, buf + lost, head - start - lost);
 	return head - start - lost;
+}
+
+static u64 ihk_tsc_ns(u64 ticks, u32 khz)
+{
+	return khz ? mul_u64_u32_div(ticks, 1000000, khz) : 0;
+}
+
+/**
+ * ihk_os_read_rusage() - what the LWK counted since boot (struct ihk_lwk_rusage).
+ * @os: the instance.
+ * @out: filled but for @out->cpus and @out->capacity.
+ * @cpus: room for @n CPUs; the first min(@n, CPUs) are filled.
+ *
+ * Every number comes from memory the LWK writes while we read: each is taken
+ * as it is, bounded where it indexes anything. While the instance runs, a
+ * CPU's current state counts up to now; once it stopped, up to its last change.
+ *
+ * Context: ihk_lock held.
+ * Return: 0, or -EINVAL when the instance has no boot block.
+ */
+int ihk_os_read_rusage(struct ihk_os *os, struct ihk_os_rusage *out, struct ihk_os_rusage_cpu *cpus, u32 n)
+{
+	struct ihk_boot_param *bp = os->bp;
+	struct ihk_lwk_rusage *u;
+	u64 now, boot, last = 0, free, free_min, total;
+	bool running;
+	u32 khz, i;
+
+	if (!bp)
+		return -EINVAL;
+	u = &bp->rusage;
+	/* Stopped (shut down, or the LWK says it panicked): no state goes on. */
+	running = (os->status == IHK_OS_STATUS_BOOTING || os->status == IHK_OS_STATUS_RUNNING ||
+		   os->status == IHK_OS_STATUS_HUNGUP) && READ_ONCE(bp->status) != IHK_LWK_PANIC;
+	now = ihk_driver->clock(&khz);
+	boot = READ_ONCE(u->boot_tsc);
+	out->num_cpus = os->nr_lwk_cpus;
+	for (i = 0; i < os->nr_lwk_cpus; i++) {
+		struct ihk_lwk_cpu_time *t = &u->cpu[i];
+		u64 since = READ_ONCE(t->since), acc[3];
+		u32 state = READ_ONCE(bp->cpu_state[i]), s;
+
+		for (s = 0; s < 3; s++)
+			acc[s] = READ_ONCE(t->tsc[s]);
+		last = max(last, since);
+		if (running && state < 3 && since && now > since)
+			acc[state] += now - since;
+		if (i >= n)
+			continue;
+		cpus[i].linux_cpu = bp->cpus[i].linux_cpu;
+		cpus[i].state = state;
+		cpus[i].kernel_ns = ihk_tsc_ns(acc[IHK_LWK_CPU_KERNEL], khz);
+		cpus[i].idle_ns = ihk_tsc_ns(acc[IHK_LWK_CPU_IDLE], khz);
+		cpus[i].user_ns = ihk_tsc_ns(acc[IHK_LWK_CPU_USER], khz);
+		cpus[i].kernel_entries = READ_ONCE(bp->progress[i]);
+	}
+	if (!running)
+		now = last;
+	out->uptime_ns = boot && now > boot ? ihk_tsc_ns(now - boot, khz) : 0;
+	total = READ_ONCE(u->mem_total);
+	free = min(READ_ONCE(u->mem_free), total);
+	free_min = min(READ_ONCE(u->mem_free_min), free);
+	out->mem_total = total;
+	out->mem_used = total - free;
+	out->mem_peak = total - free_min;
+	out->processes = READ_ONCE(u->processes);
+	out->processes_peak = READ_ONCE(u->processes_peak);
+	out->threads = READ_ONCE(u->threads);
+	out->threads_peak = READ_ONCE(u->threads_peak);
+	out->processes_started = READ_ONCE(u->processes_started);
+	out->offloads = READ_ONCE(u->offloads);
+	out->page_faults = READ_ONCE(u->page_faults);
+	return 0;
 }
 
 void ihk_os_clear_kmsg(struct ihk_os *os)

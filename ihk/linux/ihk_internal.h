@@ -117,6 +117,7 @@ void ihk_os_stop(struct ihk_os *os);
 u32 ihk_os_live_status(struct ihk_os *os);
 long ihk_os_read_kmsg(struct ihk_os *os, char *buf, u32 size);
 void ihk_os_clear_kmsg(struct ihk_os *os);
+int ihk_os_read_rusage(struct ihk_os *os, struct ihk_os_rusage *out, struct ihk_os_rusage_cpu *cpus, u32 n);
 void ihk_os_free_boot(struct ihk_os *os);
 int ihk_mem_boot_extents(struct ihk_os *os, struct ihk_boot_mem *out, u32 capacity);
 u32 ihk_cpu_boot_list(struct ihk_os *os, u32 *out, u32 capacity);

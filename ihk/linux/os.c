@@ -526,6 +526,35 @@ static long ihk_os_ikc_ping_ioctl(struct ihk_os *os, void __user *arg)
 	return ret;
 }
 
+static long ihk_os_rusage_ioctl(struct ihk_os *os, void __user *arg)
+{
+	struct ihk_os_rusage req;
+	struct ihk_os_rusage_cpu *cpus;
+	u32 n;
+	long ret;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	n = min_t(u32, req.capacity, IHK_BOOT_MAX_CPUS);
+	cpus = kcalloc(max_t(u32, n, 1), sizeof(*cpus), GFP_KERNEL);
+	if (!cpus)
+		return -ENOMEM;
+	mutex_lock(&ihk_lock);
+	if (os->dead)
+		ret = -ENODEV;
+	else
+		ret = ihk_os_read_rusage(os, &req, cpus, n);
+	mutex_unlock(&ihk_lock);
+	if (!ret) {
+		n = min(n, req.num_cpus);
+		if ((n && copy_to_user(u64_to_user_ptr(req.cpus), cpus, n * sizeof(*cpus))) ||
+		    copy_to_user(arg, &req, sizeof(req)))
+			ret = -EFAULT;
+	}
+	kfree(cpus);
+	return ret;
+}
+
 static long ihk_os_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 {
 	struct ihk_os *os = file->private_data;
@@ -544,6 +573,8 @@ static long ihk_os_ioctl(struct file *file, unsigned int cmd, unsigned long uarg
 		return ihk_os_get_status(os, arg);
 	case IHK_OS_READ_KMSG:
 		return ihk_os_kmsg_ioctl(os, arg);
+	case IHK_OS_GET_RUSAGE:
+		return ihk_os_rusage_ioctl(os, arg);
 	case IHK_OS_ASSIGN_CPU:
 	case IHK_OS_RELEASE_CPU:
 	case IHK_OS_ASSIGN_MEM:

@@ -236,6 +236,12 @@ static void smp_x86_kick(struct ihk_boot_param *bp, void *state, u32 index)
 		smp_x86_send_fixed(b->apic_ids[index], IHK_LWK_IKC_VECTOR);
 }
 
+static u64 smp_x86_clock(u32 *khz)
+{
+	*khz = tsc_khz;
+	return rdtsc_ordered();
+}
+
 static struct ihk_driver smp_x86_driver = {
 	.name = "smp-x86",
 	.owner = THIS_MODULE,
@@ -245,6 +251,7 @@ static struct ihk_driver smp_x86_driver = {
 	.stop = smp_x86_stop,
 	.ping = smp_x86_ping,
 	.kick = smp_x86_kick,
+	.clock = smp_x86_clock,
 };
 
 static int __init smp_x86_init(void)

@@ -8,6 +8,7 @@
 #include <kernel/mem.h>
 #include <kernel/sched.h>
 #include <kernel/smp.h>
+#include <kernel/usage.h>
 
 #include <arch/apic.h>
 #include <arch/cpu.h>
@@ -72,6 +73,7 @@ void log_topology(const ihk_boot_param& bp)
               bp->size, IHK_BOOT_MAGIC, IHK_BOOT_VERSION, sizeof(ihk_boot_param));
     kprintf("McKernel booting: %u CPU(s), %u memory chunk(s), TSC %lu kHz, %s mode APIC", bp->num_cpus, bp->num_mem,
             bp->tsc_khz, bp->x2apic ? "x2APIC" : "xAPIC");
+    usage_cpu_up();
     kprintf("kernel arguments: \"%s\"", bp->kargs);
     kargs_parse(bp->kargs);
 
@@ -117,6 +119,7 @@ void log_topology(const ihk_boot_param& bp)
     arch::apic_init();
     if (arch::apic_id() != g_bp->cpus[index].apic_id)
         panic("CPU %u runs on APIC id %u, expected %u", index, arch::apic_id(), g_bp->cpus[index].apic_id);
+    usage_cpu_up();
     kprintf("cpu %u up", index);
     __atomic_add_fetch(&g_bp->cpus_up, 1, __ATOMIC_RELEASE);
     if (int32_t(index) == kargs().test_hang_cpu) {
@@ -137,14 +140,13 @@ void heartbeat() { __atomic_add_fetch(&g_bp->progress[arch::this_cpu()->index], 
 
 void cpu_entered_kernel()
 {
-    uint32_t i = arch::this_cpu()->index;
-    __atomic_store_n(&g_bp->cpu_state[i], IHK_LWK_CPU_KERNEL, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&g_bp->progress[i], 1, __ATOMIC_RELAXED);
+    usage_cpu_state(IHK_LWK_CPU_KERNEL);
+    __atomic_add_fetch(&g_bp->progress[arch::this_cpu()->index], 1, __ATOMIC_RELAXED);
 }
 
-void cpu_going_idle() { __atomic_store_n(&g_bp->cpu_state[arch::this_cpu()->index], IHK_LWK_CPU_IDLE, __ATOMIC_RELAXED); }
+void cpu_going_idle() { usage_cpu_state(IHK_LWK_CPU_IDLE); }
 
-void cpu_going_user() { __atomic_store_n(&g_bp->cpu_state[arch::this_cpu()->index], IHK_LWK_CPU_USER, __ATOMIC_RELAXED); }
+void cpu_going_user() { usage_cpu_state(IHK_LWK_CPU_USER); }
 
 } // namespace mck
 

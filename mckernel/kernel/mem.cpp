@@ -49,6 +49,11 @@ void mark(Chunk& c, uint64_t first, uint64_t count, bool set)
     }
     c.free_pages += set ? -count : count;
     g_free_pages += set ? -count : count;
+    // For Linux (ihkosctl N get rusage): free now and the least ever free.
+    ihk_lwk_rusage& u = boot_param_mut().rusage;
+    u.mem_free = g_free_pages * PAGE;
+    if (u.mem_free < u.mem_free_min)
+        u.mem_free_min = u.mem_free;
 }
 
 } // namespace
@@ -59,6 +64,12 @@ void mem_init(uint64_t reserved_end)
     // From scratch: the memory is all of bp's and only it (host tests boot more than once).
     g_num_chunks = 0;
     g_free_pages = 0;
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < bp.num_mem; i++)
+        total += bp.mem[i].size / PAGE * PAGE;
+    ihk_lwk_rusage& u = boot_param_mut().rusage;
+    u.mem_total = total;
+    u.mem_free_min = ~0ull;
     for (uint32_t i = 0; i < bp.num_mem; i++) {
         Chunk& c = g_chunks[g_num_chunks++];
         c = Chunk{};

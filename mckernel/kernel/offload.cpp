@@ -19,6 +19,7 @@
 #include <kernel/process.h>
 #include <kernel/sched.h>
 #include <kernel/stats.h>
+#include <kernel/usage.h>
 
 #include <arch/cpu.h>
 #include <arch/percpu.h>
@@ -104,6 +105,7 @@ int64_t offload_once(uint64_t nr, const uint64_t args[6], bool interruptible)
     __atomic_store_n(&o->state, MCK_OFFLOAD_IDLE, __ATOMIC_RELAXED);
     int64_t ret = o->ret;
     stats_offload_call(nr, start, end, *o, spun);
+    usage_offload();
     uint64_t took_us = (end - start) * 1000 / (boot_param().tsc_khz ? boot_param().tsc_khz : 1);
     if (took_us <= budget)
         t->spin_window_us = budget; // a spin would catch calls like this one

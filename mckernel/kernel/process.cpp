@@ -20,9 +20,10 @@
 #include <kernel/rusage.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
-#include <kernel/time.h>
 #include <kernel/stats.h>
+#include <kernel/time.h>
 #include <kernel/uaccess.h>
+#include <kernel/usage.h>
 #include <kernel/vdso.h>
 #include <kernel/vm.h>
 
@@ -171,6 +172,7 @@ bool table_insert(Process* p)
         if (!slot) {
             slot = p;
             p->in_table = true;
+            usage_process_start();
             return true;
         }
     return false;
@@ -205,8 +207,10 @@ void process_retire(Process* p)
             if (slot == p)
                 slot = nullptr;
     }
-    if (was_in)
+    if (was_in) {
+        usage_process_end();
         ref_release(p);
+    }
 }
 
 // The last thread ended: tell Linux, which acknowledges once it no longer maps
@@ -485,6 +489,7 @@ Thread* thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu)
     t->tid = __atomic_fetch_add(&g_next_tid, 1, __ATOMIC_RELAXED);
     t->offload->pid = p->pid;
     stats_thread_start(p);
+    usage_thread_start();
     {
         SpinLockGuard guard(p->lock);
         t->proc_next = p->threads;
@@ -527,6 +532,7 @@ Thread* thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu)
         }
     }
     stats_thread_end(t);
+    usage_thread_end();
     if (last) {
         stats_process_end(p);
         arch::irq_disable();

@@ -7,6 +7,7 @@
 #include <kernel/signal.h>
 #include <kernel/time.h>
 #include <kernel/uaccess.h>
+#include <kernel/usage.h>
 #include <kernel/vm.h>
 
 #include <arch/cpu.h>
@@ -410,6 +411,7 @@ void user_exception(arch::TrapFrame* f)
         if (!sig) {
             t->minflt++;
             __atomic_add_fetch(&t->proc->minflt, 1, __ATOMIC_RELAXED);
+            usage_page_fault();
             return;
         }
         info.code = sig == SIGSEGV ? ((f->error & 1) ? 2 : 1) : 2; // SEGV_ACCERR/MAPERR, BUS_ADRERR

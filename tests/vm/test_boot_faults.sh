@@ -81,6 +81,7 @@ ihk_load
 ihkconfig 0 reserve cpu 1-2
 ihkconfig 0 reserve mem 256M@0
 os=$(ihkconfig 0 create)
+expect_fail "has not been booted" ihkosctl "$os" get rusage
 expect_fail "no image loaded" ihkosctl "$os" boot
 head -c 100000 /dev/urandom > "$scratch/random.img"
 expect_fail "not an LWK image" ihkosctl "$os" load "$scratch/random.img"

@@ -4,7 +4,8 @@
 # 3 threads) gets a report that says so, in JSON valid against
 # bench/report_schema.json and as a short table; the offload spin can be set per
 # job and hostile values get clear errors; the program's status is mcexec's
-# whatever happens to the report; the node is clean afterwards.
+# whatever happens to the report; the node is clean afterwards. The instance's
+# own totals (ihkosctl N get rusage) move by what the same program did.
 . "$(dirname "$0")/lib.sh"
 snapshot_node
 PROBE=$IHK_BUILD/tests/vm/programs/report_probe
@@ -37,6 +38,34 @@ check "offload wait at least the sum of the stages" True \
 	"r['time_us']['offload_wait'] + 1 >= sum(r['offload_stages_us'][k] for k in ('send', 'pickup', 'call', 'resume'))"
 check "local calls counted (mmap)" True "any(c['name'] == 'mmap' and c['count'] >= 1 for c in r['local'])"
 check "kernel entries on the program's CPU" True "r['cpus'][0]['syscalls'] >= 1000"
+
+log "ihkosctl get rusage: the instance's totals move by what the program did"
+ihkosctl --json 0 get rusage > "$work/u0.json" || fail "get rusage"
+expect_ok mcexec --report="$work/u.json" --report-format=json "$PROBE" 1000 3 64
+ihkosctl --json 0 get rusage > "$work/u1.json" || fail "get rusage"
+# usage EXPR: a Python expression over a (before) and b (after the program)
+usage() {
+	expect_eq "$1" "$2" "$($PY -c "import json; a = json.load(open('$work/u0.json'))['rusage']; b = json.load(open('$work/u1.json'))['rusage']; print($3)")"
+}
+usage "one process started" 1 "b['processes_started'] - a['processes_started']"
+usage "no process or thread left" "0 0" "b['processes'], b['threads']"
+usage "its main thread and another at once" True "b['threads_peak'] >= 2"
+usage "at least its 1,000 getuid calls offloaded" True "1000 <= b['offloads'] - a['offloads'] < 2000"
+usage "its page faults, as its own report counts them" True \
+	"b['page_faults'] - a['page_faults'] == json.load(open('$work/u.json'))['page_faults']"
+usage "peak memory covers its 64 MiB" True "b['mem_peak'] >= a['mem_used'] + (64 << 20)"
+usage "its memory is back" True "b['mem_used'] <= a['mem_used'] + (1 << 20)"
+usage "the instance's CPUs" "[2, 3]" "[c['linux_cpu'] for c in b['cpus']]"
+usage "kernel entries: its 1,000 calls at least" True \
+	"sum(c['kernel_entries'] for c in b['cpus']) - sum(c['kernel_entries'] for c in a['cpus']) >= 1000"
+usage "user time on the LWK's CPUs" True "sum(c['user_ns'] for c in b['cpus']) > sum(c['user_ns'] for c in a['cpus'])"
+# A CPU's user, kernel and idle time add up to the time since it came up.
+usage "each CPU's time adds up to the uptime" True \
+	"all(0.9 * b['uptime_ns'] <= c['user_ns'] + c['kernel_ns'] + c['idle_ns'] <= b['uptime_ns'] * 1.01 for c in b['cpus'])"
+ihkosctl 0 get rusage > "$work/u.txt" || fail "get rusage"
+grep -qE "^offloads +[0-9]+$" "$work/u.txt" && grep -qE "^3 +(idle|kernel|user) " "$work/u.txt" &&
+	echo "ok: the table: $(head -1 "$work/u.txt")" || fail "the table: $(cat "$work/u.txt")"
+expect_fail "/dev/mcos7" ihkosctl 7 get rusage
 
 log "the table, on standard error, after the program's own output"
 out=$(mcexec --report /bin/sh -c 'echo from the program; exit 3' 2>"$work/err") && rc=0 || rc=$?

@@ -34,7 +34,7 @@ typedef uint64_t ihk_u64;
 #endif
 
 #define IHK_BOOT_MAGIC 0x424b4849u /* "IHKB" */
-#define IHK_BOOT_VERSION 3
+#define IHK_BOOT_VERSION 4
 
 #define IHK_LWK_BASE 0xffffffff80000000ull	/* virtual address of P */
 #define IHK_BOOT_PARAM_SIZE (64u << 10)
@@ -70,6 +70,31 @@ struct ihk_boot_mem {
 	ihk_u64 size;
 	ihk_s32 numa_node;
 	ihk_u32 reserved;
+};
+
+/*
+ * Per CPU, TSC ticks spent in each IHK_LWK_CPU_* state of cpu_state[]: tsc[]
+ * holds the closed intervals, the open one began at @since. Only that CPU writes.
+ */
+struct ihk_lwk_cpu_time {
+	volatile ihk_u64 since;
+	volatile ihk_u64 tsc[3];
+};
+
+/* ihk_boot_param.rusage, written by the LWK and read by Linux at any time. */
+struct ihk_lwk_rusage {
+	volatile ihk_u64 boot_tsc;	/* when the first CPU reached the kernel */
+	volatile ihk_u64 mem_total;	/* bytes the page allocator manages */
+	volatile ihk_u64 mem_free;	/* of those, free now */
+	volatile ihk_u64 mem_free_min;	/* the least ever free: mem_total - peak use */
+	volatile ihk_u32 processes;	/* alive now */
+	volatile ihk_u32 processes_peak;
+	volatile ihk_u32 threads;	/* alive now */
+	volatile ihk_u32 threads_peak;
+	volatile ihk_u64 processes_started;
+	volatile ihk_u64 offloads;	/* system calls sent to Linux */
+	volatile ihk_u64 page_faults;	/* of programs, resolved by the LWK */
+	struct ihk_lwk_cpu_time cpu[IHK_BOOT_MAX_CPUS];
 };
 
 /*
@@ -112,6 +137,9 @@ struct ihk_boot_param {
 	 * is never interrupted by a status check.
 	 */
 	volatile ihk_u32 cpu_state[IHK_BOOT_MAX_CPUS];
+
+	/* LWK: what the instance has done since boot (ihkosctl N get rusage). */
+	struct ihk_lwk_rusage rusage;
 };
 
 #define IHK_LWK_CPU_KERNEL 0	/* in the kernel (or not booted yet) */

@@ -26,6 +26,8 @@ struct ihk_boot_param;
  *		@state. Context: ihk_lock held.
  * @ping:	send the liveness probe (IHK_LWK_PING_VECTOR) to bp->cpus[@index].
  * @kick:	ring the IKC doorbell (IHK_LWK_IKC_VECTOR) of bp->cpus[@index].
+ * @clock:	the counter the LWK stamps its usage with (x86: the TSC) now, and
+ *		its rate in kHz in *@khz. Context: any.
  */
 struct ihk_driver {
 	const char *name;
@@ -37,6 +39,7 @@ struct ihk_driver {
 	void (*stop)(struct ihk_boot_param *bp, void *state);
 	void (*ping)(struct ihk_boot_param *bp, void *state, u32 index);
 	void (*kick)(struct ihk_boot_param *bp, void *state, u32 index);
+	u64 (*clock)(u32 *khz);
 };
 
 /**

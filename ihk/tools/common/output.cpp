@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 
 namespace ihk::tools {
 namespace {
@@ -15,6 +16,20 @@ std::string hex(uint64_t v)
     char buf[32];
     std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
     return buf;
+}
+
+std::string_view cpu_state_name(uint32_t state)
+{
+    switch (state) {
+    case 0:
+        return "kernel";
+    case 1:
+        return "idle";
+    case 2:
+        return "user";
+    default:
+        return "?";
+    }
 }
 
 } // namespace
@@ -52,6 +67,62 @@ void print_mem(const std::vector<MemExtent>& extents, bool json)
         std::cout << to_json(extents).dump(2) << '\n';
     else
         std::cout << format_mem_chunks(mem_per_node(extents)) << '\n';
+}
+
+nlohmann::json to_json(const Os::Usage& u)
+{
+    auto cpus = nlohmann::json::array();
+    for (const auto& c : u.cpus)
+        cpus.push_back({{"linux_cpu", c.linux_cpu},
+                        {"state", cpu_state_name(c.state)},
+                        {"user_ns", c.user_ns},
+                        {"kernel_ns", c.kernel_ns},
+                        {"idle_ns", c.idle_ns},
+                        {"kernel_entries", c.kernel_entries}});
+    return {{"uptime_ns", u.uptime_ns},
+            {"mem_total", u.mem_total},
+            {"mem_used", u.mem_used},
+            {"mem_peak", u.mem_peak},
+            {"processes", u.processes},
+            {"processes_peak", u.processes_peak},
+            {"processes_started", u.processes_started},
+            {"threads", u.threads},
+            {"threads_peak", u.threads_peak},
+            {"offloads", u.offloads},
+            {"page_faults", u.page_faults},
+            {"cpus", cpus}};
+}
+
+std::string format_usage(const Os::Usage& u)
+{
+    auto mib = [](uint64_t b) { return std::to_string(b >> 20) + " MiB"; };
+    auto sec = [](uint64_t ns) {
+        char buf[32];
+        std::snprintf(buf, sizeof(buf), "%.3f", double(ns) / 1e9);
+        return std::string(buf);
+    };
+    std::ostringstream o;
+    o << "uptime       " << sec(u.uptime_ns) << " s\n"
+      << "memory       " << mib(u.mem_used) << " used of " << mib(u.mem_total) << ", at most " << mib(u.mem_peak)
+      << "\n"
+      << "processes    " << u.processes << " now, " << u.processes_peak << " at most, " << u.processes_started
+      << " started\n"
+      << "threads      " << u.threads << " now, " << u.threads_peak << " at most\n"
+      << "offloads     " << u.offloads << "\n"
+      << "page faults  " << u.page_faults << "\n";
+    char line[160];
+    std::snprintf(line, sizeof(line), "%-5s %-6s %12s %12s %12s %14s\n", "cpu", "state", "user s", "kernel s", "idle s",
+             "kernel entries");
+    o << line;
+    for (const auto& c : u.cpus) {
+        std::snprintf(line, sizeof(line), "%-5u %-6s %12s %12s %12s %14llu\n", c.linux_cpu,
+                 std::string(cpu_state_name(c.state)).c_str(), sec(c.user_ns).c_str(), sec(c.kernel_ns).c_str(),
+                 sec(c.idle_ns).c_str(), static_cast<unsigned long long>(c.kernel_entries));
+        o << line;
+    }
+    std::string s = o.str();
+    s.pop_back(); // print_value adds the last newline
+    return s;
 }
 
 void print_value(const std::string& key, const nlohmann::json& value, const std::string& text, bool json)

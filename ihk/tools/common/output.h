@@ -18,6 +18,9 @@ nlohmann::json to_json(const std::vector<MemExtent>& extents);
 void print_cpus(const std::vector<CpuInfo>& cpus, bool json);
 // "536870912@0" (bytes per NUMA node) or {"mem": ..., "per_node": [...], "extents": [...]}.
 void print_mem(const std::vector<MemExtent>& extents, bool json);
+// ihkosctl N get rusage: a short table, or the same numbers as JSON.
+nlohmann::json to_json(const Os::Usage& u);
+std::string format_usage(const Os::Usage& u);
 // @text as is, or {@key: @value}.
 void print_value(const std::string& key, const nlohmann::json& value, const std::string& text, bool json);
 

@@ -15,6 +15,7 @@ int main(int argc, char** argv)
                  "  ihkosctl 0 load mckernel.img\n"
                  "  ihkosctl 0 boot\n"
                  "  ihkosctl 0 get status          # prints RUNNING\n"
+                 "  ihkosctl 0 get rusage          # memory, processes, offloads, time per CPU\n"
                  "  ihkosctl 0 kmsg",
                  "ihkosctl"};
     app.add_option("index", opts.index, "OS instance index (N of /dev/mcosN)")

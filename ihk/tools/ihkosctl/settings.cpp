@@ -44,6 +44,11 @@ void set_setting_commands(CLI::App& app, const Options& opts)
         auto k = must(must(Os::open(opts.index), "get kargs").kargs(), "get kargs");
         print_value("kargs", k, k, opts.json);
     });
+    get->add_subcommand("rusage", "What the LWK did since boot: memory, processes, offloads, time per CPU")
+        ->callback([&opts] {
+            auto u = must(must(Os::open(opts.index), "get rusage").rusage(), "get rusage");
+            print_value("rusage", to_json(u), format_usage(u), opts.json);
+        });
     get->add_subcommand("status", "INACTIVE, BOOTING, RUNNING, SHUTDOWN, PANIC or HUNGUP")->callback([&opts] {
         auto s = must(must(Os::open(opts.index), "get status").status(), "get status");
         std::string text(to_string(s));

@@ -321,6 +321,57 @@ struct ihk_ikc_ping {
 	__u32 err_reason;
 };
 
+/**
+ * struct ihk_os_rusage_cpu - one LWK CPU since boot (IHK_OS_GET_RUSAGE).
+ * @linux_cpu:	Linux's number for it.
+ * @state:	now: 0 in the kernel, 1 idle, 2 running a program.
+ * @user_ns:	time running programs.
+ * @kernel_ns:	time in the LWK's kernel (system calls, faults, interrupts, waiting
+ *		with a thread to run).
+ * @idle_ns:	time halted with nothing to run.
+ * @kernel_entries: system calls, interrupts and exceptions taken.
+ */
+struct ihk_os_rusage_cpu {
+	__u32 linux_cpu;
+	__u32 state;
+	__u64 user_ns;
+	__u64 kernel_ns;
+	__u64 idle_ns;
+	__u64 kernel_entries;
+};
+
+/**
+ * struct ihk_os_rusage - IHK_OS_GET_RUSAGE: what a booted instance has done.
+ * @cpus:	user pointer to struct ihk_os_rusage_cpu[@capacity] (may be 0 with
+ *		@capacity 0).
+ * @capacity:	entries at @cpus; the first min(@capacity, @num_cpus) are filled.
+ * @num_cpus:	out: the instance's CPUs.
+ * @uptime_ns:	out: since the LWK started (until now, also after a shutdown).
+ * @mem_total:	out: bytes of the instance's memory the LWK manages.
+ * @mem_used:	out: of those, in use now (kernel image and data included).
+ * @mem_peak:	out: the most ever in use.
+ * @processes, @threads: out: alive now; @processes_peak, @threads_peak the most
+ *		at once; @processes_started all since boot (fork children too).
+ * @offloads:	out: system calls sent to Linux.
+ * @page_faults: out: programs' page faults the LWK resolved.
+ */
+struct ihk_os_rusage {
+	__u64 cpus;
+	__u32 capacity;
+	__u32 num_cpus;
+	__u64 uptime_ns;
+	__u64 mem_total;
+	__u64 mem_used;
+	__u64 mem_peak;
+	__u32 processes;
+	__u32 processes_peak;
+	__u32 threads;
+	__u32 threads_peak;
+	__u64 processes_started;
+	__u64 offloads;
+	__u64 page_faults;
+};
+
 /*
  * /dev/mcd0 (root only). Errors beyond EFAULT (bad pointer), EINVAL (flags,
  * malformed list), E2BIG (list too long) and ENOTTY (unknown command):
@@ -406,5 +457,12 @@ struct ihk_ikc_ping {
  *	ETIMEDOUT no answer.
  */
 #define IHK_OS_IKC_PING		_IOWR(IHK_IOCTL_MAGIC, 0x30, struct ihk_ikc_ping)
+
+/*
+ * IHK_OS_GET_RUSAGE (open file suffices, like the log): the LWK's own counters
+ *	since boot, read without interrupting it. EINVAL never booted (or its
+ *	memory released); ENODEV destroyed.
+ */
+#define IHK_OS_GET_RUSAGE	_IOWR(IHK_IOCTL_MAGIC, 0x31, struct ihk_os_rusage)
 
 #endif /* _UAPI_IHK_IHK_H */

@@ -88,6 +88,20 @@ public:
     // IKC round trips with LWK CPU @cpu_index; @poll: Linux spins for answers.
     Result<PingStats> ikc_ping(uint32_t cpu_index, uint32_t count, bool poll = false);
 
+    // What the LWK did since it booted (IHK_OS_GET_RUSAGE; ihkosctl N get rusage).
+    struct CpuUsage {
+        uint32_t linux_cpu = 0;
+        uint32_t state = 0; // 0 kernel, 1 idle, 2 user
+        uint64_t user_ns = 0, kernel_ns = 0, idle_ns = 0, kernel_entries = 0;
+    };
+    struct Usage {
+        uint64_t uptime_ns = 0, mem_total = 0, mem_used = 0, mem_peak = 0;
+        uint32_t processes = 0, processes_peak = 0, threads = 0, threads_peak = 0;
+        uint64_t processes_started = 0, offloads = 0, page_faults = 0;
+        std::vector<CpuUsage> cpus;
+    };
+    Result<Usage> rusage();
+
 private:
     Os(UniqueFd fd, int index) : m_fd(std::move(fd)), m_index(index) {}
     UniqueFd m_fd;
