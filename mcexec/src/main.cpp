@@ -56,6 +56,8 @@ struct Options {
     std::optional<uint32_t> offload_spin; // --offload-spin US: both sides' spin budget
     std::optional<std::string> report;    // --report[=FILE]: "" for standard error
     std::string report_format = "text";   // --report-format
+    std::string report_group;             // --report-group N:DIR
+    mcexec::ReportGroup group;            // ... parsed
 };
 
 // What a fork child needs to become the new process's mcexec (become_fork_child).
@@ -117,6 +119,11 @@ Options parse(int argc, char** argv)
     app.add_option("--report-format", o.report_format, "text (a short table) or json (docs/mcexec.md)")
         ->option_text("text|json")
         ->check(CLI::IsMember({"text", "json"}));
+    app.add_option("--report-group", o.report_group,
+                   "N:DIR: this program is one of N (e.g. the tasks of a job step on this node) whose\n"
+                   "reports gather in DIR (made if missing) as JSON; the last of them to end prints one\n"
+                   "line for all N on standard error (what the Slurm plugin passes)")
+        ->option_text("N:DIR");
     app.add_option("--os-index", o.os_index_opt, "The instance (instead of a leading number in the command)")
         ->check(CLI::Range(0, 9999));
     app.add_option("--share", o.share,
@@ -156,7 +163,7 @@ Options parse(int argc, char** argv)
         // --report takes its FILE only as --report=FILE: the next word is the program.
         bool takes_value = a == "-n" || a == "--ranks-per-node" || a == "--local-rank" || a == "--os-index" ||
                            a == "--share" || a == "--exec" || a == "--rlimits" || a == "--offload-spin" ||
-                           a == "--report-format";
+                           a == "--report-format" || a == "--report-group";
         if (takes_value && i + 1 < argc)
             ours.push_back(argv[++i]);
     }
@@ -185,6 +192,14 @@ Options parse(int argc, char** argv)
         die("--local-rank needs -n");
     if (app.count("--report-format") && !o.report)
         die("--report-format needs --report");
+    if (!o.report_group.empty() && o.report)
+        die("--report-group writes the report itself: not with --report");
+    if (!o.report_group.empty()) {
+        auto group = mcexec::parse_report_group(o.report_group);
+        if (!group)
+            die("--report-group '" + o.report_group + "': expected N:DIR with N from 1 to 4096 and a directory");
+        o.group = *group;
+    }
     return o;
 }
 
@@ -470,6 +485,12 @@ int main(int argc, char** argv)
     config.report.file = opt.report.value_or("");
     config.report.json = opt.report_format == "json";
     config.report.cpu_first = create.cpu_first;
+    if (opt.group.size) {
+        config.report.enabled = true;
+        config.report.json = true;
+        config.report.group = opt.group;
+        config.report.file = opt.group.dir + "/task-" + std::to_string(getpid()) + ".json";
+    }
     config.forward.reserved.fds[1] = pfd;
     g_osfd = osfd;
     g_share = create;
@@ -489,6 +510,8 @@ int main(int argc, char** argv)
         spawn.policy_args = {"--offload-spin", std::to_string(*opt.offload_spin)};
     if (opt.report)
         spawn.report_args = {"--report=" + *opt.report, "--report-format", opt.report_format};
+    if (!opt.report_group.empty())
+        spawn.report_args = {"--report-group", opt.report_group};
     mcexec::spawn_init(spawn);
     if (view && view->set_program(path, args, env))
         config.forward.view = view.get();

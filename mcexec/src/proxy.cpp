@@ -5,6 +5,7 @@
 #include "forward.h"
 #include "interruptible_call.h"
 #include "report.h"
+#include "report_group.h"
 #include "user_memory.h"
 
 #include <mcexec/abi.h>
@@ -80,6 +81,10 @@ void write_report(int status)
     }
     ReportInfo info{g_config->program, uint32_t(getpid()), g_config->os_index, status, rc.cpu_first};
     std::string text = rc.json ? report_json(stats, info) : report_text(stats, info);
+    if (rc.group.size && !prepare_report_group(rc.group)) {
+        fprintf(stderr, "mcexec: --report-group: %s: %s\n", rc.group.dir.c_str(), strerror(errno));
+        return;
+    }
     int fd = rc.file.empty() ? 2 : open(rc.file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         fprintf(stderr, "mcexec: --report=%s: %s\n", rc.file.c_str(), strerror(errno));
@@ -98,6 +103,8 @@ void write_report(int status)
     }
     if (fd != 2)
         close(fd);
+    if (rc.group.size)
+        finish_report_group(rc.group);
 }
 
 [[noreturn]] void end_like_program(int status)

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "forward.h"
+#include "report.h"
 
 #include <string>
 
@@ -18,6 +19,7 @@ struct ReportConfig {
     std::string file;     // empty: standard error
     bool json = false;
     uint32_t cpu_first = 0;
+    ReportGroup group{};  // --report-group: file is the group's, and the last one sums up
 };
 
 struct ProxyConfig {

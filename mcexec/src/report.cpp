@@ -180,4 +180,20 @@ std::string report_json(const mck_proc_stats& s, const ReportInfo& info)
     return o;
 }
 
+std::optional<ReportGroup> parse_report_group(const std::string& value)
+{
+    size_t colon = value.find(':');
+    if (colon == std::string::npos || colon == 0 || colon > 4 || colon + 1 == value.size())
+        return std::nullopt;
+    uint32_t n = 0;
+    for (size_t i = 0; i < colon; i++) {
+        if (value[i] < '0' || value[i] > '9')
+            return std::nullopt;
+        n = n * 10 + uint32_t(value[i] - '0');
+    }
+    if (n < 1 || n > 4096)
+        return std::nullopt;
+    return ReportGroup{n, value.substr(colon + 1)};
+}
+
 } // namespace mcexec

@@ -8,6 +8,7 @@
 #include <mcexec/abi.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace mcexec {
@@ -24,5 +25,12 @@ struct ReportInfo {
 std::string syscall_name(uint64_t nr);
 std::string report_text(const mck_proc_stats& s, const ReportInfo& info);
 std::string report_json(const mck_proc_stats& s, const ReportInfo& info);
+
+// --report-group N:DIR: this program is one of @size whose reports gather in @dir.
+struct ReportGroup {
+    uint32_t size = 0; // 0: no group
+    std::string dir;
+};
+std::optional<ReportGroup> parse_report_group(const std::string& value);
 
 } // namespace mcexec

@@ -7,6 +7,7 @@
 // Exit status 0; 2 when the job's request does not fit this node (the job fails,
 // the node does not: the reason is kept for the job's tasks); or 1 with one line
 // on stderr (slurmd logs it; Slurm drains the node).
+#include "job_report.h"
 #include "node.h"
 #include "options.h"
 #include "planner.h"
@@ -167,6 +168,8 @@ int prolog(const Args& a, const SiteConfig& site)
         }
     }
     st.kmsg = kmsg_path(req.kmsg, kj);
+    if (!site.report.empty())
+        st.report = kmsg_path(site.report, kj);
     auto started = std::chrono::steady_clock::now();
     auto booted = boot_partition(site, plan, req.kargs, a.uid, a.gid);
     if (!booted) {
@@ -174,6 +177,13 @@ int prolog(const Args& a, const SiteConfig& site)
         node_failed(site, a.node, "job " + std::to_string(a.job) + ": McKernel did not boot: " + booted.error().message);
     }
     st.os = *booted;
+    if (!st.report.empty()) {
+        // Without it the job runs, only without a report.
+        if (auto r = make_report_gather_dir(report_gather_dir(site, a.job), a.uid, a.gid); !r) {
+            fprintf(stderr, "mck-slurm: job %u: no per-job report: %s\n", a.job, r.error().message.c_str());
+            st.report.clear();
+        }
+    }
     double boot_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (auto r = write_state(site, st); !r) {
         (void)teardown_node();
@@ -202,7 +212,11 @@ int epilog(const Args& a, const SiteConfig& site)
         online = st->online;
         if (auto r = save_kmsg(st->os, st->kmsg, st->uid, st->gid); !r)
             fprintf(stderr, "mck-slurm: job %u: %s\n", a.job, r.error().message.c_str()); // the user's problem, not the node's
+        if (!st->report.empty())
+            if (auto r = save_job_report(report_gather_dir(site, a.job), st->report, st->uid, st->gid); !r)
+                fprintf(stderr, "mck-slurm: job %u: %s\n", a.job, r.error().message.c_str());
     }
+    remove_report_gather_dir(report_gather_dir(site, a.job));
     auto down = teardown_node();
     auto clean = verify_clean(online);
     if (!down || !clean) {
@@ -236,6 +250,7 @@ int reconcile(const SiteConfig& site)
         die("reconcile: the node is not clean: " + (!down ? down.error().message : clean.error().message));
     for (const auto& path : list_states(site))
         unlink(path.c_str());
+    remove_report_gather_dirs(site.state_dir + ".reports");
     std::string cmd = "rm -f " + site.state_dir + "/job-*.refused";
     if (system(cmd.c_str()) != 0)
         fprintf(stderr, "mck-slurm: could not remove old refusals in %s\n", site.state_dir.c_str());

@@ -106,11 +106,16 @@ ihk::Result<void> check(const ihk::Result<T>& r, const std::string& what)
 
 std::string state_path(const SiteConfig& site, uint32_t job) { return site.state_dir + "/job-" + std::to_string(job) + ".json"; }
 
+std::string report_gather_dir(const SiteConfig& site, uint32_t job)
+{
+    return site.state_dir + ".reports/job-" + std::to_string(job);
+}
+
 ihk::Result<void> write_state(const SiteConfig& site, const JobState& s)
 {
     mkdir(site.state_dir.c_str(), 0700);
     nlohmann::json j = {{"job", s.job}, {"uid", s.uid}, {"gid", s.gid}, {"os", s.os}, {"cpus", s.cpus},
-                        {"mem", s.mem}, {"kmsg", s.kmsg}, {"online", s.online}};
+                        {"mem", s.mem}, {"kmsg", s.kmsg}, {"report", s.report}, {"online", s.online}};
     std::string path = state_path(site, s.job), tmp = path + ".tmp";
     std::string text = j.dump(2) + "\n";
     int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -141,6 +146,7 @@ ihk::Result<JobState> read_state(const std::string& path)
         s.cpus = j.at("cpus");
         s.mem = j.at("mem");
         s.kmsg = j.at("kmsg");
+        s.report = j.value("report", "");
         s.online = j.at("online");
         return s;
     } catch (const std::exception& e) {

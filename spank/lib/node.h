@@ -23,10 +23,14 @@ struct JobState {
     std::string cpus;     // cpu list
     std::string mem;      // mem spec
     std::string kmsg;     // where the log goes
+    std::string report;   // where the job's report goes ("" none)
     std::string online;   // /sys/devices/system/cpu/online before the boot
 };
 
 std::string state_path(const SiteConfig& site, uint32_t job);
+// Where the job's tasks gather their reports (mcexec --report-group): a directory
+// of the user's in state_dir.reports (root's, 0711), outside the root-only state_dir.
+std::string report_gather_dir(const SiteConfig& site, uint32_t job);
 ihk::Result<void> write_state(const SiteConfig& site, const JobState& s);
 ihk::Result<JobState> read_state(const std::string& path);
 std::vector<std::string> list_states(const SiteConfig& site);

@@ -91,6 +91,11 @@ ihk::Result<SiteConfig> parse_site_config(const std::string& text, const std::st
                 err = ihk::make_error(EINVAL, "'" + v + "' is not a file name");
             else
                 c.kmsg = v;
+        } else if (key == "report") {
+            if (v.empty() || v.back() == '/')
+                err = ihk::make_error(EINVAL, "'" + v + "' is not a file name or none");
+            else
+                c.report = v == "none" ? "" : v;
         } else if (key == "state_dir" || key == "bin_dir" || key == "module_dir" || key == "image") {
             if (v.empty() || v[0] != '/')
                 err = ihk::make_error(EINVAL, "'" + v + "' is not an absolute path");

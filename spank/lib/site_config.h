@@ -19,6 +19,9 @@ struct SiteConfig {
     uint32_t mem_cap_percent = 90;     // the most of any NUMA node's memory the LWK may get
     bool allow_test_kargs = false;     // McKernel's test_* kernel arguments (test clusters only)
     std::string kmsg = "mck-kmsg-%j-%N.log"; // default --mck-kmsg
+    // The per-job report of each node (as kmsg: %j %N %A %a, relative to the
+    // working directory, written as the user); empty ("none"): no reports.
+    std::string report = "mck-report-%j-%N.json";
     std::string state_dir = "/run/mckernel-slurm";
     std::string bin_dir;               // mcexec, mck-task, mck-slurm
     std::string module_dir;            // ihk.ko, ihk-smp-x86.ko, mcctrl.ko; empty: modprobe by name

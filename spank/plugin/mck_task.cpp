@@ -40,11 +40,17 @@ int main(int argc, char** argv)
     }
     const char* from_plugin = getenv("MCK_MCEXEC"); // the site's bin_dir
     std::string mcexec = from_plugin ? from_plugin : std::string(MCK_BIN_DIR) + "/mcexec";
-    std::vector<std::string> args{mcexec, "-n", ranks, "--local-rank", rank, "--", program};
+    std::vector<std::string> args{mcexec, "-n", ranks, "--local-rank", rank};
+    if (const char* group = getenv("MCK_REPORT_GROUP")) {
+        args.emplace_back("--report-group");
+        args.emplace_back(group);
+    }
+    args.insert(args.end(), {"--", program});
     for (int i = 1; i < argc; i++)
         args.emplace_back(argv[i]);
     unsetenv("MCK_TASK_PROGRAM");
     unsetenv("MCK_MCEXEC");
+    unsetenv("MCK_REPORT_GROUP");
     std::vector<char*> cargs;
     for (auto& a : args)
         cargs.push_back(a.data());

@@ -14,6 +14,7 @@ extern "C" {
 #include <slurm/spank.h>
 }
 
+#include "node.h"
 #include "options.h"
 #include "request.h"
 #include "site_config.h"
@@ -36,6 +37,7 @@ struct State {
     // Slurm's own variables we set for them, removed again after option parsing.
     std::array<std::string, mckslurm::OPTION_COUNT> slurm_env_set;
     bool wrap_tasks = false; // remote: this job has an LWK on this node
+    std::string report_dir;  // remote: where the step's tasks put their reports ("" for none)
 };
 State& state();
 

@@ -18,6 +18,7 @@ extern "C" {
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace mckspank {
 
@@ -74,6 +75,12 @@ int task_privileged(spank_t sp, int, char**)
     if (batch_or_special_step(step))
         return 0; // the batch script, salloc's shell and the extern step stay on Linux
     st.wrap_tasks = true;
+    // The helper made the job's report directory (the user's, 0700) unless the site
+    // turned reports off: each step's
+    // tasks gather their reports in a directory of their own there.
+    std::string reports = report_gather_dir(st.site, job);
+    if (access(reports.c_str(), F_OK) == 0)
+        st.report_dir = reports + "/step-" + std::to_string(step);
     return 0;
 }
 
@@ -101,8 +108,14 @@ int task_wrap(spank_t sp)
 #if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(23, 11, 0)
     // Slurm 23.11+ puts our words before the task's own: mcexec -n N --local-rank R -- program args.
     std::string mcexec = st.site.bin_dir + "/mcexec", n = std::to_string(ntasks), r = std::to_string(local);
-    const char* prefix[] = {mcexec.c_str(), "-n", n.c_str(), "--local-rank", r.c_str(), "--"};
-    if (spank_prepend_task_argv(sp, 6, prefix) != ESPANK_SUCCESS) {
+    std::string group = n + ":" + st.report_dir;
+    std::vector<const char*> prefix{mcexec.c_str(), "-n", n.c_str(), "--local-rank", r.c_str()};
+    if (!st.report_dir.empty()) {
+        prefix.push_back("--report-group");
+        prefix.push_back(group.c_str());
+    }
+    prefix.push_back("--");
+    if (spank_prepend_task_argv(sp, int(prefix.size()), prefix.data()) != ESPANK_SUCCESS) {
         slurm_error("mckernel: cannot put mcexec before the task's command");
         return -1;
     }
@@ -112,6 +125,8 @@ int task_wrap(spank_t sp)
     spank_setenv(sp, "MCK_RANKS_PER_NODE", std::to_string(ntasks).c_str(), 1);
     spank_setenv(sp, "MCK_LOCAL_RANK", std::to_string(local).c_str(), 1);
     spank_setenv(sp, "MCK_MCEXEC", (st.site.bin_dir + "/mcexec").c_str(), 1);
+    if (!st.report_dir.empty())
+        spank_setenv(sp, "MCK_REPORT_GROUP", (std::to_string(ntasks) + ":" + st.report_dir).c_str(), 1);
     // Slurm 22.05 has no spank_prepend_task_argv: it execs argv[0] of this very
     // array, so argv[0] becomes the wrapper (the task's own process, which execs next).
     static std::string wrapper = st.site.bin_dir + "/mck-task";

@@ -148,4 +148,5 @@ assert_slurm_node_clean() {
 	if ls /dev/mcd* /dev/mcos* >/dev/null 2>&1; then fail "IHK devices remain"; fi
 	expect_eq "IHK modules loaded" 0 "$(grep -cE '^(ihk|ihk_smp_x86|mcctrl) ' /proc/modules || true)"
 	expect_eq "state files" 0 "$(ls /run/mckernel-slurm/job-*.json 2>/dev/null | wc -l)"
+	expect_eq "report directories" 0 "$(ls -d /run/mckernel-slurm.reports/job-* 2>/dev/null | wc -l)"
 }

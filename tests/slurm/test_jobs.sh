@@ -5,7 +5,8 @@
 # node is exactly as before; mistakes are refused at submit, from options and
 # from SLURM_MCK* variables; what srun sees of its options is its own, not the
 # program's arguments; --export=NONE/VAR carry the options; the job record and
-# slurmd's log say what the plugin did. Failures: test_failures.sh; MPI: test_mpi.sh;
+# slurmd's log say what the plugin did; each step prints a line of what the LWK did
+# and the job's report lands beside its kmsg file. Failures: test_failures.sh; MPI: test_mpi.sh;
 # other job shapes: test_shapes.sh.
 . "$(dirname "$0")/../vm/lib.sh"
 . "$(dirname "$0")/lib.sh"
@@ -29,6 +30,21 @@ if [ -n "$kmsg" ]; then
 else
 	fail "no kmsg file in $SLURM_WORK: $(ls $SLURM_WORK)"
 fi
+grep -qE "mck: 2 tasks, [0-9,]+ offloads" <<<"$out" && echo "ok: the step's line: $(grep -E 'mck: ' <<<"$out")" ||
+	fail "no 'mck: 2 tasks, ...' line in srun's output"
+# report EXPR FILE: a Python expression over r, the job's report
+report() {
+	python3 -c "import json; r = json.load(open('$2')); print($1)"
+}
+rep=$(ls $SLURM_WORK/mck-report-*-vnode.json 2>/dev/null | head -1)
+if [ -n "$rep" ]; then
+	expect_eq "report owner" $SLURM_USER "$(stat -c %U "$rep")"
+	expect_eq "the job's report: format, tasks, their programs" "mckernel-job-report 2 ['$APP', '$APP']" \
+		"$(report "r['format'], r['tasks'], [p['program'] for p in r['programs']]" "$rep")"
+	expect_eq "the report's summary says the same" True "$(report "r['summary'].startswith('mck: 2 tasks, ')" "$rep")"
+else
+	fail "no report file in $SLURM_WORK: $(ls $SLURM_WORK)"
+fi
 assert_slurm_node_clean
 
 log "sbatch with #SBATCH --mck and two steps; the batch script stays on Linux"
@@ -40,11 +56,13 @@ srun -n 2 $APP
 srun -n 1 $APP
 SCRIPT
 chown $SLURM_USER $SLURM_WORK/job.sh
-as_user sbatch --wait $SLURM_WORK/job.sh || fail "sbatch --wait failed"
+batch_job=$(as_user sbatch --parsable --wait $SLURM_WORK/job.sh) || fail "sbatch --wait failed"
 cat $SLURM_WORK/batch.out
 expect_eq "batch script on Linux" 1 "$(grep -c 'on Linux' $SLURM_WORK/batch.out)"
 expect_eq "step tasks on McKernel" 3 "$(grep -c 'on McKernel' $SLURM_WORK/batch.out)"
+expect_eq "one line per step" "mck: 1 task/mck: 2 tasks" "$(grep -oE '^mck: [0-9]+ tasks?' $SLURM_WORK/batch.out | sort | paste -sd/)"
 wait_idle
+expect_eq "the job's report: both steps' tasks" 3 "$(report "r['tasks']" "$SLURM_WORK/mck-report-$batch_job-vnode.json")"
 assert_slurm_node_clean
 
 log "mistakes are refused at submit; the node stays idle"
@@ -64,12 +82,18 @@ wait_idle
 expect_eq "too big a request does not drain the node" idle "$(node_state)"
 assert_slurm_node_clean
 
-log "the kmsg file is written as the user and never through a symbolic link"
+log "the kmsg file and the report are written as the user and never through a symbolic link"
 ln -s /etc/mck-evil $SLURM_WORK/linked.log
 chown -h $SLURM_USER $SLURM_WORK/linked.log
+held=$(as_user sbatch --parsable --hold --wrap true) && scancel "$held" || fail "cannot learn the next job id"
+next=$((held + 1))
+ln -s /etc/mck-evil-report $SLURM_WORK/mck-report-$next-vnode.json
+chown -h $SLURM_USER $SLURM_WORK/mck-report-$next-vnode.json
 out=$(as_user srun --mck --mck-kmsg=linked.log -n 1 "$APP" 2>&1) || fail "srun with a linked kmsg: $out"
 wait_idle
 [ ! -e /etc/mck-evil ] && echo "ok: the link was not followed" || fail "the epilog wrote through a symbolic link"
+[ ! -e /etc/mck-evil-report ] && [ -L $SLURM_WORK/mck-report-$next-vnode.json ] &&
+	echo "ok: the report's link was not followed" || fail "the report was written through a symbolic link"
 expect_eq "node idle after a linked kmsg" idle "$(node_state)"
 assert_slurm_node_clean
 

@@ -93,6 +93,25 @@ expect_eq "status when the report cannot be written" 5 "$rc"
 grep -q "mcexec: --report=/nonexistent/dir/r.json: No such file or directory" "$work/err" &&
 	echo "ok: $(cat "$work/err")" || fail "message: $(cat "$work/err")"
 
+log "--report-group: the last of N tasks prints one line for all of them"
+group="$work/group"
+mcexec -n 2 --local-rank 0 --report-group "2:$group" "$PROBE" 100 0 1 2>"$work/g0" || fail "first task"
+expect_eq "no line while a task is still to come" "" "$(grep 'mck:' "$work/g0" || true)"
+mcexec -n 2 --local-rank 1 --report-group "2:$group" "$PROBE" 50 0 1 2>"$work/g1" || fail "second task"
+line=$(grep '^mck: ' "$work/g1" || true)
+[[ $line =~ ^mck:\ 2\ tasks,\ ([0-9,]+)\ offloads ]] && offloads=${BASH_REMATCH[1]//,/} || offloads=0
+echo "$line"
+expect_eq "the group's line counts both tasks' getuid calls (150 or more)" 1 "$((offloads >= 150))"
+expect_eq "two task reports and the summary, the user's alone" "drwx------ 3" \
+	"$(stat -c %A "$group") $(ls "$group" | grep -cE '^(task-[0-9]+\.json|summary)$')"
+rc=0; mcexec --report-group "1:/proc/no/such" /bin/sh -c 'exit 4' 2>"$work/err" || rc=$?
+expect_eq "status when the group directory cannot be made" 4 "$rc"
+grep -q "mcexec: --report-group: /proc/no/such: No such file or directory" "$work/err" &&
+	echo "ok: $(cat "$work/err")" || fail "message: $(cat "$work/err")"
+expect_fail "--report-group '0:$work/x': expected N:DIR" mcexec --report-group "0:$work/x" /bin/true
+expect_fail "--report-group '$work/x': expected N:DIR" mcexec --report-group "$work/x" /bin/true
+expect_fail "--report-group writes the report itself" mcexec --report --report-group "1:$work/x" /bin/true
+
 log "--offload-spin per job"
 for us in 0 1 1000; do
 	expect_eq "--offload-spin $us runs the program" "spin $us" "$(mcexec --offload-spin $us /bin/echo spin $us)"

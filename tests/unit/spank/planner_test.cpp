@@ -152,6 +152,13 @@ TEST(SiteConfig, KeysAreCheckedWithFileAndLine)
     auto keep = parse_site_config("memlock = keep\n", "site.conf");
     ASSERT_TRUE(keep) << keep.error().message;
     EXPECT_FALSE(keep->memlock_unlimited);
+    EXPECT_EQ(keep->report, "mck-report-%j-%N.json") << "the default";
+    auto report = parse_site_config("report = r-%j.json\n", "site.conf");
+    ASSERT_TRUE(report) << report.error().message;
+    EXPECT_EQ(report->report, "r-%j.json");
+    auto none = parse_site_config("report = none\n", "site.conf");
+    ASSERT_TRUE(none) << none.error().message;
+    EXPECT_EQ(none->report, "") << "none: no reports";
     struct Bad {
         const char* text;
         const char* message;
@@ -161,7 +168,8 @@ TEST(SiteConfig, KeysAreCheckedWithFileAndLine)
                {"state_dir = relative\n", "is not an absolute path"},
                {"allow_test_kargs = maybe\n", "is not yes or no"},
                {"default_mem = 95%\n", "is above mem_cap"},
-               {"memlock = 8M\n", "site.conf:1: memlock: '8M' is not unlimited or keep"}};
+               {"memlock = 8M\n", "site.conf:1: memlock: '8M' is not unlimited or keep"},
+               {"report = dir/\n", "site.conf:1: report: 'dir/' is not a file name or none"}};
     for (const auto& b : bad) {
         auto r = parse_site_config(b.text, "site.conf");
         ASSERT_FALSE(r) << b.text;

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0
+// mcexec --report-group N:DIR: the program is one of N (the tasks of a job step
+// on this node) whose JSON reports gather in DIR. The last of them to end
+// merges all N and prints one line for people on standard error, which under
+// Slurm is the job's output. docs/mcexec.md, "Reports".
+#pragma once
+
+#include "report.h"
+
+namespace mcexec {
+
+// Make the group's directory (the user's own, 0700) if it is not there yet.
+// False with errno when it cannot be made.
+bool prepare_report_group(const ReportGroup& group);
+
+// After this program's report is in DIR: when all N are, the first to see it
+// (an O_EXCL marker decides) prints the group's line.
+void finish_report_group(const ReportGroup& group);
+
+} // namespace mcexec
