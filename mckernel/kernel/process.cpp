@@ -44,13 +44,12 @@ namespace {
 
 constexpr uint32_t MAX_PROCS = 64;
 constexpr uint64_t KSTACK_SIZE = 16 * 1024;
-constexpr uint32_t FIRST_TID = 4194304; // above Linux's largest pid_max, below FUTEX_TID_MASK
 
 Process* g_procs[MAX_PROCS];
 Process* g_pending[MAX_PROCS]; // fork children kept aside until adopted
 uint64_t g_fork_seq;
 SpinLock g_procs_lock{LockRank::Processes}; // both tables
-uint32_t g_next_tid = FIRST_TID;
+uint32_t g_next_tid = LWK_FIRST_TID;
 // The pids of the processes that ended last (g_procs_lock): Linux may still name
 // one as a parent for a moment after it ended here, before it reparents.
 constexpr uint32_t RECENT_EXITS = 64;
@@ -148,6 +147,7 @@ void process_destroy(Process* p)
 {
     fork_state_free(p);
     take_held(p);
+    signal_free_queue(p, p->sigqueue);
     while (DeferredFree* d = p->deferred) {
         p->deferred = d->next;
         if (!p->keep_all)
@@ -237,6 +237,7 @@ void thread_free(Thread* t)
     mem_free(reinterpret_cast<uint64_t>(t->fpu) - arch::DIRECT_BASE, round_up(arch::fpu_area_size(), arch::PAGE_4K));
     if (t->offload_phys)
         mem_free(t->offload_phys, arch::PAGE_4K);
+    signal_free_queue(p, t->sigqueue);
     delete t;
     ref_release(p);
 }
@@ -431,6 +432,20 @@ RefPtr<Thread> thread_find(Process* p, uint32_t tid)
     for (Thread* t = p->threads; t; t = t->proc_next)
         if (t->tid == tid)
             return RefPtr<Thread>(t);
+    return {};
+}
+
+RefPtr<Thread> thread_find_anywhere(uint32_t tid)
+{
+    SpinLockGuard guard(g_procs_lock);
+    for (Process* p : g_procs) {
+        if (!p)
+            continue;
+        SpinLockGuard pguard(p->lock);
+        for (Thread* t = p->threads; t; t = t->proc_next)
+            if (t->tid == tid)
+                return RefPtr<Thread>(t);
+    }
     return {};
 }
 

@@ -39,6 +39,24 @@ struct SigInfo {
     uint64_t addr = 0;
 };
 
+// One sent instance of a real-time signal, kept with its own siginfo until it
+// is delivered (kernel/signal.cpp); standard signals coalesce in a pending bit.
+struct SigQueued {
+    SigQueued* next = nullptr;
+    int sig = 0;
+    SigInfo info;
+};
+
+// Queued real-time signals in the order they were sent.
+struct SigList {
+    SigQueued* head = nullptr;
+    SigQueued* tail = nullptr;
+};
+
+// Thread ids the LWK hands out: above Linux's largest pid_max, below
+// FUTEX_TID_MASK. A main thread's tid is its mcexec's pid (Linux's space).
+constexpr uint32_t LWK_FIRST_TID = 4194304;
+
 // The last fault a thread took that raised a signal (for the log if it is fatal).
 struct FaultInfo {
     int sig = 0;
@@ -106,7 +124,8 @@ struct Thread {
     uint64_t saved_sigmask = 0;  // rt_sigsuspend: the mask to restore once a handler is set up
     bool restore_sigmask = false;
     uint64_t sigwait_set = 0;    // rt_sigtimedwait: blocked signals it takes meanwhile
-    SigInfo siginfo[64];
+    SigInfo siginfo[64];         // of a pending standard signal (and a real-time one without a node)
+    SigList sigqueue;            // real-time signals sent to this thread
     uint64_t altstack_sp = 0, altstack_size = 0;
     uint32_t altstack_flags = 2; // SS_DISABLE
     uint64_t wake_at = 0;        // TSC deadline while sleeping, 0 if none
@@ -197,6 +216,9 @@ struct Process {
     KSigAction actions[64];
     uint64_t sigpending = 0;
     SigInfo siginfo[64];
+    SigList sigqueue;               // real-time signals sent to the process
+    uint32_t sigqueued = 0;         // nodes in its and its threads' queues
+    int64_t sigpending_limit = -1;  // Linux's RLIMIT_SIGPENDING for the program, -1: ask Linux
     bool started = false;
     bool exiting = false;
     bool linux_gone = false;        // mcexec is gone: nobody to report to
@@ -240,6 +262,8 @@ void ref_release(Process* p); // the last one frees it (no thread, out of the ta
 
 RefPtr<Process> process_find(uint32_t pid);
 RefPtr<Thread> thread_find(Process* p, uint32_t tid);
+// The thread @tid of any LWK process.
+RefPtr<Thread> thread_find_anywhere(uint32_t tid);
 // A new thread of @p, like @parent's frame (clone); nullptr when out of memory.
 // The returned pointer is the thread's life reference's: valid until it runs.
 Thread* thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu);

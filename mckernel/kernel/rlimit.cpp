@@ -5,18 +5,20 @@
 // enforced in vm.cpp), since applied to mcexec they would limit mcexec's own
 // address space, which holds the program's whole range. mcexec decides
 // whether a hard limit may be raised (CAP_SYS_RESOURCE) and keeps the values
-// for an execve (abi.h, MCK_SYS_RLIMIT).
+// for an execve (abi.h, MCK_SYS_RLIMIT). RLIMIT_SIGPENDING stays Linux's; the
+// LWK reads it when it queues real-time signals (kernel/signal.cpp).
 #include <kernel/errno.h>
 #include <kernel/offload.h>
 #include <kernel/process.h>
 #include <kernel/sched.h>
+#include <kernel/signal.h>
 #include <kernel/syscall.h>
 #include <kernel/uaccess.h>
 
 namespace mck {
 namespace {
 
-constexpr uint64_t RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_AS = 9;
+constexpr uint64_t RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_AS = 9, RLIMIT_SIGPENDING = 11;
 constexpr int64_t SYS_GETRLIMIT = 97, SYS_SETRLIMIT = 160, SYS_PRLIMIT64 = 302;
 
 // The LWK's index of Linux's @resource, or -1 if Linux keeps it.
@@ -68,8 +70,12 @@ int64_t sys_getrlimit(SyscallArgs& a)
 int64_t sys_setrlimit(SyscallArgs& a)
 {
     int i = lwk_limit(uint32_t(a.arg[0])); // Linux takes an unsigned int
-    if (i < 0)
-        return offload(SYS_SETRLIMIT, a.arg);
+    if (i < 0) {
+        int64_t ret = offload(SYS_SETRLIMIT, a.arg);
+        if (ret == 0 && uint32_t(a.arg[0]) == RLIMIT_SIGPENDING)
+            signal_limit_changed(current()->proc);
+        return ret;
+    }
     mck_rlimit next;
     if (!get_user(next, a.ptr<mck_rlimit>(1)))
         return -EFAULT;
@@ -81,8 +87,12 @@ int64_t sys_prlimit64(SyscallArgs& a)
     Process* p = current()->proc;
     uint32_t pid = uint32_t(a.arg[0]);
     int i = lwk_limit(uint32_t(a.arg[1]));
-    if ((pid && pid != p->pid) || i < 0)
-        return offload(SYS_PRLIMIT64, a.arg);
+    if ((pid && pid != p->pid) || i < 0) {
+        int64_t ret = offload(SYS_PRLIMIT64, a.arg);
+        if (ret == 0 && a.arg[2] && (!pid || pid == p->pid) && uint32_t(a.arg[1]) == RLIMIT_SIGPENDING)
+            signal_limit_changed(p);
+        return ret;
+    }
     mck_rlimit next, old;
     if (a.arg[2] && !get_user(next, a.ptr<mck_rlimit>(2)))
         return -EFAULT;

@@ -26,6 +26,124 @@ constexpr uint32_t SS_ONSTACK = 1, SS_DISABLE = 2;
 
 uint64_t bit(int sig) { return 1ull << (sig - 1); }
 constexpr uint64_t UNBLOCKABLE = (1ull << (9 - 1)) | (1ull << (19 - 1));
+constexpr int SIGRTMIN = 32; // the kernel's; glibc keeps 32 and 33 for itself
+constexpr int32_t SI_USER = 0;
+constexpr uint64_t RLIMIT_SIGPENDING = 11;
+// The most real-time signals one process keeps queued, whatever
+// RLIMIT_SIGPENDING says: the kernel heap is small (kernel/mem.h). Beyond it a
+// signal Linux sent us coalesces like a standard one; a sender on the LWK gets EAGAIN.
+constexpr uint32_t SIGQUEUE_MAX = 16384;
+
+// Where a thread's or a process's pending signals are.
+struct Pending {
+    uint64_t& bits;
+    SigInfo* slots;
+    SigList& queue;
+};
+Pending pending_of(Thread* t) { return {t->sigpending, t->siginfo, t->sigqueue}; }
+Pending pending_of(Process* p) { return {p->sigpending, p->siginfo, p->sigqueue}; }
+
+// One more instance of @sig for @to. A standard signal already pending is
+// dropped (the first keeps its siginfo, as Linux); a real-time one goes to the
+// end of the queue in @node, or without a node is kept like a standard one.
+// Returns whether @node was used. Caller holds p->lock.
+bool enqueue(Process* p, Pending to, int sig, const SigInfo& info, SigQueued* node)
+{
+    if (sig >= SIGRTMIN && node && p->sigqueued < SIGQUEUE_MAX) {
+        node->next = nullptr;
+        node->sig = sig;
+        node->info = info;
+        if (to.queue.tail)
+            to.queue.tail->next = node;
+        else
+            to.queue.head = node;
+        to.queue.tail = node;
+        p->sigqueued++;
+        to.bits |= bit(sig);
+        return true;
+    }
+    if (!(to.bits & bit(sig))) {
+        to.bits |= bit(sig);
+        to.slots[sig - 1] = info;
+    }
+    return false;
+}
+
+// Take the first instance of pending @sig from @from into @info; the node to
+// free (after the lock) or null. Caller holds p->lock.
+SigQueued* take(Process* p, Pending from, int sig, SigInfo& info)
+{
+    SigQueued* prev = nullptr;
+    SigQueued* q = from.queue.head;
+    while (q && q->sig != sig) {
+        prev = q;
+        q = q->next;
+    }
+    if (!q) {
+        info = from.slots[sig - 1];
+        from.bits &= ~bit(sig);
+        return nullptr;
+    }
+    (prev ? prev->next : from.queue.head) = q->next;
+    if (from.queue.tail == q)
+        from.queue.tail = prev;
+    p->sigqueued--;
+    info = q->info;
+    bool more = false;
+    for (SigQueued* r = q->next; r && !more; r = r->next)
+        more = r->sig == sig;
+    if (!more)
+        from.bits &= ~bit(sig);
+    q->next = nullptr;
+    return q;
+}
+
+// Drop every pending instance of @sig from @from onto @out (freed after the lock).
+void discard(Process* p, Pending from, int sig, SigQueued*& out)
+{
+    while (from.bits & bit(sig)) {
+        SigInfo unused;
+        if (SigQueued* q = take(p, from, sig, unused)) {
+            q->next = out;
+            out = q;
+        }
+    }
+}
+
+void free_nodes(SigQueued* q)
+{
+    while (q) {
+        SigQueued* next = q->next;
+        delete q;
+        q = next;
+    }
+}
+
+// The lowest pending signal of @allowed, the thread's before the process's
+// (as Linux's dequeue_signal); 0 if none. @node: what to free after the lock.
+// Caller holds p->lock.
+int dequeue(Thread* t, uint64_t allowed, SigInfo& info, SigQueued*& node)
+{
+    uint64_t mine = t->sigpending & allowed, ours = t->proc->sigpending & allowed;
+    if (!mine && !ours)
+        return 0;
+    int sig = __builtin_ctzll(mine ? mine : ours) + 1;
+    node = take(t->proc, mine ? pending_of(t) : pending_of(t->proc), sig, info);
+    return sig;
+}
+
+// A node for a real-time signal, taken before p->lock; null for a standard one.
+// -EAGAIN in @err when there is none for a sender Linux would refuse.
+SigQueued* node_for(int sig, uint64_t limit, int64_t& err)
+{
+    err = 0;
+    if (sig < SIGRTMIN)
+        return nullptr;
+    auto* q = new SigQueued;
+    if (!q && limit != SIG_NO_LIMIT)
+        err = -EAGAIN;
+    return q;
+}
 
 enum class Default { Terminate, Core, Ignore };
 
@@ -172,36 +290,54 @@ bool signal_pending(Thread* t)
     return pend != 0;
 }
 
-void signal_send_thread(Thread* t, int sig, const SigInfo& info)
+int64_t signal_send_thread(Thread* t, int sig, const SigInfo& info, uint64_t limit)
 {
     Process* p = t->proc;
     if (sig == SIGKILL) {
         process_kill(p, SIGKILL);
-        return;
+        return 0;
     }
-    bool dies;
+    int64_t err;
+    SigQueued* node = node_for(sig, limit, err);
+    if (err)
+        return err;
+    bool dies = false, sent = false, used = false;
     {
         SpinLockGuard guard(p->lock);
-        if (ignored(p, sig) && !(t->sigmask & bit(sig)))
-            return;
-        t->sigpending |= bit(sig);
-        t->siginfo[sig - 1] = info;
-        dies = fatal(p, sig) && !(t->sigmask & bit(sig));
+        // As Linux: an ignored signal is dropped before the queue is looked at.
+        if (ignored(p, sig) && !(t->sigmask & bit(sig))) {
+            sent = false;
+        } else if (node && limit != SIG_NO_LIMIT && (p->sigqueued >= limit || p->sigqueued >= SIGQUEUE_MAX)) {
+            err = -EAGAIN;
+        } else {
+            used = enqueue(p, pending_of(t), sig, info, node);
+            sent = true;
+            dies = fatal(p, sig) && !(t->sigmask & bit(sig));
+        }
     }
+    if (!used)
+        delete node;
+    if (err)
+        return err;
     if (dies)
         die_now(p, sig);
-    else
+    else if (sent)
         notify(t, sig);
+    return 0;
 }
 
-void signal_send_process(Process* p, int sig, const SigInfo& info)
+int64_t signal_send_process(Process* p, int sig, const SigInfo& info, uint64_t limit)
 {
     if (sig == SIGKILL) {
         process_kill(p, SIGKILL);
-        return;
+        return 0;
     }
+    int64_t err;
+    SigQueued* node = node_for(sig, limit, err);
+    if (err)
+        return err;
     RefPtr<Thread> target;
-    bool dies;
+    bool dies = false, used = false;
     {
         SpinLockGuard guard(p->lock);
         // As Linux: a blocked signal is kept even if ignored now (the action
@@ -209,21 +345,46 @@ void signal_send_process(Process* p, int sig, const SigInfo& info)
         bool blocked_somewhere = false;
         for (Thread* t = p->threads; t; t = t->proc_next)
             blocked_somewhere |= (t->sigmask & bit(sig)) != 0;
-        if (ignored(p, sig) && !blocked_somewhere)
-            return;
-        p->sigpending |= bit(sig);
-        p->siginfo[sig - 1] = info;
-        // One that does not block it, or one waiting for it in rt_sigtimedwait.
-        for (Thread* t = p->threads; t && !target; t = t->proc_next)
-            if (!(t->sigmask & bit(sig)) || (t->sigwait_set & bit(sig)))
-                target = RefPtr<Thread>(t);
-        dies = target && fatal(p, sig) && !(target->sigmask & bit(sig));
+        if (ignored(p, sig) && !blocked_somewhere) {
+            // dropped
+        } else if (node && limit != SIG_NO_LIMIT && (p->sigqueued >= limit || p->sigqueued >= SIGQUEUE_MAX)) {
+            err = -EAGAIN;
+        } else {
+            used = enqueue(p, pending_of(p), sig, info, node);
+            // One that does not block it, or one waiting for it in rt_sigtimedwait.
+            for (Thread* t = p->threads; t && !target; t = t->proc_next)
+                if (!(t->sigmask & bit(sig)) || (t->sigwait_set & bit(sig)))
+                    target = RefPtr<Thread>(t);
+            dies = target && fatal(p, sig) && !(target->sigmask & bit(sig));
+        }
     }
+    if (!used)
+        delete node;
+    if (err)
+        return err;
     if (dies)
         die_now(p, sig);
     else if (target)
         notify(target.get(), sig);
+    return 0;
 }
+
+void signal_free_queue(Process* p, SigList& q)
+{
+    if (!q.head)
+        return;
+    SigQueued* nodes;
+    {
+        SpinLockGuard guard(p->lock);
+        for (SigQueued* n = q.head; n; n = n->next)
+            p->sigqueued--;
+        nodes = q.head;
+        q.head = q.tail = nullptr;
+    }
+    free_nodes(nodes);
+}
+
+void signal_limit_changed(Process* p) { __atomic_store_n(&p->sigpending_limit, -1, __ATOMIC_RELAXED); }
 
 void signal_force(Thread* t, int sig, const SigInfo& info)
 {
@@ -246,27 +407,19 @@ void signal_deliver(Thread* t, arch::TrapFrame* f)
     int sig = 0;
     SigInfo info;
     KSigAction act;
+    SigQueued* node = nullptr;
     {
         SpinLockGuard guard(p->lock);
-        uint64_t mask = t->sigmask & ~UNBLOCKABLE;
-        uint64_t pend = t->sigpending & ~mask;
-        bool from_thread = pend != 0;
-        if (!pend)
-            pend = p->sigpending & ~mask;
-        if (!pend)
-            return;
-        sig = __builtin_ctzll(pend) + 1;
-        if (from_thread) {
-            t->sigpending &= ~bit(sig);
-            info = t->siginfo[sig - 1];
-        } else {
-            p->sigpending &= ~bit(sig);
-            info = p->siginfo[sig - 1];
+        sig = dequeue(t, ~(t->sigmask & ~UNBLOCKABLE), info, node);
+        if (sig) {
+            act = p->actions[sig - 1];
+            if (act.handler > SIG_IGN && (act.flags & SA_RESETHAND))
+                p->actions[sig - 1].handler = SIG_DFL;
         }
-        act = p->actions[sig - 1];
-        if (act.handler > SIG_IGN && (act.flags & SA_RESETHAND))
-            p->actions[sig - 1].handler = SIG_DFL;
     }
+    delete node;
+    if (!sig)
+        return;
     if (act.handler == SIG_IGN)
         return;
     if (act.handler == SIG_DFL) {
@@ -465,15 +618,20 @@ int64_t sys_rt_sigaction(int64_t sig, uint64_t act, uint64_t oact, uint64_t size
     if (act && (sig == SIGKILL || sig == SIGSTOP))
         return -EINVAL;
     KSigAction old;
+    SigQueued* dropped = nullptr;
     {
         SpinLockGuard guard(p->lock);
         old = p->actions[sig - 1];
         if (act) {
             p->actions[sig - 1] = n;
-            if (ignored(p, sig)) // POSIX: setting SIG_IGN discards pending ones
-                p->sigpending &= ~bit(sig);
+            if (ignored(p, int(sig))) { // POSIX: discards the pending ones, the threads' too
+                discard(p, pending_of(p), int(sig), dropped);
+                for (Thread* t = p->threads; t; t = t->proc_next)
+                    discard(p, pending_of(t), int(sig), dropped);
+            }
         }
     }
+    free_nodes(dropped);
     if (oact && !put_user(UserPtr<KSigAction>(oact), old))
         return -EFAULT;
     return 0;
@@ -572,14 +730,12 @@ int64_t sys_rt_sigtimedwait(uint64_t set_ptr, uint64_t info_ptr, uint64_t timeou
     int sig = 0;
     SigInfo info;
     t->interruptible = true;
+    SigQueued* node = nullptr;
     for (;;) {
         {
             SpinLockGuard guard(p->lock);
-            uint64_t mine = t->sigpending & set, ours = p->sigpending & set;
-            if (mine || ours) {
-                sig = __builtin_ctzll(mine ? mine : ours) + 1;
-                info = mine ? t->siginfo[sig - 1] : p->siginfo[sig - 1];
-                (mine ? t->sigpending : p->sigpending) &= ~bit(sig);
+            sig = dequeue(t, set, info, node);
+            if (sig) {
                 t->sigwait_set = 0;
                 break;
             }
@@ -594,6 +750,7 @@ int64_t sys_rt_sigtimedwait(uint64_t set_ptr, uint64_t info_ptr, uint64_t timeou
         t->sigwait_set = 0;
     }
     t->interruptible = false;
+    delete node;
     if (!sig)
         return t->killed || signal_pending(t) ? -EINTR : -EAGAIN;
     SigInfoUser u{};
@@ -646,10 +803,52 @@ static bool is_self(Process* p, int64_t pid)
     return pid == int64_t(p->pid) || (pid > 0 && pid <= INT32_MAX && thread_find(p, uint32_t(pid)));
 }
 
+// The program's RLIMIT_SIGPENDING, for a sender Linux checks it for. The limit
+// is Linux's (mcexec's, as the program there): asked once, and again after the
+// program changed it (signal_limit_changed). Linux writes the answer to the
+// caller's stack below its red zone, where a signal frame would go.
+static uint64_t queue_limit(Thread* t)
+{
+    Process* p = t->proc;
+    int64_t l = __atomic_load_n(&p->sigpending_limit, __ATOMIC_RELAXED);
+    if (l >= 0)
+        return uint64_t(l);
+    uint64_t scratch = (t->frame()->rsp - 128 - sizeof(mck_rlimit)) & ~15ull;
+    uint64_t args[6] = {0, RLIMIT_SIGPENDING, 0, scratch, 0, 0};
+    mck_rlimit r;
+    if (scratch >= MCK_USER_END || offload(302 /* prlimit64 */, args) != 0 ||
+        !get_user(r, UserPtr<mck_rlimit>(scratch)))
+        return SIGQUEUE_MAX; // not known now: only the LWK's own bound
+    l = r.cur > uint64_t(INT64_MAX) ? INT64_MAX : int64_t(r.cur);
+    __atomic_store_n(&p->sigpending_limit, l, __ATOMIC_RELAXED);
+    return uint64_t(l);
+}
+
+// Linux counts a signal against RLIMIT_SIGPENDING unless kill(2) or the
+// kernel sent it (si_code >= 0); only a real-time one fails when it is reached.
+static uint64_t limit_for(Thread* t, int sig, int32_t code)
+{
+    return sig >= SIGRTMIN && code < 0 ? queue_limit(t) : SIG_NO_LIMIT;
+}
+
 int64_t sys_kill(int64_t pid, int64_t sig)
 {
     Process* p = current()->proc;
+    pid = int32_t(pid); // Linux takes a pid_t
     if (!is_self(p, pid)) {
+        // A thread of another LWK process names that process, as on Linux.
+        if (pid >= int64_t(LWK_FIRST_TID)) {
+            if (sig < 0 || sig > 64)
+                return -EINVAL;
+            RefPtr<Thread> t = thread_find_anywhere(uint32_t(pid));
+            if (!t)
+                return -ESRCH;
+            if (sig == 0)
+                return 0;
+            SigInfo info;
+            info.pid = int32_t(p->pid);
+            return signal_send_process(t->proc, int(sig), info);
+        }
         // Other processes (and process groups, which include mcexec) are Linux's.
         uint64_t args[6] = {uint64_t(pid), uint64_t(sig), 0, 0, 0, 0};
         return offload(62, args);
@@ -660,8 +859,7 @@ int64_t sys_kill(int64_t pid, int64_t sig)
         return 0;
     SigInfo info;
     info.pid = int32_t(p->pid);
-    signal_send_process(p, int(sig), info);
-    return 0;
+    return signal_send_process(p, int(sig), info);
 }
 
 // rt_sigqueueinfo, rt_tgsigqueueinfo to the program itself (or one of its
@@ -669,7 +867,8 @@ int64_t sys_kill(int64_t pid, int64_t sig)
 // Linux allows for oneself. To another process: Linux's, through mcexec.
 int64_t sys_rt_sigqueueinfo(int64_t tgid, int64_t tid, int64_t sig, uint64_t uinfo, bool to_thread)
 {
-    Process* p = current()->proc;
+    Thread* self = current();
+    Process* p = self->proc;
     if (to_thread ? tgid != int64_t(p->pid) : !is_self(p, tgid)) {
         uint64_t args[6] = {uint64_t(tgid), uint64_t(to_thread ? tid : sig), to_thread ? uint64_t(sig) : uinfo,
                             uinfo, 0, 0};
@@ -690,30 +889,43 @@ int64_t sys_rt_sigqueueinfo(int64_t tgid, int64_t tid, int64_t sig, uint64_t uin
     info.pid = int32_t(uint32_t(u.field0));
     info.uid = uint32_t(u.field0 >> 32);
     info.word3 = u.word3;
+    uint64_t limit = limit_for(self, int(sig), info.code);
     if (t)
-        signal_send_thread(t.get(), int(sig), info);
-    else
-        signal_send_process(p, int(sig), info);
-    return 0;
+        return signal_send_thread(t.get(), int(sig), info, limit);
+    return signal_send_process(p, int(sig), info, limit);
 }
 
+// tgkill, and tkill (@tgid 0: any process). Thread ids are the LWK's: a tid
+// at or above LWK_FIRST_TID is an LWK thread or none; below, it is a main
+// thread (its mcexec's pid) or a Linux task, which Linux answers for.
 int64_t sys_tgkill(int64_t tgid, int64_t tid, int64_t sig)
 {
-    Process* p = current()->proc;
-    if (sig < 0 || sig > 64 || tid <= 0)
+    Thread* self = current();
+    Process* p = self->proc;
+    tgid = int32_t(tgid); // Linux takes pid_t's
+    tid = int32_t(tid);
+    if (tid <= 0 || tgid < 0)
         return -EINVAL;
-    if (tgid != -1 && tgid != int64_t(p->pid))
-        return -ESRCH;
     RefPtr<Thread> t = thread_find(p, uint32_t(tid));
     if (!t)
+        t = thread_find_anywhere(uint32_t(tid));
+    if (!t) {
+        if (tid >= int64_t(LWK_FIRST_TID) || tgid == int64_t(p->pid))
+            return -ESRCH;
+        // Not the LWK's: Linux's task, or nobody (Linux says which).
+        uint64_t args[6] = {uint64_t(tgid ? tgid : tid), uint64_t(tgid ? tid : sig), uint64_t(sig), 0, 0, 0};
+        return offload(tgid ? 234 : 200, args);
+    }
+    if (tgid && t->proc->pid != uint32_t(tgid))
         return -ESRCH;
+    if (sig < 0 || sig > 64) // as Linux: only a task found is asked about the signal
+        return -EINVAL;
     if (sig == 0)
         return 0;
     SigInfo info;
     info.code = -6; // SI_TKILL
     info.pid = int32_t(p->pid);
-    signal_send_thread(t.get(), int(sig), info);
-    return 0;
+    return signal_send_thread(t.get(), int(sig), info, limit_for(self, int(sig), info.code));
 }
 
 } // namespace mck

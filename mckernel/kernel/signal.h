@@ -14,8 +14,18 @@ namespace mck {
 
 constexpr int SIGKILL = 9, SIGSEGV = 11, SIGSTOP = 19;
 
-void signal_send_process(Process* p, int sig, const SigInfo& info);
-void signal_send_thread(Thread* t, int sig, const SigInfo& info);
+// Send @sig to the process (any thread that takes it) or to one thread.
+// Standard signals coalesce; real-time ones queue, each with its siginfo.
+// @limit: how many queued real-time signals the process may hold for this
+// sender (RLIMIT_SIGPENDING, which Linux checks unless the sender is kill(2)
+// or the kernel); 0, or -EAGAIN when the queue is full.
+constexpr uint64_t SIG_NO_LIMIT = ~0ull;
+int64_t signal_send_process(Process* p, int sig, const SigInfo& info, uint64_t limit = SIG_NO_LIMIT);
+int64_t signal_send_thread(Thread* t, int sig, const SigInfo& info, uint64_t limit = SIG_NO_LIMIT);
+// Free a thread's or process's queued signals when it ends.
+void signal_free_queue(Process* p, SigList& q);
+// The program changed its RLIMIT_SIGPENDING (on Linux): ask again when needed.
+void signal_limit_changed(Process* p);
 // A fault the thread caused: delivered even if blocked or ignored (then fatal).
 void signal_force(Thread* t, int sig, const SigInfo& info);
 // Is a signal pending that the thread does not block?

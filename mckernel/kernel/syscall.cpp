@@ -117,8 +117,13 @@ int64_t sys_rt_sigsuspend(SyscallArgs& a) { return sys_rt_sigsuspend(a.arg[0], a
 int64_t sys_rt_sigtimedwait(SyscallArgs& a) { return sys_rt_sigtimedwait(a.arg[0], a.arg[1], a.arg[2], a.arg[3]); }
 int64_t sys_sigaltstack(SyscallArgs& a) { return sys_sigaltstack(a.arg[0], a.arg[1], a.frame->rsp); }
 int64_t sys_kill(SyscallArgs& a) { return sys_kill(int64_t(a.arg[0]), int64_t(a.arg[1])); }
-int64_t sys_tgkill(SyscallArgs& a) { return sys_tgkill(int64_t(a.arg[0]), int64_t(a.arg[1]), int64_t(a.arg[2])); }
-int64_t sys_tkill(SyscallArgs& a) { return sys_tgkill(-1, int64_t(a.arg[0]), int64_t(a.arg[1])); }
+int64_t sys_tgkill(SyscallArgs& a)
+{
+    if (int32_t(a.arg[0]) <= 0) // tkill's "any process" is not for tgkill
+        return -EINVAL;
+    return sys_tgkill(int64_t(a.arg[0]), int64_t(a.arg[1]), int64_t(a.arg[2]));
+}
+int64_t sys_tkill(SyscallArgs& a) { return sys_tgkill(0, int64_t(a.arg[0]), int64_t(a.arg[1])); }
 int64_t sys_rt_sigqueueinfo(SyscallArgs& a)
 {
     return sys_rt_sigqueueinfo(int32_t(a.arg[0]), 0, int32_t(a.arg[1]), a.arg[2], false);
