@@ -13,6 +13,7 @@
 //   KILL            --->   mcexec is gone: end everything, free at once
 #include <kernel/boot.h>
 #include <kernel/ikc.h>
+#include <kernel/itimer.h>
 #include <kernel/mem.h>
 #include <kernel/offload.h>
 #include <kernel/process.h>
@@ -535,6 +536,7 @@ Thread* thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu)
             }
         // Its time stays the process's (CLOCK_PROCESS_CPUTIME_ID, getrusage).
         p->ended.add(Usage{t->run_tsc + (arch::rdtsc() - t->run_start), 0, 0, t->nvcsw, t->nivcsw});
+        p->ended_user_tsc += t->user_tsc;
         last = --p->nthreads == 0;
         linux_gone = p->linux_gone;
         if (t->in_offload) {
@@ -549,6 +551,7 @@ Thread* thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu)
     stats_thread_end(t);
     usage_thread_end();
     if (last) {
+        itimer_process_end(p);
         stats_process_end(p);
         arch::irq_disable();
         arch::write_cr3(arch::mmu_kernel_space()); // the process's tables may go now
@@ -602,6 +605,7 @@ int64_t process_fork_prepare(const arch::TrapFrame& frame, uint64_t stack, uint6
     c->mono_base_ns = parent->mono_base_ns;
     c->tsc_base = parent->tsc_base;
     c->parent_pid = parent->pid;
+    c->itimer_real_local = true; // Linux's fork leaves the child none
     {
         SpinLockGuard guard(parent->lock);
         for (uint32_t i = 0; i < 64; i++)

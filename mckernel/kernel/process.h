@@ -17,6 +17,7 @@
 
 #include <lib/ref_ptr.h>
 #include <lib/spinlock.h>
+#include <kernel/timer.h>
 #include <ihk/boot.h>
 #include <mcexec/abi.h>
 
@@ -193,6 +194,13 @@ struct KSigAction {
     uint64_t mask = 0;
 };
 
+// One of setitimer's timers (kernel/itimer.cpp), under Process::lock.
+struct ITimer {
+    Timer timer;              // REAL: at the expiry; VIRTUAL, PROF: when to look at the CPU time again
+    uint64_t value_ns = 0;    // REAL: CLOCK_MONOTONIC ns, the others: CPU ns, at which it expires; 0: disarmed
+    uint64_t interval_ns = 0;
+};
+
 struct Process {
     uint32_t pid = 0;
     uint32_t home_cpu = 0;          // the CPU whose IKC ring talks to mcctrl about it
@@ -211,6 +219,10 @@ struct Process {
     uint64_t minflt = 0;            // page faults served, all threads
     Usage ended;                    // of its threads that ended
     Usage children;                 // of the children it reaped, and theirs
+    uint64_t ended_user_tsc = 0;    // user-mode TSC of its threads that ended (ITIMER_VIRTUAL)
+    ITimer itimers[3];              // ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF
+    bool itimers_gone = false;      // the last thread ended: none is armed again
+    bool itimer_real_local = false; // ITIMER_REAL is the LWK's, not left on Linux by an execve (itimer.cpp)
     Thread* threads = nullptr;
     uint32_t nthreads = 0;
     KSigAction actions[64];

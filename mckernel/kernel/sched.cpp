@@ -6,6 +6,7 @@
 #include <kernel/mem.h>
 #include <kernel/sched.h>
 #include <kernel/stats.h>
+#include <kernel/timer.h>
 
 #include <arch/apic.h>
 #include <arch/cpu.h>
@@ -31,6 +32,7 @@ struct RunQueue {
     Thread* migrating = nullptr; // switched out, bound for another CPU
     Thread* offload_waiters = nullptr;
     Thread* sleepers = nullptr;
+    Timer* timers = nullptr;     // armed kernel timers (kernel/timer.h)
     bool need_resched = false;
     uint64_t slice_end = 0;
 };
@@ -86,6 +88,9 @@ void arm_timer(RunQueue& rq)
     for (Thread* s = rq.sleepers; s; s = s->wait_next)
         if (s->wake_at && (!deadline || s->wake_at < deadline))
             deadline = s->wake_at;
+    for (Timer* k = rq.timers; k; k = k->next)
+        if (!deadline || k->deadline < deadline)
+            deadline = k->deadline;
     if (!deadline) {
         arch::apic_timer_arm(0);
         return;
@@ -323,10 +328,88 @@ bool sched_block(uint64_t deadline)
     return woken;
 }
 
+namespace {
+
+// Take @t off its CPU's list, if on one. Caller holds no run queue lock.
+bool timer_unlink(Timer* t)
+{
+    for (;;) {
+        uint32_t cpu = __atomic_load_n(&t->cpu, __ATOMIC_ACQUIRE);
+        if (cpu == ~0u)
+            return false;
+        RunQueue& rq = g_rq[cpu];
+        SpinLockGuard guard(rq.lock);
+        if (t->cpu != cpu)
+            continue; // moved meanwhile
+        for (Timer** p = &rq.timers; *p; p = &(*p)->next)
+            if (*p == t) {
+                *p = t->next;
+                break;
+            }
+        t->next = nullptr;
+        __atomic_store_n(&t->cpu, ~0u, __ATOMIC_RELEASE);
+        return true; // that CPU's timer may fire once for nothing
+    }
+}
+
+} // namespace
+
+void timer_arm(Timer* t, uint64_t deadline)
+{
+    timer_unlink(t);
+    uint64_t flags;
+    asm volatile("pushfq; popq %0; cli" : "=r"(flags)::"memory");
+    RunQueue& rq = this_rq();
+    {
+        SpinLockGuard guard(rq.lock);
+        t->deadline = deadline;
+        t->next = rq.timers;
+        rq.timers = t;
+        __atomic_store_n(&t->cpu, arch::this_cpu()->index, __ATOMIC_RELEASE);
+    }
+    arm_timer(rq);
+    if (flags & (1 << 9))
+        arch::irq_enable();
+}
+
+bool timer_cancel(Timer* t) { return timer_unlink(t); }
+
+bool timer_armed(const Timer* t) { return __atomic_load_n(&t->cpu, __ATOMIC_ACQUIRE) != ~0u; }
+
+namespace {
+
+// Run the expired timers of this CPU (interrupt context, no lock held).
+void run_timers(RunQueue& rq, uint64_t now)
+{
+    for (;;) {
+        Timer* due = nullptr;
+        {
+            SpinLockGuard guard(rq.lock);
+            for (Timer** p = &rq.timers; *p; p = &(*p)->next)
+                if ((*p)->deadline <= now) {
+                    due = *p;
+                    *p = due->next;
+                    due->next = nullptr;
+                    __atomic_store_n(&due->cpu, ~0u, __ATOMIC_RELEASE);
+                    ref_acquire(due->owner); // armed: its owner still has a thread
+                    break;
+                }
+        }
+        if (!due)
+            return;
+        Process* owner = due->owner;
+        due->fire(due);
+        ref_release(owner);
+    }
+}
+
+} // namespace
+
 void sched_timer_irq()
 {
     RunQueue& rq = this_rq();
     uint64_t now = arch::rdtsc();
+    run_timers(rq, now);
     {
         SpinLockGuard guard(rq.lock);
         for (Thread** p = &rq.sleepers; *p;) {

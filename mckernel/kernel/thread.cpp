@@ -4,6 +4,7 @@
 // forked mcexec; exec is mcexec's (docs/syscalls.md).
 #include <kernel/boot.h>
 #include <kernel/errno.h>
+#include <kernel/itimer.h>
 #include <kernel/offload.h>
 #include <kernel/process.h>
 #include <kernel/process_vm.h>
@@ -132,16 +133,20 @@ int64_t sys_clone3(SyscallArgs&) { return -ENOSYS; } // glibc falls back to clon
 int64_t sys_fork(SyscallArgs& a) { return fork_process(a, 17 /* SIGCHLD */, 0, 0, 0, 0); }
 int64_t sys_vfork(SyscallArgs& a) { return fork_process(a, 17 | CLONE_VFORK, 0, 0, 0, 0); }
 // mcexec runs the new program: it starts a new LWK process in its place (docs/mcexec.md).
-int64_t sys_execve(SyscallArgs& a)
+// The exec itself is mcexec's; ITIMER_REAL goes with it (kernel/itimer.h).
+static int64_t exec(uint64_t nr, SyscallArgs& a)
 {
-    process_vm_note_offload(current()->proc, 59, a.arg);
-    return offload(59, a.arg);
+    Thread* t = current();
+    process_vm_note_offload(t->proc, nr, a.arg);
+    itimer_exec_begin(t);
+    int64_t ret = offload(nr, a.arg);
+    if (!t->killed && !t->proc->exiting) // the exec failed: this image goes on
+        itimer_exec_failed(t);
+    return ret;
 }
-int64_t sys_execveat(SyscallArgs& a)
-{
-    process_vm_note_offload(current()->proc, 322, a.arg);
-    return offload(322, a.arg);
-}
+
+int64_t sys_execve(SyscallArgs& a) { return exec(59, a); }
+int64_t sys_execveat(SyscallArgs& a) { return exec(322, a); }
 int64_t sys_rseq(SyscallArgs&) { return -ENOSYS; } // glibc runs without it
 
 int64_t sys_exit(SyscallArgs& a)

@@ -12,7 +12,8 @@
 # CPU time is the parent's; a signal interrupts a blocked call (offloaded or
 # not) and SA_RESTART restarts it as on Linux, signals of every kind reach the
 # program, sigsuspend and sigtimedwait work; real-time signals queue and
-# RLIMIT_SIGPENDING holds; tgkill and tkill answer as Linux; 4000 threads run in one process;
+# RLIMIT_SIGPENDING holds; tgkill and tkill answer as Linux; interval timers
+# and alarm run on the LWK's clocks; 4000 threads run in one process;
 # Linux can pin the program's memory (O_DIRECT, vmsplice, process_vm_readv/writev
 # from a Linux process) with Linux's results, and the LWK reuses no page Linux
 # still holds: not after munmap, not after the program ends, and the instance
@@ -106,6 +107,10 @@ same_as_native "sig_restart" "$IHK_BUILD/tests/vm/programs/sig_restart"
 log "real-time signals queue, RLIMIT_SIGPENDING, tgkill and tkill's answers (programs/sig_queue.c)"
 same_as_native "sig_queue" "$IHK_BUILD/tests/vm/programs/sig_queue"
 "$IHK_BUILD/tests/vm/programs/sig_queue" >/dev/null 2>&1 || fail "sig_queue: fails natively"
+
+log "setitimer, getitimer and alarm on the LWK's clocks, across fork and execve (programs/itimer.c)"
+same_as_native "itimer" "$IHK_BUILD/tests/vm/programs/itimer"
+"$IHK_BUILD/tests/vm/programs/itimer" >/dev/null 2>&1 || fail "itimer: fails natively"
 
 log "4000 threads in one process, all alive at once (offloaded and local calls, a barrier)"
 expect_eq "many_threads" "many_threads: 4000 created, 4000 alive together, 4000 offloaded calls ok, 4000 own tids, 4000 joined" \
