@@ -132,17 +132,30 @@ int dequeue(Thread* t, uint64_t allowed, SigInfo& info, SigQueued*& node)
     return sig;
 }
 
-// A node for a real-time signal, taken before p->lock; null for a standard one.
-// -EAGAIN in @err when there is none for a sender Linux would refuse.
-SigQueued* node_for(int sig, uint64_t limit, int64_t& err)
+// Add @sig to @to as Linux's __send_signal does. @limit: RLIMIT_SIGPENDING
+// for this sender (SIG_NO_LIMIT: none). A real-time signal takes a node,
+// unless the queue is full (or @node is null: no kernel memory); then, as
+// Linux, it fails with EAGAIN unless kill(2) sent it (SI_USER), and is
+// otherwise kept without its siginfo (the handler sees SI_USER, pid 0), which
+// a standard one not from kill or the kernel (si_code < 0) also loses when
+// the queue is full. @node is set to null once the queue holds it. Caller
+// holds p->lock.
+int64_t queue_locked(Process* p, Pending to, int sig, const SigInfo& info, SigQueued*& node, uint64_t limit)
 {
-    err = 0;
-    if (sig < SIGRTMIN)
-        return nullptr;
-    auto* q = new SigQueued;
-    if (!q && limit != SIG_NO_LIMIT)
-        err = -EAGAIN;
-    return q;
+    bool full = p->sigqueued >= SIGQUEUE_MAX || (limit != SIG_NO_LIMIT && p->sigqueued >= limit);
+    if (sig < SIGRTMIN) {
+        enqueue(p, to, sig, full && info.code < 0 ? SigInfo{} : info, nullptr);
+        return 0;
+    }
+    if (full || !node) {
+        if (limit != SIG_NO_LIMIT && info.code != SI_USER)
+            return -EAGAIN;
+        enqueue(p, to, sig, SigInfo{}, nullptr);
+        return 0;
+    }
+    if (enqueue(p, to, sig, info, node))
+        node = nullptr;
+    return 0;
 }
 
 enum class Default { Terminate, Core, Ignore };
@@ -297,26 +310,19 @@ int64_t signal_send_thread(Thread* t, int sig, const SigInfo& info, uint64_t lim
         process_kill(p, SIGKILL);
         return 0;
     }
-    int64_t err;
-    SigQueued* node = node_for(sig, limit, err);
-    if (err)
-        return err;
-    bool dies = false, sent = false, used = false;
+    int64_t err = 0;
+    SigQueued* node = sig >= SIGRTMIN ? new SigQueued : nullptr; // before the lock
+    bool dies = false, sent = false;
     {
         SpinLockGuard guard(p->lock);
         // As Linux: an ignored signal is dropped before the queue is looked at.
-        if (ignored(p, sig) && !(t->sigmask & bit(sig))) {
-            sent = false;
-        } else if (node && limit != SIG_NO_LIMIT && (p->sigqueued >= limit || p->sigqueued >= SIGQUEUE_MAX)) {
-            err = -EAGAIN;
-        } else {
-            used = enqueue(p, pending_of(t), sig, info, node);
-            sent = true;
-            dies = fatal(p, sig) && !(t->sigmask & bit(sig));
+        if (!(ignored(p, sig) && !(t->sigmask & bit(sig)))) {
+            err = queue_locked(p, pending_of(t), sig, info, node, limit);
+            sent = !err;
+            dies = sent && fatal(p, sig) && !(t->sigmask & bit(sig));
         }
     }
-    if (!used)
-        delete node;
+    delete node; // not queued
     if (err)
         return err;
     if (dies)
@@ -332,12 +338,10 @@ int64_t signal_send_process(Process* p, int sig, const SigInfo& info, uint64_t l
         process_kill(p, SIGKILL);
         return 0;
     }
-    int64_t err;
-    SigQueued* node = node_for(sig, limit, err);
-    if (err)
-        return err;
+    int64_t err = 0;
+    SigQueued* node = sig >= SIGRTMIN ? new SigQueued : nullptr; // before the lock
     RefPtr<Thread> target;
-    bool dies = false, used = false;
+    bool dies = false;
     {
         SpinLockGuard guard(p->lock);
         // As Linux: a blocked signal is kept even if ignored now (the action
@@ -345,12 +349,10 @@ int64_t signal_send_process(Process* p, int sig, const SigInfo& info, uint64_t l
         bool blocked_somewhere = false;
         for (Thread* t = p->threads; t; t = t->proc_next)
             blocked_somewhere |= (t->sigmask & bit(sig)) != 0;
-        if (ignored(p, sig) && !blocked_somewhere) {
-            // dropped
-        } else if (node && limit != SIG_NO_LIMIT && (p->sigqueued >= limit || p->sigqueued >= SIGQUEUE_MAX)) {
-            err = -EAGAIN;
-        } else {
-            used = enqueue(p, pending_of(p), sig, info, node);
+        bool dropped = ignored(p, sig) && !blocked_somewhere;
+        if (!dropped)
+            err = queue_locked(p, pending_of(p), sig, info, node, limit);
+        if (!dropped && !err) {
             // One that does not block it, or one waiting for it in rt_sigtimedwait.
             for (Thread* t = p->threads; t && !target; t = t->proc_next)
                 if (!(t->sigmask & bit(sig)) || (t->sigwait_set & bit(sig)))
@@ -358,8 +360,7 @@ int64_t signal_send_process(Process* p, int sig, const SigInfo& info, uint64_t l
             dies = target && fatal(p, sig) && !(target->sigmask & bit(sig));
         }
     }
-    if (!used)
-        delete node;
+    delete node; // not queued
     if (err)
         return err;
     if (dies)
@@ -824,11 +825,12 @@ static uint64_t queue_limit(Thread* t)
     return uint64_t(l);
 }
 
-// Linux counts a signal against RLIMIT_SIGPENDING unless kill(2) or the
-// kernel sent it (si_code >= 0); only a real-time one fails when it is reached.
+// The RLIMIT_SIGPENDING that holds for a signal the program sends itself:
+// Linux lets a standard signal from kill(2) or the kernel (si_code >= 0) pass
+// whatever the count, never a real-time one (queue_locked says what follows).
 static uint64_t limit_for(Thread* t, int sig, int32_t code)
 {
-    return sig >= SIGRTMIN && code < 0 ? queue_limit(t) : SIG_NO_LIMIT;
+    return sig >= SIGRTMIN || code < 0 ? queue_limit(t) : SIG_NO_LIMIT;
 }
 
 int64_t sys_kill(int64_t pid, int64_t sig)
@@ -859,7 +861,7 @@ int64_t sys_kill(int64_t pid, int64_t sig)
         return 0;
     SigInfo info;
     info.pid = int32_t(p->pid);
-    return signal_send_process(p, int(sig), info);
+    return signal_send_process(p, int(sig), info, limit_for(current(), int(sig), info.code));
 }
 
 // rt_sigqueueinfo, rt_tgsigqueueinfo to the program itself (or one of its

@@ -9,7 +9,7 @@
  * sender's siginfo); handlers see the same order when the signals are
  * unblocked; SIG_IGN discards the queued ones; RLIMIT_SIGPENDING: sigqueue,
  * rt_tgsigqueueinfo and tgkill of a real-time signal get EAGAIN at the limit,
- * kill and standard signals do not; tgkill and tkill: a tid of another
+ * kill and standard signals do not (they lose their siginfo); tgkill and tkill: a tid of another
  * process (or with the wrong tgid) gives ESRCH, one of another process with
  * its tgid reaches it, a bad tid, tgid or signal EINVAL, a tid nobody has
  * ESRCH; a bad siginfo pointer EFAULT. Exits 1 if a case differs from
@@ -78,11 +78,11 @@ static void drain(const sigset_t *set, char *out, size_t len)
 	out[0] = 0;
 	while ((sig = sigtimedwait(set, &si, &zero)) > 0) {
 		char one[32];
+		int n = sig < SIGRTMIN ? sig : sig - SIGRTMIN;
 		if (si.si_code == SI_QUEUE)
-			snprintf(one, sizeof(one), "%s%d:%d", out[0] ? " " : "", sig - SIGRTMIN, si.si_value.sival_int);
+			snprintf(one, sizeof(one), "%s%d:%d", out[0] ? " " : "", n, si.si_value.sival_int);
 		else
-			snprintf(one, sizeof(one), "%s%d:code%d", out[0] ? " " : "", sig < SIGRTMIN ? sig : sig - SIGRTMIN,
-				 si.si_code);
+			snprintf(one, sizeof(one), "%s%d:code%d", out[0] ? " " : "", n, si.si_code);
 		strncat(out, one, len - strlen(out) - 1);
 	}
 }
@@ -116,8 +116,11 @@ static void test_queueing(void)
 	kill(getpid(), SIGUSR1);
 	char got[256];
 	drain(&set, got, sizeof(got));
-	/* The thread's own (tgkill) before the process's; then lowest first, in order sent. */
-	const char *want = "1:code-6 10:code0 1:10 1:11 2:1 2:2 2:code0 2:3";
+	/*
+	 * The thread's own (tgkill) before the process's; then lowest first, in
+	 * order sent. (glibc's sigtimedwait shows tgkill's SI_TKILL as SI_USER.)
+	 */
+	const char *want = "1:code0 10:code0 1:10 1:11 2:1 2:2 2:code0 2:3";
 	char line[400];
 	snprintf(line, sizeof(line), "queued while blocked, taken by sigtimedwait: %s (Linux: %s)", got, want);
 	check(strcmp(got, want) == 0, line);
@@ -173,8 +176,9 @@ static void test_limit(void)
 
 static void limit_cases(void)
 {
-	struct rlimit old, lim = {0, 0};
+	struct rlimit old;
 	getrlimit(RLIMIT_SIGPENDING, &old);
+	struct rlimit lim = {0, old.rlim_max}; /* we may not raise the hard limit again */
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGRTMIN + 3);
@@ -194,14 +198,15 @@ static void limit_cases(void)
 	       syscall(SYS_rt_tgsigqueueinfo, getpid(), syscall(SYS_gettid), SIGRTMIN + 3, &si), "EAGAIN");
 	expect("RLIMIT_SIGPENDING 0: kill of a real-time signal", kill(getpid(), SIGRTMIN + 3), "0");
 	expect("RLIMIT_SIGPENDING 0: sigqueue of a standard signal", queue(SIGUSR2, 1), "0");
-	char got[256];
+	char got[256], line[400];
 	drain(&set, got, sizeof(got));
-	check(strcmp(got, "12:code-1 3:code0") == 0, "RLIMIT_SIGPENDING 0: what kill and the standard signal left");
+	snprintf(line, sizeof(line), "RLIMIT_SIGPENDING 0: what kill and the standard signal left: %s", got);
+	/* Both kept, without their siginfo (Linux: "silent loss of information"). */
+	check(strcmp(got, "12:code0 3:code0") == 0, line);
 
-	lim.rlim_cur = lim.rlim_max = 2;
+	lim.rlim_cur = 2;
 	setrlimit(RLIMIT_SIGPENDING, &lim);
 	long r1 = queue(SIGRTMIN + 3, 1), r2 = queue(SIGRTMIN + 3, 2), r3 = queue(SIGRTMIN + 3, 3);
-	char line[200];
 	snprintf(line, sizeof(line), "RLIMIT_SIGPENDING 2: three sigqueues: %s %s", res(r1), res(r2));
 	check(r1 == 0 && r2 == 0, line);
 	expect("RLIMIT_SIGPENDING 2: the third", r3, "EAGAIN");
