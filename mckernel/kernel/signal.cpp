@@ -828,9 +828,15 @@ static uint64_t queue_limit(Thread* t)
 // The RLIMIT_SIGPENDING that holds for a signal the program sends itself:
 // Linux lets a standard signal from kill(2) or the kernel (si_code >= 0) pass
 // whatever the count, never a real-time one (queue_locked says what follows).
+// A standard one only loses its siginfo at the limit: for it the limit is not
+// asked for (raise() in a handler on a small alternate stack must not have
+// Linux write below it), only used once known.
 static uint64_t limit_for(Thread* t, int sig, int32_t code)
 {
-    return sig >= SIGRTMIN || code < 0 ? queue_limit(t) : SIG_NO_LIMIT;
+    if (sig >= SIGRTMIN)
+        return queue_limit(t);
+    int64_t known = __atomic_load_n(&t->proc->sigpending_limit, __ATOMIC_RELAXED);
+    return code < 0 && known >= 0 ? uint64_t(known) : SIG_NO_LIMIT;
 }
 
 int64_t sys_kill(int64_t pid, int64_t sig)
