@@ -214,6 +214,73 @@ struct mcexec_reply {
  * raised without CAP_SYS_RESOURCE, else records the limit (for an execve) and 0.
  */
 #define MCK_SYS_RLIMIT 0x4d434b08
+/*
+ * The program's own /proc/self/maps, stat, statm and status (also
+ * /proc/<pid>/, thread-self/, task/<tid>/; docs/mcexec.md, "The machine the
+ * program sees") describe the LWK process, made at each open:
+ *  1. mcexec answers an offloaded open of one of them with
+ *     -(MCK_PROC_FILE_RETRY + pid), pid 0 for the caller's own process, else
+ *     the pid the path names (/proc/<pid>/...), which may be another LWK
+ *     process; McKernel never passes such a result to the program;
+ *  2. McKernel takes a snapshot of that process (struct mck_proc_snapshot,
+ *     then its threads and regions), copies it into a private anonymous
+ *     mapping of the calling process made for this call, and offloads
+ *     MCK_SYS_PROC_FILE(addr, len, nr, a0, a1, a2): the snapshot and the
+ *     open's own number and first three arguments. No LWK process has that
+ *     pid: addr and len 0, and mcexec opens Linux's file;
+ *  3. mcexec resolves the open's path again, renders the file from the
+ *     snapshot into a memfd and returns it opened read-only (with the open's
+ *     O_CLOEXEC, O_NONBLOCK); McKernel unmaps the snapshot.
+ * The snapshot is the program's memory while mcexec reads it: mcexec checks
+ * every count against @len and trusts nothing else in it.
+ */
+#define MCK_SYS_PROC_FILE 0x4d434b09
+#define MCK_PROC_FILE_RETRY 0x4d434b09	/* -(MCK_PROC_FILE_RETRY + pid): an open's result, never an errno */
+#define MCK_PROC_FILE_MAX_PID 4194304	/* PID_MAX_LIMIT */
+#define MCK_SNAPSHOT_VERSION 1
+#define MCK_SNAPSHOT_MAX_VMAS 65536	/* regions listed at most (Linux's max_map_count is 65530) */
+
+/* A thread of the snapshot. @state: 'R' (running or runnable), 'S' (waiting
+   for an event or Linux), 'D' (waiting in the kernel), 'Z' (ended). */
+struct mck_snap_thread {
+	mck_u32 tid;
+	mck_u32 state;
+	mck_u32 cpu;		/* the program's CPU number it last ran on */
+	mck_u32 pad;
+	mck_u64 run_tsc;	/* TSC spent running (user and kernel) */
+	mck_u64 user_tsc;	/* of which in user mode */
+	mck_u64 minflt;
+	mck_u64 nvcsw, nivcsw;
+};
+
+#define MCK_SNAP_VMA_HEAP 1
+#define MCK_SNAP_VMA_STACK 2
+#define MCK_SNAP_VMA_FILE 4
+#define MCK_SNAP_VMA_SHARED 16
+/* A region of the snapshot: [start, end), MCK_PROT_* and MCK_SNAP_VMA_*. */
+struct mck_snap_vma {
+	mck_u64 start, end;
+	mck_u32 prot;
+	mck_u32 flags;
+};
+
+struct mck_proc_snapshot {
+	mck_u32 version;	/* MCK_SNAPSHOT_VERSION */
+	mck_u32 pid;
+	mck_u32 nthreads;	/* entries that follow: threads, then regions */
+	mck_u32 nvmas;
+	mck_u32 threads_total;	/* the process's; more than @nthreads if some ended meanwhile */
+	mck_u32 vmas_total;	/* more than @nvmas: the list was cut at MCK_SNAPSHOT_MAX_VMAS */
+	mck_u64 tsc_khz;
+	mck_u64 brk_start, brk;
+	mck_u64 stack_start;	/* the main thread's stack region */
+	mck_u64 mem_used;	/* bytes of LWK memory the process holds (its RSS) */
+	mck_u64 mem_peak;
+	mck_u64 minflt;		/* all threads, ended ones too */
+	mck_u64 ended_run_tsc;	/* CPU time of threads that ended */
+	mck_u64 children_run_tsc; /* of the children it reaped */
+	mck_u64 children_minflt;
+};
 #define MCK_PIN_WRITABLE 0x1ull		/* list entry flag: pinned for writing */
 #define MCK_PIN_EXEC 0x2ull		/* list entry flag: the mapping may be executable */
 
