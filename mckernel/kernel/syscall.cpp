@@ -7,6 +7,7 @@
 #include <kernel/offload.h>
 #include <kernel/process.h>
 #include <kernel/process_vm.h>
+#include <kernel/procfs.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
 #include <kernel/stats.h>
@@ -153,7 +154,7 @@ extern "C" void mck_syscall(mck::arch::TrapFrame* f)
         ret = g_table.h[nr](a);
     } else if (nr < SYSCALL_MAX) {
         process_vm_note_offload(self->proc, nr, a.arg);
-        ret = offload(nr, a.arg);
+        ret = procfs_answer(nr, a.arg, offload(nr, a.arg));
     }
     f->rax = uint64_t(ret);
     // Kept only for a call a signal interrupted; never for rt_sigreturn,
