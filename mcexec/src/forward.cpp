@@ -541,6 +541,8 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uin
         return shm_detach(a);
     if (nr == MCK_SYS_RLIMIT)
         return program_limits_change(a);
+    if (nr == MCK_SYS_PROC_FILE)
+        return cfg.view ? cfg.view->proc_file(tid, a) : -EINVAL; // only the view sends opens back for it
     if (nr == MCK_SYS_FORK)
         return fork_call(a[0]);
     if (nr == SYS_execve || nr == SYS_execveat)

@@ -3,6 +3,8 @@
 // paths (lwk_view.h). No system calls here.
 #include "lwk_view.h"
 
+#include <mcexec/abi.h>
+
 #include <ihk/parse.h>
 
 #include <algorithm>
@@ -456,6 +458,9 @@ std::vector<Entry> program_entries(const std::vector<std::string>& args, const s
         {Entry::File, "proc/self/environ", joined(env)},
         {Entry::File, "proc/self/comm", comm + '\n'},
         {Entry::File, "proc/self/status", {}},
+        {Entry::File, "proc/self/maps", {}},
+        {Entry::File, "proc/self/stat", {}},
+        {Entry::File, "proc/self/statm", {}},
     };
 }
 
@@ -506,19 +511,36 @@ Target map_path(std::string_view p, int self_pid)
     if (c.size() < 3)
         return {};
     const std::string& who = c[1];
-    if (who != "self" && who != "thread-self" && who != std::to_string(self_pid))
-        return {};
-    size_t leaf = 2;
-    if (c[2] == "task" && who != "thread-self") {
-        if (c.size() != 5 || c[3].empty() || c[3].find_first_not_of("0123456789") != std::string::npos)
+    uint32_t other = 0; // another process's /proc/<pid>: perhaps an LWK process (McKernel knows)
+    if (who != "self" && who != "thread-self" && who != std::to_string(self_pid)) {
+        if (who.empty() || who.size() > 7 || who.find_first_not_of("0123456789") != std::string::npos)
             return {};
+        other = uint32_t(std::stoul(who));
+        if (!other || other > MCK_PROC_FILE_MAX_PID)
+            return {};
+    }
+    size_t leaf = 2;
+    uint64_t tid = 0;
+    if (c[2] == "task" && who != "thread-self") {
+        if (c.size() != 5 || c[3].empty() || c[3].size() > 9 || c[3].find_first_not_of("0123456789") != std::string::npos)
+            return {};
+        tid = std::stoull(c[3]);
         leaf = 4;
     }
     if (c.size() != leaf + 1)
         return {};
     const std::string& name = c[leaf];
+    bool thread_self = who == "thread-self";
     if (name == "status")
-        return {Redirect::Status, "proc/self/status"};
+        return {Redirect::Status, "proc/self/status", tid, thread_self, other};
+    if (name == "maps")
+        return {Redirect::Maps, "proc/self/maps", tid, thread_self, other};
+    if (name == "stat")
+        return {Redirect::Stat, "proc/self/stat", tid, thread_self, other};
+    if (name == "statm")
+        return {Redirect::Statm, "proc/self/statm", tid, thread_self, other};
+    if (other)
+        return {};
     if (name == "cmdline" || name == "environ" || name == "comm")
         return {Redirect::Tree, "proc/self/" + name};
     if (name == "exe")

@@ -108,7 +108,8 @@ struct Entry {
 // The machine's files: /proc/{cpuinfo,meminfo,stat}, /sys/devices/system/cpu,
 // /sys/devices/system/node, /sys/bus/{cpu,node}/devices. Parents come first.
 std::vector<Entry> machine_entries(const Share& share, ApicLayout layout, const LinuxTexts& linux_texts);
-// The program's files of /proc/self: cmdline, environ, comm, status (placeholder).
+// The program's files of /proc/self: cmdline, environ, comm; status, maps,
+// stat, statm (placeholders: they are made when opened).
 std::vector<Entry> program_entries(const std::vector<std::string>& args, const std::vector<std::string>& env,
                                    const std::string& comm);
 // What Linux shows as the comm of a program: its file name, 15 bytes at most.
@@ -124,10 +125,17 @@ enum class Redirect {
     Tree,   // the generated file at Target::rel
     Status, // /proc/self/status: generated when opened (the tree has a placeholder)
     Exe,    // /proc/self/exe: the program's file
+    Maps,   // /proc/self/maps, stat, statm: made from the LWK process when
+    Stat,   // opened (lwk_proc.h; the tree has placeholders for stat(2))
+    Statm,
 };
 struct Target {
     Redirect kind = Redirect::None;
-    std::string rel; // for Tree and Status: the path inside the tree
+    std::string rel; // for Tree, Status, Maps, Stat, Statm: the path inside the tree
+    uint64_t tid = 0;         // .../task/<tid>/...: that thread (not checked here)
+    bool thread_self = false; // /proc/thread-self/...: the calling thread
+    uint32_t pid = 0;         // Maps, Stat, Statm, Status of /proc/<pid>/ of
+                              // another process (0: ours), which may be an LWK process
 };
 // @self_pid: mcexec's pid, which is the program's; /proc/<it>, /proc/self,
 // /proc/thread-self and their task/<tid>/ are the program's.

@@ -2,7 +2,10 @@
 // The LWK's view of the machine at run time (lwk_view_tree.h).
 #include "lwk_view_tree.h"
 
+#include "loader.h"
 #include "user_memory.h"
+
+#include <mcexec/abi.h>
 
 #include <ihk/device.h>
 #include <ihk/unique_fd.h>
@@ -20,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -358,11 +362,50 @@ std::unique_ptr<LwkView> LwkView::create(ihk::Os& os, uint32_t cpu_first, uint32
     return v;
 }
 
+namespace {
+
+// The parts of @path mcexec maps for the program (as main.cpp places them:
+// the program at MCK_PIE_BASE if PIE, its loader at MCK_INTERP_BASE), for
+// their names in /proc/self/maps.
+std::vector<view::MappedFile> mapped_files(const std::string& path)
+{
+    std::vector<view::MappedFile> out;
+    std::string file = path;
+    uint64_t base = MCK_PIE_BASE;
+    for (int i = 0; i < 2 && !file.empty(); i++) {
+        ElfImage im;
+        LoadError err;
+        if (!load_elf(file, base, &im, &err))
+            break;
+        struct stat st {};
+        if (fstat(im.fd, &st) != 0)
+            st = {};
+        close(im.fd);
+        // Linux names the file by its path with no symbolic links (/lib64/ld-linux... is one).
+        char* real = realpath(im.path.c_str(), nullptr);
+        std::string name = real ? real : im.path;
+        free(real);
+        for (const Segment& seg : im.segments) {
+            uint64_t start = seg.vaddr & ~4095ull;
+            uint64_t end = (seg.vaddr + seg.filesz + 4095) & ~4095ull;
+            if (seg.filesz && end > start)
+                out.push_back(view::MappedFile{start, end, seg.offset & ~4095ull, uint64_t(st.st_dev),
+                                               uint64_t(st.st_ino), name});
+        }
+        file = im.interp;
+        base = MCK_INTERP_BASE;
+    }
+    return out;
+}
+
+} // namespace
+
 bool LwkView::set_program(const std::string& path, const std::vector<std::string>& args,
                           const std::vector<std::string>& env)
 {
     m_program = path;
     m_comm = view::comm_of(path);
+    m_files = mapped_files(path);
     std::vector<view::Entry> self = view::program_entries(args, env, m_comm);
     unseal(m_root, self);
     std::string error;
@@ -377,7 +420,42 @@ bool LwkView::set_program(const std::string& path, const std::vector<std::string
     return ok;
 }
 
-std::optional<int64_t> LwkView::redirect(uint64_t nr, const uint64_t a[6]) const
+namespace {
+
+// The program name another mcexec (@pid) shows in its view, a sibling of
+// ours (@root); "" if it has none.
+std::string comm_of_other(const std::string& root, uint32_t pid)
+{
+    std::string base = root.substr(0, root.rfind('/'));
+    std::string prefix = "mcexec-view." + std::to_string(pid) + ".";
+    DIR* d = opendir(base.c_str());
+    if (!d)
+        return {};
+    std::string comm;
+    while (dirent* e = readdir(d)) {
+        if (std::string_view(e->d_name).substr(0, prefix.size()) != prefix)
+            continue;
+        comm = read_text(base + "/" + e->d_name + "/proc/self/comm");
+        break;
+    }
+    closedir(d);
+    while (!comm.empty() && comm.back() == '\n')
+        comm.pop_back();
+    return comm.empty() ? "mcexec" : comm;
+}
+
+} // namespace
+
+// An offloaded call's path, resolved: where it goes and how it got there.
+struct LwkView::Resolved {
+    PathCall pc;
+    std::string norm;   // absolute, normalized
+    std::string slash;  // "/" if the program's path ended with one
+    bool from_tree = false; // relative to a directory of the view
+    view::Target target;
+};
+
+std::optional<LwkView::Resolved> LwkView::resolve(uint64_t nr, const uint64_t a[6]) const
 {
     std::optional<PathCall> pc = path_call(nr, a);
     if (!pc)
@@ -385,7 +463,7 @@ std::optional<int64_t> LwkView::redirect(uint64_t nr, const uint64_t a[6]) const
     std::string path;
     if (copy_string_from_program(&path, a[pc->path_arg], PATH_MAX) != 0 || path.empty())
         return std::nullopt; // Linux gives the error
-    bool from_tree = false;
+    Resolved r{*pc, {}, {}, false, {}};
     std::string full;
     if (path[0] == '/') {
         full = path;
@@ -394,48 +472,123 @@ std::optional<int64_t> LwkView::redirect(uint64_t nr, const uint64_t a[6]) const
         if (!base)
             return std::nullopt;
         if (*base == m_root || base->compare(0, m_root.size() + 1, m_root + "/") == 0) {
-            from_tree = true;
+            r.from_tree = true;
             *base = base->size() == m_root.size() ? "/" : base->substr(m_root.size());
         }
         full = *base + "/" + path;
     }
-    std::string norm = view::normalize(full);
-    std::string slash = path.back() == '/' && norm != "/" ? "/" : "";
-    view::Target t = view::map_path(norm, getpid()); // a forked mcexec's own /proc/<pid>
-    bool writes = pc->op == Op::Open && (pc->flags & WRITE_FLAGS);
+    r.norm = view::normalize(full);
+    r.slash = path.back() == '/' && r.norm != "/" ? "/" : "";
+    r.target = view::map_path(r.norm, getpid()); // a forked mcexec's own /proc/<pid>
+    return r;
+}
+
+std::optional<int64_t> LwkView::redirect(uint64_t nr, const uint64_t a[6]) const
+{
+    std::optional<Resolved> r = resolve(nr, a);
+    if (!r)
+        return std::nullopt;
+    const PathCall& pc = r->pc;
+    const view::Target& t = r->target;
+    bool writes = pc.op == Op::Open && (pc.flags & WRITE_FLAGS);
     switch (t.kind) {
     case view::Redirect::None:
-        if (!from_tree)
+        if (!r->from_tree)
             return std::nullopt;
         // ".." out of a directory of the view: Linux's file of that name, but
         // never mcexec's own /proc (its mem, its descriptors).
-        if (norm == "/proc" || norm.compare(0, 6, "/proc/") == 0)
+        if (r->norm == "/proc" || r->norm.compare(0, 6, "/proc/") == 0)
             return -EACCES;
-        return raw_with_path(nr, a, *pc, norm + slash);
+        return raw_with_path(nr, a, pc, r->norm + r->slash);
     case view::Redirect::Tree:
         if (writes)
             return -EACCES;
-        return raw_with_path(nr, a, *pc, m_root + "/" + t.rel + slash);
+        return raw_with_path(nr, a, pc, m_root + "/" + t.rel + r->slash);
     case view::Redirect::Status:
+    case view::Redirect::Maps:
+    case view::Redirect::Stat:
+    case view::Redirect::Statm:
         if (writes)
             return -EACCES;
-        if (pc->op == Op::Open)
-            return open_content(view::status(read_text("/proc/self/status"), m_share, m_comm), pc->flags);
-        return raw_with_path(nr, a, *pc, m_root + "/" + t.rel + slash);
+        if (t.pid && pc.op != Op::Open)
+            return std::nullopt; // another process's: Linux's, unless McKernel knows it
+        if (pc.op == Op::Open && !r->slash.empty())
+            return -ENOTDIR;
+        if (pc.op == Op::Open)
+            return -int64_t(MCK_PROC_FILE_RETRY + t.pid); // McKernel sends a snapshot (proc_file)
+        return raw_with_path(nr, a, pc, m_root + "/" + t.rel + r->slash);
     case view::Redirect::Exe:
-        if (m_program.empty() || pc->nofollow)
+        if (m_program.empty() || pc.nofollow)
             return std::nullopt;
-        if (pc->op == Op::Readlink) {
-            uint64_t buf = a[pc->path_arg + 1];
-            int64_t size = int64_t(a[pc->path_arg + 2]);
+        if (pc.op == Op::Readlink) {
+            uint64_t buf = a[pc.path_arg + 1];
+            int64_t size = int64_t(a[pc.path_arg + 2]);
             if (size <= 0)
                 return -EINVAL;
             size_t n = std::min<size_t>(m_program.size(), size_t(size));
             return copy_to_program(buf, m_program.data(), n) ? int64_t(n) : -EFAULT;
         }
-        return raw_with_path(nr, a, *pc, m_program);
+        return raw_with_path(nr, a, pc, m_program);
     }
     return std::nullopt;
+}
+
+int64_t LwkView::proc_file(uint32_t tid, const uint64_t a[6]) const
+{
+    constexpr uint64_t MAX_SNAPSHOT = 64ull << 20; // far more than MCK_MAX_THREADS and MCK_SNAPSHOT_MAX_VMAS take
+    uint64_t addr = a[0], len = a[1], nr = a[2];
+    if (nr != SYS_open && nr != SYS_openat && nr != SYS_openat2)
+        return -EINVAL;
+    uint64_t open_args[6] = {a[3], a[4], a[5], 0, 0, 0};
+    if (nr == SYS_openat2)
+        open_args[3] = sizeof(uint64_t); // path_call reads only the flags of struct open_how
+    std::optional<Resolved> r = resolve(nr, open_args);
+    if (!r || r->pc.op != Op::Open || (r->pc.flags & WRITE_FLAGS))
+        return -EINVAL; // not what was sent back: the program changed its path meanwhile
+    const view::Target& t = r->target;
+    if (!addr && !len) {
+        // /proc/<pid>/ of no LWK process: Linux's file, as the program asked for it.
+        if (!t.pid)
+            return -EINVAL;
+        int fd = open(r->norm.c_str(), int(r->pc.flags & (O_ACCMODE | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOATIME)));
+        return fd < 0 ? -errno : fd;
+    }
+    if (len > MAX_SNAPSHOT)
+        return -EINVAL;
+    std::vector<uint8_t> bytes(len);
+    if (!copy_from_program(bytes.data(), addr, len))
+        return -EFAULT;
+    view::Snapshot snap;
+    if (!view::parse_snapshot(bytes.data(), bytes.size(), &snap))
+        return -EIO;
+    uint32_t who = t.thread_self ? tid : uint32_t(t.tid);
+    // What Linux knows of the process: its mcexec's files; its program's name
+    // from that mcexec's view, else Linux's.
+    std::string linux_dir = t.pid ? "/proc/" + std::to_string(t.pid) : "/proc/self";
+    std::string comm = t.pid ? comm_of_other(m_root, t.pid) : m_comm;
+    std::string text;
+    switch (t.kind) {
+    case view::Redirect::Maps:
+        text = view::maps(snap, m_files);
+        break;
+    case view::Redirect::Stat:
+        text = view::stat(snap, read_text(linux_dir + "/stat"), who, comm);
+        if (text.empty())
+            return -ENOENT;
+        break;
+    case view::Redirect::Statm:
+        text = view::statm(snap);
+        break;
+    case view::Redirect::Status:
+        if (who && !std::any_of(snap.threads.begin(), snap.threads.end(),
+                                [&](const mck_snap_thread& th) { return th.tid == who; }))
+            return -ENOENT;
+        text = view::status(snap, view::status(read_text(linux_dir + "/status"), m_share, comm), who);
+        break;
+    default:
+        return -EINVAL;
+    }
+    return open_content(text, r->pc.flags);
 }
 
 } // namespace mcexec

@@ -11,6 +11,7 @@
 // by the next mcexec of the user.
 #pragma once
 
+#include "lwk_proc.h"
 #include "lwk_view.h"
 
 #include <cstdint>
@@ -41,15 +42,23 @@ public:
     // nullopt: not the view's, forward it as usual.
     std::optional<int64_t> redirect(uint64_t nr, const uint64_t args[6]) const;
 
+    // MCK_SYS_PROC_FILE (mcexec/abi.h) for the program's thread @tid: the
+    // open it names, of /proc/self/{maps,stat,statm,status}, made from the
+    // LWK's snapshot. A descriptor or -errno.
+    int64_t proc_file(uint32_t tid, const uint64_t args[6]) const;
+
     const std::string& root() const { return m_root; }
     const view::Share& share() const { return m_share; }
 
 private:
     LwkView() = default;
+    struct Resolved;
+    std::optional<Resolved> resolve(uint64_t nr, const uint64_t args[6]) const;
     std::string m_root;    // the private directory, no trailing slash
     view::Share m_share;
     std::string m_program; // what /proc/self/exe names
     std::string m_comm;
+    std::vector<view::MappedFile> m_files; // the program and its loader, named in maps
     int m_pid = 0;         // the mcexec that made it; the cleaner waits for it
 };
 

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The LWK's view of the machine: under mcexec, /proc/cpuinfo, /proc/meminfo,
-# /proc/stat, /sys/devices/system/{cpu,node}, /proc/self/status, sysconf,
+# /proc/stat, /sys/devices/system/{cpu,node}, /proc/self/status, maps, stat,
+# statm, sysconf,
 # nproc, numactl, hwloc and OpenMP all see the program's share of the instance
 # (its CPUs as 0..n-1, its memory); natively they still see Linux's. The
 # private directory behind it is gone when mcexec ends, even killed. The node
@@ -91,6 +92,29 @@ try:
     print("opened")
 except OSError as e:
     print(errno.errorcode[e.errno])')"
+
+log "the program's /proc/self/{maps,stat,statm,status}: the LWK process's"
+m "$PROGS/proc_self" > "$work/proc_self" 2>&1 || fail "proc_self failed"
+cat "$work/proc_self"
+expect_eq "proc_self" "proc_self: all ok" "$(tail -n1 "$work/proc_self")"
+expect_eq "cat /proc/self/maps: [stack] and [vdso]" 2 "$(m cat /proc/self/maps | grep -c '\[stack\]$\|\[vdso\]$')"
+expect_eq "ps -o stat,nlwp,comm of itself" "R 1 ps" "$(m sh -c 'exec ps -o stat=,nlwp=,comm= -p $$' | xargs)"
+expect_eq "a parent reads its LWK child's stat (sleeping in a read)" "S True" "$(m python3 -c '
+import os, time
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.read(r, 1)
+    os._exit(0)
+for _ in range(100):
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    if f[0] == "S":
+        break
+    time.sleep(0.05)
+print(f[0], int(f[1]) == os.getpid())
+os.write(w, b"x")
+os.waitpid(pid, 0)')"
+expect_eq "a Linux process's stat stays Linux's" "1 (init)" "$(m cut -d' ' -f1,2 /proc/1/stat)"
 
 log "-n 2: the second rank's share is LWK CPU 2 and 256 MiB"
 expect_eq "rank 1 online" 0 "$(m -n 2 --local-rank 1 cat /sys/devices/system/cpu/online)"

@@ -246,7 +246,7 @@ TEST(LwkViewPaths, TheMachinesFilesGoToTheTree)
     // Not the machine's: Linux's.
     for (const char* p : {"/", "/proc", "/proc/cpuinfo2", "/proc/stat/x", "/sys", "/sys/devices/system",
                           "/sys/devices/system/cpufreq", "/sys/devices/system/cpu0", "/sys/bus/cpu",
-                          "/sys/bus/cpu/drivers", "/etc/passwd", "/proc/vmstat", "/proc/1/status"})
+                          "/sys/bus/cpu/drivers", "/etc/passwd", "/proc/vmstat", "/proc/1/cmdline"})
         EXPECT_EQ(map_path(p, 100).kind, Redirect::None) << p;
 }
 
@@ -264,8 +264,33 @@ TEST(LwkViewPaths, TheProcessesOwnProcFiles)
     EXPECT_EQ(map_path("/proc/self/exe", 100).kind, Redirect::Exe);
     EXPECT_EQ(map_path("/proc/100/exe", 100).kind, Redirect::Exe);
     // Another process's, other files, and malformed task paths stay Linux's.
-    for (const char* p : {"/proc/101/status", "/proc/self/maps", "/proc/self/fd/3", "/proc/self/task",
+    for (const char* p : {"/proc/101/cmdline", "/proc/101/fd/3", "/proc/self/fd/3", "/proc/self/task",
                           "/proc/self/task/100", "/proc/self/task/abc/status", "/proc/self/task/100/fd/1",
-                          "/proc/thread-self/task/1/status", "/proc/self/status/x", "/proc/self", "/proc/10/status"})
+                          "/proc/thread-self/task/1/status", "/proc/self/status/x", "/proc/self", "/proc/0/status",
+                          "/proc/99999999/stat", "/proc/4194305/stat", "/proc/10/task/x/stat"})
         EXPECT_EQ(map_path(p, 100).kind, Redirect::None) << p;
+}
+
+TEST(LwkViewPaths, MapsStatStatmOfTheLwkProcess)
+{
+    Target t = map_path("/proc/self/maps", 100);
+    EXPECT_EQ(t.kind, Redirect::Maps);
+    EXPECT_EQ(t.rel, "proc/self/maps");
+    EXPECT_EQ(t.pid, 0u);
+    EXPECT_EQ(map_path("/proc/100/statm", 100).kind, Redirect::Statm);
+    t = map_path("/proc/thread-self/stat", 100);
+    EXPECT_EQ(t.kind, Redirect::Stat);
+    EXPECT_TRUE(t.thread_self);
+    t = map_path("/proc/self/task/4194304/stat", 100);
+    EXPECT_EQ(t.kind, Redirect::Stat);
+    EXPECT_EQ(t.tid, 4194304u);
+    EXPECT_FALSE(t.thread_self);
+    // Another process's: McKernel decides whether it is one of its own.
+    t = map_path("/proc/10/stat", 100);
+    EXPECT_EQ(t.kind, Redirect::Stat);
+    EXPECT_EQ(t.pid, 10u);
+    t = map_path("/proc/10/task/11/status", 100);
+    EXPECT_EQ(t.kind, Redirect::Status);
+    EXPECT_EQ(t.pid, 10u);
+    EXPECT_EQ(t.tid, 11u);
 }
