@@ -5,6 +5,7 @@
 #include "credentials.h"
 #include "interruptible_call.h"
 #include "lwk_view_tree.h"
+#include "mapped_files.h"
 #include "program_limits.h"
 #include "spawn.h"
 #include "user_memory.h"
@@ -406,6 +407,8 @@ int64_t map_shared(const ForwardConfig& cfg, uint64_t token, const uint64_t* a)
                    MAP_SHARED | (anon ? MAP_ANONYMOUS : 0), fd, off_t(off));
     if (m == MAP_FAILED)
         return -errno;
+    if (!anon)
+        mapped_file_note(view::MappedFile::Shared, reinterpret_cast<uint64_t>(m), len, off, fd);
     uint64_t in_file = anon ? len : backed_bytes(st, off, len);
     mcexec_pin_call pin{token, reinterpret_cast<uint64_t>(m), std::min(len, in_file)};
     if (ioctl(cfg.proc_fd, MCEXEC_PIN_CALL, &pin) != 0) {
@@ -416,6 +419,19 @@ int64_t map_shared(const ForwardConfig& cfg, uint64_t token, const uint64_t* a)
     std::lock_guard<std::mutex> guard(g_shared_lock);
     g_shared.push_back({reinterpret_cast<uint64_t>(m), len, std::min(len, in_file)});
     return int64_t(reinterpret_cast<uint64_t>(m));
+}
+
+// A private file mapping's contents: pread into the program's new mapping,
+// checked as the program's own pread would be, and the file noted for maps.
+int64_t map_fill(const ForwardConfig& cfg, const uint64_t* a)
+{
+    uint64_t b[6] = {a[0], a[1], a[2], a[3], 0, 0};
+    if (int64_t e = check_call(SYS_pread64, b, cfg.reserved))
+        return e;
+    int64_t got = raw(SYS_pread64, b);
+    if (got >= 0)
+        mapped_file_note(view::MappedFile::Private, a[1], a[2], a[3], int(a[0]));
+    return got;
 }
 
 uint64_t whole_pages(uint64_t bytes) { return (bytes + 4095) & ~4095ull; }
@@ -522,6 +538,7 @@ void forward_after_fork()
     new (&g_pdeath_lock) std::mutex;
     g_pdeath_signal.clear(); // as Linux clears it in a fork child
     program_limits_after_fork();
+    mapped_files_after_fork();
 }
 
 int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uint64_t nr, const uint64_t a[6])
@@ -541,6 +558,8 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uin
         return shm_detach(a);
     if (nr == MCK_SYS_RLIMIT)
         return program_limits_change(a);
+    if (nr == MCK_SYS_MAP_FILL)
+        return map_fill(cfg, a);
     if (nr == MCK_SYS_PROC_FILE)
         return cfg.view ? cfg.view->proc_file(tid, a) : -EINVAL; // only the view sends opens back for it
     if (nr == MCK_SYS_FORK)

@@ -129,16 +129,24 @@ std::string maps(const Snapshot& s, const std::vector<MappedFile>& files)
     std::string out;
     for (const mck_snap_vma& v : s.vmas) {
         const MappedFile* file = nullptr;
-        for (const MappedFile& f : files)
-            if (v.start >= f.start && v.start < f.end) {
+        uint64_t at = 0; // where the region starts, in the file's space
+        for (const MappedFile& f : files) {
+            bool shared = v.flags & MCK_SNAP_VMA_SHARED;
+            at = f.space == MappedFile::Shared ? v.linux_addr : v.start;
+            if (f.space == MappedFile::Private && (!(v.flags & MCK_SNAP_VMA_FILE) || shared))
+                continue;
+            if (f.space == MappedFile::Shared && (!shared || !v.linux_addr))
+                continue;
+            if (at >= f.start && at < f.end) {
                 file = &f;
                 break;
             }
+        }
         std::string name;
         uint64_t offset = 0, dev = 0, ino = 0;
         if (file) {
             name = file->path;
-            offset = file->offset + (v.start - file->start);
+            offset = file->offset + (at - file->start);
             dev = file->dev;
             ino = file->ino;
         } else if (v.start == MCK_VDSO_BASE) {

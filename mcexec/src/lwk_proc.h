@@ -31,17 +31,23 @@ struct Snapshot {
 // version or the counts do not fit in @len.
 bool parse_snapshot(const void* data, size_t len, Snapshot* out);
 
-// A file mcexec itself mapped for the program (the program and its dynamic
-// loader): [start, end) holds the file's bytes from @offset.
+// A file whose bytes [start, end) hold from @offset, in one of three places:
+//  Program: a region mcexec mapped at creation (the program and its loader);
+//  Private: a private file mapping McKernel filled (MCK_SYS_MAP_FILL), for
+//           regions the snapshot marks MCK_SNAP_VMA_FILE;
+//  Shared:  mcexec's own mapping behind a shared file mapping, for regions
+//           whose linux_addr falls in it.
 struct MappedFile {
+    enum Space : uint8_t { Program, Private, Shared };
     uint64_t start = 0, end = 0, offset = 0;
     uint64_t dev = 0, ino = 0; // st_dev, st_ino
     std::string path;
+    Space space = Program;
 };
 
 // /proc/self/maps: one line per region, "[heap]", "[stack]", "[vdso]",
-// "[vvar]" and the files of @files named; other file mappings have no name
-// (the LWK does not keep it).
+// "[vvar]" and the files of @files named; a file mapping none of them covers
+// (moved by mremap) has no name.
 std::string maps(const Snapshot& s, const std::vector<MappedFile>& files);
 
 // /proc/self/stat of the process (@tid 0) or of its thread @tid, from

@@ -3,6 +3,7 @@
 #include "lwk_view_tree.h"
 
 #include "loader.h"
+#include "mapped_files.h"
 #include "user_memory.h"
 
 #include <mcexec/abi.h>
@@ -568,9 +569,16 @@ int64_t LwkView::proc_file(uint32_t tid, const uint64_t a[6]) const
     std::string comm = t.pid ? comm_of_other(m_root, t.pid) : m_comm;
     std::string text;
     switch (t.kind) {
-    case view::Redirect::Maps:
-        text = view::maps(snap, m_files);
+    case view::Redirect::Maps: {
+        // Our notes name our mappings; another process's show only its program's.
+        std::vector<view::MappedFile> files = m_files;
+        if (!t.pid) {
+            std::vector<view::MappedFile> noted = mapped_files_noted();
+            files.insert(files.end(), noted.begin(), noted.end());
+        }
+        text = view::maps(snap, files);
         break;
+    }
     case view::Redirect::Stat:
         text = view::stat(snap, read_text(linux_dir + "/stat"), who, comm);
         if (text.empty())

@@ -33,7 +33,6 @@ constexpr uint64_t MAP_SHARED = 0x1, MAP_PRIVATE = 0x2, MAP_FIXED = 0x10, MAP_AN
 constexpr uint64_t MREMAP_MAYMOVE = 1;
 constexpr uint64_t MMAP_LOW = MCK_INTERP_BASE + (1ull << 40); // mmap(NULL) stays above the program
 constexpr uint32_t PROT_RWX = arch::PROT_R | arch::PROT_W | arch::PROT_X;
-constexpr int64_t SYS_PREAD64 = 17;
 
 uint64_t up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
 uint64_t down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
@@ -600,7 +599,7 @@ int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64
         return int64_t(start);
     // Fill it from the file through mcexec; bytes past the end of the file stay zero.
     uint64_t args[6] = {uint64_t(fd), start, len, off, 0, 0};
-    int64_t got = offload(SYS_PREAD64, args);
+    int64_t got = offload(MCK_SYS_MAP_FILL, args); // pread, and mcexec notes the file's name
     if (got == -EBADF) {
         // A descriptor open for writing only cannot be mapped (Linux: EACCES).
         constexpr int64_t SYS_FCNTL = 72, F_GETFL = 3, O_ACCMODE = 3, O_WRONLY = 1;

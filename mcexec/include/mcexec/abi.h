@@ -235,6 +235,13 @@ struct mcexec_reply {
  * every count against @len and trusts nothing else in it.
  */
 #define MCK_SYS_PROC_FILE 0x4d434b09
+/*
+ * A private file mapping's contents: MCK_SYS_MAP_FILL(fd, addr, len, offset)
+ * is pread(fd, addr, len, offset) into the program's new mapping at @addr
+ * (SYS_pread64 before), and mcexec notes which file it is, for its name in
+ * /proc/self/maps.
+ */
+#define MCK_SYS_MAP_FILL 0x4d434b0a
 #define MCK_PROC_FILE_RETRY 0x4d434b09	/* -(MCK_PROC_FILE_RETRY + pid): an open's result, never an errno */
 #define MCK_PROC_FILE_MAX_PID 4194304	/* PID_MAX_LIMIT */
 #define MCK_SNAPSHOT_VERSION 1
@@ -257,11 +264,16 @@ struct mck_snap_thread {
 #define MCK_SNAP_VMA_STACK 2
 #define MCK_SNAP_VMA_FILE 4
 #define MCK_SNAP_VMA_SHARED 16
-/* A region of the snapshot: [start, end), MCK_PROT_* and MCK_SNAP_VMA_*. */
+/*
+ * A region of the snapshot: [start, end), MCK_PROT_* and MCK_SNAP_VMA_*;
+ * @linux_addr: a shared mapping's page at @start in mcexec (MCK_SYS_MAP_SHARED's
+ * result), else 0.
+ */
 struct mck_snap_vma {
 	mck_u64 start, end;
 	mck_u32 prot;
 	mck_u32 flags;
+	mck_u64 linux_addr;
 };
 
 struct mck_proc_snapshot {

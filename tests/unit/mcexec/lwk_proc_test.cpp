@@ -28,12 +28,12 @@ Snapshot sample()
     s.head.ended_run_tsc = 1000000000; // 1 s: 100 ticks
     s.threads.push_back({100, 'S', 1, 0, 3000000000, 2000000000, 5, 9, 2});
     s.threads.push_back({4194305, 'R', 3, 0, 500000000, 500000000, 2, 1, 1});
-    s.vmas.push_back({0x400000, 0x401000, MCK_PROT_READ | MCK_PROT_EXEC, MCK_SNAP_VMA_FILE});
-    s.vmas.push_back({0x601000, 0x622000, MCK_PROT_READ | MCK_PROT_WRITE, MCK_SNAP_VMA_HEAP});
-    s.vmas.push_back({0x7f0000000000, 0x7f0000002000, MCK_PROT_READ | MCK_PROT_WRITE, MCK_SNAP_VMA_SHARED});
-    s.vmas.push_back({MCK_VVAR_BASE, MCK_VVAR_BASE + 0x1000, MCK_PROT_READ, 0});
-    s.vmas.push_back({MCK_VDSO_BASE, MCK_VDSO_BASE + 0x2000, MCK_PROT_READ | MCK_PROT_EXEC, 0});
-    s.vmas.push_back({0x3fffe0000000, 0x3ffff0000000, MCK_PROT_READ | MCK_PROT_WRITE, MCK_SNAP_VMA_STACK});
+    s.vmas.push_back({0x400000, 0x401000, MCK_PROT_READ | MCK_PROT_EXEC, MCK_SNAP_VMA_FILE, 0});
+    s.vmas.push_back({0x601000, 0x622000, MCK_PROT_READ | MCK_PROT_WRITE, MCK_SNAP_VMA_HEAP, 0});
+    s.vmas.push_back({0x7f0000000000, 0x7f0000002000, MCK_PROT_READ | MCK_PROT_WRITE, MCK_SNAP_VMA_SHARED, 0});
+    s.vmas.push_back({MCK_VVAR_BASE, MCK_VVAR_BASE + 0x1000, MCK_PROT_READ, 0, 0});
+    s.vmas.push_back({MCK_VDSO_BASE, MCK_VDSO_BASE + 0x2000, MCK_PROT_READ | MCK_PROT_EXEC, 0, 0});
+    s.vmas.push_back({0x3fffe0000000, 0x3ffff0000000, MCK_PROT_READ | MCK_PROT_WRITE, MCK_SNAP_VMA_STACK, 0});
     s.head.nthreads = s.head.threads_total = uint32_t(s.threads.size());
     s.head.nvmas = s.head.vmas_total = uint32_t(s.vmas.size());
     return s;
@@ -120,6 +120,30 @@ TEST(LwkProc, MapsInLinuxFormat)
     EXPECT_EQ(l[3], named("3fff00000000-3fff00001000 r--p 00000000 00:00 0 ", "[vvar]"));
     EXPECT_EQ(l[4], named("3fff00001000-3fff00003000 r-xp 00000000 00:00 0 ", "[vdso]"));
     EXPECT_EQ(l[5], named("3fffe0000000-3ffff0000000 rw-p 00000000 00:00 0 ", "[stack]"));
+}
+
+TEST(LwkProc, MapsNamesFilesTheProgramMapped)
+{
+    Snapshot s = sample();
+    s.vmas = {
+        {0x7e0000000000, 0x7e0000003000, MCK_PROT_READ | MCK_PROT_EXEC, MCK_SNAP_VMA_FILE, 0},
+        {0x7e0000003000, 0x7e0000004000, MCK_PROT_READ | MCK_PROT_WRITE, 0, 0}, // anonymous now
+        {0x7f0000000000, 0x7f0000002000, MCK_PROT_READ, MCK_SNAP_VMA_FILE | MCK_SNAP_VMA_SHARED, 0x555500001000},
+        {0x7f1000000000, 0x7f1000001000, MCK_PROT_READ, MCK_SNAP_VMA_FILE, 0}, // moved: not noted
+    };
+    s.head.nvmas = uint32_t(s.vmas.size());
+    std::vector<MappedFile> files{
+        {0x7e0000000000, 0x7e0000004000, 0x2000, makedev(8, 1), 7, "/lib/libc.so.6", MappedFile::Private},
+        {0x555500000000, 0x555500004000, 0x10000, makedev(0, 5), 9, "/dev/shm/x (deleted)", MappedFile::Shared},
+    };
+    std::vector<std::string> l = lines(maps(s, files));
+    ASSERT_EQ(l.size(), 4u);
+    EXPECT_EQ(l[0].substr(0, 48), "7e0000000000-7e0000003000 r-xp 00002000 08:01 7 ");
+    EXPECT_EQ(l[0].substr(73), "/lib/libc.so.6");
+    EXPECT_EQ(l[1], "7e0000003000-7e0000004000 rw-p 00000000 00:00 0 "); // not a file mapping: no name
+    EXPECT_EQ(l[2].substr(0, 48), "7f0000000000-7f0000002000 r--s 00011000 00:05 9 ");
+    EXPECT_EQ(l[2].substr(73), "/dev/shm/x (deleted)");
+    EXPECT_EQ(l[3], "7f1000000000-7f1000001000 r--p 00000000 00:00 0 ");
 }
 
 TEST(LwkProc, StatOfTheProcess)

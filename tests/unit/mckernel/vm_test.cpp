@@ -727,11 +727,11 @@ TEST_F(Vm, AddressSpaceAndDataLimits)
     ASSERT_EQ(vm_munmap(p, A, 6 * M), 0);
 }
 
-// Private file mappings are read through mcexec (pread into the new pages).
+// Private file mappings are read through mcexec (MCK_SYS_MAP_FILL: pread into the new pages).
 TEST_F(Vm, PrivateFileMappingIsReadThroughLinux)
 {
     fake::offload_handler = [this](const fake::Call& c) -> int64_t {
-        if (c.nr != 17) // pread64(fd, buf, count, offset)
+        if (c.nr != MCK_SYS_MAP_FILL) // pread64(fd, buf, count, offset), and the file's name noted
             return -ENOSYS;
         EXPECT_EQ(c.args[3], 2 * K4);
         memset(proc->at(c.args[1]), 'x', K4);
@@ -754,7 +754,7 @@ TEST_F(Vm, PrivateFileMappingIsReadThroughLinux)
 TEST_F(Vm, FileMappingOfAWriteOnlyDescriptorIsEACCES)
 {
     fake::offload_handler = [](const fake::Call& c) -> int64_t {
-        if (c.nr == 17)
+        if (c.nr == MCK_SYS_MAP_FILL)
             return -EBADF;
         if (c.nr == 72) // fcntl(F_GETFL)
             return 1;   // O_WRONLY

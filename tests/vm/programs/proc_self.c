@@ -151,6 +151,11 @@ int main(void)
     char* many = mmap(NULL, 2 * MANY * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     for (int i = 0; many != MAP_FAILED && i < MANY; i++)
         mprotect(many + 2 * i * page, page, PROT_READ); // every other page: 2 * MANY regions
+    int fd_priv = open("/proc/self/exe", O_RDONLY);
+    char* priv = mmap(NULL, page, PROT_READ, MAP_PRIVATE, fd_priv, page);
+    char* shared = mmap(NULL, page, PROT_READ, MAP_SHARED, fd_priv, 0);
+    if (priv == MAP_FAILED)
+        fd_priv = -1;
     void* heap = malloc(100);
     free(heap);
 
@@ -188,6 +193,18 @@ int main(void)
     exe[n > 0 ? n : 0] = 0;
     CHECK(find_map(maps, (unsigned long)&main, &m) && !strcmp(m.name, exe) && strchr(m.perms, 'x'),
           "maps: main() is in %s, executable (got '%s' %s)", exe, m.name, m.perms);
+    // Files it maps itself: a library ld.so mapped, a private and a shared mapping of our own file.
+    char real[512] = "";
+    if (!realpath(exe, real))
+        strcpy(real, exe);
+    CHECK(find_map(maps, (unsigned long)(void*)&strlen, &m) && strstr(m.name, "/libc.so"),
+          "maps: strlen is in libc (got '%s')", m.name);
+    CHECK(fd_priv >= 0 && find_map(maps, (unsigned long)priv, &m) && !strcmp(m.name, real) && m.offset == 4096 &&
+              !strcmp(m.perms, "r--p") && m.inode > 0,
+          "maps: a private mapping of our file at offset 4096 (got '%s' %lx %s)", m.name, m.offset, m.perms);
+    CHECK(shared != MAP_FAILED && find_map(maps, (unsigned long)shared, &m) && !strcmp(m.name, real) &&
+              m.offset == 0 && !strcmp(m.perms, "r--s"),
+          "maps: a shared mapping of our file (got '%s' %lx %s)", m.name, m.offset, m.perms);
     int lines = 0;
     unsigned long vsize = 0;
     for (const char* l = maps; *l; l = strchr(l, '\n') + 1) {
