@@ -68,7 +68,7 @@ struct mcexec_create {
  * MCEXEC_START then runs (entry and sp ignored). No MCEXEC_SETUP.
  */
 #define MCEXEC_CREATE_FORK 0x1
-#define MCEXEC_ABI_VERSION 4	/* 4: interrupting offloaded calls; 3: rlimits in SETUP, offload stamps, report */
+#define MCEXEC_ABI_VERSION 5	/* 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
 /* Create the LWK process; returns its file (close = kill). */
 #define MCEXEC_CREATE _IOWR(MCEXEC_IOC_MAGIC, 0x01, struct mcexec_create)
 
