@@ -104,13 +104,21 @@ CONF
 	wait_nodes_idle "$me"
 }
 
-# srun_output: srun's output without its notices that depend only on timing:
-# slurmd tells srun "Prolog hung on node N" when a prolog (here: the LWK's boot)
-# runs longer than MessageTimeout - 2 seconds, and srun says a job waited while
-# the node was still busy with the last job's epilog; either way the job goes on.
+# srun_output: what the tasks printed, without srun's notices that depend only on
+# timing (slurmd tells srun "Prolog hung on node N" when a prolog, here the LWK's
+# boot, runs longer than MessageTimeout - 2 seconds; srun says a job waited while
+# the node was still busy with the last job's epilog; either way the job goes on)
+# and without the plugin's line per step and node ("mck: N tasks, ...", whose
+# numbers vary; has_step_line checks it).
 srun_output() {
-	grep -vE '^srun: (Prolog hung on node |job [0-9]+ (queued and waiting for resources|has been allocated resources)$)' ||
+	grep -vE '^(srun: (Prolog hung on node |job [0-9]+ (queued and waiting for resources|has been allocated resources)$)|mck: [0-9,]+ tasks?, )' ||
 		true
+}
+
+# has_step_line OUTPUT NODES TASKS: OUTPUT has the plugin's line for a step of
+# TASKS tasks on a node once for each of NODES nodes.
+has_step_line() {
+	expect_eq "the step's line on each of $2 node(s)" "$2" "$(grep -cE "^mck: $3 tasks?, [0-9,]+ offloads?" <<<"$1")"
 }
 
 # wait_nodes_idle NODES: every node of NODES (comma-separated) is up and idle, or fail.

@@ -12,8 +12,10 @@ MPI=$IHK_BUILD/tests/mpi/mpi_hello
 native=$(as_user srun --mpi=pmix -n 2 "$MPI" 2>&1 | sort) || true
 echo "$native"
 expect_eq "native MPI (for comparison)" 2 "$(grep -c 'on vnode (Linux)' <<<"$native")"
-lwk=$(as_user srun --mpi=pmix --mck -n 2 "$MPI" 2>&1 | srun_output | sort) || true
-echo "$lwk"
+raw=$(as_user srun --mpi=pmix --mck -n 2 "$MPI" 2>&1) || true
+lwk=$(srun_output <<<"$raw" | sort)
+echo "$raw"
+has_step_line "$raw" 1 2
 expect_eq "every rank on McKernel, same results" "${native//Linux/McKernel}" "$lwk"
 wait_idle
 assert_slurm_node_clean

@@ -24,8 +24,10 @@ log "srun --mpi=pmix -N 2: one rank per node"
 native=$(as_user srun --mpi=pmix -N 2 -n 2 "$HELLO" 2>&1 | sort) || true
 echo "$native"
 expect_eq "native ranks on vnode1 and vnode2" "vnode1 vnode2" "$(grep -o 'on vnode[12] (Linux)' <<<"$native" | cut -d' ' -f2 | paste -sd' ')"
-lwk=$(as_user srun --mpi=pmix --mck -N 2 -n 2 "$HELLO" 2>&1 | srun_output | sort) || true
-echo "$lwk"
+raw=$(as_user srun --mpi=pmix --mck -N 2 -n 2 "$HELLO" 2>&1) || true
+lwk=$(srun_output <<<"$raw" | sort)
+echo "$raw"
+has_step_line "$raw" 2 1
 expect_eq "every rank on its node's McKernel, same results" "${native//Linux/McKernel}" "$lwk"
 wait_idle
 vnode2_clean "srun"
