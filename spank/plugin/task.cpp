@@ -76,8 +76,8 @@ int task_privileged(spank_t sp, int, char**)
         return 0; // the batch script, salloc's shell and the extern step stay on Linux
     st.wrap_tasks = true;
     // The helper made the job's report directory (the user's, 0700) unless the site
-    // turned reports off: each step's
-    // tasks gather their reports in a directory of their own there.
+    // turned reports off: each step's tasks gather their reports in a directory of
+    // their own there (mcexec --report-group).
     std::string reports = report_gather_dir(st.site, job);
     if (access(reports.c_str(), F_OK) == 0)
         st.report_dir = reports + "/step-" + std::to_string(step);
