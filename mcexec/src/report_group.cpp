@@ -71,15 +71,20 @@ void finish_report_group(const ReportGroup& group)
     int marker = open((group.dir + "/summary").c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (marker < 0)
         return; // another one sums up (or the group ran before with the same DIR)
-    std::vector<std::string> texts;
-    for (const auto& n : names)
-        texts.push_back(read_report(group.dir + "/" + n));
-    MergedReports m = merge_reports(texts);
+    MergedReports m = merge_reports(read_group_reports(group.dir));
     std::string line = summary_line(m.report) + "\n";
     fputs(line.c_str(), stderr);
     if (write(marker, line.data(), line.size()) != ssize_t(line.size()))
         fprintf(stderr, "mcexec: --report-group: %s/summary: %s\n", group.dir.c_str(), strerror(errno));
     close(marker);
+}
+
+std::vector<std::string> read_group_reports(const std::string& dir)
+{
+    std::vector<std::string> texts;
+    for (const auto& n : task_report_names(dir))
+        texts.push_back(read_report(dir + "/" + n));
+    return texts;
 }
 
 } // namespace mcexec

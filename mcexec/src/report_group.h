@@ -7,6 +7,9 @@
 
 #include "report.h"
 
+#include <string>
+#include <vector>
+
 namespace mcexec {
 
 // Make the group's directory (the user's own, 0700) if it is not there yet.
@@ -16,5 +19,9 @@ bool prepare_report_group(const ReportGroup& group);
 // After this program's report is in DIR: when all N are, the first to see it
 // (an O_EXCL marker decides) prints the group's line.
 void finish_report_group(const ReportGroup& group);
+
+// The text of every task report in @dir (the Slurm helper's per-job report reads
+// each step's group too). Only regular files, never through a link, at most 1 MiB each.
+std::vector<std::string> read_group_reports(const std::string& dir);
 
 } // namespace mcexec

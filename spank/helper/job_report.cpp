@@ -2,14 +2,14 @@
 // The per-job report (job_report.h).
 #include "job_report.h"
 
+#include "node.h"
+#include "report_group.h"
 #include "report_merge.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <grp.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,7 +19,6 @@
 namespace mckslurm {
 namespace {
 
-constexpr size_t MAX_REPORT_BYTES = 1 << 20;
 constexpr size_t MAX_REPORTS = 65536;
 
 ihk::Error err(int code, const std::string& msg) { return ihk::make_error(code, msg); }
@@ -40,31 +39,16 @@ std::vector<std::string> entries(const std::string& dir, const char* prefix, con
     return out;
 }
 
-std::string read_small_file(const std::string& path)
-{
-    int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    std::string text;
-    if (fd < 0)
-        return text;
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-        char buf[16384];
-        ssize_t n;
-        while (text.size() < MAX_REPORT_BYTES && (n = read(fd, buf, sizeof(buf))) > 0)
-            text.append(buf, size_t(n));
-    }
-    close(fd);
-    return text;
-}
-
 // In the child, as the user: 0 written, 1 nothing to write, else a failure code.
 int merge_as_user(const std::string& dir, const std::string& path)
 {
     std::vector<std::string> texts;
-    for (const auto& step : entries(dir, "step-", ""))
-        for (const auto& task : entries(dir + "/" + step, "task-", ".json"))
-            if (texts.size() < MAX_REPORTS)
-                texts.push_back(read_small_file(dir + "/" + step + "/" + task));
+    for (const auto& step : entries(dir, "step-", "")) {
+        for (auto& t : mcexec::read_group_reports(dir + "/" + step))
+            texts.push_back(std::move(t));
+        if (texts.size() > MAX_REPORTS)
+            break;
+    }
     if (texts.empty())
         return 1;
     mcexec::MergedReports m = mcexec::merge_reports(texts);
@@ -110,18 +94,7 @@ ihk::Result<void> make_report_gather_dir(const std::string& dir, uid_t uid, gid_
 
 ihk::Result<void> save_job_report(const std::string& dir, const std::string& path, uid_t uid, gid_t gid)
 {
-    pid_t pid = fork();
-    if (pid < 0)
-        return err(errno, "fork");
-    if (pid == 0) {
-        if (setgroups(0, nullptr) || setgid(gid) || setuid(uid))
-            _exit(3);
-        _exit(merge_as_user(dir, path));
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    int code = run_as_user(uid, gid, [&] { return merge_as_user(dir, path); });
     if (code == 0 || code == 1)
         return {};
     return err(EIO, "cannot write the job's report to " + path + " as uid " + std::to_string(uid) +
@@ -137,17 +110,10 @@ void remove_report_gather_dir(const std::string& dir)
         unlink(dir.c_str());
         return;
     }
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (setgroups(0, nullptr) || setgid(st.st_gid) || setuid(st.st_uid))
-            _exit(3);
+    run_as_user(st.st_uid, st.st_gid, [&] {
         // Depth first, links not followed, not across mounts; the top stays.
-        nftw(dir.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-        _exit(0);
-    }
-    if (pid > 0)
-        while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-        }
+        return nftw(dir.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) == 0 ? 0 : 1;
+    });
     rmdir(dir.c_str());
 }
 

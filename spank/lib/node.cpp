@@ -235,27 +235,34 @@ ihk::Result<void> save_kmsg(int os_index, const std::string& path, uid_t uid, gi
     auto text = os->kmsg();
     if (!text)
         return text.error();
-    // Written by a child that is the job's user: the user's permissions decide, never root's.
-    pid_t pid = fork();
-    if (pid < 0)
-        return err(errno, "fork");
-    if (pid == 0) {
-        if (setgroups(0, nullptr) || setgid(gid) || setuid(uid))
-            _exit(3);
+    int code = run_as_user(uid, gid, [&] {
         int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0)
-            _exit(errno == ELOOP ? 4 : 5);
+            return errno == ELOOP ? 4 : 5;
         bool ok = write(fd, text->data(), text->size()) == ssize_t(text->size());
-        _exit(close(fd) == 0 && ok ? 0 : 6);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        return close(fd) == 0 && ok ? 0 : 6;
+    });
+    if (code != 0)
         return err(EIO, "cannot write the LWK log to " + path + " as uid " + std::to_string(uid) +
                             (code == 4 ? " (it is a symbolic link)" : code == 5 ? " (cannot create it)" : ""));
-    }
     return {};
+}
+
+int run_as_user(uid_t uid, gid_t gid, const std::function<int()>& fn)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        if (setgroups(0, nullptr) || setgid(gid) || setuid(uid))
+            _exit(RUN_AS_NO_IDENTITY);
+        _exit(fn());
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 ihk::Result<void> teardown_node()

@@ -12,6 +12,7 @@
 
 #include <string>
 #include <sys/types.h>
+#include <functional>
 #include <vector>
 
 namespace mckslurm {
@@ -42,6 +43,12 @@ std::string online_cpus(); // /sys/devices/system/cpu/online
 ihk::Result<int> boot_partition(const SiteConfig& site, const Plan& plan, const std::string& kargs, uid_t uid, gid_t gid);
 // The instance's log into @path, written as @uid:@gid, never through a symlink.
 ihk::Result<void> save_kmsg(int os, const std::string& path, uid_t uid, gid_t gid);
+// Run @fn in a child that is @uid:@gid and nothing more (no supplementary groups),
+// so the user's permissions decide what it may touch, never root's. Returns the
+// child's exit status (@fn's value), RUN_AS_NO_IDENTITY if it could not become the
+// user, -1 if it could not be started or did not exit.
+constexpr int RUN_AS_NO_IDENTITY = 3;
+int run_as_user(uid_t uid, gid_t gid, const std::function<int()>& fn);
 // Shut down and destroy every instance, release every CPU and all memory, unload the modules.
 ihk::Result<void> teardown_node();
 // CPUs online as @online says, no reserved CPU or memory, no instance, modules gone.
