@@ -33,7 +33,8 @@ const unsigned long DEVICE_CMDS[] = {IHK_DEVICE_RESERVE_CPU, IHK_DEVICE_RELEASE_
 const unsigned long OS_CMDS[] = {IHK_OS_ASSIGN_CPU,  IHK_OS_RELEASE_CPU, IHK_OS_QUERY_CPU,   IHK_OS_ASSIGN_MEM,
                                  IHK_OS_RELEASE_MEM, IHK_OS_QUERY_MEM,   IHK_OS_SET_IKC_MAP, IHK_OS_GET_IKC_MAP,
                                  IHK_OS_SET_KARGS,   IHK_OS_GET_KARGS,   IHK_OS_GET_STATUS,  IHK_OS_LOAD,
-                                 IHK_OS_BOOT,        IHK_OS_SHUTDOWN,    IHK_OS_READ_KMSG,   IHK_OS_CLEAR_KMSG};
+                                 IHK_OS_BOOT,        IHK_OS_SHUTDOWN,    IHK_OS_READ_KMSG,   IHK_OS_CLEAR_KMSG,
+                                 IHK_OS_GET_RUSAGE};
 
 // Scratch memory the random structs point into.
 alignas(64) unsigned char g_buf[64 * 1024];

@@ -393,6 +393,13 @@ TEST_F(Ihk, LifecycleRefusals)
     ihk_os_status_info st{};
     ASSERT_EQ(ioctl(fd, IHK_OS_GET_STATUS, &st), 0);
     EXPECT_EQ(st.status, static_cast<__u32>(IHK_OS_STATUS_INACTIVE));
+    ihk_os_rusage_cpu cpus[2];
+    ihk_os_rusage ru{ptr(cpus), 2, 77, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    EXPECT_EQ(ioctl(fd, IHK_OS_GET_RUSAGE, &ru), -1);
+    EXPECT_EQ(errno, EINVAL) << "an instance that never booted has no usage";
+    EXPECT_EQ(ru.num_cpus, 77u) << "nothing written back on a refusal";
+    EXPECT_EQ(ioctl(fd, IHK_OS_GET_RUSAGE, reinterpret_cast<void*>(0x10)), -1);
+    EXPECT_EQ(errno, EFAULT);
     close(fd);
 }
 

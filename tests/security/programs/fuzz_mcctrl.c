@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include <mcexec/abi.h>
+#include <ihk/boot.h>
 #include <uapi/ihk/ihk.h>
 
 #include "rng.h"
@@ -419,6 +420,17 @@ static void get_report(struct session *s)
 	do_ioctl(s->fd, MCEXEC_REPORT, chance(95) ? (uint64_t)r : arg_pointer(sizeof(*r)), "REPORT");
 }
 
+/* The instance's usage (IHK_OS_GET_RUSAGE), into arrays of any size, anywhere. */
+static void get_rusage(int os)
+{
+	struct ihk_os_rusage *r = (void *)scratch;
+	static struct ihk_os_rusage_cpu cpus[IHK_BOOT_MAX_CPUS + 8];
+	fill_random(r, sizeof(*r));
+	r->cpus = chance(50) ? (uint64_t)cpus : chance(50) ? user_addr() : arg_pointer(sizeof(cpus));
+	r->capacity = chance(50) ? rnd(IHK_BOOT_MAX_CPUS + 8) : rand_word();
+	do_ioctl(os, IHK_OS_GET_RUSAGE, chance(90) ? (uint64_t)r : arg_pointer(sizeof(*r)), "GET_RUSAGE");
+}
+
 /* Try to split, move or reprotect the unified mapping. */
 static void mangle_mapping(struct session *s)
 {
@@ -526,6 +538,10 @@ int main(int argc, char **argv)
 		if (s.fd < 0) {
 			if (chance(30)) {
 				random_ioctl(os);
+				continue;
+			}
+			if (chance(10)) {
+				get_rusage(os);
 				continue;
 			}
 			if (create(os, &s) == 0) {
