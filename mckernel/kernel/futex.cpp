@@ -5,9 +5,12 @@
 // and CMP_REQUEUE. A futex in a shared mapping is keyed by its physical
 // address, so LWK processes sharing the page wake each other. Linux processes
 // sharing a file's or a System V segment's page cannot reach our table, so a
-// wait there sleeps in short slices and returns (a spurious wake, which
-// callers allow) once a slice passes; shared anonymous memory is only ever
-// shared with LWK processes, so a wait there sleeps until woken.
+// wait there looks at the word every millisecond and returns once it changed
+// (every process-shared lock, condition variable, barrier and semaphore of
+// glibc changes the word before it wakes). Returning on every slice instead
+// would be a spurious wake each millisecond: a waker that counts whom it woke
+// (LTP's checkpoints) would then find nobody waiting. Shared anonymous memory
+// is only ever shared with LWK processes, so a wait there sleeps until woken.
 #include <kernel/errno.h>
 #include <kernel/process.h>
 #include <kernel/sched.h>
@@ -97,14 +100,20 @@ int64_t wait(Process* p, uint64_t addr, uint32_t val, uint64_t deadline_tsc, uin
         SpinLockGuard guard(g_lock);
         if (w.woken)
             break;
-        if (!in_time) {
-            ret = until == deadline_tsc ? -ETIMEDOUT : 0; // else a slice passed
+        if (!in_time && until == deadline_tsc) {
+            ret = -ETIMEDOUT;
         } else if (t->killed || signal_pending(t)) {
             // As Linux: a wait without a time limit is restarted after a
             // handler with SA_RESTART; a timed one ends with EINTR.
             ret = deadline_tsc || t->killed ? -EINTR : -ERESTARTSYS;
-        } else {
+        } else if (in_time) {
             continue; // a stray wake
+        } else {
+            // A slice passed: a Linux process may have changed the word. One
+            // that cannot be read any more (unmapped) ends the wait as well.
+            uint32_t cur;
+            if (!get_user_u32_atomic(cur, UserPtr<uint32_t>(addr)) && cur == val)
+                continue;
         }
         unlink(&w);
         break;

@@ -75,6 +75,8 @@ waiter=$!
 until_waiting "$work/waiter2"
 "$PROGS/shm_futex" wake "$f" >/dev/null
 wait_woken "LWK waiter woken by a Linux process" $waiter "$work/waiter2"
+expect_eq "a timed wait nobody wakes, natively" ETIMEDOUT "$("$PROGS/shm_futex" timed "$f")"
+expect_eq "a timed wait nobody wakes, on the LWK" ETIMEDOUT "$(mcexec "$PROGS/shm_futex" timed "$f")"
 
 log "a fatal fault is reported in the LWK log"
 ihkosctl 0 clear_kmsg

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * shm_futex wait|wake FILE: a futex in a page of FILE mapped MAP_SHARED.
+ * shm_futex wait|wake|timed FILE: a futex in a page of FILE mapped MAP_SHARED.
  * wait: prints "waiting", sleeps on the word (no timeout) while it is 0, then prints "woken". wake: sets the word to 1, wakes every waiter, prints how many
  * FUTEX_WAKE found (waiters in other kernels are not counted).
+ * timed: one FUTEX_WAIT of 300 ms on a word nobody changes; prints its errno name
+ * (ETIMEDOUT on Linux: a wait that returns early is a wake nobody sent).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <stdint.h>
@@ -11,12 +14,13 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
 {
-	if (argc != 3 || (strcmp(argv[1], "wait") && strcmp(argv[1], "wake"))) {
-		fprintf(stderr, "usage: shm_futex wait|wake FILE\n");
+	if (argc != 3 || (strcmp(argv[1], "wait") && strcmp(argv[1], "wake") && strcmp(argv[1], "timed"))) {
+		fprintf(stderr, "usage: shm_futex wait|wake|timed FILE\n");
 		return 2;
 	}
 	int fd = open(argv[2], O_RDWR | O_CREAT, 0600);
@@ -33,6 +37,12 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "wake")) {
 		__atomic_store_n(word, 1, __ATOMIC_SEQ_CST);
 		printf("woke %ld\n", syscall(SYS_futex, word, FUTEX_WAKE, 1 << 30, NULL, NULL, 0));
+		return 0;
+	}
+	if (!strcmp(argv[1], "timed")) {
+		struct timespec ts = {0, 300 * 1000 * 1000};
+		long r = syscall(SYS_futex, word, FUTEX_WAIT, *word, &ts, NULL, 0);
+		printf("%s\n", r == 0 ? "woken early" : errno == ETIMEDOUT ? "ETIMEDOUT" : strerror(errno));
 		return 0;
 	}
 	printf("waiting\n"); /* the test wakes only once we got this far */
