@@ -884,38 +884,59 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
     }
     if (!(flags & MREMAP_MAYMOVE))
         return -ENOMEM;
+    // Moved as Linux moves it: the old pages' table entries go to the new place
+    // (nothing is copied, and nothing long runs under the lock), and what the
+    // region grew by gets memory first, with the lock dropped in between.
     uint64_t to;
     {
         SpinLockGuard guard(p->lock);
-        to = find_gap(p, new_len, new_len >= PAGE_2M ? PAGE_2M : PAGE_4K);
+        // The same offset within 2 MiB as before, so large pages move whole.
+        to = new_len >= PAGE_2M ? find_gap(p, new_len, PAGE_2M, old_addr & (PAGE_2M - 1))
+                                : find_gap(p, new_len, PAGE_4K);
         if (!to)
             return -ENOMEM;
-        // The copy below needs the old pages to stay: all of it under the lock.
-        int64_t ret = to_syscall_result(map_locked(p, to, new_len, prot, vflags));
-        if (!ret)
-            find(p, to)->policy = policy;
-        if (!ret)
-            ret = populate_locked(p, to, to + new_len, prot | arch::PROT_R | arch::PROT_W) ? 0 : -ENOMEM;
-        if (ret) {
-            (void)unmap_locked(p, to, to + new_len); // ours, whole: cannot fail
-            return ret;
-        }
-        // Copy page by page through the kernel's view of the memory: the old
-        // pages may be inaccessible or not there at all (never touched).
-        for (uint64_t off = 0; off < old_len; off += PAGE_4K) {
-            uint64_t from_pa, to_pa, psize;
-            uint32_t pprot;
-            if (arch::mmu_lookup(p->root, old_addr + off, &from_pa, &pprot, &psize) && mem_owns(from_pa) &&
-                arch::mmu_lookup(p->root, to + off, &to_pa, &pprot, &psize))
-                memcpy(arch::phys_to_virt(to_pa & ~(PAGE_4K - 1)), arch::phys_to_virt(from_pa & ~(PAGE_4K - 1)),
-                       PAGE_4K);
-        }
-        arch::mmu_protect(p->root, to, new_len, prot);
-        if (prot != PROT_RWX)
-            process_unmapped(p, to, new_len, nullptr); // mcexec's view must not stay writable
-        // The old range may need splits; without memory for them the old pages stay mapped.
-        (void)unmap_locked(p, old_addr, old_addr + old_len);
+        TRY_SYSCALL(map_locked(p, to, new_len, prot, vflags));
+        find(p, to)->policy = policy;
     }
+    // Undo the new region (ours, whole: cannot fail) and answer @err.
+    auto abandon = [&](int64_t err) {
+        {
+            SpinLockGuard guard(p->lock);
+            (void)unmap_locked(p, to, to + new_len);
+        }
+        process_flush_tlb(p, to, new_len);
+        return err;
+    };
+    if (prot && populate(p, to + old_len, to + new_len, REGION_PROT).is_error())
+        return abandon(-ENOMEM);
+    int64_t err = 0;
+    {
+        SpinLockGuard guard(p->lock);
+        // Another thread may have changed either range while the lock was
+        // dropped (Linux's mmap lock would have ordered the two calls).
+        Vma* v = find(p, old_addr);
+        Vma* last = v;
+        while (last && last->end < old_addr + old_len && last->next && last->next->start == last->end &&
+               last->next->prot == prot && last->next->flags == vflags)
+            last = last->next;
+        Vma* n = find(p, to);
+        bool same = v && v->prot == prot && v->flags == vflags && last->end >= old_addr + old_len && n &&
+                    n->start == to && n->end == to + new_len;
+        if (!same) {
+            err = -EFAULT;
+        } else if (split_at(p, old_addr).is_error() || split_at(p, old_addr + old_len).is_error() ||
+                   !arch::mmu_move(p->root, old_addr, to, old_len)) {
+            err = -ENOMEM;
+        } else {
+            // The old range keeps no page; its tables and mcexec's view of it go.
+            Unmapped u;
+            arch::mmu_prune(p->root, old_addr, old_len, free_cb, &u);
+            process_unmapped(p, old_addr, old_len, u.pages);
+            (void)unmap_locked(p, old_addr, old_addr + old_len); // region boundaries now: cannot fail
+        }
+    }
+    if (err)
+        return abandon(err);
     process_flush_tlb(p, old_addr, old_len);
     return int64_t(to);
 }

@@ -180,6 +180,52 @@ bool mmu_unmap(uint64_t root, uint64_t va, uint64_t len, PageFreeFn fn, void* ct
 
 namespace {
 
+// The entry a moved 2 MiB page takes whole at @dst, or nullptr when it must go
+// as 512 small pages: @dst is not 2 MiB aligned, or a table hangs there already.
+uint64_t* whole_slot(uint64_t root, uint64_t dst, bool create)
+{
+    if (dst & (PAGE_2M - 1))
+        return nullptr;
+    uint64_t* pde = walk(root, dst, 1, create);
+    return pde && !((*pde & PRESENT) && !(*pde & HUGE)) ? pde : nullptr;
+}
+
+} // namespace
+
+bool mmu_move(uint64_t root, uint64_t from, uint64_t to, uint64_t len)
+{
+    // First every table the new place needs, so the move itself cannot fail halfway.
+    bool tables = true;
+    bool walked = for_each_leaf(root, from, from + len, [&](uint64_t*, uint64_t va, uint64_t size) {
+        uint64_t dst = to + (va - from);
+        if (size == PAGE_2M && !(dst & (PAGE_2M - 1))) {
+            if (!walk(root, dst, 1, true))
+                tables = false;
+            return; // whole, or into the table already there
+        }
+        if (!walk(root, dst, 0, true) || !walk(root, dst + size - PAGE_4K, 0, true))
+            tables = false;
+    });
+    if (!walked || !tables)
+        return false;
+    for_each_leaf(root, from, from + len, [&](uint64_t* e, uint64_t va, uint64_t size) {
+        uint64_t dst = to + (va - from);
+        if (size == PAGE_4K) {
+            *walk(root, dst, 0, false) = *e;
+        } else if (uint64_t* pde = whole_slot(root, dst, false)) {
+            *pde = *e;
+        } else {
+            uint64_t base = *e & HUGE_ADDR_MASK, flags = *e & ~HUGE_ADDR_MASK & ~HUGE;
+            for (uint64_t off = 0; off < PAGE_2M; off += PAGE_4K)
+                *walk(root, dst + off, 0, false) = (base + off) | flags;
+        }
+        *e = 0;
+    });
+    return true;
+}
+
+namespace {
+
 bool table_empty(uint64_t phys)
 {
     const uint64_t* t = table(phys);

@@ -356,6 +356,53 @@ TEST_F(Vm, MremapMovesAProtNoneRegionWithItsData)
     EXPECT_EQ(p->mem_used, 5 * K4);
 }
 
+// A move takes the old pages' entries, as Linux does: the same memory at the
+// new place, 2 MiB pages still whole, nothing copied and nothing left behind;
+// only what the region grew by is new memory.
+TEST_F(Vm, MremapMovesThePagesThemselvesAndKeepsLargePagesWhole)
+{
+    ASSERT_EQ(map(A, 2 * M2), int64_t(A));
+    ASSERT_EQ(map(A + 2 * M2, K4), int64_t(A + 2 * M2)); // no room to grow in place
+    uint64_t size, pa_before, pa_after;
+    uint32_t prot;
+    ASSERT_TRUE(mapped(A + M2, &prot, &size));
+    ASSERT_EQ(size, M2);
+    ASSERT_TRUE(arch::mmu_lookup(p->root, A + M2 + 5 * K4, &pa_before, &prot, &size));
+    proc->at(A + M2 + 5 * K4)[9] = 42;
+    uint64_t used = p->mem_used;
+    int64_t to = vm_mremap(p, A, 2 * M2, 3 * M2, MREMAP_MAYMOVE, 0);
+    ASSERT_GT(to, 0);
+    EXPECT_EQ(uint64_t(to) % M2, 0u);
+    ASSERT_TRUE(arch::mmu_lookup(p->root, to + M2 + 5 * K4, &pa_after, &prot, &size));
+    EXPECT_EQ(pa_after, pa_before) << "the same page, not a copy";
+    EXPECT_EQ(size, M2);
+    EXPECT_EQ(prot, RW);
+    EXPECT_EQ(proc->at(to + M2 + 5 * K4)[9], 42);
+    EXPECT_TRUE(mapped(to + 2 * M2 + K4)) << "the growth has memory";
+    EXPECT_FALSE(mapped(A));
+    EXPECT_FALSE(mapped(A + M2));
+    EXPECT_EQ(p->mem_used, used + M2);
+}
+
+// A region that does not start on a 2 MiB boundary moves to the same offset
+// within 2 MiB; pages the program never touched stay untouched.
+TEST_F(Vm, MremapMovesAnUnalignedRegionAndItsHoles)
+{
+    ASSERT_EQ(map(A + 3 * K4, M2), int64_t(A + 3 * K4));
+    ASSERT_EQ(map(A + 3 * K4 + M2, K4), int64_t(A + 3 * K4 + M2)); // no room to grow in place
+    ASSERT_EQ(vm_madvise(p, A + 3 * K4 + 8 * K4, 2 * K4, MADV_DONTNEED), 0);
+    proc->at(A + 3 * K4 + 7 * K4)[0] = 1;
+    proc->at(A + 3 * K4 + M2 - K4)[1] = 2;
+    int64_t to = vm_mremap(p, A + 3 * K4, M2, M2 + K4, MREMAP_MAYMOVE, 0);
+    ASSERT_GT(to, 0);
+    EXPECT_EQ(uint64_t(to) % M2, 3 * K4);
+    EXPECT_EQ(proc->at(to + 7 * K4)[0], 1);
+    EXPECT_EQ(proc->at(to + M2 - K4)[1], 2);
+    EXPECT_FALSE(mapped(to + 8 * K4)) << "a page given back stays away";
+    EXPECT_FALSE(mapped(A + 3 * K4 + 7 * K4));
+    EXPECT_EQ(regions(), 2);
+}
+
 TEST_F(Vm, MremapGrowsInPlaceShrinksAndChecksAsLinux)
 {
     ASSERT_EQ(map(A, K4), int64_t(A));

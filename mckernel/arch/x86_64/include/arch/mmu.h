@@ -28,6 +28,11 @@ bool mmu_unmap(uint64_t root, uint64_t va, uint64_t len, PageFreeFn fn, void* ct
 // hand each table page to @fn, which must not reuse it before every walker
 // (other CPUs' TLBs, Linux's fault handler) is done with it.
 void mmu_prune(uint64_t root, uint64_t va, uint64_t len, PageFreeFn fn, void* ctx);
+// Move the pages of [from, from + len) to [to, to + len), where nothing is
+// mapped: the same memory with the same protection, nothing left behind (the
+// tables stay; prune them). 2 MiB pages stay whole where @to keeps their
+// alignment. False, with nothing moved, when out of memory for tables.
+bool mmu_move(uint64_t root, uint64_t from, uint64_t to, uint64_t len);
 // Change the protection of the mapped pages of [va, va + len).
 bool mmu_protect(uint64_t root, uint64_t va, uint64_t len, uint32_t prot);
 // The physical address behind @va and its protection, or false if nothing is mapped.
