@@ -618,8 +618,10 @@ static long ihk_os_ioctl(struct file *file, unsigned int cmd, unsigned long uarg
 		ihk_os_clear_kmsg(os);
 		mutex_unlock(&ihk_lock);
 		return 0;
-	default:
+	case IHK_OS_SET_KARGS:
 		return ihk_os_set_kargs(os, arg);
+	default:
+		return -ENOTTY; /* a command added above but not here */
 	}
 }
 
