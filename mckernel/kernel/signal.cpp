@@ -495,6 +495,23 @@ void signal_deliver(Thread* t, arch::TrapFrame* f)
     f->rflags &= ~0x400ull; // DF clear, as the ABI requires
 }
 
+namespace {
+
+// A signal frame we cannot return through: SIGSEGV with the default action, so
+// a handler that made the frame does not run again on it.
+int64_t bad_frame(Thread* t)
+{
+    {
+        SpinLockGuard guard(t->proc->lock);
+        t->proc->actions[SIGSEGV - 1].handler = SIG_DFL;
+    }
+    SigInfo segv;
+    signal_force(t, SIGSEGV, segv);
+    return 0;
+}
+
+} // namespace
+
 int64_t sys_rt_sigreturn(arch::TrapFrame* f)
 {
     Thread* t = current();
@@ -508,17 +525,13 @@ int64_t sys_rt_sigreturn(arch::TrapFrame* f)
     }
     const SigContext& mc = uc.mc;
     // A frame the program rewrote must not make us return to an address that
-    // faults in the kernel (non-canonical RIP or RSP): Linux kills with SIGSEGV.
-    if (mc.rip >= MCK_USER_END || mc.rsp >= MCK_USER_END) {
-        kprintf("pid %u tid %u: rt_sigreturn: bad frame (rip 0x%lx, rsp 0x%lx)", t->proc->pid, t->tid, mc.rip,
-                mc.rsp);
-        {
-            SpinLockGuard guard(t->proc->lock);
-            t->proc->actions[SIGSEGV - 1].handler = SIG_DFL;
-        }
-        SigInfo segv;
-        signal_force(t, SIGSEGV, segv);
-        return 0;
+    // faults in the kernel (non-canonical RIP or RSP), nor keep registers whose
+    // saved FPU state cannot be read: Linux kills with SIGSEGV.
+    if (mc.rip >= MCK_USER_END || mc.rsp >= MCK_USER_END ||
+        (mc.fpstate && !vm_access_ok(t->proc, mc.fpstate, arch::fpu_area_size(), false))) {
+        kprintf("pid %u tid %u: rt_sigreturn: bad frame (rip 0x%lx, rsp 0x%lx, fpstate 0x%lx)", t->proc->pid,
+                t->tid, mc.rip, mc.rsp, mc.fpstate);
+        return bad_frame(t);
     }
     f->r8 = mc.r8; f->r9 = mc.r9; f->r10 = mc.r10; f->r11 = mc.r11;
     f->r12 = mc.r12; f->r13 = mc.r13; f->r14 = mc.r14; f->r15 = mc.r15;
@@ -530,10 +543,10 @@ int64_t sys_rt_sigreturn(arch::TrapFrame* f)
     f->cs = 0x2b;
     f->ss = 0x23;
     if (mc.fpstate) {
-        if (copy_from_user(t->fpu, UserPtr<uint8_t>(mc.fpstate), arch::fpu_area_size())) {
-            arch::fpu_sanitize(t->fpu);
-            arch::fpu_restore(t->fpu);
-        }
+        if (!copy_from_user(t->fpu, UserPtr<uint8_t>(mc.fpstate), arch::fpu_area_size()))
+            return bad_frame(t); // unmapped by another thread since the check
+        arch::fpu_sanitize(t->fpu);
+        arch::fpu_restore(t->fpu);
     }
     {
         SpinLockGuard guard(t->proc->lock);
