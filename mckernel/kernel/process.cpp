@@ -12,6 +12,7 @@
 //   EXIT_ACK        --->   Linux dropped its view: memory is freed
 //   KILL            --->   mcexec is gone: end everything, free at once
 #include <kernel/boot.h>
+#include <kernel/errno.h>
 #include <kernel/ikc.h>
 #include <kernel/itimer.h>
 #include <kernel/mem.h>
@@ -163,8 +164,9 @@ void process_destroy(Process* p)
     delete p;
 }
 
-// Put @p into the table (its reference becomes the table's); false when full.
-bool table_insert(Process* p)
+// Put @p into the table (its reference becomes the table's); EAGAIN when
+// MAX_PROCS processes are there already.
+ErrorOr<void> table_insert(Process* p)
 {
     SpinLockGuard guard(g_procs_lock);
     if (p->ppid && recently_exited(p->ppid))
@@ -174,9 +176,9 @@ bool table_insert(Process* p)
             slot = p;
             p->in_table = true;
             usage_process_start();
-            return true;
+            return {};
         }
-    return false;
+    return Error::from_errno(EAGAIN);
 }
 
 // The fork children @pid kept aside that no mcexec adopted: they go with it.
@@ -250,12 +252,12 @@ int64_t create(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
     if (!count)
         count = bp.num_cpus - first;
     if (first >= bp.num_cpus || count > bp.num_cpus - first || !pid)
-        return -22; // EINVAL
+        return -EINVAL;
     if (process_find(pid))
-        return -17; // EEXIST
+        return -EEXIST;
     auto* p = new Process; // its reference becomes the table's
     if (!p)
-        return -12; // ENOMEM
+        return -ENOMEM;
     p->pid = pid;
     p->home_cpu = cpu_index;
     p->cpu_first = first;
@@ -272,21 +274,22 @@ int64_t create(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
     p->shared_phys = mem_alloc(round_up(sizeof(mck_proc_shared), arch::PAGE_4K), bp.cpus[first].numa_node);
     if (!p->root || !p->shared_phys) {
         process_destroy(p);
-        return -12; // ENOMEM
+        return -ENOMEM;
     }
     p->shared = static_cast<mck_proc_shared*>(arch::phys_to_virt(p->shared_phys));
     p->shared->pml4_phys = p->root;
     stats_init(p);
-    if (!table_insert(p)) {
+    if (auto r = table_insert(p); r.is_error()) {
         process_destroy(p);
-        return -11; // EAGAIN: MAX_PROCS processes already
+        return to_syscall_result(r);
     }
     arch::TrapFrame frame{};
-    Thread* main = thread_create(p, frame, first);
-    if (!main) {
+    auto made = thread_create(p, frame, first);
+    if (made.is_error()) {
         process_retire(p); // the last reference: frees it
-        return -12;
+        return to_syscall_result(made);
     }
+    Thread* main = made.value();
     main->tid = pid;
     *shared_phys = p->shared_phys;
     kprintf("process %u: created on CPU(s) %u-%u", pid, first, first + count - 1);
@@ -300,9 +303,9 @@ int64_t adopt(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
     uint32_t pid = uint32_t(m.arg[0]), parent = uint32_t(m.arg[1]);
     uint64_t token = m.arg[2];
     if (!pid)
-        return -22; // EINVAL
+        return -EINVAL;
     if (process_find(pid))
-        return -17; // EEXIST
+        return -EEXIST;
     Process* c = nullptr;
     {
         SpinLockGuard guard(g_procs_lock);
@@ -315,23 +318,24 @@ int64_t adopt(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
             }
     }
     if (!c)
-        return -3; // ESRCH
+        return -ESRCH;
     c->pid = pid;
     c->home_cpu = cpu_index;
     c->ppid = parent; // mcexec's Linux parent is the parent's mcexec (mcctrl checked)
-    if (!table_insert(c)) {
+    if (auto r = table_insert(c); r.is_error()) {
         process_destroy(c);
-        return -11; // EAGAIN
+        return to_syscall_result(r);
     }
     ForkState* fs = c->fork;
     uint32_t first_allowed = 0; // where the forking thread could run
     while (first_allowed + 1 < c->cpu_count && !fs->affinity.has(first_allowed))
         first_allowed++;
-    Thread* t = thread_create(c, fs->frame, c->cpu_first + first_allowed);
-    if (!t) {
+    auto made = thread_create(c, fs->frame, c->cpu_first + first_allowed);
+    if (made.is_error()) {
         process_retire(c); // the last reference: frees it
-        return -12;
+        return to_syscall_result(made);
     }
+    Thread* t = made.value();
     t->tid = pid;
     memcpy(t->fpu, fs->fpu, arch::fpu_area_size());
     t->fs_base = fs->fs_base;
@@ -466,11 +470,11 @@ int64_t process_ppid(Process* p, uint64_t (&args)[6])
     return ppid;
 }
 
-Thread* thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu)
+ErrorOr<Thread*> thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu)
 {
     auto* t = new Thread;
     if (!t)
-        return nullptr;
+        return Error::from_errno(ENOMEM);
     int node = boot_param().cpus[cpu].numa_node;
     uint64_t fpu_bytes = round_up(arch::fpu_area_size(), arch::PAGE_4K);
     t->kstack = mem_alloc(KSTACK_SIZE, node);
@@ -484,7 +488,7 @@ Thread* thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu)
         if (t->offload_phys)
             mem_free(t->offload_phys, arch::PAGE_4K);
         delete t;
-        return nullptr;
+        return Error::from_errno(ENOMEM);
     }
     t->fpu = arch::phys_to_virt(fpu);
     arch::fpu_init_area(t->fpu);
@@ -504,20 +508,26 @@ Thread* thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu)
     t->state = ThreadState::Blocked;
     t->tid = __atomic_fetch_add(&g_next_tid, 1, __ATOMIC_RELAXED);
     t->offload->pid = p->pid;
-    stats_thread_start(p);
-    usage_thread_start();
+    bool room;
     {
         SpinLockGuard guard(p->lock);
-        t->proc_next = p->threads;
+        // Counted under the lock, so two clones cannot both take the last place.
+        room = p->nthreads < MCK_MAX_THREADS;
         // The main thread stays first in the list: START finds it there.
-        if (p->threads) {
+        if (room && p->threads) {
             t->proc_next = p->threads->proc_next;
             p->threads->proc_next = t;
-        } else {
+        } else if (room) {
             p->threads = t;
         }
-        p->nthreads++;
+        p->nthreads += room;
     }
+    if (!room) {
+        thread_free(t);
+        return Error::from_errno(EAGAIN);
+    }
+    stats_thread_start(p);
+    usage_thread_start();
     sched_add(t);
     return t;
 }

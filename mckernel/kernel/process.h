@@ -15,6 +15,8 @@
 // reference; a process's address space and the memory Linux may still see.
 #pragma once
 
+#include <lib/error_or.h>
+
 #include <lib/ref_ptr.h>
 #include <lib/spinlock.h>
 #include <kernel/timer.h>
@@ -276,9 +278,10 @@ RefPtr<Process> process_find(uint32_t pid);
 RefPtr<Thread> thread_find(Process* p, uint32_t tid);
 // The thread @tid of any LWK process.
 RefPtr<Thread> thread_find_anywhere(uint32_t tid);
-// A new thread of @p, like @parent's frame (clone); nullptr when out of memory.
-// The returned pointer is the thread's life reference's: valid until it runs.
-Thread* thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu);
+// A new thread of @p, like @parent's frame (clone): ENOMEM when out of
+// memory, EAGAIN when @p has MCK_MAX_THREADS already. The returned pointer is
+// the thread's life reference's: valid until it runs.
+ErrorOr<Thread*> thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu);
 // End the calling thread; the last one ends the process.
 [[noreturn]] void thread_exit();
 // End every thread of @p with @status (wait encoding); the caller exits too.

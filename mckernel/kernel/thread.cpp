@@ -102,15 +102,14 @@ int64_t sys_clone(SyscallArgs& a)
     }
     Thread* self = current();
     Process* p = self->proc;
-    if (p->nthreads >= MCK_MAX_THREADS)
-        return -EAGAIN;
     arch::TrapFrame frame = *a.frame;
     frame.rax = 0;
     if (stack)
         frame.rsp = stack;
-    Thread* t = thread_create(p, frame, pick_cpu(p, self->affinity));
-    if (!t)
-        return -ENOMEM;
+    auto made = thread_create(p, frame, pick_cpu(p, self->affinity));
+    if (made.is_error())
+        return to_syscall_result(made); // EAGAIN past MCK_MAX_THREADS, as Linux past its limits
+    Thread* t = made.value();
     // The new thread starts with our extended state and thread pointers.
     arch::fpu_save(t->fpu);
     t->fs_base = (flags & CLONE_SETTLS) ? tls : arch::rdmsr(arch::MSR_FS_BASE);
