@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # ihkconfig/ihkosctl on the host (no modules needed): --help works at every level,
 # and malformed notation is refused before any device is opened, naming the value.
+# Every program and script of the suite answers --version with its name and the
+# suite's.
 set -uo pipefail
 bin=${1:?usage: cli_test.sh BINDIR}
 failures=0
@@ -17,7 +19,7 @@ expect() { # expect WHAT STATUS FRAGMENT command...
 		echo "ok: $what"
 	fi
 }
-for tool in ihkconfig ihkosctl ihkmond mcexec mck-slurm; do
+for tool in ihkconfig ihkosctl ihkmond mcexec mck-slurm mck-task mcreboot.sh mcstop+release.sh; do
 	expect "$tool --version" 0 "$tool (McKernel suite) " "$bin/$tool" --version
 done
 expect "ihkconfig --help" 0 "reserve" "$bin/ihkconfig" --help
