@@ -55,6 +55,25 @@ rpm)
 	has "$(q 'kmod-mckernel-*.rpm')" '/lib/modules/.*/extra/ihk.ko$' 'extra/mcctrl.ko$'
 	has "$(rpm -qp --scripts "$out"/kmod-mckernel-*.rpm 2>/dev/null)" 'weak-modules' 'depmod'
 	has "$(q 'mckernel-dkms-*.rpm')" 'mckernel-.*/dkms.conf$' 'ihk/core.c$'
+	# mckernel-devel and mckernel-slurm (whose Release has a .slurm suffix) require
+	# mckernel's version-release; kmod-mckernel the kernel it was built for or a later
+	# one (kABI tracking), when that kernel's release is an RPM one (RHEL's): on
+	# Debian's headers the spec is queried again with a RHEL-like kernel tree.
+	main=$(rpm -qp --qf '%{VERSION}-%{RELEASE}' "$out"/mckernel-0*.rpm 2>/dev/null)
+	has "$(rpm -qp --requires "$out"/mckernel-devel-*.rpm "$out"/mckernel-slurm-*.rpm 2>/dev/null | sort | uniq -c)" \
+		"^ *2 mckernel = ${main//./\\.}\$"
+	kver=$(q 'kmod-mckernel-*.rpm' | sed -n 's|^/lib/modules/\([^/]*\)/extra/ihk.ko$|\1|p')
+	kreq=$(rpm -qp --requires "$out"/kmod-mckernel-*.rpm 2>/dev/null | grep kernel-uname-r)
+	if [[ $kver =~ ^[^-]+-[^-]+$ ]]; then
+		[ "$kreq" = "kernel-uname-r >= $kver" ] && ok "kmod-mckernel: $kreq" || fail "kmod-mckernel requires '$kreq'"
+	else
+		[ -z "$kreq" ] && ok "kmod-mckernel: no kernel-uname-r for $kver" || fail "kmod-mckernel requires '$kreq'"
+		mkdir -p "$work/rhel-kernel/include/generated"
+		echo '#define UTS_RELEASE "5.14.0-427.13.1.el9_4.x86_64"' >"$work/rhel-kernel/include/generated/utsrelease.h"
+		has "$(rpmspec -q --qf '%{NAME}: [%{REQUIRENEVRS}, ]\n' --define "kernel_dir $work/rhel-kernel" \
+			"$work/rpm/rpmbuild/SPECS/mckernel.spec" 2>&1)" \
+			'^kmod-mckernel: .*kernel-uname-r >= 5\.14\.0-427\.13\.1\.el9_4\.x86_64, '
+	fi
 	# The version is CMakeLists.txt's project() version, not one written in the spec.
 	want=$(sed -n 's/^project(mckernel_suite VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
 	has "$(rpm -qp --qf '%{NAME} %{VERSION}\n' "$out"/*.rpm 2>/dev/null)" "^mckernel $want\$" "^kmod-mckernel $want\$" \
