@@ -55,6 +55,9 @@ rpm)
 	has "$(q 'kmod-mckernel-*.rpm')" '/lib/modules/.*/extra/ihk.ko$' 'extra/mcctrl.ko$'
 	has "$(rpm -qp --scripts "$out"/kmod-mckernel-*.rpm 2>/dev/null)" 'weak-modules' 'depmod'
 	has "$(q 'mckernel-dkms-*.rpm')" 'mckernel-.*/dkms.conf$' 'ihk/core.c$'
+	has "$(rpm -qp --licensefiles "$out"/mckernel-0*.rpm 2>/dev/null)" '^/usr/share/licenses/mckernel(-[0-9.]+)?/LICENSE$'
+	has "$(rpm -qp --docfiles "$out"/mckernel-0*.rpm 2>/dev/null)" '/doc/mckernel(-[0-9.]+)?/CHANGELOG\.md$' \
+		'/doc/mckernel(-[0-9.]+)?/README\.md$'
 	# mckernel-devel and mckernel-slurm (whose Release has a .slurm suffix) require
 	# mckernel's version-release; kmod-mckernel the kernel it was built for or a later
 	# one (kABI tracking), when that kernel's release is an RPM one (RHEL's): on
