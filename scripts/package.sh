@@ -70,6 +70,25 @@ control() {
 	[ -s "$root/DEBIAN/conffiles" ] || rm "$root/DEBIAN/conffiles"
 }
 
+# debdoc ROOT NAME VERSION: what Debian policy wants in /usr/share/doc/NAME of every
+# package: copyright (packaging/debian/copyright) and changelog.Debian.gz, one entry
+# for VERSION dated by SOURCE_DATE_EPOCH, else the last commit (reproducible).
+debdoc() {
+	local doc=$1/usr/share/doc/$2 when
+	when=${SOURCE_DATE_EPOCH:-$(git -C "$src" log -1 --format=%ct 2>/dev/null || date +%s)}
+	mkdir -p "$doc"
+	cp "$src/packaging/debian/copyright" "$doc/copyright"
+	{
+		echo "mckernel ($3) unstable; urgency=medium"
+		echo
+		echo "  * McKernel suite $version, packaged by scripts/package.sh; the changes"
+		echo "    are in /usr/share/doc/mckernel/changelog.gz."
+		echo
+		echo " -- McKernel suite developers <mckernel@localhost>  $(LC_ALL=C date -u -R -d "@$when")"
+	} | gzip -9n >"$doc/changelog.Debian.gz"
+	touch -d "@$when" "$doc/changelog.Debian.gz"
+}
+
 # script ROOT NAME BODY: a maintainer script.
 script() {
 	printf '#!/bin/sh\nset -e\n%s\n' "$3" >"$1/DEBIAN/$2"
@@ -105,6 +124,12 @@ debs() {
 	cp "$src/README.md" "$b/usr/share/doc/mckernel/"
 	cp -r "$src/docs" "$b/usr/share/doc/mckernel/"
 	rm -r "$b/usr/share/doc/mckernel/docs/man" # the sources of the manual pages
+	gzip -9n <"$src/CHANGELOG.md" >"$b/usr/share/doc/mckernel/changelog.gz" # the upstream changelog
+	debdoc "$b" mckernel "$version-$release"
+	debdoc "$m" "mckernel-modules-$kver" "$version-$release"
+	debdoc "$d" mckernel-dkms "$version-$release"
+	debdoc "$v" mckernel-dev "$version-$release"
+	debdoc "$s" mckernel-slurm "$version-$release+slurm$slurm"
 
 	control "$b" mckernel "$(deps "$b/usr/bin/mcexec" "$b"/usr/sbin/ihk* "$b/$libdir"/libihk.so.*), kmod, mckernel-modules" \
 		"McKernel lightweight kernel, IHK tools, mcexec and libihk" \

@@ -40,6 +40,26 @@ deb)
 	has "$(dpkg-deb -c "$out"/mckernel-modules-*.deb)" '/lib/modules/.*/extra/ihk.ko$' 'extra/ihk-smp-x86.ko$' 'extra/mcctrl.ko$'
 	has "$(dpkg-deb -c "$out"/mckernel-dkms_*.deb)" '/usr/src/mckernel-.*/dkms.conf$' 'ihk/core.c$' 'mcctrl/main.c$' \
 		'include/uapi/ihk/ihk.h$'
+	# Debian policy: /usr/share/doc/<package>/copyright (packaging/debian/copyright) and
+	# changelog.Debian.gz, whose entry is the package's version, in every package; the
+	# upstream changelog in mckernel's. The copyright refers to common-licenses/GPL-2
+	# for the text of LICENSE.
+	for f in "$out"/*.deb; do
+		p=$(dpkg-deb -f "$f" Package)
+		d=./usr/share/doc/$p
+		has "$(dpkg-deb -c "$f")" " $d/copyright\$" " $d/changelog\.Debian\.gz\$"
+		dpkg-deb --fsys-tarfile "$f" | tar -xOf - "$d/copyright" | cmp -s - "$src/packaging/debian/copyright" &&
+			ok "  $p: copyright is packaging/debian/copyright" || fail "  $p: copyright differs"
+		dpkg-deb --fsys-tarfile "$f" | tar -xOf - "$d/changelog.Debian.gz" | gunzip >"$work/changelog" 2>/dev/null
+		v=$(dpkg-parsechangelog -l "$work/changelog" -S Version 2>&1)
+		[ "$v" = "$(dpkg-deb -f "$f" Version)" ] && ok "  $p: changelog.Debian.gz for $v" ||
+			fail "  $p: changelog.Debian.gz says '$v'"
+	done
+	has "$(dpkg-deb -c "$out"/mckernel_*.deb)" '/usr/share/doc/mckernel/changelog\.gz$'
+	if [ -e /usr/share/common-licenses/GPL-2 ]; then
+		cmp -s "$src/LICENSE" /usr/share/common-licenses/GPL-2 && ok "LICENSE is common-licenses/GPL-2" ||
+			fail "LICENSE is not /usr/share/common-licenses/GPL-2: fix packaging/debian/copyright"
+	fi
 	;;
 rpm)
 	rm -f "$out"/*.rpm
