@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Builds the .debs and .rpms (scripts/package.sh) and checks which files went into
-# which package; builds the modules of mckernel-dkms with DKMS in a private tree.
+# which package; builds, installs and removes the modules of mckernel-dkms with
+# DKMS in private trees.
 #   packages_test.sh SRC WORKDIR [deb|rpm|dkms...]
 set -uo pipefail
 src=${1:?usage: packages_test.sh SRC WORKDIR [deb rpm dkms]}
@@ -110,19 +111,64 @@ rpm)
 	fi
 	;;
 dkms)
-	# DKMS in a private tree (--dkmstree/--sourcetree): nothing of the host's changes.
+	# DKMS in private trees: the sources of mckernel-dkms (--sourcetree), DKMS's own
+	# tree (--dkmstree) and the modules' (--installtree, for /lib/modules); build,
+	# install and remove there, and nothing of the host's (/var/lib/dkms, /lib/modules)
+	# changes. Options of dkms 3.0 (Debian 12's): --no-depmod, as depmod works on the
+	# real /lib/modules/<kver> (dkms has no depmod -b); NO_WEAK_MODULES, as RHEL's
+	# weak-modules would link into it (Debian has none); the key that signs the
+	# modules is a new one of the test's, not /var/lib/dkms/mok.key, which DKMS
+	# creates when it is missing.
 	f=$(ls "$out"/mckernel-dkms_*.deb 2>/dev/null | head -1)
 	[ -n "$f" ] || { fail "dkms: build the .debs first"; continue; }
-	rm -rf "$work/dkms" && mkdir -p "$work/dkms/tree" && dpkg-deb -x "$f" "$work/dkms/root"
-	ver=$(ls "$work/dkms/root/usr/src" | sed 's/^mckernel-//')
+	dk=$work/dkms
+	rm -rf "$dk" && mkdir -p "$dk/tree" "$dk/keys" && dpkg-deb -x "$f" "$dk/root"
+	ver=$(ls "$dk/root/usr/src" | sed 's/^mckernel-//')
 	kver=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 | grep -o 'linux-headers-[^ ,]*' | head -1 | sed 's/linux-headers-//')
-	if dkms build -m mckernel -v "$ver" -k "$kver" --sourcetree "$work/dkms/root/usr/src" \
-		--dkmstree "$work/dkms/tree" >"$work/dkms.log" 2>&1; then
-		n=$(find "$work/dkms/tree/mckernel/$ver/$kver" -name '*.ko*' | wc -l)
+	mkdir -p "$dk/modules/$kver" # dkms installs only for a kernel whose directory exists
+	host() { find /var/lib/dkms /lib/modules -printf '%p %y %s %T@\n' 2>/dev/null | sort; }
+	before=$(host)
+	# dkms install wants root (id -u); fakeroot is enough for trees of our own.
+	asroot=()
+	[ "$(id -u)" -eq 0 ] || asroot=(fakeroot)
+	pdkms() { # pdkms ACTION [ARGS]: dkms on the private trees, output in dkms.log
+		mok_signing_key=$dk/keys/mok.key mok_certificate=$dk/keys/mok.pub NO_WEAK_MODULES=1 \
+			"${asroot[@]}" dkms "$@" -m mckernel -v "$ver" --sourcetree "$dk/root/usr/src" \
+			--dkmstree "$dk/tree" --installtree "$dk/modules" >>"$work/dkms.log" 2>&1
+	}
+	: >"$work/dkms.log"
+	if pdkms build -k "$kver"; then
+		n=$(find "$dk/tree/mckernel/$ver/$kver" -name '*.ko*' | wc -l)
 		[ "$n" -eq 3 ] && ok "dkms built 3 modules for $kver" || fail "dkms built $n modules"
 	else
 		fail "dkms build: $(tail -15 "$work/dkms.log")"
 	fi
+	if [ ${#asroot[@]} -gt 0 ] && ! command -v fakeroot >/dev/null; then
+		echo "skip: dkms install and remove (not root, and no fakeroot)"
+	elif pdkms install -k "$kver" --no-depmod; then
+		# In <kver>/updates/dkms on Debian and Ubuntu (their dkms puts every module
+		# there), elsewhere in DEST_MODULE_LOCATION, <kver>/extra.
+		mods=$(cd "$dk/modules" && find . -type f | sort | tr '\n' ' ')
+		loc=extra
+		[[ $mods != *"/updates/dkms/"* ]] || loc=updates/dkms
+		[ "$mods" = "./$kver/$loc/ihk-smp-x86.ko ./$kver/$loc/ihk.ko ./$kver/$loc/mcctrl.ko " ] &&
+			ok "dkms installed ihk.ko ihk-smp-x86.ko mcctrl.ko in <installtree>/$kver/$loc" ||
+			fail "dkms install: the install tree holds '$mods'"
+		st=$(dkms status -m mckernel --dkmstree "$dk/tree" --sourcetree "$dk/root/usr/src" \
+			--installtree "$dk/modules" 2>&1)
+		[[ $st == *"$ver, $kver, "*": installed"* ]] && ok "dkms status: installed" || fail "dkms status: $st"
+		if pdkms remove --all --no-depmod; then
+			left=$(cd "$dk" && find tree modules -mindepth 1 -not -path "modules/$kver")
+			[ -z "$left" ] && ok "dkms remove: nothing left in the private trees" ||
+				fail "dkms remove left: $left"
+		else
+			fail "dkms remove: $(tail -15 "$work/dkms.log")"
+		fi
+	else
+		fail "dkms install: $(tail -15 "$work/dkms.log")"
+	fi
+	[ "$(host)" = "$before" ] && ok "/var/lib/dkms and /lib/modules unchanged" ||
+		fail "the host's DKMS or module tree changed: $(diff <(echo "$before") <(host) | head -10)"
 	;;
 esac
 done
