@@ -61,6 +61,30 @@ deb)
 		cmp -s "$src/LICENSE" /usr/share/common-licenses/GPL-2 && ok "LICENSE is common-licenses/GPL-2" ||
 			fail "LICENSE is not /usr/share/common-licenses/GPL-2: fix packaging/debian/copyright"
 	fi
+	# systemd-analyze verify on the units as packaged (prefix /usr), with the programs
+	# they run taken from the unpacked packages, where they must be executables, and
+	# their manual pages from there too (MANPATH); the slurmd drop-in on a stand-in
+	# slurmd.service.
+	if command -v systemd-analyze >/dev/null; then
+		r=$work/deb-root u=$work/units
+		rm -rf "$r" "$u" && mkdir -p "$u/slurmd.service.d"
+		dpkg-deb -x "$out"/mckernel_*.deb "$r" && dpkg-deb -x "$out"/mckernel-slurm_*.deb "$r"
+		sd=$r/usr/lib/systemd/system
+		sed -E "s|^(Exec[A-Za-z]*=[-@:+!]*)/|\1$r/|" "$sd/ihkmond@.service" >"$u/ihkmond@.service"
+		sed -E "s|^(Exec[A-Za-z]*=[-@:+!]*)/|\1$r/|" "$sd/slurmd.service.d/mckernel.conf" \
+			>"$u/slurmd.service.d/mckernel.conf"
+		printf '[Unit]\nDescription=stand-in for slurmd\n[Service]\nExecStart=/bin/true\n' >"$u/slurmd.service"
+		man=yes
+		command -v man >/dev/null || { man=no; echo "note: no man(1), verify does not check Documentation="; }
+		if v=$(MANPATH=$r/usr/share/man systemd-analyze verify --man=$man "$u/ihkmond@.service" \
+			"$u/slurmd.service" 2>&1) && [ -z "$v" ]; then
+			ok "systemd-analyze verify ihkmond@.service, slurmd.service.d/mckernel.conf"
+		else
+			fail "systemd-analyze verify: $v"
+		fi
+	else
+		echo "skip: systemd-analyze verify (no systemd-analyze)"
+	fi
 	;;
 rpm)
 	rm -f "$out"/*.rpm
