@@ -6,10 +6,17 @@
 # a SIGSEGV whose frame does not fit and a sigreturn to a non-canonical
 # address (both must kill with SIGSEGV, as Linux does), madvise over 15 TiB
 # of nothing, memory filled to ENOMEM and then a region split page by page
-# (the kernel's own memory must not run out with it), and one 600 MiB
-# mapping touched without a page fault while the status stays RUNNING.
-# Each prints the same lines and ends with the same status under mcexec as
-# natively; after each the instance is RUNNING and runs the next program.
+# (the kernel's own memory must not run out with it), threads created until
+# pthread_create fails (EAGAIN under a 48 MiB RLIMIT_AS; all joined, as many
+# again), 200 futex waiters on 200 words and 100 on one (exact wake counts),
+# 10000 SIGUSR1 at a thread making local and offloaded calls and real-time
+# signals queued to RLIMIT_SIGPENDING (EAGAIN, all delivered in order), and
+# unbounded recursion on the main stack, with a SIGSEGV handler on an
+# alternate stack, and on a thread's 64 KiB stack (SIGSEGV, status 139, or
+# the handler's 3). Each prints the same lines and ends with the same status
+# under mcexec as natively; after each the instance is RUNNING and runs the
+# next program. Then one 600 MiB mapping touched without a page fault while
+# the status stays RUNNING.
 . "$(dirname "$0")/../vm/lib.sh"
 . "$(dirname "$0")/lib.sh"
 snapshot_node
@@ -20,23 +27,27 @@ S=$IHK_BUILD/tests/security/programs/survive
 work_out=$(mktemp)
 trap 'rm -f "$work_out"' EXIT
 
-# same_as_native CASE: output and status equal, within 60 s.
+# same_as_native CASE [PROGRAM ARGS...]: output and status equal, within 60 s
+# (by default the program is `survive CASE`).
 same_as_native() {
-	local native lwk rn=0 rl=0
-	native=$(timeout 60 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups "$S" "$1" 2>/dev/null) || rn=$?
-	lwk=$(timeout 60 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups mcexec "$S" "$1" 2>/dev/null) || rl=$?
+	local name=$1 native lwk rn=0 rl=0
+	shift
+	[ $# -gt 0 ] || set -- "$S" "$name"
+	native=$(timeout 60 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups "$@" 2>/dev/null) || rn=$?
+	lwk=$(timeout 60 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups mcexec "$@" 2>/dev/null) || rl=$?
 	if [ "$native" == "$lwk" ] && [ $rn -eq $rl ]; then
-		echo "ok: $1: same lines and status ($rl) as natively"
+		echo "ok: $name: same lines and status ($rl) as natively"
 	else
-		fail "$1: natively status $rn, under mcexec $rl (< native, > mcexec)"
+		fail "$name: natively status $rn, under mcexec $rl (< native, > mcexec)"
 		diff <(echo "$native") <(echo "$lwk") || true
 	fi
-	check_alive "$1"
+	check_alive "$name"
 }
 
 expect_eq "mcreboot, owned by uid $OWNER" 0 "$(mcreboot.sh -c 2-3 -m 768M@0 -o $OWNER)"
 for c in uaccess-race brk-ro-shrink mremap-none futex-bad clone-tls segv-no-room sigreturn-bad-rip madvise-huge \
-	fill-then-split fd-listing; do
+	fill-then-split fd-listing thread-exhaust futex-many signal-storm stack-overflow stack-overflow-altstack \
+	stack-overflow-thread; do
 	log "$c"
 	same_as_native "$c"
 done

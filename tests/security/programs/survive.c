@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
@@ -19,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -288,6 +290,284 @@ static int fd_listing(void)
 	return 0;
 }
 
+/*
+ * Threads until pthread_create fails, all joined, then one more, and as many
+ * again. RLIMIT_AS (which McKernel keeps itself) at 48 MiB above what the
+ * program has makes the stacks (1 MiB each) run out after a few dozen threads
+ * on both kernels alike: at the LWK's MCK_MAX_THREADS (16384) or Linux's
+ * RLIMIT_NPROC (about 7800 in the virtual node) it takes minutes under
+ * emulation, and the count differs.
+ */
+static _Atomic uint32_t hold;
+static void *holder(void *arg)
+{
+	while (!atomic_load(&hold))
+		futex(&hold, FUTEX_WAIT_PRIVATE, 0, NULL);
+	return arg;
+}
+
+static int exhaust_threads(pthread_attr_t *at, const char *round)
+{
+	enum { CAP = 1000 };
+	static pthread_t t[CAP];
+	int n, err = 0, joined = 0;
+
+	atomic_store(&hold, 0);
+	for (n = 0; n < CAP; n++)
+		if ((err = pthread_create(&t[n], at, holder, NULL)))
+			break;
+	printf("%s: first failure: %s\n", round, n == CAP ? "capped" : err_name(err));
+	atomic_store(&hold, 1);
+	futex(&hold, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL);
+	for (int i = 0; i < n; i++)
+		joined += pthread_join(t[i], NULL) == 0;
+	printf("%s: all joined: %s\n", round, joined == n ? "yes" : "no");
+	return n;
+}
+
+static int thread_exhaust(void)
+{
+	pthread_attr_t at;
+	pthread_t x;
+	struct rlimit as;
+	unsigned long vm_kib = 0;
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+	int err, n1, n2;
+
+	while (f && fgets(line, sizeof(line), f))
+		sscanf(line, "VmSize: %lu kB", &vm_kib);
+	if (f)
+		fclose(f);
+	as.rlim_cur = as.rlim_max = (vm_kib << 10) + (48UL << 20);
+	report("setrlimit-as", vm_kib ? setrlimit(RLIMIT_AS, &as) : -1);
+	pthread_attr_init(&at);
+	pthread_attr_setstacksize(&at, 1 << 20);
+	n1 = exhaust_threads(&at, "round 1");
+	err = pthread_create(&x, &at, holder, NULL);
+	printf("new thread after: %s\n", err_name(err));
+	if (!err)
+		pthread_join(x, NULL);
+	/* Nothing was lost: as many again (give or take a thread's leftovers). */
+	n2 = exhaust_threads(&at, "round 2");
+	printf("round 2 as many: %s\n", n2 >= n1 - 2 && n2 <= n1 + 2 ? "yes" : "no");
+	printf("more than 8: %s\n", n1 > 8 ? "yes" : "no");
+	return 0;
+}
+
+/*
+ * 200 threads wait on 200 words, each woken by its own FUTEX_WAKE; then 100 on
+ * one word, moved to a second by FUTEX_CMP_REQUEUE (which counts them, so all
+ * are known to wait) and woken 10, 1, the rest, none.
+ */
+enum { NWORDS = 200, NSAME = 100 };
+static _Atomic uint32_t words[NWORDS], same_word, same_word2;
+static _Atomic int returned_0;
+static void *word_waiter(void *arg)
+{
+	if (futex(arg, FUTEX_WAIT_PRIVATE, 0, NULL) == 0)
+		atomic_fetch_add(&returned_0, 1);
+	return NULL;
+}
+
+static long futex6(void *addr, int op, uint32_t val, unsigned long val2, void *addr2, uint32_t val3)
+{
+	return syscall(SYS_futex, addr, op, val, val2, addr2, val3);
+}
+
+static int futex_many(void)
+{
+	static pthread_t t[NWORDS];
+	pthread_attr_t at;
+	struct timespec start, now;
+	long woken = 0, moved = 0;
+	int i;
+
+	pthread_attr_init(&at);
+	pthread_attr_setstacksize(&at, 64 << 10);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (i = 0; i < NWORDS; i++)
+		pthread_create(&t[i], &at, word_waiter, &words[i]);
+	for (i = 0; i < NWORDS; i++) {
+		long r;
+		/* The word stays 0: the waiter sleeps until a wake finds it. */
+		while ((r = futex(&words[i], FUTEX_WAKE_PRIVATE, 1, NULL)) == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (now.tv_sec - start.tv_sec > 30)
+				break;
+			sched_yield();
+		}
+		woken += r > 0 ? r : 0;
+	}
+	for (i = 0; i < NWORDS; i++)
+		pthread_join(t[i], NULL);
+	printf("different words: woken %ld, waits returned 0: %d\n", woken, atomic_load(&returned_0));
+
+	atomic_store(&returned_0, 0);
+	for (i = 0; i < NSAME; i++)
+		pthread_create(&t[i], &at, word_waiter, &same_word);
+	while (moved < NSAME) {
+		long r = futex6(&same_word, FUTEX_CMP_REQUEUE_PRIVATE, 0, INT32_MAX, &same_word2, 0);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (r < 0 || now.tv_sec - start.tv_sec > 60) {
+			printf("requeue: %s after %ld\n", r < 0 ? err_name(errno) : "timed out", moved);
+			break;
+		}
+		moved += r;
+		if (moved < NSAME)
+			sched_yield();
+	}
+	printf("one word: requeued %ld\n", moved);
+	printf("wake 10: %ld\n", futex(&same_word2, FUTEX_WAKE_PRIVATE, 10, NULL));
+	printf("wake 1: %ld\n", futex(&same_word2, FUTEX_WAKE_PRIVATE, 1, NULL));
+	printf("wake all: %ld\n", futex(&same_word2, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL));
+	printf("wake again: %ld\n", futex(&same_word2, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL));
+	for (i = 0; i < NSAME; i++)
+		pthread_join(t[i], NULL);
+	printf("one word: waits returned 0: %d\n", atomic_load(&returned_0));
+	return 0;
+}
+
+/*
+ * 10000 SIGUSR1 at the main thread (4 threads' tgkill and a child's kill)
+ * while it makes local (getpid) and offloaded (write to /dev/null) calls
+ * (100000 take 73 s under mcexec in the emulated node, 2 s natively);
+ * then real-time signals queued to itself up to RLIMIT_SIGPENDING (64), all
+ * delivered in order once unblocked.
+ */
+static _Atomic long handled, rt_handled, rt_out_of_order;
+static void count_usr1(int sig)
+{
+	(void)sig;
+	atomic_fetch_add(&handled, 1);
+}
+static void count_rt(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig;
+	(void)ctx;
+	if (si->si_value.sival_int != atomic_fetch_add(&rt_handled, 1))
+		atomic_fetch_add(&rt_out_of_order, 1);
+}
+static _Atomic int senders_left;
+static void *usr1_sender(void *arg)
+{
+	pid_t pid = getpid();
+	(void)arg;
+	for (int i = 0; i < 2000; i++)
+		syscall(SYS_tgkill, pid, pid, SIGUSR1);
+	atomic_fetch_sub(&senders_left, 1);
+	return NULL;
+}
+
+static int signal_storm(void)
+{
+	struct sigaction sa = { .sa_handler = count_usr1, .sa_flags = SA_RESTART };
+	struct sigaction rt = { .sa_sigaction = count_rt, .sa_flags = SA_SIGINFO | SA_RESTART };
+	struct rlimit lim = { 64, 64 };
+	pthread_t t[4];
+	pid_t pid = getpid(), child;
+	long wrong_pid = 0, bad_writes = 0, calls = 0;
+	int devnull = open("/dev/null", O_WRONLY), st, queued = 0, err = 0;
+	char buf[64] = { 0 };
+	sigset_t rtset;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	atomic_store(&senders_left, 4);
+	child = fork();
+	if (child == 0) {
+		for (int i = 0; i < 2000; i++)
+			kill(pid, SIGUSR1);
+		_exit(0);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, usr1_sender, NULL);
+	while (atomic_load(&senders_left) > 0 || waitpid(child, &st, WNOHANG) == 0) {
+		wrong_pid += syscall(SYS_getpid) != pid;
+		bad_writes += write(devnull, buf, sizeof(buf)) != sizeof(buf);
+		calls += 2;
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	printf("handled: %s\n", atomic_load(&handled) > 0 ? "yes" : "no");
+	printf("calls made: %s, getpid wrong: %ld, writes failed: %ld\n", calls > 0 ? "yes" : "no", wrong_pid,
+	       bad_writes);
+	printf("child: %s %d\n", WIFEXITED(st) ? "exit" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+
+	sigemptyset(&rtset);
+	sigaddset(&rtset, SIGRTMIN);
+	sigprocmask(SIG_BLOCK, &rtset, NULL);
+	sigaction(SIGRTMIN, &rt, NULL);
+	report("setrlimit-sigpending-64", setrlimit(RLIMIT_SIGPENDING, &lim));
+	for (; queued < 100000; queued++)
+		if (sigqueue(pid, SIGRTMIN, (union sigval){ .sival_int = queued })) {
+			err = errno;
+			break;
+		}
+	printf("rt queued: %d, then %s\n", queued, queued == 100000 ? "capped" : err_name(err));
+	sigprocmask(SIG_UNBLOCK, &rtset, NULL);
+	printf("rt delivered: %ld, out of order: %ld\n", atomic_load(&rt_handled), atomic_load(&rt_out_of_order));
+	report("sigqueue-after", sigqueue(pid, SIGRTMIN, (union sigval){ .sival_int = queued }));
+	printf("rt delivered: %ld\n", atomic_load(&rt_handled));
+	return 0;
+}
+
+/* Unbounded recursion: SIGSEGV at the end of the stack. */
+static volatile int depth_sink;
+__attribute__((noinline, optimize("no-optimize-sibling-calls"))) static int recurse(int n)
+{
+	volatile char frame[256];
+	if (depth_sink < 0) /* never: keeps the compiler from calling it infinite */
+		return 0;
+	frame[0] = (char)n;
+	depth_sink = n;
+	return recurse(n + 1) + frame[0];
+}
+
+static int stack_overflow(void)
+{
+	printf("recursing\n");
+	return recurse(0);
+}
+
+static char alt[1 << 16];
+static void on_segv_alt(int sig)
+{
+	char here;
+	(void)sig;
+	printf("handler on the alternate stack: %s\n", &here >= alt && &here < alt + sizeof(alt) ? "yes" : "no");
+	fflush(stdout);
+	_exit(3);
+}
+
+static int stack_overflow_altstack(void)
+{
+	stack_t ss = { .ss_sp = alt, .ss_size = sizeof(alt) };
+	struct sigaction sa = { .sa_handler = on_segv_alt, .sa_flags = SA_ONSTACK };
+
+	report("sigaltstack", sigaltstack(&ss, NULL));
+	sigaction(SIGSEGV, &sa, NULL);
+	return recurse(0);
+}
+
+static void *recurse_thread(void *arg)
+{
+	return (void *)(long)recurse((int)(long)arg);
+}
+
+static int stack_overflow_thread(void)
+{
+	pthread_attr_t at;
+	pthread_t t;
+
+	pthread_attr_init(&at);
+	pthread_attr_setstacksize(&at, 64 << 10);
+	printf("thread recursing\n");
+	pthread_create(&t, &at, recurse_thread, NULL);
+	pthread_join(t, NULL);
+	printf("joined\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -300,6 +580,10 @@ int main(int argc, char **argv)
 		{ "sigreturn-bad-rip", sigreturn_bad_rip }, { "madvise-huge", madvise_huge },
 		{ "fill-then-split", fill_then_split }, { "map-big", map_big },
 		{ "fd-listing", fd_listing },
+		{ "thread-exhaust", thread_exhaust }, { "futex-many", futex_many },
+		{ "signal-storm", signal_storm },     { "stack-overflow", stack_overflow },
+		{ "stack-overflow-altstack", stack_overflow_altstack },
+		{ "stack-overflow-thread", stack_overflow_thread },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
