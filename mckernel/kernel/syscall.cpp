@@ -52,15 +52,24 @@ int64_t sys_mremap(SyscallArgs& a)
 }
 int64_t sys_madvise(SyscallArgs& a) { return vm_madvise(current()->proc, a.arg[0], a.arg[1], int64_t(a.arg[2])); }
 // LWK memory is never paged out: locking is a range check, as Linux makes it.
-int64_t sys_mlock(SyscallArgs& a)
+int64_t sys_munlock(SyscallArgs& a)
 {
     return vm_check_mapped(current()->proc, a.arg[0] & ~4095ull, a.arg[1] + (a.arg[0] & 4095));
 }
-int64_t sys_munlock(SyscallArgs& a) { return sys_mlock(a); }
+// Linux also faults the pages in (unless MLOCK_ONFAULT), which fails on
+// inaccessible (PROT_NONE) ones: ENOMEM, after the range check.
+static int64_t mlock_range(SyscallArgs& a, bool populate)
+{
+    uint64_t start = a.arg[0] & ~4095ull, len = a.arg[1] + (a.arg[0] & 4095);
+    if (int64_t err = vm_check_mapped(current()->proc, start, len))
+        return err;
+    return populate && !vm_access_ok(current()->proc, start, len, false) ? -ENOMEM : 0;
+}
+int64_t sys_mlock(SyscallArgs& a) { return mlock_range(a, true); }
 int64_t sys_mlock2(SyscallArgs& a)
 {
     constexpr uint64_t MLOCK_ONFAULT = 1;
-    return (a.arg[2] & ~MLOCK_ONFAULT) ? -EINVAL : sys_mlock(a);
+    return (a.arg[2] & ~MLOCK_ONFAULT) ? -EINVAL : mlock_range(a, !(a.arg[2] & MLOCK_ONFAULT));
 }
 int64_t sys_mlockall(SyscallArgs& a)
 {
