@@ -174,13 +174,18 @@ int64_t wake(Process* p, uint64_t addr, uint32_t count, uint32_t bitset, const u
     return int64_t(woken + moved);
 }
 
-// Linux's get_futex_key(): EINVAL for a misaligned word, EFAULT outside the
-// user range; a shared word must also be mapped and readable.
+// Linux's user range (x86-64, 4-level paging): from MCK_USER_END up it is
+// mcexec's, which the program sees as nothing mapped, not as the kernel's.
+constexpr uint64_t TASK_SIZE_MAX = (1ull << 47) - 4096;
+
+// Linux's get_futex_key(): EINVAL for a misaligned word, EFAULT outside
+// Linux's user range (access_ok); a shared word must also be mapped and
+// readable. A private word is only a key: one nothing maps still wakes none.
 int64_t check_word(Process* p, uint64_t addr, bool shared)
 {
     if (addr & 3)
         return -EINVAL;
-    if (addr > MCK_USER_END - 4 || (shared && !vm_access_ok(p, addr, 4, false)))
+    if (addr > TASK_SIZE_MAX - 4 || (shared && !vm_access_ok(p, addr, 4, false)))
         return -EFAULT;
     return 0;
 }
@@ -225,7 +230,7 @@ int64_t sys_futex(SyscallArgs& a)
     if (addr & 3)
         return -EINVAL;
     // Linux looks at the word of a shared futex even to wake it: not mapped, EFAULT.
-    if (addr >= MCK_USER_END)
+    if (addr > TASK_SIZE_MAX - 4)
         return -EFAULT;
     if (!vm_access_ok(p, addr, 4, false) && (op == FUTEX_WAIT || op == FUTEX_WAIT_BITSET || !(a.arg[1] & FUTEX_PRIVATE)))
         return -EFAULT;
