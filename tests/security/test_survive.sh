@@ -13,9 +13,12 @@
 # signals queued to RLIMIT_SIGPENDING (EAGAIN, all delivered in order), and
 # unbounded recursion on the main stack, with a SIGSEGV handler on an
 # alternate stack, and on a thread's 64 KiB stack (SIGSEGV, status 139, or
-# the handler's 3). Each prints the same lines and ends with the same status
-# under mcexec as natively; after each the instance is RUNNING and runs the
-# next program. Then one 600 MiB mapping touched without a page fault while
+# the handler's 3); and programs/badptr, every pointer argument of the LWK's
+# own calls given NULL, kernel, non-canonical, PROT_NONE, read-only,
+# straddling, mcexec (64 TiB) and end-of-range addresses, one line per call
+# and kind. Each prints the same lines and ends with the same status under
+# mcexec as natively; after each the instance is RUNNING and runs the next
+# program. Then one 600 MiB mapping touched without a page fault while
 # the status stays RUNNING.
 . "$(dirname "$0")/../vm/lib.sh"
 . "$(dirname "$0")/lib.sh"
@@ -51,6 +54,8 @@ for c in uaccess-race brk-ro-shrink mremap-none futex-bad clone-tls segv-no-room
 	log "$c"
 	same_as_native "$c"
 done
+log "badptr: bad pointers to the LWK's own calls, line by line as Linux answers"
+same_as_native badptr "$IHK_BUILD/tests/security/programs/badptr"
 log "one mapping of 600 MiB: no page faults when touched, RUNNING throughout"
 SURVIVE_MIB=600 timeout 120 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups mcexec "$S" map-big > "$work_out" &
 big=$!
