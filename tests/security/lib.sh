@@ -17,3 +17,9 @@ check_alive() {
 		ihkosctl 0 kmsg 2>&1 | cat -v | tail -25 || true
 	fi
 }
+
+# lwk_rusage FIELD: one number of `ihkosctl --json 0 get rusage` (docs/ihk.md),
+# e.g. mem_used (bytes the LWK's page allocator has handed out) or processes.
+lwk_rusage() {
+	ihkosctl --json 0 get rusage | python3 -c 'import json, sys; print(json.load(sys.stdin)["rusage"][sys.argv[1]])' "$1"
+}
