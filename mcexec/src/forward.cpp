@@ -3,6 +3,7 @@
 #include "forward.h"
 
 #include "credentials.h"
+#include "fd_limit.h"
 #include "interruptible_call.h"
 #include "lwk_view_tree.h"
 #include "mapped_files.h"
@@ -20,6 +21,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -35,6 +37,7 @@
 #include <cstring>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -202,6 +205,33 @@ int64_t close_range_of_program(const uint64_t a[6], const Reserved& reserved)
     }
     if (from <= last && syscall(SYS_close_range, unsigned(from), last, unsigned(flags)) != 0)
         return -errno;
+    return 0;
+}
+
+// getrlimit, setrlimit, prlimit64 of the program's own RLIMIT_NOFILE: Linux's
+// less the descriptors mcexec keeps at the top of it (fd_limit.h). Linux holds
+// the program's soft limit as it is and applies it to every descriptor call.
+std::optional<int64_t> nofile_call(uint64_t nr, const uint64_t a[6])
+{
+    bool prlimit = nr == SYS_prlimit64;
+    if (uint32_t(prlimit ? a[1] : a[0]) != RLIMIT_NOFILE || (prlimit && a[0] && pid_t(a[0]) != getpid()))
+        return std::nullopt;
+    uint64_t next_at = nr == SYS_setrlimit ? a[1] : prlimit ? a[2] : 0;
+    uint64_t old_at = nr == SYS_getrlimit ? a[1] : prlimit ? a[3] : 0;
+    bool sets = nr == SYS_setrlimit || (prlimit && next_at), gets = nr == SYS_getrlimit || (prlimit && old_at);
+    FdLimit next{}, old{};
+    if (sets) {
+        if (!copy_from_program(&next, next_at, sizeof(next)))
+            return -EFAULT;
+        if (next.cur > next.max)
+            return -EINVAL;
+        next = linux_nofile(next);
+    }
+    if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, sets ? &next : nullptr, &old) != 0)
+        return -errno;
+    old = program_nofile(old);
+    if (gets && !copy_to_program(old_at, &old, sizeof(old)))
+        return -EFAULT;
     return 0;
 }
 
@@ -609,6 +639,12 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uin
         return prctl_call(tid, a);
     case SYS_unshare:
         return unshare_call(a);
+    case SYS_getrlimit:
+    case SYS_setrlimit:
+    case SYS_prlimit64:
+        if (std::optional<int64_t> r = nofile_call(nr, a))
+            return *r;
+        return raw(nr, a);
     case SYS_ptrace:
         return -EPERM; // a tracer's buffers would be mcexec's memory
     default:

@@ -5,6 +5,7 @@
 // Exit status: the program's own (or mcexec dies of the program's signal);
 // 127 program not found, 126 not executable here, 125 mcexec itself failed
 // (no such instance, not running, too small, ...), like env(1) and timeout(1).
+#include "fd_limit.h"
 #include "loader.h"
 #include "lwk_view_tree.h"
 #include "placement.h"
@@ -78,11 +79,24 @@ int64_t now_ns(clockid_t clock)
     return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-int move_high(int fd)
+// Our descriptor @fd moved, close-on-exec, to its place at the top of
+// RLIMIT_NOFILE's hard limit (fd_limit.h; @slot 0 the instance, 1 the process
+// file): above every number the program may name. Linux allocates there only
+// under a soft limit that high, which we take for this call alone.
+int move_high(int fd, unsigned slot)
 {
-    int high = fcntl(fd, F_DUPFD_CLOEXEC, 1000);
+    rlimit now;
+    if (getrlimit(RLIMIT_NOFILE, &now) != 0 || now.rlim_max < 16 || now.rlim_max > INT_MAX)
+        die("RLIMIT_NOFILE: mcexec keeps its descriptors below the hard limit, which must be 16 to 2^31");
+    int target = int(mcexec::reserved_fd_number(now.rlim_max, slot));
+    if (fcntl(target, F_GETFD) >= 0)
+        die("descriptor " + std::to_string(target) + " is open: mcexec keeps its own there");
+    rlimit top{now.rlim_max, now.rlim_max};
+    int high = setrlimit(RLIMIT_NOFILE, &top) == 0 ? dup3(fd, target, O_CLOEXEC) : -1;
+    int e = errno;
+    setrlimit(RLIMIT_NOFILE, &now);
     if (high < 0)
-        return fd;
+        die("cannot keep a descriptor at " + std::to_string(target) + ": " + strerror(e));
     close(fd);
     return high;
 }
@@ -220,7 +234,7 @@ Options parse(int argc, char** argv)
     create.monotonic_ns = now_ns(CLOCK_MONOTONIC);
     if (ioctl(g_osfd, MCEXEC_CREATE, &create) < 0)
         die(std::string("fork: cannot take over the child on McKernel: ") + strerror(errno));
-    int pfd = move_high(create.fd);
+    int pfd = move_high(create.fd, 1);
     // Our own view of the child's memory (mcctrl's mapping is not inherited).
     void* want = reinterpret_cast<void*>(MCK_USER_START);
     if (mmap(want, MCK_USER_END - MCK_USER_START, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, pfd, 0) !=
@@ -259,6 +273,15 @@ int main(int argc, char** argv)
     if (getrlimit(RLIMIT_MEMLOCK, &lock) == 0 && lock.rlim_cur < lock.rlim_max) {
         lock.rlim_cur = lock.rlim_max;
         setrlimit(RLIMIT_MEMLOCK, &lock);
+    }
+    // The program's descriptors end below ours (fd_limit.h): its soft limit too.
+    struct rlimit nofile;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+        mcexec::FdLimit program = mcexec::program_nofile({nofile.rlim_cur, nofile.rlim_max});
+        if (program.cur < nofile.rlim_cur) {
+            nofile.rlim_cur = program.cur;
+            setrlimit(RLIMIT_NOFILE, &nofile);
+        }
     }
     mcexec::LoadError lerr;
     std::string path;
@@ -356,7 +379,7 @@ int main(int argc, char** argv)
     create.monotonic_ns = now_ns(CLOCK_MONOTONIC);
     if (osfd < 0)
         die(dev + ": " + strerror(errno));
-    osfd = move_high(osfd);
+    osfd = move_high(osfd, 0);
     // The machine the program sees: its share (lwk_view_tree.h). Made before the
     // program's range is mapped here, as it starts a process.
     std::string view_error;
@@ -375,7 +398,7 @@ int main(int argc, char** argv)
             die("mcctrl.ko is not loaded (mcreboot.sh loads it)");
         die("cannot create the process on instance " + std::to_string(opt.os_index) + ": " + strerror(errno));
     }
-    int pfd = move_high(create.fd);
+    int pfd = move_high(create.fd, 1);
     if (opt.offload_spin) {
         mcexec_policy policy{};
         policy.lwk_spin_us = *opt.offload_spin;

@@ -12,8 +12,13 @@
 #   3 stale-view    after munmap, mcexec's view of the pages is gone even when
 #                   pkey_mprotect or mbind (offloaded) changed mcexec's mapping, so
 #                   a read() into the old address cannot write memory reused since
-#   6 mcexec-fds    mcexec's own descriptors (fd 1000, 1001) are not the program's:
-#                   ioctl, fcntl give EBADF; close_range(3, ~0U) leaves mcexec working
+#   6 mcexec-fds    mcexec's own descriptors sit at the top of RLIMIT_NOFILE, above
+#                   the program's hard limit: ioctl, fcntl, close, dup, dup2, dup3,
+#                   F_DUPFD, pidfd_getfd at 1000, 1001 and around the program's soft
+#                   and hard limits answer as natively (dup2(1, 1000) is 1000); the
+#                   program's RLIMIT_NOFILE is Linux's less 2 (hard, soft capped), the
+#                   same through getrlimit, prlimit64, sysconf, getdtablesize, and
+#                   holds as natively when set; close_range(3, ~0U) leaves mcexec working
 #   7 mcexec-ptr    pointers at and above 64 TiB (mcexec's memory) give EFAULT and
 #                   mcexec survives every one
 #   8 proc-self-mem /proc/self/mem (mcexec's memory) cannot be opened read-write
@@ -209,12 +214,27 @@ case_stale_view() {
 
 case_mcexec_fds() {
 	log "case 6: mcexec's own descriptors are not the program's"
-	# dup2 onto mcexec's descriptor: refusing it (EBADF) is fine, so is a virtual
-	# success, as long as mcexec keeps working (the lines after it).
-	allow=([dup2-1-to-1000]='EBADF|1000')
+	local native lwk rn=0 rl=0 soft hard opens want
 	same_as_native mcexec-fds mcexec-fds
-	allow=()
-	check_alive "case 6 (ioctl, fcntl, dup2)"
+	check_alive "case 6 (ioctl, fcntl, close, dup*, pidfd_getfd)"
+	# The program's RLIMIT_NOFILE: Linux's hard limit less mcexec's two, the soft
+	# one capped by it (docs/security.md).
+	native=$(as_owner "$H" nofile 2>&1) || rn=$?
+	lwk=$(run_lwk nofile) || rl=$?
+	soft=$(sed -n 's/^nofile-soft: //p' <<<"$native")
+	hard=$(sed -n 's/^nofile-hard: //p' <<<"$native")
+	opens=$(sed -n 's/^opens-until-full: //p' <<<"$native")
+	echo "natively RLIMIT_NOFILE $soft/$hard, $opens opens below 64"
+	if [ -z "$soft" ] || [ -z "$hard" ] || [ -z "$opens" ]; then
+		fail "nofile: the native run printed no limits"
+	else
+		want=$((hard - 2))
+		[ "$soft" -lt "$want" ] || soft=$want
+		compare_lines nofile "$(sed -e "s/^nofile-soft: .*/nofile-soft: $soft/" -e "s/^nofile-hard: .*/nofile-hard: $want/" \
+			<<<"$native")" "$lwk"
+	fi
+	expect_eq "nofile: status under mcexec (natively $rn)" $rn $rl
+	check_alive "case 6 (RLIMIT_NOFILE)"
 	# Last in its own program: on vulnerable code it closes mcexec's descriptors.
 	same_as_native close-range close-range
 	check_alive "case 6 (close_range)"

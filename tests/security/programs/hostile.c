@@ -10,12 +10,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -182,20 +184,115 @@ static int kernel_addr(void)
 	return 0;
 }
 
-/* Case 6: mcexec's own descriptors (fd >= 1000) are not the program's. */
-static int mcexec_fds(void)
+/* -1 keeps its errno; @want itself is 0 ("ok"); anything else is itself. */
+static long is_fd(long ret, int want)
+{
+	return ret == want ? 0 : ret;
+}
+
+/* Every call that names descriptor @fd (called @what), as the program may. */
+static void probe_fd(const char *what, int fd, int pidfd)
 {
 	void *page = map_anon(PAGE, PROT_READ | PROT_WRITE);
 	struct mcexec_pin_retired pin = { .addr = (uintptr_t)page, .len = PAGE, .list_phys = 0, .list_len = 1 };
-	char name[64];
+	char name[80];
 
-	for (int fd = 1000; fd <= 1001; fd++) {
-		snprintf(name, sizeof(name), "ioctl-pin-fd%d", fd);
-		report(name, ioctl(fd, MCEXEC_PIN_RETIRED, &pin));
-		snprintf(name, sizeof(name), "fcntl-getfd-fd%d", fd);
-		report(name, fcntl(fd, F_GETFD));
+#define PROBE(call, expr) \
+	do { \
+		snprintf(name, sizeof(name), "%s-%s", call, what); \
+		report(name, expr); \
+	} while (0)
+	PROBE("ioctl-pin", ioctl(fd, MCEXEC_PIN_RETIRED, &pin));
+	PROBE("fcntl-getfd", fcntl(fd, F_GETFD));
+	PROBE("dup-of", dup(fd) < 0 ? -1 : 0);
+	PROBE("pidfd_getfd-of", pidfd < 0 ? -1 : syscall(SYS_pidfd_getfd, pidfd, fd, 0) < 0 ? -1 : 0);
+	PROBE("close", close(fd));
+	PROBE("dup2-1-onto", is_fd(dup2(1, fd), fd));
+	PROBE("dup3-1-onto", is_fd(dup3(1, fd, O_CLOEXEC), fd));
+	PROBE("close-again", close(fd));
+	PROBE("fcntl-dupfd-1-from", is_fd(fcntl(1, F_DUPFD, fd), fd));
+	PROBE("close-dupfd", close(fd));
+#undef PROBE
+	munmap(page, PAGE);
+}
+
+/*
+ * Case 6: mcexec's own descriptors sit at the top of RLIMIT_NOFILE's hard
+ * limit, above the program's: every number the program can name answers as
+ * on Linux. Named relative to the program's own limits, so the lines are the
+ * same whatever the limits are.
+ */
+static int mcexec_fds(void)
+{
+	struct rlimit r;
+	int pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	static const struct {
+		const char *name;
+		int from; /* 0: the number itself; 1: the soft limit; 2: the hard limit */
+		long off;
+	} at[] = {
+		{ "1000", 0, 1000 }, { "1001", 0, 1001 }, { "soft-1", 1, -1 }, { "soft", 1, 0 },
+		{ "hard-2", 2, -2 }, { "hard-1", 2, -1 }, { "hard", 2, 0 },    { "hard+1", 2, 1 },
+	};
+
+	report("pidfd_open-self", pidfd < 0 ? -1 : 0);
+	if (getrlimit(RLIMIT_NOFILE, &r))
+		die("getrlimit");
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		long fd = at[i].off + (at[i].from == 1 ? (long)r.rlim_cur : at[i].from == 2 ? (long)r.rlim_max : 0);
+
+		if (fd >= 3 && fd < INT_MAX)
+			probe_fd(at[i].name, (int)fd, pidfd);
 	}
-	report("dup2-1-to-1000", dup2(1, 1000));
+	printf("done\n");
+	return 0;
+}
+
+/*
+ * Case 6: the program's RLIMIT_NOFILE (the script checks the values against
+ * Linux's), and Linux's rules for it: getrlimit, prlimit64, sysconf and
+ * getdtablesize agree; the hard limit cannot be raised; lowered limits hold
+ * for opening.
+ */
+static int nofile(void)
+{
+	struct rlimit r, p, low = { 64, 128 }, got;
+	int n = 0, fd;
+
+	if (getrlimit(RLIMIT_NOFILE, &r))
+		die("getrlimit");
+	printf("nofile-soft: %llu\nnofile-hard: %llu\n", (unsigned long long)r.rlim_cur,
+	       (unsigned long long)r.rlim_max);
+	report("prlimit64-get", syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &p));
+	printf("prlimit64-as-getrlimit: %s\n", p.rlim_cur == r.rlim_cur && p.rlim_max == r.rlim_max ? "yes" : "no");
+	printf("sysconf-open-max-is-soft: %s\n", sysconf(_SC_OPEN_MAX) == (long)r.rlim_cur ? "yes" : "no");
+	printf("getdtablesize-is-soft: %s\n", getdtablesize() == (int)r.rlim_cur ? "yes" : "no");
+	p = (struct rlimit){ r.rlim_max + 1, r.rlim_max + 1 };
+	report("setrlimit-hard+1", setrlimit(RLIMIT_NOFILE, &p));
+	p = (struct rlimit){ r.rlim_max, r.rlim_max - 1 };
+	report("setrlimit-soft-above-hard", setrlimit(RLIMIT_NOFILE, &p));
+	report("setrlimit-null", syscall(SYS_setrlimit, RLIMIT_NOFILE, NULL));
+	report("getrlimit-null", syscall(SYS_getrlimit, RLIMIT_NOFILE, NULL));
+	p = (struct rlimit){ r.rlim_max, r.rlim_max };
+	report("setrlimit-soft-to-hard", setrlimit(RLIMIT_NOFILE, &p));
+	report("dup2-1-onto-hard-1", is_fd(dup2(1, (int)r.rlim_max - 1), (int)r.rlim_max - 1));
+	report("dup2-1-onto-hard", is_fd(dup2(1, (int)r.rlim_max), (int)r.rlim_max));
+	report("close-hard-1", close((int)r.rlim_max - 1));
+	report("prlimit64-set-64-128", syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &low, &p));
+	printf("prlimit64-old-is-hard-hard: %s\n", p.rlim_cur == r.rlim_max && p.rlim_max == r.rlim_max ? "yes" : "no");
+	report("getrlimit-after", getrlimit(RLIMIT_NOFILE, &got));
+	printf("after-lowering: %llu %llu\n", (unsigned long long)got.rlim_cur, (unsigned long long)got.rlim_max);
+	p = (struct rlimit){ 64, 129 };
+	report("setrlimit-hard-129", setrlimit(RLIMIT_NOFILE, &p));
+	report("dup2-1-onto-63", is_fd(dup2(1, 63), 63));
+	report("dup2-1-onto-64", is_fd(dup2(1, 64), 64));
+	report("close-63", close(63));
+	/* Every number below 64 the program's: as many opens as natively, then EMFILE. */
+	while ((fd = open("/dev/null", O_RDONLY)) >= 0)
+		n++;
+	printf("opens-until-full: %d\n", n);
+	report("open-when-full", fd);
+	report("pipe-when-full", pipe((int[2]){ 0, 0 }));
 	printf("done\n");
 	return 0;
 }
@@ -351,7 +448,7 @@ static int pin_limit(const char *path, int nsizes, char **sizes)
 static int usage(void)
 {
 	fprintf(stderr, "usage: hostile ro-file RO OWN | ro-memory | stale-view pkey|mbind | kernel-addr |\n"
-			"               mcexec-fds | close-range | mcexec-ptr 0-8 | mcexec-maps | proc-self-mem |\n"
+			"               mcexec-fds | nofile | close-range | mcexec-ptr 0-8 | mcexec-maps | proc-self-mem |\n"
 			"               pin-limit FILE KIB...\n");
 	return 2;
 }
@@ -369,6 +466,8 @@ int main(int argc, char **argv)
 		return kernel_addr();
 	if (argc == 2 && !strcmp(argv[1], "mcexec-fds"))
 		return mcexec_fds();
+	if (argc == 2 && !strcmp(argv[1], "nofile"))
+		return nofile();
 	if (argc == 2 && !strcmp(argv[1], "close-range"))
 		return close_range_all();
 	if (argc == 3 && !strcmp(argv[1], "mcexec-ptr"))
