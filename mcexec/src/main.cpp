@@ -386,6 +386,9 @@ int main(int argc, char** argv)
     auto view = mcexec::LwkView::create(*os, create.cpu_first, create.cpu_count, create.mem_limit, &view_error);
     if (!view)
         fprintf(stderr, "mcexec: warning: the program sees Linux's CPUs and memory: %s\n", view_error.c_str());
+    // Its questions asked, the instance's second descriptor goes: only osfd
+    // (reserved, out of the program's reach) stays open for the run.
+    { ihk::Os done = std::move(*os); }
     // After execve the old program's LWK process may still be ending (its
     // descriptor closed with the old image): give it a moment.
     int create_ret;

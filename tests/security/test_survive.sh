@@ -16,9 +16,10 @@
 # the handler's 3); and programs/badptr, every pointer argument of the LWK's
 # own calls given NULL, kernel, non-canonical, PROT_NONE, read-only,
 # straddling, mcexec (64 TiB) and end-of-range addresses, one line per call
-# and kind. Each prints the same lines and ends with the same status under
-# mcexec as natively; after each the instance is RUNNING and runs the next
-# program. Then one 600 MiB mapping touched without a page fault while the
+# and kind; the program's open descriptors, listed in /proc/self/fd and
+# probed with fcntl from 3 to 1023 (no descriptor of mcexec among them).
+# Each prints the same lines and ends with the same status under mcexec as
+# natively; after each the instance is RUNNING and runs the next program. Then one 600 MiB mapping touched without a page fault while the
 # status stays RUNNING, and mcexec killed (kill -9) while the LWK populates
 # another: within 5 s the instance is RUNNING with no process left and the
 # memory back.
