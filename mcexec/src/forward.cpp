@@ -16,6 +16,7 @@
 
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <linux/openat2.h>
 #include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -258,32 +259,148 @@ int64_t readlink_call(const ForwardConfig& cfg, uint64_t nr, const uint64_t a[6]
     return copy_to_program(a[path_arg + 1], cfg.program.data(), n) ? int64_t(n) : -EFAULT;
 }
 
-// An open that reached mcexec's own memory file (/proc/self/mem is mcexec's,
-// not the program's): refused, as if the program may not open it.
-int64_t open_call(uint64_t nr, const uint64_t a[6])
+// Is @fd (O_PATH will do) a file of procfs that gives mcexec's memory:
+// /proc/<us or one of our threads>/[task/<tid>/]mem or pagemap? Under mcexec,
+// /proc/self is mcexec, not the program. A procfs file we cannot name is
+// taken for one.
+bool is_our_memory(int fd)
 {
-    int64_t fd = raw(nr, a);
-    if (fd < 0)
-        return fd;
     struct statfs fs;
-    if (fstatfs(int(fd), &fs) != 0 || fs.f_type != PROC_SUPER_MAGIC)
-        return fd;
+    if (fstatfs(fd, &fs) != 0 || fs.f_type != PROC_SUPER_MAGIC)
+        return false;
     char link[64], target[PATH_MAX];
-    snprintf(link, sizeof(link), "/proc/self/fd/%d", int(fd));
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
     ssize_t n = readlink(link, target, sizeof(target) - 1);
     if (n <= 0)
-        return fd;
-    target[n] = 0;
-    // /proc/<pid or one of our thread ids>/[task/<tid>/]mem
-    int owner = 0;
-    std::string t(target);
-    if (sscanf(target, "/proc/%d/", &owner) != 1 || t.size() < 4 || t.compare(t.size() - 4, 4, "/mem") != 0)
-        return fd;
-    if (owner == getpid() || syscall(SYS_tgkill, getpid(), owner, 0) == 0) {
-        close(int(fd));
-        return -EACCES;
+        return true;
+    std::string t(target, size_t(n));
+    size_t name = t.rfind('/');
+    if (name == std::string::npos || name == 0 || (t.compare(name, 4, "/mem") && t.compare(name, 8, "/pagemap")) ||
+        (t.size() != name + 4 && t.size() != name + 8))
+        return false;
+    size_t dir = t.rfind('/', name - 1);
+    if (dir == std::string::npos)
+        return false;
+    // The process or thread the file is of: the directory above it.
+    std::string id = t.substr(dir + 1, name - dir - 1);
+    if (id.empty() || id.size() > 9 || id.find_first_not_of("0123456789") != std::string::npos)
+        return false;
+    int owner = std::stoi(id);
+    return owner == getpid() || syscall(SYS_tgkill, getpid(), owner, 0) == 0;
+}
+
+// open, creat, openat, openat2. mcexec's own memory files (is_our_memory) are
+// refused (EACCES) before they are open for anything: the path is resolved
+// with O_PATH, which reads and writes nothing, the object found is checked,
+// and only then opened with the program's flags, through our descriptor of
+// that very object (/proc/self/fd/N), so no path changed meanwhile and no
+// other thread of the program reading a guessed descriptor can reach it.
+int64_t open_call(uint64_t nr, const uint64_t a[6])
+{
+    constexpr uint64_t PATH_FLAGS = O_NOFOLLOW | O_DIRECTORY; // what O_PATH keeps of the program's
+    int path_arg = nr == SYS_openat || nr == SYS_openat2 ? 1 : 0;
+    uint64_t dirfd = path_arg ? a[0] : uint64_t(AT_FDCWD);
+    open_how how{};
+    if (nr == SYS_openat2) {
+        // Copied once; Linux checks it (E2BIG, EINVAL) before the path, as with an empty one.
+        uint64_t size = a[3];
+        if (size < sizeof(open_how)) // OPEN_HOW_SIZE_VER0
+            return -EINVAL;
+        if (size > 4096)
+            return -E2BIG;
+        std::vector<char> copy(size);
+        if (!copy_from_program(copy.data(), a[2], size))
+            return -EFAULT;
+        int64_t e = syscall(SYS_openat2, AT_FDCWD, "", copy.data(), size) < 0 ? -errno : 0;
+        if (e != -ENOENT)
+            return e ? e : -EINVAL;
+        std::memcpy(&how, copy.data(), sizeof(how));
+    } else if (nr == SYS_creat) {
+        how.flags = O_CREAT | O_WRONLY | O_TRUNC;
+        how.mode = a[1];
+    } else {
+        how.flags = uint32_t(a[path_arg + 1]);
+        how.mode = a[path_arg + 2];
     }
-    return fd;
+    uint64_t flags = how.flags;
+    // What opens nothing that exists: O_PATH itself (it reads nothing; opening
+    // it again comes back here), a new file (O_CREAT | O_EXCL, O_TMPFILE).
+    if ((flags & O_PATH) || (flags & O_TMPFILE) == O_TMPFILE || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+        return raw(nr, a);
+    open_how path_how{};
+    path_how.flags = O_PATH | O_CLOEXEC | (flags & PATH_FLAGS);
+    path_how.resolve = how.resolve;
+    uint64_t path_args[6] = {dirfd, a[path_arg], path_how.flags, 0, 0, 0};
+    if (nr == SYS_openat2) {
+        path_args[2] = reinterpret_cast<uint64_t>(&path_how);
+        path_args[3] = sizeof(path_how);
+    }
+    for (int tries = 0;; tries++) {
+        int64_t found = raw(nr == SYS_openat2 ? SYS_openat2 : SYS_openat, path_args);
+        if (found == -ENOENT && (flags & O_CREAT)) {
+            if (tries == 3) {
+                // Still nothing there to find, and something there to create
+                // on: a symbolic link to a missing file, created as Linux does.
+                // A new file; only a path changed meanwhile could make it
+                // ours, checked after the open.
+                int64_t fd = raw(nr, a);
+                if (fd >= 0 && is_our_memory(int(fd))) {
+                    close(int(fd));
+                    return -EACCES;
+                }
+                return fd;
+            }
+            // Nothing there: a new file, or what appeared meanwhile, found again.
+            uint64_t b[6];
+            std::copy(a, a + 6, b);
+            open_how excl = how;
+            if (nr == SYS_openat2) {
+                excl.flags |= O_EXCL;
+                b[2] = reinterpret_cast<uint64_t>(&excl);
+                b[3] = sizeof(excl);
+            } else if (nr == SYS_creat) {
+                b[0] = uint64_t(AT_FDCWD);
+                b[1] = a[0];
+                b[2] = uint64_t(O_CREAT | O_EXCL | O_WRONLY | O_TRUNC);
+                b[3] = a[1];
+            } else {
+                b[path_arg + 1] |= O_EXCL;
+            }
+            int64_t fd = raw(nr == SYS_creat ? SYS_openat : nr, b);
+            if (fd != -EEXIST)
+                return fd;
+            continue;
+        }
+        if (found < 0)
+            return found;
+        int pfd = int(found);
+        struct stat st;
+        int64_t ret;
+        if (is_our_memory(pfd)) {
+            ret = -EACCES;
+        } else if (fstat(pfd, &st) == 0 && S_ISLNK(st.st_mode)) {
+            ret = -ELOOP; // O_NOFOLLOW on a symbolic link
+        } else {
+            char link[64];
+            snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
+            open_how again{};
+            again.flags = flags & ~uint64_t(O_NOFOLLOW);
+            again.mode = (flags & O_CREAT) ? how.mode : 0;
+            uint64_t b[6] = {uint64_t(AT_FDCWD), reinterpret_cast<uint64_t>(link), again.flags, again.mode, 0, 0};
+            if (nr == SYS_openat2) {
+                b[2] = reinterpret_cast<uint64_t>(&again);
+                b[3] = sizeof(again);
+            }
+            ret = raw(nr == SYS_openat2 ? SYS_openat2 : SYS_openat, b);
+            // The lowest free number, as Linux gives: the one the O_PATH descriptor took.
+            if (ret > pfd && dup3(int(ret), pfd, (flags & O_CLOEXEC) ? O_CLOEXEC : 0) == pfd) {
+                close(int(ret));
+                return pfd;
+            }
+        }
+        close(pfd);
+        return ret;
+    }
 }
 
 // Is @fd a directory listing mcexec's descriptors (/proc/<us>/fd, /proc/<us>/task/<tid>/fd)?

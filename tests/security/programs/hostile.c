@@ -9,6 +9,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdint.h>
@@ -20,6 +22,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <mcexec/abi.h>
@@ -406,6 +409,60 @@ static int proc_self_mem(void)
 	return 0;
 }
 
+/*
+ * Case 8: while one thread opens /proc/self/mem (and its other names) again and
+ * again, another reads through every descriptor from 3 to 64 at the address of
+ * a variable of the program: under mcexec no open may succeed, not even for
+ * the moment before mcexec refuses it, so no read may either. Natively the
+ * files are the program's own and the reads succeed (the script checks the
+ * reader does find them).
+ */
+static _Atomic int race_stop;
+static const char race_secret[16] = "secret-bytes";
+
+static void *race_reader(void *arg)
+{
+	long *reads = arg;
+	char buf[8];
+
+	while (!atomic_load(&race_stop))
+		for (int fd = 3; fd <= 64; fd++)
+			if (pread(fd, buf, sizeof(buf), (off_t)(uintptr_t)race_secret) == (ssize_t)sizeof(buf) &&
+			    !memcmp(buf, race_secret, sizeof(buf)))
+				(*reads)++;
+	return NULL;
+}
+
+static int mem_race(void)
+{
+	char pid_mem[64], pid_pagemap[64];
+	const char *paths[4] = { "/proc/self/mem", "/proc/thread-self/mem", pid_mem, pid_pagemap };
+	long reads = 0, opens = 0, tries = 0;
+	struct timespec start, now;
+	pthread_t t;
+
+	snprintf(pid_mem, sizeof(pid_mem), "/proc/%d/mem", (int)getpid());
+	snprintf(pid_pagemap, sizeof(pid_pagemap), "/proc/%d/pagemap", (int)getpid());
+	pthread_create(&t, NULL, race_reader, &reads);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		int fd = open(paths[tries % 4], tries % 8 < 4 ? O_RDONLY : O_RDWR);
+
+		if (fd >= 0) {
+			opens++;
+			usleep(100); /* natively: give the reader a moment */
+			close(fd);
+		}
+		tries++;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - start.tv_sec < 2);
+	atomic_store(&race_stop, 1);
+	pthread_join(t, NULL);
+	printf("opens: %s\nreads-of-the-program-through-mem: %s\n", opens ? "some" : "none", reads ? "some" : "none");
+	printf("done\n");
+	return 0;
+}
+
 /* mcexec's (under mcexec: the process that pins) VmPin in kB, -1 if absent. */
 static long vm_pin_kb(void)
 {
@@ -449,7 +506,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: hostile ro-file RO OWN | ro-memory | stale-view pkey|mbind | kernel-addr |\n"
 			"               mcexec-fds | nofile | close-range | mcexec-ptr 0-8 | mcexec-maps | proc-self-mem |\n"
-			"               pin-limit FILE KIB...\n");
+			"               mem-race | pin-limit FILE KIB...\n");
 	return 2;
 }
 
@@ -474,6 +531,8 @@ int main(int argc, char **argv)
 		return mcexec_ptr(atoi(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "mcexec-maps"))
 		return mcexec_maps();
+	if (argc == 2 && !strcmp(argv[1], "mem-race"))
+		return mem_race();
 	if (argc == 2 && !strcmp(argv[1], "proc-self-mem"))
 		return proc_self_mem();
 	if (argc >= 4 && !strcmp(argv[1], "pin-limit"))
