@@ -41,6 +41,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -82,6 +83,8 @@ static struct { uint64_t start, len; } foreign[MAX_FOREIGN];
 static int nforeign;
 static int fds[MAX_FDS];
 static int nfds;
+/* Under mcexec its own descriptors are this and the next: the program's RLIMIT_NOFILE hard limit. */
+static uint64_t mcexec_fds = 1000;
 static uint64_t brk_floor;	/* glibc's heap is below */
 static const char *fuzz_dir = ".";
 static pid_t self_pid;
@@ -248,7 +251,7 @@ static uint64_t fd_arg(void)
 	case 0:
 		return rnd(3);
 	case 1:
-		return 1000 + rnd(4); /* mcexec's own */
+		return (chance(50) ? mcexec_fds : 1000) + rnd(2); /* mcexec's own, and where they used to be */
 	case 2:
 		return (uint64_t)-1 - rnd(200); /* AT_FDCWD and friends */
 	default:
@@ -684,6 +687,9 @@ int main(int argc, char **argv)
 	}
 	arena = res + PAGE;
 	arena_layout();
+	struct rlimit nofile;
+	if (!getrlimit(RLIMIT_NOFILE, &nofile) && nofile.rlim_max < 1u << 30)
+		mcexec_fds = nofile.rlim_max;
 	open_fds();
 	brk_floor = (uint64_t)sbrk(0);
 
