@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -570,15 +571,24 @@ int64_t map_shared(const ForwardConfig& cfg, uint64_t token, const uint64_t* a)
 
 // A private file mapping's contents: pread into the program's new mapping,
 // checked as the program's own pread would be, and the file noted for maps.
+// A noexec mount: PROT_EXEC is EPERM (after EACCES for a file open for
+// writing only, as Linux checks), and the LWK learns it may never add it.
 int64_t map_fill(const ForwardConfig& cfg, const uint64_t* a)
 {
     uint64_t b[6] = {a[0], a[1], a[2], a[3], 0, 0};
     if (int64_t e = check_call(SYS_pread64, b, cfg.reserved))
         return e;
+    struct statvfs vfs;
+    bool noexec = fstatvfs(int(a[0]), &vfs) == 0 && (vfs.f_flag & ST_NOEXEC);
+    if (noexec && (a[4] & PROT_EXEC)) {
+        int mode = fcntl(int(a[0]), F_GETFL);
+        if (mode >= 0 && (mode & O_ACCMODE) != O_WRONLY)
+            return -EPERM;
+    }
     int64_t got = raw(SYS_pread64, b);
     if (got >= 0)
         mapped_file_note(view::MappedFile::Private, a[1], a[2], a[3], int(a[0]));
-    return got;
+    return got >= 0 && noexec ? int64_t(uint64_t(got) | MCK_FILL_NOEXEC) : got;
 }
 
 uint64_t whole_pages(uint64_t bytes) { return (bytes + 4095) & ~4095ull; }

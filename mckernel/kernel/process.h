@@ -166,7 +166,7 @@ struct Vma {
 constexpr uint32_t VMA_HEAP = 1, VMA_STACK = 2, VMA_FILE = 4, VMA_PAST_EOF = 8, // PAST_EOF: SIGBUS
                    VMA_SHARED = 16,   // pages are Linux's (a shared mapping)
                    VMA_MAYWRITE = 32, // shared: Linux pinned them for writing (the file allows it)
-                   VMA_MAYEXEC = 64,  // shared: the file's mount allows executing it
+                   VMA_MAYEXEC = 64,  // a file mapping: its mount allows executing it
                    VMA_ADOPT = 128,   // shared, in a fork child: not mapped until vm_fork_adopt()
                    VMA_SHM = 256,     // shared: a System V shared memory attach
                    VMA_SHARED_ANON = 512; // shared: MAP_SHARED|MAP_ANONYMOUS, seen by no Linux program

@@ -598,8 +598,12 @@ int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64
     if (anon)
         return int64_t(start);
     // Fill it from the file through mcexec; bytes past the end of the file stay zero.
-    uint64_t args[6] = {uint64_t(fd), start, len, off, 0, 0};
+    uint64_t args[6] = {uint64_t(fd), start, len, off, prot, 0};
     int64_t got = offload(MCK_SYS_MAP_FILL, args); // pread, and mcexec notes the file's name
+    // A noexec mount: never executable (mcexec refused PROT_EXEC already).
+    bool may_exec = got < 0 || !(uint64_t(got) & MCK_FILL_NOEXEC);
+    if (got >= 0)
+        got = int64_t(uint64_t(got) & ~MCK_FILL_NOEXEC);
     if (got == -EBADF) {
         // A descriptor open for writing only cannot be mapped (Linux: EACCES).
         constexpr int64_t SYS_FCNTL = 72, F_GETFL = 3, O_ACCMODE = 3, O_WRONLY = 1;
@@ -613,6 +617,8 @@ int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64
         (void)unmap_locked(p, start, start + len); // ours, whole: cannot fail
         return got == -EISDIR || got == -EINVAL ? -ENODEV : got;
     }
+    if (Vma* v = find(p, start); v && may_exec)
+        v->flags |= VMA_MAYEXEC;
     arch::mmu_protect(p->root, start, len, uint32_t(prot));
     // mcexec's pread wrote through a writable view; the program's may be less.
     if ((prot & PROT_RWX) != PROT_RWX)
@@ -800,8 +806,9 @@ int64_t vm_mprotect(Process* p, uint64_t addr, uint64_t len, uint64_t prot)
             Vma* v = find(p, a);
             if (!v)
                 return -ENOMEM;
-            if ((v->flags & VMA_SHARED) && (((prot & arch::PROT_W) && !(v->flags & VMA_MAYWRITE)) ||
-                                            ((prot & arch::PROT_X) && !(v->flags & VMA_MAYEXEC))))
+            // Private file mappings too may not become executable from a noexec mount.
+            if (((v->flags & VMA_SHARED) && (prot & arch::PROT_W) && !(v->flags & VMA_MAYWRITE)) ||
+                ((v->flags & (VMA_SHARED | VMA_FILE)) && (prot & arch::PROT_X) && !(v->flags & VMA_MAYEXEC)))
                 return -EACCES;
             a = v->end;
         }

@@ -236,12 +236,15 @@ struct mcexec_reply {
  */
 #define MCK_SYS_PROC_FILE 0x4d434b09
 /*
- * A private file mapping's contents: MCK_SYS_MAP_FILL(fd, addr, len, offset)
- * is pread(fd, addr, len, offset) into the program's new mapping at @addr
- * (SYS_pread64 before), and mcexec notes which file it is, for its name in
- * /proc/self/maps.
+ * A private file mapping's contents: MCK_SYS_MAP_FILL(fd, addr, len, offset,
+ * prot) is pread(fd, addr, len, offset) into the program's new mapping at
+ * @addr (SYS_pread64 before), and mcexec notes which file it is, for its name
+ * in /proc/self/maps. On a noexec mount the result (bytes read) has
+ * MCK_FILL_NOEXEC set, and @prot with PROT_EXEC is -EPERM, read nothing (as
+ * Linux's mmap).
  */
 #define MCK_SYS_MAP_FILL 0x4d434b0a
+#define MCK_FILL_NOEXEC (1ull << 62)
 #define MCK_PROC_FILE_RETRY 0x4d434b09	/* -(MCK_PROC_FILE_RETRY + pid): an open's result, never an errno */
 #define MCK_PROC_FILE_MAX_PID 4194304	/* PID_MAX_LIMIT */
 #define MCK_SNAPSHOT_VERSION 1

@@ -798,6 +798,28 @@ TEST_F(Vm, PrivateFileMappingIsReadThroughLinux)
     EXPECT_EQ(p->mem_used, 2 * K4);
 }
 
+// A noexec mount (mcexec's MAP_FILL says so): never executable, as on Linux.
+TEST_F(Vm, PrivateFileMappingFromNoexecMountNeverExecutes)
+{
+    fake::offload_handler = [](const fake::Call& c) -> int64_t {
+        if (c.nr != MCK_SYS_MAP_FILL)
+            return -ENOSYS;
+        if (c.args[4] & PROT_EXEC)
+            return -EPERM; // mcexec refuses PROT_EXEC there
+        return int64_t(K4 | MCK_FILL_NOEXEC);
+    };
+    EXPECT_EQ(vm_mmap(p, A, K4, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED, 4, 0), -EPERM);
+    EXPECT_FALSE(mapped(A));
+    ASSERT_EQ(vm_mmap(p, A, 2 * K4, PROT_READ, MAP_PRIVATE | MAP_FIXED, 4, 0), int64_t(A))
+        << "MCK_FILL_NOEXEC is no part of the length";
+    EXPECT_EQ(vm_mprotect(p, A, K4, PROT_READ | PROT_EXEC), -EACCES);
+    EXPECT_EQ(vm_mprotect(p, A, 2 * K4, PROT_READ | PROT_WRITE), 0) << "a private copy may be written";
+    // The same file elsewhere: PROT_EXEC may be added later.
+    fake::offload_handler = [](const fake::Call& c) -> int64_t { return c.nr == MCK_SYS_MAP_FILL ? int64_t(K4) : -ENOSYS; };
+    ASSERT_EQ(vm_mmap(p, A + 4 * K4, K4, PROT_READ, MAP_PRIVATE | MAP_FIXED, 4, 0), int64_t(A + 4 * K4));
+    EXPECT_EQ(vm_mprotect(p, A + 4 * K4, K4, PROT_READ | PROT_EXEC), 0);
+}
+
 TEST_F(Vm, FileMappingOfAWriteOnlyDescriptorIsEACCES)
 {
     fake::offload_handler = [](const fake::Call& c) -> int64_t {
