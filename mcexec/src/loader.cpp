@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -91,6 +92,10 @@ bool load_elf(const std::string& path, uint64_t pie_bias, ElfImage* out, LoadErr
         return fail(err, errno == ENOENT ? 127 : 126, path + ": " + std::strerror(errno));
     out->fd = fd;
     out->path = path;
+    // Linux runs nothing from a noexec mount, the program or its loader (EACCES).
+    struct statvfs vfs;
+    if (fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_NOEXEC))
+        return fail(err, 126, path + ": " + std::strerror(EACCES) + " (a noexec mount)");
     Elf64_Ehdr eh;
     if (!read_at(fd, &eh, sizeof(eh), 0) || std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
         return fail(err, 126, path + ": not an ELF executable (cannot execute binary file)");
