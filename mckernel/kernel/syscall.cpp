@@ -114,6 +114,16 @@ int64_t sys_io_uring_setup(SyscallArgs&) { return -ENOSYS; }
 int64_t sys_process_madvise(SyscallArgs&) { return -ENOSYS; }
 int64_t sys_migrate_pages(SyscallArgs&) { return -ENOSYS; }
 int64_t sys_move_pages(SyscallArgs&) { return -ENOSYS; }
+// Newer calls of the same kind, as a Linux older than them answers: the
+// futex2 calls would wait on and wake mcexec's view of the words, not the
+// LWK's futexes; the others change mcexec's memory map or memory policy.
+int64_t sys_futex_waitv(SyscallArgs&) { return -ENOSYS; }
+int64_t sys_futex_wake(SyscallArgs&) { return -ENOSYS; }
+int64_t sys_futex_wait(SyscallArgs&) { return -ENOSYS; }
+int64_t sys_futex_requeue(SyscallArgs&) { return -ENOSYS; }
+int64_t sys_set_mempolicy_home_node(SyscallArgs&) { return -ENOSYS; }
+int64_t sys_map_shadow_stack(SyscallArgs&) { return -ENOSYS; }
+int64_t sys_mseal(SyscallArgs&) { return -ENOSYS; }
 
 int64_t sys_rt_sigaction(SyscallArgs& a) { return sys_rt_sigaction(int64_t(a.arg[0]), a.arg[1], a.arg[2], a.arg[3]); }
 int64_t sys_rt_sigprocmask(SyscallArgs& a)
