@@ -35,7 +35,8 @@ bool range_allowed(uint64_t base, uint64_t len);
 bool in_program(uint64_t base, uint64_t len);
 
 // The argument kinds of call @nr ("p" pointer, "f" descriptor, "a" maybe a
-// pointer, "." other); nullptr for numbers Linux 6.1 does not know.
+// pointer, "." other); nullptr for numbers the table (Linux 6.1 and the
+// later calls gen_syscall_shapes.py lists) does not know.
 const char* call_shape(uint64_t nr);
 
 // 0 if call @nr may run with @args as far as its direct arguments go, else

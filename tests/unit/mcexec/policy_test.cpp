@@ -104,6 +104,21 @@ TEST(Policy, ReservedDescriptorsAreEbadf)
     EXPECT_EQ(check_call(SYS_fsync, other, r), 0);
 }
 
+TEST(Policy, CallsNewerThanTheHeadersHaveShapes)
+{
+    Reserved r = reserved_1000();
+    EXPECT_STREQ(call_shape(451), "fpp.") << "cachestat";
+    EXPECT_STREQ(call_shape(452), "fp..") << "fchmodat2";
+    EXPECT_STREQ(call_shape(467), "fp.p.") << "open_tree_attr";
+    // A reserved descriptor as cachestat's or fchmodat2's: not a word that may be a pointer.
+    uint64_t cachestat[6] = {1000, 0x10000, 0x20000, 0};
+    EXPECT_EQ(check_call(451, cachestat, r), -EBADF);
+    uint64_t fchmodat2[6] = {1001, 0x10000, 0644, 0};
+    EXPECT_EQ(check_call(452, fchmodat2, r), -EBADF);
+    uint64_t statmount[6] = {0x10000, MCK_USER_END, 512, 0};
+    EXPECT_EQ(check_call(457, statmount, r), -EFAULT);
+}
+
 TEST(Policy, UnknownNumbersAreCheckedWhole)
 {
     Reserved r = reserved_1000();
