@@ -454,6 +454,26 @@ int64_t getdents_call(const ForwardConfig& cfg, const uint64_t a[6])
     }
 }
 
+bool read_program(void* dst, uint64_t src, size_t n) { return copy_from_program(dst, src, n); }
+
+// A call whose argument structure holds pointers (policy.h, check_nested):
+// Linux gets our checked copy of the structure.
+int64_t nested_call(uint64_t nr, const uint64_t a[6])
+{
+    NestedCopy copy;
+    if (int64_t e = check_nested(nr, a, read_program, &copy))
+        return e;
+    if (copy.arg < 0)
+        return raw(nr, a);
+    uint64_t b[6];
+    std::copy(a, a + 6, b);
+    b[copy.arg] = reinterpret_cast<uint64_t>(copy.bytes.data());
+    int64_t ret = raw(nr, b);
+    if (copy.write_back && ret >= 0 && !copy_to_program(a[copy.arg], copy.bytes.data(), copy.write_back))
+        return -EFAULT;
+    return ret;
+}
+
 // SIOCGIFCONF carries a buffer pointer inside its argument.
 int64_t ioctl_call(const uint64_t a[6])
 {
@@ -775,7 +795,7 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uin
     case SYS_ptrace:
         return -EPERM; // a tracer's buffers would be mcexec's memory
     default:
-        return raw(nr, a);
+        return nested_call(nr, a);
     }
 }
 

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include <cstddef>
 #include <cstdint>
 
 namespace mcexec {
@@ -42,6 +44,24 @@ const char* call_shape(uint64_t nr);
 // 0 if call @nr may run with @args as far as its direct arguments go, else
 // -EBADF (names a reserved descriptor) or -EFAULT (points into mcexec).
 int64_t check_call(uint64_t nr, const uint64_t args[6], const Reserved& reserved);
+
+// Nested pointers: a structure an argument points to that holds further
+// pointers Linux follows (setsockopt's struct sock_fprog, pselect6's sigset
+// pair, ...; docs/security.md lists them). mcexec copies the structure with
+// @read, checks the pointers in its copy and hands Linux the copy (argument
+// @arg replaced by it), so no other thread of the program can change them
+// after the check; when Linux writes the structure, mcexec copies the first
+// @write_back bytes back.
+struct NestedCopy {
+    int arg = -1; // -1: the call holds no nested pointer, run it as it is
+    std::vector<unsigned char> bytes;
+    size_t write_back = 0;
+};
+using ProgramReader = bool (*)(void* dst, uint64_t src, size_t n);
+
+// 0, with @out filled when a copy is to be used; or -EFAULT (a nested pointer
+// into mcexec, or the structure unreadable) or -EPERM (bpf, refused whole).
+int64_t check_nested(uint64_t nr, const uint64_t args[6], ProgramReader read, NestedCopy* out);
 
 // Does MCEXEC_LINUX_PROGRAMS-style @list (':'-separated; a name matches the
 // basename, an entry with '/' the whole path) name @path? Then exec runs it on Linux.

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <cstring>
 #include <sys/syscall.h>
 
 using namespace mcexec;
@@ -126,4 +127,108 @@ TEST(Policy, UnknownNumbersAreCheckedWhole)
     EXPECT_EQ(check_call(470, any, r), -EFAULT);
     uint64_t none[6] = {1, 2, 3, 4, 5, 6};
     EXPECT_EQ(check_call(470, none, r), 0);
+}
+
+namespace {
+
+// The program's memory, for check_nested: the test's own.
+bool read_here(void* dst, uint64_t src, size_t n)
+{
+    if (!src)
+        return false;
+    std::memcpy(dst, reinterpret_cast<const void*>(src), n);
+    return true;
+}
+
+uint64_t addr(const void* p) { return reinterpret_cast<uint64_t>(p); }
+
+} // namespace
+
+TEST(Policy, SocketFilterPointerIsChecked)
+{
+    struct {
+        uint16_t len;
+        uint64_t filter;
+    } fprog{4, MCK_USER_END};
+    uint64_t attach[6] = {3, 1 /* SOL_SOCKET */, 26 /* SO_ATTACH_FILTER */, addr(&fprog), 16};
+    NestedCopy c;
+    EXPECT_EQ(check_nested(SYS_setsockopt, attach, read_here, &c), -EFAULT) << "a filter in mcexec";
+    uint64_t reuseport[6] = {3, 1, 51 /* SO_ATTACH_REUSEPORT_CBPF */, addr(&fprog), 16};
+    EXPECT_EQ(check_nested(SYS_setsockopt, reuseport, read_here, &c), -EFAULT);
+    uint64_t fanout[6] = {3, 263 /* SOL_PACKET */, 22 /* PACKET_FANOUT_DATA */, addr(&fprog), 16};
+    EXPECT_EQ(check_nested(SYS_setsockopt, fanout, read_here, &c), -EFAULT);
+    fprog.filter = MCK_USER_END - 32;
+    EXPECT_EQ(check_nested(SYS_setsockopt, attach, read_here, &c), 0);
+    ASSERT_EQ(c.arg, 3) << "Linux gets the checked copy";
+    ASSERT_EQ(c.bytes.size(), 16u);
+    fprog.filter = MCK_USER_END - 16;
+    EXPECT_EQ(check_nested(SYS_setsockopt, attach, read_here, &c), -EFAULT) << "4 instructions run past 64 TiB";
+    uint64_t unreadable[6] = {3, 1, 26, 0, 16};
+    EXPECT_EQ(check_nested(SYS_setsockopt, unreadable, read_here, &c), -EFAULT);
+    uint64_t other[6] = {3, 1, 2 /* SO_REUSEADDR */, addr(&fprog), 4};
+    EXPECT_EQ(check_nested(SYS_setsockopt, other, read_here, &c), 0);
+    EXPECT_EQ(c.arg, -1);
+}
+
+TEST(Policy, ZerocopyReceivePointersAreChecked)
+{
+    uint64_t zc[8] = {};
+    int32_t len = sizeof(zc);
+    uint64_t args[6] = {3, 6 /* IPPROTO_TCP */, 35 /* TCP_ZEROCOPY_RECEIVE */, addr(zc), addr(&len)};
+    NestedCopy c;
+    EXPECT_EQ(check_nested(SYS_getsockopt, args, read_here, &c), 0);
+    EXPECT_EQ(c.arg, 3);
+    EXPECT_EQ(c.write_back, sizeof(zc));
+    zc[3] = 0x500000000000; // copybuf_address
+    zc[4] = 4096;           // copybuf_len
+    EXPECT_EQ(check_nested(SYS_getsockopt, args, read_here, &c), -EFAULT);
+    zc[3] = 0;
+    zc[5] = MCK_USER_END; // msg_control
+    zc[6] = 64;
+    EXPECT_EQ(check_nested(SYS_getsockopt, args, read_here, &c), -EFAULT);
+}
+
+TEST(Policy, PselectSigsetPointerIsChecked)
+{
+    uint64_t sig[2] = {MCK_USER_END, 8};
+    uint64_t args[6] = {0, 0, 0, 0, 0, addr(sig)};
+    NestedCopy c;
+    EXPECT_EQ(check_nested(SYS_pselect6, args, read_here, &c), -EFAULT);
+    sig[0] = 0x10000;
+    EXPECT_EQ(check_nested(SYS_pselect6, args, read_here, &c), 0);
+    EXPECT_EQ(c.arg, 5);
+    sig[0] = 0;
+    EXPECT_EQ(check_nested(SYS_pselect6, args, read_here, &c), 0) << "no mask";
+}
+
+TEST(Policy, KeyctlKdfPointersAreChecked)
+{
+    uint64_t kdf[7] = {0x10000, MCK_USER_END, 16};
+    uint64_t args[6] = {23 /* KEYCTL_DH_COMPUTE */, 0x10000, 0x10000, 64, addr(kdf)};
+    NestedCopy c;
+    EXPECT_EQ(check_nested(SYS_keyctl, args, read_here, &c), -EFAULT) << "otherinfo in mcexec";
+    kdf[1] = 0x20000;
+    kdf[0] = 0x600000000000;
+    EXPECT_EQ(check_nested(SYS_keyctl, args, read_here, &c), -EFAULT) << "hashname in mcexec";
+    kdf[0] = 0x10000;
+    EXPECT_EQ(check_nested(SYS_keyctl, args, read_here, &c), 0);
+    EXPECT_EQ(c.arg, 4);
+}
+
+TEST(Policy, XattrArgsValueIsChecked)
+{
+    uint64_t xargs[2] = {MCK_USER_END, 16};
+    uint64_t args[6] = {uint64_t(-100), 0x10000, 0, 0x10000, addr(xargs), 16};
+    NestedCopy c;
+    EXPECT_EQ(check_nested(463 /* setxattrat */, args, read_here, &c), -EFAULT);
+    EXPECT_EQ(check_nested(464 /* getxattrat */, args, read_here, &c), -EFAULT);
+    xargs[0] = 0x10000;
+    EXPECT_EQ(check_nested(464, args, read_here, &c), 0);
+}
+
+TEST(Policy, BpfIsRefused) // its attributes hold pointers of every kind
+{
+    uint64_t args[6] = {0, 0x10000, 128};
+    NestedCopy c;
+    EXPECT_EQ(check_nested(SYS_bpf, args, read_here, &c), -EPERM);
 }
