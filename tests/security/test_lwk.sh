@@ -44,6 +44,15 @@
 #  16 sysv-shm      a System V segment of root's, readable by all: attached for
 #                   writing or executing gives EACCES, read-only works; writes to
 #                   it fault and mprotect to RW gives EACCES; IPC_RMID is refused
+#  17 noexec       a noexec mount: mmap PROT_EXEC (private or shared) EPERM,
+#                   mprotect/pkey_mprotect adding PROT_EXEC EACCES, dlopen of a
+#                   library there and execve of a program there fail, as natively;
+#                   mcexec of a program there exits 126
+#  18 mcexec-range  mmap MAP_FIXED, pkey_mprotect, madvise, mbind, brk at
+#                   0x500000000000 (mcexec's range) as Linux answers above the task
+#                   size or for unmapped memory; ptrace of mcexec (attach, seize,
+#                   traceme) EPERM; the owner cannot split, re-protect or move
+#                   mcexec's unified view (programs/view_owner.c)
 #   4 kernel-addr   memory calls on kernel, non-canonical and mcexec addresses fail
 #                   as on Linux; on vulnerable code madvise zeroes the LWK's text
 #                   and the whole virtual machine resets
@@ -396,6 +405,83 @@ case_iov_race() {
 	check_alive "case 14"
 }
 
+case_noexec() {
+	log "case 17: a noexec mount: no PROT_EXEC, no dlopen, no execve from it"
+	local nx=$work/noexec so native lwk rn=0 rl=0 want
+	so=$(ldd "$H" | awk '$1 ~ /^libc\.so/ { print $3 }')
+	so=${so%/libc.so.6}/libm.so.6
+	mkdir -p "$nx"
+	mount -t tmpfs -o noexec,size=32m sec-noexec "$nx"
+	chmod 755 "$nx"
+	cp "$so" "$nx/libm-copy.so"
+	install -m 0755 "$H" "$nx/hostile"
+	head -c 8192 /dev/zero | tr '\0' x > "$nx/data"
+	cp "$nx/data" "$work/data-exec"
+	chmod 644 "$nx/data" "$work/data-exec" "$nx/libm-copy.so"
+	want=$(printf '%s\n' 'mmap-private-exec-noexec: EPERM' 'mmap-shared-exec-noexec: EPERM' \
+		'mmap-private-read-noexec: ok' 'mprotect-exec-private-noexec: EACCES' \
+		'pkey_mprotect-exec-private-noexec: EACCES' 'mprotect-rw-private-noexec: ok' \
+		'mmap-shared-read-noexec: ok' 'mprotect-exec-shared-noexec: EACCES' \
+		'mprotect-exec-private-control: ok' 'mmap-private-exec-control: ok' \
+		'dlopen-noexec: failed to map segment' 'execve-noexec: EACCES' 'done')
+	native=$(as_owner "$H" noexec "$nx/data" "$nx/libm-copy.so" "$nx/hostile" "$work/data-exec" 2>&1) || rn=$?
+	expect_lines "noexec natively" "$want" "$native"
+	lwk=$(run_lwk noexec "$nx/data" "$nx/libm-copy.so" "$nx/hostile" "$work/data-exec") || rl=$?
+	compare_lines noexec "$native" "$lwk"
+	expect_eq "noexec: status under mcexec (natively $rn)" $rn $rl
+	rl=0
+	run_prog_lwk "$nx/hostile" mcexec-range >/dev/null || rl=$?
+	expect_eq "mcexec of a program on a noexec mount (as execve: EACCES)" 126 $rl
+	umount "$nx"
+	# A program whose dynamic loader lies on a noexec mount (the same length of
+	# path in its PT_INTERP): Linux's execve is EACCES, mcexec does not load it.
+	mkdir -p /tmp/nx
+	mount -t tmpfs -o noexec,size=8m sec-nx /tmp/nx
+	cp "$(readlink -f /lib64/ld-linux-x86-64.so.2)" /tmp/nx/ld-linux-x86-64.so2
+	perl -0777 -pe 's|/lib64/ld-linux-x86-64\.so\.2|/tmp/nx/ld-linux-x86-64.so2|' "$H" >"$work/hostile-nxld"
+	chmod 755 "$work/hostile-nxld"
+	rn=0
+	as_owner "$work/hostile-nxld" traceme >/dev/null 2>&1 || rn=$?
+	expect_eq "natively, a program whose loader is on a noexec mount does not run" yes "$([ $rn -ne 0 ] && echo yes)"
+	rl=0
+	run_prog_lwk "$work/hostile-nxld" traceme >/dev/null || rl=$?
+	expect_eq "mcexec of a program whose loader is on a noexec mount" 126 $rl
+	umount /tmp/nx
+	rmdir /tmp/nx
+	check_alive "case 17"
+}
+
+case_mcexec_range() {
+	log "case 18: memory calls and ptrace aimed at mcexec; the owner against mcexec's view"
+	local native lwk rn=0 rl=0 out
+	# Natively 0x500000000000 is ordinary user space: MAP_FIXED maps it. The
+	# LWK's task size is 64 TiB: ENOMEM, as Linux says above its own.
+	allow=([mmap-fixed-mcexec-range]='ENOMEM')
+	native=$(as_owner "$H" mcexec-range 2>&1) || rn=$?
+	lwk=$(run_lwk mcexec-range) || rl=$?
+	compare_lines mcexec-range "$native" "$lwk"
+	allow=()
+	expect_eq "mcexec-range: status under mcexec (natively $rn)" $rn $rl
+	expect_lines "mcexec-range under mcexec" "$(printf '%s\n' 'mmap-fixed-mcexec-range: ENOMEM' \
+		'pkey_mprotect-mcexec-range: ENOMEM' 'madvise-dontneed-mcexec-range: ENOMEM' \
+		'mbind-mcexec-range: EFAULT' 'mbind-bind-mcexec-range: EFAULT' 'brk-to-mcexec-range: unchanged' \
+		'ptrace-attach-self: EPERM' 'ptrace-seize-self: EPERM' 'getpid-after: ok' 'done')" "$lwk"
+	check_alive "case 18 (memory calls)"
+	# Natively the program may ask its parent to trace it; mcexec's tracer
+	# would trace mcexec (docs/security.md: EPERM).
+	lwk=$(run_lwk traceme) || true
+	expect_lines "PTRACE_TRACEME under mcexec" "$(printf '%s\n' 'ptrace-traceme: EPERM' 'done')" "$lwk"
+	check_alive "case 18 (ptrace)"
+	rl=0
+	out=$(timeout 60 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups "$PROGS/view_owner" /dev/mcos0 2>&1) || rl=$?
+	expect_lines "the owner splits, re-protects, moves mcexec's view" "$(printf '%s\n' 'map-view: ok' \
+		'munmap-part: EINVAL' 'mprotect-part: EACCES' 'mprotect-whole: EACCES' 'mprotect-whole-exec: EACCES' \
+		'madvise-dofork-part: EINVAL' 'mbind-part: EINVAL' 'mremap-shrink: EINVAL' 'mremap-grow: EFAULT' \
+		'mremap-move-part: EINVAL' 'view-whole: yes' 'done')" "$out"
+	expect_eq "view_owner status" 0 $rl
+	check_alive "case 18 (view)"
+}
+
 # ---- The cases below reset the whole virtual machine on vulnerable code. ----
 
 case_kernel_addr() {
@@ -470,8 +556,8 @@ check_alive "boot"
 # In this order (the machine-resetting ones last); SECURITY_CASES picks some by number.
 for c in "1 ro_file" "2 ro_memory" "3 stale_view" "6 mcexec_fds" "7 mcexec_ptr" "8 proc_self_mem" \
 	"9 map_matrix" "10 shared_repin" "11 memfd_seals" "12 mcexec_io" "13 mcexec_only" "14 iov_race" \
-	"15 pin_limit" "16 sysv_shm" "4 kernel_addr" "5 pin"; do
-	if [[ " ${SECURITY_CASES:-1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16} " == *" ${c% *} "* ]]; then
+	"15 pin_limit" "16 sysv_shm" "17 noexec" "18 mcexec_range" "4 kernel_addr" "5 pin"; do
+	if [[ " ${SECURITY_CASES:-1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18} " == *" ${c% *} "* ]]; then
 		"case_${c#* }"
 	fi
 done

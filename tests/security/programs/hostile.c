@@ -7,6 +7,7 @@
 // the native run of the same program as the same user (tests/security/test_lwk.sh).
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -21,7 +22,9 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/ptrace.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -502,11 +505,99 @@ static int pin_limit(const char *path, int nsizes, char **sizes)
 	return 0;
 }
 
+/*
+ * Case 17: a noexec mount. FILE and SO (a shared library) lie on it, PROG is
+ * an executable there; EXEC_FILE is FILE's copy on a mount that allows
+ * executing (the positive control).
+ */
+static int noexec(const char *file, const char *so, const char *prog, const char *exec_file)
+{
+	int fd = open(file, O_RDONLY), xfd = open(exec_file, O_RDONLY);
+	char *m;
+	void *h;
+	pid_t c;
+	int st = 0;
+
+	if (fd < 0 || xfd < 0)
+		die("open");
+	report_map("mmap-private-exec-noexec", mmap(NULL, PAGE, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0));
+	report_map("mmap-shared-exec-noexec", mmap(NULL, PAGE, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0));
+	m = mmap(NULL, 2 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	report_map("mmap-private-read-noexec", m);
+	if (m != MAP_FAILED) {
+		report("mprotect-exec-private-noexec", mprotect(m, PAGE, PROT_READ | PROT_EXEC));
+		report("pkey_mprotect-exec-private-noexec",
+		       syscall(SYS_pkey_mprotect, m + PAGE, PAGE, PROT_READ | PROT_EXEC, -1));
+		report("mprotect-rw-private-noexec", mprotect(m, PAGE, PROT_READ | PROT_WRITE));
+	}
+	m = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	report_map("mmap-shared-read-noexec", m);
+	if (m != MAP_FAILED)
+		report("mprotect-exec-shared-noexec", mprotect(m, PAGE, PROT_READ | PROT_EXEC));
+	m = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, xfd, 0);
+	report("mprotect-exec-private-control",
+	       m == MAP_FAILED ? -1 : mprotect(m, PAGE, PROT_READ | PROT_EXEC));
+	report_map("mmap-private-exec-control", mmap(NULL, PAGE, PROT_READ | PROT_EXEC, MAP_PRIVATE, xfd, 0));
+	h = dlopen(so, RTLD_NOW);
+	printf("dlopen-noexec: %s\n", h ? "ok" : strstr(dlerror(), "failed to map segment") ? "failed to map segment" : "failed");
+	c = fork();
+	if (c == 0) {
+		char *argv[] = { (char *)prog, NULL };
+
+		execv(prog, argv);
+		_exit(errno == EACCES ? 13 : 1);
+	}
+	if (c > 0 && waitpid(c, &st, 0) == c && WIFEXITED(st))
+		printf("execve-noexec: %s\n", WEXITSTATUS(st) == 13 ? "EACCES" : "not EACCES");
+	else
+		printf("execve-noexec: fork or wait failed\n");
+	printf("done\n");
+	return 0;
+}
+
+/*
+ * Case 18: memory calls aimed at mcexec's range (0x500000000000), which the
+ * program does not have: each as Linux answers for an address above the
+ * program's task size or not mapped. Then ptrace of mcexec.
+ */
+static int mcexec_range(void)
+{
+	void *const far = (void *)0x500000000000ul;
+	unsigned long mask = 1;
+
+	report_map("mmap-fixed-mcexec-range", mmap(far, PAGE, PROT_READ | PROT_WRITE,
+						   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
+	munmap(far, PAGE);	/* natively it was mapped: gone again */
+	report("pkey_mprotect-mcexec-range", syscall(SYS_pkey_mprotect, far, PAGE, PROT_READ, -1));
+	report("madvise-dontneed-mcexec-range", madvise(far, PAGE, MADV_DONTNEED));
+	report("mbind-mcexec-range", syscall(SYS_mbind, far, PAGE, 0 /* MPOL_DEFAULT */, NULL, 0ul, 0u));
+	report("mbind-bind-mcexec-range", syscall(SYS_mbind, far, PAGE, 2 /* MPOL_BIND */, &mask, 2ul, 0u));
+	printf("brk-to-mcexec-range: %s\n",
+	       syscall(SYS_brk, (unsigned long)far) == (long)far ? "moved" : "unchanged");
+	report("ptrace-attach-self", ptrace(PTRACE_ATTACH, getpid(), 0, 0));
+	report("ptrace-seize-self", ptrace(PTRACE_SEIZE, getpid(), 0, 0));
+	report("getpid-after", getpid() > 0 ? 0 : -1);
+	printf("done\n");
+	return 0;
+}
+
+/* Case 18, last: PTRACE_TRACEME (natively the parent becomes the tracer). */
+static int traceme(void)
+{
+	report("ptrace-traceme", ptrace(PTRACE_TRACEME, 0, 0, 0));
+	printf("done\n");
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: hostile ro-file RO OWN | ro-memory | stale-view pkey|mbind | kernel-addr |\n"
-			"               mcexec-fds | nofile | close-range | mcexec-ptr 0-8 | mcexec-maps | proc-self-mem |\n"
-			"               mem-race | pin-limit FILE KIB...\n");
+			"               mcexec-fds | nofile | close-range | mcexec-ptr 0-8 | mcexec-maps | proc-self-mem |
+"
+			"               mem-race | pin-limit FILE KIB... | noexec FILE SO PROG EXEC_FILE | mcexec-range |
+"
+			"               traceme
+");
 	return 2;
 }
 
@@ -537,5 +628,11 @@ int main(int argc, char **argv)
 		return proc_self_mem();
 	if (argc >= 4 && !strcmp(argv[1], "pin-limit"))
 		return pin_limit(argv[2], argc - 3, argv + 3);
+	if (argc == 6 && !strcmp(argv[1], "noexec"))
+		return noexec(argv[2], argv[3], argv[4], argv[5]);
+	if (argc == 2 && !strcmp(argv[1], "mcexec-range"))
+		return mcexec_range();
+	if (argc == 2 && !strcmp(argv[1], "traceme"))
+		return traceme();
 	return usage();
 }
