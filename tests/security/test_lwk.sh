@@ -34,7 +34,8 @@
 #  11 memfd-seals   F_SEAL_WRITE and F_SEAL_FUTURE_WRITE hold through mappings
 #  12 mcexec-io     SCM_RIGHTS with mcexec's descriptors, iovecs and message headers
 #                   pointing into mcexec, process_vm_writev there, mcexec's private
-#                   request numbers: the native answers
+#                   request numbers, a socket filter and pselect6's sigset there,
+#                   bpf: the native answers
 #  13 mcexec-only   what only mcexec refuses: MCEXEC_CREATE from the program,
 #                   /proc/self/task/<tid>/mem, PR_SET_SECCOMP
 #  14 iov-race      another thread flips an iovec's base into mcexec during writev
@@ -363,6 +364,8 @@ case_mcexec_io() {
 		$'recvmsg-name-far: EFAULT\ndone'
 		$'process_vm_writev-self-remote-far: EFAULT\nprocess_vm_writev-self-local-far: EFAULT\ndone'
 		$'syscall-mck-map-shared: ENOSYS\nsyscall-mck-shared-writable: ENOSYS\nsyscall-602: ENOSYS\ndone'
+		# Nested pointers; bpf is EPERM for an unprivileged user (unprivileged_bpf_disabled).
+		$'setsockopt-filter-far: EFAULT\npselect6-sigset-far: EFAULT\npselect6-sigset-own: ok\nbpf-map-create: EPERM\ndone'
 	)
 	for i in "${!want[@]}"; do
 		rn=0 rl=0

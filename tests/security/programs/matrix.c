@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -532,6 +533,20 @@ static int mcexec_io(int which)
 		report("syscall-mck-shared-writable", syscall(MCK_SYS_SHARED_WRITABLE, FAR, PAGE, 0x1000, 0, 0, 0));
 		report("syscall-602", syscall(602, 0, 0, 0, 0, 0, 0));
 		break;
+	case 9: {
+		/* Pointers inside the structures an argument points to. */
+		struct sock_fprog fprog = { .len = 1, .filter = FAR };
+		struct timespec zero = { 0, 0 };
+		uint64_t sigset = 0, far_sig[2] = { (uintptr_t)FAR, 8 }, own_sig[2] = { (uintptr_t)&sigset, 8 };
+		union { uint32_t map_type; char bytes[128]; } attr = { .map_type = 2 /* BPF_MAP_TYPE_ARRAY */ };
+
+		socket_pair(sv);
+		report("setsockopt-filter-far", setsockopt(sv[0], SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)));
+		report("pselect6-sigset-far", syscall(SYS_pselect6, 0, NULL, NULL, NULL, &zero, far_sig));
+		report("pselect6-sigset-own", syscall(SYS_pselect6, 0, NULL, NULL, NULL, &zero, own_sig));
+		report("bpf-map-create", syscall(SYS_bpf, 0 /* BPF_MAP_CREATE */, &attr, sizeof(attr)));
+		break;
+	}
 	default:
 		return 2;
 	}
