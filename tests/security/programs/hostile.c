@@ -592,12 +592,9 @@ static int traceme(void)
 static int usage(void)
 {
 	fprintf(stderr, "usage: hostile ro-file RO OWN | ro-memory | stale-view pkey|mbind | kernel-addr |\n"
-			"               mcexec-fds | nofile | close-range | mcexec-ptr 0-8 | mcexec-maps | proc-self-mem |
-"
-			"               mem-race | pin-limit FILE KIB... | noexec FILE SO PROG EXEC_FILE | mcexec-range |
-"
-			"               traceme
-");
+			"               mcexec-fds | nofile | close-range | mcexec-ptr 0-8 | mcexec-maps | proc-self-mem |\n"
+			"               mem-race | pin-limit FILE KIB... | noexec FILE SO PROG EXEC_FILE | mcexec-range |\n"
+			"               traceme\n");
 	return 2;
 }
 
