@@ -3,8 +3,9 @@
 # a page flipped by one thread while the kernel copies into it for another,
 # brk over a read-only page, mremap of untouched PROT_NONE memory, futexes on
 # bad addresses and with a 1e10 s timeout, kernel addresses as thread pointers,
-# a SIGSEGV whose frame does not fit and a sigreturn to a non-canonical
-# address (both must kill with SIGSEGV, as Linux does), madvise over 15 TiB
+# a SIGSEGV whose frame does not fit, a sigreturn to a non-canonical address
+# and one with unreadable FPU state (all must kill with SIGSEGV, as Linux
+# does), 256 MiB moved by mremap (contents kept, no fault), madvise over 15 TiB
 # of nothing, memory filled to ENOMEM and then a region split page by page
 # (the kernel's own memory must not run out with it), threads created until
 # pthread_create fails (EAGAIN under a 48 MiB RLIMIT_AS; all joined, as many
@@ -51,7 +52,8 @@ same_as_native() {
 }
 
 expect_eq "mcreboot, owned by uid $OWNER" 0 "$(mcreboot.sh -c 2-3 -m 768M@0 -o $OWNER)"
-for c in uaccess-race brk-ro-shrink mremap-none futex-bad clone-tls segv-no-room sigreturn-bad-rip madvise-huge \
+for c in uaccess-race brk-ro-shrink mremap-none futex-bad clone-tls segv-no-room sigreturn-bad-rip \
+	sigreturn-bad-fpstate mremap-big madvise-huge \
 	fill-then-split fd-listing thread-exhaust futex-many signal-storm stack-overflow stack-overflow-altstack \
 	stack-overflow-thread; do
 	log "$c"

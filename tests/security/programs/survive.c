@@ -186,15 +186,68 @@ static void on_usr1(int sig, siginfo_t *si, void *ctx)
 	((ucontext_t *)ctx)->uc_mcontext.gregs[REG_RIP] = (greg_t)0x8000000000000000UL; /* non-canonical */
 }
 
-/* rt_sigreturn to a non-canonical address: killed by SIGSEGV. */
-static int sigreturn_bad_rip(void)
+/* SIGUSR1 handled by @handler, which spoils the frame rt_sigreturn restores. */
+static int raise_usr1_through(void (*handler)(int, siginfo_t *, void *))
 {
-	struct sigaction sa = { .sa_sigaction = on_usr1, .sa_flags = SA_SIGINFO };
+	struct sigaction sa = { .sa_sigaction = handler, .sa_flags = SA_SIGINFO };
 
 	sigaction(SIGUSR1, &sa, NULL);
 	fflush(stdout);
 	raise(SIGUSR1);
 	printf("returned\n");
+	return 0;
+}
+
+/* rt_sigreturn to a non-canonical address: killed by SIGSEGV. */
+static int sigreturn_bad_rip(void)
+{
+	return raise_usr1_through(on_usr1);
+}
+
+static void on_usr1_bad_fpstate(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig;
+	(void)si;
+	((ucontext_t *)ctx)->uc_mcontext.fpregs = (fpregset_t)0x10000; /* nothing mapped there */
+}
+
+/* rt_sigreturn with saved FPU state that cannot be read: killed by SIGSEGV. */
+static int sigreturn_bad_fpstate(void)
+{
+	return raise_usr1_through(on_usr1_bad_fpstate);
+}
+
+/*
+ * A 256 MiB region that cannot grow in place, moved by mremap: the contents
+ * come along, touching them takes no page fault (the pages moved, as on
+ * Linux), and the instance stays RUNNING (the script checks after).
+ */
+static int mremap_big(void)
+{
+	size_t len = 256UL << 20, i;
+	struct rusage r0, r1;
+	char *a = mmap(NULL, len + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *b;
+	int bad = 0;
+
+	if (a == MAP_FAILED) {
+		printf("mapped: %s\n", err_name(errno));
+		return 0;
+	}
+	mprotect(a + len, 4096, PROT_NONE); /* no room to grow in place */
+	for (i = 0; i < len; i += 4096)
+		a[i] = (char)(i >> 12);
+	b = mremap(a, len, len + (2UL << 20), MREMAP_MAYMOVE);
+	if (b == MAP_FAILED) {
+		printf("moved: %s\n", err_name(errno));
+		return 0;
+	}
+	getrusage(RUSAGE_SELF, &r0);
+	for (i = 0; i < len; i += 4096)
+		bad |= b[i] != (char)(i >> 12);
+	getrusage(RUSAGE_SELF, &r1);
+	printf("moved: %s\ncontents: %s\nfaults-reading-moved: %ld\n", b != a ? "yes" : "no", bad ? "lost" : "kept",
+	       r1.ru_minflt - r0.ru_minflt);
+	report("munmap", munmap(b, len + (2UL << 20)));
 	return 0;
 }
 
@@ -596,7 +649,8 @@ int main(int argc, char **argv)
 		{ "uaccess-race", uaccess_race }, { "brk-ro-shrink", brk_ro_shrink },
 		{ "mremap-none", mremap_none },   { "futex-bad", futex_bad },
 		{ "clone-tls", clone_tls },       { "segv-no-room", segv_no_room },
-		{ "sigreturn-bad-rip", sigreturn_bad_rip }, { "madvise-huge", madvise_huge },
+		{ "sigreturn-bad-rip", sigreturn_bad_rip }, { "sigreturn-bad-fpstate", sigreturn_bad_fpstate },
+		{ "mremap-big", mremap_big }, { "madvise-huge", madvise_huge },
 		{ "fill-then-split", fill_then_split }, { "map-big", map_big },
 		{ "fd-listing", fd_listing },
 		{ "thread-exhaust", thread_exhaust }, { "futex-many", futex_many },
