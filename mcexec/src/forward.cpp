@@ -19,6 +19,7 @@
 #include <linux/openat2.h>
 #include <net/if.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -235,6 +236,42 @@ std::optional<int64_t> nofile_call(uint64_t nr, const uint64_t a[6])
     if (gets && !copy_to_program(old_at, &old, sizeof(old)))
         return -EFAULT;
     return 0;
+}
+
+// wait4 and waitid whose result pointers reach mcexec's memory. Linux reaps
+// the child first and only then fails the copy-out with EFAULT, so the call
+// runs here with buffers of ours and the program's child is reaped just as
+// it would be; the results go to the pointers that are the program's, in
+// Linux's order (status, then usage; usage, then the siginfo fields).
+std::optional<int64_t> wait_call(uint64_t nr, const uint64_t a[6])
+{
+    bool is_wait4 = nr == SYS_wait4;
+    int result_arg = is_wait4 ? 1 : 2, usage_arg = is_wait4 ? 3 : 4;
+    if ((nr != SYS_wait4 && nr != SYS_waitid) || (!is_private(a[result_arg]) && !is_private(a[usage_arg])))
+        return std::nullopt;
+    auto put = [](uint64_t to, const void* from, size_t n) { return !is_private(to) && copy_to_program(to, from, n); };
+    int status = 0;
+    siginfo_t info{};
+    struct rusage usage{};
+    uint64_t b[6] = {a[0], a[1], a[2], a[3], a[4], a[5]};
+    b[result_arg] = is_wait4 ? uint64_t(&status) : uint64_t(&info);
+    b[usage_arg] = a[usage_arg] ? uint64_t(&usage) : 0;
+    int64_t r = raw(nr, b);
+    if (is_wait4) {
+        if (r > 0 && a[1] && !put(a[1], &status, sizeof(status)))
+            return -EFAULT;
+        if (r > 0 && a[3] && !put(a[3], &usage, sizeof(usage)))
+            return -EFAULT;
+        return r;
+    }
+    // waitid: a child found, then its usage, then (whatever the outcome) the
+    // fields Linux writes: si_signo, si_errno, si_code, si_pid, si_uid, si_status.
+    constexpr size_t WAITID_FIELDS = 28;
+    if (r == 0 && info.si_pid && a[4] && !put(a[4], &usage, sizeof(usage)))
+        return -EFAULT;
+    if (a[2] && !put(a[2], &info, WAITID_FIELDS))
+        return -EFAULT;
+    return r;
 }
 
 // Does @path name mcexec's own executable link?
@@ -745,6 +782,8 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uin
         return exec_call(cfg.reserved, nr, a);
     if (nr == SYS_close_range)
         return close_range_of_program(a, cfg.reserved);
+    if (std::optional<int64_t> r = wait_call(nr, a))
+        return *r;
     if (int64_t e = check_call(nr, a, cfg.reserved))
         return e;
     if (std::optional<int64_t> r = credentials_call(nr, a))
