@@ -185,7 +185,7 @@ int64_t check_word(Process* p, uint64_t addr, bool shared)
 {
     if (addr & 3)
         return -EINVAL;
-    if (addr > TASK_SIZE_MAX - 4 || (shared && !vm_access_ok(p, addr, 4, false)))
+    if (addr > TASK_SIZE_MAX - 4 || (shared && (!vm_access_ok(p, addr, 4, false) || vm_readonly_anon(p, addr))))
         return -EFAULT;
     return 0;
 }
@@ -234,6 +234,8 @@ int64_t sys_futex(SyscallArgs& a)
         return -EFAULT;
     if (!vm_access_ok(p, addr, 4, false) && (op == FUTEX_WAIT || op == FUTEX_WAIT_BITSET || !(a.arg[1] & FUTEX_PRIVATE)))
         return -EFAULT;
+    if (!(a.arg[1] & FUTEX_PRIVATE) && vm_readonly_anon(p, addr))
+        return -EFAULT; // get_futex_key(): a read-only anonymous page never changes
     switch (op) {
     case FUTEX_WAIT:
     case FUTEX_WAIT_BITSET: {

@@ -1331,6 +1331,13 @@ bool vm_access_ok(Process* p, uint64_t addr, uint64_t len, bool write)
     return true;
 }
 
+bool vm_readonly_anon(Process* p, uint64_t addr)
+{
+    SpinLockGuard guard(p->lock);
+    Vma* v = find(p, addr);
+    return v && !(v->flags & (VMA_SHARED | VMA_FILE)) && !(v->prot & arch::PROT_W);
+}
+
 bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys, bool* linux_too)
 {
     SpinLockGuard guard(p->lock);

@@ -47,6 +47,9 @@ bool vm_policy_at(Process* p, uint64_t addr, MemPolicy* policy);
 // The NUMA node of the page at @addr, faulted in if need be; -EFAULT if it cannot be.
 int vm_node_of(Process* p, uint64_t addr);
 bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys, bool* linux_too = nullptr);
+// Is @addr in private anonymous memory the process may not write? A shared
+// futex there is refused as Linux's get_futex_key() does: the word can never change.
+bool vm_readonly_anon(Process* p, uint64_t addr);
 // fork: give @child (nobody's yet) a copy of @parent's regions and private
 // memory. Shared file mappings get their regions only (VMA_ADOPT): their
 // pages are Linux's, pinned for the parent; the child maps them once its own

@@ -148,6 +148,23 @@ TEST_F(Futex, AFaultOnTheWordIsEFAULT)
     EXPECT_EQ(fake::blocked(), 0);
 }
 
+// Linux's get_futex_key(): a shared futex in private anonymous memory the
+// process may not write is EFAULT, waiting or waking (the word never changes);
+// a private futex there is only a key.
+TEST_F(Futex, ASharedFutexInReadOnlyAnonymousMemoryIsEFAULT)
+{
+    constexpr uint64_t RO = A + 16 * K4;
+    ASSERT_EQ(vm_mmap(&proc->p, RO, K4, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0), int64_t(RO));
+    EXPECT_EQ(futex(RO, FUTEX_WAIT, 1), -EFAULT);
+    EXPECT_EQ(futex(RO, FUTEX_WAKE, 1), -EFAULT);
+    EXPECT_EQ(futex(RO, FUTEX_CMP_REQUEUE, 1, 1, X, 0), -EFAULT);
+    EXPECT_EQ(futex(X, FUTEX_CMP_REQUEUE, 1, 1, RO, 0), -EFAULT);
+    EXPECT_EQ(futex(RO, FUTEX_WAIT_PRIVATE, 1), -EAGAIN);
+    EXPECT_EQ(futex(RO, FUTEX_WAKE_PRIVATE, 1), 0);
+    EXPECT_EQ(futex(X, FUTEX_WAIT, 1), -EAGAIN); // writable: a key like any other
+    EXPECT_EQ(vm_munmap(&proc->p, RO, K4), 0);
+}
+
 TEST_F(Futex, WakeWakesWaitersOfThatWordOnlyAndAtMostCount)
 {
     Waiter& x1 = wait_on(X);
