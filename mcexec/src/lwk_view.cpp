@@ -271,6 +271,17 @@ std::string meminfo(const std::string& linux_meminfo, uint64_t total)
     return out;
 }
 
+struct sysinfo lwk_sysinfo(const struct sysinfo& linux, uint64_t total)
+{
+    struct sysinfo out = linux;
+    out.totalram = out.freeram = total;
+    out.sharedram = out.bufferram = 0;
+    out.totalswap = out.freeswap = 0;
+    out.totalhigh = out.freehigh = 0;
+    out.mem_unit = 1;
+    return out;
+}
+
 std::string stat(const std::string& linux_stat, unsigned ncpus)
 {
     const std::string zeros = " 0 0 0 0 0 0 0 0 0 0\n";

@@ -15,6 +15,8 @@
 // program sees".
 #pragma once
 
+#include <sys/sysinfo.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -98,6 +100,12 @@ std::string node_meminfo(int node, uint64_t bytes);
 // /proc/self/status of mcexec made the program's: Name, Cpus_allowed(_list)
 // and Mems_allowed(_list) (as wide as Linux prints them).
 std::string status(const std::string& linux_status, const Share& share, const std::string& comm);
+
+// sysinfo(2) as the program sees it: Linux's answer @linux with the memory
+// fields those of /proc/meminfo above (the share's @total, all of it free; no
+// swap, no high memory), in bytes (mem_unit 1). Uptime, loads and the number
+// of processes stay Linux's.
+struct sysinfo lwk_sysinfo(const struct sysinfo& linux, uint64_t total);
 
 // One entry of the generated tree; paths are relative ("sys/devices/system/cpu/online").
 struct Entry {

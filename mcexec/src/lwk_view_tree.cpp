@@ -486,6 +486,13 @@ std::optional<LwkView::Resolved> LwkView::resolve(uint64_t nr, const uint64_t a[
 
 std::optional<int64_t> LwkView::redirect(uint64_t nr, const uint64_t a[6]) const
 {
+    if (nr == SYS_sysinfo) {
+        struct sysinfo linux_info, info;
+        if (sysinfo(&linux_info) != 0)
+            return -errno;
+        info = view::lwk_sysinfo(linux_info, m_share.mem_total());
+        return copy_to_program(a[0], &info, sizeof(info)) ? 0 : -EFAULT;
+    }
     std::optional<Resolved> r = resolve(nr, a);
     if (!r)
         return std::nullopt;

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The LWK's view of the machine: under mcexec, /proc/cpuinfo, /proc/meminfo,
 # /proc/stat, /sys/devices/system/{cpu,node}, /proc/self/status, maps, stat,
-# statm, sysconf,
+# statm, sysconf, sysinfo,
 # nproc, numactl, hwloc and OpenMP all see the program's share of the instance
 # (its CPUs as 0..n-1, its memory); natively they still see Linux's. The
 # private directory behind it is gone when mcexec ends, even killed. The node
@@ -48,6 +48,8 @@ expect_eq "Name in /proc/self/status" "Name:	grep" "$(m grep ^Name /proc/self/st
 
 log "memory: the share's 512 MiB"
 expect_eq "MemTotal" "MemTotal:         524288 kB" "$(m grep MemTotal /proc/meminfo)"
+expect_eq "sysinfo's pages (getconf _PHYS_PAGES)" 131072 "$(m getconf _PHYS_PAGES)"
+expect_eq "sysinfo's free pages (getconf _AVPHYS_PAGES)" 131072 "$(m getconf _AVPHYS_PAGES)"
 expect_eq "node0 cpulist" 0-2 "$(m cat /sys/devices/system/node/node0/cpulist)"
 expect_eq "node0 MemTotal" "Node 0 MemTotal:         524288 kB" "$(m grep MemTotal /sys/devices/system/node/node0/meminfo)"
 m numactl -H > "$work/numactl" 2>&1 || fail "numactl -H failed: $(cat "$work/numactl")"

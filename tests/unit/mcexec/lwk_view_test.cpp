@@ -126,6 +126,28 @@ TEST(LwkViewFiles, CpuinfoHasOneRenumberedEntryPerCpu)
     EXPECT_EQ(info.find("processor\t: 4"), std::string::npos);
 }
 
+// sysinfo agrees with /proc/meminfo (glibc's _SC_PHYS_PAGES reads it); the
+// rest is Linux's.
+TEST(LwkViewFiles, SysinfoIsTheSharesMemory)
+{
+    struct sysinfo linux_info {};
+    linux_info.uptime = 1234;
+    linux_info.loads[0] = 65536;
+    linux_info.totalram = linux_info.freeram = 4000000;
+    linux_info.totalswap = linux_info.freeswap = 1000;
+    linux_info.sharedram = linux_info.bufferram = 77;
+    linux_info.procs = 99;
+    linux_info.mem_unit = 4096;
+    struct sysinfo s = lwk_sysinfo(linux_info, 512ull << 20);
+    EXPECT_EQ(s.totalram, 512ull << 20);
+    EXPECT_EQ(s.freeram, 512ull << 20);
+    EXPECT_EQ(s.mem_unit, 1u);
+    EXPECT_EQ(s.totalswap + s.freeswap + s.sharedram + s.bufferram + s.totalhigh + s.freehigh, 0u);
+    EXPECT_EQ(s.uptime, 1234);
+    EXPECT_EQ(s.loads[0], 65536u);
+    EXPECT_EQ(s.procs, 99);
+}
+
 TEST(LwkViewFiles, MeminfoStatAndStatusDescribeTheShare)
 {
     LinuxTexts t = linux_texts();
