@@ -779,7 +779,7 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uin
     if (nr == MCK_SYS_FORK)
         return fork_call(a[0]);
     if (nr == SYS_execve || nr == SYS_execveat)
-        return exec_call(cfg.reserved, nr, a);
+        return exec_call(cfg.reserved, nr, a, cfg.view ? cfg.view->program() : std::string());
     if (nr == SYS_close_range)
         return close_range_of_program(a, cfg.reserved);
     if (std::optional<int64_t> r = wait_call(nr, a))

@@ -48,6 +48,7 @@ public:
     int64_t proc_file(uint32_t tid, const uint64_t args[6]) const;
 
     const std::string& root() const { return m_root; }
+    const std::string& program() const { return m_program; } // what /proc/self/exe names
     const view::Share& share() const { return m_share; }
 
 private:

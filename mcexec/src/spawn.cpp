@@ -3,6 +3,7 @@
 #include "spawn.h"
 
 #include "loader.h"
+#include "lwk_view.h"
 #include "program_limits.h"
 #include "user_memory.h"
 
@@ -73,7 +74,7 @@ int64_t fork_call(uint64_t token)
     return pid;
 }
 
-int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6])
+int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], const std::string& own_exe)
 {
     int p = nr == SYS_execveat ? 1 : 0;
     std::string path;
@@ -105,6 +106,11 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6])
         return e;
     if (path.empty())
         return -ENOENT;
+    // A program that runs itself again (/proc/self/exe, /proc/<its pid>/exe)
+    // means its own file: the link is mcexec's on Linux.
+    if (path[0] == '/' && !own_exe.empty() &&
+        view::map_path(view::normalize(path), getpid()).kind == view::Redirect::Exe)
+        path = own_exe;
     // What Linux's execve refuses, refused while the program can still hear it.
     struct stat st;
     if (stat(path.c_str(), &st) != 0)

@@ -38,6 +38,8 @@ void spawn_drop_report();
 // MCK_SYS_FORK: the child's pid, or -errno. In the child, never returns.
 int64_t fork_call(uint64_t token);
 // execve/execveat of the program: only returns on an error (-errno).
-int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6]);
+// @own_exe: the program's file, which /proc/self/exe names for it (empty
+// without the LWK's view: then it names mcexec, as Linux sees it).
+int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], const std::string& own_exe);
 
 } // namespace mcexec
