@@ -15,10 +15,11 @@
 namespace mcexec {
 namespace {
 
-// What setfsuid, setfsgid and capset left in the worker that ran one last.
+// What setfsuid, setfsgid, capset and personality left in the worker that ran one last.
 struct PerThread {
     uid_t fsuid;
     gid_t fsgid;
+    unsigned long persona;
     __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3];
 };
 std::mutex g_lock;
@@ -34,6 +35,7 @@ void record()
     std::lock_guard<std::mutex> guard(g_lock);
     g_last.fsuid = uid_t(setfsuid(uid_t(-1))); // an invalid id changes nothing and says the current one
     g_last.fsgid = gid_t(setfsgid(gid_t(-1)));
+    g_last.persona = syscall(SYS_personality, 0xffffffffUL); // a query, never an error
     __user_cap_header_struct h = cap_header();
     syscall(SYS_capget, &h, g_last.caps);
     t_generation = ++g_generation;
@@ -78,6 +80,9 @@ std::optional<int64_t> credentials_call(uint64_t nr, const uint64_t a[6])
     case SYS_capset:
         ret = result(syscall(SYS_capset, a[0], a[1]));
         break;
+    case SYS_personality:
+        ret = syscall(SYS_personality, a[0]); // the old persona, never an error
+        break;
     default:
         return std::nullopt;
     }
@@ -94,6 +99,7 @@ void credentials_sync()
     setfsgid(g_last.fsgid);
     __user_cap_header_struct h = cap_header();
     syscall(SYS_capset, &h, g_last.caps);
+    syscall(SYS_personality, g_last.persona);
     t_generation = g_generation.load();
 }
 

@@ -6,7 +6,8 @@
 // have dropped it in all of them: set*id and setgroups go through those
 // wrappers, and what the C library changes in one thread only (setfsuid,
 // setfsgid, capset) is recorded and applied by each worker before its next
-// call (credentials_sync).
+// call (credentials_sync). The persona of personality(2) is per thread too,
+// and handled the same way: an execve, by whichever worker runs it, keeps it.
 #pragma once
 
 #include <cstdint>

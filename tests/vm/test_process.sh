@@ -87,6 +87,10 @@ install -m 600 -o 65534 /dev/null "$work/nobodys"
 same_as_native "setresuid to nobody" "$C" drop "$work"
 same_as_native "setfsuid" "$C" fsuid "$work"
 same_as_native "capset" "$C" caps "$work"
+same_as_native "personality" "$C" persona "$work"
+expect_eq "personality natively" "persona was: 0
+persona read back: 40 of 40
+persona after execve: 0x40000" "$("$C" persona "$work")"
 
 log "limits of memory (RLIMIT_AS, DATA, STACK) are the LWK's, kept across fork and exec"
 same_as_native "limits" "$IHK_BUILD/tests/vm/programs/limits"

@@ -10,6 +10,8 @@
  *   fsuid   setfsuid(65534): creating a file in root-only/ fails
  *   caps    capset without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH: nobodys
  *           cannot be opened
+ *   persona personality(2), per thread on Linux like the credentials: read
+ *           back in every later call, and kept across execve
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/personality.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -100,10 +103,14 @@ int main(int argc, char **argv)
 	char path[4096];
 	pthread_t t;
 	if (argc != 3) {
-		fprintf(stderr, "usage: creds drop|fsuid|caps DIR\n");
+		fprintf(stderr, "usage: creds drop|fsuid|caps|persona DIR\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(argv[1], "persona-after-exec")) {
+		printf("persona after execve: %#x\n", personality(0xffffffff));
+		return 0;
+	}
 	if (pthread_create(&t, NULL, busy, NULL))
 		return 1;
 	if (!strcmp(argv[1], "drop")) {
@@ -124,6 +131,19 @@ int main(int argc, char **argv)
 		rounds("open nobody's file", do_open, path);
 		printf("capset without DAC override: %s\n", drop_dac_caps() ? strerrorname_np(errno) : "ok");
 		rounds("open nobody's file", do_open, path);
+	} else if (!strcmp(argv[1], "persona")) {
+		const int want = PER_LINUX | ADDR_NO_RANDOMIZE;
+		int same = 0;
+		printf("persona was: %#x\n", personality(want));
+		for (int i = 0; i < ROUNDS; i++)
+			same += personality(0xffffffff) == want;
+		printf("persona read back: %d of %d\n", same, ROUNDS);
+		stop = 1;
+		if (pthread_join(t, NULL))
+			return 1;
+		execl("/proc/self/exe", argv[0], "persona-after-exec", argv[2], (char *)NULL);
+		printf("execve: %s\n", strerrorname_np(errno));
+		return 1;
 	} else {
 		return 2;
 	}
