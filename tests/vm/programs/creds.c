@@ -11,7 +11,8 @@
  *   caps    capset without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH: nobodys
  *           cannot be opened
  *   persona personality(2), per thread on Linux like the credentials: read
- *           back in every later call, and kept across execve
+ *           back in every later call, and kept across an execve of
+ *           /proc/self/exe (under mcexec, the program's own file)
  */
 #define _GNU_SOURCE
 #include <errno.h>
