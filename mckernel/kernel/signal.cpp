@@ -701,7 +701,7 @@ int64_t sys_pause()
     return -ERESTARTNOHAND;
 }
 
-int64_t sys_rt_sigsuspend(uint64_t set, uint64_t size)
+int64_t signal_swap_mask(uint64_t set, uint64_t size)
 {
     if (size != 8)
         return -EINVAL;
@@ -709,13 +709,31 @@ int64_t sys_rt_sigsuspend(uint64_t set, uint64_t size)
     if (!get_user(mask, UserPtr<uint64_t>(set)))
         return -EFAULT;
     Thread* t = current();
-    {
-        SpinLockGuard guard(t->proc->lock);
-        t->saved_sigmask = t->sigmask;
-        t->restore_sigmask = true; // once the handler's frame has the old mask (signal_deliver)
-        t->sigmask = mask & ~UNBLOCKABLE;
+    SpinLockGuard guard(t->proc->lock);
+    t->saved_sigmask = t->sigmask;
+    t->restore_sigmask = true; // once the handler's frame has the old mask (signal_deliver)
+    t->sigmask = mask & ~UNBLOCKABLE;
+    return 0;
+}
+
+void signal_swap_mask_end(int64_t ret)
+{
+    bool interrupted = ret == -EINTR || (ret <= -ERESTARTSYS && ret >= -ERESTARTNOHAND);
+    Thread* t = current();
+    if (interrupted)
+        return;
+    SpinLockGuard guard(t->proc->lock);
+    if (t->restore_sigmask) {
+        t->sigmask = t->saved_sigmask;
+        t->restore_sigmask = false;
     }
-    wait_for_signal(t);
+}
+
+int64_t sys_rt_sigsuspend(uint64_t set, uint64_t size)
+{
+    if (int64_t err = signal_swap_mask(set, size))
+        return err;
+    wait_for_signal(current());
     return -ERESTARTNOHAND;
 }
 

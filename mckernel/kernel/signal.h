@@ -37,6 +37,15 @@ void signal_deliver(Thread* t, arch::TrapFrame* f);
 // On the way to user mode once no handler is left to set up: restart a call
 // a signal interrupted, give back the mask rt_sigsuspend replaced.
 void signal_leave_syscall(Thread* t, arch::TrapFrame* f);
+// rt_sigsuspend, ppoll, pselect6, epoll_pwait(2): the thread waits with the
+// mask at user address @set (@size must be 8: EINVAL; EFAULT) in place of its
+// own. The old one comes back in the frame of the handler that runs, else on
+// the way out (signal_leave_syscall).
+int64_t signal_swap_mask(uint64_t set, uint64_t size);
+// The call that swapped the mask ended with @ret: unless a signal interrupted
+// it, the thread's own mask is back at once, so a signal only the call's mask
+// let through stays pending (Linux's restore_saved_sigmask_unless).
+void signal_swap_mask_end(int64_t ret);
 // A fault in user mode (vector < 32): fix it (demand paging) or signal.
 void user_exception(arch::TrapFrame* f);
 

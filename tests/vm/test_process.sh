@@ -11,7 +11,8 @@
 # enforced by the LWK; CPU affinity is per thread as on Linux; reaped children's
 # CPU time is the parent's; a signal interrupts a blocked call (offloaded or
 # not) and SA_RESTART restarts it as on Linux, signals of every kind reach the
-# program, sigsuspend and sigtimedwait work; real-time signals queue and
+# program, sigsuspend and sigtimedwait work, and ppoll, pselect6 and
+# epoll_pwait(2) wait with their own signal mask; real-time signals queue and
 # RLIMIT_SIGPENDING holds; tgkill and tkill answer as Linux; interval timers
 # and alarm run on the LWK's clocks; 4000 threads run in one process;
 # Linux can pin the program's memory (O_DIRECT, vmsplice, process_vm_readv/writev
@@ -107,6 +108,12 @@ same_as_native "rusage" "$IHK_BUILD/tests/vm/programs/rusage"
 
 log "signals interrupting blocked calls: SA_RESTART, EINTR, other threads, sigsuspend, sigtimedwait"
 same_as_native "sig_restart" "$IHK_BUILD/tests/vm/programs/sig_restart"
+
+log "ppoll, pselect6, epoll_pwait(2): the call's signal mask is the program's on the LWK (programs/sigmask_wait.c)"
+same_as_native "sigmask_wait" "$IHK_BUILD/tests/vm/programs/sigmask_wait"
+expect_eq "sigmask_wait natively: ppoll's mask lets SIGALRM through" \
+	"ppoll through: EINTR, handled 1, blocked after: yes" \
+	"$("$IHK_BUILD/tests/vm/programs/sigmask_wait" | grep -m1 'ppoll through')"
 
 log "real-time signals queue, RLIMIT_SIGPENDING, tgkill and tkill's answers (programs/sig_queue.c)"
 same_as_native "sig_queue" "$IHK_BUILD/tests/vm/programs/sig_queue"
