@@ -3,9 +3,10 @@
 # system(), popen(), posix_spawn(), a shell running external commands and a
 # "#!" script give the same output and statuses as natively, and the children
 # run on McKernel (each a process of its own there), unless MCEXEC_LINUX_PROGRAMS
-# names them; execve with pointers into mcexec, NULL or too much gives what
-# Linux gives; a bounded fork bomb gets EAGAIN (64 processes per instance) and
-# the instance stays up; orphans live on and end when killed; System V shared
+# names them; a bash job script, make -j2 building a C project with gcc and
+# Python's multiprocessing run as natively; execve with pointers into mcexec,
+# NULL or too much gives what Linux gives; a bounded fork bomb gets EAGAIN
+# (64 processes per instance) and the instance stays up; orphans live on and end when killed; System V shared
 # memory works as natively and is shared with Linux processes; credentials a
 # program drops hold in every later call; limits of memory are the program's,
 # enforced by the LWK; CPU affinity is per thread as on Linux; reaped children's
@@ -58,6 +59,31 @@ chmod 755 "$work/script.sh"
 same_as_native "#! script" "$work/script.sh" one two
 same_as_native "#! script through execve" /bin/sh -c "exec $work/script.sh three"
 same_as_native "python3 subprocess" python3 -c 'import subprocess, sys; r = subprocess.run(["/bin/echo", "sub"], capture_output=True, text=True); print(r.stdout.strip(), r.returncode); sys.exit(subprocess.call(["/bin/sh", "-c", "exit 6"]))'
+
+log "real work: a bash job script, make -j2 with gcc, Python's os.system and multiprocessing.Pool"
+cat > "$work/job.sh" <<'EOF'
+#!/bin/bash
+set -e
+n=$(seq 1 100 | grep -c 5)
+( cd /; echo "subshell in $(pwd)" )
+echo "count $n" | tr a-z A-Z
+for i in 1 2 3; do echo $i; done | awk '{ s += $1 } END { print "sum", s }'
+x=$( (echo inner; exit 4) || echo "status $?")
+echo "$x"
+exit 3
+EOF
+chmod 755 "$work/job.sh"
+same_as_native "bash: pipelines, command substitution, subshells" "$work/job.sh"
+cp -r "$(dirname "$0")/programs/make_project" "$work/proj"
+before=$(forks)
+same_as_native "make -j2 of a C project with gcc" sh -c "make -s -j2 --no-print-directory -C $work/proj && $work/proj/prog; rc=\$?; make -s -C $work/proj clean; exit \$rc"
+[ $(($(forks) - before)) -ge 8 ] && echo "ok: make, gcc and their children ran on McKernel" ||
+	fail "only $(($(forks) - before)) processes of make's build on McKernel"
+same_as_native "python3 os.system and multiprocessing.Pool(2)" python3 -c 'import os, multiprocessing as mp
+print("system", os.system("exit 3") >> 8)
+if __name__ == "__main__":
+    with mp.Pool(2) as p:
+        print("pool", p.map(abs, [-1, -2, -3, -4]))'
 
 log "System V shared memory: attach, fork, flags, detach; shared with Linux processes"
 S=$IHK_BUILD/tests/vm/programs/sysv_shm
