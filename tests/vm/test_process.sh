@@ -1,26 +1,25 @@
 # SPDX-License-Identifier: GPL-2.0
 # New processes under mcexec: fork, vfork, clone, execve, wait, kill, SIGCHLD,
-# system(), popen(), posix_spawn(), a shell running external commands and a
-# "#!" script give the same output and statuses as natively, and the children
-# run on McKernel (each a process of its own there), unless MCEXEC_LINUX_PROGRAMS
-# names them; a bash job script, make -j2 building a C project with gcc and
-# Python's multiprocessing run as natively; execve with pointers into mcexec,
-# NULL or too much gives what Linux gives; a bounded fork bomb gets EAGAIN
-# (64 processes per instance) and the instance stays up; orphans live on and end when killed; System V shared
-# memory works as natively and is shared with Linux processes; credentials a
-# program drops hold in every later call; limits of memory are the program's,
-# enforced by the LWK; CPU affinity is per thread as on Linux; reaped children's
-# CPU time is the parent's; a signal interrupts a blocked call (offloaded or
-# not) and SA_RESTART restarts it as on Linux, signals of every kind reach the
-# program, sigsuspend and sigtimedwait work, and ppoll, pselect6 and
-# epoll_pwait(2) wait with their own signal mask; real-time signals queue and
-# RLIMIT_SIGPENDING holds; tgkill and tkill answer as Linux; interval timers
-# and alarm run on the LWK's clocks; 4000 threads run in one process;
-# Linux can pin the program's memory (O_DIRECT, vmsplice, process_vm_readv/writev
-# from a Linux process) with Linux's results, and the LWK reuses no page Linux
-# still holds: not after munmap, not after the program ends, and the instance
-# stops without harm while a pipe holds its pages (docs/memory.md); the node is
-# clean.
+# system(), popen(), posix_spawn(), a shell running external commands and a "#!"
+# script give the same output and statuses as natively, and the children run on
+# McKernel (each a process of its own there), unless MCEXEC_LINUX_PROGRAMS names
+# them; a bash job script, make -j2 building a C project with gcc and Python's
+# multiprocessing run as natively; execve with pointers into mcexec, NULL or too
+# much gives what Linux gives; a bounded fork bomb gets EAGAIN (64 processes per
+# instance) and the instance stays up; orphans live on and end when killed;
+# System V shared memory works as natively and is shared with Linux processes;
+# credentials a program drops hold in every later call; limits of memory are the
+# program's, enforced by the LWK; CPU affinity is per thread as on Linux; reaped
+# children's CPU time is the parent's; a signal interrupts a blocked call
+# (offloaded or not) and SA_RESTART restarts it as on Linux, signals of every
+# kind reach the program, sigsuspend and sigtimedwait work, and ppoll, pselect6
+# and epoll_pwait(2) wait with their own signal mask; real-time signals queue
+# and RLIMIT_SIGPENDING holds; tgkill and tkill answer as Linux; interval timers
+# and alarm run on the LWK's clocks; 4000 threads run in one process; Linux can
+# pin the program's memory (O_DIRECT, vmsplice, process_vm_readv/writev from a
+# Linux process) with Linux's results, and the LWK reuses no page Linux still
+# holds: not after munmap, not after the program ends, and the instance stops
+# without harm while a pipe holds its pages (docs/memory.md); the node is clean.
 . "$(dirname "$0")/lib.sh"
 snapshot_node
 P=$IHK_BUILD/tests/vm/programs/spawn
