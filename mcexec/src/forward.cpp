@@ -15,6 +15,7 @@
 #include <mcexec/shared_anon.h>
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <net/if.h>
@@ -272,6 +273,25 @@ std::optional<int64_t> wait_call(uint64_t nr, const uint64_t a[6])
     if (a[2] && !put(a[2], &info, WAITID_FIELDS))
         return -EFAULT;
     return r;
+}
+
+// MCK_SYS_MLOCK_CHECK (abi.h): Linux's can_do_mlock() and its limit check,
+// with the program's RLIMIT_MEMLOCK and capabilities, which are this worker's.
+int64_t mlock_check(uint64_t bytes)
+{
+    constexpr uint64_t PAGE_SHIFT = 12;
+    struct rlimit lock;
+    if (getrlimit(RLIMIT_MEMLOCK, &lock) != 0)
+        return -errno;
+    __user_cap_header_struct h{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3]{};
+    bool capable = syscall(SYS_capget, &h, caps) == 0 &&
+                   (caps[CAP_IPC_LOCK / 32].effective & (1u << (CAP_IPC_LOCK % 32)));
+    if (capable || lock.rlim_cur == RLIM_INFINITY)
+        return 0;
+    if (lock.rlim_cur == 0)
+        return -EPERM;
+    return (bytes >> PAGE_SHIFT) > (lock.rlim_cur >> PAGE_SHIFT) ? -ENOMEM : 0;
 }
 
 // Does @path name mcexec's own executable link?
@@ -774,6 +794,8 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uin
         return program_limits_change(a);
     if (nr == MCK_SYS_MAP_FILL)
         return map_fill(cfg, a);
+    if (nr == MCK_SYS_MLOCK_CHECK)
+        return mlock_check(a[0]);
     if (nr == MCK_SYS_PROC_FILE)
         return cfg.view ? cfg.view->proc_file(tid, a) : -EINVAL; // only the view sends opens back for it
     if (nr == MCK_SYS_FORK)

@@ -52,18 +52,36 @@ int64_t sys_mremap(SyscallArgs& a)
 }
 int64_t sys_madvise(SyscallArgs& a) { return vm_madvise(current()->proc, a.arg[0], a.arg[1], int64_t(a.arg[2])); }
 // LWK memory is never paged out: locking is a range check, as Linux makes it.
+// May the process lock @bytes in all? Linux's answer, since the limit and the
+// capability are: EPERM when RLIMIT_MEMLOCK is 0 without CAP_IPC_LOCK, ENOMEM
+// above the limit (mcexec, MCK_SYS_MLOCK_CHECK).
+static int64_t may_lock(uint64_t bytes)
+{
+    uint64_t args[6] = {bytes, 0, 0, 0, 0, 0};
+    return offload(MCK_SYS_MLOCK_CHECK, args);
+}
 int64_t sys_munlock(SyscallArgs& a)
 {
-    return vm_check_mapped(current()->proc, a.arg[0] & ~4095ull, a.arg[1] + (a.arg[0] & 4095));
+    Process* p = current()->proc;
+    uint64_t start = a.arg[0] & ~4095ull, len = a.arg[1] + (a.arg[0] & 4095);
+    if (int64_t err = vm_check_mapped(p, start, len))
+        return err;
+    return vm_set_locked(p, start, (len + 4095) & ~4095ull, false);
 }
-// Linux also faults the pages in (unless MLOCK_ONFAULT), which fails on
-// inaccessible (PROT_NONE) ones: ENOMEM, after the range check.
+// Linux's order: may it lock at all and this much, is the range mapped, then
+// the pages are faulted in (unless MLOCK_ONFAULT), which fails on
+// inaccessible (PROT_NONE) ones: ENOMEM.
 static int64_t mlock_range(SyscallArgs& a, bool populate)
 {
+    Process* p = current()->proc;
     uint64_t start = a.arg[0] & ~4095ull, len = a.arg[1] + (a.arg[0] & 4095);
-    if (int64_t err = vm_check_mapped(current()->proc, start, len))
+    if (int64_t err = may_lock(vm_locked_after(p, start, len)))
         return err;
-    return populate && !vm_access_ok(current()->proc, start, len, false) ? -ENOMEM : 0;
+    if (int64_t err = vm_check_mapped(p, start, len))
+        return err;
+    if (int64_t err = vm_set_locked(p, start, (len + 4095) & ~4095ull, true))
+        return err;
+    return populate && !vm_access_ok(p, start, len, false) ? -ENOMEM : 0;
 }
 int64_t sys_mlock(SyscallArgs& a) { return mlock_range(a, true); }
 int64_t sys_mlock2(SyscallArgs& a)
@@ -71,13 +89,25 @@ int64_t sys_mlock2(SyscallArgs& a)
     constexpr uint64_t MLOCK_ONFAULT = 1;
     return (a.arg[2] & ~MLOCK_ONFAULT) ? -EINVAL : mlock_range(a, !(a.arg[2] & MLOCK_ONFAULT));
 }
+// MCL_FUTURE is accepted; later mappings are not counted (docs/syscalls.md).
 int64_t sys_mlockall(SyscallArgs& a)
 {
     constexpr uint64_t MCL_CURRENT = 1, MCL_FUTURE = 2, MCL_ONFAULT = 4;
     uint64_t f = a.arg[0];
-    return (!f || (f & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || f == MCL_ONFAULT) ? -EINVAL : 0;
+    if (!f || (f & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || f == MCL_ONFAULT)
+        return -EINVAL;
+    Process* p = current()->proc;
+    if (int64_t err = may_lock((f & MCL_CURRENT) ? vm_mapped_bytes(p) : 0))
+        return err;
+    if (f & MCL_CURRENT)
+        vm_set_all_locked(p, true);
+    return 0;
 }
-int64_t sys_munlockall(SyscallArgs&) { return 0; }
+int64_t sys_munlockall(SyscallArgs&)
+{
+    vm_set_all_locked(current()->proc, false);
+    return 0;
+}
 // Private memory has nothing to write back; shared file pages are Linux's page cache.
 int64_t sys_msync(SyscallArgs& a)
 {

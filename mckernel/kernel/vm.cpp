@@ -1166,6 +1166,7 @@ int64_t vm_fork_copy(Process* parent, Process* child)
             uint32_t flags = v->flags;
             if (flags & VMA_SHARED) // what Linux allows is asked again, for the child's pins
                 flags = (flags & ~(VMA_MAYWRITE | VMA_MAYEXEC)) | VMA_ADOPT;
+            flags &= ~VMA_LOCKED; // memory locks are not inherited
             auto* c = new Vma{v->start, v->end, v->prot, flags, nullptr, v->linux_addr, v->policy};
             if (!c)
                 return -ENOMEM;
@@ -1329,6 +1330,49 @@ bool vm_access_ok(Process* p, uint64_t addr, uint64_t len, bool write)
             return false;
     }
     return true;
+}
+
+int64_t vm_set_locked(Process* p, uint64_t addr, uint64_t len, bool locked)
+{
+    if (!len)
+        return 0;
+    SpinLockGuard guard(p->lock);
+    TRY_SYSCALL(split_at(p, addr));
+    TRY_SYSCALL(split_at(p, addr + len));
+    for (Vma* v = p->vmas; v; v = v->next)
+        if (v->start >= addr && v->end <= addr + len)
+            v->flags = locked ? v->flags | VMA_LOCKED : v->flags & ~VMA_LOCKED;
+    return 0;
+}
+
+void vm_set_all_locked(Process* p, bool locked)
+{
+    SpinLockGuard guard(p->lock);
+    for (Vma* v = p->vmas; v; v = v->next)
+        v->flags = locked ? v->flags | VMA_LOCKED : v->flags & ~VMA_LOCKED;
+}
+
+uint64_t vm_locked_after(Process* p, uint64_t addr, uint64_t len)
+{
+    uint64_t end = len > ~0ull - addr ? ~0ull : addr + len, bytes = 0;
+    SpinLockGuard guard(p->lock);
+    for (Vma* v = p->vmas; v; v = v->next) {
+        uint64_t s = v->start > addr ? v->start : addr, e = v->end < end ? v->end : end;
+        if (v->flags & VMA_LOCKED)
+            bytes += v->end - v->start;
+        else if (s < e)
+            bytes += e - s;
+    }
+    return bytes;
+}
+
+uint64_t vm_mapped_bytes(Process* p)
+{
+    uint64_t bytes = 0;
+    SpinLockGuard guard(p->lock);
+    for (Vma* v = p->vmas; v; v = v->next)
+        bytes += v->end - v->start;
+    return bytes;
 }
 
 bool vm_readonly_anon(Process* p, uint64_t addr)

@@ -47,6 +47,17 @@ bool vm_policy_at(Process* p, uint64_t addr, MemPolicy* policy);
 // The NUMA node of the page at @addr, faulted in if need be; -EFAULT if it cannot be.
 int vm_node_of(Process* p, uint64_t addr);
 bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys, bool* linux_too = nullptr);
+// mlock and friends. The LWK never pages memory out, so locking only marks
+// regions (VMA_LOCKED) for RLIMIT_MEMLOCK's count, as Linux's locked_vm.
+// Mark [addr, addr + len) (page aligned, all mapped) locked or not; -ENOMEM
+// without kernel memory for a split (nothing changed then).
+int64_t vm_set_locked(Process* p, uint64_t addr, uint64_t len, bool locked);
+// Every region locked (mlockall(MCL_CURRENT)) or none (munlockall).
+void vm_set_all_locked(Process* p, bool locked);
+// Bytes locked once [addr, addr + len) is locked too (0, 0: locked now).
+uint64_t vm_locked_after(Process* p, uint64_t addr, uint64_t len);
+// Bytes mapped in all (Linux's total_vm, which mlockall(MCL_CURRENT) checks).
+uint64_t vm_mapped_bytes(Process* p);
 // Is @addr in private anonymous memory the process may not write? A shared
 // futex there is refused as Linux's get_futex_key() does: the word can never change.
 bool vm_readonly_anon(Process* p, uint64_t addr);

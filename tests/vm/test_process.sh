@@ -9,7 +9,7 @@
 # instance) and the instance stays up; orphans live on and end when killed;
 # System V shared memory works as natively and is shared with Linux processes;
 # credentials a program drops hold in every later call; limits of memory are the
-# program's, enforced by the LWK; CPU affinity is per thread as on Linux; reaped
+# program's, enforced by the LWK; mlock counts against RLIMIT_MEMLOCK; CPU affinity is per thread as on Linux; reaped
 # children's CPU time is the parent's; a signal interrupts a blocked call
 # (offloaded or not) and SA_RESTART restarts it as on Linux, signals of every
 # kind reach the program, sigsuspend and sigtimedwait work, and ppoll, pselect6
@@ -124,6 +124,11 @@ expect_eq "a soft RLIMIT_AS: the program's" "as: 180 MiB / inf" \
 	"$(prlimit --as=$((180 << 20)):unlimited mcexec "$IHK_BUILD/tests/vm/programs/limits" | grep -m1 '^as:')"
 expect_eq "--rlimits above mcexec's own hard limits" "mcexec: --rlimits 'inf:inf,inf:inf,inf:inf': a limit above mcexec's own hard limit" \
 	"$(prlimit --data=100000000:100000000 setpriv --reuid=65534 mcexec --rlimits inf:inf,inf:inf,inf:inf /bin/true 2>&1)"
+
+log "mlock and mlockall against RLIMIT_MEMLOCK, without CAP_IPC_LOCK (programs/mlock_limit.c)"
+same_as_native "mlock_limit" setpriv --reuid=65534 --regid=65534 --clear-groups "$IHK_BUILD/tests/vm/programs/mlock_limit"
+expect_eq "mlock_limit natively: a page past the limit" "mlock page 16: ENOMEM" \
+	"$(setpriv --reuid=65534 --regid=65534 --clear-groups "$IHK_BUILD/tests/vm/programs/mlock_limit" | grep -m1 'page 16')"
 
 log "CPU affinity: per thread, masks of any length, inherited (2 CPUs natively and on the LWK)"
 same_as_native "affinity" "$IHK_BUILD/tests/vm/programs/affinity"

@@ -68,7 +68,7 @@ struct mcexec_create {
  * MCEXEC_START then runs (entry and sp ignored). No MCEXEC_SETUP.
  */
 #define MCEXEC_CREATE_FORK 0x1
-#define MCEXEC_ABI_VERSION 5	/* 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
+#define MCEXEC_ABI_VERSION 6	/* 6: mlock check; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
 /* Create the LWK process; returns its file (close = kill). */
 #define MCEXEC_CREATE _IOWR(MCEXEC_IOC_MAGIC, 0x01, struct mcexec_create)
 
@@ -245,6 +245,13 @@ struct mcexec_reply {
  */
 #define MCK_SYS_MAP_FILL 0x4d434b0a
 #define MCK_FILL_NOEXEC (1ull << 62)
+/*
+ * mlock, mlock2, mlockall: may the process have @bytes locked in all?
+ * MCK_SYS_MLOCK_CHECK(bytes) answers as Linux, whose RLIMIT_MEMLOCK and
+ * CAP_IPC_LOCK they are: -EPERM when the limit is 0 without the capability,
+ * -ENOMEM when @bytes' pages are more than the limit's, else 0.
+ */
+#define MCK_SYS_MLOCK_CHECK 0x4d434b10
 #define MCK_PROC_FILE_RETRY 0x4d434b09	/* -(MCK_PROC_FILE_RETRY + pid): an open's result, never an errno */
 #define MCK_PROC_FILE_MAX_PID 4194304	/* PID_MAX_LIMIT */
 #define MCK_SNAPSHOT_VERSION 1

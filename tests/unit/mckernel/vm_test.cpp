@@ -835,3 +835,32 @@ TEST_F(Vm, FileMappingOfAWriteOnlyDescriptorIsEACCES)
 }
 
 } // namespace
+
+namespace {
+
+// mlock's count (Linux's locked_vm): a page counts once however often it is
+// locked; munlock, munmap and munlockall take it back.
+TEST_F(Vm, LockedPagesCountOnce)
+{
+    constexpr uint64_t A = 0x10000000000ull;
+    ASSERT_EQ(map(A, 32 * K4), int64_t(A));
+    EXPECT_EQ(vm_locked_after(p, 0, 0), 0u);
+    EXPECT_EQ(vm_locked_after(p, A, 8 * K4), 8 * K4);
+    EXPECT_EQ(vm_set_locked(p, A, 8 * K4, true), 0);
+    EXPECT_EQ(vm_locked_after(p, 0, 0), 8 * K4);
+    EXPECT_EQ(vm_locked_after(p, A, 8 * K4), 8 * K4);           // again: nothing new
+    EXPECT_EQ(vm_locked_after(p, A + 4 * K4, 12 * K4), 16 * K4); // pages 8-15 new
+    EXPECT_EQ(vm_locked_after(p, A + 4 * K4, ~0ull), 32 * K4);   // to the end of memory: all of it
+    EXPECT_EQ(vm_set_locked(p, A + 2 * K4, 2 * K4, false), 0);
+    EXPECT_EQ(vm_locked_after(p, 0, 0), 6 * K4);
+    EXPECT_EQ(vm_munmap(p, A + 4 * K4, 2 * K4), 0);
+    EXPECT_EQ(vm_locked_after(p, 0, 0), 4 * K4);
+    vm_set_all_locked(p, true);
+    EXPECT_EQ(vm_locked_after(p, 0, 0), vm_mapped_bytes(p));
+    EXPECT_EQ(vm_mapped_bytes(p), 30 * K4);
+    vm_set_all_locked(p, false);
+    EXPECT_EQ(vm_locked_after(p, 0, 0), 0u);
+    EXPECT_EQ(vm_munmap(p, A, 32 * K4), 0);
+}
+
+} // namespace

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mlock_limit: mlock, mlock2, munlock, mlockall and munlockall against
+ * RLIMIT_MEMLOCK, one line per call, the same natively and under mcexec
+ * (tests/vm/test_process.sh). Run without CAP_IPC_LOCK (as nobody): with a
+ * limit of 16 pages, locked pages count once however often they are locked,
+ * munlock gives them back, a fork child starts with none, mlockall of the
+ * whole process is ENOMEM; with a limit of 0, EPERM.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PAGE 4096ul
+
+static const char *err(long ret) { return ret == -1 ? strerrorname_np(errno) : "ok"; }
+
+static int limit(rlim_t bytes)
+{
+	struct rlimit r = { bytes, bytes };
+	return setrlimit(RLIMIT_MEMLOCK, &r);
+}
+
+int main(void)
+{
+	char *p = mmap(NULL, 32 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *hole;
+	pid_t child;
+	int status;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (p == MAP_FAILED)
+		return 1;
+	printf("limit of 16 pages: %s\n", err(limit(16 * PAGE)));
+	printf("mlock pages 0-7: %s\n", err(mlock(p, 8 * PAGE)));
+	printf("mlock pages 0-7 again: %s\n", err(mlock(p, 8 * PAGE)));
+	printf("mlock pages 4-15 (8-15 new): %s\n", err(mlock(p + 4 * PAGE, 12 * PAGE)));
+	printf("mlock page 16: %s\n", err(mlock(p + 16 * PAGE, PAGE)));
+	printf("munlock pages 0-7: %s\n", err(munlock(p, 8 * PAGE)));
+	printf("mlock page 16 now: %s\n", err(mlock(p + 16 * PAGE, PAGE)));
+	printf("mlock2 onfault pages 17-24: %s\n", err(mlock2(p + 17 * PAGE, 8 * PAGE, MLOCK_ONFAULT)));
+	printf("mlock of 3 bytes across pages 0-1: %s\n", err(mlock(p + PAGE - 1, 3)));
+	printf("mlockall(MCL_CURRENT): %s\n", err(mlockall(MCL_CURRENT)));
+	child = fork();
+	if (child == 0) /* locks are not inherited: the child has the whole limit */
+		_exit(mlock(p, 16 * PAGE) == 0 ? 0 : 10 + errno % 100);
+	waitpid(child, &status, 0);
+	printf("child locks 16 pages: status %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	printf("munlockall: %s\n", err(munlockall()));
+	printf("mlock pages 0-15 after munlockall: %s\n", err(mlock(p, 16 * PAGE)));
+	hole = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(hole, PAGE);
+	printf("munlock of a hole: %s\n", err(munlock(hole, PAGE)));
+	printf("limit of 0: %s\n", err(limit(0)));
+	printf("mlock page 0: %s\n", err(mlock(p, PAGE)));
+	printf("mlock of nothing: %s\n", err(mlock(p, 0)));
+	printf("mlockall(MCL_CURRENT): %s\n", err(mlockall(MCL_CURRENT)));
+	printf("mlockall(MCL_FUTURE): %s\n", err(mlockall(MCL_FUTURE)));
+	printf("munlock pages 0-15: %s\n", err(munlock(p, 16 * PAGE)));
+	return 0;
+}
