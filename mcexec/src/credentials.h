@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-// The program's credentials, the same in every worker. Linux keeps
+// The program's credentials, the same in every thread of mcexec. Linux keeps
 // credentials per thread; the threads of a process agree only because the C
 // library's set*id wrappers change them in every thread. Any of mcexec's
-// workers may run the program's next call, so a program that drops root must
-// have dropped it in all of them: set*id and setgroups go through those
-// wrappers, and what the C library changes in one thread only (setfsuid,
-// setfsgid, capset) is recorded and applied by each worker before its next
-// call (credentials_sync). The persona of personality(2) is per thread too,
-// and handled the same way: an execve, by whichever worker runs it, keeps it.
+// workers may run the program's next call, so a change the program makes
+// (set*id, setgroups, setfsuid, setfsgid, capset, the securebits and
+// keep-caps of prctl, and the persona of personality(2), which is per thread
+// too) runs in the worker that serves it and then, before the answer goes
+// back, in every other thread of mcexec, by a signal of mcexec's own
+// (CREDENTIALS_SIGNAL) as those wrappers do. Unlike them, mcexec never aborts
+// when the answers differ, and threads never drift apart: a capset that drops
+// CAP_SETUID holds in every thread before the next setuid. An execve, by
+// whichever worker runs it, keeps them.
 #pragma once
 
 #include <cstdint>
@@ -15,9 +18,16 @@
 
 namespace mcexec {
 
-// A call that changes credentials, run for the whole process; nullopt for other calls.
-std::optional<int64_t> credentials_call(uint64_t nr, const uint64_t args[6]);
-// Before a worker runs a call: take the credentials another worker changed last.
-void credentials_sync();
+// SIGRTMIN + 4 with glibc, after MCEXEC_INTERRUPT_SIGNAL: mcexec's own, never
+// passed on to the program (a program's own signal of that number from
+// Linux is lost, as MCEXEC_INTERRUPT_SIGNAL's is).
+constexpr int CREDENTIALS_SIGNAL = 38;
+
+// Before mcexec has threads: the signal's handler. False if the C library
+// keeps the number for itself.
+bool credentials_init();
+// A call that changes credentials, run for the whole process, or capget;
+// nullopt for other calls. @tid: the program's calling thread (its LWK tid).
+std::optional<int64_t> credentials_call(uint64_t nr, const uint64_t args[6], uint32_t tid);
 
 } // namespace mcexec

@@ -777,7 +777,6 @@ void forward_after_fork()
 
 int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uint64_t nr, const uint64_t a[6])
 {
-    credentials_sync();
     if (nr == MCK_SYS_MAP_SHARED)
         return map_shared(cfg, token, a);
     if (nr == MCK_SYS_SHARED_WRITABLE)
@@ -808,7 +807,7 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uin
         return *r;
     if (int64_t e = check_call(nr, a, cfg.reserved))
         return e;
-    if (std::optional<int64_t> r = credentials_call(nr, a))
+    if (std::optional<int64_t> r = credentials_call(nr, a, tid))
         return *r;
     if (cfg.view)
         if (std::optional<int64_t> r = cfg.view->redirect(nr, a))

@@ -2,6 +2,7 @@
 // Serving offloaded system calls (proxy.h).
 #include "proxy.h"
 
+#include "credentials.h"
 #include "forward.h"
 #include "interruptible_call.h"
 #include "report.h"
@@ -47,7 +48,8 @@ std::atomic<unsigned> g_workers{0};
 // user_memory.h), SIGPIPE and SIGXFSZ (an offloaded write's own, raised in the
 // worker: SIGPIPE goes to the program as the call's, SIGXFSZ ends mcexec as it
 // would end the program), the stop signals of job control (they stop mcexec,
-// not the program), glibc's two internal signals and mcexec's interruption.
+// not the program), glibc's two internal signals and mcexec's own two (its
+// interruption, and its credentials' broadcast: credentials.h).
 sigset_t forwarded_set()
 {
     sigset_t s;
@@ -55,7 +57,7 @@ sigset_t forwarded_set()
     for (int sig = 1; sig <= SIGRTMAX; sig++) {
         switch (sig) {
         case SIGKILL: case SIGSTOP: case SIGSEGV: case SIGBUS: case SIGPIPE: case SIGXFSZ:
-        case SIGTSTP: case SIGTTIN: case SIGTTOU: case MCEXEC_INTERRUPT_SIGNAL:
+        case SIGTSTP: case SIGTTIN: case SIGTTOU: case MCEXEC_INTERRUPT_SIGNAL: case CREDENTIALS_SIGNAL:
             continue;
         default:
             if (sig > 31 && sig < SIGRTMIN)
@@ -224,6 +226,10 @@ void serve(const ProxyConfig& config)
     sigaddset(&blocked, MCEXEC_INTERRUPT_SIGNAL);
     pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
     interruptible_init();
+    if (!credentials_init()) {
+        fprintf(stderr, "mcexec: signal %d is not free for mcexec's use with this C library\n", CREDENTIALS_SIGNAL);
+        _exit(125);
+    }
     user_memory_init();
     start_worker();
 

@@ -113,6 +113,11 @@ install -m 600 -o 65534 /dev/null "$work/nobodys"
 same_as_native "setresuid to nobody" "$C" drop "$work"
 same_as_native "setfsuid" "$C" fsuid "$work"
 same_as_native "capset" "$C" caps "$work"
+same_as_native "capset dropping CAP_SETUID, then setresuid and setgroups" "$C" capdrop "$work"
+same_as_native "PR_SET_KEEPCAPS across setresuid, capset again" "$C" keepcaps "$work"
+# The program it runs then, as nobody, could not use root's instance: on Linux.
+MCEXEC_LINUX_PROGRAMS=/usr/bin/id same_as_native "setpriv drops to nobody" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/id
 same_as_native "personality" "$C" persona "$work"
 expect_eq "personality natively" "persona was: 0
 persona read back: 40 of 40

@@ -10,6 +10,13 @@
  *   fsuid   setfsuid(65534): creating a file in root-only/ fails
  *   caps    capset without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH: nobodys
  *           cannot be opened
+ *   capdrop capset without CAP_SETUID, CAP_SETGID, in a program of one
+ *           thread: every later setresuid and setgroups fails (EPERM) in
+ *           whichever worker serves it; before mcexec ran capset in all its
+ *           threads, one that still had them succeeded, and the C library
+ *           aborted mcexec for its threads' disagreement
+ *   keepcaps PR_SET_KEEPCAPS, setresuid to 65534: the permitted set stays,
+ *           and capset makes it effective again (setpriv's way)
  *   persona personality(2), per thread on Linux like the credentials: read
  *           back in every later call, and kept across an execve of
  *           /proc/self/exe (under mcexec, the program's own file)
@@ -25,6 +32,7 @@
 #include <string.h>
 #include <sys/fsuid.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -89,6 +97,33 @@ static int do_open(const char *path)
 	return 0;
 }
 
+static int do_setresuid(const char *path)
+{
+	(void)path;
+	return setresuid(1000, 1000, 1000);
+}
+
+static int do_setgroups(const char *path)
+{
+	gid_t g = 1000;
+	(void)path;
+	return setgroups(1, &g);
+}
+
+/* Clear @bits from the effective and permitted sets (and set effective =
+ * permitted when @bits is 0). */
+static int caps_without(unsigned bits)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[0].permitted &= ~bits;
+	d[0].effective = d[0].permitted;
+	d[1].effective = d[1].permitted;
+	return syscall(SYS_capset, &h, d);
+}
+
 static int drop_dac_caps(void)
 {
 	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
@@ -103,8 +138,9 @@ int main(int argc, char **argv)
 {
 	char path[4096];
 	pthread_t t;
+	int joined = 0;
 	if (argc != 3) {
-		fprintf(stderr, "usage: creds drop|fsuid|caps|persona DIR\n");
+		fprintf(stderr, "usage: creds drop|fsuid|caps|capdrop|keepcaps|persona DIR\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -132,6 +168,28 @@ int main(int argc, char **argv)
 		rounds("open nobody's file", do_open, path);
 		printf("capset without DAC override: %s\n", drop_dac_caps() ? strerrorname_np(errno) : "ok");
 		rounds("open nobody's file", do_open, path);
+	} else if (!strcmp(argv[1], "capdrop")) {
+		/* One thread: capset is per thread, and natively the C library would
+		 * abort for the threads' disagreement at the next setresuid. */
+		stop = 1;
+		if (pthread_join(t, NULL))
+			return 1;
+		joined = 1;
+		printf("capset without CAP_SETUID, CAP_SETGID: %s\n",
+		       caps_without((1u << CAP_SETUID) | (1u << CAP_SETGID)) ? strerrorname_np(errno) : "ok");
+		rounds("setresuid to 1000", do_setresuid, argv[2]);
+		rounds("setgroups", do_setgroups, argv[2]);
+	} else if (!strcmp(argv[1], "keepcaps")) {
+		struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, getpid()};
+		struct __user_cap_data_struct d[2];
+		printf("keepcaps: %s\n", prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) ? strerrorname_np(errno) : "ok");
+		printf("setresuid to 65534: %s\n", setresuid(65534, 65534, 65534) ? strerrorname_np(errno) : "ok");
+		syscall(SYS_capget, &h, d);
+		printf("permitted kept: %s, effective: %s\n", d[0].permitted & (1u << CAP_DAC_OVERRIDE) ? "yes" : "no",
+		       d[0].effective ? "some" : "none");
+		printf("capset effective again (by pid): %s\n", caps_without(0) ? strerrorname_np(errno) : "ok");
+		snprintf(path, sizeof(path), "%s/root-only/k", argv[2]);
+		rounds("mkdir in root's directory with CAP_DAC_OVERRIDE", do_mkdir, path);
 	} else if (!strcmp(argv[1], "persona")) {
 		const int want = PER_LINUX | ADDR_NO_RANDOMIZE;
 		int same = 0;
@@ -149,5 +207,5 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	stop = 1;
-	return pthread_join(t, NULL) ? 1 : 0;
+	return joined || !pthread_join(t, NULL) ? 0 : 1;
 }
