@@ -2,23 +2,36 @@
 /*
  * mlock_limit: mlock, mlock2, munlock, mlockall and munlockall against
  * RLIMIT_MEMLOCK, one line per call, the same natively and under mcexec
- * (tests/vm/test_process.sh). Run without CAP_IPC_LOCK (as nobody): with a
+ * (tests/vm/test_process.sh). It drops CAP_IPC_LOCK first (run as root): with a
  * limit of 16 pages, locked pages count once however often they are locked,
  * munlock gives them back, a fork child starts with none, mlockall of the
  * whole process is ENOMEM; with a limit of 0, EPERM.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define PAGE 4096ul
 
 static const char *err(long ret) { return ret == -1 ? strerrorname_np(errno) : "ok"; }
+
+static int drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[0].effective &= ~(1u << CAP_IPC_LOCK);
+	d[0].permitted &= ~(1u << CAP_IPC_LOCK);
+	return syscall(SYS_capset, &h, d);
+}
 
 static int limit(rlim_t bytes)
 {
@@ -35,6 +48,7 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (p == MAP_FAILED)
 		return 1;
+	printf("without CAP_IPC_LOCK: %s\n", err(drop_ipc_lock()));
 	printf("limit of 16 pages: %s\n", err(limit(16 * PAGE)));
 	printf("mlock pages 0-7: %s\n", err(mlock(p, 8 * PAGE)));
 	printf("mlock pages 0-7 again: %s\n", err(mlock(p, 8 * PAGE)));
