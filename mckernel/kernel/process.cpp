@@ -15,6 +15,7 @@
 #include <kernel/errno.h>
 #include <kernel/ikc.h>
 #include <kernel/itimer.h>
+#include <kernel/posix_timer.h>
 #include <kernel/mem.h>
 #include <kernel/offload.h>
 #include <kernel/process.h>
@@ -150,6 +151,7 @@ void process_destroy(Process* p)
     fork_state_free(p);
     take_held(p);
     signal_free_queue(p, p->sigqueue);
+    posix_timer_process_free(p);
     while (DeferredFree* d = p->deferred) {
         p->deferred = d->next;
         if (!p->keep_all)
@@ -562,6 +564,7 @@ ErrorOr<Thread*> thread_create(Process* p, const arch::TrapFrame& frame, uint32_
     usage_thread_end();
     if (last) {
         itimer_process_end(p);
+        posix_timer_process_end(p);
         stats_process_end(p);
         arch::irq_disable();
         arch::write_cr3(arch::mmu_kernel_space()); // the process's tables may go now

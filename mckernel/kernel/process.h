@@ -30,6 +30,7 @@
 namespace mck {
 
 struct Process;
+struct PosixTimer; // kernel/posix_timer.cpp
 
 enum class ThreadState : uint8_t { Runnable, Running, Blocked, Dead };
 
@@ -224,7 +225,12 @@ struct Process {
     Usage children;                 // of the children it reaped, and theirs
     uint64_t ended_user_tsc = 0;    // user-mode TSC of its threads that ended (ITIMER_VIRTUAL)
     ITimer itimers[3];              // ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF
-    bool itimers_gone = false;      // the last thread ended: none is armed again
+    bool itimers_gone = false;      // the last thread ended: none is armed again (POSIX timers neither)
+    PosixTimer* ptimers = nullptr;  // timer_create's, by id (kernel/posix_timer.cpp)
+    PosixTimer* ptimers_free = nullptr; // deleted ones, reused, freed with the process: a late expiry may look at one
+    uint32_t nptimers = 0;
+    int32_t ptimer_next_id = 0;
+    bool ptimers_held = false;      // an execve is under way: timers send nothing (posix_timer.h)
     bool itimer_real_local = false; // ITIMER_REAL is the LWK's, not left on Linux by an execve (itimer.cpp)
     Thread* threads = nullptr;
     uint32_t nthreads = 0;

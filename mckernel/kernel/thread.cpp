@@ -5,6 +5,7 @@
 #include <kernel/boot.h>
 #include <kernel/errno.h>
 #include <kernel/itimer.h>
+#include <kernel/posix_timer.h>
 #include <kernel/offload.h>
 #include <kernel/process.h>
 #include <kernel/process_vm.h>
@@ -132,15 +133,19 @@ int64_t sys_clone3(SyscallArgs&) { return -ENOSYS; } // glibc falls back to clon
 int64_t sys_fork(SyscallArgs& a) { return fork_process(a, 17 /* SIGCHLD */, 0, 0, 0, 0); }
 int64_t sys_vfork(SyscallArgs& a) { return fork_process(a, 17 | CLONE_VFORK, 0, 0, 0, 0); }
 // mcexec runs the new program: it starts a new LWK process in its place (docs/mcexec.md).
-// The exec itself is mcexec's; ITIMER_REAL goes with it (kernel/itimer.h).
+// The exec itself is mcexec's; ITIMER_REAL goes with it (kernel/itimer.h), POSIX
+// timers hold their signals until it answers (kernel/posix_timer.h).
 static int64_t exec(uint64_t nr, SyscallArgs& a)
 {
     Thread* t = current();
     process_vm_note_offload(t->proc, nr, a.arg);
     itimer_exec_begin(t);
+    posix_timer_exec_begin(t->proc);
     int64_t ret = offload(nr, a.arg);
-    if (!t->killed && !t->proc->exiting) // the exec failed: this image goes on
+    if (!t->killed && !t->proc->exiting) { // the exec failed: this image goes on
         itimer_exec_failed(t);
+        posix_timer_exec_failed(t->proc);
+    }
     return ret;
 }
 
