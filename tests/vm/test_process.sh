@@ -158,6 +158,10 @@ log "setitimer, getitimer and alarm on the LWK's clocks, across fork and execve 
 same_as_native "itimer" "$IHK_BUILD/tests/vm/programs/itimer"
 "$IHK_BUILD/tests/vm/programs/itimer" >/dev/null 2>&1 || fail "itimer: fails natively"
 
+log "POSIX timers on the LWK's clocks: each clock and sigevent, overruns, fork, execve (programs/posix_timer.c)"
+same_as_native "posix_timer" "$IHK_BUILD/tests/vm/programs/posix_timer"
+"$IHK_BUILD/tests/vm/programs/posix_timer" >/dev/null 2>&1 || fail "posix_timer: fails natively"
+
 log "4000 threads in one process, all alive at once (offloaded and local calls, a barrier)"
 expect_eq "many_threads" "many_threads: 4000 created, 4000 alive together, 4000 offloaded calls ok, 4000 own tids, 4000 joined" \
 	"$(timeout -k 5 600 mcexec "$IHK_BUILD/tests/vm/programs/many_threads" 4000 2>&1)"
