@@ -209,6 +209,15 @@ void send(Process* p, int sig, const SigInfo& info, RefPtr<Thread>& target)
         signal_send_process(p, sig, info);
 }
 
+// Is @sig ignored (SIG_IGN, or SIG_DFL of a signal whose default is to
+// ignore)? Caller holds p->lock.
+bool ignored(Process* p, int sig)
+{
+    uint64_t handler = p->actions[sig - 1].handler;
+    bool ignores_by_default = sig == 17 || sig == 18 || sig == 23 || sig == 28; // CHLD, CONT, URG, WINCH
+    return handler == 1 || (handler == 0 && ignores_by_default);
+}
+
 // Interrupt context, no lock held; @k's owner is held for us (kernel/timer.h).
 void fire(Timer* k)
 {
@@ -253,6 +262,10 @@ void fire(Timer* k)
             pt->overrun_last = pt->overrun;
             pt->overrun = ptimer_overrun_add(0, e.missed);
             sig = signal_of(p, pt, info, target);
+            // An ignored signal is dropped, never pending: without this a short
+            // interval would interrupt the CPU back to back (Linux: a jiffy).
+            if (sig && ignored(p, sig))
+                min_ns = CHECK_MIN_NS;
         }
         if (pt->value_ns)
             arm(p, pt, now, min_ns);

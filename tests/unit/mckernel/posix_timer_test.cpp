@@ -436,3 +436,23 @@ TEST_F(PosixTimers, ProcessEndDisarms)
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(PosixTimers, IgnoredSignalDoesNotInterruptBackToBack)
+{
+    proc->p.actions[SIGRT - 1].handler = 1; // SIG_IGN
+    int32_t id;
+    Ev ev{0, SIGRT, 0, 0, {}};
+    ASSERT_EQ(create(1, &ev, &id), 0);
+    ASSERT_EQ(set(id, 0, 1000, 1000), 0); // 1 us
+    fake::advance_ns(1000);
+    Timer* t = g_armed.at(0);
+    g_armed.clear();
+    t->cpu = ~0u;
+    t->fire(t);
+    ASSERT_EQ(g_armed.size(), 1u);
+    EXPECT_GE(g_armed[0]->deadline, fake::now_tsc() + MS); // a tick, not the next microsecond
+}
+
+} // namespace
