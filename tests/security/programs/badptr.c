@@ -309,6 +309,34 @@ static long setitimer_old(void *p)
 	struct itimerval off = { 0 };
 	return SC(SYS_setitimer, ITIMER_REAL, L(&off), L(p), 0, 0, 0);
 }
+/* POSIX timers: a SIGEV_NONE timer on CLOCK_MONOTONIC; each one created is deleted at once. */
+static const struct sigevent ev_none = { .sigev_notify = SIGEV_NONE };
+static const struct itimerspec its_zero;
+static int ptimer = -1;
+static int the_timer(void)
+{
+	if (ptimer < 0)
+		SC(SYS_timer_create, CLOCK_MONOTONIC, L(&ev_none), L(&ptimer), 0, 0, 0);
+	return ptimer;
+}
+static long timer_create_ev(void *p)
+{
+	int id;
+	long r = SC(SYS_timer_create, CLOCK_MONOTONIC, L(p), L(&id), 0, 0, 0);
+	if (r == 0)
+		SC(SYS_timer_delete, id, 0, 0, 0, 0, 0);
+	return r;
+}
+static long timer_create_id(void *p)
+{
+	long r = SC(SYS_timer_create, CLOCK_MONOTONIC, L(&ev_none), L(p), 0, 0, 0);
+	if (r == 0)
+		SC(SYS_timer_delete, *(int *)p, 0, 0, 0, 0, 0);
+	return r;
+}
+static long timer_settime_new(void *p) { return SC(SYS_timer_settime, the_timer(), 0, L(p), 0, 0, 0); }
+static long timer_settime_old(void *p) { return SC(SYS_timer_settime, the_timer(), 0, L(&its_zero), L(p), 0, 0); }
+static long timer_gettime_(void *p) { return SC(SYS_timer_gettime, the_timer(), L(p), 0, 0, 0, 0); }
 static long arch_prctl_getfs(void *p) { return SC(SYS_arch_prctl, 0x1003 /* ARCH_GET_FS */, L(p), 0, 0, 0, 0); }
 static long mincore_vec(void *p) { return SC(SYS_mincore, L(scratch), PAGE, L(p), 0, 0, 0); }
 static long mlock_(void *p) { return SC(SYS_mlock, L(p), PAGE, 0, 0, 0, 0); }
@@ -412,6 +440,11 @@ static const struct call {
 	{ "getitimer", getitimer_ },
 	{ "setitimer-new", setitimer_new },
 	{ "setitimer-old", setitimer_old },
+	{ "timer_create-sigevent", timer_create_ev, &ev_none, sizeof(ev_none) },
+	{ "timer_create-id", timer_create_id },
+	{ "timer_settime-new", timer_settime_new, &its_zero, sizeof(its_zero) },
+	{ "timer_settime-old", timer_settime_old },
+	{ "timer_gettime", timer_gettime_ },
 	{ "arch_prctl-get-fs", arch_prctl_getfs },
 	{ "mincore-vec", mincore_vec },
 	{ "mlock", mlock_ },
