@@ -13,7 +13,7 @@
 // (by si_code SI_TIMER and si_timerid) at each expiry and, while it is still
 // there, adds to the si_overrun it will carry. So the signal's count is the
 // one at its last expiry, not at its delivery as on Linux, and a timer whose
-// signal stays pending is looked at no more often than every 1 ms.
+// signal stays pending (or is ignored) is looked at no more often than every 1 ms.
 //
 // Timers are per process: a fork child has none, an execve starts a new LWK
 // process (so none), the last thread's end disarms them. A deleted timer's
