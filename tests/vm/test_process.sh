@@ -9,17 +9,18 @@
 # instance) and the instance stays up; orphans live on and end when killed;
 # System V shared memory works as natively and is shared with Linux processes;
 # credentials a program drops hold in every later call; limits of memory are the
-# program's, enforced by the LWK; mlock counts against RLIMIT_MEMLOCK; CPU affinity is per thread as on Linux; reaped
-# children's CPU time is the parent's; a signal interrupts a blocked call
-# (offloaded or not) and SA_RESTART restarts it as on Linux, signals of every
-# kind reach the program, sigsuspend and sigtimedwait work, and ppoll, pselect6
-# and epoll_pwait(2) wait with their own signal mask; real-time signals queue
-# and RLIMIT_SIGPENDING holds; tgkill and tkill answer as Linux; interval timers
-# and alarm run on the LWK's clocks; 4000 threads run in one process; Linux can
-# pin the program's memory (O_DIRECT, vmsplice, process_vm_readv/writev from a
-# Linux process) with Linux's results, and the LWK reuses no page Linux still
-# holds: not after munmap, not after the program ends, and the instance stops
-# without harm while a pipe holds its pages (docs/memory.md); the node is clean.
+# program's, enforced by the LWK; mlock counts against RLIMIT_MEMLOCK; CPU
+# affinity is per thread as on Linux; reaped children's CPU time is the
+# parent's; a signal interrupts a blocked call (offloaded or not) and SA_RESTART
+# restarts it as on Linux, signals of every kind reach the program, sigsuspend
+# and sigtimedwait work, and ppoll, pselect6 and epoll_pwait(2) wait with their
+# own signal mask; real-time signals queue and RLIMIT_SIGPENDING holds; tgkill
+# and tkill answer as Linux; interval timers, alarm and POSIX timers run on the
+# LWK's clocks; 4000 threads run in one process; Linux can pin the program's
+# memory (O_DIRECT, vmsplice, process_vm_readv/writev from a Linux process) with
+# Linux's results, and the LWK reuses no page Linux still holds: not after
+# munmap, not after the program ends, and the instance stops without harm while
+# a pipe holds its pages (docs/memory.md); the node is clean.
 . "$(dirname "$0")/lib.sh"
 snapshot_node
 P=$IHK_BUILD/tests/vm/programs/spawn

@@ -15,9 +15,10 @@
 // clone3, execve, execveat; SIGKILL and SIGSTOP to anyone; signals other than
 // the ones mcexec forwards to other processes (kill of a pid that is not the
 // program's reaches mcexec, whose process group it is); setrlimit/prlimit64
-// only with bad or NULL new limits; setitimer other than ITIMER_REAL and
-// signal-sending timer_create/mq_notify/F_SETOWN/F_SETSIG/O_ASYNC (they signal
-// mcexec with what it does not forward); arch_prctl(ARCH_SET_FS) (glibc's TLS);
+// only with bad or NULL new limits; setitimer other than ITIMER_REAL;
+// signal-sending timer_create (the LWK's timer would send the fuzzer any
+// signal, SIGKILL too); signal-sending mq_notify/F_SETOWN/F_SETSIG/O_ASYNC (they
+// signal mcexec with what it does not forward); arch_prctl(ARCH_SET_FS) (glibc's TLS);
 // ptrace(PTRACE_TRACEME) (natively the fuzzer would stop at every signal);
 // closing or dup'ing over 0-2. Memory calls (munmap, mprotect, madvise, mremap,
 // mmap MAP_FIXED, pkey_mprotect, brk, shmat SHM_REMAP) may touch the user range
