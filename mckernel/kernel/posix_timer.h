@@ -28,7 +28,7 @@ void posix_timer_process_free(Process* p);
 enum class PtClock : uint8_t {
     Wall,       // a clock of clock_now_ns (REALTIME, MONOTONIC, TAI)
     ProcessCpu, // the process's CPU time (user and system), ended threads too
-    ProcessUser,// the process's user time (CPUCLOCK_VIRT)
+    ProcessUser, // the process's user time (CPUCLOCK_VIRT)
     ThreadCpu,  // one thread's CPU time
     ThreadUser, // one thread's user time
 };

@@ -15,9 +15,9 @@
 #include <kernel/errno.h>
 #include <kernel/ikc.h>
 #include <kernel/itimer.h>
-#include <kernel/posix_timer.h>
 #include <kernel/mem.h>
 #include <kernel/offload.h>
+#include <kernel/posix_timer.h>
 #include <kernel/process.h>
 #include <kernel/process_vm.h>
 #include <kernel/rusage.h>

@@ -5,8 +5,8 @@
 #include <kernel/boot.h>
 #include <kernel/errno.h>
 #include <kernel/itimer.h>
-#include <kernel/posix_timer.h>
 #include <kernel/offload.h>
+#include <kernel/posix_timer.h>
 #include <kernel/process.h>
 #include <kernel/process_vm.h>
 #include <kernel/sched.h>
