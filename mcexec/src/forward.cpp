@@ -763,6 +763,31 @@ int64_t shared_adopt(const ForwardConfig& cfg, uint64_t token, const uint64_t* a
     return ioctl(cfg.proc_fd, MCEXEC_PIN_CALL, &pin) == 0 ? 0 : -errno;
 }
 
+// MCK_SYS_STOP: the program stopped on the LWK; stop mcexec with the same
+// signal, so that Linux's parent sees it stopped by that one. The signal goes
+// to this worker alone, with the default action and unblocked here only (the
+// main thread takes the process's stop signals and forwards them), so it
+// stops every thread of mcexec before tgkill returns; the answer goes back
+// once SIGCONT continued us. Nothing the LWK needs is held meanwhile: the
+// program's calls in flight stay with the workers serving them, and the
+// stopped LWK thread waits for this answer only.
+int64_t stop_call(uint64_t sig)
+{
+    if (sig != SIGSTOP && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU)
+        return -EINVAL;
+    struct sigaction dfl {}, old_action;
+    dfl.sa_handler = SIG_DFL;
+    sigaction(int(sig), &dfl, &old_action); // one inherited as ignored would not stop us
+    sigset_t one, old_mask;
+    sigemptyset(&one);
+    sigaddset(&one, int(sig));
+    pthread_sigmask(SIG_UNBLOCK, &one, &old_mask);
+    syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), int(sig));
+    pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+    sigaction(int(sig), &old_action, nullptr);
+    return 0;
+}
+
 } // namespace
 
 void forward_after_fork()
@@ -799,6 +824,8 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uin
         return cfg.view ? cfg.view->proc_file(tid, a) : -EINVAL; // only the view sends opens back for it
     if (nr == MCK_SYS_FORK)
         return fork_call(a[0]);
+    if (nr == MCK_SYS_STOP)
+        return stop_call(a[0]);
     if (nr == SYS_execve || nr == SYS_execveat)
         return exec_call(cfg.reserved, nr, a, cfg.view ? cfg.view->program() : std::string());
     if (nr == SYS_close_range)

@@ -68,7 +68,7 @@ struct mcexec_create {
  * MCEXEC_START then runs (entry and sp ignored). No MCEXEC_SETUP.
  */
 #define MCEXEC_CREATE_FORK 0x1
-#define MCEXEC_ABI_VERSION 6	/* 6: mlock check; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
+#define MCEXEC_ABI_VERSION 6	/* 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
 /* Create the LWK process; returns its file (close = kill). */
 #define MCEXEC_CREATE _IOWR(MCEXEC_IOC_MAGIC, 0x01, struct mcexec_create)
 
@@ -252,6 +252,14 @@ struct mcexec_reply {
  * -ENOMEM when @bytes' pages are more than the limit's, else 0.
  */
 #define MCK_SYS_MLOCK_CHECK 0x4d434b10
+/*
+ * Job control: a stop signal's default action stopped the program on the LWK
+ * (every thread left user mode): MCK_SYS_STOP(sig) asks mcexec to stop itself
+ * with @sig (SIGSTOP, SIGTSTP, SIGTTIN or SIGTTOU), so that Linux's parent
+ * sees it stopped by that signal. mcexec answers 0 once continued (SIGCONT,
+ * which it forwards and which resumes the program), -EINVAL for another signal.
+ */
+#define MCK_SYS_STOP 0x4d434b0b
 #define MCK_PROC_FILE_RETRY 0x4d434b09	/* -(MCK_PROC_FILE_RETRY + pid): an open's result, never an errno */
 #define MCK_PROC_FILE_MAX_PID 4194304	/* PID_MAX_LIMIT */
 #define MCK_SNAPSHOT_VERSION 1
