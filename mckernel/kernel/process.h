@@ -113,6 +113,7 @@ struct Thread {
     bool interruptible = false; // blocked where a signal may wake it (futex, sleep)
     bool in_offload = false;    // blocked on Linux (its offload block is Linux's)
     bool offload_interruptible = false; // that call is the program's own: a signal may interrupt it
+    bool parked = false;        // stopped by job control until SIGCONT (Process::lock; signal.cpp)
     uint64_t syscall_nr = ~0ull; // the system call being served (Linux's orig_ax): ~0 outside one
     uint32_t migrate_to = ~0u;  // sched_setaffinity asked for another CPU
     CpuMask affinity;           // where it may run: bits of the process's share (0..cpu_count-1)
@@ -240,6 +241,7 @@ struct Process {
     SigList sigqueue;               // real-time signals sent to the process
     uint32_t sigqueued = 0;         // nodes in its and its threads' queues
     int64_t sigpending_limit = -1;  // Linux's RLIMIT_SIGPENDING for the program, -1: ask Linux
+    bool stopped = false;           // a stop signal stopped it, until SIGCONT (signal.cpp)
     bool started = false;
     bool exiting = false;
     bool linux_gone = false;        // mcexec is gone: nobody to report to

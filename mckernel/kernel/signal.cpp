@@ -24,8 +24,16 @@ constexpr uint64_t SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTORER = 0x0400
 constexpr uint64_t SYSCALL_INSN_LEN = 2; // "syscall" (0f 05)
 constexpr uint32_t SS_ONSTACK = 1, SS_DISABLE = 2;
 
-uint64_t bit(int sig) { return 1ull << (sig - 1); }
-constexpr uint64_t UNBLOCKABLE = (1ull << (9 - 1)) | (1ull << (19 - 1));
+constexpr uint64_t bit(int sig) { return 1ull << (sig - 1); }
+constexpr uint64_t UNBLOCKABLE = bit(9) | bit(19);
+constexpr int SIGCONT = 18;
+constexpr uint64_t STOP_SIGNALS = bit(19) | bit(20) | bit(21) | bit(22); // SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU
+// How long a stopping thread waits for the others to leave user mode before
+// it tells Linux anyway (one busy in the kernel parks when it returns).
+constexpr uint64_t STOP_QUIET_US = 100000;
+// A parked thread looks again this often: a kill that raced with its parking
+// may have found it still running (sched_kick then sends only an IPI).
+constexpr uint64_t PARK_RECHECK_US = 50000;
 constexpr int SIGRTMIN = 32; // the kernel's; glibc keeps 32 and 33 for itself
 constexpr int32_t SI_USER = 0;
 constexpr uint64_t RLIMIT_SIGPENDING = 11;
@@ -158,14 +166,15 @@ int64_t queue_locked(Process* p, Pending to, int sig, const SigInfo& info, SigQu
     return 0;
 }
 
-enum class Default { Terminate, Core, Ignore };
+enum class Default { Terminate, Core, Ignore, Stop };
 
 Default default_action(int sig)
 {
     switch (sig) {
-    case 17: case 18: case 23: case 28: // SIGCHLD, SIGCONT, SIGURG, SIGWINCH
-    case 19: case 20: case 21: case 22: // stop signals: there is no job control on the LWK
+    case 17: case 18: case 23: case 28: // SIGCHLD, SIGCONT (which continues at sending), SIGURG, SIGWINCH
         return Default::Ignore;
+    case 19: case 20: case 21: case 22:
+        return Default::Stop;
     case 3: case 4: case 5: case 6: case 7: case 8: case 11: case 24: case 25: case 31:
         return Default::Core;
     default:
@@ -214,7 +223,36 @@ bool ignored(Process* p, int sig)
 // Would @sig, with @p's current action for it, end the process? Caller holds p->lock.
 bool fatal(Process* p, int sig)
 {
-    return p->actions[sig - 1].handler == SIG_DFL && default_action(sig) != Default::Ignore;
+    Default d = default_action(sig);
+    return p->actions[sig - 1].handler == SIG_DFL && (d == Default::Terminate || d == Default::Core);
+}
+
+// Job control at sending, whatever the action and masks (Linux's
+// prepare_signal): a stop signal discards a pending SIGCONT; SIGCONT discards
+// the pending stop signals and resumes a stopped process. Caller holds p->lock.
+void job_control_locked(Process* p, int sig, SigQueued*& dropped)
+{
+    if (STOP_SIGNALS & bit(sig)) {
+        discard(p, pending_of(p), SIGCONT, dropped);
+        for (Thread* t = p->threads; t; t = t->proc_next)
+            discard(p, pending_of(t), SIGCONT, dropped);
+        return;
+    }
+    if (sig != SIGCONT)
+        return;
+    for (int s = 19; s <= 22; s++) {
+        discard(p, pending_of(p), s, dropped);
+        for (Thread* t = p->threads; t; t = t->proc_next)
+            discard(p, pending_of(t), s, dropped);
+    }
+    if (!p->stopped)
+        return;
+    p->stopped = false;
+    // The run queue's lock ranks below the process's; a wake before the
+    // thread blocks is remembered (wake_pending).
+    for (Thread* t = p->threads; t; t = t->proc_next)
+        if (t->parked)
+            sched_wake(t);
 }
 
 // A fatal signal that a thread does not block ends the process at once, as
@@ -253,13 +291,15 @@ bool on_altstack(const Thread* t, uint64_t sp)
 }
 
 // Wake a thread that could take @sig now; one waiting on Linux is
-// interrupted there if a handler will run (a fatal signal ends the process,
-// a blocked one waits).
+// interrupted there if a handler will run or the signal stops the process
+// (a fatal signal ends the process, a blocked one waits).
 void notify(Thread* t, int sig)
 {
     if (t->state != ThreadState::Running || t->cpu != arch::this_cpu()->index)
         sched_kick(t);
-    if (t->in_offload && !(t->sigmask & bit(sig)) && t->proc->actions[sig - 1].handler > SIG_IGN)
+    uint64_t handler = t->proc->actions[sig - 1].handler;
+    bool acts = handler > SIG_IGN || (handler == SIG_DFL && default_action(sig) == Default::Stop);
+    if (t->in_offload && !(t->sigmask & bit(sig)) && acts)
         offload_interrupt(t);
 }
 
@@ -295,7 +335,62 @@ void restart_syscall(Thread* t, arch::TrapFrame* f, const KSigAction* act)
     t->syscall_nr = ~0ull;
 }
 
+// The default action of stop signal @sig (Linux's group stop): no thread of
+// the process runs user code until SIGCONT. Threads running on other CPUs are
+// kicked into the kernel and park on their way out (signal_park); threads
+// blocked in the kernel stay blocked and park when they return. Once none runs
+// user code, mcexec stops itself with @sig (MCK_SYS_STOP), so that Linux's
+// parent sees the program stopped by it; then this thread parks as well.
+void group_stop(Thread* self, int sig)
+{
+    Process* p = self->proc;
+    arch::irq_enable();
+    {
+        SpinLockGuard guard(p->lock);
+        p->stopped = true;
+        for (Thread* t = p->threads; t; t = t->proc_next)
+            if (t != self && t->state == ThreadState::Running)
+                sched_kick(t);
+    }
+    // Sleep in short steps until the others are out of user mode: parked, or
+    // not on a CPU (blocked, or preempted: they pass through mck_exit_to_user
+    // before user code), or waiting for Linux. Bounded: one long in the kernel
+    // parks when it leaves it.
+    uint64_t give_up = deadline_after_us(STOP_QUIET_US);
+    bool still = true;
+    for (;;) {
+        bool quiet = true;
+        {
+            SpinLockGuard guard(p->lock);
+            still = p->stopped;
+            for (Thread* t = p->threads; t && quiet; t = t->proc_next)
+                quiet = t == self || t->parked || t->in_offload || t->state != ThreadState::Running;
+        }
+        if (!still || quiet || self->killed || arch::rdtsc() >= give_up)
+            break;
+        sched_block(deadline_after_us(1000));
+    }
+    if (still && !self->killed) {
+        uint64_t args[6] = {uint64_t(sig), 0, 0, 0, 0, 0};
+        offload(MCK_SYS_STOP, args); // returns once mcexec is continued (or gone: -EINTR)
+    }
+}
+
 } // namespace
+
+void signal_park(Thread* t)
+{
+    Process* p = t->proc;
+    for (;;) {
+        {
+            SpinLockGuard guard(p->lock);
+            t->parked = p->stopped && !t->killed && !p->exiting;
+            if (!t->parked)
+                return;
+        }
+        sched_block(deadline_after_us(PARK_RECHECK_US));
+    }
+}
 
 bool signal_pending(Thread* t)
 {
@@ -313,8 +408,10 @@ int64_t signal_send_thread(Thread* t, int sig, const SigInfo& info, uint64_t lim
     int64_t err = 0;
     SigQueued* node = sig >= SIGRTMIN ? new SigQueued : nullptr; // before the lock
     bool dies = false, sent = false;
+    SigQueued* dropped = nullptr;
     {
         SpinLockGuard guard(p->lock);
+        job_control_locked(p, sig, dropped);
         // As Linux: an ignored signal is dropped before the queue is looked at.
         if (!(ignored(p, sig) && !(t->sigmask & bit(sig)))) {
             err = queue_locked(p, pending_of(t), sig, info, node, limit);
@@ -323,6 +420,7 @@ int64_t signal_send_thread(Thread* t, int sig, const SigInfo& info, uint64_t lim
         }
     }
     delete node; // not queued
+    free_nodes(dropped);
     if (err)
         return err;
     if (dies)
@@ -342,8 +440,10 @@ int64_t signal_send_process(Process* p, int sig, const SigInfo& info, uint64_t l
     SigQueued* node = sig >= SIGRTMIN ? new SigQueued : nullptr; // before the lock
     RefPtr<Thread> target;
     bool dies = false;
+    SigQueued* dropped = nullptr;
     {
         SpinLockGuard guard(p->lock);
+        job_control_locked(p, sig, dropped);
         // As Linux: a blocked signal is kept even if ignored now (the action
         // may change before it is unblocked, or sigwait may take it).
         bool blocked_somewhere = false;
@@ -361,6 +461,7 @@ int64_t signal_send_process(Process* p, int sig, const SigInfo& info, uint64_t l
         }
     }
     delete node; // not queued
+    free_nodes(dropped);
     if (err)
         return err;
     if (dies)
@@ -426,6 +527,10 @@ void signal_deliver(Thread* t, arch::TrapFrame* f)
     if (act.handler == SIG_DFL) {
         if (default_action(sig) == Default::Ignore)
             return;
+        if (default_action(sig) == Default::Stop) {
+            group_stop(t, sig); // parks on the way out (mck_exit_to_user), as the other threads
+            return;
+        }
         die(t, sig);
     }
     restart_syscall(t, f, &act); // before the frame saves RIP and RAX

@@ -34,6 +34,9 @@ bool signal_pending(Thread* t);
 // A system call it interrupted (-ERESTART*) is restarted or fails with EINTR
 // as Linux decides for the handler that runs.
 void signal_deliver(Thread* t, arch::TrapFrame* f);
+// Job control: while a stop signal keeps the process stopped, a thread on
+// its way to user mode sleeps here until SIGCONT (or the process ends).
+void signal_park(Thread* t);
 // On the way to user mode once no handler is left to set up: restart a call
 // a signal interrupted, give back the mask rt_sigsuspend replaced.
 void signal_leave_syscall(Thread* t, arch::TrapFrame* f);

@@ -238,10 +238,16 @@ extern "C" void mck_exit_to_user(mck::arch::TrapFrame* f)
             arch::irq_disable();
             continue;
         }
+        if (__atomic_load_n(&t->proc->stopped, __ATOMIC_RELAXED)) { // job control: until SIGCONT
+            arch::irq_enable();
+            signal_park(t);
+            arch::irq_disable();
+            continue;
+        }
         if (signal_pending(t)) {
             signal_deliver(t, f);
             arch::irq_disable();
-            if (!signal_pending(t) || t->killed || t->proc->exiting)
+            if (!signal_pending(t) || t->killed || t->proc->exiting || t->proc->stopped)
                 continue;
             // A signal that is still pending was blocked by the handler's mask.
         }
