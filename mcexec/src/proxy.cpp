@@ -47,9 +47,11 @@ std::atomic<unsigned> g_workers{0};
 // caught), SIGSEGV and SIGBUS (its checked copies of the program's memory,
 // user_memory.h), SIGPIPE and SIGXFSZ (an offloaded write's own, raised in the
 // worker: SIGPIPE goes to the program as the call's, SIGXFSZ ends mcexec as it
-// would end the program), the stop signals of job control (they stop mcexec,
-// not the program), glibc's two internal signals and mcexec's own two (its
-// interruption, and its credentials' broadcast: credentials.h).
+// would end the program), glibc's two internal signals and mcexec's own two
+// (its interruption, and its credentials' broadcast: credentials.h). The stop
+// signals of job control but SIGSTOP go to the program too: its handler runs,
+// or its default action stops it on the LWK, which then has mcexec stop itself
+// (MCK_SYS_STOP); SIGCONT, which continues mcexec, continues the program.
 sigset_t forwarded_set()
 {
     sigset_t s;
@@ -57,7 +59,7 @@ sigset_t forwarded_set()
     for (int sig = 1; sig <= SIGRTMAX; sig++) {
         switch (sig) {
         case SIGKILL: case SIGSTOP: case SIGSEGV: case SIGBUS: case SIGPIPE: case SIGXFSZ:
-        case SIGTSTP: case SIGTTIN: case SIGTTOU: case MCEXEC_INTERRUPT_SIGNAL: case CREDENTIALS_SIGNAL:
+        case MCEXEC_INTERRUPT_SIGNAL: case CREDENTIALS_SIGNAL:
             continue;
         default:
             if (sig > 31 && sig < SIGRTMIN)
