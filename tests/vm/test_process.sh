@@ -16,11 +16,12 @@
 # and sigtimedwait work, and ppoll, pselect6 and epoll_pwait(2) wait with their
 # own signal mask; real-time signals queue and RLIMIT_SIGPENDING holds; tgkill
 # and tkill answer as Linux; interval timers, alarm and POSIX timers run on the
-# LWK's clocks; 4000 threads run in one process; Linux can pin the program's
-# memory (O_DIRECT, vmsplice, process_vm_readv/writev from a Linux process) with
-# Linux's results, and the LWK reuses no page Linux still holds: not after
-# munmap, not after the program ends, and the instance stops without harm while
-# a pipe holds its pages (docs/memory.md); the node is clean.
+# LWK's clocks; stop signals stop the program and its mcexec, SIGCONT continues
+# both (job control); 4000 threads run in one process; Linux can pin the
+# program's memory (O_DIRECT, vmsplice, process_vm_readv/writev from a Linux
+# process) with Linux's results, and the LWK reuses no page Linux still holds:
+# not after munmap, not after the program ends, and the instance stops without
+# harm while a pipe holds its pages (docs/memory.md); the node is clean.
 . "$(dirname "$0")/lib.sh"
 snapshot_node
 P=$IHK_BUILD/tests/vm/programs/spawn
@@ -162,6 +163,10 @@ same_as_native "itimer" "$IHK_BUILD/tests/vm/programs/itimer"
 log "POSIX timers on the LWK's clocks: each clock and sigevent, overruns, fork, execve (programs/posix_timer.c)"
 same_as_native "posix_timer" "$IHK_BUILD/tests/vm/programs/posix_timer"
 "$IHK_BUILD/tests/vm/programs/posix_timer" >/dev/null 2>&1 || fail "posix_timer: fails natively"
+
+log "job control: stop signals stop the program and its mcexec, SIGCONT continues both (programs/jobctl.c)"
+same_as_native "jobctl" "$IHK_BUILD/tests/vm/programs/jobctl"
+"$IHK_BUILD/tests/vm/programs/jobctl" >/dev/null 2>&1 || fail "jobctl: fails natively"
 
 log "4000 threads in one process, all alive at once (offloaded and local calls, a barrier)"
 expect_eq "many_threads" "many_threads: 4000 created, 4000 alive together, 4000 offloaded calls ok, 4000 own tids, 4000 joined" \
