@@ -503,7 +503,7 @@ void signal_force(Thread* t, int sig, const SigInfo& info)
     }
 }
 
-void signal_deliver(Thread* t, arch::TrapFrame* f)
+bool signal_deliver(Thread* t, arch::TrapFrame* f)
 {
     Process* p = t->proc;
     int sig = 0;
@@ -521,15 +521,15 @@ void signal_deliver(Thread* t, arch::TrapFrame* f)
     }
     delete node;
     if (!sig)
-        return;
+        return false;
     if (act.handler == SIG_IGN)
-        return;
+        return false;
     if (act.handler == SIG_DFL) {
         if (default_action(sig) == Default::Ignore)
-            return;
+            return false;
         if (default_action(sig) == Default::Stop) {
             group_stop(t, sig); // parks on the way out (mck_exit_to_user), as the other threads
-            return;
+            return false;
         }
         die(t, sig);
     }
@@ -581,7 +581,7 @@ void signal_deliver(Thread* t, arch::TrapFrame* f)
         SigInfo segv;
         segv.code = 0x80;
         signal_force(t, SIGSEGV, segv);
-        return;
+        return false;
     }
 
     {
@@ -598,6 +598,7 @@ void signal_deliver(Thread* t, arch::TrapFrame* f)
     f->rdx = frame_addr + __builtin_offsetof(SigFrame, uc);
     f->rax = 0;
     f->rflags &= ~0x400ull; // DF clear, as the ABI requires
+    return true;
 }
 
 namespace {

@@ -32,8 +32,9 @@ void signal_force(Thread* t, int sig, const SigInfo& info);
 bool signal_pending(Thread* t);
 // Deliver one pending signal on the way to user mode (@f is the user frame).
 // A system call it interrupted (-ERESTART*) is restarted or fails with EINTR
-// as Linux decides for the handler that runs.
-void signal_deliver(Thread* t, arch::TrapFrame* f);
+// as Linux decides for the handler that runs. Returns whether a handler's
+// frame was set up; if not (ignored, stopped, no room), look again.
+bool signal_deliver(Thread* t, arch::TrapFrame* f);
 // Job control: while a stop signal keeps the process stopped, a thread on
 // its way to user mode sleeps here until SIGCONT (or the process ends).
 void signal_park(Thread* t);

@@ -245,9 +245,10 @@ extern "C" void mck_exit_to_user(mck::arch::TrapFrame* f)
             continue;
         }
         if (signal_pending(t)) {
-            signal_deliver(t, f);
+            bool framed = signal_deliver(t, f);
             arch::irq_disable();
-            if (!signal_pending(t) || t->killed || t->proc->exiting || t->proc->stopped)
+            // No handler set up (an ignored or stop signal): the next one, or the stop, comes first.
+            if (!framed || !signal_pending(t) || t->killed || t->proc->exiting)
                 continue;
             // A signal that is still pending was blocked by the handler's mask.
         }
