@@ -65,12 +65,18 @@ static void handle(int sig, void (*fn)(int))
 	sigaction(sig, &sa, NULL);
 }
 
-// The child's end of the pipes; exits with what its function returns.
+// The child's end of the pipes; exits with what its function returns. It
+// leads a process group of its own, which its parent (in another group of the
+// session) keeps from being orphaned: Linux discards SIGTSTP's stop in an
+// orphaned group, which the test's own group may be.
 static pid_t child(int (*fn)(void))
 {
 	fflush(stdout);
 	pid_t pid = fork();
+	if (pid > 0)
+		setpgid(pid, pid); // both sides, whichever runs first
 	if (pid == 0) {
+		setpgid(0, 0);
 		alarm(60);
 		close(to_parent[0]);
 		close(to_child[1]);
