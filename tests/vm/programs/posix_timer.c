@@ -11,7 +11,9 @@
  * (one signal, si_overrun and timer_getoverrun >= 1); two timers queue two
  * real-time signals; timer_gettime and the old value (never more than set);
  * disarm; delete; the errors (EINVAL, EFAULT, EOPNOTSUPP); a fork child has
- * none of its parent's timers; none is left after execve. Uses the raw
+ * none of its parent's timers; none is left after execve; clock_gettime and
+ * clock_getres on the CPU-time clocks of clock_getcpuclockid and
+ * pthread_getcpuclockid (of the process, of threads, of one that ended). Uses the raw
  * system calls (the kernel's timer ids), glibc's only for SIGEV_THREAD.
  * Never prints a time. Exits 1 if a case differs from what Linux does.
  */
@@ -194,6 +196,46 @@ static void clocks(void)
 	for (int i = 0; i < 4; i++)
 		printf("clock %ld: %s\n", bad[i], res(t_create(bad[i], &ev, &id)));
 	printf("a clock file descriptor: %s\n", res(t_create((clockid_t)((~1000u << 3) | 3), &ev, &id)));
+}
+
+static volatile int spinner_stop;
+
+static void *spinner(void *arg)
+{
+	(void)arg;
+	while (!spinner_stop)
+		;
+	return NULL;
+}
+
+/* clock_gettime and clock_getres read the CPU-time clocks that glibc's
+ * clock_getcpuclockid and pthread_getcpuclockid name: the process's, the
+ * caller's own thread's and another thread's; one of a thread that ended is
+ * EINVAL. */
+static void cpu_clock_reads(void)
+{
+	clockid_t c;
+	struct timespec ts;
+	pthread_t th;
+	int r = clock_getcpuclockid(getpid(), &c);
+	check(r == 0, "clock_getcpuclockid(own pid)");
+	check(!r && !syscall(SYS_clock_gettime, c, &ts) && (ts.tv_sec || ts.tv_nsec), "own pid's CPU clock reads");
+	check(!r && !syscall(SYS_clock_getres, c, &ts), "own pid's CPU clock has a resolution");
+	pthread_getcpuclockid(pthread_self(), &c);
+	check(!syscall(SYS_clock_gettime, c, &ts) && (ts.tv_sec || ts.tv_nsec), "the main thread's CPU clock reads");
+	pthread_create(&th, NULL, spinner, NULL);
+	pthread_getcpuclockid(th, &c);
+	struct timespec start = { 0, 0 }, later = { 0, 0 };
+	syscall(SYS_clock_gettime, c, &start);
+	for (int i = 0; i < 500 && !later.tv_sec && later.tv_nsec <= start.tv_nsec + 5 * MS; i++) {
+		usleep(10000);
+		syscall(SYS_clock_gettime, c, &later);
+	}
+	check(later.tv_sec || later.tv_nsec > start.tv_nsec, "another thread's CPU clock advances while it spins");
+	spinner_stop = 1;
+	pthread_join(th, NULL);
+	errno = 0;
+	check(syscall(SYS_clock_gettime, c, &ts) == -1 && errno == EINVAL, "the CPU clock of a thread that ended: EINVAL");
 }
 
 static void null_sigevent(void)
@@ -475,6 +517,7 @@ int main(int argc, char **argv)
 	if (argc > 2 && !strcmp(argv[1], "after-exec"))
 		return after_exec(atoi(argv[2]));
 	clocks();
+	cpu_clock_reads();
 	null_sigevent();
 	sigev_none();
 	thread_id();
