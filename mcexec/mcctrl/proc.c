@@ -248,17 +248,16 @@ static bool mcctrl_alive(struct mcctrl_proc *p)
 
 /*
  * Send a control request and wait, bounded, for the LWK's answer.
+ * Context: holds p->ctl, which keeps one request at a time, in order.
  * Return: the LWK's result (0 or -errno), or -ENODEV (instance gone), -ETIMEDOUT, -EINTR.
  */
-static long mcctrl_request(struct mcctrl_proc *p, u32 type, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5,
-			   u64 *extra)
+static long mcctrl_request_locked(struct mcctrl_proc *p, u32 type, u64 a1, u64 a2, u64 a3, u64 a4,
+				  u64 a5, u64 *extra)
 {
 	struct ihk_ikc_msg m = { .type = type, .arg = { p->pid, a1, a2, a3, a4, a5 } };
 	unsigned long deadline = jiffies + msecs_to_jiffies(MCCTRL_REPLY_MS);
 	long ret;
 
-	if (mutex_lock_interruptible(&p->ctl))
-		return -EINTR;
 	spin_lock_irq(&p->lock);
 	p->reply_ready = false;
 	spin_unlock_irq(&p->lock);
@@ -281,11 +280,59 @@ static long mcctrl_request(struct mcctrl_proc *p, u32 type, u64 a1, u64 a2, u64 
 			*extra = p->reply_extra;
 		spin_unlock_irq(&p->lock);
 	}
-	mutex_unlock(&p->ctl);
 	if (ret == -ETIMEDOUT)
 		mcctrl_err("process %u: the LWK did not answer request %#x within %d ms\n", p->pid, type,
 			   MCCTRL_REPLY_MS);
 	return ret;
+}
+
+static long mcctrl_request(struct mcctrl_proc *p, u32 type, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5,
+			   u64 *extra)
+{
+	long ret;
+
+	if (mutex_lock_interruptible(&p->ctl))
+		return -EINTR;
+	ret = mcctrl_request_locked(p, type, a1, a2, a3, a4, a5, extra);
+	mutex_unlock(&p->ctl);
+	return ret;
+}
+
+/*
+ * Is Linux stopping the calling thread's process with SIGSTOP: pending, or
+ * a group stop by it under way? Linux's SIGCONT clears both as it is sent.
+ */
+static bool mcctrl_sigstop_pending(void)
+{
+	struct task_struct *t = current;
+	bool stop;
+
+	spin_lock_irq(&t->sighand->siglock);
+	stop = sigismember(&t->pending.signal, SIGSTOP) ||
+	       sigismember(&t->signal->shared_pending.signal, SIGSTOP) ||
+	       ((t->jobctl & JOBCTL_STOP_PENDING) && (t->jobctl & JOBCTL_STOP_SIGMASK) == SIGSTOP);
+	spin_unlock_irq(&t->sighand->siglock);
+	return stop;
+}
+
+/*
+ * A wait for calls was ended by a signal. If it is SIGSTOP (kill -STOP of
+ * the program's pid, Slurm's suspend), which mcexec can neither catch nor
+ * pass on, tell the LWK to stop the program as well (MCK_IKC_STOPPED); the
+ * SIGCONT that continues mcexec is forwarded and continues it. Looked at
+ * again under p->ctl, which the forwarded SIGCONT takes too: a stop still
+ * pending then was sent before that SIGCONT, whose request follows this one.
+ * Every waiter of mcexec may tell; the LWK stops the program once.
+ */
+static void mcctrl_tell_stop(struct mcctrl_proc *p)
+{
+	if (READ_ONCE(p->exited) || !mcctrl_sigstop_pending())
+		return;
+	if (mutex_lock_killable(&p->ctl))
+		return;
+	if (!READ_ONCE(p->exited) && mcctrl_sigstop_pending())
+		mcctrl_request_locked(p, MCK_IKC_STOPPED, 0, 0, 0, 0, 0, NULL);
+	mutex_unlock(&p->ctl);
 }
 
 /*
@@ -622,8 +669,10 @@ static long mcctrl_wait(struct mcctrl_proc *p, void __user *arg)
 		}
 		if (mcctrl_spin(p))
 			continue;
-		if (mcctrl_sleep(p, min_t(unsigned long, deadline - jiffies, msecs_to_jiffies(100))) < 0)
+		if (mcctrl_sleep(p, min_t(unsigned long, deadline - jiffies, msecs_to_jiffies(100))) < 0) {
+			mcctrl_tell_stop(p);
 			return -EINTR;
+		}
 		if (!READ_ONCE(p->npending) && !READ_ONCE(p->exited))
 			ihk_os_ikc_poll(p->os);	/* a lost doorbell */
 	}

@@ -65,7 +65,7 @@ void ikc_doorbell()
             pong.arg[1] = arch::rdtsc();
             if (!ikc_send_to_linux(index, pong))
                 kprintf("ikc: cpu %u: ring to Linux full, PONG dropped", index);
-        } else if (m.type >= MCK_IKC_CREATE && m.type <= MCK_IKC_FORK) {
+        } else if (m.type >= MCK_IKC_CREATE && m.type <= MCK_IKC_STOPPED) {
             process_ikc(index, m);
         } else {
             kprintf("ikc: cpu %u: unknown message type %u ignored", index, m.type);

@@ -829,6 +829,10 @@ void process_ikc(uint32_t cpu_index, const ihk_ikc_msg& m)
         reply(cpu_index, pid, m.type, 0);
         break;
     }
+    case MCK_IKC_STOPPED:
+        signal_stopped_by_linux(p);
+        reply(cpu_index, pid, m.type, 0);
+        break;
     case MCK_IKC_KILL: {
         kprintf("process %u: mcexec is gone, ending it", pid);
         bool ended;

@@ -392,6 +392,22 @@ void signal_park(Thread* t)
     }
 }
 
+void signal_stopped_by_linux(Process* p)
+{
+    SigQueued* dropped = nullptr;
+    {
+        SpinLockGuard guard(p->lock);
+        if (p->exiting || p->stopped)
+            return; // a stop of its own already asked mcexec to stop (MCK_SYS_STOP)
+        job_control_locked(p, SIGSTOP, dropped); // a pending SIGCONT goes, as Linux's SIGSTOP discards it
+        p->stopped = true;
+        for (Thread* t = p->threads; t; t = t->proc_next)
+            if (t->state == ThreadState::Running)
+                sched_kick(t); // parks on its way to user mode (mck_exit_to_user)
+    }
+    free_nodes(dropped);
+}
+
 bool signal_pending(Thread* t)
 {
     uint64_t pend = (t->sigpending | t->proc->sigpending) & ~(t->sigmask & ~UNBLOCKABLE);

@@ -38,6 +38,12 @@ bool signal_deliver(Thread* t, arch::TrapFrame* f);
 // Job control: while a stop signal keeps the process stopped, a thread on
 // its way to user mode sleeps here until SIGCONT (or the process ends).
 void signal_park(Thread* t);
+// Linux stopped the program's mcexec with SIGSTOP (kill -STOP of the
+// program's pid, Slurm's suspend), which mcexec can neither catch nor pass on;
+// mcctrl saw it (MCK_IKC_STOPPED). The program stops as SIGSTOP's default
+// action stops it, without asking mcexec to stop (it is); the SIGCONT that
+// continues mcexec, which it forwards, continues the program.
+void signal_stopped_by_linux(Process* p);
 // On the way to user mode once no handler is left to set up: restart a call
 // a signal interrupted, give back the mask rt_sigsuspend replaced.
 void signal_leave_syscall(Thread* t, arch::TrapFrame* f);

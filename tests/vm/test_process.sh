@@ -164,7 +164,7 @@ log "POSIX timers on the LWK's clocks: each clock and sigevent, overruns, fork, 
 same_as_native "posix_timer" "$IHK_BUILD/tests/vm/programs/posix_timer"
 "$IHK_BUILD/tests/vm/programs/posix_timer" >/dev/null 2>&1 || fail "posix_timer: fails natively"
 
-log "job control: stop signals stop the program and its mcexec, SIGCONT continues both (programs/jobctl.c)"
+log "job control: stop signals stop the program and its mcexec, a SIGSTOP sent to mcexec stops the program too, SIGCONT continues both (programs/jobctl.c)"
 same_as_native "jobctl" "$IHK_BUILD/tests/vm/programs/jobctl"
 "$IHK_BUILD/tests/vm/programs/jobctl" >/dev/null 2>&1 || fail "jobctl: fails natively"
 

@@ -68,7 +68,7 @@ struct mcexec_create {
  * MCEXEC_START then runs (entry and sp ignored). No MCEXEC_SETUP.
  */
 #define MCEXEC_CREATE_FORK 0x1
-#define MCEXEC_ABI_VERSION 6	/* 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
+#define MCEXEC_ABI_VERSION 7	/* 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
 /* Create the LWK process; returns its file (close = kill). */
 #define MCEXEC_CREATE _IOWR(MCEXEC_IOC_MAGIC, 0x01, struct mcexec_create)
 
@@ -355,6 +355,8 @@ struct mcexec_signal {
 #define MCK_IKC_FORK 0x106	/* adopt a fork child as pid arg[0]: arg[1]: the parent's pid
 				   (mcexec's Linux parent), arg[2]: the MCK_SYS_FORK token;
 				   answered like CREATE */
+#define MCK_IKC_STOPPED 0x107	/* Linux is stopping mcexec with SIGSTOP, which it cannot catch:
+				   stop the program too (its forwarded SIGCONT continues both) */
 /* LWK -> Linux */
 #define MCK_IKC_REPLY 0x180	/* arg[1]: the request's type, arg[2]: result (>= 0 or -errno),
 				   arg[3]: physical address of the shared block (CREATE) */

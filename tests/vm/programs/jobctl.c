@@ -9,8 +9,11 @@
  * a read, which goes on after SIGCONT; (d) a SIGCONT handler runs after the
  * continue; (e) SIGKILL ends a stopped child; (f) a thread spinning on a
  * counter stops with the process and spins again after SIGCONT; (g) a
- * blocked SIGTSTP stays pending and is discarded by SIG_IGN. Exits 1 if a
- * step differs from what Linux does; a watchdog ends a hung run.
+ * blocked SIGTSTP stays pending and is discarded by SIG_IGN; (h) SIGSTOP
+ * sent by another process (kill -STOP, Slurm's suspend), which under mcexec
+ * stops mcexec first, stops the spinning thread too, and SIGCONT continues
+ * it. Exits 1 if a step differs from what Linux does; a watchdog ends a hung
+ * run.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -259,6 +262,29 @@ int main(void)
 	check(moved, "f: its thread spins again");
 	*done = 1;
 	expect_exit0(pid, "f: it exits 0");
+
+	*counter = 0;
+	*done = 0;
+	pid = child(spinner);
+	get(to_parent[0]);
+	kill(pid, SIGSTOP);
+	expect_stopped(pid, SIGSTOP, "h: SIGSTOP from another process stops the child with a spinning thread");
+	usleep(20000);
+	c1 = now_counter();
+	usleep(200000);
+	c2 = now_counter();
+	check(c1 == c2, "h: its thread does not spin while it is stopped");
+	kill(pid, SIGCONT);
+	expect_continued(pid, "h: SIGCONT continues it");
+	moved = 0;
+	for (int i = 0; i < 5000 && !moved; i++) {
+		moved = now_counter() != c2;
+		if (!moved)
+			usleep(1000);
+	}
+	check(moved, "h: its thread spins again");
+	*done = 1;
+	expect_exit0(pid, "h: it exits 0");
 
 	pid = child(blocked_tstp);
 	get(to_parent[0]);
