@@ -77,7 +77,9 @@ rm -f "$out/current"
 boots=0 cuts=0
 while :; do
 	todo=$out/todo
-	awk 'FILENAME == ARGV[1] { done[$1] = 1; next } !($1 in done)' "$out/results" "$out/tests" | head -n "$chunk" >"$todo"
+	# The limit in awk itself: "| head" would end awk with SIGPIPE, and pipefail the runner.
+	awk -v max="$chunk" 'FILENAME == ARGV[1] { done[$1] = 1; next } !($1 in done) && ++n <= max' \
+		"$out/results" "$out/tests" >"$todo"
 	[ -s "$todo" ] || break
 	n=$(wc -l <"$todo")
 	boots=$((boots + 1))
