@@ -143,6 +143,12 @@ int64_t cap_call(uint64_t nr, uint64_t header_at, uint64_t data_at, uint32_t tid
 
 } // namespace
 
+int64_t run_in_every_thread(long nr, const long args[5])
+{
+    std::lock_guard<std::mutex> guard(g_lock);
+    return everywhere_locked({nr, {args[0], args[1], args[2], args[3], args[4]}});
+}
+
 bool credentials_init()
 {
     if (CREDENTIALS_SIGNAL < SIGRTMIN || CREDENTIALS_SIGNAL > SIGRTMAX)

@@ -26,6 +26,11 @@ constexpr int CREDENTIALS_SIGNAL = 38;
 // Before mcexec has threads: the signal's handler. False if the C library
 // keeps the number for itself.
 bool credentials_init();
+// Run system call @nr with @args in this thread and, if it succeeds here, in
+// every other thread of mcexec before returning (the broadcast above, for
+// other per-thread state: sched_attrs.h); -errno if it failed here. Memory
+// that @args point to must stay valid until it returns.
+int64_t run_in_every_thread(long nr, const long args[5]);
 // A call that changes credentials, run for the whole process, or capget;
 // nullopt for other calls. @tid: the program's calling thread (its LWK tid).
 std::optional<int64_t> credentials_call(uint64_t nr, const uint64_t args[6], uint32_t tid);

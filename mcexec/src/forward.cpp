@@ -3,6 +3,7 @@
 #include "forward.h"
 
 #include "credentials.h"
+#include "sched_attrs.h"
 #include "fd_limit.h"
 #include "interruptible_call.h"
 #include "lwk_view_tree.h"
@@ -835,6 +836,8 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uin
     if (int64_t e = check_call(nr, a, cfg.reserved))
         return e;
     if (std::optional<int64_t> r = credentials_call(nr, a, tid))
+        return *r;
+    if (std::optional<int64_t> r = sched_attrs_call(nr, a, tid))
         return *r;
     if (cfg.view)
         if (std::optional<int64_t> r = cfg.view->redirect(nr, a))

@@ -17,8 +17,8 @@
 # own signal mask; real-time signals queue and RLIMIT_SIGPENDING holds; tgkill
 # and tkill answer as Linux; interval timers, alarm and POSIX timers run on the
 # LWK's clocks; stop signals stop the program and its mcexec, SIGCONT continues
-# both (job control); 4000 threads run in one process; Linux can pin the
-# program's memory (O_DIRECT, vmsplice, process_vm_readv/writev from a Linux
+# both (job control); scheduling attributes hold in every later call; 4000
+# threads run in one process; Linux can pin the program's memory (O_DIRECT, vmsplice, process_vm_readv/writev from a Linux
 # process) with Linux's results, and the LWK reuses no page Linux still holds:
 # not after munmap, not after the program ends, and the instance stops without
 # harm while a pipe holds its pages (docs/memory.md); the node is clean.
@@ -167,6 +167,10 @@ same_as_native "posix_timer" "$IHK_BUILD/tests/vm/programs/posix_timer"
 log "job control: stop signals stop the program and its mcexec, a SIGSTOP sent to mcexec stops the program too, SIGCONT continues both (programs/jobctl.c)"
 same_as_native "jobctl" "$IHK_BUILD/tests/vm/programs/jobctl"
 "$IHK_BUILD/tests/vm/programs/jobctl" >/dev/null 2>&1 || fail "jobctl: fails natively"
+
+log "scheduling attributes: what the program sets is what every later call reads, whichever worker serves it (programs/sched_attrs.c)"
+same_as_native "sched_attrs" "$IHK_BUILD/tests/vm/programs/sched_attrs"
+"$IHK_BUILD/tests/vm/programs/sched_attrs" >/dev/null 2>&1 || fail "sched_attrs: fails natively"
 
 log "4000 threads in one process, all alive at once (offloaded and local calls, a barrier)"
 expect_eq "many_threads" "many_threads: 4000 created, 4000 alive together, 4000 offloaded calls ok, 4000 own tids, 4000 joined" \
