@@ -179,15 +179,17 @@ void worker()
         // again after the program's handler.
         bool interrupted = (ev.flags & MCEXEC_EV_INTERRUPTED) || interruptible_pending();
         int64_t ret = interrupted ? -MCK_ERESTARTNOINTR : forward_call(g_config->forward, ev.token, ev.tid, ev.nr, ev.args);
-        // Linux would have sent SIGPIPE to the writer; the program gets it instead.
+        // The SIGPIPE Linux sent the writer (blocked here, so pending) goes to
+        // the program instead. None came for send(MSG_NOSIGNAL): none goes.
         if (ret == -EPIPE) {
-            mcexec_signal sig{SIGPIPE, SI_USER, int32_t(getpid()), uint32_t(getuid()), 0};
-            ioctl(g_config->proc_fd, MCEXEC_SIGNAL, &sig);
             sigset_t pipe_set;
             sigemptyset(&pipe_set);
             sigaddset(&pipe_set, SIGPIPE);
             timespec zero{0, 0};
-            sigtimedwait(&pipe_set, nullptr, &zero); // drop ours
+            if (sigtimedwait(&pipe_set, nullptr, &zero) == SIGPIPE) {
+                mcexec_signal sig{SIGPIPE, SI_USER, int32_t(getpid()), uint32_t(getuid()), 0};
+                ioctl(g_config->proc_fd, MCEXEC_SIGNAL, &sig);
+            }
         }
         mcexec_reply rep{ev.token, ret};
         if (ioctl(g_config->proc_fd, MCEXEC_REPLY, &rep) < 0 && errno != EINVAL)

@@ -17,11 +17,13 @@
 # own signal mask; real-time signals queue and RLIMIT_SIGPENDING holds; tgkill
 # and tkill answer as Linux; interval timers, alarm and POSIX timers run on the
 # LWK's clocks; stop signals stop the program and its mcexec, SIGCONT continues
-# both (job control); scheduling attributes hold in every later call; 4000
-# threads run in one process; Linux can pin the program's memory (O_DIRECT, vmsplice, process_vm_readv/writev from a Linux
-# process) with Linux's results, and the LWK reuses no page Linux still holds:
-# not after munmap, not after the program ends, and the instance stops without
-# harm while a pipe holds its pages (docs/memory.md); the node is clean.
+# both (job control); SIGPIPE comes as on Linux, not for MSG_NOSIGNAL;
+# scheduling attributes hold in every later call; 4000 threads run in one
+# process; Linux can pin the program's memory (O_DIRECT, vmsplice,
+# process_vm_readv/writev from a Linux process) with Linux's results, and the
+# LWK reuses no page Linux still holds: not after munmap, not after the program
+# ends, and the instance stops without harm while a pipe holds its pages
+# (docs/memory.md); the node is clean.
 . "$(dirname "$0")/lib.sh"
 snapshot_node
 P=$IHK_BUILD/tests/vm/programs/spawn
@@ -167,6 +169,9 @@ same_as_native "posix_timer" "$IHK_BUILD/tests/vm/programs/posix_timer"
 log "job control: stop signals stop the program and its mcexec, a SIGSTOP sent to mcexec stops the program too, SIGCONT continues both (programs/jobctl.c)"
 same_as_native "jobctl" "$IHK_BUILD/tests/vm/programs/jobctl"
 "$IHK_BUILD/tests/vm/programs/jobctl" >/dev/null 2>&1 || fail "jobctl: fails natively"
+
+log "SIGPIPE: an offloaded write to a closed pipe or socket raises it, send(MSG_NOSIGNAL) does not (programs/sigpipe.c)"
+same_as_native "sigpipe" "$IHK_BUILD/tests/vm/programs/sigpipe"
 
 log "scheduling attributes: what the program sets is what every later call reads, whichever worker serves it (programs/sched_attrs.c)"
 same_as_native "sched_attrs" "$IHK_BUILD/tests/vm/programs/sched_attrs"
