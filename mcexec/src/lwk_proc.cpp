@@ -23,7 +23,7 @@ uint64_t ticks(const Snapshot& s, uint64_t tsc)
 
 // What the regions add up to, in bytes.
 struct Totals {
-    uint64_t size = 0, data = 0, stack = 0, exec = 0, shared = 0;
+    uint64_t size = 0, data = 0, stack = 0, exec = 0, shared = 0, locked = 0;
 };
 
 Totals totals(const Snapshot& s)
@@ -40,6 +40,8 @@ Totals totals(const Snapshot& s)
             t.exec += len;
         if (v.flags & MCK_SNAP_VMA_SHARED)
             t.shared += len;
+        if (v.flags & MCK_SNAP_VMA_LOCKED)
+            t.locked += len;
     }
     return t;
 }
@@ -306,6 +308,8 @@ std::string status(const Snapshot& s, const std::string& text, uint32_t tid)
             out += kb_line(key.c_str(), s.head.mem_used);
         else if (key == "VmData")
             out += kb_line("VmData", t.data);
+        else if (key == "VmLck")
+            out += kb_line("VmLck", t.locked);
         else if (key == "VmStk")
             out += kb_line("VmStk", t.stack);
         else if (key == "VmExe")

@@ -34,7 +34,7 @@ constexpr uint64_t PAGE = 4096;
 constexpr uint32_t SLACK = 16; // threads or regions that may appear between counting and gathering
 
 static_assert(MCK_SNAP_VMA_HEAP == VMA_HEAP && MCK_SNAP_VMA_STACK == VMA_STACK && MCK_SNAP_VMA_FILE == VMA_FILE &&
-              MCK_SNAP_VMA_SHARED == VMA_SHARED);
+              MCK_SNAP_VMA_SHARED == VMA_SHARED && MCK_SNAP_VMA_LOCKED == VMA_LOCKED);
 static_assert(sizeof(mck_proc_snapshot) == 104 && sizeof(mck_snap_thread) == 56 && sizeof(mck_snap_vma) == 32);
 static_assert(MCK_PROT_READ == arch::PROT_R && MCK_PROT_WRITE == arch::PROT_W && MCK_PROT_EXEC == arch::PROT_X);
 
@@ -109,7 +109,7 @@ uint64_t gather(Process* p, const Pages& out, uint32_t max_threads, uint32_t max
         h->vmas_total++;
         if (h->nvmas == max_vmas)
             continue;
-        vmas[h->nvmas++] = mck_snap_vma{v->start, v->end, v->prot, v->flags & (VMA_HEAP | VMA_STACK | VMA_FILE | VMA_SHARED),
+        vmas[h->nvmas++] = mck_snap_vma{v->start, v->end, v->prot, v->flags & (VMA_HEAP | VMA_STACK | VMA_FILE | VMA_SHARED | VMA_LOCKED),
                                         v->linux_addr};
     }
     h->brk_start = p->brk_start;

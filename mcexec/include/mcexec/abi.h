@@ -282,6 +282,7 @@ struct mck_snap_thread {
 #define MCK_SNAP_VMA_STACK 2
 #define MCK_SNAP_VMA_FILE 4
 #define MCK_SNAP_VMA_SHARED 16
+#define MCK_SNAP_VMA_LOCKED 1024	/* mlock'ed (VmLck) */
 /*
  * A region of the snapshot: [start, end), MCK_PROT_* and MCK_SNAP_VMA_*;
  * @linux_addr: a shared mapping's page at @start in mcexec (MCK_SYS_MAP_SHARED's

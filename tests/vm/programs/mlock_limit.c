@@ -5,7 +5,8 @@
  * (tests/vm/test_process.sh). It drops CAP_IPC_LOCK first (run as root): with a
  * limit of 16 pages, locked pages count once however often they are locked,
  * munlock gives them back, a fork child starts with none, mlockall of the
- * whole process is ENOMEM; with a limit of 0, EPERM.
+ * whole process is ENOMEM; with a limit of 0, EPERM. /proc/self/status's
+ * VmLck says what is locked.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,6 +40,21 @@ static int limit(rlim_t bytes)
 	return setrlimit(RLIMIT_MEMLOCK, &r);
 }
 
+/* VmLck of /proc/self/status, in pages; -1 if it cannot be read. */
+static long locked_pages(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb < 0 ? -1 : kb / 4;
+}
+
 int main(void)
 {
 	char *p = mmap(NULL, 32 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -54,6 +70,7 @@ int main(void)
 	printf("mlock pages 0-7 again: %s\n", err(mlock(p, 8 * PAGE)));
 	printf("mlock pages 4-15 (8-15 new): %s\n", err(mlock(p + 4 * PAGE, 12 * PAGE)));
 	printf("mlock page 16: %s\n", err(mlock(p + 16 * PAGE, PAGE)));
+	printf("VmLck: %ld pages\n", locked_pages());
 	printf("munlock pages 0-7: %s\n", err(munlock(p, 8 * PAGE)));
 	printf("mlock page 16 now: %s\n", err(mlock(p + 16 * PAGE, PAGE)));
 	printf("mlock2 onfault pages 17-24: %s\n", err(mlock2(p + 17 * PAGE, 8 * PAGE, MLOCK_ONFAULT)));
@@ -65,6 +82,7 @@ int main(void)
 	waitpid(child, &status, 0);
 	printf("child locks 16 pages: status %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	printf("munlockall: %s\n", err(munlockall()));
+	printf("VmLck after munlockall: %ld pages\n", locked_pages());
 	printf("mlock pages 0-15 after munlockall: %s\n", err(mlock(p, 16 * PAGE)));
 	hole = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	munmap(hole, PAGE);
