@@ -45,10 +45,11 @@ std::atomic<unsigned> g_workers{0};
 // Linux, for the program's timers, descriptors and children) may send it,
 // except those mcexec must act on itself: SIGKILL and SIGSTOP (cannot be
 // caught), SIGSEGV and SIGBUS (its checked copies of the program's memory,
-// user_memory.h), SIGPIPE and SIGXFSZ (an offloaded write's own, raised in the
-// worker: SIGPIPE goes to the program as the call's, SIGXFSZ ends mcexec as it
-// would end the program), glibc's two internal signals and mcexec's own two
-// (its interruption, and its credentials' broadcast: credentials.h). The stop
+// user_memory.h, which passes on those another process sent), glibc's two
+// internal signals and mcexec's own two (its interruption, and its
+// credentials' broadcast: credentials.h). SIGPIPE and SIGXFSZ that an
+// offloaded write raises in its worker are that worker's to pass on, as the
+// call's (pass_on_own); those sent to mcexec come here like the others. The stop
 // signals of job control but SIGSTOP go to the program too: its handler runs,
 // or its default action stops it on the LWK, which then has mcexec stop itself
 // (MCK_SYS_STOP); SIGCONT, which continues mcexec, continues the program.
@@ -58,7 +59,7 @@ sigset_t forwarded_set()
     sigemptyset(&s);
     for (int sig = 1; sig <= SIGRTMAX; sig++) {
         switch (sig) {
-        case SIGKILL: case SIGSTOP: case SIGSEGV: case SIGBUS: case SIGPIPE: case SIGXFSZ:
+        case SIGKILL: case SIGSTOP: case SIGSEGV: case SIGBUS:
         case MCEXEC_INTERRUPT_SIGNAL: case CREDENTIALS_SIGNAL:
             continue;
         default:
@@ -148,6 +149,32 @@ void write_report(int status)
 
 void start_worker();
 
+// SIGSEGV or SIGBUS that another process sent (user_memory.h): the
+// program's. Runs in a signal handler: one ioctl, no allocation.
+void pass_on_sent(int sig, const siginfo_t& info)
+{
+    mcexec_signal s{uint32_t(sig), info.si_code, info.si_pid, info.si_uid, 0};
+    memcpy(&s.word3, reinterpret_cast<const char*>(&info) + 24, sizeof(s.word3)); // si_value
+    ioctl(g_config->proc_fd, MCEXEC_SIGNAL, &s);
+}
+
+// The SIGPIPE or SIGXFSZ Linux sent this worker for the call it ran (blocked
+// here, so pending) goes to the program instead, whose action decides (a
+// handler, ignored, or death by it). None came for send(MSG_NOSIGNAL): none goes.
+void pass_on_own(int sig)
+{
+    sigset_t one;
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    timespec zero{0, 0};
+    siginfo_t info;
+    if (sigtimedwait(&one, &info, &zero) != sig)
+        return;
+    mcexec_signal s{uint32_t(sig), info.si_code, info.si_pid, info.si_uid, 0};
+    if (ioctl(g_config->proc_fd, MCEXEC_SIGNAL, &s) < 0 && errno == ENODEV)
+        lwk_gone();
+}
+
 void worker()
 {
     sigset_t s;
@@ -179,18 +206,10 @@ void worker()
         // again after the program's handler.
         bool interrupted = (ev.flags & MCEXEC_EV_INTERRUPTED) || interruptible_pending();
         int64_t ret = interrupted ? -MCK_ERESTARTNOINTR : forward_call(g_config->forward, ev.token, ev.tid, ev.nr, ev.args);
-        // The SIGPIPE Linux sent the writer (blocked here, so pending) goes to
-        // the program instead. None came for send(MSG_NOSIGNAL): none goes.
-        if (ret == -EPIPE) {
-            sigset_t pipe_set;
-            sigemptyset(&pipe_set);
-            sigaddset(&pipe_set, SIGPIPE);
-            timespec zero{0, 0};
-            if (sigtimedwait(&pipe_set, nullptr, &zero) == SIGPIPE) {
-                mcexec_signal sig{SIGPIPE, SI_USER, int32_t(getpid()), uint32_t(getuid()), 0};
-                ioctl(g_config->proc_fd, MCEXEC_SIGNAL, &sig);
-            }
-        }
+        if (ret == -EPIPE)
+            pass_on_own(SIGPIPE);
+        else if (ret == -EFBIG)
+            pass_on_own(SIGXFSZ);
         mcexec_reply rep{ev.token, ret};
         if (ioctl(g_config->proc_fd, MCEXEC_REPLY, &rep) < 0 && errno != EINVAL)
             lwk_gone();
@@ -224,9 +243,8 @@ void serve(const ProxyConfig& config)
 {
     g_config = &config;
     // Every thread blocks the forwarded signals (the main thread takes them with
-    // sigtimedwait) and SIGPIPE (an offloaded write reports EPIPE instead).
+    // sigtimedwait; a write's own SIGPIPE and SIGXFSZ stay with its worker).
     sigset_t blocked = forwarded_set();
-    sigaddset(&blocked, SIGPIPE);
     sigaddset(&blocked, MCEXEC_INTERRUPT_SIGNAL);
     pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
     interruptible_init();
@@ -234,7 +252,7 @@ void serve(const ProxyConfig& config)
         fprintf(stderr, "mcexec: signal %d is not free for mcexec's use with this C library\n", CREDENTIALS_SIGNAL);
         _exit(125);
     }
-    user_memory_init();
+    user_memory_init(pass_on_sent);
     start_worker();
 
     sigset_t fwd = forwarded_set();

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 // Fault-tolerant copies to and from the program's memory (user_memory.h). A
 // copy runs with a per-thread jump buffer armed; SIGBUS or SIGSEGV while it
-// is armed jumps back and the copy fails. Any other fault is mcexec's own bug
-// and ends it as it would without the handler.
+// is armed jumps back and the copy fails. The same signals sent by another
+// process (kill, sigqueue) are the program's and go to it; any other fault
+// is mcexec's own bug and ends it as it would without the handler.
 #include "user_memory.h"
 
 #include "policy.h"
@@ -19,9 +20,14 @@ namespace {
 // volatile: the compiler must not drop the stores around memcpy, which it
 // assumes cannot read this (only the signal handler does).
 thread_local sigjmp_buf* volatile t_armed;
+void (*g_pass_on)(int sig, const siginfo_t& info);
 
-void on_fault(int sig, siginfo_t*, void*)
+void on_fault(int sig, siginfo_t* info, void*)
 {
+    if (info && info->si_code <= 0 && g_pass_on) { // SI_USER, SI_QUEUE, SI_TKILL: sent, not a fault
+        g_pass_on(sig, *info);
+        return;
+    }
     if (sigjmp_buf* jb = t_armed) {
         t_armed = nullptr;
         siglongjmp(*jb, 1);
@@ -44,8 +50,9 @@ bool guarded_copy(void* dst, const void* src, size_t n)
 
 } // namespace
 
-void user_memory_init()
+void user_memory_init(void (*pass_on)(int sig, const siginfo_t& info))
 {
+    g_pass_on = pass_on;
     struct sigaction sa {};
     sa.sa_sigaction = on_fault;
     sa.sa_flags = SA_SIGINFO | SA_NODEFER;

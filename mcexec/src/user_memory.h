@@ -5,14 +5,18 @@
 // one of these copies makes it fail instead of killing mcexec.
 #pragma once
 
+#include <signal.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 namespace mcexec {
 
-// Install the fault handler; once, before any worker starts.
-void user_memory_init();
+// Install the fault handler; once, before any worker starts. SIGSEGV and
+// SIGBUS that another process sent are not faults: @pass_on (if any) gets
+// them, in the handler (it must be async-signal-safe).
+void user_memory_init(void (*pass_on)(int sig, const siginfo_t& info) = nullptr);
 
 // False (nothing or part copied) if the range is not the program's or faults.
 bool copy_from_program(void* dst, uint64_t src, size_t n);

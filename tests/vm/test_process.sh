@@ -17,7 +17,8 @@
 # own signal mask; real-time signals queue and RLIMIT_SIGPENDING holds; tgkill
 # and tkill answer as Linux; interval timers, alarm and POSIX timers run on the
 # LWK's clocks; stop signals stop the program and its mcexec, SIGCONT continues
-# both (job control); SIGPIPE comes as on Linux, not for MSG_NOSIGNAL;
+# both (job control); SIGPIPE and SIGXFSZ come as on Linux, not for
+# MSG_NOSIGNAL, and SIGSEGV or SIGBUS sent by another process reach the program;
 # scheduling attributes hold in every later call; 4000 threads run in one
 # process; Linux can pin the program's memory (O_DIRECT, vmsplice,
 # process_vm_readv/writev from a Linux process) with Linux's results, and the
@@ -170,8 +171,8 @@ log "job control: stop signals stop the program and its mcexec, a SIGSTOP sent t
 same_as_native "jobctl" "$IHK_BUILD/tests/vm/programs/jobctl"
 "$IHK_BUILD/tests/vm/programs/jobctl" >/dev/null 2>&1 || fail "jobctl: fails natively"
 
-log "SIGPIPE: an offloaded write to a closed pipe or socket raises it, send(MSG_NOSIGNAL) does not (programs/sigpipe.c)"
-same_as_native "sigpipe" "$IHK_BUILD/tests/vm/programs/sigpipe"
+log "SIGPIPE and SIGXFSZ of offloaded writes as on Linux (none for MSG_NOSIGNAL); SIGSEGV, SIGBUS, SIGPIPE, SIGXFSZ from another process reach the program (programs/kept_signals.c)"
+same_as_native "kept_signals" "$IHK_BUILD/tests/vm/programs/kept_signals"
 
 log "scheduling attributes: what the program sets is what every later call reads, whichever worker serves it (programs/sched_attrs.c)"
 same_as_native "sched_attrs" "$IHK_BUILD/tests/vm/programs/sched_attrs"
