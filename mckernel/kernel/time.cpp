@@ -150,9 +150,14 @@ int64_t cpu_clock_ns(Process* p, int64_t clock)
     }
 }
 
-// What clock_gettime and clock_getres read: a clock of clock_now_ns, or a CPU-time clock.
+// What clock_gettime and clock_getres read: a clock of clock_now_ns, a CPU-time
+// clock, or an alarm clock (REALTIME_ALARM, BOOTTIME_ALARM), which reads as the
+// clock it wakes for.
 int64_t clock_read_ns(Process* p, int64_t clock)
 {
+    constexpr int64_t CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9;
+    if (clock == CLOCK_REALTIME_ALARM || clock == CLOCK_BOOTTIME_ALARM)
+        clock = clock == CLOCK_REALTIME_ALARM ? CLOCK_REALTIME : CLOCK_BOOTTIME;
     return clock < 0 ? cpu_clock_ns(p, clock) : clock_now_ns(p, clock);
 }
 

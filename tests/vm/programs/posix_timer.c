@@ -188,6 +188,13 @@ static void clocks(void)
 			t_delete(id);
 		printf("%s_ALARM: %s\n", i ? "BOOTTIME" : "REALTIME",
 		       r == 0 || e == EPERM || e == EOPNOTSUPP ? "created or refused" : err_name(e));
+		/* Read as the clock it wakes for (the virtual node has an RTC). */
+		struct timespec a, b;
+		long g = clock_gettime((clockid_t)clk[i], &a);
+		e = errno;
+		clock_gettime(i ? CLOCK_BOOTTIME : CLOCK_REALTIME, &b);
+		printf("clock_gettime(%s_ALARM): %s\n", i ? "BOOTTIME" : "REALTIME",
+		       g ? err_name(e) : labs(b.tv_sec - a.tv_sec) <= 1 ? "its clock" : "another time");
 	}
 	long nots[3] = {CLOCK_MONOTONIC_RAW, CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE};
 	for (int i = 0; i < 3; i++)
