@@ -63,6 +63,11 @@ int64_t copy_iov(uint64_t addr, uint64_t count, std::vector<iovec>* out, bool ow
     out->resize(count);
     if (!copy_from_program(out->data(), addr, count * sizeof(iovec)))
         return -EFAULT;
+    // Linux's order: any negative length (as ssize_t) is EINVAL, then a
+    // buffer the program may not name is EFAULT.
+    for (const iovec& v : *out)
+        if (v.iov_len > uint64_t(SSIZE_MAX))
+            return -EINVAL;
     for (const iovec& v : *out)
         if (own_memory && !range_allowed(reinterpret_cast<uint64_t>(v.iov_base), v.iov_len))
             return -EFAULT;

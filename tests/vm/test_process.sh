@@ -19,7 +19,8 @@
 # LWK's clocks; stop signals stop the program and its mcexec, SIGCONT continues
 # both (job control); SIGPIPE and SIGXFSZ come as on Linux, not for
 # MSG_NOSIGNAL, and SIGSEGV or SIGBUS sent by another process reach the program;
-# scheduling attributes hold in every later call; 4000 threads run in one
+# iovec arrays are checked in Linux's order; scheduling attributes hold in
+# every later call; 4000 threads run in one
 # process; Linux can pin the program's memory (O_DIRECT, vmsplice,
 # process_vm_readv/writev from a Linux process) with Linux's results, and the
 # LWK reuses no page Linux still holds: not after munmap, not after the program
@@ -173,6 +174,9 @@ same_as_native "jobctl" "$IHK_BUILD/tests/vm/programs/jobctl"
 
 log "SIGPIPE and SIGXFSZ of offloaded writes as on Linux (none for MSG_NOSIGNAL); SIGSEGV, SIGBUS, SIGPIPE, SIGXFSZ from another process reach the program (programs/kept_signals.c)"
 same_as_native "kept_signals" "$IHK_BUILD/tests/vm/programs/kept_signals"
+
+log "iovec arrays checked in Linux's order: EINVAL for a negative length, then EFAULT (programs/iov_checks.c)"
+same_as_native "iov_checks" "$IHK_BUILD/tests/vm/programs/iov_checks"
 
 log "scheduling attributes: what the program sets is what every later call reads, whichever worker serves it (programs/sched_attrs.c)"
 same_as_native "sched_attrs" "$IHK_BUILD/tests/vm/programs/sched_attrs"
