@@ -200,7 +200,8 @@ int64_t sys_get_robust_list(SyscallArgs& a)
 
 int64_t sys_arch_prctl(SyscallArgs& a)
 {
-    constexpr uint64_t ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004;
+    constexpr uint64_t ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004,
+                       ARCH_GET_CPUID = 0x1011, ARCH_SET_CPUID = 0x1012;
     uint64_t v = a.arg[1];
     UserPtr<uint64_t> out = a.ptr<uint64_t>(1); // ARCH_GET_*
     switch (a.arg[0]) {
@@ -218,6 +219,10 @@ int64_t sys_arch_prctl(SyscallArgs& a)
         return put_user(out, arch::rdmsr(arch::MSR_FS_BASE)) ? 0 : -EFAULT;
     case ARCH_GET_GS:
         return put_user(out, arch::rdmsr(arch::MSR_KERNEL_GS_BASE)) ? 0 : -EFAULT;
+    case ARCH_GET_CPUID:
+        return 1; // CPUID runs in user mode: the LWK does not use CPUID faulting
+    case ARCH_SET_CPUID:
+        return -ENODEV; // as Linux on a CPU without CPUID faulting
     default:
         return -EINVAL;
     }

@@ -159,6 +159,11 @@ static int clone_tls(void)
 		syscall(SYS_exit, 0); /* must not happen; do not run on the parent's stack */
 	report("clone-kernel-tls", r);
 	report("arch_prctl-kernel-fs", syscall(SYS_arch_prctl, 0x1002, 0xffff800000000000UL));
+	/* ARCH_GET_CPUID: 1, CPUID runs; ARCH_SET_CPUID: ENODEV without CPUID faulting (or done). */
+	printf("arch_prctl-get-cpuid: %ld\n", syscall(SYS_arch_prctl, 0x1011, 0));
+	r = syscall(SYS_arch_prctl, 0x1012, 1);
+	printf("arch_prctl-set-cpuid: %s\n", r == 0 || errno == ENODEV ? "ok or ENODEV" : err_name(errno));
+	report("arch_prctl-unknown", syscall(SYS_arch_prctl, 0x1fff, 0));
 	return 0;
 }
 
