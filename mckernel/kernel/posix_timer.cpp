@@ -93,12 +93,6 @@ Thread* thread_of(Process* p, uint32_t tid)
     return nullptr;
 }
 
-uint64_t user_tsc(const Thread* t, uint64_t now)
-{
-    uint64_t since = __atomic_load_n(&t->user_since, __ATOMIC_ACQUIRE);
-    return __atomic_load_n(&t->user_tsc, __ATOMIC_RELAXED) + (since && now > since ? now - since : 0);
-}
-
 // Now on @pt's clock in ns; false if its thread is gone. Caller holds p->lock.
 bool now_ns(Process* p, const PosixTimer* pt, uint64_t& out)
 {
@@ -111,10 +105,9 @@ bool now_ns(Process* p, const PosixTimer* pt, uint64_t& out)
     case PtClock::ProcessCpu:
     case PtClock::ProcessUser: {
         bool user = pt->clock.kind == PtClock::ProcessUser;
-        uint64_t now = arch::rdtsc();
         uint64_t tsc = user ? p->ended_user_tsc : p->ended.cpu_tsc;
         for (Thread* t = p->threads; t; t = t->proc_next)
-            tsc += user ? user_tsc(t, now) : thread_run_tsc(t);
+            tsc += user ? thread_user_tsc(t) : thread_run_tsc(t);
         out = tsc_to_ns(tsc);
         return true;
     }
@@ -123,7 +116,7 @@ bool now_ns(Process* p, const PosixTimer* pt, uint64_t& out)
         Thread* t = thread_of(p, pt->clock_tid);
         if (!t)
             return false;
-        out = tsc_to_ns(pt->clock.kind == PtClock::ThreadUser ? user_tsc(t, arch::rdtsc()) : thread_run_tsc(t));
+        out = tsc_to_ns(pt->clock.kind == PtClock::ThreadUser ? thread_user_tsc(t) : thread_run_tsc(t));
         return true;
     }
     }

@@ -547,7 +547,7 @@ ErrorOr<Thread*> thread_create(Process* p, const arch::TrapFrame& frame, uint32_
                 break;
             }
         // Its time stays the process's (CLOCK_PROCESS_CPUTIME_ID, getrusage).
-        p->ended.add(Usage{t->run_tsc + (arch::rdtsc() - t->run_start), 0, 0, t->nvcsw, t->nivcsw});
+        p->ended.add(Usage{t->run_tsc + (arch::rdtsc() - t->run_start), 0, 0, t->nvcsw, t->nivcsw, t->user_tsc});
         p->ended_user_tsc += t->user_tsc;
         last = --p->nthreads == 0;
         linux_gone = p->linux_gone;

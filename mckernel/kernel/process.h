@@ -73,10 +73,12 @@ struct Usage {
     uint64_t minflt = 0;    // page faults served
     uint64_t maxrss_kb = 0; // peak memory
     uint64_t nvcsw = 0, nivcsw = 0;
+    uint64_t user_tsc = 0;  // of cpu_tsc, in user mode (the rest is system time)
 
     void add(const Usage& o)
     {
         cpu_tsc += o.cpu_tsc;
+        user_tsc += o.user_tsc;
         minflt += o.minflt;
         maxrss_kb = maxrss_kb > o.maxrss_kb ? maxrss_kb : o.maxrss_kb;
         nvcsw += o.nvcsw;

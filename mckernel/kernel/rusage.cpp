@@ -32,12 +32,17 @@ struct Rusage {
         nivcsw;
 };
 
+// Of @u's CPU time, the system part (what was not in user mode).
+uint64_t system_tsc(const Usage& u) { return u.cpu_tsc > u.user_tsc ? u.cpu_tsc - u.user_tsc : 0; }
+
 Rusage to_rusage(const Usage& u)
 {
     Rusage ru{};
-    uint64_t ns = tsc_to_ns(u.cpu_tsc);
-    ru.utime_sec = int64_t(ns / 1000000000);
-    ru.utime_usec = int64_t(ns % 1000000000 / 1000);
+    uint64_t user = tsc_to_ns(u.cpu_tsc - system_tsc(u)), sys = tsc_to_ns(system_tsc(u));
+    ru.utime_sec = int64_t(user / 1000000000);
+    ru.utime_usec = int64_t(user % 1000000000 / 1000);
+    ru.stime_sec = int64_t(sys / 1000000000);
+    ru.stime_usec = int64_t(sys % 1000000000 / 1000);
     ru.maxrss = int64_t(u.maxrss_kb);
     ru.minflt = int64_t(u.minflt);
     ru.nvcsw = int64_t(u.nvcsw);
@@ -79,7 +84,7 @@ Usage usage_of(Process* p)
     SpinLockGuard guard(p->lock);
     Usage u = p->ended;
     for (Thread* t = p->threads; t; t = t->proc_next)
-        u.add(Usage{thread_run_tsc(t), 0, 0, t->nvcsw, t->nivcsw});
+        u.add(Usage{thread_run_tsc(t), 0, 0, t->nvcsw, t->nivcsw, thread_user_tsc(t)});
     u.minflt = p->minflt;
     u.maxrss_kb = p->mem_peak >> 10;
     return u;
@@ -116,7 +121,8 @@ int64_t sys_getrusage(SyscallArgs& a)
     if (who == RUSAGE_SELF) {
         u = usage_of(p);
     } else if (who == RUSAGE_THREAD) {
-        u = Usage{t->run_tsc + (arch::rdtsc() - t->run_start), t->minflt, p->mem_peak >> 10, t->nvcsw, t->nivcsw};
+        u = Usage{t->run_tsc + (arch::rdtsc() - t->run_start), t->minflt, p->mem_peak >> 10, t->nvcsw, t->nivcsw,
+                  thread_user_tsc(t)};
     } else if (who == RUSAGE_CHILDREN) {
         SpinLockGuard guard(p->lock);
         u = p->children;
@@ -126,8 +132,8 @@ int64_t sys_getrusage(SyscallArgs& a)
     return put_user(a.ptr<Rusage>(1), to_rusage(u)) ? 0 : -EFAULT;
 }
 
-// times: CPU time in clock ticks (all of it user time: the LWK does not tell
-// them apart), the reaped children's, and ticks since an arbitrary point (boot).
+// times: CPU time in clock ticks, user and system, the reaped children's, and
+// ticks since an arbitrary point (boot).
 int64_t sys_times(SyscallArgs& a)
 {
     Process* p = current()->proc;
@@ -138,7 +144,8 @@ int64_t sys_times(SyscallArgs& a)
     }
     struct Tms {
         int64_t utime, stime, cutime, cstime;
-    } tms{int64_t(ticks(self.cpu_tsc)), 0, int64_t(ticks(children.cpu_tsc)), 0};
+    } tms{int64_t(ticks(self.cpu_tsc - system_tsc(self))), int64_t(ticks(system_tsc(self))),
+          int64_t(ticks(children.cpu_tsc - system_tsc(children))), int64_t(ticks(system_tsc(children)))};
     if (a.arg[0] && !put_user(a.ptr<Tms>(0), tms))
         return -EFAULT;
     return int64_t(ticks(arch::rdtsc()));

@@ -25,6 +25,13 @@ uint64_t thread_run_tsc(const Thread* t)
     return ran;
 }
 
+uint64_t thread_user_tsc(const Thread* t)
+{
+    uint64_t since = __atomic_load_n(&t->user_since, __ATOMIC_ACQUIRE);
+    uint64_t now = arch::rdtsc();
+    return __atomic_load_n(&t->user_tsc, __ATOMIC_RELAXED) + (since && now > since ? now - since : 0);
+}
+
 namespace {
 
 constexpr int64_t CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2,

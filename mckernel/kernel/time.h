@@ -36,5 +36,7 @@ int64_t futex_wake(Process* p, uint64_t addr, uint32_t count);
 // TSC @t has run so far, its current run included when it is on a CPU now
 // (read without its CPU's lock: a moment's skew while it switches).
 uint64_t thread_run_tsc(const Thread* t);
+// Of that, the TSC it spent in user mode (its current stretch included).
+uint64_t thread_user_tsc(const Thread* t);
 
 } // namespace mck

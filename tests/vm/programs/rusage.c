@@ -4,7 +4,8 @@
  * and under mcexec (tests/vm/test_process.sh): a thread's time stays the
  * process's after it ends; a child's time (with what it reaped of its own
  * child, and with what it used before and after an execve) reaches the
- * parent when it is reaped: wait4's rusage, RUSAGE_CHILDREN and times().
+ * parent when it is reaped: wait4's rusage, RUSAGE_CHILDREN and times();
+ * system calls show in system time and computing in user time.
  * Each worker burns CPU until its own thread CPU clock says MS, so the
  * checks hold however slow the machine is.
  */
@@ -109,6 +110,22 @@ int main(int argc, char **argv)
 	printf("after waitid: before and after its execve, 400 ms more: %s\n", at_least(children_ms() - before, 400));
 	struct tms tm;
 	times(&tm);
+
+	/* 300 ms of system calls, then 200 ms of computing. */
+	struct rusage r0, r1, r2;
+	getrusage(RUSAGE_SELF, &r0);
+	long start = thread_ms();
+	while (thread_ms() - start < 300)
+		for (int i = 0; i < 100; i++)
+			times(NULL);
+	getrusage(RUSAGE_SELF, &r1);
+	burn(200);
+	getrusage(RUSAGE_SELF, &r2);
+	printf("system calls show in system time: %s\n", tv_ms(r1.ru_stime) > tv_ms(r0.ru_stime) ? "ok" : "no");
+	printf("computing shows in user time: %s\n", at_least(tv_ms(r2.ru_utime) - tv_ms(r1.ru_utime), 100));
+	struct tms tm2;
+	times(&tm2);
+	printf("times: own system ticks: %s\n", tm2.tms_stime > 0 ? "ok" : "none");
 	printf("times: children's ticks: %s\n", at_least(tm.tms_cutime + tm.tms_cstime, 90));
 	printf("times: own ticks: %s\n", at_least(tm.tms_utime + tm.tms_stime, 30));
 	return 0;
