@@ -1073,6 +1073,30 @@ bool all_mapped(Process* p, uint64_t start, uint64_t end)
 
 } // namespace
 
+// What Linux refuses @advice for on region @v: 0, or -EINVAL (pages of a
+// locked region cannot be dropped; fork's wiping is for private anonymous
+// memory only; MADV_FREE too), -EACCES (MADV_REMOVE needs a writable shared mapping).
+static int64_t madvise_refused(const Vma* v, int64_t advice)
+{
+    constexpr int64_t MADV_DONTNEED = 4, MADV_FREE = 8, MADV_REMOVE = 9, MADV_WIPEONFORK = 18,
+                      MADV_KEEPONFORK = 19;
+    switch (advice) {
+    case MADV_DONTNEED:
+        return (v->flags & VMA_LOCKED) ? -EINVAL : 0;
+    case MADV_FREE:
+        return (v->flags & (VMA_LOCKED | VMA_FILE | VMA_SHARED)) ? -EINVAL : 0;
+    case MADV_REMOVE:
+        if (v->flags & VMA_LOCKED)
+            return -EINVAL;
+        return (v->flags & VMA_SHARED) && (v->prot & arch::PROT_W) ? 0 : -EACCES;
+    case MADV_WIPEONFORK:
+    case MADV_KEEPONFORK:
+        return (v->flags & (VMA_FILE | VMA_SHARED)) ? -EINVAL : 0;
+    default:
+        return 0;
+    }
+}
+
 int64_t vm_madvise(Process* p, uint64_t addr, uint64_t len, int64_t advice)
 {
     constexpr int64_t MADV_DONTNEED = 4, MADV_FREE = 8;
@@ -1090,11 +1114,10 @@ int64_t vm_madvise(Process* p, uint64_t addr, uint64_t len, int64_t advice)
     {
         SpinLockGuard guard(p->lock);
         holes = !all_mapped(p, addr, addr + len);
-        // MADV_FREE is for private anonymous memory only (Linux: EINVAL).
-        if (advice == MADV_FREE)
-            for (Vma* v = p->vmas; v; v = v->next)
-                if (v->start < addr + len && addr < v->end && (v->flags & (VMA_FILE | VMA_SHARED)))
-                    return -EINVAL;
+        for (Vma* v = p->vmas; v; v = v->next)
+            if (v->start < addr + len && addr < v->end)
+                if (int64_t err = madvise_refused(v, advice))
+                    return err;
         if (advice == MADV_DONTNEED || advice == MADV_FREE) {
             // Private memory reads as zero afterwards: its pages go, and come
             // back zeroed on the next touch. Shared pages keep their data, as

@@ -502,6 +502,22 @@ TEST_F(Vm, MadviseArgumentsAndHolesAsLinux)
     EXPECT_EQ(vm_madvise(p, A + M2, K4, MADV_DONTNEED), -ENOMEM);
 }
 
+// Linux's refusals by region: a locked region's pages cannot be dropped,
+// MADV_REMOVE needs a writable shared mapping, fork's wiping private memory.
+TEST_F(Vm, MadviseRefusesWhatLinuxRefusesForTheRegion)
+{
+    ASSERT_EQ(map(A, 4 * K4), int64_t(A));
+    EXPECT_EQ(vm_madvise(p, A, K4, MADV_REMOVE), -EACCES);
+    EXPECT_EQ(vm_madvise(p, A, K4, MADV_WIPEONFORK), 0);
+    EXPECT_EQ(vm_madvise(p, A, K4, MADV_KEEPONFORK), 0);
+    ASSERT_EQ(vm_set_locked(p, A + 2 * K4, K4, true), 0);
+    EXPECT_EQ(vm_madvise(p, A, 4 * K4, MADV_DONTNEED), -EINVAL);
+    EXPECT_EQ(vm_madvise(p, A + 2 * K4, K4, MADV_FREE), -EINVAL);
+    EXPECT_EQ(vm_madvise(p, A + 2 * K4, K4, MADV_REMOVE), -EINVAL) << "the lock is looked at first";
+    EXPECT_EQ(vm_madvise(p, A, 2 * K4, MADV_DONTNEED), 0) << "the unlocked part may go";
+    EXPECT_TRUE(mapped(A + 2 * K4));
+}
+
 // The hang: 48 TiB of nothing is answered at once.
 TEST_F(Vm, MadviseOverAHugeUnmappedRangeIsFast)
 {
@@ -691,6 +707,7 @@ TEST_F(VmShared, SharedAnonymousMemoryIsLinuxsAndKeepsItsData)
     EXPECT_EQ(vm_madvise(p, A, 2 * K4, MADV_DONTNEED), 0);
     EXPECT_EQ(proc->at(A)[3], 0x77);
     EXPECT_EQ(vm_madvise(p, A, K4, MADV_FREE), -EINVAL);
+    EXPECT_EQ(vm_madvise(p, A, K4, MADV_WIPEONFORK), -EINVAL) << "fork's wiping is for private memory";
     EXPECT_EQ(vm_munmap(p, A, 2 * K4), 0);
     EXPECT_FALSE(mapped(A));
 }
