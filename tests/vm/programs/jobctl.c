@@ -188,6 +188,40 @@ static int blocked_tstp(void)
 
 static unsigned long now_counter(void) { return __atomic_load_n(counter, __ATOMIC_RELAXED); }
 
+/* A child whose thread spins on the shared counter, stopped by @sig from here:
+ * it must not spin while stopped, and spin again once continued. */
+static void stop_spinner(int sig, const char *c, const char *stops)
+{
+	char what[160];
+	*counter = 0;
+	*done = 0;
+	pid_t pid = child(spinner);
+	get(to_parent[0]);
+	kill(pid, sig);
+	snprintf(what, sizeof(what), "%s: %s", c, stops);
+	expect_stopped(pid, sig, what);
+	usleep(20000);
+	unsigned long c1 = now_counter();
+	usleep(200000);
+	unsigned long c2 = now_counter();
+	snprintf(what, sizeof(what), "%s: its thread does not spin while it is stopped", c);
+	check(c1 == c2, what);
+	kill(pid, SIGCONT);
+	snprintf(what, sizeof(what), "%s: SIGCONT continues it", c);
+	expect_continued(pid, what);
+	int moved = 0;
+	for (int i = 0; i < 5000 && !moved; i++) {
+		moved = now_counter() != c2;
+		if (!moved)
+			usleep(1000);
+	}
+	snprintf(what, sizeof(what), "%s: its thread spins again", c);
+	check(moved, what);
+	*done = 1;
+	snprintf(what, sizeof(what), "%s: it exits 0", c);
+	expect_exit0(pid, what);
+}
+
 int main(void)
 {
 	alarm(120); // a hung stop must not hang the test suite
@@ -243,48 +277,8 @@ int main(void)
 	int st = wait_for(pid, 0);
 	check(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "e: SIGKILL ends it while stopped");
 
-	pid = child(spinner);
-	get(to_parent[0]);
-	kill(pid, SIGTSTP);
-	expect_stopped(pid, SIGTSTP, "f: the child with a spinning thread stops");
-	unsigned long c1 = now_counter();
-	usleep(200000);
-	unsigned long c2 = now_counter();
-	check(c1 == c2, "f: its thread does not spin while it is stopped");
-	kill(pid, SIGCONT);
-	expect_continued(pid, "f: SIGCONT continues it");
-	int moved = 0;
-	for (int i = 0; i < 5000 && !moved; i++) {
-		moved = now_counter() != c2;
-		if (!moved)
-			usleep(1000);
-	}
-	check(moved, "f: its thread spins again");
-	*done = 1;
-	expect_exit0(pid, "f: it exits 0");
-
-	*counter = 0;
-	*done = 0;
-	pid = child(spinner);
-	get(to_parent[0]);
-	kill(pid, SIGSTOP);
-	expect_stopped(pid, SIGSTOP, "h: SIGSTOP from another process stops the child with a spinning thread");
-	usleep(20000);
-	c1 = now_counter();
-	usleep(200000);
-	c2 = now_counter();
-	check(c1 == c2, "h: its thread does not spin while it is stopped");
-	kill(pid, SIGCONT);
-	expect_continued(pid, "h: SIGCONT continues it");
-	moved = 0;
-	for (int i = 0; i < 5000 && !moved; i++) {
-		moved = now_counter() != c2;
-		if (!moved)
-			usleep(1000);
-	}
-	check(moved, "h: its thread spins again");
-	*done = 1;
-	expect_exit0(pid, "h: it exits 0");
+	stop_spinner(SIGTSTP, "f", "the child with a spinning thread stops");
+	stop_spinner(SIGSTOP, "h", "SIGSTOP from another process stops the child with a spinning thread");
 
 	pid = child(blocked_tstp);
 	get(to_parent[0]);
