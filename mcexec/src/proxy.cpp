@@ -149,14 +149,18 @@ void write_report(int status)
 
 void start_worker();
 
-// SIGSEGV or SIGBUS that another process sent (user_memory.h): the
-// program's. Runs in a signal handler: one ioctl, no allocation.
-void pass_on_sent(int sig, const siginfo_t& info)
+// Signal @sig to the program with the sender Linux named in @info. The LWK
+// interrupts the call of the thread it gives the signal to, if a handler runs
+// (interruptible_call.h). Async-signal-safe: one ioctl. False if the LWK is gone.
+bool pass_on(int sig, const siginfo_t& info)
 {
     mcexec_signal s{uint32_t(sig), info.si_code, info.si_pid, info.si_uid, 0};
-    memcpy(&s.word3, reinterpret_cast<const char*>(&info) + 24, sizeof(s.word3)); // si_value
-    ioctl(g_config->proc_fd, MCEXEC_SIGNAL, &s);
+    memcpy(&s.word3, reinterpret_cast<const char*>(&info) + 24, sizeof(s.word3)); // si_status, si_value
+    return ioctl(g_config->proc_fd, MCEXEC_SIGNAL, &s) == 0 || errno != ENODEV;
 }
+
+// SIGSEGV or SIGBUS that another process sent (user_memory.h): the program's.
+void pass_on_sent(int sig, const siginfo_t& info) { pass_on(sig, info); }
 
 // The SIGPIPE or SIGXFSZ Linux sent this worker for the call it ran (blocked
 // here, so pending) goes to the program instead, whose action decides (a
@@ -168,10 +172,7 @@ void pass_on_own(int sig)
     sigaddset(&one, sig);
     timespec zero{0, 0};
     siginfo_t info;
-    if (sigtimedwait(&one, &info, &zero) != sig)
-        return;
-    mcexec_signal s{uint32_t(sig), info.si_code, info.si_pid, info.si_uid, 0};
-    if (ioctl(g_config->proc_fd, MCEXEC_SIGNAL, &s) < 0 && errno == ENODEV)
+    if (sigtimedwait(&one, &info, &zero) == sig && !pass_on(sig, info))
         lwk_gone();
 }
 
@@ -261,11 +262,7 @@ void serve(const ProxyConfig& config)
         int sig = sigwaitinfo(&fwd, &info);
         if (sig <= 0)
             continue;
-        // The LWK interrupts the call of the thread it gives the signal to, if
-        // a handler runs (interruptible_call.h). The sender is Linux's word.
-        mcexec_signal s{uint32_t(sig), info.si_code, info.si_pid, info.si_uid, 0};
-        memcpy(&s.word3, reinterpret_cast<const char*>(&info) + 24, sizeof(s.word3)); // si_status, si_value
-        if (ioctl(config.proc_fd, MCEXEC_SIGNAL, &s) < 0 && errno == ENODEV)
+        if (!pass_on(sig, info))
             lwk_gone();
     }
 }
