@@ -375,11 +375,20 @@ static long pvm_readv_into(void *p)
 /* Offloaded: mcexec checks these pointers before Linux sees them. */
 static long uname_(void *p) { return SC(SYS_uname, L(p), 0, 0, 0, 0, 0); }
 static int pipe_fd[2];
+/* The calling thread's scheduling attributes (mcexec: sched_attrs.cpp). */
+static long sched_getparam_(void *p) { return SC(SYS_sched_getparam, 0, L(p), 0, 0, 0, 0); }
+static long sched_setparam_(void *p) { return SC(SYS_sched_setparam, 0, L(p), 0, 0, 0, 0); }
+static long sched_setscheduler_(void *p) { return SC(SYS_sched_setscheduler, 0, SCHED_OTHER, L(p), 0, 0, 0); }
+static long sched_getattr_(void *p) { return SC(SYS_sched_getattr, 0, L(p), 48, 0, 0, 0); }
+static long sched_rr_interval(void *p) { return SC(SYS_sched_rr_get_interval, 0, L(p), 0, 0, 0, 0); }
+static long clock_gettime_alarm(void *p) { return SC(SYS_clock_gettime, CLOCK_BOOTTIME_ALARM, L(p), 0, 0, 0, 0); }
+static long writev_iov(void *p) { return SC(SYS_writev, pipe_fd[1], L(p), 1, 0, 0, 0); }
 static long write_buf(void *p) { return SC(SYS_write, pipe_fd[1], L(p), 16, 0, 0, 0); }
 
 static const struct timespec tmpl_ts = { 0, 1000 };
 static struct timespec tmpl_abs; /* a moment already past */
 static struct iovec tmpl_iov;
+static const struct sched_param tmpl_param; /* SCHED_OTHER's priority 0 */
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers" /* the table leaves them 0 */
 static const struct call {
@@ -456,6 +465,13 @@ static const struct call {
 	{ "process_vm_readv-into", pvm_readv_into, NULL, 0, 1 },
 	{ "uname", uname_ },
 	{ "write-buf", write_buf, NULL, 0, 1 },
+	{ "sched_getparam", sched_getparam_ },
+	{ "sched_setparam", sched_setparam_, &tmpl_param, sizeof(tmpl_param) },
+	{ "sched_setscheduler", sched_setscheduler_, &tmpl_param, sizeof(tmpl_param) },
+	{ "sched_getattr", sched_getattr_ },
+	{ "sched_rr_get_interval", sched_rr_interval },
+	{ "clock_gettime-alarm", clock_gettime_alarm },
+	{ "writev-iov", writev_iov, &tmpl_iov, sizeof(tmpl_iov), 1 },
 };
 
 static sigjmp_buf jb;
