@@ -114,6 +114,29 @@ expect_ok ihkconfig 0 release cpu all
 run_pinned_on 1
 run_pinned_on 2
 
+log "ihkconfig start and teardown: two instances, one torn down alone, failed starts undone"
+expect_ok mcstop+release.sh
+snapshot_node
+expect_eq "mcreboot (instance 0)" 0 "$(mcreboot.sh -c 1 -m 128M@0)"
+expect_eq "start (instance 1)" 1 "$(ihkconfig 0 start --cpus 2 --mem 256M@0 --image "$img" --kargs hidos)"
+expect_eq "instance 1 runs" RUNNING "$(ihkosctl 1 get status)"
+expect_fail "load /bin/true" ihkconfig 0 start --cpus 3 --mem 64M@0 --image /bin/true
+expect_fail "reserve cpu 2: " ihkconfig 0 start --cpus 2 --mem 64M@0 --image "$img"
+expect_eq "failed starts left no instance" 0,1 "$(ihkconfig 0 get os_instances)"
+expect_eq "... nor CPUs in the pool" 1-2 "$(ihkconfig 0 query cpu)"
+expect_eq "... nor memory" 402653184@0 "$(ihkconfig 0 query mem)"
+expect_ok ihkconfig 0 teardown 0
+expect_eq "teardown 0: instance 1 is left" 1 "$(ihkconfig 0 get os_instances)"
+expect_eq "teardown 0: its CPU went back to Linux" 2 "$(ihkconfig 0 query cpu)"
+expect_eq "teardown 0: its memory too" 268435456@0 "$(ihkconfig 0 query mem)"
+expect_eq "instance 1 still runs" RUNNING "$(ihkosctl 1 get status)"
+expect_fail "open /dev/mcos5" ihkconfig 0 teardown 5
+expect_ok ihkconfig 0 teardown
+expect_eq "teardown: no instance left" "" "$(ihkconfig 0 get os_instances)"
+expect_eq "teardown: the pool is empty" "" "$(ihkconfig 0 query cpu)"
+expect_ok mcstop+release.sh
+assert_node_clean
+
 log "mcreboot.sh refuses bad options and leaves nothing behind"
 ihk_unload
 expect_fail "CPU 0 cannot be reserved" mcreboot.sh -c 0-1

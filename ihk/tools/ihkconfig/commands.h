@@ -10,5 +10,7 @@ namespace ihk::tools::ihkconfig {
 void set_resource_commands(CLI::App& app, const Options& opts);
 // create / destroy / get os_instances (instances.cpp)
 void set_instance_commands(CLI::App& app, const Options& opts);
+// start / teardown: a whole instance in one call (lifecycle.cpp)
+void set_lifecycle_commands(CLI::App& app, const Options& opts);
 
 } // namespace ihk::tools::ihkconfig

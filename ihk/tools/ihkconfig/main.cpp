@@ -12,7 +12,9 @@ int main(int argc, char** argv)
                  "  ihkconfig 0 reserve mem 512M@0,all@1\n"
                  "  ihkconfig 0 query mem          # prints 536870912@0\n"
                  "  ihkconfig 0 create             # prints the new OS index\n"
-                 "  ihkconfig 0 release cpu all",
+                 "  ihkconfig 0 release cpu all\n"
+                 "  ihkconfig 0 start --cpus 2-3 --mem 512M@0 --image mckernel.img --kargs hidos\n"
+                 "  ihkconfig 0 teardown           # every instance, and the pool back to Linux",
                  "ihkconfig"};
     app.add_option("index", opts.index, "IHK device index (0 for /dev/mcd0)")
         ->required()
@@ -22,5 +24,6 @@ int main(int argc, char** argv)
     app.require_subcommand(1);
     ihkconfig::set_resource_commands(app, opts);
     ihkconfig::set_instance_commands(app, opts);
+    ihkconfig::set_lifecycle_commands(app, opts);
     return run(app, argc, argv);
 }
