@@ -28,6 +28,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "ihk_internal.h"
 
@@ -318,7 +319,12 @@ static u32 ihk_mem_last_on(const struct ihk_mem_req *c, u32 n, int node)
 	return 0;
 }
 
-static int ihk_mem_alloc_node(int node, u64 size, struct list_head *out, u64 *got)
+/*
+ * Take @size bytes (or IHK_MEM_ALL) on @node in 2 MiB blocks onto @out. Stops
+ * with -EINTR when @caller, the process that asked, is being killed.
+ */
+static int ihk_mem_alloc_node(int node, u64 size, struct list_head *out, u64 *got,
+			      struct task_struct *caller)
 {
 	/* Zeroed: nobody may read what Linux or an earlier user left there. */
 	const gfp_t gfp = GFP_KERNEL | __GFP_THISNODE | __GFP_NORETRY | __GFP_NOWARN | __GFP_ZERO;
@@ -327,7 +333,7 @@ static int ihk_mem_alloc_node(int node, u64 size, struct list_head *out, u64 *go
 
 	*got = 0;
 	while (size == IHK_MEM_ALL ? ihk_mem_spare(node) >= IHK_MEM_GRANULE : *got < size) {
-		if (fatal_signal_pending(current))
+		if (fatal_signal_pending(caller))
 			return -EINTR;
 		e = kmalloc(sizeof(*e), GFP_KERNEL);
 		if (!e)
@@ -349,6 +355,67 @@ static int ihk_mem_alloc_node(int node, u64 size, struct list_head *out, u64 *go
 		cond_resched();
 	}
 	return 0;
+}
+
+/*
+ * Taking memory from Linux zeroes it (__GFP_ZERO, and init_on_alloc on most
+ * distribution kernels): one pass over it, seconds per ten GiB on one core. An
+ * explicit size is therefore split between workers on the node's online CPUs,
+ * so that the pass runs at the node's memory bandwidth. (Reserve memory before
+ * CPUs: the CPUs a reservation takes offline cannot help; ihkconfig's start
+ * does it in that order.)
+ */
+#define IHK_MEM_WORKERS_MAX 16
+
+struct ihk_mem_worker {
+	struct work_struct work;
+	int node;
+	u64 size;
+	struct task_struct *caller;
+	struct list_head got_list;
+	u64 got;
+	int ret;
+};
+
+static void ihk_mem_worker_fn(struct work_struct *work)
+{
+	struct ihk_mem_worker *w = container_of(work, struct ihk_mem_worker, work);
+
+	w->ret = ihk_mem_alloc_node(w->node, w->size, &w->got_list, &w->got, w->caller);
+}
+
+static int ihk_mem_alloc_node_parallel(int node, u64 size, struct list_head *out, u64 *got)
+{
+	u64 blocks = size / IHK_MEM_GRANULE;
+	unsigned int n = min3((u64)nr_cpus_node(node), (u64)IHK_MEM_WORKERS_MAX, blocks);
+	struct ihk_mem_worker *w;
+	unsigned int i;
+	int ret = 0;
+
+	if (size == IHK_MEM_ALL || n <= 1)
+		return ihk_mem_alloc_node(node, size, out, got, current);
+	w = kcalloc(n, sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return ihk_mem_alloc_node(node, size, out, got, current);
+	for (i = 0; i < n; i++) {
+		w[i].node = node;
+		w[i].size = (blocks / n + (i < blocks % n)) * IHK_MEM_GRANULE;
+		w[i].caller = current;
+		INIT_LIST_HEAD(&w[i].got_list);
+		INIT_WORK(&w[i].work, ihk_mem_worker_fn);
+		queue_work_node(node, system_unbound_wq, &w[i].work);
+	}
+	/* Bounded: a worker stops at its first failed block or when we are killed. */
+	*got = 0;
+	for (i = 0; i < n; i++) {
+		flush_work(&w[i].work);
+		list_splice_tail_init(&w[i].got_list, out);
+		*got += w[i].got;
+		if (!ret)
+			ret = w[i].ret;
+	}
+	kfree(w);
+	return ret;
 }
 
 /**
@@ -388,7 +455,7 @@ int ihk_mem_reserve(const struct ihk_mem_req *c, u32 n, struct ihk_err *err)
 		for_each_node_state(node, N_MEMORY) {
 			if (ci->numa_node != IHK_NUMA_ALL && ci->numa_node != node)
 				continue;
-			ret = ihk_mem_alloc_node(node, ci->size, &got_list, &got);
+			ret = ihk_mem_alloc_node_parallel(node, ci->size, &got_list, &got);
 			total += got;
 			if (ret) {
 				ihk_err("node %d ran out of free memory\n", node);
