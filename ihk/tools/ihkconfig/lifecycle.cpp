@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -89,9 +90,22 @@ int start(Device& dev, const StartArgs& a)
     return index;
 }
 
+// Bytes per NUMA node of the pool that no instance has.
+std::map<int, uint64_t> unassigned(Device& dev)
+{
+    std::map<int, uint64_t> bytes;
+    if (auto extents = dev.query_mem())
+        for (const MemExtent& e : *extents)
+            if (e.os_index < 0)
+                bytes[e.numa_node] += e.size;
+    return bytes;
+}
+
 // Shut down and destroy instance @index and give its CPUs and memory back to
 // Linux. Goes on past failures (a crashed LWK must still be cleared); false if
-// any step failed.
+// any step failed. The memory released is what the destroy put back into the
+// pool, which is less than the instance had when Linux still held some of its
+// pages (those go to Linux directly; docs/memory.md).
 bool teardown(Device& dev, int index)
 {
     std::string name = std::to_string(index);
@@ -99,13 +113,17 @@ bool teardown(Device& dev, int index)
     if (!UndoStack::report(os ? Result<void>() : os.error(), "open /dev/mcos" + name))
         return false;
     auto cpus = os->query_cpus();
-    auto mem = os->query_mem();
+    auto before = unassigned(dev);
     (void)os->shutdown(); // refused only when it was never booted or is down already
     bool ok = UndoStack::report(dev.destroy_os(index), "destroy " + name);
     if (ok && cpus && !cpus->empty())
         ok &= UndoStack::report(dev.release_cpus(cpu_numbers(*cpus)), "release the CPUs of " + name);
-    if (ok && mem && !mem->empty())
-        ok &= UndoStack::report(dev.release_mem(mem_per_node(*mem)), "release the memory of " + name);
+    std::vector<MemChunk> back;
+    for (auto [node, bytes] : unassigned(dev))
+        if (bytes > before[node])
+            back.push_back({bytes - before[node], node});
+    if (ok && !back.empty())
+        ok &= UndoStack::report(dev.release_mem(back), "release the memory of " + name);
     return ok;
 }
 
