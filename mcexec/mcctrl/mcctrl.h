@@ -54,7 +54,8 @@
  * @exit_work:	drops the unified mapping and acknowledges the exit.
  * @link:	in mcctrl_procs.
  * @pins:	Linux pages pinned for shared file mappings (struct mcctrl_pin list),
- *		released once the LWK no longer runs the process (then @unpinned:
+ *		released when the LWK unmaps them (MCK_SYS_SHARED_RELEASE) or
+ *		no longer runs the process (then @unpinned:
  *		no more are taken); @pinned holds their PFNs for the fault handler.
  * @exposed:	instance pages inserted into mcexec's view, by user page number
  *		(value: PFN); looked at after each zap (uas.c, p->uas guards it).
@@ -117,8 +118,10 @@ enum { MCCTRL_PIN_NONE, MCCTRL_PIN_BUSY, MCCTRL_PIN_DONE };
 
 struct mcctrl_pin {
 	struct list_head link;
-	struct page **pages;
+	struct page **pages;	/* NULL once released (the LWK unmapped it) */
 	unsigned long n;
+	unsigned long released;	/* pages unpinned already */
+	u64 addr;		/* mcexec's address of pages[0] */
 	bool write;	/* the LWK may have written them: dirty at unpin */
 	struct mm_struct *mm;	/* charged with @n pinned pages (mmgrab'ed) */
 };
@@ -134,6 +137,7 @@ void mcctrl_proc_put(struct mcctrl_proc *p);
 
 /* pin.c: Linux pages of shared file mappings */
 long mcctrl_pin_call(struct mcctrl_proc *p, void __user *arg);
+long mcctrl_unpin_call(struct mcctrl_proc *p, void __user *arg);
 bool mcctrl_pinned(struct mcctrl_proc *p, unsigned long pfn);
 void mcctrl_unpin_all(struct mcctrl_proc *p);
 

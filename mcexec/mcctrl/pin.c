@@ -7,7 +7,8 @@
  * pages (how many, writable or not, where the list is) comes from the LWK's
  * request, not from mcexec, which runs the program's calls and is no more
  * trusted than the program (docs/security.md). The pages stay pinned until the
- * LWK no longer runs the process (its exit, or the instance stopping), so the
+ * LWK unmaps them (MCK_SYS_SHARED_RELEASE, once mcexec's view of them is gone)
+ * or no longer runs the process (its exit, or the instance stopping), so the
  * LWK can never touch a page Linux reused. Like RDMA memory registrations, the
  * pages are charged to mcexec's pinned_vm (VmPin) against RLIMIT_MEMLOCK
  * unless it has CAP_IPC_LOCK: a program cannot pin more of Linux's memory than
@@ -117,14 +118,44 @@ static long mcctrl_pin_charge(struct mm_struct *mm, unsigned long n)
 	return 0;
 }
 
-/* Unpin and uncharge @pin's pages and free it. */
+/* Unpin and uncharge @pin's pages (those not released already) and free it. */
 static void mcctrl_pin_free(struct mcctrl_pin *pin, bool dirty)
 {
-	unpin_user_pages_dirty_lock(pin->pages, pin->n, dirty);
-	atomic64_sub(pin->n, &pin->mm->pinned_vm);
+	unsigned long i;
+
+	for (i = 0; i < pin->n; i++)
+		if (pin->pages[i])
+			unpin_user_pages_dirty_lock(&pin->pages[i], 1, dirty);
+	atomic64_sub(pin->n - pin->released, &pin->mm->pinned_vm);
 	mmdrop(pin->mm);
 	kvfree(pin->pages);
 	kfree(pin);
+}
+
+/*
+ * Count one more (@delta 1) or one fewer (-1) pin of each of @n pages in
+ * p->pinned, which the fault handler asks; a page two mappings pinned stays
+ * until both let go. Context: p->uas held for writing.
+ */
+static int mcctrl_pinned_count(struct mcctrl_proc *p, struct page **pages, unsigned long n, int delta)
+{
+	unsigned long i, pfn, count;
+	int ret = 0;
+
+	for (i = 0; i < n && !ret; i++) {
+		if (!pages[i])
+			continue;
+		pfn = page_to_pfn(pages[i]);
+		count = xa_to_value(xa_load(&p->pinned, pfn) ?: xa_mk_value(0));
+		if (delta < 0 && !count)
+			continue;	/* not counted (a failed count): nothing to take back */
+		count += delta;
+		if (count)
+			ret = xa_err(xa_store(&p->pinned, pfn, xa_mk_value(count), GFP_KERNEL));
+		else
+			xa_erase(&p->pinned, pfn);
+	}
+	return ret;
 }
 
 /* Pin @n pages of one mapping at @addr in mcexec. Return: pages pinned or -errno. */
@@ -196,19 +227,26 @@ static long mcctrl_pin_into(struct mcctrl_proc *p, const struct mcexec_pin_call 
 		return got < 0 ? got : -EFAULT;
 	}
 	pin->n = n;
+	pin->addr = req->addr;
 	pin->write = r->write;
-	/* From here on the pages stay pinned until the process ends, even on error. */
+	/*
+	 * From here on the pages stay pinned until the LWK releases them or the
+	 * process ends, even on error. Listed and counted under p->uas, so that
+	 * a release (which holds it throughout) sees both or neither.
+	 */
+	down_write(&p->uas);
 	spin_lock_irq(&p->lock);
 	late = p->unpinned;	/* the process ended while we pinned */
 	if (!late)
 		list_add(&pin->link, &p->pins);
 	spin_unlock_irq(&p->lock);
+	if (!late)
+		ret = mcctrl_pinned_count(p, pin->pages, n, 1);
+	up_write(&p->uas);
 	if (late) {
 		mcctrl_pin_free(pin, false);
 		return -ENODEV;
 	}
-	for (i = 0; i < n && !ret; i++)
-		ret = xa_err(xa_store(&p->pinned, page_to_pfn(pin->pages[i]), xa_mk_value(1), GFP_KERNEL));
 	if (ret)
 		return ret;
 	flags = (r->write ? MCK_PIN_WRITABLE : 0) | (may_exec ? MCK_PIN_EXEC : 0);
@@ -239,6 +277,84 @@ long mcctrl_pin_call(struct mcctrl_proc *p, void __user *arg)
 	ret = mcctrl_pin_into(p, &req, &r);
 	mcctrl_pin_done(p, req.token);
 	return ret;
+}
+
+/*
+ * The LWK unmapped [addr, addr + len) of mcexec's shared mappings (the
+ * MCK_SYS_SHARED_RELEASE call @token; the range and the LWK's unmap sequence
+ * number come from the LWK's request): unpin those pages now. Only once
+ * mcexec's view no longer maps them: the view maps Linux pages without a
+ * reference of its own, so an unpinned page Linux reused must be out of it.
+ * Return: 0, -EINVAL (no such call), -EAGAIN (the view still has them; they
+ * stay pinned until the process ends).
+ */
+long mcctrl_unpin_call(struct mcctrl_proc *p, void __user *arg)
+{
+	struct mcctrl_pin *pin, *tmp;
+	struct mcexec_pin_call req;
+	struct mck_offload *o = NULL;
+	u64 addr = 0, len = 0, seq = 0;
+	LIST_HEAD(done);
+	u32 k;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	spin_lock_irq(&p->lock);
+	for (k = 0; k < p->ninflight; k++)
+		if (p->inflight[k] == req.token)
+			break;
+	if (k < p->ninflight && !p->acked && !p->dead)
+		o = ihk_os_phys_to_virt(p->os, req.token, sizeof(*o));
+	if (o && READ_ONCE(o->state) == MCK_OFFLOAD_SENT && READ_ONCE(o->nr) == MCK_SYS_SHARED_RELEASE) {
+		addr = READ_ONCE(o->args[0]);
+		len = READ_ONCE(o->args[1]);
+		seq = READ_ONCE(o->args[2]);
+	}
+	spin_unlock_irq(&p->lock);
+	if (!len || ((addr | len) & ~PAGE_MASK) || addr + len < addr)
+		return -EINVAL;
+	if ((s64)(READ_ONCE(p->inval_done) - seq) < 0)
+		mcctrl_uas_invalidate(p);
+	down_write(&p->uas);
+	if ((s64)(p->inval_done - seq) < 0 && p->mm) {
+		up_write(&p->uas);
+		return -EAGAIN;
+	}
+	/* Taken off the list while we work on them; p->uas keeps other releases out. */
+	spin_lock_irq(&p->lock);
+	list_for_each_entry_safe(pin, tmp, &p->pins, link)
+		if (pin->addr < addr + len && pin->addr + ((u64)pin->n << PAGE_SHIFT) > addr)
+			list_move(&pin->link, &done);
+	spin_unlock_irq(&p->lock);
+	list_for_each_entry_safe(pin, tmp, &done, link) {
+		u64 end = pin->addr + ((u64)pin->n << PAGE_SHIFT);
+		unsigned long from = (max(pin->addr, addr) - pin->addr) >> PAGE_SHIFT;
+		unsigned long to = (min(end, addr + len) - pin->addr) >> PAGE_SHIFT;
+		unsigned long i, gone = 0;
+		bool keep;
+
+		(void)mcctrl_pinned_count(p, pin->pages + from, to - from, -1);
+		for (i = from; i < to; i++) {
+			if (!pin->pages[i])
+				continue;
+			unpin_user_pages_dirty_lock(&pin->pages[i], 1, pin->write);
+			pin->pages[i] = NULL;
+			gone++;
+		}
+		atomic64_sub(gone, &pin->mm->pinned_vm);
+		pin->released += gone;
+		spin_lock_irq(&p->lock);
+		list_del(&pin->link);
+		/* After mcctrl_unpin_all() nothing may stay on the list. */
+		keep = pin->released < pin->n && !p->unpinned;
+		if (keep)
+			list_add(&pin->link, &p->pins);
+		spin_unlock_irq(&p->lock);
+		if (!keep)
+			mcctrl_pin_free(pin, pin->write);
+	}
+	up_write(&p->uas);
+	return 0;
 }
 
 bool mcctrl_pinned(struct mcctrl_proc *p, unsigned long pfn)

@@ -806,6 +806,8 @@ static long mcctrl_proc_ioctl(struct file *file, unsigned int cmd, unsigned long
 		return mcctrl_reply(p, uarg);
 	case MCEXEC_PIN_CALL:
 		return mcctrl_pin_call(p, uarg);
+	case MCEXEC_UNPIN_CALL:
+		return mcctrl_unpin_call(p, uarg);
 	case MCEXEC_POLICY:
 		return mcctrl_policy(p, uarg);
 	case MCEXEC_REPORT:

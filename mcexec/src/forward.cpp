@@ -598,8 +598,9 @@ int64_t unshare_call(const uint64_t a[6])
     return b[0] ? raw(SYS_unshare, b) : 0;
 }
 
-// mcexec's mappings of shared files, kept for the life of the program, and
-// its attaches of System V shared memory, kept until the program detaches.
+// mcexec's mappings of shared files, kept until the LWK unmaps them
+// (MCK_SYS_SHARED_RELEASE), and its attaches of System V shared memory, kept
+// until the program detaches.
 struct SharedMapping {
     uint64_t addr, len, in_file; // in_file: bytes backed by the file when mapped
     bool shm = false;
@@ -620,7 +621,7 @@ uint64_t backed_bytes(const struct stat& st, uint64_t off, uint64_t len)
 // McKernel maps a file MAP_SHARED: map it here (outside the program's range)
 // with the protection the program asked for, so Linux checks the file's mode,
 // seals and mount; mcctrl pins its pages for this very call (abi.h). Our
-// mapping stays for the life of the program; mcctrl unpins when the LWK is done.
+// mapping and the pins stay until the LWK unmaps the memory (shared_release).
 // MCK_SHARED_ANON_FD (shared_anon.h): MAP_SHARED|MAP_ANONYMOUS memory instead,
 // Linux's shared anonymous object; our fork children inherit it, so LWK fork
 // children map the same pages.
@@ -728,6 +729,34 @@ int64_t shm_detach(const uint64_t* a)
     return len;
 }
 
+// The LWK unmapped [addr, addr + len) of our shared mappings: mcctrl unpins
+// those pages (it checks the range against the LWK's request and our view),
+// and that part of our mapping goes, as the program's munmap would have made
+// it go on Linux. A range that is not in one of our mappings (a System V
+// attach we detached already) is only unpinned. Always 0: the LWK goes on.
+int64_t shared_release(const ForwardConfig& cfg, uint64_t token, const uint64_t* a)
+{
+    uint64_t addr = a[0], len = a[1];
+    mcexec_pin_call unpin{token, addr, len};
+    if (ioctl(cfg.proc_fd, MCEXEC_UNPIN_CALL, &unpin) != 0)
+        return 0; // still pinned: it all goes when the program ends
+    std::lock_guard<std::mutex> guard(g_shared_lock);
+    auto it = std::find_if(g_shared.begin(), g_shared.end(), [&](const SharedMapping& m) {
+        return !m.shm && addr >= m.addr && len <= m.len && addr - m.addr <= m.len - len;
+    });
+    if (it == g_shared.end() || munmap(reinterpret_cast<void*>(addr), len) != 0)
+        return 0;
+    // What is left of the mapping: a head, a tail, both or nothing.
+    SharedMapping m = *it;
+    g_shared.erase(it);
+    uint64_t end = addr + len, m_end = m.addr + m.len, file_end = m.addr + m.in_file;
+    if (addr > m.addr)
+        g_shared.push_back({m.addr, addr - m.addr, std::min(addr, file_end) - m.addr});
+    if (end < m_end)
+        g_shared.push_back({end, m_end - end, file_end > end ? file_end - end : 0});
+    return 0;
+}
+
 // [addr, addr + len) lies in one of our shared mappings: the bytes of it the
 // file backs (those mcctrl may pin), or -EINVAL.
 int64_t pinnable_bytes(uint64_t addr, uint64_t len)
@@ -814,6 +843,8 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uin
         return shared_writable(cfg, token, a);
     if (nr == MCK_SYS_SHARED_ADOPT)
         return shared_adopt(cfg, token, a);
+    if (nr == MCK_SYS_SHARED_RELEASE)
+        return shared_release(cfg, token, a);
     if (nr == MCK_SYS_SHM_SIZE)
         return shm_size(a);
     if (nr == MCK_SYS_SHM_ATTACH)

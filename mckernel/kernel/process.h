@@ -249,6 +249,16 @@ struct Process {
     bool linux_gone = false;        // mcexec is gone: nobody to report to
     int32_t exit_status = 0;        // wait(2) encoding
     DeferredFree* deferred = nullptr;
+    // Linux's pages of shared mappings unmapped by the call under way (inside
+    // a vm.cpp SharedReleases scope), to be unpinned once it flushed its TLBs.
+    // Outside a scope, or past the limit, they stay pinned until it ends.
+    struct SharedRelease {
+        uint64_t linux_addr, len, inval_seq;
+    };
+    static constexpr uint32_t MAX_SHARED_RELEASES = 16;
+    SharedRelease shared_releases[MAX_SHARED_RELEASES];
+    uint32_t nshared_releases = 0;
+    uint32_t release_scopes = 0;
     bool keep_all = false;          // Linux may hold any of its pages: free none (docs/memory.md)
     int64_t realtime_offset_ns = 0; // CLOCK_REALTIME - CLOCK_MONOTONIC at creation
     int64_t mono_base_ns = 0;       // CLOCK_MONOTONIC at creation ...

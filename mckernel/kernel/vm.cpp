@@ -337,9 +337,14 @@ ErrorOr<void> unmap_locked(Process* p, uint64_t start, uint64_t end)
 {
     TRY(split_at(p, start));
     TRY(split_at(p, end));
+    uint32_t first_release = p->nshared_releases;
     for (Vma** pp = &p->vmas; *pp;) {
         Vma* v = *pp;
         if (v->start >= start && v->end <= end) {
+            // Linux's pages: unpinned once no CPU of ours can reach them.
+            if ((v->flags & VMA_SHARED) && v->linux_addr && p->release_scopes &&
+                p->nshared_releases < Process::MAX_SHARED_RELEASES)
+                p->shared_releases[p->nshared_releases++] = {v->linux_addr, v->end - v->start, 0};
             *pp = v->next;
             delete v;
         } else {
@@ -347,8 +352,48 @@ ErrorOr<void> unmap_locked(Process* p, uint64_t start, uint64_t end)
         }
     }
     release_locked(p, start, end);
+    // The unmap's number in mcexec's queue: mcctrl unpins after its view applied it.
+    for (uint32_t i = first_release; i < p->nshared_releases; i++)
+        p->shared_releases[i].inval_seq = p->shared ? p->shared->inval_seq : 0;
     return {};
 }
+
+// Declared first in each call that may unmap Linux's pages of shared
+// mappings (munmap, a mapping over one, mremap, shmat over one, shmdt): when
+// the outermost such call returns, after its TLB flushes and with no lock
+// held, mcexec is told to unpin them and drop its own mapping
+// (MCK_SYS_SHARED_RELEASE), as the program's munmap would on Linux (memfd
+// seals, truncation, pinned memory). Only within the call that unmapped
+// them: a release sent later could name what a new mapping reuses.
+class SharedReleases {
+public:
+    explicit SharedReleases(Process* p) : m_p(p)
+    {
+        SpinLockGuard guard(p->lock);
+        p->release_scopes++;
+    }
+    SharedReleases(const SharedReleases&) = delete;
+    SharedReleases& operator=(const SharedReleases&) = delete;
+    ~SharedReleases()
+    {
+        for (;;) {
+            Process::SharedRelease r;
+            {
+                SpinLockGuard guard(m_p->lock);
+                if (m_p->release_scopes > 1 || !m_p->nshared_releases) {
+                    m_p->release_scopes--;
+                    return;
+                }
+                r = m_p->shared_releases[--m_p->nshared_releases];
+            }
+            uint64_t args[6] = {r.linux_addr, r.len, r.inval_seq, 0, 0, 0};
+            (void)offload(MCK_SYS_SHARED_RELEASE, args); // best effort: else they go at exit
+        }
+    }
+
+private:
+    Process* m_p;
+};
 
 // Create a region at [start, start + len), replacing what was there; the
 // caller gives it memory (populate) after dropping the lock. Caller holds p->lock.
@@ -529,10 +574,9 @@ int64_t map_linux_pages(Process* p, uint64_t addr, uint64_t len, uint64_t prot, 
         }
     }
     mem_free(list_phys, list_bytes);
-    if (err)
-        return err;
-    process_flush_tlb(p, start, len);
-    return int64_t(start);
+    if (start)
+        process_flush_tlb(p, start, len); // also after a failure: it may have replaced a mapping
+    return err ? err : int64_t(start);
 }
 
 // A shared file mapping: Linux's page cache pages of the file.
@@ -642,6 +686,7 @@ int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64
 
 int64_t vm_mmap(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_t fd, uint64_t off)
 {
+    SharedReleases release_after(p);
     int64_t ret = mmap_once(p, addr, len, prot, flags, fd, off);
     if (ret == -ENOMEM && reclaim_now(p))
         ret = mmap_once(p, addr, len, prot, flags, fd, off);
@@ -653,6 +698,7 @@ int64_t vm_mmap(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t
 
 int64_t vm_munmap(Process* p, uint64_t addr, uint64_t len)
 {
+    SharedReleases release_after(p);
     // Checked before rounding up: a length near 2^64 would wrap to 0.
     if ((addr & (PAGE_4K - 1)) || !len || len > MCK_USER_END || !in_user_range(addr, up(len, PAGE_4K)))
         return -EINVAL;
@@ -669,6 +715,7 @@ int64_t vm_munmap(Process* p, uint64_t addr, uint64_t len)
 int64_t vm_shm_attach(Process* p, uint64_t addr, uint64_t len, uint64_t prot, bool replace, uint64_t shmid,
                       uint64_t shmflg)
 {
+    SharedReleases release_after(p);
     uint64_t flags = addr ? (replace ? MAP_FIXED : MAP_FIXED_NOREPLACE) : 0;
     {
         // Where it goes, before mcexec attaches anything (checked again after).
@@ -690,6 +737,7 @@ int64_t vm_shm_attach(Process* p, uint64_t addr, uint64_t len, uint64_t prot, bo
 
 int64_t vm_shm_detach(Process* p, uint64_t addr)
 {
+    SharedReleases release_after(p);
     uint64_t linux_addr;
     {
         SpinLockGuard guard(p->lock);
@@ -835,6 +883,7 @@ int64_t vm_mprotect(Process* p, uint64_t addr, uint64_t len, uint64_t prot)
 
 int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_len, uint64_t flags, uint64_t)
 {
+    SharedReleases release_after(p);
     if ((old_addr & (PAGE_4K - 1)) || !new_len || (flags & ~MREMAP_MAYMOVE))
         return -EINVAL;
     if (old_len > MCK_USER_END || new_len > MCK_USER_END)

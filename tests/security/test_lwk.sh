@@ -546,7 +546,7 @@ case_pin() {
 	echo "chunk 0 at $chunk, target 0x$target (mck_syscall_entry or the image's start)"
 	out=$(timeout 60 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups "$PROGS/pin_lwk" /dev/mcos0 "$target" 2>&1) ||
 		rc=$?
-	expect_lines "pin into the LWK's image" "$(printf '%s\n' 'create: ok' 'pin-into-lwk-image: refused .*' 'pin-call-forged-token: refused .*')" "$out"
+	expect_lines "pin into the LWK's image" "$(printf '%s\n' 'create: ok' 'pin-into-lwk-image: refused .*' 'pin-call-forged-token: refused .*' 'unpin-call-forged-token: refused .*')" "$out"
 	expect_eq "pin_lwk status" 0 $rc
 	check_alive "case 5"
 }

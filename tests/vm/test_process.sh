@@ -9,7 +9,8 @@
 # instance) and the instance stays up; orphans live on and end when killed;
 # System V shared memory works as natively and is shared with Linux processes;
 # credentials a program drops hold in every later call; limits of memory are the
-# program's, enforced by the LWK; mlock counts against RLIMIT_MEMLOCK; CPU
+# program's, enforced by the LWK; mlock counts against RLIMIT_MEMLOCK; munmap
+# of a shared file mapping lets go of the file (seals, pinned memory) at once; CPU
 # affinity is per thread as on Linux; reaped children's CPU time is the
 # parent's; a signal interrupts a blocked call (offloaded or not) and SA_RESTART
 # restarts it as on Linux, signals of every kind reach the program, sigsuspend
@@ -140,6 +141,11 @@ log "mlock and mlockall against RLIMIT_MEMLOCK, without CAP_IPC_LOCK (programs/m
 same_as_native "mlock_limit" "$IHK_BUILD/tests/vm/programs/mlock_limit"
 expect_eq "mlock_limit natively: a page past the limit" "mlock page 16: ENOMEM" \
 	"$("$IHK_BUILD/tests/vm/programs/mlock_limit" | grep -m1 'page 16')"
+
+log "munmap of a shared file mapping lets go of the file at once: seals, partial unmaps, fork, pinned memory (programs/shared_release.c)"
+same_as_native "shared_release" "$IHK_BUILD/tests/vm/programs/shared_release"
+expect_eq "shared_release natively: sealing waits for the last mapping" "seal after munmap: ok" \
+	"$("$IHK_BUILD/tests/vm/programs/shared_release" | grep -m1 'seal after munmap')"
 
 log "CPU affinity: per thread, masks of any length, inherited (2 CPUs natively and on the LWK)"
 same_as_native "affinity" "$IHK_BUILD/tests/vm/programs/affinity"

@@ -68,7 +68,7 @@ struct mcexec_create {
  * MCEXEC_START then runs (entry and sp ignored). No MCEXEC_SETUP.
  */
 #define MCEXEC_CREATE_FORK 0x1
-#define MCEXEC_ABI_VERSION 7	/* 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
+#define MCEXEC_ABI_VERSION 8	/* 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
 /* Create the LWK process; returns its file (close = kill). */
 #define MCEXEC_CREATE _IOWR(MCEXEC_IOC_MAGIC, 0x01, struct mcexec_create)
 
@@ -168,10 +168,22 @@ struct mcexec_reply {
  * from mcexec: it pins for writing exactly when the program asked to write,
  * and writes the pages' physical addresses (0 past the end of the file), each
  * with MCK_PIN_* flags, into the LWK's list. McKernel maps those very pages,
- * so both kernels see the same bytes. The pages stay pinned until the LWK no
- * longer runs the process.
+ * so both kernels see the same bytes. The pages stay pinned until the LWK
+ * unmaps them (MCK_SYS_SHARED_RELEASE) or no longer runs the process.
  */
 #define MCK_SYS_MAP_SHARED 0x4d434b01	/* not a Linux system call number */
+/*
+ * The LWK unmapped [linux_addr, linux_addr + len) of mcexec's shared mappings
+ * (munmap, a mapping over it, shmdt) and flushed its TLBs:
+ * MCK_SYS_SHARED_RELEASE(linux_addr, len, inval_seq), inval_seq being the
+ * unmap's number in the shared block's queue. mcexec asks mcctrl to unpin
+ * them (MCEXEC_UNPIN_CALL naming the call: mcctrl takes the range and number
+ * from the LWK's request, and unpins only once mcexec's view applied that
+ * unmap) and drops that part of its own mapping, so the file is as if the
+ * program had unmapped it on Linux (F_SEAL_WRITE, truncation, VmPin).
+ * Result: 0; the LWK does not wait on it for anything.
+ */
+#define MCK_SYS_SHARED_RELEASE 0x4d434b0c
 /*
  * mprotect adds PROT_WRITE to part of a shared file mapping made without it:
  * McKernel offloads MCK_SYS_SHARED_WRITABLE(linux_addr, len, list_phys); mcexec
@@ -327,6 +339,12 @@ struct mcexec_pin_call {
  * (0x15, an earlier MCEXEC_PIN that took the list from mcexec, is retired.)
  */
 #define MCEXEC_PIN_CALL _IOW(MCEXEC_IOC_MAGIC, 0x16, struct mcexec_pin_call)
+/*
+ * Serving MCK_SYS_SHARED_RELEASE: unpin what the LWK unmapped. Only @token
+ * counts. Errors: EINVAL (no such call in service), EAGAIN (mcexec's view
+ * still maps the range; the pages stay pinned until the process ends).
+ */
+#define MCEXEC_UNPIN_CALL _IOW(MCEXEC_IOC_MAGIC, 0x19, struct mcexec_pin_call)
 
 /*
  * Deliver a signal to the process, as kill(2) would, with the sender Linux

@@ -383,7 +383,10 @@ static void pin_call(struct session *s)
 		break;
 	}
 	pc->len = chance(70) ? mlen : rand_word();
-	do_ioctl(s->fd, MCEXEC_PIN_CALL, chance(95) ? (uint64_t)pc : arg_pointer(sizeof(*pc)), "PIN_CALL");
+	if (chance(30)) /* a release the LWK never asked for, or a call that is no release */
+		do_ioctl(s->fd, MCEXEC_UNPIN_CALL, chance(95) ? (uint64_t)pc : arg_pointer(sizeof(*pc)), "UNPIN_CALL");
+	else
+		do_ioctl(s->fd, MCEXEC_PIN_CALL, chance(95) ? (uint64_t)pc : arg_pointer(sizeof(*pc)), "PIN_CALL");
 	if (m && m != MAP_FAILED)
 		munmap(m, mlen);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 // Attacks mcctrl's pin requests as the instance's owner: asks it to write a page's
 // physical address into the LWK's own kernel image instead of a list the LWK gave,
-// with the retired MCEXEC_PIN and with MCEXEC_PIN_CALL naming calls never made.
+// with the retired MCEXEC_PIN and with MCEXEC_PIN_CALL naming calls never made;
+// and to unpin with MCEXEC_UNPIN_CALL naming a call never made.
 //
 // Usage: pin_lwk /dev/mcosN LIST_PHYS (hex). Runs on Linux, not under mcexec.
 // Prints "create: ok", then for each attempt "<name>: ok" or "<name>: refused (<strerror>)".
@@ -70,6 +71,10 @@ int main(int argc, char **argv)
 		printf("pin-call-forged-token: refused (%s)\n", strerror(errno));
 	else
 		printf("pin-call-forged-token: ok\n");
+	if (ioctl(create.fd, MCEXEC_UNPIN_CALL, &call))
+		printf("unpin-call-forged-token: refused (%s)\n", strerror(errno));
+	else
+		printf("unpin-call-forged-token: ok\n");
 	close(create.fd);	/* ends the LWK process */
 	close(os);
 	return 0;

@@ -13,6 +13,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -643,6 +644,36 @@ TEST_F(VmShared, MapsLinuxPagesAndUnmapQueuesAnInvalidation)
     EXPECT_FALSE(mapped(A));
 }
 
+// After the unmap and its TLB flush, mcexec is told which of its pages to
+// unpin and drop: the Linux address of each piece (and the unmap's number in
+// mcexec's queue, from the shared block the fake has not); a partial unmap
+// names only the part that went.
+TEST_F(VmShared, UnmapReleasesLinuxsPagesOfThatPart)
+{
+    answer(4);
+    ASSERT_EQ(vm_mmap(p, A, 4 * K4, RW, MAP_SHARED | MAP_FIXED, 5, 0), int64_t(A));
+    fake::offloads.clear();
+    EXPECT_EQ(vm_munmap(p, A + K4, 2 * K4), 0);
+    ASSERT_EQ(fake::offloads.size(), 1u);
+    EXPECT_EQ(fake::offloads[0].nr, MCK_SYS_SHARED_RELEASE);
+    EXPECT_EQ(fake::offloads[0].args[0], HANDLE + K4);
+    EXPECT_EQ(fake::offloads[0].args[1], 2 * K4);
+    EXPECT_TRUE(mapped(A));
+    EXPECT_TRUE(mapped(A + 3 * K4));
+    // A private mapping placed over the rest releases both ends too.
+    fake::offloads.clear();
+    ASSERT_EQ(vm_mmap(p, A, 4 * K4, RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0), int64_t(A));
+    ASSERT_EQ(fake::offloads.size(), 2u);
+    std::vector<uint64_t> released{fake::offloads[0].args[0], fake::offloads[1].args[0]};
+    std::sort(released.begin(), released.end());
+    EXPECT_EQ(released, (std::vector<uint64_t>{HANDLE, HANDLE + 3 * K4}));
+    // Private memory goes without a word to Linux.
+    fake::offloads.clear();
+    EXPECT_EQ(vm_munmap(p, A, 4 * K4), 0);
+    EXPECT_TRUE(fake::offloads.empty());
+    EXPECT_EQ(p->nshared_releases, 0u);
+}
+
 TEST_F(VmShared, PagesPastTheEndOfTheFileRaiseSigbus)
 {
     answer(1);
@@ -761,8 +792,18 @@ TEST_F(VmShared, ShmAttachMapsLinuxPagesAndDetachUnmapsTheAttach)
     ASSERT_EQ(vm_mprotect(p, A + K4, K4, PROT_READ), 0);
     EXPECT_EQ(vm_shm_detach(p, A + K4), -EINVAL);
     EXPECT_EQ(vm_shm_detach(p, A + 8 * K4), -EINVAL); // not an attach
+    calls = fake::offloads.size();
     ASSERT_EQ(vm_shm_detach(p, A), 0);
-    EXPECT_EQ(fake::offloads.back().nr, uint64_t(MCK_SYS_SHM_DETACH));
+    ASSERT_GT(fake::offloads.size(), calls);
+    EXPECT_EQ(fake::offloads[calls].nr, uint64_t(MCK_SYS_SHM_DETACH));
+    // Then its pages are unpinned, piece by piece (mprotect split it).
+    uint64_t released = 0;
+    for (size_t i = calls + 1; i < fake::offloads.size(); i++) {
+        EXPECT_EQ(fake::offloads[i].nr, uint64_t(MCK_SYS_SHARED_RELEASE));
+        EXPECT_GE(fake::offloads[i].args[0], SEG);
+        released += fake::offloads[i].args[1];
+    }
+    EXPECT_EQ(released, 4 * K4);
     EXPECT_FALSE(mapped(A));
     EXPECT_FALSE(mapped(A + 3 * K4));
     EXPECT_TRUE(mapped(A + 8 * K4)); // the neighbour stays
