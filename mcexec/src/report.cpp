@@ -69,6 +69,46 @@ uint64_t sum(const mck_u64* v, size_t n)
 
 const char* STAGE_NAMES[MCK_STAGES] = {"send", "pickup", "call", "resume"};
 
+// 2^@log2 ns for people: "512 ns", "64 us", "4 ms", "2 s" (rounded down to whole units).
+std::string pow2_ns(uint32_t log2)
+{
+    uint64_t ns = uint64_t(1) << log2;
+    if (ns < 1000)
+        return fmt("%" PRIu64 " ns", ns);
+    if (ns < 1000000)
+        return fmt("%" PRIu64 " us", ns / 1000);
+    if (ns < 1000000000)
+        return fmt("%" PRIu64 " ms", ns / 1000000);
+    return fmt("%" PRIu64 " s", ns / 1000000000);
+}
+
+// One line from the latency histogram: the bucket edges under which half, 99%
+// and all of the calls stay (a histogram has no finer answer). Empty without calls.
+std::string latency_line(const mck_proc_stats& s)
+{
+    uint64_t n = sum(s.offload_latency, MCK_LATENCY_BUCKETS);
+    if (!n)
+        return "";
+    uint32_t half = 0, p99 = 0, last = 0;
+    uint64_t seen = 0;
+    for (uint32_t i = 0; i < MCK_LATENCY_BUCKETS; i++) {
+        if (!s.offload_latency[i])
+            continue;
+        if (seen * 2 < n && (seen + s.offload_latency[i]) * 2 >= n)
+            half = i;
+        if (seen * 100 < n * 99 && (seen + s.offload_latency[i]) * 100 >= n * 99)
+            p99 = i;
+        seen += s.offload_latency[i];
+        last = i;
+    }
+    // The last bucket is open-ended: its calls are "at least", not "under".
+    auto edge = [](uint32_t b) {
+        return b + 1 < MCK_LATENCY_BUCKETS ? "under " + pow2_ns(b + 1) : pow2_ns(b) + " or more";
+    };
+    return fmt("  offload latency: half %s, 99%% %s, all %s\n", edge(half).c_str(), edge(p99).c_str(),
+               edge(last).c_str());
+}
+
 std::string exit_string(int status)
 {
     if (WIFSIGNALED(status))
@@ -109,6 +149,7 @@ std::string report_text(const mck_proc_stats& s, const ReportInfo& info)
             o += fmt(" %s %.1f", STAGE_NAMES[i], tsc_us(s, s.stage_tsc[i]) / double(s.stage_calls));
         o += "\n";
     }
+    o += latency_line(s);
     std::vector<uint32_t> order;
     for (uint32_t i = 0; i < MCK_STATS_NR; i++)
         if (s.offload[i].count)
@@ -152,7 +193,10 @@ std::string report_json(const mck_proc_stats& s, const ReportInfo& info)
     o += fmt("  \"offload_stages_us\": {\"calls\": %" PRIu64, s.stage_calls);
     for (int i = 0; i < MCK_STAGES; i++)
         o += fmt(", \"%s\": %.1f", STAGE_NAMES[i], tsc_us(s, s.stage_tsc[i]));
-    o += "},\n  \"cpus\": [";
+    o += "},\n  \"offload_latency_log2_ns\": [";
+    for (uint32_t i = 0; i < MCK_LATENCY_BUCKETS; i++)
+        o += fmt("%s%" PRIu64, i ? ", " : "", s.offload_latency[i]);
+    o += "],\n  \"cpus\": [";
     for (uint32_t c = 0; c < ncpus; c++)
         o += fmt("%s\n    {\"cpu\": %u, \"lwk_cpu\": %u, \"interrupts\": %" PRIu64 ", \"syscalls\": %" PRIu64 "}",
                  c ? "," : "", c, info.cpu_first + c, s.cpu_irqs[c], s.cpu_syscalls[c]);

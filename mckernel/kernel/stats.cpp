@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // Per-process counters (kernel/stats.h).
 #include <kernel/boot.h>
+#include <kernel/latency_bucket.h>
 #include <kernel/process.h>
 #include <kernel/stats.h>
 
@@ -90,6 +91,7 @@ void stats_offload_call(uint64_t nr, uint64_t start, uint64_t end, const mck_off
     add(c.count, 1);
     add(c.total_tsc, d);
     raise_to(c.max_tsc, d);
+    add(s->offload_latency[latency_bucket(tsc_to_ns(d, s->tsc_khz))], 1);
     add(s->offload_wait_tsc, d);
     if (spun)
         add(s->offload_spun, 1);

@@ -36,6 +36,11 @@ check "page tables: a few pages, not none" True "4096 * 4 <= r['page_table_bytes
 check "stage stamps on (nearly) every call" True "r['offload_stages_us']['calls'] >= 1000"
 check "offload wait at least the sum of the stages" True \
 	"r['time_us']['offload_wait'] + 1 >= sum(r['offload_stages_us'][k] for k in ('send', 'pickup', 'call', 'resume'))"
+check "the latency histogram holds every offloaded call" True \
+	"sum(r['offload_latency_log2_ns']) == sum(c['count'] for c in r['offloaded'])"
+# The top bucket is the longest call's (max_us is rounded to 0.1 us: one bucket either way).
+check "latency buckets agree with the longest call" True \
+	"abs(max(i for i, n in enumerate(r['offload_latency_log2_ns']) if n) - min(39, int(max(c['max_us'] for c in r['offloaded']) * 1000).bit_length() - 1)) <= 1"
 check "local calls counted (mmap)" True "any(c['name'] == 'mmap' and c['count'] >= 1 for c in r['local'])"
 check "kernel entries on the program's CPU" True "r['cpus'][0]['syscalls'] >= 1000"
 

@@ -441,7 +441,13 @@ struct mck_held {
 #define MCK_STATS_NR 512		/* system call numbers counted one by one */
 #define MCK_STATS_OTHER (MCK_STATS_NR - 1) /* larger numbers (mcexec's private calls) */
 #define MCK_STATS_CPUS 64		/* CPUs of the share counted one by one; more: the last */
-#define MCK_STATS_VERSION 1
+#define MCK_STATS_VERSION 2		/* 2: offload_latency */
+/*
+ * Offloaded calls by latency, a log2 histogram: bucket i counts the calls
+ * that took 2^i to 2^(i+1) - 1 ns (bucket 0 also 0 ns), the last one every
+ * call from 2^(MCK_LATENCY_BUCKETS - 1) ns (about 9 minutes) on.
+ */
+#define MCK_LATENCY_BUCKETS 40
 
 struct mck_call_stat {
 	mck_u64 count;
@@ -476,6 +482,7 @@ struct mck_proc_stats {
 	mck_u64 cpu_syscalls[MCK_STATS_CPUS];	/* system calls (kernel entries) */
 	mck_u64 local[MCK_STATS_NR];	/* local calls by number */
 	struct mck_call_stat offload[MCK_STATS_NR];
+	mck_u64 offload_latency[MCK_LATENCY_BUCKETS];	/* all offloaded calls, timed as total_tsc, by ns */
 };
 
 /*

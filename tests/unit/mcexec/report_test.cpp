@@ -31,6 +31,9 @@ std::unique_ptr<mck_proc_stats> sample()
     s->stage_tsc[MCK_STAGE_SEND] = 4000000;
     s->cpu_irqs[1] = 9;
     s->cpu_syscalls[0] = 1007;
+    s->offload_latency[14] = 990; // 16-32 us
+    s->offload_latency[16] = 10;  // 64-128 us
+    s->offload_latency[17] = 2;   // 128-256 us
     return s;
 }
 
@@ -58,6 +61,33 @@ TEST(Report, JsonHasTheNumbers)
     EXPECT_NE(j.find("\"page_table_bytes\": 20480"), std::string::npos);
     EXPECT_NE(j.find("\"elapsed_us\": 5000.0"), std::string::npos);
     EXPECT_NE(j.find("\"send\": 4000.0"), std::string::npos);
+}
+
+TEST(Report, JsonHasTheLatencyHistogram)
+{
+    auto s = sample();
+    s->offload_latency[MCK_LATENCY_BUCKETS - 1] = 7;
+    std::string j = mcexec::report_json(*s, {"a", 1, 0, 0, 0});
+    std::string want = "\"offload_latency_log2_ns\": [";
+    for (uint32_t i = 0; i < MCK_LATENCY_BUCKETS; i++)
+        want += (i ? ", " : "") + std::to_string(i == 14 ? 990 : i == 16 ? 10 : i == 17 ? 2 : i == 39 ? 7 : 0);
+    EXPECT_NE(j.find(want + "]"), std::string::npos) << j;
+    EXPECT_NE(j.find("\"version\": 2,"), std::string::npos);
+}
+
+TEST(Report, TextHasOneLatencyLine)
+{
+    auto s = sample();
+    std::string t = mcexec::report_text(*s, {"a", 1, 0, 0, 0});
+    // 990 of 1002 below 2^15 ns, 1000 below 2^17 ns (99.8%), all below 2^18 ns.
+    EXPECT_NE(t.find("  offload latency: half under 32 us, 99% under 131 us, all under 262 us\n"), std::string::npos)
+        << t;
+    s->offload_latency[MCK_LATENCY_BUCKETS - 1] = 1;
+    t = mcexec::report_text(*s, {"a", 1, 0, 0, 0});
+    EXPECT_NE(t.find("all 549 s or more\n"), std::string::npos) << t;
+    *s = {};
+    t = mcexec::report_text(*s, {"a", 1, 0, 0, 0});
+    EXPECT_EQ(t.find("offload latency"), std::string::npos) << t; // no calls, no line
 }
 
 TEST(Report, JsonOfASignalledProgram)
