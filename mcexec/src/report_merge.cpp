@@ -2,10 +2,15 @@
 // Merging process reports (report_merge.h).
 #include "report_merge.h"
 
+#include <mcexec/abi.h>
+
 #include <algorithm>
+#include <array>
 #include <cinttypes>
 #include <cstdio>
 #include <map>
+#include <optional>
+#include <stdexcept>
 
 namespace mcexec {
 namespace {
@@ -22,6 +27,29 @@ void check_format(const json& r)
 {
     if (!r.is_object() || r.at("format").get<std::string>() != "mckernel-process-report")
         throw std::invalid_argument("not an mcexec process report");
+}
+
+using Latency = std::array<uint64_t, MCK_LATENCY_BUCKETS>;
+
+// The report's offload latency histogram, or nothing when it has none (mcexec
+// before report version 2). One that is there but not the histogram mcexec
+// writes (another length, a negative or fractional or non-number entry) throws:
+// the report is then left out, as for any other bad field.
+std::optional<Latency> latency_of(const json& r)
+{
+    auto it = r.find("offload_latency_log2_ns");
+    if (it == r.end())
+        return std::nullopt;
+    if (!it->is_array() || it->size() != MCK_LATENCY_BUCKETS)
+        throw std::invalid_argument("offload_latency_log2_ns: not an array of " +
+                                    std::to_string(MCK_LATENCY_BUCKETS) + " counts");
+    Latency l{};
+    for (size_t i = 0; i < l.size(); i++) {
+        if (!(*it)[i].is_number_unsigned())
+            throw std::invalid_argument("offload_latency_log2_ns: entry " + std::to_string(i) + " is not a count");
+        l[i] = (*it)[i].get<uint64_t>();
+    }
+    return l;
 }
 
 std::string with_commas(uint64_t v)
@@ -45,6 +73,8 @@ MergedReports merge_reports(const std::vector<std::string>& reports)
     uint64_t tasks = 0, threads = 0, faults = 0, switches = 0, interrupts = 0, syscalls = 0, peak_rss = 0;
     uint64_t failed = 0, offloads = 0;
     double user_us = 0, kernel_us = 0, wait_us = 0, elapsed_us = 0;
+    Latency latency{};
+    uint64_t latency_tasks = 0;
     json programs = json::array();
     for (size_t i = 0; i < reports.size(); i++) {
         try {
@@ -68,6 +98,7 @@ MergedReports merge_reports(const std::vector<std::string>& reports)
             std::vector<std::pair<std::string, uint64_t>> locals;
             for (const auto& c : r.at("local"))
                 locals.push_back({c.at("name").get<std::string>(), c.at("count").get<uint64_t>()});
+            std::optional<Latency> lat = latency_of(r);
             const json& ex = r.at("exit");
             bool ok = ex.contains("status") && ex.at("status").get<int>() == 0;
 
@@ -92,6 +123,11 @@ MergedReports merge_reports(const std::vector<std::string>& reports)
             }
             for (const auto& [name, n] : locals)
                 local[name] += n;
+            if (lat) {
+                for (size_t b = 0; b < latency.size(); b++)
+                    latency[b] += (*lat)[b];
+                latency_tasks++;
+            }
             programs.push_back({{"program", r.at("program")}, {"pid", r.at("pid")}, {"exit", ex}});
         } catch (const std::exception& e) {
             out.errors.push_back("report " + std::to_string(i + 1) + ": " + e.what());
@@ -120,6 +156,12 @@ MergedReports merge_reports(const std::vector<std::string>& reports)
                   {"offloaded", off},
                   {"local", loc},
                   {"programs", programs}};
+    // Only when some task had one; offload_latency_tasks says how many (older
+    // mcexec's reports count in offloads but not here).
+    if (latency_tasks) {
+        out.report["offload_latency_log2_ns"] = latency;
+        out.report["offload_latency_tasks"] = latency_tasks;
+    }
     return out;
 }
 

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <string>
+#include <vector>
 #include <sys/wait.h>
 
 namespace {
@@ -27,6 +29,8 @@ std::string report(uint64_t getuid, uint64_t writes, uint64_t faults, uint64_t i
         s->offload[102] = {getuid, getuid * 1000, 5000};
     if (writes)
         s->offload[1] = {writes, writes * 2000, 9000};
+    s->offload_latency[9] = getuid;  // 1 us: 512-1023 ns
+    s->offload_latency[10] = writes; // 2 us: 1024-2047 ns
     s->local[39] = 1;
     s->cpu_irqs[0] = irqs;
     s->cpu_syscalls[0] = getuid + writes + 1;
@@ -55,6 +59,78 @@ TEST(ReportMerge, SumsTheTasks)
     EXPECT_EQ(r["offloaded"][1]["name"], "write");
     EXPECT_EQ(r["local"][0]["count"], 3u);
     EXPECT_EQ(r["programs"].size(), 3u);
+}
+
+TEST(ReportMerge, SumsTheLatencyHistograms)
+{
+    auto m = mcexec::merge_reports({report(100, 0, 0, 0), report(0, 300, 0, 0), report(600, 5, 0, 0)});
+    ASSERT_TRUE(m.errors.empty());
+    const auto& h = m.report["offload_latency_log2_ns"];
+    ASSERT_EQ(h.size(), size_t(MCK_LATENCY_BUCKETS));
+    EXPECT_EQ(h[9], 700u);
+    EXPECT_EQ(h[10], 305u);
+    EXPECT_EQ(h[0], 0u);
+    EXPECT_EQ(m.report["offload_latency_tasks"], 3u);
+}
+
+// A report from before version 2 has no histogram: it still counts, and adds nothing to it.
+std::string without_latency(std::string r)
+{
+    size_t at = r.find("  \"offload_latency_log2_ns\"");
+    size_t end = r.find('\n', at);
+    return r.erase(at, end - at + 1);
+}
+
+TEST(ReportMerge, ReportsWithoutAHistogramCount)
+{
+    std::string old = without_latency(report(50, 0, 0, 0));
+    ASSERT_EQ(old.find("offload_latency"), std::string::npos);
+    auto m = mcexec::merge_reports({old, report(100, 0, 0, 0)});
+    EXPECT_TRUE(m.errors.empty());
+    EXPECT_EQ(m.report["tasks"], 2u);
+    EXPECT_EQ(m.report["offloads"], 150u);
+    EXPECT_EQ(m.report["offload_latency_log2_ns"][9], 100u);
+    EXPECT_EQ(m.report["offload_latency_tasks"], 1u);
+    auto only_old = mcexec::merge_reports({old});
+    EXPECT_EQ(only_old.report["tasks"], 1u);
+    EXPECT_FALSE(only_old.report.contains("offload_latency_log2_ns"));
+}
+
+TEST(ReportMerge, HostileHistogramsAreLeftOut)
+{
+    std::string good = report(10, 0, 0, 0);
+    std::string line = "\"offload_latency_log2_ns\": [";
+    auto with = [&](const std::string& value) {
+        std::string r = good;
+        size_t at = r.find(line);
+        return r.replace(at, r.find(']', at) + 1 - at, "\"offload_latency_log2_ns\": " + value);
+    };
+    std::string zeros39, zeros41;
+    for (int i = 0; i < 39; i++)
+        zeros39 += "0, ";
+    zeros41 = zeros39 + "0, 0, ";
+    std::vector<std::string> bad = {
+        with("[" + zeros39.substr(0, zeros39.size() - 2) + "]"),  // 39 entries
+        with("[" + zeros41.substr(0, zeros41.size() - 2) + "]"),  // 41
+        with("[" + zeros39 + "-1]"),                              // negative
+        with("[" + zeros39 + "1.5]"),                             // not a count
+        with("[" + zeros39 + "\"7\"]"),                           // a string
+        with("[" + zeros39 + "null]"),
+        with("{\"9\": 10}"),
+        with("\"many\""),
+        with("[]"),
+    };
+    ASSERT_NE(bad[0], good);
+    ASSERT_EQ(mcexec::merge_reports({with("[" + zeros39 + "10]")}).errors.size(), 0u); // the helper makes good ones
+    std::vector<std::string> all = bad;
+    all.push_back(good);
+    auto m = mcexec::merge_reports(all);
+    EXPECT_EQ(m.errors.size(), bad.size());
+    EXPECT_EQ(m.report["tasks"], 1u);
+    EXPECT_EQ(m.report["offloads"], 10u);
+    EXPECT_EQ(m.report["offload_latency_log2_ns"][9], 10u);
+    for (const auto& e : m.errors)
+        EXPECT_NE(e.find("offload_latency_log2_ns"), std::string::npos) << e;
 }
 
 TEST(ReportMerge, SummaryLine)
