@@ -12,6 +12,10 @@
  *               second (McKernel: its per-CPU count, system call 600; Linux: this
  *               CPU's column of /proc/interrupts), and gaps in a tight TSC-reading
  *               loop (the selfish-detour method; in an emulator the host adds its own)
+ *   noise SEC CSV  the same, and append one row per second to CSV (made with a header
+ *               if new): side (linux|lwk), cpu (as sched_getcpu() says at the
+ *               second's end: Linux's number, or the CPU of the McKernel share),
+ *               second, gaps, max_gap_us (bench/report_plot.py --noise draws it)
  * Prints one line of key=value pairs.
  */
 #define _GNU_SOURCE
@@ -64,6 +68,29 @@ static long long cpu_entries(void)
 	}
 	fclose(f);
 	return total;
+}
+
+/* Per-second gaps of the noise loop, for its CSV; kept in memory while it runs. */
+#define NOISE_MAX_SEC 3600
+struct noise_second {
+	long gaps;
+	double max_gap_us;
+	int cpu;
+};
+static struct noise_second noise_seconds[NOISE_MAX_SEC];
+
+static int write_noise_csv(const char *path, long seconds)
+{
+	const char *side = syscall(600) >= 0 ? "lwk" : "linux";
+	FILE *f = fopen(path, "a");
+	if (!f)
+		return -1;
+	if (fseek(f, 0, SEEK_END) == 0 && ftell(f) == 0)
+		fprintf(f, "side,cpu,second,gaps,max_gap_us\n");
+	for (long i = 0; i < seconds; i++)
+		fprintf(f, "%s,%d,%ld,%ld,%.1f\n", side, noise_seconds[i].cpu, i, noise_seconds[i].gaps,
+			noise_seconds[i].max_gap_us);
+	return fclose(f);
 }
 
 static long minflt(void)
@@ -136,6 +163,11 @@ int main(int argc, char **argv)
 		t1 = now_ns();
 		printf("faults=%ld ms=%.0f\n", minflt() - f0, (t1 - t0) / 1e6);
 	} else if (!strcmp(mode, "noise")) {
+		const char *csv = argc > 3 ? argv[3] : NULL;
+		if (n < 1 || (csv && n > NOISE_MAX_SEC)) {
+			fprintf(stderr, "mcexec_bench: noise: 1 to %d seconds\n", NOISE_MAX_SEC);
+			return 2;
+		}
 		/* Calibrate the TSC against the clock, then find the loop's normal step. */
 		double c0 = now_ns();
 		uint64_t s0 = __rdtsc();
@@ -152,23 +184,44 @@ int main(int argc, char **argv)
 		uint64_t threshold = min_step * 20;
 		if (threshold < (uint64_t)(2000 * tsc_per_ns))
 			threshold = (uint64_t)(2000 * tsc_per_ns);
-		long detours = 0;
+		long detours = 0, second = 0;
 		double lost = 0;
 		long long e0 = cpu_entries();
+		/* The per-second bookkeeping is a compare per step and a vDSO getcpu per second. */
+		uint64_t one_s = (uint64_t)(1e9 * tsc_per_ns), second_end;
 		prev = __rdtsc();
+		second_end = prev + one_s;
 		while (prev < end) {
 			uint64_t t = __rdtsc();
 			if (t - prev > threshold) {
+				double gap = (t - prev) / tsc_per_ns;
 				detours++;
-				lost += (t - prev) / tsc_per_ns;
+				lost += gap;
+				if (second < NOISE_MAX_SEC) {
+					noise_seconds[second].gaps++;
+					if (gap / 1e3 > noise_seconds[second].max_gap_us)
+						noise_seconds[second].max_gap_us = gap / 1e3;
+				}
+			}
+			if (t >= second_end) {
+				if (second < NOISE_MAX_SEC)
+					noise_seconds[second].cpu = sched_getcpu();
+				second++;
+				second_end += one_s;
 			}
 			prev = t;
 		}
+		if (second < n && second < NOISE_MAX_SEC) /* the last step ended the run before its second */
+			noise_seconds[second++].cpu = sched_getcpu();
 		long long e1 = cpu_entries();
 		printf("entries=%lld entries_per_s=%.1f detours_per_s=%.1f lost_us_per_s=%.1f\n", e1 - e0,
 		       (e1 - e0) / (double)n, detours / (double)n, lost / 1e3 / n);
+		if (csv && write_noise_csv(csv, second < n ? second : n) != 0) {
+			perror(csv);
+			return 1;
+		}
 	} else {
-		fprintf(stderr, "usage: mcexec_bench offload|local|clock N | write|read KIB MIB | touch|populate MIB | noise SECONDS\n");
+		fprintf(stderr, "usage: mcexec_bench offload|local|clock N | write|read KIB MIB | touch|populate MIB | noise SECONDS [CSV]\n");
 		return 2;
 	}
 	return 0;

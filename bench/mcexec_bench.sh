@@ -15,12 +15,29 @@
 #     also with ihkmond checking the instance's status every second.
 # Usage: bench/mcexec_bench.sh [vmrun options...]   (software emulation: compare ratios)
 # MCEXEC_BENCH_ONLY=offload: only the offload rows (IKC, null call, I/O, local call).
+# MCEXEC_BENCH_ONLY=noise: only the compute loop's rows (no ihkmond run).
 # MCEXEC_BENCH_SPIN=US: run every McKernel row with mcexec --offload-spin US (0: as
 # before the fast path).
+# MCEXEC_BENCH_NOISE_CSV=FILE: the compute loop's gaps per second and CPU, Linux's
+# and McKernel's, into FILE on the host (CSV: side,cpu,second,gaps,max_gap_us).
+# Draw it with bench/report_plot.py --noise FILE -o noise.png.
+# MCEXEC_BENCH_NOISE_SEC=N: the compute loop's seconds (default 5).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$src/build}
-exec "$src/tests/vm/vmrun" --build "$build" --mem 3G "$@" -- env MCEXEC_BENCH_ONLY="${MCEXEC_BENCH_ONLY:-}" MCEXEC_BENCH_SPIN="${MCEXEC_BENCH_SPIN:-}" bash -c '
+noise_csv=${MCEXEC_BENCH_NOISE_CSV:-}
+share=()
+if [ -n "$noise_csv" ]; then
+	# The guest's / is the host's, read-only under a tmpfs: results come back
+	# through a writable share only (/vmshare in the guest).
+	outdir=$(mktemp -d)
+	trap 'rm -rf "$outdir"' EXIT
+	share=(--share "$outdir")
+fi
+status=0
+"$src/tests/vm/vmrun" --build "$build" --mem 3G "${share[@]}" "$@" -- env MCEXEC_BENCH_ONLY="${MCEXEC_BENCH_ONLY:-}" \
+	MCEXEC_BENCH_SPIN="${MCEXEC_BENCH_SPIN:-}" MCEXEC_BENCH_NOISE="${noise_csv:+/vmshare/noise.csv}" \
+	MCEXEC_BENCH_NOISE_SEC="${MCEXEC_BENCH_NOISE_SEC:-5}" bash -c '
 set -euo pipefail
 B=$IHK_BUILD/bench/mcexec_bench
 mcreboot.sh -c 2-3 -m 1280M@0 >/dev/null
@@ -34,6 +51,7 @@ row() { # label, linux value, lwk value
 echo
 echo "mcexec benchmark: Linux CPU 1 vs McKernel CPU 2, same virtual node"
 printf "%-44s %14s %14s %10s\n" "measure" "Linux" "McKernel" "LWK/Linux"
+if [ "$MCEXEC_BENCH_ONLY" != noise ]; then
 native=$(linux offload 20000 | val ns_per_call)
 # Spinning off, at its default (or MCEXEC_BENCH_SPIN) and at its maximum, interleaved
 # over 3 rounds (the median of each), so a burst of the host load hits all alike.
@@ -71,14 +89,23 @@ for io in "write 4 16" "read 4 16" "write 1024 64" "read 1024 64"; do
 done
 row "local call, getpid (ns)" "$(linux local 200000 | val ns_per_call)" "$(lwk local 200000 | val ns_per_call)"
 row "vDSO clock_gettime(MONOTONIC) (ns)" "$(linux clock 1000000 | val ns_per_call)" "$(lwk clock 1000000 | val ns_per_call)"
+fi
 if [ "$MCEXEC_BENCH_ONLY" != offload ]; then
+if [ "$MCEXEC_BENCH_ONLY" != noise ]; then
 l=$(linux touch 1024); m=$(lwk touch 1024)
 row "touch 1 GiB: page faults" "$(echo "$l" | val faults)" "$(echo "$m" | val faults)"
 row "touch 1 GiB: ms (mmap included)" "$(echo "$l" | val ms)" "$(echo "$m" | val ms)"
-l=$(linux noise 5); m=$(lwk noise 5)
+fi
+# The per-second CSV goes to the guest tmpfs first (the McKernel run writes it
+# through mcexec), then to the share.
+csv=${MCEXEC_BENCH_NOISE:+/tmp/mcexec_bench_noise.csv}
+rm -f /tmp/mcexec_bench_noise.csv
+l=$(linux noise "$MCEXEC_BENCH_NOISE_SEC" $csv); m=$(lwk noise "$MCEXEC_BENCH_NOISE_SEC" $csv)
+[ -z "$csv" ] || cp "$csv" "$MCEXEC_BENCH_NOISE"
 row "compute loop: kernel entries per s" "$(echo "$l" | val entries_per_s)" "$(echo "$m" | val entries_per_s)"
 row "compute loop: TSC gaps > 2 us per s" "$(echo "$l" | val detours_per_s)" "$(echo "$m" | val detours_per_s)"
 row "compute loop: us lost per s" "$(echo "$l" | val lost_us_per_s)" "$(echo "$m" | val lost_us_per_s)"
+if [ "$MCEXEC_BENCH_ONLY" != noise ]; then
 # The same 20 s with ihkmond checking the instance every second, as sites run it:
 # the check reads the LWK CPUs published state and interrupts none of them.
 ihkmond --interval 1 0 >/dev/null 2>&1 &
@@ -88,5 +115,16 @@ kill $mond 2>/dev/null || true
 row "with ihkmond (1/s): kernel entries per s" "$(echo "$l" | val entries_per_s)" "$(echo "$m" | val entries_per_s)"
 row "with ihkmond (1/s): kernel entries in 20 s" "$(echo "$l" | val entries)" "$(echo "$m" | val entries)"
 fi
+fi
 mcstop+release.sh
-'
+' || status=$?
+if [ -n "$noise_csv" ]; then
+	if [ -s "$outdir/noise.csv" ]; then
+		cp "$outdir/noise.csv" "$noise_csv"
+		echo "compute loop gaps per second and CPU: $noise_csv"
+	else
+		echo "mcexec_bench: no noise CSV came back from the virtual node" >&2
+		[ "$status" -ne 0 ] || status=1
+	fi
+fi
+exit "$status"
