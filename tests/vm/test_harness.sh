@@ -19,6 +19,18 @@ marker=vmrun_harness_$$
 check "the time limit kills a hung guest" 124 $vmrun --timeout 15 --append "$marker" -- sleep 600
 # Only this run's QEMU (other virtual nodes may be running on the machine).
 if pgrep -f "qemu-system-x86_64.*$marker" >/dev/null; then echo "FAIL: a QEMU process survived"; failures=$((failures + 1)); else echo "ok: no QEMU left"; fi
+# A boot that never reaches init (QEMU's CPUs held stopped with -S, as when
+# emulation hangs the kernel) is tried twice, then given up with 125.
+out=$(VMRUN_BOOT_TIMEOUT=5 $vmrun --qemu-arg -S -- true 2>&1)
+rc=$?
+if [ "$rc" -eq 125 ] && [ "$(grep -c 'did not start its init within 5s' <<<"$out")" -eq 2 ] &&
+	grep -q 'never booted; giving up' <<<"$out"; then
+	echo "ok: a boot that hangs before init is tried again, then given up (status 125)"
+else
+	echo "FAIL: a boot that hangs before init: status $rc, output: $(tail -3 <<<"$out")"
+	failures=$((failures + 1))
+fi
+check "a bad VMRUN_BOOT_TIMEOUT is refused" 2 env VMRUN_BOOT_TIMEOUT=x $vmrun -- true
 check "bad option is refused" 2 $vmrun --cpus x -- true
 check "a bad accelerator is refused" 2 $vmrun --accel xen -- true
 check "software emulation when asked" 0 $vmrun --accel tcg -- true
