@@ -124,6 +124,13 @@ struct mcctrl_pin {
 	u64 addr;		/* mcexec's address of pages[0] */
 	bool write;	/* the LWK may have written them: dirty at unpin */
 	struct mm_struct *mm;	/* charged with @n pinned pages (mmgrab'ed) */
+	/*
+	 * A device file's memory or I/O space instead (pin_io.c): @pages stay
+	 * NULL, @io holds the LWK's list entries (0 once released), nothing is
+	 * charged, and @file (the device file) stays open while any is left.
+	 */
+	u64 *io;
+	struct file *file;
 };
 
 extern struct workqueue_struct *mcctrl_wq;
@@ -140,6 +147,15 @@ long mcctrl_pin_call(struct mcctrl_proc *p, void __user *arg);
 long mcctrl_unpin_call(struct mcctrl_proc *p, void __user *arg);
 bool mcctrl_pinned(struct mcctrl_proc *p, unsigned long pfn);
 void mcctrl_unpin_all(struct mcctrl_proc *p);
+
+/* pin_io.c: a device file's memory or I/O space */
+bool mcctrl_io_vma(const struct vm_area_struct *vma);
+/*
+ * The LWK's list entries for @n pages of @vma at @addr (MCK_PIN_IO with the
+ * frame and memory type). Return: @n, or -EFAULT (RAM, not mapped, not
+ * writable for @write). Context: mmap lock held for reading.
+ */
+long mcctrl_io_range(struct vm_area_struct *vma, u64 addr, unsigned long n, bool write, u64 *io);
 
 /* uas.c: the unified address space */
 int mcctrl_uas_mmap(struct mcctrl_proc *p, struct vm_area_struct *vma);

@@ -12,9 +12,11 @@
  * LWK can never touch a page Linux reused. Like RDMA memory registrations, the
  * pages are charged to mcexec's pinned_vm (VmPin) against RLIMIT_MEMLOCK
  * unless it has CAP_IPC_LOCK: a program cannot pin more of Linux's memory than
- * its user may lock (docs/mcexec.md).
+ * its user may lock (docs/mcexec.md). A device file's memory or I/O space
+ * (VM_IO/VM_PFNMAP) has no pages to pin: pin_io.c gives its frames instead.
  */
 #include <linux/capability.h>
+#include <linux/file.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -126,8 +128,12 @@ static void mcctrl_pin_free(struct mcctrl_pin *pin, bool dirty)
 	for (i = 0; i < pin->n; i++)
 		if (pin->pages[i])
 			unpin_user_pages_dirty_lock(&pin->pages[i], 1, dirty);
-	atomic64_sub(pin->n - pin->released, &pin->mm->pinned_vm);
+	if (!pin->io)
+		atomic64_sub(pin->n - pin->released, &pin->mm->pinned_vm);
+	if (pin->file)
+		fput(pin->file);
 	mmdrop(pin->mm);
+	kvfree(pin->io);
 	kvfree(pin->pages);
 	kfree(pin);
 }
@@ -158,12 +164,17 @@ static int mcctrl_pinned_count(struct mcctrl_proc *p, struct page **pages, unsig
 	return ret;
 }
 
-/* Pin @n pages of one mapping at @addr in mcexec. Return: pages pinned or -errno. */
-static long mcctrl_pin_range(u64 addr, unsigned long n, bool write, struct page **pages, bool *may_exec)
+/*
+ * Pin @n pages of one mapping at @addr in mcexec into @pin->pages, or, for a
+ * device file's memory or I/O space, give their frames (pin_io.c) in @pin->io
+ * and hold the file. Return: pages pinned or -errno.
+ */
+static long mcctrl_pin_range(struct mcctrl_pin *pin, u64 addr, unsigned long n, bool write, bool *may_exec)
 {
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
 	unsigned int flags = FOLL_LONGTERM | (write ? FOLL_WRITE : 0);
+	struct page **pages = pin->pages;
 	long got = -EFAULT;
 
 	/*
@@ -174,7 +185,13 @@ static long mcctrl_pin_range(u64 addr, unsigned long n, bool write, struct page 
 		return -EFAULT;
 	mmap_read_lock(mm);
 	vma = vma_lookup(mm, addr);
-	if (vma && n <= (vma->vm_end - addr) >> PAGE_SHIFT) {
+	if (vma && n <= (vma->vm_end - addr) >> PAGE_SHIFT && mcctrl_io_vma(vma)) {
+		*may_exec = vma->vm_flags & VM_MAYEXEC;
+		pin->io = kvcalloc(n, sizeof(*pin->io), GFP_KERNEL);
+		got = pin->io && vma->vm_file ? mcctrl_io_range(vma, addr, n, write, pin->io) : -ENOMEM;
+		if (got == n)
+			pin->file = get_file(vma->vm_file);
+	} else if (vma && n <= (vma->vm_end - addr) >> PAGE_SHIFT) {
 		*may_exec = vma->vm_flags & VM_MAYEXEC;
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
 		got = pin_user_pages(addr, n, flags, pages);
@@ -219,10 +236,13 @@ static long mcctrl_pin_into(struct mcctrl_proc *p, const struct mcexec_pin_call 
 	}
 	pin->mm = current->mm;
 	mmgrab(pin->mm);
-	got = n ? mcctrl_pin_range(req->addr, n, r->write, pin->pages, &may_exec) : 0;
+	got = n ? mcctrl_pin_range(pin, req->addr, n, r->write, &may_exec) : 0;
+	if (pin->io)
+		atomic64_sub(n, &pin->mm->pinned_vm);	/* no memory of Linux's held */
 	if (got < 0 || (unsigned long)got != n) {
 		pin->n = got > 0 ? got : 0;
-		atomic64_sub(n - pin->n, &pin->mm->pinned_vm);
+		if (!pin->io)
+			atomic64_sub(n - pin->n, &pin->mm->pinned_vm);
 		mcctrl_pin_free(pin, false);
 		return got < 0 ? got : -EFAULT;
 	}
@@ -255,7 +275,8 @@ static long mcctrl_pin_into(struct mcctrl_proc *p, const struct mcexec_pin_call 
 		ret = -ENODEV;
 	} else {
 		for (i = 0; i < r->list_len; i++)
-			WRITE_ONCE(r->list[i], i < n ? (u64)page_to_phys(pin->pages[i]) | flags : 0);
+			WRITE_ONCE(r->list[i], i >= n ? 0 : pin->io ? pin->io[i] | flags :
+					   (u64)page_to_phys(pin->pages[i]) | flags);
 	}
 	up_read(&p->uas);
 	return ret;
@@ -335,6 +356,10 @@ long mcctrl_unpin_call(struct mcctrl_proc *p, void __user *arg)
 
 		(void)mcctrl_pinned_count(p, pin->pages + from, to - from, -1);
 		for (i = from; i < to; i++) {
+			if (pin->io && pin->io[i]) {
+				pin->io[i] = 0;
+				pin->released++;	/* nothing to unpin or uncharge */
+			}
 			if (!pin->pages[i])
 				continue;
 			unpin_user_pages_dirty_lock(&pin->pages[i], 1, pin->write);

@@ -174,7 +174,8 @@ constexpr uint32_t VMA_HEAP = 1, VMA_STACK = 2, VMA_FILE = 4, VMA_PAST_EOF = 8, 
                    VMA_ADOPT = 128,   // shared, in a fork child: not mapped until vm_fork_adopt()
                    VMA_SHM = 256,     // shared: a System V shared memory attach
                    VMA_SHARED_ANON = 512, // shared: MAP_SHARED|MAP_ANONYMOUS, seen by no Linux program
-                   VMA_LOCKED = 1024;     // mlock'ed: counts against RLIMIT_MEMLOCK (nothing else changes)
+                   VMA_LOCKED = 1024,     // mlock'ed: counts against RLIMIT_MEMLOCK (nothing else changes)
+                   VMA_IO = 2048;         // shared: a device's memory or I/O space, no pages (Linux's VM_IO|VM_PFNMAP)
 
 // Pages unmapped but possibly still in mcexec's view, until Linux says it dropped them.
 struct DeferredFree {

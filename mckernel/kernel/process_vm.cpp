@@ -169,7 +169,7 @@ bool copy_piece(Process* target, uint64_t remote, uint64_t local, uint64_t n, bo
             if (!arch::mmu_lookup(target->root, remote, &pa, &prot, &psize)) {
                 missing = Missing::Remote;
             } else {
-                if (!(prot & arch::PROT_R) || (write && !(prot & arch::PROT_W)))
+                if (!(prot & arch::PROT_R) || (write && !(prot & arch::PROT_W)) || vm_io_locked(target, remote))
                     return false;
                 // Linux's pages (shared file mappings, System V segments) are
                 // not in the direct map: through this CPU's window. mcctrl

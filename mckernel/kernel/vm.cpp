@@ -491,6 +491,50 @@ uint64_t place(Process* p, uint64_t addr, uint64_t len, uint64_t flags, int64_t*
     return start;
 }
 
+// One entry of a list mcctrl fills (abi.h): a Linux page it pinned, or a
+// device's memory or I/O space with the memory type Linux maps it with.
+struct LinuxFrame {
+    uint64_t pa;
+    bool writable, exec, io;
+    arch::Cache cache;
+};
+
+// EIO when Linux answered nonsense: our own memory, flags we do not know, a
+// memory type for a page.
+ErrorOr<LinuxFrame> linux_frame(uint64_t entry)
+{
+    constexpr uint64_t KNOWN = MCK_PIN_WRITABLE | MCK_PIN_EXEC | MCK_PIN_IO | MCK_PIN_CACHE_MASK;
+    uint64_t pa = entry & ~(PAGE_4K - 1), flags = entry & (PAGE_4K - 1), cache = MCK_PIN_CACHE(flags);
+    bool io = flags & MCK_PIN_IO;
+    if (mem_owns(pa) || (flags & ~KNOWN) || (!io && cache) || cache >= arch::CACHE_TYPES)
+        return Error::from_errno(EIO);
+    return LinuxFrame{pa, bool(flags & MCK_PIN_WRITABLE), bool(flags & MCK_PIN_EXEC), io, arch::Cache(cache)};
+}
+
+// Map @entry's frame at @va with @prot, narrowing @may (VMA_MAYWRITE,
+// VMA_MAYEXEC) to what Linux allows; @io says whether the region holds device
+// memory, and every frame of it must agree. Context: p->lock held.
+int64_t map_linux_frame(Process* p, uint64_t va, uint64_t entry, uint32_t prot, uint32_t* may, bool* io, bool first)
+{
+    ErrorOr<LinuxFrame> got = linux_frame(entry);
+    if (got.is_error())
+        return -int64_t(got.error().errno_value);
+    const LinuxFrame& f = got.value();
+    if (!f.writable)
+        *may &= ~VMA_MAYWRITE;
+    if (!f.exec)
+        *may &= ~VMA_MAYEXEC;
+    if (first)
+        *io = f.io;
+    if (f.io != *io)
+        return -EIO; // pages and device memory in one mapping: not what Linux does
+    if (((prot & arch::PROT_W) && !(*may & VMA_MAYWRITE)) || ((prot & arch::PROT_X) && !(*may & VMA_MAYEXEC)))
+        return -EACCES;
+    if (!arch::mmu_map(p->root, va, f.pa, PAGE_4K, prot, f.cache))
+        return -ENOMEM;
+    return 0;
+}
+
 // Linux's pages mapped into the program: mcexec maps them in its own space
 // (so Linux checks the program's rights to them) and mcctrl pins them for
 // call @nr, whose args[1] is the length, args[2] the protection and args[4]
@@ -543,26 +587,16 @@ int64_t map_linux_pages(Process* p, uint64_t addr, uint64_t len, uint64_t prot, 
             // What Linux allows with these pages (the file's open mode and
             // mount), whatever mcexec says: mcctrl marks each entry.
             uint32_t may = VMA_MAYWRITE | VMA_MAYEXEC;
+            bool io = false;
             for (uint64_t i = 0; i < pages && !err; i++) {
-                uint64_t pa = list[i] & ~(PAGE_4K - 1), pin = list[i] & (PAGE_4K - 1);
                 if (!list[i]) { // past the end of the file: SIGBUS, as on Linux
                     eof = start + i * PAGE_4K;
                     break;
                 }
-                if (!(pin & MCK_PIN_WRITABLE))
-                    may &= ~VMA_MAYWRITE;
-                if (!(pin & MCK_PIN_EXEC))
-                    may &= ~VMA_MAYEXEC;
-                if (mem_owns(pa) || (pin & ~(MCK_PIN_WRITABLE | MCK_PIN_EXEC)))
-                    err = -EIO; // not a Linux page: Linux answered nonsense
-                else if (((prot & arch::PROT_W) && !(may & VMA_MAYWRITE)) ||
-                         ((prot & arch::PROT_X) && !(may & VMA_MAYEXEC)))
-                    err = -EACCES;
-                else if (!arch::mmu_map(p->root, start + i * PAGE_4K, pa, PAGE_4K, uint32_t(prot)))
-                    err = -ENOMEM;
+                err = map_linux_frame(p, start + i * PAGE_4K, list[i], uint32_t(prot), &may, &io, i == 0);
             }
             if (Vma* v = find(p, start))
-                v->flags |= may;
+                v->flags |= may | (io ? VMA_IO : 0);
             if (!err && eof < start + len) {
                 if (split_at(p, eof).is_error())
                     err = -ENOMEM;
@@ -1320,24 +1354,14 @@ void vm_fork_adopt(Process* p)
             SpinLockGuard guard(p->lock);
             Vma* v = find(p, start);
             uint32_t may = VMA_MAYWRITE | VMA_MAYEXEC;
+            bool io = false;
             for (uint64_t i = 0; i < pages && v && v->start == start && v->end == end && !err; i++) {
-                uint64_t pa = list[i] & ~(PAGE_4K - 1), pin = list[i] & (PAGE_4K - 1);
                 if (!list[i])
                     break; // the file shrank since: those pages raise SIGBUS
-                if (!(pin & MCK_PIN_WRITABLE))
-                    may &= ~VMA_MAYWRITE;
-                if (!(pin & MCK_PIN_EXEC))
-                    may &= ~VMA_MAYEXEC;
-                if (mem_owns(pa) || (pin & ~(MCK_PIN_WRITABLE | MCK_PIN_EXEC)))
-                    err = -EIO;
-                else if (((prot & arch::PROT_W) && !(may & VMA_MAYWRITE)) ||
-                         ((prot & arch::PROT_X) && !(may & VMA_MAYEXEC)))
-                    err = -EACCES;
-                else if (!arch::mmu_map(p->root, start + i * PAGE_4K, pa, PAGE_4K, prot))
-                    err = -ENOMEM;
+                err = map_linux_frame(p, start + i * PAGE_4K, list[i], prot, &may, &io, i == 0);
             }
             if (v && v->start == start && !err)
-                v->flags |= may;
+                v->flags |= may | (io ? VMA_IO : 0);
             if (err)
                 release_locked(p, start, end);
         }
@@ -1454,14 +1478,20 @@ bool vm_readonly_anon(Process* p, uint64_t addr)
     return v && !(v->flags & (VMA_SHARED | VMA_FILE)) && !(v->prot & arch::PROT_W);
 }
 
+bool vm_io_locked(Process* p, uint64_t addr)
+{
+    Vma* v = find(p, addr);
+    return v && (v->flags & VMA_IO);
+}
+
 bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys, bool* linux_too)
 {
     SpinLockGuard guard(p->lock);
     Vma* v = find(p, addr);
     uint64_t pa, psize;
     uint32_t prot;
-    if (!v || !(v->flags & VMA_SHARED) || !arch::mmu_lookup(p->root, addr, &pa, &prot, &psize))
-        return false;
+    if (!v || !(v->flags & VMA_SHARED) || (v->flags & VMA_IO) || !arch::mmu_lookup(p->root, addr, &pa, &prot, &psize))
+        return false; // device memory: no futex there (Linux: EFAULT)
     *phys = pa; // mmu_lookup's answer has the offset in the page already
     if (linux_too)
         *linux_too = !(v->flags & VMA_SHARED_ANON);

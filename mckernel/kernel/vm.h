@@ -47,6 +47,9 @@ bool vm_policy_at(Process* p, uint64_t addr, MemPolicy* policy);
 // The NUMA node of the page at @addr, faulted in if need be; -EFAULT if it cannot be.
 int vm_node_of(Process* p, uint64_t addr);
 bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys, bool* linux_too = nullptr);
+// @addr lies in a device's memory or I/O space (VMA_IO), which no kernel copy
+// reaches (Linux's GUP refuses it). Context: p->lock held.
+bool vm_io_locked(Process* p, uint64_t addr);
 // mlock and friends. The LWK never pages memory out, so locking only marks
 // regions (VMA_LOCKED) for RLIMIT_MEMLOCK's count, as Linux's locked_vm.
 // Mark [addr, addr + len) (page aligned, all mapped) locked or not; -ENOMEM

@@ -68,7 +68,7 @@ struct mcexec_create {
  * MCEXEC_START then runs (entry and sp ignored). No MCEXEC_SETUP.
  */
 #define MCEXEC_CREATE_FORK 0x1
-#define MCEXEC_ABI_VERSION 8	/* 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
+#define MCEXEC_ABI_VERSION 9	/* 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
 /* Create the LWK process; returns its file (close = kill). */
 #define MCEXEC_CREATE _IOWR(MCEXEC_IOC_MAGIC, 0x01, struct mcexec_create)
 
@@ -326,6 +326,21 @@ struct mck_proc_snapshot {
 };
 #define MCK_PIN_WRITABLE 0x1ull		/* list entry flag: pinned for writing */
 #define MCK_PIN_EXEC 0x2ull		/* list entry flag: the mapping may be executable */
+/*
+ * List entry flag: device memory or I/O space (a VM_IO/VM_PFNMAP mapping of a
+ * device file), not a pinned page; MCK_PIN_CACHE() says how Linux maps it.
+ */
+#define MCK_PIN_IO 0x4ull
+#define MCK_PIN_CACHE_SHIFT 4
+#define MCK_PIN_CACHE_MASK (0x7ull << MCK_PIN_CACHE_SHIFT)
+#define MCK_PIN_CACHE(e) (((e) & MCK_PIN_CACHE_MASK) >> MCK_PIN_CACHE_SHIFT)
+/* Memory types, numbered as Linux's enum page_cache_mode (x86). */
+#define MCK_CACHE_WB 0
+#define MCK_CACHE_WC 1
+#define MCK_CACHE_UC_MINUS 2
+#define MCK_CACHE_UC 3
+#define MCK_CACHE_WT 4
+#define MCK_CACHE_WP 5
 
 struct mcexec_pin_call {
 	mck_u64 token;		/* the MCK_SYS_MAP_SHARED call being served (MCEXEC_WAIT) */

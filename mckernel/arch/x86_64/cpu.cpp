@@ -2,6 +2,7 @@
 // Per-CPU set-up: GDT with a TSS (an IST stack for NMI and double faults), the
 // shared IDT, GS base; and TSC-based delays.
 #include <arch/cpu.h>
+#include <arch/mmu.h>
 #include <arch/paging.h>
 #include <arch/percpu.h>
 #include <arch/trap.h>
@@ -114,6 +115,7 @@ void cpu_init(uint32_t index)
     wrmsr(MSR_GS_BASE, reinterpret_cast<uint64_t>(&c));
     wrmsr(MSR_KERNEL_GS_BASE, 0);
     idt_load();
+    pat_init(); // before any mapping uses a type other than WB or UC (device memory)
     c.kstack_top = c.stack_top;
     syscall_init();
     fpu_init();

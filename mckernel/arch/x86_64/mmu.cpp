@@ -10,7 +10,15 @@
 namespace mck::arch {
 namespace {
 
-constexpr uint64_t PRESENT = 1, WRITE = 2, USER = 4, HUGE = 0x80, KEPT = 0x200;
+constexpr uint64_t PRESENT = 1, WRITE = 2, USER = 4, PWT = 8, PCD = 0x10, HUGE = 0x80, KEPT = 0x200;
+constexpr uint64_t PAT_4K = 0x80; // in a 4 KiB entry, where a 2 MiB one has HUGE
+constexpr uint64_t CACHE_4K = PWT | PCD | PAT_4K;
+
+// Linux's PAT layout (arch/x86/mm/pat): entry i is the type of PTE bits
+// PAT:PCD:PWT = i. The first four are what a CPU without PAT support has.
+enum : uint64_t { PAT_UC = 0, PAT_WC = 1, PAT_WT = 4, PAT_WP = 5, PAT_WB = 6, PAT_UC_MINUS = 7 };
+constexpr uint64_t LINUX_PAT = PAT_WB | PAT_WC << 8 | PAT_UC_MINUS << 16 | PAT_UC << 24 | PAT_WB << 32 |
+                               PAT_WP << 40 | PAT_UC_MINUS << 48 | PAT_WT << 56;
 constexpr uint64_t NX = 1ull << 63;
 constexpr uint64_t ADDR_MASK = 0x000ffffffffff000ull;
 constexpr uint64_t HUGE_ADDR_MASK = 0x000fffffffe00000ull;
@@ -138,6 +146,45 @@ uint64_t g_kernel_root;
 
 } // namespace
 
+void pat_init()
+{
+    constexpr uint32_t MSR_PAT = 0x277;
+    // Entries 0 (WB) and 3 (UC), all that is mapped yet, keep their types:
+    // no cache flush needed, only stale TLB entries of the others go.
+    wrmsr(MSR_PAT, LINUX_PAT);
+    write_cr3(read_cr3());
+}
+
+uint64_t cache_bits(Cache c)
+{
+    switch (c) {
+    case Cache::WriteBack:
+        return 0;
+    case Cache::WriteCombining:
+        return PWT;
+    case Cache::UncachedMinus:
+        return PCD;
+    case Cache::Uncached:
+        return PCD | PWT;
+    case Cache::WriteProtect:
+        return PAT_4K | PWT;
+    case Cache::WriteThrough:
+        return PAT_4K | PCD | PWT;
+    }
+    return PCD | PWT; // not reached: the strongest type for anything else
+}
+
+Cache mmu_cache(uint64_t root, uint64_t va)
+{
+    uint64_t* e = walk(root, va, 0, false);
+    if (!e || !owned(*e))
+        return Cache::WriteBack;
+    for (unsigned c = 0; c < CACHE_TYPES; c++)
+        if ((*e & CACHE_4K) == cache_bits(Cache(c)))
+            return Cache(c);
+    return Cache::Uncached;
+}
+
 uint64_t mmu_table_bytes(uint64_t root) { return root ? count_tables(root, 3) * PAGE_4K : 0; }
 
 uint64_t mmu_kernel_space()
@@ -161,12 +208,14 @@ uint64_t mmu_new_space()
 
 void mmu_free_space(uint64_t root, PageFreeFn fn, void* ctx) { free_tables(root, 3, fn, ctx); }
 
-bool mmu_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint32_t prot)
+bool mmu_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint32_t prot, Cache cache)
 {
+    if (size == PAGE_2M && cache != Cache::WriteBack)
+        return false;
     uint64_t* e = walk(root, va, size == PAGE_2M ? 1 : 0, true);
     if (!e)
         return false;
-    *e = pa | leaf_flags(prot) | (size == PAGE_2M ? HUGE : 0);
+    *e = pa | leaf_flags(prot) | (size == PAGE_2M ? HUGE : cache_bits(cache));
     return true;
 }
 
@@ -269,7 +318,7 @@ bool mmu_protect(uint64_t root, uint64_t va, uint64_t len, uint32_t prot)
 {
     return for_each_leaf(root, va, va + len, [&](uint64_t* e, uint64_t, uint64_t size) {
         uint64_t addr = *e & (size == PAGE_2M ? HUGE_ADDR_MASK : ADDR_MASK);
-        *e = addr | leaf_flags(prot) | (size == PAGE_2M ? HUGE : 0);
+        *e = addr | leaf_flags(prot) | (size == PAGE_2M ? HUGE : *e & CACHE_4K);
     });
 }
 

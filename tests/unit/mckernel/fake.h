@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,7 @@ struct Call {
     uint64_t nr;
     uint64_t args[6];
 };
+extern std::map<uint32_t, uint64_t> msrs; // written by wrmsr()
 extern std::vector<Call> offloads;
 extern std::function<int64_t(const Call&)> offload_handler;
 

@@ -63,12 +63,14 @@ void fault_user_range(uint64_t lo, uint64_t hi)
     g_fault_hi = hi;
 }
 
+std::map<uint32_t, uint64_t> msrs;
+
 } // namespace fake
 
 namespace mck::arch {
 
 uint64_t rdmsr(uint32_t) { abort(); }
-void wrmsr(uint32_t, uint64_t) { abort(); }
+void wrmsr(uint32_t msr, uint64_t v) { fake::msrs[msr] = v; }
 uint64_t rdtsc() { return fake::now_tsc(); }
 void cpu_relax() {}
 void irq_disable() { fake::t_irq_on = false; }
@@ -85,7 +87,11 @@ bool irq_enabled() { return fake::t_irq_on; }
 uint64_t read_cr2() { abort(); }
 // Only the kernel's own tables are "loaded": no user space is, so
 // mmu_flush_local() has nothing to flush.
-void write_cr3(uint64_t) { abort(); }
+void write_cr3(uint64_t v)
+{
+    if (v != fake::PHYS_BASE)
+        abort(); // only a flush of the kernel's tables (pat_init)
+}
 uint64_t read_cr3() { return fake::PHYS_BASE; }
 void halt_forever() { abort(); }
 void cpuid(uint32_t, uint32_t, uint32_t*, uint32_t*, uint32_t*, uint32_t*) { abort(); }

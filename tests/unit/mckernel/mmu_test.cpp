@@ -32,4 +32,56 @@ TEST(MmuTables, BytesCountEveryUserTable)
     EXPECT_EQ(mck::arch::mmu_table_bytes(0), 0u);
 }
 
+using mck::arch::Cache;
+
+// The memory type the PAT gives PTE bits @e (PWT, PCD, PAT of a 4 KiB entry),
+// in the PAT's own encoding (0 UC, 1 WC, 4 WT, 5 WP, 6 WB, 7 UC-).
+unsigned pat_type(uint64_t pat, uint64_t e)
+{
+    unsigned index = ((e & 0x80) ? 4 : 0) | ((e & 0x10) ? 2 : 0) | ((e & 0x8) ? 1 : 0);
+    return (pat >> (8 * index)) & 0xff;
+}
+
+// Linux's layout, as its boot log prints it: "WB WC UC- UC WB WP UC- WT".
+TEST(MmuCache, PatIsLinuxsAndEveryTypeEncodesToItself)
+{
+    fake::msrs.clear();
+    mck::arch::pat_init();
+    ASSERT_EQ(fake::msrs.count(0x277), 1u);
+    uint64_t pat = fake::msrs[0x277];
+    EXPECT_EQ(pat, 0x0407050600070106ull);
+    const unsigned want[mck::arch::CACHE_TYPES] = {6, 1, 7, 0, 4, 5}; // WB WC UC- UC WT WP
+    for (unsigned c = 0; c < mck::arch::CACHE_TYPES; c++)
+        EXPECT_EQ(pat_type(pat, mck::arch::cache_bits(Cache(c))), want[c]) << "type " << c;
+}
+
+TEST(MmuCache, DevicePagesKeepTheirTypeThroughProtectAndMove)
+{
+    fake::boot(64ull << 20);
+    uint64_t root = mck::arch::mmu_new_space();
+    ASSERT_NE(root, 0u);
+    const uint64_t device = 0xfe000000ull, va = 0x400000;
+    const uint32_t rw = mck::arch::PROT_R | mck::arch::PROT_W;
+    for (unsigned c = 0; c < mck::arch::CACHE_TYPES; c++)
+        ASSERT_TRUE(mck::arch::mmu_map(root, va + c * K4, device + c * K4, K4, rw, Cache(c)));
+    for (unsigned c = 0; c < mck::arch::CACHE_TYPES; c++)
+        EXPECT_EQ(mck::arch::mmu_cache(root, va + c * K4), Cache(c));
+    ASSERT_TRUE(mck::arch::mmu_protect(root, va, mck::arch::CACHE_TYPES * K4, 0)); // PROT_NONE and back
+    ASSERT_TRUE(mck::arch::mmu_protect(root, va, mck::arch::CACHE_TYPES * K4, mck::arch::PROT_R));
+    ASSERT_TRUE(mck::arch::mmu_move(root, va, va + M2, mck::arch::CACHE_TYPES * K4));
+    for (unsigned c = 0; c < mck::arch::CACHE_TYPES; c++) {
+        uint64_t pa = 0, size = 0;
+        uint32_t prot = 0;
+        ASSERT_TRUE(mck::arch::mmu_lookup(root, va + M2 + c * K4, &pa, &prot, &size));
+        EXPECT_EQ(pa, device + c * K4);
+        EXPECT_EQ(prot, mck::arch::PROT_R);
+        EXPECT_EQ(mck::arch::mmu_cache(root, va + M2 + c * K4), Cache(c)) << "type " << c;
+    }
+    // Write-back is what every other mapping gets; 2 MiB pages only that.
+    uint64_t big = mck::mem_alloc_aligned(M2, M2, -1);
+    EXPECT_FALSE(mck::arch::mmu_map(root, G1, big, M2, rw, Cache::Uncached));
+    ASSERT_TRUE(mck::arch::mmu_map(root, G1, big, M2, rw));
+    EXPECT_EQ(mck::arch::mmu_cache(root, G1), Cache::WriteBack);
+}
+
 } // namespace

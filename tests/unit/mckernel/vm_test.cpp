@@ -6,6 +6,7 @@
 #include <arch/mmu.h>
 #include <kernel/mem.h>
 #include <kernel/vm.h>
+#include <lib/spinlock.h>
 #include <mcexec/abi.h>
 #include <mcexec/shared_anon.h>
 
@@ -709,6 +710,59 @@ TEST_F(VmShared, AnLwkPageInTheAnswerIsRefused)
     EXPECT_FALSE(mapped(A));
     EXPECT_EQ(p->vmas, nullptr);
     mem_free(ours, K4);
+}
+
+// A device file's memory or I/O space (mcctrl's pin_io.c): frames, not pages,
+// mapped with the memory type Linux uses; no futex and no process_vm there.
+TEST_F(VmShared, DeviceMemoryIsMappedWithLinuxsMemoryType)
+{
+    answer(2, MCK_PIN_WRITABLE | MCK_PIN_IO | (uint64_t(MCK_CACHE_WC) << MCK_PIN_CACHE_SHIFT));
+    ASSERT_EQ(vm_mmap(p, A, 2 * K4, RW, MAP_SHARED | MAP_FIXED, 5, 0), int64_t(A));
+    EXPECT_EQ(mck::arch::mmu_cache(p->root, A), mck::arch::Cache::WriteCombining);
+    EXPECT_EQ(mck::arch::mmu_cache(p->root, A + K4), mck::arch::Cache::WriteCombining);
+    uint64_t phys;
+    EXPECT_FALSE(vm_shared_phys(p, A, &phys)) << "a futex in device memory: EFAULT, as on Linux";
+    {
+        SpinLockGuard guard(p->lock);
+        EXPECT_TRUE(vm_io_locked(p, A + K4));
+    }
+    // mprotect keeps the type.
+    ASSERT_EQ(vm_mprotect(p, A, 2 * K4, PROT_READ), 0);
+    EXPECT_EQ(mck::arch::mmu_cache(p->root, A + K4), mck::arch::Cache::WriteCombining);
+    EXPECT_EQ(vm_munmap(p, A, 2 * K4), 0);
+    // A page of ordinary memory keeps write-back.
+    answer(1);
+    ASSERT_EQ(vm_mmap(p, A, K4, RW, MAP_SHARED | MAP_FIXED, 5, 0), int64_t(A));
+    EXPECT_EQ(mck::arch::mmu_cache(p->root, A), mck::arch::Cache::WriteBack);
+    {
+        SpinLockGuard guard(p->lock);
+        EXPECT_FALSE(vm_io_locked(p, A));
+    }
+    EXPECT_EQ(vm_munmap(p, A, K4), 0);
+}
+
+TEST_F(VmShared, NonsenseDeviceAnswersAreRefused)
+{
+    const uint64_t io = MCK_PIN_WRITABLE | MCK_PIN_IO;
+    for (uint64_t bad : std::initializer_list<uint64_t>{MCK_PIN_WRITABLE | (uint64_t(MCK_CACHE_UC) << MCK_PIN_CACHE_SHIFT), // a type for a page
+                         io | (6ull << MCK_PIN_CACHE_SHIFT), io | (7ull << MCK_PIN_CACHE_SHIFT), // no such type
+                         io | 0x100}) {                                                          // unknown flag
+        answer(1, bad);
+        EXPECT_EQ(vm_mmap(p, A, K4, RW, MAP_SHARED | MAP_FIXED, 5, 0), -EIO) << std::hex << bad;
+        EXPECT_FALSE(mapped(A));
+        EXPECT_EQ(p->vmas, nullptr);
+    }
+    // Pages and device memory in one mapping: not something Linux does.
+    fake::offload_handler = [](const fake::Call& c) -> int64_t {
+        if (c.nr != MCK_SYS_MAP_SHARED)
+            return 0;
+        auto* list = reinterpret_cast<uint64_t*>(fake::host(c.args[4]));
+        list[0] = fake::LINUX_PHYS | MCK_PIN_WRITABLE;
+        list[1] = (fake::LINUX_PHYS + K4) | MCK_PIN_WRITABLE | MCK_PIN_IO;
+        return int64_t(HANDLE);
+    };
+    EXPECT_EQ(vm_mmap(p, A, 2 * K4, RW, MAP_SHARED | MAP_FIXED, 5, 0), -EIO);
+    EXPECT_FALSE(mapped(A));
 }
 
 // MAP_SHARED|MAP_ANONYMOUS: Linux's shared anonymous memory, through the

@@ -13,6 +13,24 @@ constexpr uint64_t PAGE_2M = 2ull << 20;
 // Protections, the same bits as MCK_PROT_* (mcexec/abi.h) and PROT_* (mman.h).
 constexpr uint32_t PROT_R = 1, PROT_W = 2, PROT_X = 4;
 
+// Memory types, numbered as MCK_CACHE_* (mcexec/abi.h) and Linux's
+// enum page_cache_mode. Every CPU of the LWK programs the PAT as Linux does
+// (pat_init()), so a type maps to the same PTE bits as in Linux.
+enum class Cache : uint8_t {
+    WriteBack = 0,
+    WriteCombining = 1,
+    UncachedMinus = 2,
+    Uncached = 3,
+    WriteThrough = 4,
+    WriteProtect = 5,
+};
+constexpr unsigned CACHE_TYPES = 6;
+
+// Program this CPU's page attribute table (IA32_PAT) with Linux's layout.
+void pat_init();
+// The PTE bits of a 4 KiB page of memory type @c (PWT, PCD, PAT).
+uint64_t cache_bits(Cache c);
+
 using PageFreeFn = void (*)(uint64_t phys, uint64_t size, void* ctx);
 
 // A new space (0 when out of memory); its kernel half is shared with every space.
@@ -20,8 +38,10 @@ uint64_t mmu_new_space();
 // Free every user page (through @fn) and every table of @root.
 void mmu_free_space(uint64_t root, PageFreeFn fn, void* ctx);
 // Map @size (4K or 2M, aligned) at @va to @pa. An inaccessible (PROT_NONE)
-// page keeps its memory. False when out of memory for tables.
-bool mmu_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint32_t prot);
+// page keeps its memory. False when out of memory for tables. A memory type
+// other than write-back (device memory) only for 4 KiB pages; it stays
+// through mmu_protect and mmu_move.
+bool mmu_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint32_t prot, Cache cache = Cache::WriteBack);
 // Remove the pages of [va, va + len), handing their memory to @fn.
 bool mmu_unmap(uint64_t root, uint64_t va, uint64_t len, PageFreeFn fn, void* ctx);
 // Unhook the page tables under [va, va + len) that map nothing any more and
@@ -37,6 +57,8 @@ bool mmu_move(uint64_t root, uint64_t from, uint64_t to, uint64_t len);
 bool mmu_protect(uint64_t root, uint64_t va, uint64_t len, uint32_t prot);
 // The physical address behind @va and its protection, or false if nothing is mapped.
 bool mmu_lookup(uint64_t root, uint64_t va, uint64_t* pa, uint32_t* prot, uint64_t* page_size);
+// The memory type of the page at @va (write-back where nothing is mapped).
+Cache mmu_cache(uint64_t root, uint64_t va);
 // Nothing at all is mapped in the 2 MiB-aligned block holding @va.
 bool mmu_block_empty(uint64_t root, uint64_t va);
 // Flush this CPU's TLB for [va, va + len) if @root is loaded here.
