@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0
+# Verbs from the LWK over Soft-RoCE (docs/memory.md "RDMA"): the node brings up
+# rdma_rxe on its eth0 (vmrun --link, no peer needed: both ends are on this
+# node and rxe loops the packets back), and the verbs tools run natively and
+# with both sides under mcexec: ibv_devinfo, ibv_rc_pingpong with every
+# received buffer checked (-c), and perftest's ib_write_lat, ib_write_bw and
+# ib_send_lat. Memory registration (ibv_reg_mr) pins the LWK's own pages
+# through mcexec's view; the queues and doorbells are the driver's mmap'ed
+# pages (pin.c). Timings under emulation say nothing; only results count.
+. "$(dirname "$0")/lib.sh"
+snapshot_node
+ADDR=10.98.0.1
+for m in crc32_generic rdma_rxe ib_uverbs; do modprobe "$m" || fail "modprobe $m"; done
+expect_ok rdma link add rxe0 type rxe netdev eth0
+ulimit -l unlimited # verbs pins its buffers (RLIMIT_MEMLOCK), as on every MPI node
+
+# pair NAME SERVER_PREFIX CLIENT_PREFIX CMD...: run CMD as a server and as a
+# client to $ADDR, each side natively or under mcexec (a prefix), both must
+# exit 0; prints the client's output.
+pair() {
+	local name=$1 sp=$2 cp=$3 srv cli rs=0 rc=0
+	shift 3
+	srv=$(mktemp)
+	# shellcheck disable=SC2086
+	timeout -k 5 240 $sp "$@" >"$srv" 2>&1 &
+	local spid=$!
+	sleep 2
+	# shellcheck disable=SC2086
+	cli=$(timeout -k 5 240 $cp "$@" "$ADDR" 2>&1) || rc=$?
+	wait $spid || rs=$?
+	if [ $rs -eq 0 ] && [ $rc -eq 0 ]; then
+		echo "ok: $name: server and client exit 0"
+	else
+		fail "$name: server status $rs, client status $rc"
+		echo "$cli"; cat "$srv"
+	fi
+	rm -f "$srv"
+	last_out=$cli
+}
+
+log "ibv_devinfo: the same device natively and under mcexec"
+native=$(ibv_devinfo -d rxe0) || fail "ibv_devinfo natively"
+expect_eq "mcreboot" 0 "$(mcreboot.sh -c 2-3 -m 768M@0 >/dev/null; echo $?)"
+lwk=$(timeout -k 5 120 mcexec ibv_devinfo -d rxe0 2>&1) || fail "ibv_devinfo under mcexec"
+expect_eq "ibv_devinfo under mcexec" "$native" "$lwk"
+[[ $lwk == *"PORT_ACTIVE"* ]] && echo "ok: port active" || fail "rxe0's port is not active"
+
+M="mcexec"
+log "ibv_rc_pingpong -c (received buffers checked): native pair, LWK pair, LWK client to a native server"
+pair "rc_pingpong native" "" "" ibv_rc_pingpong -d rxe0 -g 0 -n 200 -c
+pair "rc_pingpong LWK" "$M" "$M" ibv_rc_pingpong -d rxe0 -g 0 -n 200 -c
+[[ $last_out == *"200 iters"* ]] && echo "ok: 200 iterations" || fail "rc_pingpong LWK: $last_out"
+pair "rc_pingpong LWK to Linux" "" "$M" ibv_rc_pingpong -d rxe0 -g 0 -n 200 -c -s 65536
+
+log "perftest with both sides under mcexec"
+for t in ib_write_lat ib_send_lat; do
+	pair "$t LWK" "$M" "$M" $t -d rxe0 -x 0 -n 200 -F
+	[[ $last_out == *"#bytes"* ]] && echo "ok: $t printed its table" || fail "$t: no result table"
+done
+pair "ib_write_bw LWK" "$M" "$M" ib_write_bw -d rxe0 -x 0 -n 200 -s 65536 -F
+[[ $last_out == *"BW average"* ]] && echo "ok: ib_write_bw printed its table" || fail "ib_write_bw: no result table"
+
+expect_eq "instance still running" "RUNNING" "$(ihkosctl 0 get status 2>&1)"
+mcstop+release.sh
+rdma link delete rxe0 || fail "rdma link delete"
+assert_node_clean
+finish
