@@ -16,7 +16,7 @@ packages=(
 	libhwloc-dev libslurm-dev                    # the SPANK plugin and its planner
 	slurmd slurmctld slurm-client iproute2 passwd # the Slurm end-to-end tests (tests/slurm)
 	openmpi-bin libopenmpi-dev libpmix2          # MPI programs on the LWK (srun --mpi=pmix, mpirun)
-	rdma-core ibverbs-utils ibverbs-providers perftest # verbs over Soft-RoCE on the LWK (vm.rdma)
+	rdma-core ibverbs-utils ibverbs-providers perftest libibverbs-dev # verbs over Soft-RoCE on the LWK (vm.rdma)
 	rpm dkms rpmlint                             # scripts/package.sh rpm, the packaging tests
 	help2man man-db groff-base bsdextrautils     # the manual pages (docs/man) and their test (col)
 	python3-jsonschema python3-matplotlib        # mcexec --report: its schema test (vm.report), bench/report_plot.py
