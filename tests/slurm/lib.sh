@@ -104,6 +104,14 @@ CONF
 	wait_nodes_idle "$me"
 }
 
+# rxe_up: Soft-RoCE (rdma_rxe) on this node's link, as rxe0, for the verbs jobs
+# of the two-node cluster. crc32_generic first: the node cannot autoload it.
+rxe_up() {
+	local m
+	for m in crc32_generic rdma_rxe ib_uverbs; do modprobe "$m" || fail "modprobe $m"; done
+	rdma link add rxe0 type rxe netdev eth0 || fail "rdma link add rxe0"
+}
+
 # srun_output: what the tasks printed, without srun's notices that depend only on
 # timing (slurmd tells srun "Prolog hung on node N" when a prolog, here the LWK's
 # boot, runs longer than MessageTimeout - 2 seconds; srun says a job waited while

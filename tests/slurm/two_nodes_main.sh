@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # vnode1 of tests/slurm/test_two_nodes.sh: MPI jobs across two virtual nodes, every
-# rank on its node's LWK, with srun --mpi=pmix and with mpirun; a rank that crashes
-# or is killed ends the job, and both nodes come back clean.
+# rank on its node's LWK, with srun --mpi=pmix and with mpirun; verbs over Soft-RoCE
+# between the nodes' LWKs; a rank that crashes or is killed ends the job, and both
+# nodes come back clean.
 # Usage: two_nodes_main.sh "name=address ..."
 . "$(dirname "$0")/../vm/lib.sh"
 SLURM_NODES=$1
 . "$(dirname "$0")/lib.sh"
 snapshot_node
+rxe_up
 slurm_setup
 wait_nodes_idle "$SLURM_NODE_NAMES"
 echo "ok: nodes $SLURM_NODE_NAMES idle"
@@ -49,6 +51,24 @@ expect_eq "mpirun: every rank on its node's McKernel" "${native//Linux/McKernel}
 wait_idle
 vnode2_clean "mpirun"
 
+log "verbs over Soft-RoCE between the nodes, both sides on their node's LWK (srun --mck)"
+# Task 0 on vnode1 serves, task 1 on vnode2 connects to it (bash on the LWK
+# execs the tool); -c checks every received buffer. RLIMIT_MEMLOCK goes to the
+# tasks with the job (verbs pins).
+role='if [ "$SLURM_PROCID" = 0 ]; then exec "$@"; fi; sleep 5; exec "$@" 10.99.0.1'
+for cmd in "ibv_rc_pingpong -d rxe0 -g 1 -n 500 -c -s 65536" "ib_write_bw -d rxe0 -x 1 -n 500 -s 65536 -F"; do
+	out=$(ulimit -l unlimited; as_user timeout 300 srun --kill-on-bad-exit=1 --mck -N 2 -n 2 bash -c "$role" verbs $cmd 2>&1) ||
+		fail "srun --mck: $cmd: $out"
+	echo "$out" | tail -4
+	has_step_line "$out" 2 1
+	case $cmd in
+	ibv_rc*) expect_eq "$cmd: both sides finished" 2 "$(grep -c '500 iters in' <<<"$out")" ;;
+	ib_write*) [[ $out == *"BW average"* ]] && echo "ok: ib_write_bw between the LWKs" || fail "ib_write_bw: no result" ;;
+	esac
+	wait_idle
+done
+vnode2_clean "verbs"
+
 log "a rank that crashes on vnode2 ends the job"
 start=$(date +%s)
 rc=0; as_user timeout 300 srun --kill-on-bad-exit=1 --mpi=pmix --mck -N 2 -n 2 "$CHECK" crash >/dev/null 2>&1 || rc=$?
@@ -88,4 +108,5 @@ wait_idle
 expect_eq "nodes not drained after a heterogeneous job" "idle idle" "$(node_state vnode1) $(node_state vnode2)"
 vnode2_clean "a heterogeneous job"
 assert_slurm_node_clean
+rdma link delete rxe0 || fail "rdma link delete rxe0"
 finish

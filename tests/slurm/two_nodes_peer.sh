@@ -7,6 +7,7 @@
 SLURM_NODES=$1
 . "$(dirname "$0")/lib.sh"
 snapshot_node
+rxe_up
 slurm_setup
 log "vnode2 up; serving jobs until vnode1 is done"
 for _ in $(seq 1400); do
@@ -21,5 +22,6 @@ kmsg=$(grep -l "mpi_check" $SLURM_WORK/mck-kmsg-*-vnode2.log 2>/dev/null | head 
 [ -n "$kmsg" ] && echo "ok: a rank on vnode2 logged through McKernel ($kmsg)" || fail "no kmsg file on vnode2 with mpi_check's line: $(ls $SLURM_WORK)"
 [ -z "$kmsg" ] || expect_eq "kmsg file owner" $SLURM_USER "$(stat -c %U "$kmsg")"
 assert_slurm_node_clean
+rdma link delete rxe0 || fail "rdma link delete rxe0"
 grep -iE 'mckernel|error' /var/log/slurmd.log | tail -20
 finish
