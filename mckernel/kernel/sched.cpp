@@ -266,10 +266,13 @@ void sched_add(Thread* t)
 
 void sched_kick(Thread* t)
 {
+    // Wake it first, under its run queue's lock: a thread still running
+    // (about to block, e.g. in a futex wait it entered after it was killed)
+    // gets wake_pending, so its next sched_block returns at once instead of
+    // sleeping through the kick. Then interrupt it if it runs in user mode.
+    sched_wake(t);
     if (t->state == ThreadState::Running)
         kick_cpu(t->cpu);
-    else
-        sched_wake(t);
 }
 
 bool sched_runs(uint32_t cpu, const Process* p)
