@@ -35,13 +35,14 @@ work_out=$(mktemp)
 trap 'rm -f "$work_out"' EXIT
 
 # same_as_native CASE [PROGRAM ARGS...]: output and status equal, within 60 s
+# (then SIGKILL: mcexec forwards SIGTERM to a program that may be hung)
 # (by default the program is `survive CASE`).
 same_as_native() {
 	local name=$1 native lwk rn=0 rl=0
 	shift
 	[ $# -gt 0 ] || set -- "$S" "$name"
-	native=$(timeout 60 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups "$@" 2>/dev/null) || rn=$?
-	lwk=$(timeout 60 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups mcexec "$@" 2>/dev/null) || rl=$?
+	native=$(timeout -k 10 60 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups "$@" 2>/dev/null) || rn=$?
+	lwk=$(timeout -k 10 60 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups mcexec "$@" 2>/dev/null) || rl=$?
 	if [ "$native" == "$lwk" ] && [ $rn -eq $rl ]; then
 		echo "ok: $name: same lines and status ($rl) as natively"
 	else
