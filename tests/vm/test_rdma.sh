@@ -5,7 +5,8 @@
 # with both sides under mcexec: ibv_devinfo, ibv_rc_pingpong with every
 # received buffer checked (-c), and perftest's ib_write_lat, ib_write_bw and
 # ib_send_lat; a program of ours registers LWK memory and checks the bytes
-# RDMA WRITE and READ moved. Memory registration (ibv_reg_mr) pins the LWK's own pages
+# RDMA WRITE and READ moved; Open MPI runs two ranks over UCX's rc_verbs.
+# Memory registration (ibv_reg_mr) pins the LWK's own pages
 # through mcexec's view; the queues and doorbells are the driver's mmap'ed
 # pages (pin.c). Timings under emulation say nothing; only results count.
 . "$(dirname "$0")/lib.sh"
@@ -87,6 +88,31 @@ for t in ib_write_lat ib_send_lat; do
 done
 pair "ib_write_bw LWK" "$M" "$M" ib_write_bw -d rxe0 -x 0 -n 200 -s 65536 -F
 [[ $last_out == *"BW average"* ]] && echo "ok: ib_write_bw printed its table" || fail "ib_write_bw: no result table"
+
+log "Open MPI over UCX's rc_verbs (pml ucx): two ranks natively, then both under mcexec"
+# Only rc_verbs (and self) may carry the ranks' messages, so every byte goes
+# through rxe0: big messages by UCX's zero-copy rendezvous (RDMA READ from the
+# sender's registered buffer), small ones by send/receive. UD_ETH_DGID_CHECK:
+# docs/rdma.md, "Soft-RoCE and UCX".
+ucx_run() {
+	timeout -k 5 "$1" env OMPI_MCA_pml=ucx UCX_TLS=rc_v,self UCX_NET_DEVICES=rxe0:1 UCX_UD_ETH_DGID_CHECK=n \
+		mpirun --allow-run-as-root --oversubscribe -np 2 "${@:2}" 2>&1
+}
+counter() { cat /sys/class/infiniband/rxe0/ports/1/hw_counters/sent_pkts; }
+for prog in "$IHK_BUILD/tests/mpi/mpi_check" "$IHK_BUILD/tests/vm/programs/mpi_bigmsg"; do
+	name=${prog##*/}
+	if [ ! -x "$prog" ]; then
+		echo "info: no Open MPI build of $name: skipped"
+		continue
+	fi
+	want=$(ucx_run 300 "$prog") || fail "native $name over UCX: $want"
+	before=$(counter)
+	got=$(ucx_run 600 mcexec "$prog") || fail "$name over UCX under mcexec: $got"
+	sent=$(($(counter) - before))
+	expect_eq "$name over UCX rc_verbs, both ranks under mcexec" "${want//0 on McKernel/2 on McKernel}" "$got"
+	[ "$sent" -gt 100 ] && echo "ok: $name: $sent packets through rxe0" || fail "$name: only $sent packets through rxe0"
+done
+[[ $got == *"mpi_bigmsg: ok"* ]] && echo "ok: mpi_bigmsg's bytes all arrived" || fail "mpi_bigmsg over UCX: $got"
 
 expect_eq "instance still running" "RUNNING" "$(ihkosctl 0 get status 2>&1)"
 mcstop+release.sh
