@@ -29,7 +29,7 @@ using arch::PAGE_2M;
 using arch::PAGE_4K;
 
 constexpr uint64_t MAP_SHARED = 0x1, MAP_PRIVATE = 0x2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20,
-                   MAP_NORESERVE = 0x4000, MAP_FIXED_NOREPLACE = 0x100000;
+                   MAP_NORESERVE = 0x4000, MAP_HUGETLB = 0x40000, MAP_FIXED_NOREPLACE = 0x100000;
 constexpr uint64_t MREMAP_MAYMOVE = 1;
 constexpr uint64_t MMAP_LOW = MCK_INTERP_BASE + (1ull << 40); // mmap(NULL) stays above the program
 constexpr uint32_t PROT_RWX = arch::PROT_R | arch::PROT_W | arch::PROT_X;
@@ -646,6 +646,14 @@ int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64
     uint64_t type = flags & (MAP_SHARED | MAP_PRIVATE);
     if (!type)
         return -EINVAL;
+    if (!anon && (flags & MAP_HUGETLB)) {
+        // Linux: EINVAL for any file but hugetlbfs's (not mapped here), after
+        // EBADF. Accepted, UCX's shared memory would map past the file's end.
+        constexpr int64_t SYS_FCNTL = 72, F_GETFD = 1;
+        uint64_t query[6] = {uint64_t(fd), F_GETFD, 0, 0, 0, 0};
+        int64_t got = offload(SYS_FCNTL, query);
+        return got < 0 ? got : -EINVAL;
+    }
     len = up(len, PAGE_4K);
     if (type == MAP_SHARED)
         return anon ? map_shared_anon(p, addr, len, prot, flags) : map_shared_file(p, addr, len, prot, flags, fd, off);

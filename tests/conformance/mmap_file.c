@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* File mmap: private read-only, at an offset, private writes stay private, zero tail, SIGBUS;
+/* File mmap: private read-only, at an offset, private writes stay private, zero tail, SIGBUS,
+   no MAP_HUGETLB;
    with a second argument "shared": shared writable mappings and the file agree. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -101,6 +102,15 @@ int main(int argc, char **argv)
 	CHECK(mmap(NULL, pg, PROT_READ, MAP_PRIVATE, fd, 100) == MAP_FAILED && errno == EINVAL,
 	      "unaligned offset refused");
 	printf("ok mapping at offset\n");
+
+	/* MAP_HUGETLB is for hugetlbfs files only (UCX tries it on /dev/shm files first) */
+	CHECK(mmap(NULL, 2 << 20, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_HUGETLB, fd, 0) == MAP_FAILED &&
+	      errno == EINVAL, "MAP_HUGETLB of a file refused");
+	CHECK(mmap(NULL, pg, PROT_READ, MAP_PRIVATE | MAP_HUGETLB, fd, 0) == MAP_FAILED && errno == EINVAL,
+	      "private MAP_HUGETLB of a file refused");
+	CHECK(mmap(NULL, pg, PROT_READ, MAP_SHARED | MAP_HUGETLB, 1000, 0) == MAP_FAILED && errno == EBADF,
+	      "MAP_HUGETLB of no file: EBADF first");
+	printf("ok MAP_HUGETLB of a file: EINVAL\n");
 
 	/* private writable: changes stay in this mapping */
 	w = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
