@@ -161,5 +161,10 @@ long mcctrl_io_range(struct vm_area_struct *vma, u64 addr, unsigned long n, bool
 int mcctrl_uas_mmap(struct mcctrl_proc *p, struct vm_area_struct *vma);
 void mcctrl_uas_invalidate(struct mcctrl_proc *p);
 void mcctrl_uas_drop(struct mcctrl_proc *p);
+/* Does Linux hold page @pfn of an instance besides IHK's own reference? */
+bool mcctrl_page_held(unsigned long pfn);
+
+/* held_check.c: the LWK asks about pages Linux held (MCK_IKC_HELD_CHECK). Context: hard IRQ. */
+void mcctrl_held_check(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m);
 
 #endif /* _MCCTRL_H */

@@ -126,6 +126,10 @@ void mcctrl_ikc_recv(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m)
 	bool call = false;
 	u32 i;
 
+	if (m->type == MCK_IKC_HELD_CHECK) {
+		mcctrl_held_check(os, index, m);	/* about the instance's memory, not a process */
+		return;
+	}
 	spin_lock(&mcctrl_procs_lock);
 	p = mcctrl_find(os, (u32)m->arg[0]);
 	if (!p) {

@@ -267,7 +267,7 @@ static void mcctrl_held_end(struct mcctrl_proc *p, struct mcctrl_held_run *r)
 }
 
 /* After a zap: does Linux still hold @pfn besides IHK's own reference? */
-static bool mcctrl_held(unsigned long pfn)
+bool mcctrl_page_held(unsigned long pfn)
 {
 	return page_count(pfn_to_page(pfn)) > 1;
 }
@@ -284,14 +284,14 @@ static bool mcctrl_uas_check(struct mcctrl_proc *p, struct mcctrl_held_run *r, u
 	void *entry;
 
 	xa_for_each(&p->orphans, idx, entry) {
-		if (mcctrl_held(idx) && !mcctrl_held_add(p, r, idx))
+		if (mcctrl_page_held(idx) && !mcctrl_held_add(p, r, idx))
 			return false;
 		xa_erase(&p->orphans, idx);
 	}
 	if (end <= start)
 		return true;
 	xa_for_each_range(&p->exposed, idx, entry, start >> PAGE_SHIFT, (end - 1) >> PAGE_SHIFT) {
-		if (mcctrl_held(xa_to_value(entry)) && !mcctrl_held_add(p, r, xa_to_value(entry)))
+		if (mcctrl_page_held(xa_to_value(entry)) && !mcctrl_held_add(p, r, xa_to_value(entry)))
 			return false;
 		xa_erase(&p->exposed, idx);
 	}

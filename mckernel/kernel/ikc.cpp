@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 // IKC on the LWK: channels allocated from our memory near the boot CPU and
 // published in the boot block. The doorbell handler answers PING with PONG,
-// passes Linux's process requests on, and wakes threads whose offloaded call
+// passes Linux's process requests and its answers about held pages on, and wakes threads whose offloaded call
 // Linux completed.
 #include <kernel/boot.h>
+#include <kernel/held.h>
 #include <kernel/ikc.h>
 #include <kernel/mem.h>
 #include <kernel/process.h>
@@ -67,6 +68,11 @@ void ikc_doorbell()
                 kprintf("ikc: cpu %u: ring to Linux full, PONG dropped", index);
         } else if (m.type >= MCK_IKC_CREATE && m.type <= MCK_IKC_STOPPED) {
             process_ikc(index, m);
+            // The last reference to an ended process went with process_ikc's.
+            if (m.type == MCK_IKC_EXIT_ACK || m.type == MCK_IKC_KILL)
+                held_ask_linux(index);
+        } else if (m.type == MCK_IKC_HELD_FREE) {
+            held_freed_by_linux(m);
         } else {
             kprintf("ikc: cpu %u: unknown message type %u ignored", index, m.type);
         }

@@ -4,8 +4,10 @@
 // reach us zeroed from IHK; each chunk remembers from where on it never handed
 // a page out, so only pages used before are zeroed again (a fresh instance
 // maps gigabytes without writing them). A second bitmap marks the pages Linux
-// still held when mcexec's view let go of them: they stay used for good
-// (docs/memory.md).
+// still held when mcexec's view let go of them: they stay used until Linux
+// says it let go of them too, which it is asked only for pages we have freed
+// (the third bitmap): those no view maps, so Linux's holds can only end
+// (docs/memory.md, held.cpp).
 #include <kernel/mem.h>
 #include <kernel/boot.h>
 
@@ -25,6 +27,7 @@ struct Chunk {
     int node = 0;
     uint64_t* bitmap = nullptr; // 1 = used
     uint64_t* held = nullptr;   // 1 = Linux holds it: never freed
+    uint64_t* dropped = nullptr; // 1 = held, and freed by us: waits for Linux
     uint64_t free_pages = 0;
     uint64_t hint = 0; // where the next 4 KiB search starts (next fit)
     uint64_t clean_from = 0; // pages from here on were never handed out: still zero
@@ -35,9 +38,18 @@ uint32_t g_num_chunks;
 SpinLock g_lock{LockRank::Pages};
 uint64_t g_free_pages;    // in all chunks
 uint64_t g_reserve_pages; // only the kernel may take the last of these
+uint64_t g_withhold_epoch; // counts mem_withhold() calls
 
 bool used(const Chunk& c, uint64_t i) { return c.bitmap[i / 64] & (1ull << (i % 64)); }
 bool held(const Chunk& c, uint64_t i) { return c.held[i / 64] & (1ull << (i % 64)); }
+bool dropped(const Chunk& c, uint64_t i) { return c.dropped[i / 64] & (1ull << (i % 64)); }
+void set_bit(uint64_t* map, uint64_t i, bool on)
+{
+    if (on)
+        map[i / 64] |= 1ull << (i % 64);
+    else
+        map[i / 64] &= ~(1ull << (i % 64));
+}
 
 void mark(Chunk& c, uint64_t first, uint64_t count, bool set)
 {
@@ -79,7 +91,8 @@ void mem_init(uint64_t reserved_end)
         c.bitmap = static_cast<uint64_t*>(arch::phys_to_virt(c.phys + (i == 0 ? reserved_end - c.phys : 0)));
         uint64_t bitmap_bytes = (c.pages + 63) / 64 * 8;
         c.held = c.bitmap + bitmap_bytes / 8;
-        bitmap_bytes *= 2; // used, then held
+        c.dropped = c.held + bitmap_bytes / 8;
+        bitmap_bytes *= 3; // used, held, dropped
         memset(c.bitmap, 0, bitmap_bytes);
         c.free_pages = c.pages;
         g_free_pages += c.pages;
@@ -188,8 +201,8 @@ void mem_free(uint64_t phys, uint64_t bytes)
                 if (run)
                     mark(c, i, run, false);
                 i += run;
-                while (i < end && held(c, i))
-                    i++;
+                for (; i < end && held(c, i); i++)
+                    set_bit(c.dropped, i, true);
             }
             if (first < c.hint)
                 c.hint = first;
@@ -210,13 +223,70 @@ uint64_t mem_withhold(uint64_t phys, uint64_t bytes)
                 continue;
             uint64_t i = (pa - c.phys) / PAGE;
             if (!held(c, i)) {
-                c.held[i / 64] |= 1ull << (i % 64);
+                set_bit(c.held, i, true);
                 count++;
             }
-            // Free already (cannot happen: Linux reports before we free): take it.
-            if (!used(c, i))
+            // Free already (cannot happen: Linux reports before we free): take
+            // it, as one of ours freed since.
+            if (!used(c, i)) {
                 mark(c, i, 1, true);
+                set_bit(c.dropped, i, true);
+            }
             break;
+        }
+    }
+    g_withhold_epoch++;
+    return count;
+}
+
+uint32_t mem_dropped_runs(HeldRun* runs, uint32_t max, uint64_t* epoch)
+{
+    SpinLockGuard guard(g_lock);
+    *epoch = g_withhold_epoch;
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < g_num_chunks && n < max; k++) {
+        Chunk& c = g_chunks[k];
+        for (uint64_t i = 0; i < c.pages && n < max;) {
+            if (!c.dropped[i / 64] && !(i % 64)) {
+                i += 64;
+                continue;
+            }
+            if (!dropped(c, i)) {
+                i++;
+                continue;
+            }
+            uint64_t first = i;
+            while (i < c.pages && dropped(c, i))
+                i++;
+            runs[n++] = HeldRun{c.phys + first * PAGE, (i - first) * PAGE};
+        }
+    }
+    return n;
+}
+
+uint64_t mem_unhold(uint64_t phys, uint64_t bytes, uint64_t epoch)
+{
+    SpinLockGuard guard(g_lock);
+    uint64_t count = 0;
+    // A page withheld since the question may be one Linux holds anew.
+    if (epoch != g_withhold_epoch)
+        return 0;
+    for (uint32_t k = 0; k < g_num_chunks; k++) {
+        Chunk& c = g_chunks[k];
+        uint64_t lo = phys > c.phys ? phys : c.phys, end = c.phys + c.pages * PAGE;
+        if (phys + bytes < end)
+            end = phys + bytes;
+        for (uint64_t pa = lo & ~(PAGE - 1); pa < end; pa += PAGE) {
+            uint64_t i = (pa - c.phys) / PAGE;
+            // Only pages we freed: one still mapped may be pinned again any time.
+            if (!dropped(c, i))
+                continue;
+            set_bit(c.dropped, i, false);
+            set_bit(c.held, i, false);
+            mark(c, i, 1, false);
+            if (i < c.hint)
+                c.hint = i;
+            count++;
         }
     }
     return count;

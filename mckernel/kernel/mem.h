@@ -19,12 +19,24 @@ uint64_t mem_alloc_aligned(uint64_t bytes, uint64_t align, int node);
 // leaves the kernel enough for page tables, regions and threads, and its next
 // call gets ENOMEM instead of the kernel stopping.
 uint64_t mem_alloc_user(uint64_t bytes, uint64_t align, int node);
-// Pages Linux holds stay out of use: mem_free() skips them.
+// Pages Linux holds stay out of use: mem_free() skips them (and marks them dropped).
 void mem_free(uint64_t phys, uint64_t bytes);
 // Linux still holds the pages of [phys, phys + bytes) (pinned through mcexec's
-// view when the program let go of them): they are never handed out again.
-// Returns how many pages were newly withheld (docs/memory.md).
+// view when the program let go of them): they are not handed out again until
+// mem_unhold(). Returns how many pages were newly withheld (docs/memory.md).
 uint64_t mem_withhold(uint64_t phys, uint64_t bytes);
+// Withheld pages that we freed since (no view maps them, so Linux can only let
+// go of them): at most @max runs of them into @runs; returns how many, and in
+// @epoch the count of withholdings so far, for mem_unhold().
+struct HeldRun {
+    uint64_t phys, bytes;
+};
+uint32_t mem_dropped_runs(HeldRun* runs, uint32_t max, uint64_t* epoch);
+// Linux let go of the pages of [phys, phys + bytes), as it found them when
+// asked at @epoch: those withheld and freed are free again, others stay as they
+// are, and nothing changes if a page was withheld since (Linux's answer may be
+// older than a new hold). Returns how many pages came back.
+uint64_t mem_unhold(uint64_t phys, uint64_t bytes, uint64_t epoch);
 uint64_t mem_free_bytes(int node);
 uint64_t mem_total_bytes(); // all chunks, used or not
 bool mem_owns(uint64_t phys); // in one of our chunks (not a Linux page we map)

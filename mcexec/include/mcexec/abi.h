@@ -68,7 +68,7 @@ struct mcexec_create {
  * MCEXEC_START then runs (entry and sp ignored). No MCEXEC_SETUP.
  */
 #define MCEXEC_CREATE_FORK 0x1
-#define MCEXEC_ABI_VERSION 9	/* 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
+#define MCEXEC_ABI_VERSION 10	/* 10: MCK_IKC_HELD_CHECK/FREE; 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
 /* Create the LWK process; returns its file (close = kill). */
 #define MCEXEC_CREATE _IOWR(MCEXEC_IOC_MAGIC, 0x01, struct mcexec_create)
 
@@ -391,12 +391,17 @@ struct mcexec_signal {
 				   answered like CREATE */
 #define MCK_IKC_STOPPED 0x107	/* Linux is stopping mcexec with SIGSTOP, which it cannot catch:
 				   stop the program too (its forwarded SIGCONT continues both) */
+#define MCK_IKC_HELD_FREE 0x108	/* answers HELD_CHECK, arg[0] 0 (no process): Linux holds no
+				   page of [arg[1], arg[1] + arg[2]) any more; arg[3]: the epoch */
 /* LWK -> Linux */
 #define MCK_IKC_REPLY 0x180	/* arg[1]: the request's type, arg[2]: result (>= 0 or -errno),
 				   arg[3]: physical address of the shared block (CREATE) */
 #define MCK_IKC_SYSCALL 0x181	/* arg[1]: physical address of struct mck_offload */
 #define MCK_IKC_EXIT 0x182	/* arg[1]: wait status */
 #define MCK_IKC_INTERRUPT 0x183	/* arg[1]: physical address of the interrupted call's mck_offload */
+#define MCK_IKC_HELD_CHECK 0x184	/* arg[0] 0 (no process): does Linux still hold pages of
+				   [arg[1], arg[1] + arg[2]), withheld and freed by the LWK? Answered
+				   with a HELD_FREE for each run it let go of, echoing arg[3] */
 
 /* States of an offloaded call (struct mck_offload.state). */
 #define MCK_OFFLOAD_IDLE 0

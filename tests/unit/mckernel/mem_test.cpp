@@ -32,8 +32,8 @@ protected:
 TEST(MemBoot, BitmapAndImageAreNotFree)
 {
     fake::boot(64 * M);
-    // 64 KiB of image, then the bitmaps (used, held): 16384 pages, 2 x 2 KiB of bits.
-    EXPECT_EQ(mem_free_bytes(-1), 64 * M - 64 * 1024 - K4);
+    // 64 KiB of image, then the bitmaps (used, held, dropped): 16384 pages, 3 x 2 KiB of bits.
+    EXPECT_EQ(mem_free_bytes(-1), 64 * M - 64 * 1024 - 2 * K4);
     EXPECT_EQ(mck::mem_total_bytes(), 64 * M);
     EXPECT_TRUE(mck::mem_owns(fake::INSTANCE_PHYS));
     EXPECT_FALSE(mck::mem_owns(fake::LINUX_PHYS));
@@ -299,6 +299,52 @@ TEST_F(Mem, WithheldPagesNeverComeBack)
     // Freed again (a second mapping of the page went away): still held.
     mem_free(big + 7 * K4, K4);
     EXPECT_EQ(mem_free_bytes(-1), start - 2 * K4);
+}
+
+// Linux's answer that it let go (held.cpp): only withheld pages we freed come
+// back, and none if anything was withheld after Linux was asked.
+TEST_F(Mem, WithheldPagesComeBackOnceFreedAndLetGo)
+{
+    uint64_t a = mem_alloc(4 * K4, -1), b = mem_alloc(K4, -1);
+    ASSERT_NE(a, 0u);
+    ASSERT_NE(b, 0u);
+    uint64_t epoch;
+    mck::HeldRun runs[4];
+    EXPECT_EQ(mck::mem_withhold(a + K4, 2 * K4), 2u);
+    EXPECT_EQ(mck::mem_dropped_runs(runs, 4, &epoch), 0u); // still ours: not asked about
+    EXPECT_EQ(mck::mem_unhold(a, 4 * K4, epoch), 0u);      // nor given back
+    mem_free(a, 4 * K4);
+    EXPECT_EQ(mem_free_bytes(-1), start - 3 * K4);
+    ASSERT_EQ(mck::mem_dropped_runs(runs, 4, &epoch), 1u);
+    EXPECT_EQ(runs[0].phys, a + K4);
+    EXPECT_EQ(runs[0].bytes, 2 * K4);
+    // An answer older than a later withholding changes nothing.
+    EXPECT_EQ(mck::mem_withhold(b, K4), 1u);
+    EXPECT_EQ(mck::mem_unhold(a + K4, 2 * K4, epoch), 0u);
+    EXPECT_EQ(mem_free_bytes(-1), start - 3 * K4);
+    ASSERT_EQ(mck::mem_dropped_runs(runs, 4, &epoch), 1u);
+    // b is still in use: an answer about it is ignored, a's pages come back.
+    EXPECT_EQ(mck::mem_unhold(b, K4, epoch), 0u);
+    EXPECT_EQ(mck::mem_unhold(a, 4 * K4, epoch), 2u);
+    EXPECT_EQ(mem_free_bytes(-1), start - K4);
+    EXPECT_EQ(mck::mem_unhold(a, 4 * K4, epoch), 0u); // once only
+    EXPECT_EQ(mck::mem_dropped_runs(runs, 4, &epoch), 0u);
+    // They are ordinary free pages again: allocated, and held no more when freed.
+    std::vector<uint64_t> pages;
+    bool seen = false;
+    while (uint64_t pa = mem_alloc(K4, -1)) {
+        seen |= pa == a + K4;
+        pages.push_back(pa);
+    }
+    EXPECT_TRUE(seen);
+    for (uint64_t pa : pages)
+        mem_free(pa, K4);
+    EXPECT_EQ(mem_free_bytes(-1), start - K4);
+    mem_free(b, K4); // b stays withheld until Linux lets go of it too
+    EXPECT_EQ(mem_free_bytes(-1), start - K4);
+    ASSERT_EQ(mck::mem_dropped_runs(runs, 4, &epoch), 1u);
+    EXPECT_EQ(mck::mem_unhold(runs[0].phys, runs[0].bytes, epoch), 1u);
+    EXPECT_EQ(mem_free_bytes(-1), start);
 }
 
 } // namespace

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0
+// Pages Linux still held when a program let go of them stay out of use
+// (mem_withhold): an RDMA registration, an O_DIRECT transfer or a
+// process_vm_readv may still write them. Most of those holds end soon after,
+// e.g. when mcexec closes the verbs device at the program's end. We ask Linux
+// about them whenever a process ends: on the CPU that ends it, so no timer and
+// no interrupt of a compute core is spent on it. Only pages we have freed are
+// asked about: no mapping of mcexec's view can reach them any more, so Linux's
+// holds on them can only end, and its answer cannot go stale except by a new
+// withholding, which the epoch catches (mem_unhold).
+#include <kernel/held.h>
+#include <kernel/boot.h>
+#include <kernel/ikc.h>
+#include <kernel/mem.h>
+
+#include <ihk/ikc.h>
+#include <mcexec/abi.h>
+
+namespace mck {
+
+namespace {
+// Runs asked about per process end; the rest wait for the next end.
+constexpr uint32_t MAX_ASK = 16;
+constexpr uint64_t MAX_RUN = 1ull << 40;
+} // namespace
+
+void held_ask_linux(uint32_t cpu_index)
+{
+    HeldRun runs[MAX_ASK];
+    uint64_t epoch;
+    uint32_t n = mem_dropped_runs(runs, MAX_ASK, &epoch);
+    for (uint32_t i = 0; i < n; i++) {
+        ihk_ikc_msg m{};
+        m.type = MCK_IKC_HELD_CHECK;
+        m.arg[1] = runs[i].phys;
+        m.arg[2] = runs[i].bytes;
+        m.arg[3] = epoch;
+        if (!ikc_send_to_linux(cpu_index, m))
+            return; // the ring is full: next time
+    }
+}
+
+void held_freed_by_linux(const ihk_ikc_msg& m)
+{
+    uint64_t phys = m.arg[1], bytes = m.arg[2];
+    if (m.arg[0] || !bytes || bytes > MAX_RUN || (phys | bytes) % 4096 || !mem_owns(phys))
+        return;
+    if (uint64_t n = mem_unhold(phys, bytes, m.arg[3]))
+        kprintf("memory: 0x%lx (%lu KiB) that Linux held is free again", phys, n * 4);
+}
+
+} // namespace mck
