@@ -99,6 +99,8 @@ ucx_run() {
 		mpirun --allow-run-as-root --oversubscribe -np 2 "${@:2}" 2>&1
 }
 counter() { cat /sys/class/infiniband/rxe0/ports/1/hw_counters/sent_pkts; }
+mem_used() { ihkosctl --json 0 get rusage | python3 -c "import json, sys; print(json.load(sys.stdin)['rusage']['mem_used'])"; }
+used0=$(mem_used)
 for prog in "$IHK_BUILD/tests/mpi/mpi_check" "$IHK_BUILD/tests/vm/programs/mpi_bigmsg"; do
 	name=${prog##*/}
 	if [ ! -x "$prog" ]; then
@@ -113,6 +115,21 @@ for prog in "$IHK_BUILD/tests/mpi/mpi_check" "$IHK_BUILD/tests/vm/programs/mpi_b
 	[ "$sent" -gt 100 ] && echo "ok: $name: $sent packets through rxe0" || fail "$name: only $sent packets through rxe0"
 done
 [[ $got == *"mpi_bigmsg: ok"* ]] && echo "ok: mpi_bigmsg's bytes all arrived" || fail "mpi_bigmsg over UCX: $got"
+
+log "pages UCX left registered at the end are used again once Linux let go of them"
+# UCX deregisters its memory only when mcexec closes the verbs device, after the
+# LWK unmapped it: those pages are withheld, and the LWK asks Linux about them
+# again when a process ends (docs/memory.md, "Pages Linux still holds").
+kept=$(ihkosctl 0 kmsg | grep -c "still held by Linux when it was unmapped")
+[ "$kept" -gt 0 ] && echo "ok: the MPI runs left $kept runs of pages registered" ||
+	fail "no page was left registered: nothing to take back"
+expect_ok mcexec true
+for _ in $(seq 40); do [ "$(mem_used)" -le $((used0 + (1 << 20))) ] && break; sleep 0.5; done
+used1=$(mem_used)
+[ "$used1" -le $((used0 + (1 << 20))) ] && echo "ok: memory in use back to $((used1 >> 20)) MiB (was $((used0 >> 20)) MiB)" ||
+	fail "memory in use $((used1 >> 20)) MiB after the MPI runs, $((used0 >> 20)) MiB before"
+ihkosctl 0 kmsg | grep -q "that Linux held is free again" && echo "ok: the LWK logged the pages it took back" ||
+	fail "no 'free again' line in kmsg"
 
 expect_eq "instance still running" "RUNNING" "$(ihkosctl 0 get status 2>&1)"
 mcstop+release.sh
