@@ -139,27 +139,39 @@ static void mcctrl_pin_free(struct mcctrl_pin *pin, bool dirty)
 }
 
 /*
- * Count one more (@delta 1) or one fewer (-1) pin of each of @n pages in
- * p->pinned, which the fault handler asks; a page two mappings pinned stays
- * until both let go. Context: p->uas held for writing.
+ * Count one more (@delta 1) or one fewer (-1) pin of frame @pfn in p->pinned,
+ * which the fault handler asks; a frame two mappings pinned stays until both
+ * let go. Context: p->uas held for writing.
  */
-static int mcctrl_pinned_count(struct mcctrl_proc *p, struct page **pages, unsigned long n, int delta)
+static int mcctrl_pinned_count_one(struct mcctrl_proc *p, unsigned long pfn, int delta)
 {
-	unsigned long i, pfn, count;
+	unsigned long count = xa_to_value(xa_load(&p->pinned, pfn) ?: xa_mk_value(0));
+
+	if (delta < 0 && !count)
+		return 0;	/* not counted (a failed count): nothing to take back */
+	count += delta;
+	if (!count) {
+		xa_erase(&p->pinned, pfn);
+		return 0;
+	}
+	return xa_err(xa_store(&p->pinned, pfn, xa_mk_value(count), GFP_KERNEL));
+}
+
+/*
+ * The same for pages [@from, @to) of @pin: Linux pages, or a device's frames,
+ * which mcexec's view maps too (an offloaded call's buffer in device memory).
+ */
+static int mcctrl_pinned_count(struct mcctrl_proc *p, struct mcctrl_pin *pin, unsigned long from,
+			       unsigned long to, int delta)
+{
+	unsigned long i;
 	int ret = 0;
 
-	for (i = 0; i < n && !ret; i++) {
-		if (!pages[i])
-			continue;
-		pfn = page_to_pfn(pages[i]);
-		count = xa_to_value(xa_load(&p->pinned, pfn) ?: xa_mk_value(0));
-		if (delta < 0 && !count)
-			continue;	/* not counted (a failed count): nothing to take back */
-		count += delta;
-		if (count)
-			ret = xa_err(xa_store(&p->pinned, pfn, xa_mk_value(count), GFP_KERNEL));
-		else
-			xa_erase(&p->pinned, pfn);
+	for (i = from; i < to && !ret; i++) {
+		if (pin->io && pin->io[i])
+			ret = mcctrl_pinned_count_one(p, pin->io[i] >> PAGE_SHIFT, delta);
+		else if (pin->pages[i])
+			ret = mcctrl_pinned_count_one(p, page_to_pfn(pin->pages[i]), delta);
 	}
 	return ret;
 }
@@ -261,7 +273,7 @@ static long mcctrl_pin_into(struct mcctrl_proc *p, const struct mcexec_pin_call 
 		list_add(&pin->link, &p->pins);
 	spin_unlock_irq(&p->lock);
 	if (!late)
-		ret = mcctrl_pinned_count(p, pin->pages, n, 1);
+		ret = mcctrl_pinned_count(p, pin, 0, n, 1);
 	up_write(&p->uas);
 	if (late) {
 		mcctrl_pin_free(pin, false);
@@ -354,7 +366,7 @@ long mcctrl_unpin_call(struct mcctrl_proc *p, void __user *arg)
 		unsigned long i, gone = 0;
 		bool keep;
 
-		(void)mcctrl_pinned_count(p, pin->pages + from, to - from, -1);
+		(void)mcctrl_pinned_count(p, pin, from, to, -1);
 		for (i = from; i < to; i++) {
 			if (pin->io && pin->io[i]) {
 				pin->io[i] = 0;

@@ -11,7 +11,9 @@
  * Never RAM: a driver may map its own kernel pages this way and free them
  * when the mapping goes, and we could not hold them (RAM that drivers map as
  * pages is pinned by pin.c like any other). The device file stays open, so
- * its driver is not released, until the LWK lets go of every page.
+ * its driver is not released, until the LWK lets go of every page. mcexec's
+ * view maps those frames too (pin.c counts them in p->pinned), so offloaded
+ * calls can read and write a buffer in device memory, as natively.
  */
 #include <linux/file.h>
 #include <linux/ioport.h>

@@ -138,6 +138,7 @@ static vm_fault_t mcctrl_uas_fault(struct vm_fault *vmf)
 		else if (page)
 			ret = mcctrl_insert_page(p, vma, addr, page);
 		else if (mcctrl_pinned(p, pa >> PAGE_SHIFT))
+			/* A pinned Linux page, or a device's frame, with the memory type Linux keeps for it. */
 			ret = vmf_insert_mixed(vma, addr, pfn_to_pfn_t(pa >> PAGE_SHIFT));
 	}
 	up_read(&p->uas);

@@ -50,6 +50,9 @@ for want in "ident 0x010000ed" "reads back as 0xedcba987" "computed by the devic
 	"store SIGSEGV" "mprotect it writable: Permission denied" "past the end of the BAR: Invalid argument" \
 	"(uncached): 1 MiB written and read back, 0 words wrong" \
 	"(write-combining): 1 MiB written and read back, 0 words wrong" "/dev/zero: 0 bytes not zero" \
+	"(uncached): write(2) of 64 KiB from it: all" "(uncached): the file holds it, 0 bytes wrong" \
+	"(uncached): read(2) of 64 KiB into it: all, 0 bytes wrong" \
+	"(write-combining): read(2) of 64 KiB into it: all, 0 bytes wrong" \
 	"65536 bytes of the fork child's writes seen"; do
 	if [[ $lwk == *"$want"* ]]; then echo "ok: under mcexec: $want"; else fail "under mcexec, missing: $want"; fi
 done
