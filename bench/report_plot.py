@@ -5,6 +5,10 @@
     bench/report_plot.py REPORT.json [REPORT.json...] [--noise NOISE.csv] -o OUT.png
     bench/report_plot.py --noise NOISE.csv -o OUT.png
 
+A REPORT.json is one program's (mcexec --report --report-format=json) or a merged
+one: the group report of mcexec --report-group, or the per-job report the Slurm
+plugin writes (mck-report-<job>-<node>.json). Merged reports have no stages.
+
 From reports: where the time of offloaded calls went, per system call (mean and
 maximum microseconds, log scale); the mean offloaded call split into its stages
 (send, pickup, call, resume; docs/mcexec.md); and the latency histogram of all
@@ -25,6 +29,8 @@ import os
 import sys
 
 STAGES = ("send", "pickup", "call", "resume")
+PROCESS = "mckernel-process-report"
+FORMATS = (PROCESS, "mckernel-group-report", "mckernel-job-report")  # docs/mcexec.md
 LATENCY_KEY = "offload_latency_log2_ns"
 LATENCY_BUCKETS = 40  # MCK_LATENCY_BUCKETS, mcexec/abi.h
 NOISE_COLUMNS = ["side", "cpu", "second", "gaps", "max_gap_us"]
@@ -39,18 +45,38 @@ def is_count(v):
     return isinstance(v, int) and not isinstance(v, bool) and v >= 0
 
 
+def is_time(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+
+
 def load(path):
     try:
         with open(path) as f:
             r = json.load(f)
     except (OSError, ValueError) as e:
         fail(path, e)
-    if not isinstance(r, dict) or r.get("format") != "mckernel-process-report":
-        fail(path, "not an mcexec --report --report-format=json file")
+    if not isinstance(r, dict) or r.get("format") not in FORMATS:
+        fail(path, "not an mcexec --report --report-format=json file, nor a group or job report")
+    calls = r.get("offloaded")
+    if not isinstance(calls, list) or not all(
+            isinstance(c, dict) and isinstance(c.get("name"), str) and is_count(c.get("count"))
+            and is_time(c.get("total_us")) and is_time(c.get("max_us")) for c in calls):
+        fail(path, "offloaded: not a list of calls with name, count, total_us and max_us")
+    st = r.get("offload_stages_us")
+    if st is not None and not (isinstance(st, dict) and is_count(st.get("calls"))
+                               and all(is_time(st.get(k)) for k in STAGES)):
+        fail(path, "offload_stages_us: not calls and the time of each stage")
     h = r.get(LATENCY_KEY)
     if h is not None and not (isinstance(h, list) and len(h) == LATENCY_BUCKETS and all(map(is_count, h))):
         fail(path, f"{LATENCY_KEY}: not a list of {LATENCY_BUCKETS} counts")
     return r
+
+
+def label_of(path, r):
+    """The file's name; a merged report says how many tasks it holds."""
+    name = os.path.basename(path)
+    tasks = r.get("tasks")
+    return f"{name} ({tasks} tasks)" if r["format"] != PROCESS and is_count(tasks) else name
 
 
 def load_noise(path):
@@ -94,7 +120,7 @@ def draw_calls(ax, reports, top):
     for i, (label, r) in enumerate(reports):
         by = {c["name"]: c for c in r["offloaded"]}
         xs = [k + i * width for k in range(len(names))]
-        mean = [by[n]["total_us"] / by[n]["count"] if n in by else 0 for n in names]
+        mean = [by[n]["total_us"] / max(by[n]["count"], 1) if n in by else 0 for n in names]
         peak = [by[n]["max_us"] if n in by else 0 for n in names]
         bars = ax.bar(xs, mean, width, label=f"{label}: mean")
         ax.scatter(xs, peak, marker="_", s=200, color=bars.patches[0].get_facecolor() if bars.patches else None,
@@ -178,7 +204,8 @@ def draw_noise(gaps_ax, max_ax, series):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=__doc__.split("\n", 2)[2],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("reports", nargs="*", metavar="REPORT.json", help="mcexec --report --report-format=json files")
+    ap.add_argument("reports", nargs="*", metavar="REPORT.json",
+                    help="mcexec --report --report-format=json files, group or job reports")
     ap.add_argument("-o", "--output", required=True, metavar="OUT.png")
     ap.add_argument("--top", type=int, default=12, help="system calls shown (most time first)")
     ap.add_argument("--noise", metavar="NOISE.csv", help="per-CPU gaps per second from bench/mcexec_bench.sh")
@@ -187,7 +214,10 @@ def main():
         sys.exit("report_plot: --top must be at least 1")
     if not a.reports and not a.noise:
         sys.exit("report_plot: nothing to draw: give REPORT.json files, --noise NOISE.csv or both")
-    reports = [(os.path.basename(p), load(p)) for p in a.reports]
+    reports = []
+    for p in a.reports:
+        r = load(p)
+        reports.append((label_of(p, r), r))
     noise = load_noise(a.noise) if a.noise else None
     try:
         import matplotlib
@@ -205,8 +235,11 @@ def main():
     grid = fig.add_gridspec(rows, 3)
     row = 0
     if reports:
-        draw_calls(fig.add_subplot(grid[row, :2]), reports, a.top)
-        draw_stages(fig.add_subplot(grid[row, 2]), reports)
+        # Stages are measured per process: merged reports have none.
+        with_stages = [(label, r) for label, r in reports if "offload_stages_us" in r]
+        draw_calls(fig.add_subplot(grid[row, :2] if with_stages else grid[row, :]), reports, a.top)
+        if with_stages:
+            draw_stages(fig.add_subplot(grid[row, 2]), with_stages)
         row += 1
     if with_latency:
         draw_latency(fig.add_subplot(grid[row, :]), with_latency)

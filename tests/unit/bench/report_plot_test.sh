@@ -49,6 +49,18 @@ grep -q "no latency histogram" "$work/err" || { echo "FAIL: no word on the missi
 size() { $PY -c 'import struct, sys; d = open(sys.argv[1], "rb").read(24); print(struct.unpack(">II", d[16:24])[1])' "$1"; }
 [ "$(size "$work/out.png")" -gt "$(size "$work/v1.png")" ] || { echo "FAIL: no histogram panel"; exit 1; }
 
+# Merged reports (mcexec's group report, the Slurm plugin's job report): no
+# stages, the rest drawn, alone and beside a process report.
+edit group.json 'r["format"] = "mckernel-group-report"; r["tasks"] = 4; del r["offload_stages_us"]'
+edit job.json 'r["format"] = "mckernel-job-report"; r["tasks"] = 2; del r["offload_stages_us"]; r["summary"] = "mck: 2 tasks"'
+$PY "$plot" "$work/group.json" -o "$work/group.png"
+is_png "$work/group.png"
+$PY "$plot" "$work/job.json" "$work/group.json" "$sample" -o "$work/mixed.png"
+is_png "$work/mixed.png"
+edit zero.json 'r["format"] = "mckernel-job-report"; del r["offload_stages_us"]; r["offloaded"][0]["count"] = 0'
+$PY "$plot" "$work/zero.json" -o "$work/zero.png"
+is_png "$work/zero.png"
+
 # The benchmark's noise CSV, alone and with reports.
 cat > "$work/noise.csv" <<'CSV'
 side,cpu,second,gaps,max_gap_us
@@ -68,6 +80,14 @@ is_png "$work/both.png"
 # What is refused, each with a message that says why.
 echo '{"format": "other"}' > "$work/not.json"
 refused "a non-report" "not an mcexec --report" "$work/not.json"
+edit negcall.json 'r["offloaded"][1]["count"] = -1'
+refused "a negative call count" "offloaded: not a list of calls" "$work/negcall.json"
+edit nocalls.json 'r["format"] = "mckernel-group-report"; del r["offloaded"]'
+refused "a group report without calls" "offloaded: not a list of calls" "$work/nocalls.json"
+edit namecall.json 'r["offloaded"][0]["name"] = 7'
+refused "a call without a name" "offloaded: not a list of calls" "$work/namecall.json"
+edit stages.json 'r["offload_stages_us"]["send"] = "fast"'
+refused "a stage that is not a time" "offload_stages_us: not calls and the time of each stage" "$work/stages.json"
 refused "a 39-bucket histogram" "offload_latency_log2_ns: not a list of 40 counts" "$work/short.json"
 refused "a negative bucket" "offload_latency_log2_ns: not a list of 40 counts" "$work/neg.json"
 edit str.json 'r["offload_latency_log2_ns"][0] = "7"'
