@@ -261,6 +261,7 @@ struct Process {
     uint32_t nshared_releases = 0;
     uint32_t release_scopes = 0;
     bool keep_all = false;          // Linux may hold any of its pages: free none (docs/memory.md)
+    bool lock_future = false;       // mlockall(MCL_FUTURE): new mappings are locked (syscall.cpp)
     int64_t realtime_offset_ns = 0; // CLOCK_REALTIME - CLOCK_MONOTONIC at creation
     int64_t mono_base_ns = 0;       // CLOCK_MONOTONIC at creation ...
     uint64_t tsc_base = 0;          // ... at this TSC

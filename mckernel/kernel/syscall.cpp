@@ -36,15 +36,32 @@ constexpr Table g_table;
 
 } // namespace
 
+static int64_t may_lock(uint64_t bytes);
+
+// After mlockall(MCL_FUTURE), new memory is locked: it counts against
+// RLIMIT_MEMLOCK with what is locked already (Linux's mlock_future_check, which
+// adds the new length without looking for overlaps), or the call fails.
+static bool may_lock_more(Process* p, uint64_t bytes)
+{
+    return !p->lock_future || may_lock(vm_locked_after(p, 0, 0) + ((bytes + 4095) & ~4095ull)) == 0;
+}
+
 // Thin adapters to the typed implementations.
 int64_t sys_mmap(SyscallArgs& a)
 {
     if (a.arg[5] & 4095)
         return -EINVAL;
-    return vm_mmap(current()->proc, a.arg[0], a.arg[1], a.arg[2], a.arg[3], int64_t(a.arg[4]), a.arg[5]);
+    Process* p = current()->proc;
+    if (!may_lock_more(p, a.arg[1]))
+        return -EAGAIN;
+    int64_t ret = vm_mmap(p, a.arg[0], a.arg[1], a.arg[2], a.arg[3], int64_t(a.arg[4]), a.arg[5]);
+    if (ret >= 0 && p->lock_future)
+        (void)vm_set_locked(p, uint64_t(ret), (a.arg[1] + 4095) & ~4095ull, true); // mapped whole: cannot fail
+    return ret;
 }
 int64_t sys_mprotect(SyscallArgs& a) { return vm_mprotect(current()->proc, a.arg[0], a.arg[1], a.arg[2]); }
 int64_t sys_munmap(SyscallArgs& a) { return vm_munmap(current()->proc, a.arg[0], a.arg[1]); }
+// The heap grows in 2 MiB pieces; under MCL_FUTURE it is not locked or counted (docs/syscalls.md).
 int64_t sys_brk(SyscallArgs& a) { return vm_brk(current()->proc, a.arg[0]); }
 int64_t sys_mremap(SyscallArgs& a)
 {
@@ -89,7 +106,8 @@ int64_t sys_mlock2(SyscallArgs& a)
     constexpr uint64_t MLOCK_ONFAULT = 1;
     return (a.arg[2] & ~MLOCK_ONFAULT) ? -EINVAL : mlock_range(a, !(a.arg[2] & MLOCK_ONFAULT));
 }
-// MCL_FUTURE is accepted; later mappings are not counted (docs/syscalls.md).
+// MCL_FUTURE: later mmap memory is locked and counted (sys_mmap); mlockall
+// without it, or munlockall, ends that.
 int64_t sys_mlockall(SyscallArgs& a)
 {
     constexpr uint64_t MCL_CURRENT = 1, MCL_FUTURE = 2, MCL_ONFAULT = 4;
@@ -101,11 +119,13 @@ int64_t sys_mlockall(SyscallArgs& a)
         return err;
     if (f & MCL_CURRENT)
         vm_set_all_locked(p, true);
+    p->lock_future = f & MCL_FUTURE;
     return 0;
 }
 int64_t sys_munlockall(SyscallArgs&)
 {
     vm_set_all_locked(current()->proc, false);
+    current()->proc->lock_future = false;
     return 0;
 }
 // Private memory has nothing to write back; shared file pages are Linux's page cache.

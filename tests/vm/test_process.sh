@@ -141,6 +141,8 @@ log "mlock and mlockall against RLIMIT_MEMLOCK, without CAP_IPC_LOCK (programs/m
 same_as_native "mlock_limit" "$IHK_BUILD/tests/vm/programs/mlock_limit"
 expect_eq "mlock_limit natively: a page past the limit" "mlock page 16: ENOMEM" \
 	"$("$IHK_BUILD/tests/vm/programs/mlock_limit" | grep -m1 'page 16')"
+expect_eq "mlock_limit natively: MCL_FUTURE counts a new mapping" "mmap of 1 pages: EAGAIN" \
+	"$("$IHK_BUILD/tests/vm/programs/mlock_limit" | grep -m1 'mmap of 1 pages')"
 
 log "munmap of a shared file mapping lets go of the file at once: seals, partial unmaps, fork, pinned memory (programs/shared_release.c)"
 same_as_native "shared_release" "$IHK_BUILD/tests/vm/programs/shared_release"

@@ -5,7 +5,8 @@
  * (tests/vm/test_process.sh). It drops CAP_IPC_LOCK first (run as root): with a
  * limit of 16 pages, locked pages count once however often they are locked,
  * munlock gives them back, a fork child starts with none, mlockall of the
- * whole process is ENOMEM; with a limit of 0, EPERM. /proc/self/status's
+ * whole process is ENOMEM; after mlockall(MCL_FUTURE) new mappings count
+ * too (EAGAIN past the limit); with a limit of 0, EPERM. /proc/self/status's
  * VmLck says what is locked.
  */
 #define _GNU_SOURCE
@@ -20,6 +21,8 @@
 #include <unistd.h>
 
 #define PAGE 4096ul
+
+static char *p_all; /* the 32 pages main() locks and unlocks */
 
 static const char *err(long ret) { return ret == -1 ? strerrorname_np(errno) : "ok"; }
 
@@ -55,9 +58,47 @@ static long locked_pages(void)
 	return kb < 0 ? -1 : kb / 4;
 }
 
+static char *map(unsigned long pages)
+{
+	char *m = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	printf("mmap of %lu pages: %s\n", pages, m == MAP_FAILED ? strerrorname_np(errno) : "ok");
+	return m;
+}
+
+/* mlockall(MCL_FUTURE): new mappings are locked and count against the limit
+   of 16 pages (mmap: EAGAIN past it), not in a fork child; munlockall ends it. */
+static void future(void)
+{
+	char *a, *b, *c;
+	pid_t child;
+	int status;
+
+	printf("munlock pages 0-15: %s\n", err(munlock(p_all, 16 * PAGE)));
+	printf("mlockall(MCL_FUTURE): %s\n", err(mlockall(MCL_FUTURE)));
+	a = map(8);
+	b = map(8);
+	printf("VmLck: %ld pages\n", locked_pages());
+	map(1);
+	munmap(a, 8 * PAGE);
+	c = map(4);
+	printf("VmLck after unmapping 8 and mapping 4: %ld pages\n", locked_pages());
+	child = fork();
+	if (child == 0) /* MCL_FUTURE is not inherited */
+		_exit(mmap(NULL, 32 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED ? 1 : 0);
+	waitpid(child, &status, 0);
+	printf("child maps 32 pages: status %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	printf("munlockall: %s\n", err(munlockall()));
+	a = map(32);
+	printf("VmLck after munlockall: %ld pages\n", locked_pages());
+	munmap(a, 32 * PAGE);
+	munmap(b, 8 * PAGE);
+	munmap(c, 4 * PAGE);
+	printf("mlock pages 0-15 again: %s\n", err(mlock(p_all, 16 * PAGE)));
+}
+
 int main(void)
 {
-	char *p = mmap(NULL, 32 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = p_all = mmap(NULL, 32 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *hole;
 	pid_t child;
 	int status;
@@ -84,6 +125,7 @@ int main(void)
 	printf("munlockall: %s\n", err(munlockall()));
 	printf("VmLck after munlockall: %ld pages\n", locked_pages());
 	printf("mlock pages 0-15 after munlockall: %s\n", err(mlock(p, 16 * PAGE)));
+	future();
 	hole = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	munmap(hole, PAGE);
 	printf("munlock of a hole: %s\n", err(munlock(hole, PAGE)));
