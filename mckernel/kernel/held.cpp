@@ -3,8 +3,9 @@
 // (mem_withhold): an RDMA registration, an O_DIRECT transfer or a
 // process_vm_readv may still write them. Most of those holds end soon after,
 // e.g. when mcexec closes the verbs device at the program's end. We ask Linux
-// about them whenever a process ends: on the CPU that ends it, so no timer and
-// no interrupt of a compute core is spent on it. Only pages we have freed are
+// about them whenever a process ends, on the CPU that ends it: no timer, and
+// the answers ring that CPU's doorbell right after the end, not in the middle
+// of a computation that runs for long. Only pages we have freed are
 // asked about: no mapping of mcexec's view can reach them any more, so Linux's
 // holds on them can only end, and its answer cannot go stale except by a new
 // withholding, which the epoch catches (mem_unhold).
