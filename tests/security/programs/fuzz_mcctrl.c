@@ -84,6 +84,14 @@ static void on_fault(int sig)
 	siglongjmp(escape, 1);
 }
 
+/* mcctrl interrupts the thread serving a call this way (as it would mcexec's). */
+static volatile sig_atomic_t interrupts;
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	interrupts++;
+}
+
 static uint64_t user_addr(void)
 {
 	switch (rnd(6)) {
@@ -522,6 +530,13 @@ int main(int argc, char **argv)
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A signal for the LWK program while a call of its is in WAIT's hands
+	 * makes mcctrl send MCEXEC_INTERRUPT_SIGNAL to this thread. mcexec
+	 * handles it; without a handler the fuzzer would die of it (status 165).
+	 */
+	struct sigaction si = { .sa_handler = on_interrupt };
+	sigaction(MCEXEC_INTERRUPT_SIGNAL, &si, NULL);
 
 	scratch = mmap(NULL, SCRATCH_PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (scratch == MAP_FAILED)
@@ -631,6 +646,7 @@ int main(int argc, char **argv)
 	if (s.fd >= 0)
 		end_session(&s);
 	close(os);
-	printf("ops=%lu ok=%lu sessions=%lu syscall_events=%lu\n", ops, oks, sessions, events);
+	printf("ops=%lu ok=%lu sessions=%lu syscall_events=%lu interrupts=%ld\n", ops, oks, sessions, events,
+	       (long)interrupts);
 	return 0;
 }
