@@ -5,7 +5,8 @@
 set -euo pipefail
 
 : "${IHK_BUILD:?run inside tests/vm/vmrun}"
-MODULES=$IHK_BUILD/modules
+# MCK_MODULE_DIR: modules built for another kernel (vm.next_kernel), as for mcreboot.sh -M.
+MODULES=${MCK_MODULE_DIR:-$IHK_BUILD/modules}
 failures=0
 
 log() { echo "--- [${SECONDS}s] $*"; }
