@@ -153,25 +153,69 @@ static bool mcctrl_may_write(struct mcctrl_proc *p, unsigned long addr, u64 pa)
 	return !p->dead && pa && mcctrl_lookup(p, addr, &writable) == pa && writable;
 }
 
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+/*
+ * Without VM_SHARED (see mcctrl_uas_mmap), the core's own upgrade after
+ * page_mkwrite/pfn_mkwrite (finish_mkwrite_fault) warns: we make the entry
+ * writable ourselves and answer VM_FAULT_NOPAGE, which skips it.
+ */
+struct mcctrl_mkwrite {
+	struct vm_area_struct *vma;
+	unsigned long pfn;
+};
+
+static int mcctrl_pte_mkwrite(pte_t *pte, unsigned long addr, void *data)
+{
+	struct mcctrl_mkwrite *w = data;
+	pte_t old = ptep_get(pte);
+
+	/* Not the entry we checked any more (zapped, another page): the access faults again. */
+	if (!pte_present(old) || pte_pfn(old) != w->pfn || pte_write(old))
+		return 0;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	old = pte_mkwrite_novma(old);	/* pte_mkwrite() is not exported; never a shadow stack here */
+#else
+	old = pte_mkwrite(old);
+#endif
+	set_pte_at(w->vma->vm_mm, addr, pte, pte_mkdirty(pte_mkyoung(old)));
+	return 0;
+}
+
+/* Make the entry at @vmf->address writable if it still maps @pfn. Context: p->uas held. */
+static vm_fault_t mcctrl_mkwrite(struct vm_fault *vmf, unsigned long pfn)
+{
+	struct mcctrl_mkwrite w = { .vma = vmf->vma, .pfn = pfn };
+
+	if (apply_to_existing_page_range(vmf->vma->vm_mm, vmf->address & PAGE_MASK, PAGE_SIZE,
+					 mcctrl_pte_mkwrite, &w))
+		return VM_FAULT_SIGBUS;
+	return VM_FAULT_NOPAGE;
+}
+#endif
+
 /* A write to an instance page mapped read-only: allowed only where the program may write. */
 static vm_fault_t mcctrl_uas_page_mkwrite(struct vm_fault *vmf)
 {
 	struct mcctrl_proc *p = vmf->vma->vm_private_data;
-	bool ok;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
 
 	if (!p)
 		return VM_FAULT_SIGBUS;
 	down_read(&p->uas);
-	ok = mcctrl_may_write(p, vmf->address & PAGE_MASK, page_to_phys(vmf->page));
+	if (mcctrl_may_write(p, vmf->address & PAGE_MASK, page_to_phys(vmf->page))) {
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+		ret = mcctrl_mkwrite(vmf, page_to_pfn(vmf->page));
+#else
+		/*
+		 * Locked and said so: the core would otherwise retry forever on a page
+		 * with no mapping. A zap meanwhile is caught by its pte_same check.
+		 */
+		lock_page(vmf->page);
+		ret = VM_FAULT_LOCKED;
+#endif
+	}
 	up_read(&p->uas);
-	if (!ok)
-		return VM_FAULT_SIGBUS;
-	/*
-	 * Locked and said so: the core would otherwise retry forever on a page
-	 * with no mapping. A zap meanwhile is caught by its pte_same check.
-	 */
-	lock_page(vmf->page);
-	return VM_FAULT_LOCKED;
+	return ret;
 }
 
 /* A write to a Linux page (shared file mapping) mapped read-only: the same rule. */
@@ -184,8 +228,13 @@ static vm_fault_t mcctrl_uas_pfn_mkwrite(struct vm_fault *vmf)
 	if (!p)
 		return VM_FAULT_SIGBUS;
 	down_read(&p->uas);
-	if (mcctrl_may_write(p, vmf->address & PAGE_MASK, pa) && mcctrl_pinned(p, pa >> PAGE_SHIFT))
+	if (mcctrl_may_write(p, vmf->address & PAGE_MASK, pa) && mcctrl_pinned(p, pa >> PAGE_SHIFT)) {
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+		ret = mcctrl_mkwrite(vmf, pa >> PAGE_SHIFT);
+#else
 		ret = 0;
+#endif
+	}
 	up_read(&p->uas);
 	return ret;
 }
@@ -387,6 +436,22 @@ int mcctrl_uas_mmap(struct mcctrl_proc *p, struct vm_area_struct *vma)
 #else
 	vma->vm_flags |= VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY;
 	vma->vm_flags &= ~(VM_EXEC | VM_MAYEXEC);
+#endif
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	/*
+	 * From 6.5, GUP refuses long-term write pins (ibv_reg_mr, io_uring fixed
+	 * buffers) in a shared writable file VMA whose vm_ops have page_mkwrite:
+	 * such a VMA "needs dirty tracking" (vma_needs_dirty_tracking()). Ours
+	 * needs page_mkwrite/pfn_mkwrite to keep what the program may only read
+	 * read-only, and has no file to write back. Without VM_SHARED, but with
+	 * VM_MAYSHARE, the core still handles a write to a read-only entry as in
+	 * a shared mapping (do_wp_page() calls page_mkwrite/pfn_mkwrite, never
+	 * copies), GUP's FOLL_FORCE still cannot write it, and vm_page_prot stays
+	 * read-only, while the VMA no longer counts as needing dirty tracking. A
+	 * first write to an empty entry takes the copy-on-write fault path, which
+	 * only calls our fault handler: it maps the instance's page, never a copy.
+	 */
+	vm_flags_clear(vma, VM_SHARED);
 #endif
 	vma->vm_ops = &mcctrl_uas_ops;
 	vma->vm_private_data = p;
