@@ -20,16 +20,24 @@
 namespace mck {
 
 namespace {
-// Runs asked about per process end; the rest wait for the next end.
+// Runs asked about per process end; the rest wait for the next end, which
+// asks about the runs after these (g_next), so a run Linux keeps holding does
+// not keep the others from being asked about.
 constexpr uint32_t MAX_ASK = 16;
 constexpr uint64_t MAX_RUN = 1ull << 40;
+// Where the next question starts (a physical address; 0: from the lowest).
+// Two CPUs ending processes at once may ask about the same runs: harmless.
+uint64_t g_next;
 } // namespace
 
 void held_ask_linux(uint32_t cpu_index)
 {
     HeldRun runs[MAX_ASK];
-    uint64_t epoch;
-    uint32_t n = mem_dropped_runs(runs, MAX_ASK, &epoch);
+    uint64_t epoch, from = __atomic_load_n(&g_next, __ATOMIC_RELAXED);
+    uint32_t n = mem_dropped_runs(runs, MAX_ASK, &epoch, from);
+    if (!n && from)
+        n = mem_dropped_runs(runs, MAX_ASK, &epoch, 0); // past the last run: from the start
+    __atomic_store_n(&g_next, n == MAX_ASK ? runs[n - 1].phys + runs[n - 1].bytes : 0, __ATOMIC_RELAXED);
     for (uint32_t i = 0; i < n; i++) {
         ihk_ikc_msg m{};
         m.type = MCK_IKC_HELD_CHECK;

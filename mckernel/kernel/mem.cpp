@@ -239,14 +239,16 @@ uint64_t mem_withhold(uint64_t phys, uint64_t bytes)
     return count;
 }
 
-uint32_t mem_dropped_runs(HeldRun* runs, uint32_t max, uint64_t* epoch)
+uint32_t mem_dropped_runs(HeldRun* runs, uint32_t max, uint64_t* epoch, uint64_t from)
 {
     SpinLockGuard guard(g_lock);
     *epoch = g_withhold_epoch;
     uint32_t n = 0;
     for (uint32_t k = 0; k < g_num_chunks && n < max; k++) {
         Chunk& c = g_chunks[k];
-        for (uint64_t i = 0; i < c.pages && n < max;) {
+        if (from >= c.phys + c.pages * PAGE)
+            continue;
+        for (uint64_t i = from > c.phys ? (from - c.phys) / PAGE : 0; i < c.pages && n < max;) {
             if (!c.dropped[i / 64] && !(i % 64)) {
                 i += 64;
                 continue;

@@ -26,12 +26,13 @@ void mem_free(uint64_t phys, uint64_t bytes);
 // mem_unhold(). Returns how many pages were newly withheld (docs/memory.md).
 uint64_t mem_withhold(uint64_t phys, uint64_t bytes);
 // Withheld pages that we freed since (no view maps them, so Linux can only let
-// go of them): at most @max runs of them into @runs; returns how many, and in
-// @epoch the count of withholdings so far, for mem_unhold().
+// go of them): at most @max runs of them at or above physical address @from
+// into @runs, in address order; returns how many, and in @epoch the count of
+// withholdings so far, for mem_unhold().
 struct HeldRun {
     uint64_t phys, bytes;
 };
-uint32_t mem_dropped_runs(HeldRun* runs, uint32_t max, uint64_t* epoch);
+uint32_t mem_dropped_runs(HeldRun* runs, uint32_t max, uint64_t* epoch, uint64_t from = 0);
 // Linux let go of the pages of [phys, phys + bytes), as it found them when
 // asked at @epoch: those withheld and freed are free again, others stay as they
 // are, and nothing changes if a page was withheld since (Linux's answer may be

@@ -347,4 +347,29 @@ TEST_F(Mem, WithheldPagesComeBackOnceFreedAndLetGo)
     EXPECT_EQ(mem_free_bytes(-1), start);
 }
 
+// The runs after an address (held.cpp asks about the next ones at each process
+// end, so a run Linux keeps holding does not hide the others).
+TEST_F(Mem, DroppedRunsFromAnAddress)
+{
+    uint64_t a = mem_alloc(8 * K4, -1);
+    ASSERT_NE(a, 0u);
+    for (uint64_t p : {a, a + 2 * K4, a + 5 * K4})
+        EXPECT_EQ(mck::mem_withhold(p, K4), 1u);
+    mem_free(a, 8 * K4);
+    uint64_t epoch;
+    mck::HeldRun runs[4];
+    ASSERT_EQ(mck::mem_dropped_runs(runs, 2, &epoch), 2u); // the first two, in order
+    EXPECT_EQ(runs[0].phys, a);
+    EXPECT_EQ(runs[1].phys, a + 2 * K4);
+    ASSERT_EQ(mck::mem_dropped_runs(runs, 2, &epoch, runs[1].phys + runs[1].bytes), 1u);
+    EXPECT_EQ(runs[0].phys, a + 5 * K4);
+    EXPECT_EQ(runs[0].bytes, K4);
+    EXPECT_EQ(mck::mem_dropped_runs(runs, 2, &epoch, a + 6 * K4), 0u); // nothing after the last
+    ASSERT_EQ(mck::mem_dropped_runs(runs, 4, &epoch, a + 2 * K4), 2u); // a run starting there counts
+    EXPECT_EQ(runs[0].phys, a + 2 * K4);
+    for (uint64_t p : {a, a + 2 * K4, a + 5 * K4})
+        EXPECT_EQ(mck::mem_unhold(p, K4, epoch), 1u);
+    EXPECT_EQ(mem_free_bytes(-1), start);
+}
+
 } // namespace
