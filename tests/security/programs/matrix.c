@@ -538,7 +538,12 @@ static int mcexec_io(int which)
 		struct sock_fprog fprog = { .len = 1, .filter = FAR };
 		struct timespec zero = { 0, 0 };
 		uint64_t sigset = 0, far_sig[2] = { (uintptr_t)FAR, 8 }, own_sig[2] = { (uintptr_t)&sigset, 8 };
-		union { uint32_t map_type; char bytes[128]; } attr = { .map_type = 2 /* BPF_MAP_TYPE_ARRAY */ };
+		/*
+		 * A valid array map (type, key and value size, entries): Linux 6.5+
+		 * checks the attributes before unprivileged_bpf_disabled, so an
+		 * invalid one would be EINVAL there and EPERM on 6.1.
+		 */
+		union { uint32_t words[4]; char bytes[128]; } attr = { .words = { 2 /* BPF_MAP_TYPE_ARRAY */, 4, 4, 1 } };
 
 		socket_pair(sv);
 		report("setsockopt-filter-far", setsockopt(sv[0], SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)));
