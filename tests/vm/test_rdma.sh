@@ -53,11 +53,12 @@ rn=0; native=$(timeout -k 5 120 "$MR" rxe0 1 2>&1) || rn=$?
 rl=0; lwk=$(timeout -k 5 240 mcexec "$MR" rxe0 1 2>&1) || rl=$?
 echo "$lwk"
 # A known difference (docs/memory.md): Linux 6.1 pins a read-only registration
-# for writing (FOLL_WRITE|FOLL_FORCE, to break copy-on-write); mcexec's view
-# cannot tell that from a real write into memory the program may only read.
+# for writing (FOLL_WRITE|FOLL_FORCE, to break copy-on-write), and 6.5+ asks to
+# unshare it first, which mcexec's view answers as a write (page_mkwrite): it
+# cannot tell either from a real write into memory the program may only read.
 ro="register read-only memory for reading"
 expect_eq "natively: $ro" "$ro: registered" "$(grep "^$ro" <<<"$native")"
-expect_eq "under mcexec: $ro (Linux before 6.2)" "$ro: Bad address" "$(grep "^$ro" <<<"$lwk")"
+expect_eq "under mcexec: $ro (read-only on the LWK)" "$ro: Bad address" "$(grep "^$ro" <<<"$lwk")"
 native=$(grep -v "^$ro" <<<"$native")
 lwk=$(grep -v "^$ro" <<<"$lwk")
 if [ "$native" == "$lwk" ] && [ $rn -eq $rl ]; then
@@ -123,11 +124,18 @@ log "pages UCX left registered at the end are used again once Linux let go of th
 kept=$(ihkosctl 0 kmsg | grep -c "still held by Linux when it was unmapped")
 [ "$kept" -gt 0 ] && echo "ok: the MPI runs left $kept runs of pages registered" ||
 	fail "no page was left registered: nothing to take back"
-expect_ok mcexec true
-for _ in $(seq 40); do [ "$(mem_used)" -le $((used0 + (1 << 20))) ] && break; sleep 0.5; done
+# Each process end asks about 16 runs, the next ones each time (held.cpp): on
+# Linux 6.12 the runs left here are several hundred.
+ends=0
+for _ in $(seq 60); do
+	mcexec true || fail "mcexec true"
+	ends=$((ends + 1))
+	for _ in 1 2 3 4; do [ "$(mem_used)" -le $((used0 + (1 << 20))) ] && break 2; sleep 0.5; done
+done
 used1=$(mem_used)
-[ "$used1" -le $((used0 + (1 << 20))) ] && echo "ok: memory in use back to $((used1 >> 20)) MiB (was $((used0 >> 20)) MiB)" ||
-	fail "memory in use $((used1 >> 20)) MiB after the MPI runs, $((used0 >> 20)) MiB before"
+[ "$used1" -le $((used0 + (1 << 20))) ] &&
+	echo "ok: memory in use back to $((used1 >> 20)) MiB (was $((used0 >> 20)) MiB) after $ends process ends" ||
+	fail "memory in use $((used1 >> 20)) MiB after the MPI runs and $ends process ends, $((used0 >> 20)) MiB before"
 ihkosctl 0 kmsg | grep -q "that Linux held is free again" && echo "ok: the LWK logged the pages it took back" ||
 	fail "no 'free again' line in kmsg"
 
