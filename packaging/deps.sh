@@ -8,6 +8,7 @@ packages=(
 	build-essential cmake pkg-config            # userland build
 	libcli11-dev nlohmann-json3-dev libgtest-dev # libraries the tools and tests use
 	linux-image-amd64 linux-headers-amd64        # the kernel the modules and the virtual node use
+	linux-image-6.12-amd64 linux-headers-6.12-amd64 xz-utils # a newer one, for vm.next_kernel
 	kmod                                         # insmod/rmmod inside the virtual node
 	qemu-system-x86 busybox-static cpio gzip     # the virtual node
 	util-linux procps gawk                       # lscpu, setpriv, taskset, pgrep in tests
