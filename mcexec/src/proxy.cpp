@@ -90,6 +90,14 @@ void write_report(int status)
         fprintf(stderr, "mcexec: --report-group: %s: %s\n", rc.group.dir.c_str(), strerror(errno));
         return;
     }
+    if (rc.group.size) {
+        // The last task of the group reads every other one's report: whole or not there.
+        if (!write_task_report(rc.file, text))
+            fprintf(stderr, "mcexec: --report-group: %s: %s\n", rc.file.c_str(), strerror(errno));
+        else
+            finish_report_group(rc.group);
+        return;
+    }
     int fd = rc.file.empty() ? 2 : open(rc.file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         fprintf(stderr, "mcexec: --report=%s: %s\n", rc.file.c_str(), strerror(errno));
@@ -108,8 +116,6 @@ void write_report(int status)
     }
     if (fd != 2)
         close(fd);
-    if (rc.group.size)
-        finish_report_group(rc.group);
 }
 
 [[noreturn]] void end_like_program(int status)

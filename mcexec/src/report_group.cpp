@@ -58,6 +58,34 @@ std::string read_report(const std::string& path)
 
 } // namespace
 
+bool write_task_report(const std::string& path, const std::string& text)
+{
+    std::string part = path + ".part"; // not a task report's name (is_task_report)
+    int fd = open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return false;
+    size_t done = 0;
+    while (done < text.size()) {
+        ssize_t n = write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        done += size_t(n);
+    }
+    int err = done == text.size() ? 0 : errno ? errno : EIO;
+    if (close(fd) != 0 && !err)
+        err = errno;
+    if (!err && rename(part.c_str(), path.c_str()) != 0)
+        err = errno;
+    if (err) {
+        unlink(part.c_str());
+        errno = err;
+        return false;
+    }
+    return true;
+}
+
 bool prepare_report_group(const ReportGroup& group)
 {
     return mkdir(group.dir.c_str(), 0700) == 0 || errno == EEXIST;

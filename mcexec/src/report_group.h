@@ -16,6 +16,11 @@ namespace mcexec {
 // False with errno when it cannot be made.
 bool prepare_report_group(const ReportGroup& group);
 
+// Put this program's report @text into the group as @path (DIR/task-PID.json):
+// written aside (PATH.part) and renamed, so the others never count or read it
+// half written. False with errno on failure (nothing is left behind).
+bool write_task_report(const std::string& path, const std::string& text);
+
 // After this program's report is in DIR: when all N are, the first to see it
 // (an O_EXCL marker decides) prints the group's line.
 void finish_report_group(const ReportGroup& group);

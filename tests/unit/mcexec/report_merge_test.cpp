@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 // Merging mcexec reports (mcexec/src/report_merge.h) and --report-group's value.
 #include "report.h"
+#include "report_group.h"
 #include "report_merge.h"
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -173,6 +178,30 @@ TEST(ReportGroup, Parse)
     EXPECT_EQ(mcexec::parse_report_group("1:a:b")->dir, "a:b");
     for (const char* bad : {"", "4", "4:", ":d", "0:d", "4097:d", "-1:d", "x:d", "99999:d", " 4:d"})
         EXPECT_FALSE(mcexec::parse_report_group(bad)) << bad;
+}
+
+// A task's report enters the group whole: while it is written it has another
+// name, which the group neither counts nor reads.
+TEST(ReportGroup, ATaskReportAppearsWhole)
+{
+    char tmpl[] = "/tmp/mck-report-group-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    std::string dir = tmpl, text = report(10, 0, 0, 0);
+    {
+        std::ofstream half(dir + "/task-1.json.part"); // another task, still writing
+        half << text.substr(0, text.size() / 2);
+    }
+    EXPECT_TRUE(mcexec::read_group_reports(dir).empty());
+    ASSERT_TRUE(mcexec::write_task_report(dir + "/task-2.json", text));
+    auto texts = mcexec::read_group_reports(dir);
+    ASSERT_EQ(texts.size(), 1u);
+    EXPECT_EQ(texts[0], text);
+    EXPECT_FALSE(std::ifstream(dir + "/task-2.json.part").good()); // nothing left aside
+    // Where it cannot be written: false, errno set, nothing left behind.
+    errno = 0;
+    EXPECT_FALSE(mcexec::write_task_report(dir + "/no-such-dir/task-3.json", text));
+    EXPECT_EQ(errno, ENOENT);
+    std::filesystem::remove_all(dir);
 }
 
 } // namespace
