@@ -7,7 +7,9 @@
 # there the suites whose kernel code differs between versions:
 #   test_devmem.sh  device frames (follow_pfnmap_start from 6.12)
 #   test_rdma.sh    Linux pinning the LWK's memory (long-term write pins, 6.5+)
-#   test_lwk.sh     the security boundary of mcexec's view (its flags differ from 6.5)
+#   test_lwk.sh     the security boundary of mcexec's view (its flags differ from 6.5):
+#                   the cases on memory and mappings (1-3, 9-11, 15, 16, 18; all of
+#                   them with NEXT_KERNEL_SECURITY_CASES=all)
 # Usage: IHK_BUILD=build test_next_kernel.sh [META-PACKAGE]
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,13 +38,15 @@ if grep -E 'warning:' "$tree.log" | grep -v 'jobserver unavailable'; then
 fi
 echo "ok: ihk.ko, ihk-smp-x86.ko, mcctrl.ko built for $(modinfo -F vermagic "$tree/modules/mcctrl.ko" | cut -d' ' -f1)"
 
+cases=${NEXT_KERNEL_SECURITY_CASES:-1 2 3 9 10 11 15 16 18}
+[ "$cases" != all ] || cases="1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18"
 scripts=("$here/test_devmem.sh" "$here/test_rdma.sh" "$src/tests/security/test_lwk.sh")
 VMRUN_TCG_THREAD=${VMRUN_TCG_THREAD-single} exec "$here/vmrun" --build "$build" --kernel "$release" --timeout 1300 \
 	--link 40131:40132 --ip 10.98.0.1/24 \
 	--qemu-arg -device --qemu-arg edu \
 	--qemu-arg -object --qemu-arg memory-backend-memfd,id=devmem,size=1M,share=on \
 	--qemu-arg -device --qemu-arg ivshmem-plain,memdev=devmem \
-	-- env MCK_MODULE_DIR="$tree/modules" bash -c '
+	-- env MCK_MODULE_DIR="$tree/modules" SECURITY_CASES="$cases" bash -c '
 		rc=0
 		echo "--- Linux $(uname -r)"
 		for t in "$@"; do
