@@ -13,6 +13,7 @@ check() { # check WHAT EXPECTED-STATUS command...
 	if [ "$rc" -eq "$want" ]; then echo "ok: $what (status $rc)"; else echo "FAIL: $what: status $rc, expected $want"; failures=$((failures + 1)); fi
 }
 check "exit status passes through" 7 $vmrun -- sh -c 'exit 7'
+check "a bad VMRUN_TCG_THREAD is refused before any boot" 2 env VMRUN_TCG_THREAD=bogus $vmrun -- true
 check "success" 0 $vmrun --cpus 2 --mem 1G -- sh -c 'test "$(nproc)" = 2'
 check "a kernel WARNING fails the run" 126 $vmrun -- sh -c 'echo l > /proc/sysrq-trigger; sleep 1'
 marker=vmrun_harness_$$
