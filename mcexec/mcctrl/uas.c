@@ -22,6 +22,7 @@
  * offloaded call the program makes) cannot split, move or re-protect it, so
  * every zap the LWK asks for covers exactly what it should (docs/security.md).
  */
+#include <linux/delay.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/pfn_t.h>
@@ -30,6 +31,12 @@
 #include <asm/io.h>
 
 #include "mcctrl.h"
+
+/*
+ * How long a fault in the view waits for the LWK to map a page (it takes
+ * microseconds; the bound is for a thread that no longer answers).
+ */
+#define MCCTRL_FAULT_WAIT_MS 10000
 
 #define PTE_PRESENT 1ull
 #define PTE_WRITE 2ull
@@ -58,6 +65,8 @@ static u64 mcctrl_lookup(struct mcctrl_proc *p, u64 va, bool *writable)
 		if (!(e & PTE_PRESENT) || !(e & PTE_USER))
 			return 0;
 		if (level == 1 && (e & PTE_HUGE)) {
+			if (e & MCK_PTE_COW)
+				return 0;	/* shared with another process: never in a view */
 			*writable = all & PTE_WRITE;
 			return (e & PTE_ADDR_2M) + (va & (SZ_2M - 1) & PAGE_MASK);
 		}
@@ -65,8 +74,75 @@ static u64 mcctrl_lookup(struct mcctrl_proc *p, u64 va, bool *writable)
 			return 0;	/* the LWK maps no 1 GiB pages */
 		table = e & PTE_ADDR;
 	}
+	if (e & MCK_PTE_COW)
+		return 0;	/* shared with another process: never in a view */
 	*writable = all & PTE_WRITE;
 	return e & PTE_ADDR;
+}
+
+/* The call the current task serves for the program: its block, or NULL. Context: p->uas held. */
+static struct mck_offload *mcctrl_served_call(struct mcctrl_proc *p)
+{
+	struct pid *me = task_pid(current);
+	u64 phys = 0;
+	u32 i;
+
+	spin_lock_irq(&p->lock);
+	for (i = 0; i < p->ninflight && !phys; i++)
+		if (p->inflight_who[i] == me)
+			phys = p->inflight[i];
+	if (p->acked || p->dead)
+		phys = 0;
+	spin_unlock_irq(&p->lock);
+	return phys ? ihk_os_phys_to_virt(p->os, phys, sizeof(struct mck_offload)) : NULL;
+}
+
+/*
+ * Serving a call, mcexec touched the program's memory at @addr where the
+ * LWK maps nothing we may use: a page shared copy-on-write after a fork, or
+ * memory that comes on first touch. Ask the thread waiting for the call to
+ * make the page the program's own (MCK_OFFLOAD_FAULT) and wait, boundedly,
+ * for its answer. Return: true if the LWK mapped it: look again.
+ * Context: process, p->uas not held.
+ */
+static bool mcctrl_remote_fault(struct mcctrl_proc *p, unsigned long addr, bool write)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(MCCTRL_FAULT_WAIT_MS);
+	struct mck_offload *o;
+	bool ok = false;
+	u32 cpu;
+
+	down_read(&p->uas);
+	o = mcctrl_served_call(p);
+	if (!o || cmpxchg(&o->state, MCK_OFFLOAD_SENT, MCK_OFFLOAD_SENT) != MCK_OFFLOAD_SENT)
+		goto out;
+	WRITE_ONCE(o->fault_addr, addr);
+	WRITE_ONCE(o->fault_write, write);
+	WRITE_ONCE(o->fault_ret, -EFAULT);
+	cpu = READ_ONCE(o->cpu);
+	smp_store_release(&o->state, MCK_OFFLOAD_FAULT);
+	smp_mb();	/* pairs with the LWK's fence after it sets spinning */
+	if (!READ_ONCE(o->spinning) && cpu < p->ncpus)
+		ihk_os_kick(p->os, cpu);
+	while (smp_load_acquire(&o->state) == MCK_OFFLOAD_FAULT) {
+		if (READ_ONCE(p->dead) || fatal_signal_pending(current) || time_after(jiffies, deadline)) {
+			/* Take the question back; the LWK answers only one still asked. */
+			if (cmpxchg(&o->state, MCK_OFFLOAD_FAULT, MCK_OFFLOAD_SENT) == MCK_OFFLOAD_FAULT) {
+				if (!READ_ONCE(p->dead) && !fatal_signal_pending(current))
+					mcctrl_err("process %u: no answer to a page request at %#lx within %u ms\n",
+						   p->pid, addr, MCCTRL_FAULT_WAIT_MS);
+				goto out;
+			}
+			break;
+		}
+		up_read(&p->uas);
+		usleep_range(10, 50);
+		down_read(&p->uas);
+	}
+	ok = !READ_ONCE(p->dead) && READ_ONCE(o->fault_ret) == 0;
+out:
+	up_read(&p->uas);
+	return ok;
 }
 
 /*
@@ -126,6 +202,11 @@ static vm_fault_t mcctrl_uas_fault(struct vm_fault *vmf)
 	if (!p)
 		return VM_FAULT_SIGBUS;	/* a copy in a fork */
 	down_read(&p->uas);
+	if (!p->dead && !mcctrl_lookup(p, addr, &writable)) {
+		up_read(&p->uas);
+		mcctrl_remote_fault(p, addr, write);
+		down_read(&p->uas);
+	}
 	if (!p->dead) {
 		pa = mcctrl_lookup(p, addr, &writable);
 		page = mcctrl_lwk_page(p, pa);
@@ -202,6 +283,10 @@ static vm_fault_t mcctrl_uas_page_mkwrite(struct vm_fault *vmf)
 	if (!p)
 		return VM_FAULT_SIGBUS;
 	down_read(&p->uas);
+	/*
+	 * No page in the view is shared copy-on-write (mcctrl_lookup), so a
+	 * write the LWK's entry does not allow is one the program may not make.
+	 */
 	if (mcctrl_may_write(p, vmf->address & PAGE_MASK, page_to_phys(vmf->page))) {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
 		ret = mcctrl_mkwrite(vmf, page_to_pfn(vmf->page));

@@ -7,7 +7,9 @@
 // still held when mcexec's view let go of them: they stay used until Linux
 // says it let go of them too, which it is asked only for pages we have freed
 // (the third bitmap): those no view maps, so Linux's holds can only end
-// (docs/memory.md, held.cpp).
+// (docs/memory.md, held.cpp). A count per page says how many more processes
+// map it copy-on-write after a fork: freeing such a page only lowers its
+// count, and the last holder's free gives it back.
 #include <kernel/mem.h>
 #include <kernel/boot.h>
 
@@ -28,6 +30,7 @@ struct Chunk {
     uint64_t* bitmap = nullptr; // 1 = used
     uint64_t* held = nullptr;   // 1 = Linux holds it: never freed
     uint64_t* dropped = nullptr; // 1 = held, and freed by us: waits for Linux
+    uint16_t* shares = nullptr;  // holders besides the first (copy-on-write after fork)
     uint64_t free_pages = 0;
     uint64_t hint = 0; // where the next 4 KiB search starts (next fit)
     uint64_t clean_from = 0; // pages from here on were never handed out: still zero
@@ -92,7 +95,8 @@ void mem_init(uint64_t reserved_end)
         uint64_t bitmap_bytes = (c.pages + 63) / 64 * 8;
         c.held = c.bitmap + bitmap_bytes / 8;
         c.dropped = c.held + bitmap_bytes / 8;
-        bitmap_bytes *= 3; // used, held, dropped
+        c.shares = reinterpret_cast<uint16_t*>(c.dropped + bitmap_bytes / 8);
+        bitmap_bytes = bitmap_bytes * 3 + (c.pages * sizeof(uint16_t) + 7) / 8 * 8; // used, held, dropped; shares
         memset(c.bitmap, 0, bitmap_bytes);
         c.free_pages = c.pages;
         g_free_pages += c.pages;
@@ -193,16 +197,21 @@ void mem_free(uint64_t phys, uint64_t bytes)
         Chunk& c = g_chunks[k];
         if (phys >= c.phys && phys < c.phys + c.pages * PAGE) {
             uint64_t first = (phys - c.phys) / PAGE, end = first + (bytes + PAGE - 1) / PAGE;
-            // Runs between pages Linux holds go back; those stay used.
+            // Runs between pages Linux holds or another process shares go
+            // back; those stay used (one holder fewer for a shared one).
             for (uint64_t i = first; i < end;) {
                 uint64_t run = 0;
-                while (i + run < end && !held(c, i + run))
+                while (i + run < end && !held(c, i + run) && !c.shares[i + run])
                     run++;
                 if (run)
                     mark(c, i, run, false);
                 i += run;
-                for (; i < end && held(c, i); i++)
-                    set_bit(c.dropped, i, true);
+                for (; i < end && (held(c, i) || c.shares[i]); i++) {
+                    if (c.shares[i])
+                        c.shares[i]--;
+                    else
+                        set_bit(c.dropped, i, true);
+                }
             }
             if (first < c.hint)
                 c.hint = first;
@@ -210,6 +219,54 @@ void mem_free(uint64_t phys, uint64_t bytes)
         }
     }
     panic("mem_free: 0x%lx is not in any chunk", phys);
+}
+
+namespace {
+
+// The chunk holding [phys, phys + bytes) and its first page; nullptr if no chunk holds all of it.
+Chunk* chunk_of(uint64_t phys, uint64_t bytes, uint64_t* first)
+{
+    for (uint32_t k = 0; k < g_num_chunks; k++) {
+        Chunk& c = g_chunks[k];
+        if (phys >= c.phys && phys < c.phys + c.pages * PAGE) {
+            if ((phys - c.phys + bytes + PAGE - 1) / PAGE > c.pages)
+                return nullptr;
+            *first = (phys - c.phys) / PAGE;
+            return &c;
+        }
+    }
+    return nullptr;
+}
+
+} // namespace
+
+bool mem_share(uint64_t phys, uint64_t bytes)
+{
+    SpinLockGuard guard(g_lock);
+    uint64_t first;
+    Chunk* c = chunk_of(phys, bytes, &first);
+    if (!c)
+        return false;
+    uint64_t end = first + (bytes + PAGE - 1) / PAGE;
+    for (uint64_t i = first; i < end; i++)
+        if (!used(*c, i) || c->shares[i] == UINT16_MAX)
+            return false;
+    for (uint64_t i = first; i < end; i++)
+        c->shares[i]++;
+    return true;
+}
+
+bool mem_exclusive(uint64_t phys, uint64_t bytes)
+{
+    SpinLockGuard guard(g_lock);
+    uint64_t first;
+    Chunk* c = chunk_of(phys, bytes, &first);
+    if (!c)
+        return false;
+    for (uint64_t i = first, end = first + (bytes + PAGE - 1) / PAGE; i < end; i++)
+        if (c->shares[i])
+            return false;
+    return true;
 }
 
 uint64_t mem_withhold(uint64_t phys, uint64_t bytes)

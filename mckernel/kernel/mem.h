@@ -19,8 +19,15 @@ uint64_t mem_alloc_aligned(uint64_t bytes, uint64_t align, int node);
 // leaves the kernel enough for page tables, regions and threads, and its next
 // call gets ENOMEM instead of the kernel stopping.
 uint64_t mem_alloc_user(uint64_t bytes, uint64_t align, int node);
-// Pages Linux holds stay out of use: mem_free() skips them (and marks them dropped).
+// Pages Linux holds stay out of use: mem_free() skips them (and marks them
+// dropped). A page shared by mem_share() loses one holder instead of going back.
 void mem_free(uint64_t phys, uint64_t bytes);
+// One more process maps the (allocated) pages of [phys, phys + bytes), copy-on-write
+// after a fork: each page then needs one more mem_free() to go back. False,
+// with nothing changed, if a page is not allocated or has 65535 holders already.
+bool mem_share(uint64_t phys, uint64_t bytes);
+// No page of [phys, phys + bytes) is shared (any more): its holder may write it.
+bool mem_exclusive(uint64_t phys, uint64_t bytes);
 // Linux still holds the pages of [phys, phys + bytes) (pinned through mcexec's
 // view when the program let go of them): they are not handed out again until
 // mem_unhold(). Returns how many pages were newly withheld (docs/memory.md).

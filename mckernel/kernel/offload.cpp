@@ -20,6 +20,7 @@
 #include <kernel/sched.h>
 #include <kernel/stats.h>
 #include <kernel/usage.h>
+#include <kernel/vm.h>
 
 #include <arch/cpu.h>
 #include <arch/percpu.h>
@@ -40,6 +41,22 @@ uint32_t spin_budget_us(const Process* p)
 
 bool done(const mck_offload* o) { return __atomic_load_n(&o->state, __ATOMIC_ACQUIRE) == MCK_OFFLOAD_DONE; }
 
+bool asks_fault(const mck_offload* o) { return __atomic_load_n(&o->state, __ATOMIC_ACQUIRE) == MCK_OFFLOAD_FAULT; }
+
+// Linux, serving the call, needs a page of ours (MCK_OFFLOAD_FAULT): map it
+// and answer. Only if it still asks: mcctrl takes the question back when it
+// gives up waiting, and its answer to the call may follow at once.
+void serve_fault(Process* p, mck_offload* o)
+{
+    uint64_t addr = __atomic_load_n(&o->fault_addr, __ATOMIC_RELAXED);
+    bool write = __atomic_load_n(&o->fault_write, __ATOMIC_RELAXED);
+    int64_t ret = vm_fault_for_linux(p, addr, write);
+    __atomic_store_n(&o->fault_ret, int32_t(ret), __ATOMIC_RELAXED);
+    uint32_t expected = MCK_OFFLOAD_FAULT;
+    __atomic_compare_exchange_n(&o->state, &expected, uint32_t(MCK_OFFLOAD_SENT), false, __ATOMIC_RELEASE,
+                                __ATOMIC_RELAXED);
+}
+
 // Poll for the answer up to @us; true if it came.
 bool spin(Thread* t, mck_offload* o, uint32_t us)
 {
@@ -49,7 +66,7 @@ bool spin(Thread* t, mck_offload* o, uint32_t us)
     __atomic_thread_fence(__ATOMIC_SEQ_CST); // pairs with mcctrl's barrier between DONE and its look
     uint64_t end = arch::rdtsc() + uint64_t(us) * boot_param().tsc_khz / 1000;
     bool got;
-    while (!(got = done(o)) && arch::rdtsc() < end && !t->killed && !sched_others_waiting())
+    while (!(got = done(o)) && !asks_fault(o) && arch::rdtsc() < end && !t->killed && !sched_others_waiting())
         asm volatile("pause" ::: "memory");
     __atomic_store_n(&o->spinning, 0, __ATOMIC_RELAXED);
     __atomic_thread_fence(__ATOMIC_SEQ_CST); // mcctrl saw spinning=1 only if DONE is visible now
@@ -93,8 +110,16 @@ int64_t offload_once(uint64_t nr, const uint64_t args[6], bool interruptible)
     uint32_t window = t->spin_window_us < budget ? t->spin_window_us : budget;
     bool spun = spin(t, o, window);
     while (!done(o)) {
+        if (asks_fault(o)) {
+            serve_fault(p, o);
+            continue;
+        }
         if (t->killed) {
             sched_offload_wait_remove(t);
+            uint32_t asked = MCK_OFFLOAD_FAULT; // no page for Linux any more: its access fails
+            __atomic_store_n(&o->fault_ret, -EFAULT, __ATOMIC_RELAXED);
+            __atomic_compare_exchange_n(&o->state, &asked, uint32_t(MCK_OFFLOAD_SENT), false, __ATOMIC_RELEASE,
+                                        __ATOMIC_RELAXED);
             return -EINTR; // in_offload stays set: Linux may still complete it
         }
         sched_block(0);

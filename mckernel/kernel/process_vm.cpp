@@ -166,8 +166,9 @@ bool copy_piece(Process* target, uint64_t remote, uint64_t local, uint64_t n, bo
             SpinLockGuard guard(target->lock);
             uint64_t pa, psize;
             uint32_t prot;
-            if (!arch::mmu_lookup(target->root, remote, &pa, &prot, &psize)) {
-                missing = Missing::Remote;
+            if (!arch::mmu_lookup(target->root, remote, &pa, &prot, &psize) ||
+                (write && (prot & arch::PROT_COW))) {
+                missing = Missing::Remote; // vm_access_ok maps it, or copies a page shared copy-on-write
             } else {
                 if (!(prot & arch::PROT_R) || (write && !(prot & arch::PROT_W)) || vm_io_locked(target, remote))
                     return false;

@@ -467,7 +467,8 @@ void sched_offload_doorbell()
     RunQueue& rq = this_rq();
     SpinLockGuard guard(rq.lock);
     for (Thread* t = rq.offload_waiters; t; t = t->wait_next)
-        if (__atomic_load_n(&t->offload->state, __ATOMIC_ACQUIRE) == MCK_OFFLOAD_DONE) {
+        if (uint32_t st = __atomic_load_n(&t->offload->state, __ATOMIC_ACQUIRE);
+            st == MCK_OFFLOAD_DONE || st == MCK_OFFLOAD_FAULT) {
             if (t->state == ThreadState::Blocked)
                 make_runnable(rq, t);
             else

@@ -696,7 +696,8 @@ void user_exception(arch::TrapFrame* f)
     case 14: { // #PF
         uint64_t addr = arch::read_cr2();
         arch::irq_enable();
-        sig = (f->error & 1) ? SIGSEGV : vm_fault(t->proc, addr, f->error & 2);
+        // Not present, or a write (copy-on-write); a read or fetch of a present page is refused.
+        sig = (f->error & 1) && !(f->error & 2) ? SIGSEGV : vm_fault(t->proc, addr, f->error & 2);
         if (!sig) {
             t->minflt++;
             __atomic_add_fetch(&t->proc->minflt, 1, __ATOMIC_RELAXED);

@@ -182,6 +182,48 @@ void release_locked(Process* p, uint64_t start, uint64_t end)
     process_unmapped(p, start, end - start, u.pages);
 }
 
+// A range whose TLB entries must go once p->lock is released (process_flush_tlb).
+struct Flush {
+    uint64_t va = 0, len = 0;
+};
+
+// Give the process its own page at @addr, where it shares one copy-on-write
+// since a fork, mapped with @prot: the same page if the other holders let go
+// of it meanwhile, else a copy. The shared page loses this holder once
+// mcexec's view let go of it (process_unmapped). A 2 MiB page is copied
+// whole; with no 2 MiB page free it is split and only the 4 KiB page at @addr
+// copied. False when out of memory. Caller holds p->lock and flushes @flush.
+bool unshare_locked(Process* p, uint64_t addr, uint32_t prot, Flush* flush)
+{
+    uint64_t pa, size;
+    uint32_t now;
+    if (!arch::mmu_lookup(p->root, addr, &pa, &now, &size) || !(now & arch::PROT_COW))
+        return true;
+    uint64_t va = down(addr, size), old = down(pa, size);
+    *flush = Flush{va, size};
+    if (mem_exclusive(old, size))
+        return arch::mmu_map(p->root, va, old, size, prot);
+    uint64_t page = mem_alloc_user(size, size, home_node());
+    if (!page && size == PAGE_2M) {
+        // mmu_protect splits the large page; its small pages stay shared.
+        if (!arch::mmu_protect(p->root, down(addr, PAGE_4K), PAGE_4K, now))
+            return false;
+        return unshare_locked(p, addr, prot, flush);
+    }
+    auto* d = page ? new DeferredFree{old, size, 0, nullptr} : nullptr;
+    if (d)
+        memcpy(arch::phys_to_virt(page), arch::phys_to_virt(old), size); // before any CPU can see it
+    if (!d || !arch::mmu_map(p->root, va, page, size, prot)) {
+        if (page)
+            mem_free(page, size);
+        if (d)
+            delete d;
+        return false;
+    }
+    process_unmapped(p, va, size, d);
+    return true;
+}
+
 // A buffer the LWK lent Linux for call @ret: freed, unless the call may still
 // be in Linux's hands (our thread was killed while it ran): then it goes with
 // the process, when Linux has let go of everything.
@@ -1123,7 +1165,11 @@ int64_t brk_change_locked(Process* p, uint64_t addr, uint64_t* grow_from, uint64
         for (uint64_t a = zero_from; a < zero_to; a += PAGE_4K) {
             uint64_t pa, psize;
             uint32_t pprot;
-            if (arch::mmu_lookup(p->root, a, &pa, &pprot, &psize) && mem_owns(pa))
+            if (!arch::mmu_lookup(p->root, a, &pa, &pprot, &psize) || !mem_owns(pa))
+                continue;
+            if (pprot & arch::PROT_COW)
+                release_locked(p, a, a + PAGE_4K); // another process's too: a fresh page on the next touch
+            else
                 memset(arch::phys_to_virt(pa & ~(PAGE_4K - 1)), 0, PAGE_4K);
         }
         // Past the break the heap is as new when it grows again: writable, as
@@ -1270,9 +1316,67 @@ int64_t vm_mincore(Process* p, uint64_t addr, uint64_t len, uint64_t vec)
     return 0;
 }
 
-int64_t vm_fork_copy(Process* parent, Process* child)
+namespace {
+
+int64_t copy_pages(Process* parent, Process* child, bool cow, bool* shared_any)
 {
     int node = home_node();
+    for (Vma* c = child->vmas; c; c = c->next) {
+        if (c->flags & VMA_SHARED)
+            continue;
+        for (uint64_t va = c->start; va < c->end;) {
+            SpinLockGuard guard(parent->lock);
+            uint64_t block_end = down(va, PAGE_2M) + PAGE_2M < c->end ? down(va, PAGE_2M) + PAGE_2M : c->end;
+            while (va < block_end) {
+                uint64_t pa, size;
+                uint32_t prot;
+                if (!arch::mmu_lookup(parent->root, va, &pa, &prot, &size)) {
+                    va += PAGE_4K;
+                    continue;
+                }
+                bool big = size == PAGE_2M && !(va & (PAGE_2M - 1)) && va + PAGE_2M <= c->end;
+                uint64_t bytes = big ? PAGE_2M : PAGE_4K, base = down(pa, bytes);
+                if (child->mem_limit && child->mem_used + bytes > child->mem_limit)
+                    return -ENOMEM;
+                // Shared: readable pages of ours in a whole entry, not the vDSO's
+                // data page (the kernel writes each process's own).
+                uint32_t access = prot & (arch::PROT_R | arch::PROT_W | arch::PROT_X);
+                if (cow && access && size == bytes && mem_owns(base) && va != MCK_VVAR_BASE &&
+                    mem_share(base, bytes)) {
+                    uint32_t shared = (access & ~arch::PROT_W) | arch::PROT_COW;
+                    if (!arch::mmu_map(child->root, va, base, bytes, shared)) {
+                        mem_free(base, bytes);
+                        return -ENOMEM;
+                    }
+                    (void)arch::mmu_map(parent->root, va, base, bytes, shared); // the entry is there
+                    *shared_any = true;
+                    child->mem_used += bytes;
+                    va += bytes;
+                    continue;
+                }
+                uint64_t page = mem_alloc_user(bytes, bytes, node);
+                if (!page)
+                    return -ENOMEM;
+                memcpy(arch::phys_to_virt(page), arch::phys_to_virt(base), bytes);
+                // A page the parent shares still is the parent's to write if its region allows.
+                if (prot & arch::PROT_COW)
+                    prot = (prot & ~arch::PROT_COW) | (c->prot & arch::PROT_W);
+                if (!arch::mmu_map(child->root, va, page, bytes, prot)) {
+                    mem_free(page, bytes);
+                    return -ENOMEM;
+                }
+                child->mem_used += bytes;
+                va += bytes;
+            }
+        }
+    }
+    return 0;
+}
+
+} // namespace
+
+int64_t vm_fork_copy(Process* parent, Process* child)
+{
     {
         SpinLockGuard guard(parent->lock);
         Vma** tail = &child->vmas;
@@ -1295,39 +1399,34 @@ int64_t vm_fork_copy(Process* parent, Process* child)
     // The pages, a 2 MiB block at a time under the parent's lock: its other
     // threads may unmap meanwhile, and a page they free must not be read
     // after it went back to the allocator.
-    for (Vma* c = child->vmas; c; c = c->next) {
-        if (c->flags & VMA_SHARED)
-            continue;
-        for (uint64_t va = c->start; va < c->end;) {
+    //
+    // A parent with one thread (the one forking: a shell, make, a Python
+    // subprocess) shares its private pages copy-on-write: both map them
+    // read-only (MCK_PTE_COW) and the first write copies (unshare_locked).
+    // mcexec's view of the parent loses them before mcexec runs anything
+    // more for it (the fork call itself), and mcctrl never maps a shared
+    // page. With more threads, another's offloaded call may be writing
+    // through the view right now, into a page that would then be the
+    // child's too: such a parent's pages are copied at once, as before.
+    bool cow;
+    {
+        SpinLockGuard guard(parent->lock);
+        cow = parent->nthreads == 1;
+    }
+    bool shared_any = false;
+    int64_t err = copy_pages(parent, child, cow, &shared_any);
+    // Also after a failure: the parent's entries are copy-on-write by now.
+    if (shared_any) {
+        {
             SpinLockGuard guard(parent->lock);
-            uint64_t block_end = down(va, PAGE_2M) + PAGE_2M < c->end ? down(va, PAGE_2M) + PAGE_2M : c->end;
-            while (va < block_end) {
-                uint64_t pa, size;
-                uint32_t prot;
-                if (!arch::mmu_lookup(parent->root, va, &pa, &prot, &size)) {
-                    va += PAGE_4K;
-                    continue;
-                }
-                bool big = size == PAGE_2M && !(va & (PAGE_2M - 1)) && va + PAGE_2M <= c->end;
-                uint64_t bytes = big ? PAGE_2M : PAGE_4K;
-                if (child->mem_limit && child->mem_used + bytes > child->mem_limit)
-                    return -ENOMEM;
-                uint64_t page = mem_alloc_user(bytes, bytes, node);
-                if (!page)
-                    return -ENOMEM;
-                memcpy(arch::phys_to_virt(page), arch::phys_to_virt(down(pa, bytes)), bytes);
-                if (!arch::mmu_map(child->root, va, page, bytes, prot)) {
-                    mem_free(page, bytes);
-                    return -ENOMEM;
-                }
-                child->mem_used += bytes;
-                va += bytes;
-            }
+            process_unmapped(parent, MCK_USER_START, MCK_USER_END - MCK_USER_START, nullptr);
         }
+        process_flush_tlb(parent, MCK_USER_START, MCK_USER_END - MCK_USER_START);
     }
     child->mem_peak = child->mem_used;
-    return 0;
+    return err;
 }
+
 
 void vm_fork_adopt(Process* p)
 {
@@ -1381,19 +1480,34 @@ void vm_fork_adopt(Process* p)
     }
 }
 
-int vm_fault(Process* p, uint64_t addr, bool write)
+namespace {
+
+// vm_fault under the lock; @unshare: a page shared copy-on-write becomes the
+// process's own even for reading (Linux asks, see vm_fault_for_linux).
+int fault_locked(Process* p, uint64_t addr, bool write, bool unshare, Flush* flush)
 {
     constexpr int SIGBUS = 7, SIGSEGV = 11;
     SpinLockGuard guard(p->lock);
     Vma* v = find(p, addr);
     if (!v || !v->prot || (write && !(v->prot & arch::PROT_W)))
         return SIGSEGV;
-    if (v->flags & (VMA_PAST_EOF | VMA_SHARED))
-        return SIGBUS; // a shared mapping's pages are all mapped up front
     uint64_t pa, psize;
     uint32_t prot;
-    if (arch::mmu_lookup(p->root, addr, &pa, &prot, &psize))
-        return SIGSEGV; // mapped: a protection fault
+    if (arch::mmu_lookup(p->root, addr, &pa, &prot, &psize)) {
+        if ((prot & arch::PROT_COW) && (write || unshare)) {
+            if (unshare_locked(p, addr, v->prot, flush))
+                return 0;
+            kprintf("process %u: out of memory at 0x%lx for a copy-on-write copy", p->pid, addr);
+            return SIGBUS;
+        }
+        if ((prot & arch::PROT_R) && (!write || (prot & arch::PROT_W))) {
+            *flush = Flush{down(addr, PAGE_4K), PAGE_4K}; // another CPU changed it: a stale TLB entry
+            return 0;
+        }
+        return SIGSEGV; // a protection fault
+    }
+    if (v->flags & (VMA_PAST_EOF | VMA_SHARED))
+        return SIGBUS; // a shared mapping's pages are all mapped up front
     uint64_t block = down(addr, PAGE_2M);
     bool ok;
     if (block >= v->start && block + PAGE_2M <= v->end)
@@ -1404,6 +1518,28 @@ int vm_fault(Process* p, uint64_t addr, bool write)
         kprintf("process %u: out of memory at 0x%lx (%lu MiB in use, limit %lu MiB)", p->pid, addr,
                 p->mem_used >> 20, p->mem_limit >> 20);
     return ok ? 0 : SIGBUS; // out of memory: Linux's OOM would kill instead
+}
+
+} // namespace
+
+int vm_fault(Process* p, uint64_t addr, bool write)
+{
+    Flush flush;
+    int sig = fault_locked(p, addr, write, false, &flush);
+    if (flush.len)
+        process_flush_tlb(p, flush.va, flush.len);
+    return sig;
+}
+
+int64_t vm_fault_for_linux(Process* p, uint64_t addr, bool write)
+{
+    if (!in_user_range(down(addr, PAGE_4K), PAGE_4K))
+        return -EFAULT;
+    Flush flush;
+    int sig = fault_locked(p, addr, write, true, &flush);
+    if (flush.len)
+        process_flush_tlb(p, flush.va, flush.len);
+    return sig ? -EFAULT : 0;
 }
 
 bool vm_fault_for_kernel(uint64_t addr, bool write)
@@ -1430,7 +1566,9 @@ bool vm_access_ok(Process* p, uint64_t addr, uint64_t len, bool write)
         }
         if (!mapped && vm_fault(p, a, write))
             return false;
-        if (mapped && (!(prot & arch::PROT_R) || (write && !(prot & arch::PROT_W))))
+        if (mapped && write && (prot & arch::PROT_COW) && vm_fault(p, a, true))
+            return false; // the copy-on-write copy failed (or the region is read-only)
+        if (mapped && (!(prot & arch::PROT_R) || (write && !(prot & (arch::PROT_W | arch::PROT_COW)))))
             return false;
     }
     return true;

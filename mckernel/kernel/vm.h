@@ -31,6 +31,11 @@ int64_t vm_mincore(Process* p, uint64_t addr, uint64_t len, uint64_t vec);
 // A user page fault at @addr: 0 if memory was mapped and the access may be
 // retried, else the signal it raises (SIGSEGV, or SIGBUS past the end of a file).
 int vm_fault(Process* p, uint64_t addr, bool write);
+// Linux touched @addr while it served an offloaded call (MCK_OFFLOAD_FAULT):
+// map it as a user fault would, and make a page shared copy-on-write the
+// process's own even for reading, since mcexec's view never maps a shared
+// page. 0, or -EFAULT where the program itself would get a signal.
+int64_t vm_fault_for_linux(Process* p, uint64_t addr, bool write);
 // A fault on user address @addr while the kernel accessed it for the current
 // process: true if the page is now mapped and the access may be retried.
 bool vm_fault_for_kernel(uint64_t addr, bool write);
@@ -65,7 +70,7 @@ uint64_t vm_mapped_bytes(Process* p);
 // futex there is refused as Linux's get_futex_key() does: the word can never change.
 bool vm_readonly_anon(Process* p, uint64_t addr);
 // fork: give @child (nobody's yet) a copy of @parent's regions and private
-// memory. Shared file mappings get their regions only (VMA_ADOPT): their
+// memory, shared copy-on-write when the parent has one thread. Shared file mappings get their regions only (VMA_ADOPT): their
 // pages are Linux's, pinned for the parent; the child maps them once its own
 // mcexec pinned them (vm_fork_adopt). -ENOMEM when memory runs out.
 int64_t vm_fork_copy(Process* parent, Process* child);

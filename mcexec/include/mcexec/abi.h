@@ -68,7 +68,7 @@ struct mcexec_create {
  * MCEXEC_START then runs (entry and sp ignored). No MCEXEC_SETUP.
  */
 #define MCEXEC_CREATE_FORK 0x1
-#define MCEXEC_ABI_VERSION 10	/* 10: MCK_IKC_HELD_CHECK/FREE; 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
+#define MCEXEC_ABI_VERSION 11	/* 11: MCK_OFFLOAD_FAULT, MCK_PTE_COW; 10: MCK_IKC_HELD_CHECK/FREE; 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
 /* Create the LWK process; returns its file (close = kill). */
 #define MCEXEC_CREATE _IOWR(MCEXEC_IOC_MAGIC, 0x01, struct mcexec_create)
 
@@ -407,6 +407,21 @@ struct mcexec_signal {
 #define MCK_OFFLOAD_IDLE 0
 #define MCK_OFFLOAD_SENT 1	/* in flight: Linux owns ret */
 #define MCK_OFFLOAD_DONE 2	/* Linux wrote ret */
+/*
+ * Linux, serving the call, touched the program's memory at @fault_addr where
+ * the LWK maps nothing it may use (a page shared copy-on-write, memory that
+ * comes on first touch): the waiting thread makes it the program's own
+ * (fault_ret 0, or a negative errno) and puts the state back to SENT.
+ */
+#define MCK_OFFLOAD_FAULT 3
+
+/*
+ * A bit the LWK sets in its own page-table entries (ignored by the CPU): a
+ * private page shared copy-on-write with another process. Such an entry is
+ * never writable, and mcctrl never puts its page into mcexec's view: a view
+ * holds only pages its program alone maps (docs/memory.md, "fork").
+ */
+#define MCK_PTE_COW 0x400ull
 
 /* One per LWK thread, in the LWK's memory; written by the LWK, completed by mcctrl. */
 struct mck_offload {
@@ -431,6 +446,10 @@ struct mck_offload {
 	 */
 	mck_u32 spinning;
 	mck_u32 interrupt;	/* LWK: a signal came for the thread; see MCEXEC_INTERRUPT_SIGNAL */
+	/* MCK_OFFLOAD_FAULT: mcctrl writes the address and the access, the LWK the answer. */
+	mck_u64 fault_addr;
+	mck_u32 fault_write;
+	mck_s32 fault_ret;
 };
 
 /*

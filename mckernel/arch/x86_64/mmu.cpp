@@ -6,11 +6,13 @@
 #include <arch/paging.h>
 #include <kernel/boot.h>
 #include <kernel/mem.h>
+#include <mcexec/abi.h>
 
 namespace mck::arch {
 namespace {
 
-constexpr uint64_t PRESENT = 1, WRITE = 2, USER = 4, PWT = 8, PCD = 0x10, HUGE = 0x80, KEPT = 0x200;
+constexpr uint64_t PRESENT = 1, WRITE = 2, USER = 4, PWT = 8, PCD = 0x10, HUGE = 0x80, KEPT = 0x200, COW = 0x400;
+static_assert(COW == MCK_PTE_COW, "mcctrl reads the copy-on-write bit");
 constexpr uint64_t PAT_4K = 0x80; // in a 4 KiB entry, where a 2 MiB one has HUGE
 constexpr uint64_t CACHE_4K = PWT | PCD | PAT_4K;
 
@@ -29,10 +31,11 @@ bool owned(uint64_t e) { return e & (PRESENT | KEPT); }
 
 uint64_t leaf_flags(uint32_t prot)
 {
+    uint64_t cow = (prot & PROT_COW) ? COW : 0;
     if (!(prot & (PROT_R | PROT_W | PROT_X)))
-        return KEPT | USER;
-    uint64_t f = PRESENT | USER;
-    if (prot & PROT_W)
+        return KEPT | USER | cow;
+    uint64_t f = PRESENT | USER | cow;
+    if ((prot & PROT_W) && !cow)
         f |= WRITE;
     if (!(prot & PROT_X))
         f |= NX;
@@ -43,7 +46,7 @@ uint32_t prot_of(uint64_t e)
 {
     if (!(e & PRESENT))
         return 0;
-    return PROT_R | ((e & WRITE) ? PROT_W : 0) | ((e & NX) ? 0 : PROT_X);
+    return PROT_R | ((e & WRITE) ? PROT_W : 0) | ((e & NX) ? 0 : PROT_X) | ((e & COW) ? PROT_COW : 0);
 }
 
 // The entry for @va at @level (2: PDPT, 1: PD, 0: PT), creating tables if @create.
@@ -318,7 +321,7 @@ bool mmu_protect(uint64_t root, uint64_t va, uint64_t len, uint32_t prot)
 {
     return for_each_leaf(root, va, va + len, [&](uint64_t* e, uint64_t, uint64_t size) {
         uint64_t addr = *e & (size == PAGE_2M ? HUGE_ADDR_MASK : ADDR_MASK);
-        *e = addr | leaf_flags(prot) | (size == PAGE_2M ? HUGE : *e & CACHE_4K);
+        *e = addr | leaf_flags(prot | ((*e & COW) ? PROT_COW : 0)) | (size == PAGE_2M ? HUGE : *e & CACHE_4K);
     });
 }
 

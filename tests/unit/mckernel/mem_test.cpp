@@ -32,8 +32,9 @@ protected:
 TEST(MemBoot, BitmapAndImageAreNotFree)
 {
     fake::boot(64 * M);
-    // 64 KiB of image, then the bitmaps (used, held, dropped): 16384 pages, 3 x 2 KiB of bits.
-    EXPECT_EQ(mem_free_bytes(-1), 64 * M - 64 * 1024 - 2 * K4);
+    // 64 KiB of image, then the bitmaps (used, held, dropped) and the share
+    // counts: 16384 pages, 3 x 2 KiB of bits and 32 KiB of counts, 26 pages in all.
+    EXPECT_EQ(mem_free_bytes(-1), 64 * M - 64 * 1024 - 10 * K4);
     EXPECT_EQ(mck::mem_total_bytes(), 64 * M);
     EXPECT_TRUE(mck::mem_owns(fake::INSTANCE_PHYS));
     EXPECT_FALSE(mck::mem_owns(fake::LINUX_PHYS));
@@ -373,3 +374,22 @@ TEST_F(Mem, DroppedRunsFromAnAddress)
 }
 
 } // namespace
+
+TEST_F(Mem, ASharedPageGoesBackWithItsLastHolder)
+{
+    uint64_t a = mem_alloc_user(2 * K4, K4, -1);
+    ASSERT_NE(a, 0u);
+    EXPECT_TRUE(mck::mem_exclusive(a, 2 * K4));
+    ASSERT_TRUE(mck::mem_share(a, K4));
+    ASSERT_TRUE(mck::mem_share(a, K4));
+    EXPECT_FALSE(mck::mem_exclusive(a, 2 * K4));
+    EXPECT_TRUE(mck::mem_exclusive(a + K4, K4));
+    mem_free(a, 2 * K4); // the second page goes, the first loses a holder
+    EXPECT_EQ(mem_free_bytes(-1), start - K4);
+    mem_free(a, K4);
+    EXPECT_TRUE(mck::mem_exclusive(a, K4));
+    EXPECT_EQ(mem_free_bytes(-1), start - K4);
+    mem_free(a, K4);
+    EXPECT_EQ(mem_free_bytes(-1), start);
+    EXPECT_FALSE(mck::mem_share(a, K4)) << "a free page cannot be shared";
+}

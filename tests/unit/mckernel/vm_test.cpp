@@ -286,7 +286,7 @@ TEST_F(Vm, MprotectSplitsAndChangesThePages)
     ASSERT_TRUE(mapped(A + 3 * K4, &prot));
     EXPECT_EQ(prot, RW);
     EXPECT_EQ(vm_fault(p, A + K4, true), 11); // SIGSEGV: a write to a read-only page
-    EXPECT_EQ(vm_fault(p, A + K4, false), 11); // mapped: nothing to demand-page
+    EXPECT_EQ(vm_fault(p, A + K4, false), 0); // mapped and readable: another CPU mapped it meanwhile
     // Less access: mcexec's view is invalidated and TLBs flushed.
     ASSERT_FALSE(fake::invalidations.empty());
     EXPECT_EQ(fake::invalidations.back().start, A + K4);
@@ -976,3 +976,146 @@ TEST_F(Vm, LockedPagesCountOnce)
 }
 
 } // namespace
+
+// fork (vm_fork_copy): a parent with one thread shares its private pages
+// copy-on-write; the first write, or Linux touching one, copies it.
+class VmFork : public Vm {
+protected:
+    void TearDown() override
+    {
+        child.reset(); // its pages first: then every page must be back
+        fake::set_current(&proc->t);
+        Vm::TearDown();
+    }
+    uint64_t phys(Process* q, uint64_t va, uint32_t* prot = nullptr, uint64_t* size = nullptr)
+    {
+        uint64_t pa, psize;
+        uint32_t pprot;
+        if (!arch::mmu_lookup(q->root, va, &pa, &pprot, &psize))
+            return 0;
+        if (prot)
+            *prot = pprot;
+        if (size)
+            *size = psize;
+        return pa;
+    }
+    // The child as fork makes it; its pages stay until it is destroyed.
+    int64_t fork_child()
+    {
+        child = std::make_unique<fake::Proc>();
+        fake::set_current(&proc->t);
+        return vm_fork_copy(p, &child->p);
+    }
+    std::unique_ptr<fake::Proc> child;
+};
+
+TEST_F(VmFork, PagesAreSharedUntilAWriteCopiesThem)
+{
+    ASSERT_EQ(map(A, 2 * K4), int64_t(A));
+    ASSERT_EQ(map(A + 2 * M2, M2), int64_t(A + 2 * M2));
+    *proc->word(A) = 1;
+    *proc->word(A + 2 * M2 + K4) = 2;
+    fake::invalidations.clear();
+    uint64_t before = mem_free_bytes(-1);
+    ASSERT_EQ(fork_child(), 0);
+    // No page was copied: only the child's page tables are new.
+    EXPECT_LT(before - mem_free_bytes(-1), 8 * K4);
+    uint32_t pprot, cprot;
+    uint64_t shared = phys(p, A, &pprot);
+    EXPECT_EQ(phys(&child->p, A, &cprot), shared);
+    EXPECT_EQ(pprot, uint32_t(PROT_READ | arch::PROT_COW));
+    EXPECT_EQ(cprot, uint32_t(PROT_READ | arch::PROT_COW));
+    uint64_t size;
+    EXPECT_EQ(phys(&child->p, A + 2 * M2, nullptr, &size), phys(p, A + 2 * M2));
+    EXPECT_EQ(size, M2);
+    // mcexec's view of the parent loses everything before it runs anything more.
+    ASSERT_FALSE(fake::invalidations.empty());
+    EXPECT_EQ(fake::invalidations.back().start, MCK_USER_START);
+    EXPECT_EQ(fake::invalidations.back().len, MCK_USER_END - MCK_USER_START);
+    EXPECT_EQ(fake::invalidations.back().page_bytes, 0u) << "nothing is freed";
+
+    // The parent writes: its own copy, writable, with the old contents.
+    EXPECT_EQ(vm_fault(p, A, true), 0);
+    EXPECT_NE(phys(p, A, &pprot), shared);
+    EXPECT_EQ(pprot, RW);
+    EXPECT_EQ(*proc->word(A), 1u);
+    *proc->word(A) = 3;
+    EXPECT_EQ(*child->word(A), 1u);
+    // The old page leaves mcexec's view before it loses a holder (the child keeps it).
+    EXPECT_EQ(fake::invalidations.back().start, A);
+    EXPECT_EQ(fake::invalidations.back().len, K4);
+    EXPECT_EQ(fake::invalidations.back().page_bytes, K4);
+    EXPECT_EQ(phys(&child->p, A), shared);
+    // A large page is copied whole.
+    EXPECT_EQ(vm_fault(&child->p, A + 2 * M2 + 5 * K4, true), 0);
+    EXPECT_NE(phys(&child->p, A + 2 * M2, &cprot, &size), phys(p, A + 2 * M2));
+    EXPECT_EQ(size, M2);
+    EXPECT_EQ(cprot, RW);
+    EXPECT_EQ(*child->word(A + 2 * M2 + K4), 2u);
+    // A write to a page shared with nobody any more takes it as it is.
+    uint64_t parents = phys(p, A + 2 * M2);
+    EXPECT_EQ(vm_fault(p, A + 2 * M2, true), 0);
+    EXPECT_EQ(phys(p, A + 2 * M2, &pprot), parents);
+    EXPECT_EQ(pprot, RW);
+    child.reset();
+    uint64_t second = phys(p, A + K4);
+    EXPECT_EQ(vm_fault(p, A + K4, true), 0);
+    EXPECT_EQ(phys(p, A + K4, &pprot), second) << "the child is gone: no copy";
+    EXPECT_EQ(pprot, RW);
+}
+
+TEST_F(VmFork, ReadOnlyStaysReadOnlyAndMprotectKeepsTheShare)
+{
+    ASSERT_EQ(map(A, K4), int64_t(A));
+    ASSERT_EQ(map(A + K4, K4, PROT_READ), int64_t(A + K4));
+    ASSERT_EQ(fork_child(), 0);
+    EXPECT_EQ(vm_fault(p, A + K4, true), 11) << "a write to read-only memory is SIGSEGV, shared or not";
+    // mprotect to read-only and back: still shared, so still read-only in the entry.
+    EXPECT_EQ(vm_mprotect(p, A, K4, PROT_READ), 0);
+    EXPECT_EQ(vm_mprotect(p, A, K4, RW), 0);
+    uint32_t prot;
+    EXPECT_EQ(phys(p, A, &prot), phys(&child->p, A));
+    EXPECT_EQ(prot, uint32_t(PROT_READ | arch::PROT_COW));
+    EXPECT_TRUE(vm_access_ok(p, A, 8, true)) << "the kernel's own write copies it";
+    EXPECT_NE(phys(p, A, &prot), phys(&child->p, A));
+    EXPECT_EQ(prot, RW);
+    // Linux touching a shared page (mcexec serving a call) unshares it even
+    // for reading, since mcexec's view maps no shared page, and keeps it read-only.
+    EXPECT_EQ(vm_fault_for_linux(&child->p, A + K4, false), 0);
+    EXPECT_NE(phys(&child->p, A + K4, &prot), phys(p, A + K4));
+    EXPECT_EQ(prot, uint32_t(PROT_READ));
+    EXPECT_EQ(vm_fault_for_linux(&child->p, A + 4 * K4, false), -EFAULT) << "nothing mapped there";
+    EXPECT_EQ(vm_fault_for_linux(&child->p, MCK_USER_END, false), -EFAULT);
+}
+
+TEST_F(VmFork, AParentWithMoreThreadsCopiesAtOnce)
+{
+    ASSERT_EQ(map(A, K4), int64_t(A));
+    *proc->word(A) = 7;
+    p->nthreads = 2;
+    ASSERT_EQ(fork_child(), 0);
+    p->nthreads = 1;
+    uint32_t pprot, cprot;
+    EXPECT_NE(phys(p, A, &pprot), phys(&child->p, A, &cprot));
+    EXPECT_EQ(pprot, RW);
+    EXPECT_EQ(cprot, RW);
+    EXPECT_EQ(*child->word(A), 7u);
+}
+
+TEST_F(VmFork, AGrandchildSharesTooAndEveryPageComesBack)
+{
+    ASSERT_EQ(map(A, K4), int64_t(A));
+    ASSERT_EQ(fork_child(), 0);
+    auto grandchild = std::make_unique<fake::Proc>();
+    fake::set_current(&child->t);
+    ASSERT_EQ(vm_fork_copy(&child->p, &grandchild->p), 0);
+    uint64_t shared = phys(p, A);
+    EXPECT_EQ(phys(&grandchild->p, A), shared);
+    EXPECT_EQ(vm_fault(&child->p, A, true), 0);
+    EXPECT_NE(phys(&child->p, A), shared);
+    EXPECT_EQ(vm_fault(p, A, true), 0);
+    EXPECT_NE(phys(p, A), shared) << "the grandchild still has it";
+    grandchild.reset();
+    child.reset();
+    fake::set_current(&proc->t);
+}

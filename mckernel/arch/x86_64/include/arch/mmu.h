@@ -12,6 +12,11 @@ constexpr uint64_t PAGE_4K = 4096;
 constexpr uint64_t PAGE_2M = 2ull << 20;
 // Protections, the same bits as MCK_PROT_* (mcexec/abi.h) and PROT_* (mman.h).
 constexpr uint32_t PROT_R = 1, PROT_W = 2, PROT_X = 4;
+// Not a protection but a state of the entry, which mmu_lookup reports and
+// mmu_map/mmu_protect keep: the page is shared copy-on-write with another
+// process (after fork), so the entry is read-only whatever PROT_W says, until
+// mmu_map puts the process's own page there (MCK_PTE_COW, mcexec/abi.h).
+constexpr uint32_t PROT_COW = 8;
 
 // Memory types, numbered as MCK_CACHE_* (mcexec/abi.h) and Linux's
 // enum page_cache_mode. Every CPU of the LWK programs the PAT as Linux does
@@ -53,7 +58,8 @@ void mmu_prune(uint64_t root, uint64_t va, uint64_t len, PageFreeFn fn, void* ct
 // tables stay; prune them). 2 MiB pages stay whole where @to keeps their
 // alignment. False, with nothing moved, when out of memory for tables.
 bool mmu_move(uint64_t root, uint64_t from, uint64_t to, uint64_t len);
-// Change the protection of the mapped pages of [va, va + len).
+// Change the protection of the mapped pages of [va, va + len); pages shared
+// copy-on-write stay so (read-only).
 bool mmu_protect(uint64_t root, uint64_t va, uint64_t len, uint32_t prot);
 // The physical address behind @va and its protection, or false if nothing is mapped.
 bool mmu_lookup(uint64_t root, uint64_t va, uint64_t* pa, uint32_t* prot, uint64_t* page_size);
