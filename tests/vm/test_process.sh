@@ -4,7 +4,9 @@
 # script give the same output and statuses as natively, and the children run on
 # McKernel (each a process of its own there), unless MCEXEC_LINUX_PROGRAMS names
 # them; a bash job script, make -j2 building a C project with gcc and Python's
-# multiprocessing run as natively; execve with pointers into mcexec, NULL or too
+# multiprocessing run as natively; fork shares memory copy-on-write (each
+# side's writes its own, offloaded calls' too, children that only read take
+# little memory); execve with pointers into mcexec, NULL or too
 # much gives what Linux gives; a bounded fork bomb gets EAGAIN (64 processes per
 # instance) and the instance stays up; orphans live on and end when killed;
 # System V shared memory works as natively and is shared with Linux processes;
@@ -90,6 +92,29 @@ print("system", os.system("exit 3") >> 8)
 if __name__ == "__main__":
     with mp.Pool(2) as p:
         print("pool", p.map(abs, [-1, -2, -3, -4]))'
+
+log "fork shares memory copy-on-write: each side's writes are its own, an offloaded call's too; readers take little memory (programs/cow_fork.c)"
+same_as_native "cow_fork" "$IHK_BUILD/tests/vm/programs/cow_fork"
+# Measured from outside, while the program waits: what three children that only
+# read add to the instance's memory in use (a copy each would be 192 MiB more).
+used_mib() { ihkosctl 0 get rusage | awk '/^memory/ {print $2}'; }
+coproc COW { timeout -k 5 180 mcexec "$IHK_BUILD/tests/vm/programs/cow_fork" hold 2>&1; }
+exec {cow_out}<&"${COW[0]}" {cow_in}>&"${COW[1]}"
+cow_pid=$COW_PID alone="" children=""
+while read -r line <&"$cow_out"; do
+	case $line in
+	"hold: alone") alone=$(used_mib); echo go >&"$cow_in" ;;
+	"hold: children") children=$(used_mib); echo go >&"$cow_in" ;;
+	*WRONG*) fail "cow_fork hold: $line" ;;
+	esac
+done
+exec {cow_out}<&- {cow_in}>&-
+wait "$cow_pid" || fail "cow_fork hold: status $?"
+if [ -n "$alone" ] && [ -n "$children" ] && [ $((children - alone)) -lt 24 ]; then
+	echo "ok: three children of a 64 MiB process added $((children - alone)) MiB to the instance's memory in use"
+else
+	fail "three children of a 64 MiB process: '$alone' MiB in use before, '$children' MiB with them"
+fi
 
 log "System V shared memory: attach, fork, flags, detach; shared with Linux processes"
 S=$IHK_BUILD/tests/vm/programs/sysv_shm
