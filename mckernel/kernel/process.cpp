@@ -146,8 +146,20 @@ void take_held(Process* p)
 void no_free_cb(uint64_t, uint64_t, void*) {}
 
 // The last reference went: no thread, not in the table, nobody looking.
+// A vfork child ended (or never ran): its parent's thread goes on.
+void vfork_release(Process* c)
+{
+    Thread* t = __atomic_exchange_n(&c->vfork_parent, nullptr, __ATOMIC_ACQ_REL);
+    if (!t)
+        return;
+    __atomic_store_n(&t->vfork_done, true, __ATOMIC_RELEASE);
+    sched_wake(t);
+    ref_release(t);
+}
+
 void process_destroy(Process* p)
 {
+    vfork_release(p);
     fork_state_free(p);
     take_held(p);
     signal_free_queue(p, p->sigqueue);
@@ -231,9 +243,11 @@ void process_finish(Process* p, bool linux_gone)
     ikc_send_to_linux(p->home_cpu, m);
     forget_parent(p->pid);
     abandon_children_of(p->pid);
+    vfork_release(p);
     if (linux_gone)
         process_retire(p);
 }
+
 
 void thread_free(Thread* t)
 {
@@ -566,6 +580,8 @@ ErrorOr<Thread*> thread_create(Process* p, const arch::TrapFrame& frame, uint32_
         itimer_process_end(p);
         posix_timer_process_end(p);
         stats_process_end(p);
+        if (Thread* waiting = __atomic_load_n(&p->vfork_parent, __ATOMIC_ACQUIRE); waiting && p->vfork_shares)
+            vm_vfork_copy_back(p, waiting->proc); // before process_finish lets the parent go on
         arch::irq_disable();
         arch::write_cr3(arch::mmu_kernel_space()); // the process's tables may go now
         process_finish(p, linux_gone);
@@ -604,13 +620,20 @@ void process_kill(Process* p, int32_t status)
 }
 
 int64_t process_fork_prepare(const arch::TrapFrame& frame, uint64_t stack, uint64_t set_tid, uint64_t clear_tid,
-                             uint64_t tls, bool set_tls)
+                             uint64_t tls, bool set_tls, bool vfork)
 {
     Thread* self = current();
     Process* parent = self->proc;
     auto* c = new Process; // its reference becomes the table's when adopted
     if (!c)
         return -12;
+    if (vfork) {
+        __atomic_store_n(&self->vfork_done, false, __ATOMIC_RELAXED);
+        ref_acquire(self);
+        c->vfork_parent = self;
+        SpinLockGuard guard(parent->lock);
+        c->vfork_shares = parent->nthreads == 1; // as vm_fork_copy decides
+    }
     int node = boot_param().cpus[self->cpu].numa_node;
     c->cpu_first = parent->cpu_first;
     c->cpu_count = parent->cpu_count;
@@ -692,6 +715,12 @@ void process_fork_abandon(uint64_t token)
     }
     if (c)
         process_destroy(c);
+}
+
+void process_vfork_wait(Thread* self)
+{
+    while (!__atomic_load_n(&self->vfork_done, __ATOMIC_ACQUIRE) && !self->killed)
+        sched_block(0);
 }
 
 void process_fork_child_first_run(Thread* t)

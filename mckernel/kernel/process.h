@@ -145,6 +145,7 @@ struct Thread {
     FaultInfo fault;
     uint32_t refs = 1;           // see the top of this file
     bool fork_child = false;     // a fork child's main thread, not yet in user mode
+    bool vfork_done = false;     // vfork: the child ended or exec'd (atomic; see Process::vfork_parent)
     uint64_t fork_set_tid = 0;   // CLONE_CHILD_SETTID: where the child writes its tid
 
     arch::TrapFrame* frame() const { return reinterpret_cast<arch::TrapFrame*>(kstack_top) - 1; }
@@ -272,6 +273,11 @@ struct Process {
     uint32_t parent_pid = 0;
     uint64_t fork_token = 0;
     ForkState* fork = nullptr;      // until adopted
+    // vfork: the parent's thread, waiting (with a reference) until this child's
+    // last thread ends, which an exec (a new LWK process) also does; as
+    // Linux's vfork, which lets the parent go on at the child's exit or exec.
+    Thread* vfork_parent = nullptr; // atomic
+    bool vfork_shares = false;      // ... whose pages it shared: its writes go back (vm_vfork_copy_back)
     bool forked = false;            // START runs it as it is (no entry, no stack)
     // getppid: mcexec's Linux parent, 0 until known (g_procs_lock; read without it).
     // A fork child knows it at adoption; otherwise one offloaded getppid learns it.
@@ -314,8 +320,12 @@ void process_reclaim(Process* p);
 // fork: a child of the calling thread's process, copied now and kept aside;
 // its thread starts from @frame (returning 0) on its own stack @stack if not 0.
 // The token for MCK_SYS_FORK, or -ENOMEM / -EAGAIN.
+// With @vfork, the calling thread's vfork_done is set once the child ended
+// (process_vfork_wait waits for it).
 int64_t process_fork_prepare(const arch::TrapFrame& frame, uint64_t stack, uint64_t set_tid, uint64_t clear_tid,
-                             uint64_t tls, bool set_tls);
+                             uint64_t tls, bool set_tls, bool vfork = false);
+// vfork's parent: wait until the child ended or exec'd (a fatal signal ends the wait).
+void process_vfork_wait(Thread* self);
 // The fork of @token failed on Linux: free the child kept aside.
 void process_fork_abandon(uint64_t token);
 // In the fork child's first return to user mode: the rest of its set-up.

@@ -38,12 +38,14 @@ int64_t unsupported(const char* what)
 
 // fork, vfork and clone without CLONE_VM|CLONE_THREAD: the child is a copy of
 // this process kept aside, which the mcexec that mcexec forks for it adopts
-// and runs (kernel/process.h). vfork's child gets a copy too (the parent goes
-// on at once): what it writes before exec stays its own.
+// and runs (kernel/process.h). vfork's child gets a copy too (shared
+// copy-on-write): what it writes before exec stays its own. Its parent
+// waits, as on Linux, until the child ended or exec'd.
 int64_t fork_process(SyscallArgs& a, uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid, uint64_t tls)
 {
     int64_t token = process_fork_prepare(*a.frame, stack, (flags & CLONE_CHILD_SETTID) ? ctid : 0,
-                                         (flags & CLONE_CHILD_CLEARTID) ? ctid : 0, tls, flags & CLONE_SETTLS);
+                                         (flags & CLONE_CHILD_CLEARTID) ? ctid : 0, tls, flags & CLONE_SETTLS,
+                                         flags & CLONE_VFORK);
     if (token < 0)
         return token;
     uint64_t args[6] = {uint64_t(token), 0, 0, 0, 0, 0};
@@ -54,6 +56,8 @@ int64_t fork_process(SyscallArgs& a, uint64_t flags, uint64_t stack, uint64_t pt
     }
     if (flags & CLONE_PARENT_SETTID)
         (void)put_user(UserPtr<uint32_t>(ptid), uint32_t(pid));
+    if (flags & CLONE_VFORK)
+        process_vfork_wait(current());
     return pid;
 }
 

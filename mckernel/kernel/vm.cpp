@@ -1428,6 +1428,43 @@ int64_t vm_fork_copy(Process* parent, Process* child)
 }
 
 
+void vm_vfork_copy_back(Process* child, Process* parent)
+{
+    Flush flush, all;
+    for (Vma* c = child->vmas; c; c = c->next) {
+        if (c->flags & VMA_SHARED)
+            continue;
+        for (uint64_t va = c->start; va < c->end; va += PAGE_4K) {
+            uint64_t cpa, ppa, size;
+            uint32_t cprot, pprot;
+            {
+                SpinLockGuard guard(child->lock);
+                // Pages still shared were not written; the vDSO's data page is each one's own.
+                if (!arch::mmu_lookup(child->root, va, &cpa, &cprot, &size) || (cprot & arch::PROT_COW) ||
+                    !(cprot & arch::PROT_R) || !mem_owns(cpa) || va == MCK_VVAR_BASE)
+                    continue;
+            }
+            SpinLockGuard guard(parent->lock);
+            Vma* v = find(parent, va);
+            if (!v || (v->flags & VMA_SHARED) || !arch::mmu_lookup(parent->root, va, &ppa, &pprot, &size))
+                continue; // the child mapped it itself
+            if (down(ppa, PAGE_4K) == down(cpa, PAGE_4K))
+                continue;
+            if ((pprot & arch::PROT_COW) &&
+                (!unshare_locked(parent, va, v->prot, &flush) || !arch::mmu_lookup(parent->root, va, &ppa, &pprot, &size))) {
+                kprintf("process %u: vfork child %u: no memory to give its writes at 0x%lx back", parent->pid,
+                        child->pid, va);
+                continue;
+            }
+            if (flush.len)
+                all = Flush{MCK_USER_START, MCK_USER_END - MCK_USER_START};
+            memcpy(arch::phys_to_virt(down(ppa, PAGE_4K)), arch::phys_to_virt(down(cpa, PAGE_4K)), PAGE_4K);
+        }
+    }
+    if (all.len)
+        process_flush_tlb(parent, all.va, all.len);
+}
+
 void vm_fork_adopt(Process* p)
 {
     for (;;) {

@@ -74,6 +74,12 @@ bool vm_readonly_anon(Process* p, uint64_t addr);
 // pages are Linux's, pinned for the parent; the child maps them once its own
 // mcexec pinned them (vm_fork_adopt). -ENOMEM when memory runs out.
 int64_t vm_fork_copy(Process* parent, Process* child);
+// A vfork child that shared its parent's pages copy-on-write ended or exec'd:
+// what it wrote into private memory the parent maps too goes into the
+// parent's pages, as if they had been shared (CLONE_VM) all along. The parent
+// waits meanwhile (vfork), so nothing else writes there. Context: the
+// child's last thread, interrupts on.
+void vm_vfork_copy_back(Process* child, Process* parent);
 // In the fork child's first return to user mode (it may block): map the
 // shared file mappings through its mcexec. A region that cannot be mapped
 // stays without pages (SIGBUS on access) and is logged.

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-# New processes under mcexec: fork, vfork, clone, execve, wait, kill, SIGCHLD,
+# New processes under mcexec: fork, vfork (the parent waits, and sees what the
+# child wrote: posix_spawn's errors), clone, execve, wait, kill, SIGCHLD,
 # system(), popen(), posix_spawn(), a shell running external commands and a "#!"
 # script give the same output and statuses as natively, and the children run on
 # McKernel (each a process of its own there), unless MCEXEC_LINUX_PROGRAMS names

@@ -1119,3 +1119,29 @@ TEST_F(VmFork, AGrandchildSharesTooAndEveryPageComesBack)
     child.reset();
     fake::set_current(&proc->t);
 }
+
+TEST_F(VmFork, AVforkChildsWritesGoBackToTheParent)
+{
+    ASSERT_EQ(map(A, 2 * K4), int64_t(A));
+    ASSERT_EQ(map(A + 2 * M2, M2), int64_t(A + 2 * M2));
+    *proc->word(A) = 1;
+    *proc->word(A + K4) = 2;
+    ASSERT_EQ(fork_child(), 0);
+    uint64_t untouched = phys(p, A + K4);
+    // The child writes one small page and part of the large one, and maps memory of its own.
+    ASSERT_EQ(vm_fault(&child->p, A, true), 0);
+    *child->word(A) = 10;
+    ASSERT_EQ(vm_fault(&child->p, A + 2 * M2 + K4, true), 0);
+    *child->word(A + 2 * M2 + K4) = 20;
+    ASSERT_EQ(vm_mmap(&child->p, A + 8 * M2, K4, RW, ANON | MAP_FIXED, -1, 0), int64_t(A + 8 * M2));
+    *child->word(A + 8 * M2) = 30;
+    vm_vfork_copy_back(&child->p, p);
+    EXPECT_EQ(*proc->word(A), 10u);
+    EXPECT_NE(phys(p, A), phys(&child->p, A)) << "a copy, not the child's page";
+    EXPECT_EQ(*proc->word(A + 2 * M2 + K4), 20u);
+    EXPECT_EQ(*proc->word(A + K4), 2u);
+    uint32_t prot = 0;
+    EXPECT_EQ(phys(p, A + K4, &prot), untouched) << "what the child did not write stays shared";
+    EXPECT_TRUE(prot & arch::PROT_COW);
+    EXPECT_FALSE(mapped(A + 8 * M2)) << "what the child mapped itself is not the parent's";
+}

@@ -335,12 +335,44 @@ static void sigchld(void)
 	signal(SIGCHLD, SIG_DFL);
 }
 
+/*
+ * vfork's parent goes on only once the child ended or exec'd: the child
+ * writes into a pipe after a pause and then ends (or execs); the parent, when
+ * vfork returns, must find the byte there without waiting for it.
+ */
+static void vfork_waits(int do_exec)
+{
+	int fds[2];
+	char c = 0;
+
+	if (pipe2(fds, O_NONBLOCK))
+		return;
+	pid_t pid = vfork();
+	if (pid == 0) {
+		struct timespec pause = {0, 300 * 1000 * 1000};
+
+		nanosleep(&pause, NULL);
+		if (write(fds[1], "v", 1) != 1)
+			_exit(1);
+		if (do_exec)
+			execl("/bin/true", "true", (char *)NULL);
+		_exit(5);
+	}
+	ssize_t n = read(fds[0], &c, 1);
+	printf("vfork then %s: the parent went on after it: %s, status %s\n", do_exec ? "exec" : "exit",
+	       n == 1 && c == 'v' ? "yes" : "no", pid > 0 ? status_text(reap(pid)) : strerror(errno));
+	close(fds[0]);
+	close(fds[1]);
+}
+
 static void vfork_exit(void)
 {
 	pid_t pid = vfork();
 	if (pid == 0)
 		_exit(5);
 	printf("vfork: %s\n", pid > 0 ? status_text(reap(pid)) : strerror(errno));
+	vfork_waits(0);
+	vfork_waits(1);
 }
 
 static void library_calls(void)
@@ -361,6 +393,11 @@ static void library_calls(void)
 	char *argv[] = {"false", NULL};
 	int r = posix_spawn(&pid, "/bin/false", NULL, NULL, argv, environ);
 	printf("posix_spawn: %d, %s\n", r, r == 0 ? status_text(reap(pid)) : "-");
+	/* The C library's child writes a failed exec's error into the parent's memory. */
+	r = posix_spawn(&pid, "/nonexistent/program", NULL, NULL, argv, environ);
+	printf("posix_spawn of a missing file: %s\n", r ? strerror(r) : status_text(reap(pid)));
+	r = posix_spawnp(&pid, "no-such-program-anywhere", NULL, NULL, argv, environ);
+	printf("posix_spawnp of a missing program: %s\n", r ? strerror(r) : status_text(reap(pid)));
 }
 
 /* Not in the default run: forks children that wait until fork fails (or 200 did). */
