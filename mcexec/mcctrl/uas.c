@@ -114,14 +114,15 @@ static bool mcctrl_remote_fault(struct mcctrl_proc *p, unsigned long addr, bool 
 
 	down_read(&p->uas);
 	o = mcctrl_served_call(p);
-	if (!o || cmpxchg(&o->state, MCK_OFFLOAD_SENT, MCK_OFFLOAD_SENT) != MCK_OFFLOAD_SENT)
+	if (!o || READ_ONCE(o->state) != MCK_OFFLOAD_SENT)
 		goto out;
 	WRITE_ONCE(o->fault_addr, addr);
 	WRITE_ONCE(o->fault_write, write);
 	WRITE_ONCE(o->fault_ret, -EFAULT);
 	cpu = READ_ONCE(o->cpu);
-	smp_store_release(&o->state, MCK_OFFLOAD_FAULT);
-	smp_mb();	/* pairs with the LWK's fence after it sets spinning */
+	/* Only a call still in flight: an answer given meanwhile (DONE) stays. Full barrier. */
+	if (cmpxchg(&o->state, MCK_OFFLOAD_SENT, MCK_OFFLOAD_FAULT) != MCK_OFFLOAD_SENT)
+		goto out;
 	if (!READ_ONCE(o->spinning) && cpu < p->ncpus)
 		ihk_os_kick(p->os, cpu);
 	while (smp_load_acquire(&o->state) == MCK_OFFLOAD_FAULT) {

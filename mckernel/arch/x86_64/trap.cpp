@@ -86,11 +86,13 @@ bool user_access_fault(TrapFrame& f)
     uint64_t fixup = user_fault_fixup(f.rip);
     if (!fixup)
         return false;
-    constexpr uint64_t IF = 0x200, PF_WRITE = 2;
+    constexpr uint64_t IF = 0x200, PF_PRESENT = 1, PF_WRITE = 2;
     // With interrupts on (no spinlock held), a page not mapped yet is mapped
-    // now and the access retried; otherwise the access fails, as Linux's
-    // pagefault_disable() does.
-    if (f.vector == 14 && (f.rflags & IF) && mck::vm_fault_for_kernel(read_cr2(), f.error & PF_WRITE))
+    // now, or a page shared copy-on-write copied for a write, and the access
+    // retried; otherwise (and for any other fault on a present page) the
+    // access fails, as Linux's pagefault_disable() does.
+    bool may_map = !(f.error & PF_PRESENT) || (f.error & PF_WRITE);
+    if (f.vector == 14 && (f.rflags & IF) && may_map && mck::vm_fault_for_kernel(read_cr2(), f.error & PF_WRITE))
         return true;
     f.rip = fixup;
     return true;
