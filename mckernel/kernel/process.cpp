@@ -367,7 +367,8 @@ int64_t adopt(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
     fork_state_free(c);
     c->forked = true;
     *shared_phys = c->shared_phys;
-    kprintf("process %u: forked from %u (%lu MiB copied)", pid, parent, c->mem_used >> 20);
+    kprintf("process %u: forked from %u (%lu MiB copied, %lu MiB shared copy-on-write)", pid, parent,
+            (c->mem_used - c->fork_shared) >> 20, c->fork_shared >> 20);
     return 0;
 }
 

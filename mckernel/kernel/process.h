@@ -278,6 +278,7 @@ struct Process {
     // Linux's vfork, which lets the parent go on at the child's exit or exec.
     Thread* vfork_parent = nullptr; // atomic
     bool vfork_shares = false;      // ... whose pages it shared: its writes go back (vm_vfork_copy_back)
+    uint64_t fork_shared = 0;       // bytes a fork child shares copy-on-write (for the log)
     bool forked = false;            // START runs it as it is (no entry, no stack)
     // getppid: mcexec's Linux parent, 0 until known (g_procs_lock; read without it).
     // A fork child knows it at adoption; otherwise one offloaded getppid learns it.

@@ -1351,6 +1351,7 @@ int64_t copy_pages(Process* parent, Process* child, bool cow, bool* shared_any)
                     (void)arch::mmu_map(parent->root, va, base, bytes, shared); // the entry is there
                     *shared_any = true;
                     child->mem_used += bytes;
+                    child->fork_shared += bytes;
                     va += bytes;
                     continue;
                 }
