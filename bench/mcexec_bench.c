@@ -28,6 +28,8 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <spawn.h>
 #include <time.h>
 #include <unistd.h>
 #include <x86intrin.h>
@@ -148,6 +150,39 @@ int main(int argc, char **argv)
 		t1 = now_ns();
 		printf("ns_per_call=%.0f mb_per_s=%.1f\n", (t1 - t0) / calls, total / ((t1 - t0) / 1e9) / 1e6);
 		close(fd);
+	} else if (!strcmp(mode, "fork")) {
+		/* n forks of a process holding MIB of written memory; each child writes one page and exits. */
+		size_t len = (size_t)(argc > 3 ? strtol(argv[3], NULL, 10) : 64) << 20;
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED || n < 1) {
+			perror("mcexec_bench fork");
+			return 1;
+		}
+		memset(p, 1, len);
+		t0 = now_ns();
+		for (long i = 0; i < n; i++) {
+			pid_t pid = fork();
+			if (pid == 0) {
+				p[len / 2] = 2;
+				_exit(0);
+			}
+			if (pid < 0 || waitpid(pid, NULL, 0) != pid)
+				return 1;
+		}
+		t1 = now_ns();
+		printf("ms_per_fork=%.2f\n", (t1 - t0) / n / 1e6);
+	} else if (!strcmp(mode, "spawn")) {
+		/* n runs of /bin/true: posix_spawn and wait. */
+		extern char **environ;
+		char *args[] = {"true", NULL};
+		t0 = now_ns();
+		for (long i = 0; i < n; i++) {
+			pid_t pid;
+			if (posix_spawn(&pid, "/bin/true", NULL, NULL, args, environ) || waitpid(pid, NULL, 0) != pid)
+				return 1;
+		}
+		t1 = now_ns();
+		printf("ms_per_spawn=%.2f\n", (t1 - t0) / n / 1e6);
 	} else if (!strcmp(mode, "touch") || !strcmp(mode, "populate")) {
 		size_t len = (size_t)n << 20;
 		int flags = MAP_PRIVATE | MAP_ANONYMOUS | (!strcmp(mode, "populate") ? MAP_POPULATE : 0);

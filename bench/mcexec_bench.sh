@@ -10,6 +10,8 @@
 #   - a call McKernel answers itself (getpid) vs native,
 #   - clock_gettime through the vDSO (Linux's and McKernel's),
 #   - page faults and time to touch 1 GiB of fresh memory,
+#   - fork of a small and of a large process (copy-on-write: the size should not
+#     matter), and posix_spawn of /bin/true (a new mcexec on Linux, a new process on McKernel),
 #   - kernel entries per second on the core of a pure compute loop (LWK CPU vs Linux
 #     CPU), and gaps seen by the loop itself (in an emulator mostly the host's doing),
 #     also with ihkmond checking the instance's status every second.
@@ -95,6 +97,11 @@ if [ "$MCEXEC_BENCH_ONLY" != noise ]; then
 l=$(linux touch 1024); m=$(lwk touch 1024)
 row "touch 1 GiB: page faults" "$(echo "$l" | val faults)" "$(echo "$m" | val faults)"
 row "touch 1 GiB: ms (mmap included)" "$(echo "$l" | val ms)" "$(echo "$m" | val ms)"
+row "fork, child writes a page, wait: 4 MiB process (ms)" "$(linux fork 10 4 | val ms_per_fork)" \
+	"$(lwk fork 10 4 | val ms_per_fork)"
+row "fork, child writes a page, wait: 256 MiB process (ms)" "$(linux fork 10 256 | val ms_per_fork)" \
+	"$(lwk fork 10 256 | val ms_per_fork)"
+row "posix_spawn /bin/true and wait (ms)" "$(linux spawn 10 | val ms_per_spawn)" "$(lwk spawn 10 | val ms_per_spawn)"
 fi
 # The per-second CSV goes to the guest tmpfs first (the McKernel run writes it
 # through mcexec), then to the share.
