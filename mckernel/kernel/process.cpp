@@ -718,10 +718,30 @@ void process_fork_abandon(uint64_t token)
         process_destroy(c);
 }
 
-void process_vfork_wait(Thread* self)
+void process_vfork_wait(Thread* self, uint64_t token)
 {
-    while (!__atomic_load_n(&self->vfork_done, __ATOMIC_ACQUIRE) && !self->killed)
-        sched_block(0);
+    // The child ends only once a mcexec adopted it: one that died before
+    // (killed right after Linux's fork) would leave us waiting for good.
+    constexpr uint64_t ADOPT_LIMIT_US = 60ull * 1000 * 1000;
+    uint64_t give_up = deadline_after_us(ADOPT_LIMIT_US);
+    bool adopted = false;
+    while (!__atomic_load_n(&self->vfork_done, __ATOMIC_ACQUIRE) && !self->killed) {
+        sched_block(adopted ? 0 : give_up);
+        if (adopted || arch::rdtsc() < give_up)
+            continue;
+        bool pending = false;
+        {
+            SpinLockGuard guard(g_procs_lock);
+            for (Process* slot : g_pending)
+                pending |= slot && slot->fork_token == token;
+        }
+        if (pending) {
+            kprintf("process %u: vfork child not adopted by a mcexec within 60 s: the parent goes on",
+                    self->proc->pid);
+            return;
+        }
+        adopted = true;
+    }
 }
 
 void process_fork_child_first_run(Thread* t)

@@ -325,8 +325,9 @@ void process_reclaim(Process* p);
 // (process_vfork_wait waits for it).
 int64_t process_fork_prepare(const arch::TrapFrame& frame, uint64_t stack, uint64_t set_tid, uint64_t clear_tid,
                              uint64_t tls, bool set_tls, bool vfork = false);
-// vfork's parent: wait until the child ended or exec'd (a fatal signal ends the wait).
-void process_vfork_wait(Thread* self);
+// vfork's parent: wait until the child of @token ended or exec'd (a fatal
+// signal ends the wait, and so does a child no mcexec adopted within 60 s).
+void process_vfork_wait(Thread* self, uint64_t token);
 // The fork of @token failed on Linux: free the child kept aside.
 void process_fork_abandon(uint64_t token);
 // In the fork child's first return to user mode: the rest of its set-up.

@@ -57,7 +57,7 @@ int64_t fork_process(SyscallArgs& a, uint64_t flags, uint64_t stack, uint64_t pt
     if (flags & CLONE_PARENT_SETTID)
         (void)put_user(UserPtr<uint32_t>(ptid), uint32_t(pid));
     if (flags & CLONE_VFORK)
-        process_vfork_wait(current());
+        process_vfork_wait(current(), uint64_t(token));
     return pid;
 }
 
