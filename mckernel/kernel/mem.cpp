@@ -223,19 +223,22 @@ void mem_free(uint64_t phys, uint64_t bytes)
 
 namespace {
 
-// The chunk holding [phys, phys + bytes) and its first page; nullptr if no chunk holds all of it.
-Chunk* chunk_of(uint64_t phys, uint64_t bytes, uint64_t* first)
+// The pages [first, end) of @chunk that hold [phys, phys + bytes); no chunk
+// if no chunk holds all of it.
+struct PageRun {
+    Chunk* chunk = nullptr;
+    uint64_t first = 0, end = 0;
+};
+
+PageRun pages_of(uint64_t phys, uint64_t bytes)
 {
     for (uint32_t k = 0; k < g_num_chunks; k++) {
         Chunk& c = g_chunks[k];
-        if (phys >= c.phys && phys < c.phys + c.pages * PAGE) {
-            if ((phys - c.phys + bytes + PAGE - 1) / PAGE > c.pages)
-                return nullptr;
-            *first = (phys - c.phys) / PAGE;
-            return &c;
-        }
+        uint64_t first = (phys - c.phys) / PAGE, end = (phys - c.phys + bytes + PAGE - 1) / PAGE;
+        if (phys >= c.phys && phys < c.phys + c.pages * PAGE)
+            return end <= c.pages ? PageRun{&c, first, end} : PageRun{};
     }
-    return nullptr;
+    return {};
 }
 
 } // namespace
@@ -243,30 +246,25 @@ Chunk* chunk_of(uint64_t phys, uint64_t bytes, uint64_t* first)
 bool mem_share(uint64_t phys, uint64_t bytes)
 {
     SpinLockGuard guard(g_lock);
-    uint64_t first;
-    Chunk* c = chunk_of(phys, bytes, &first);
-    if (!c)
+    PageRun r = pages_of(phys, bytes);
+    if (!r.chunk)
         return false;
-    uint64_t end = first + (bytes + PAGE - 1) / PAGE;
-    for (uint64_t i = first; i < end; i++)
-        if (!used(*c, i) || c->shares[i] == UINT16_MAX)
+    for (uint64_t i = r.first; i < r.end; i++)
+        if (!used(*r.chunk, i) || r.chunk->shares[i] == UINT16_MAX)
             return false;
-    for (uint64_t i = first; i < end; i++)
-        c->shares[i]++;
+    for (uint64_t i = r.first; i < r.end; i++)
+        r.chunk->shares[i]++;
     return true;
 }
 
 bool mem_exclusive(uint64_t phys, uint64_t bytes)
 {
     SpinLockGuard guard(g_lock);
-    uint64_t first;
-    Chunk* c = chunk_of(phys, bytes, &first);
-    if (!c)
-        return false;
-    for (uint64_t i = first, end = first + (bytes + PAGE - 1) / PAGE; i < end; i++)
-        if (c->shares[i])
+    PageRun r = pages_of(phys, bytes);
+    for (uint64_t i = r.first; r.chunk && i < r.end; i++)
+        if (r.chunk->shares[i])
             return false;
-    return true;
+    return r.chunk != nullptr;
 }
 
 uint64_t mem_withhold(uint64_t phys, uint64_t bytes)
