@@ -43,18 +43,23 @@ bool done(const mck_offload* o) { return __atomic_load_n(&o->state, __ATOMIC_ACQ
 
 bool asks_fault(const mck_offload* o) { return __atomic_load_n(&o->state, __ATOMIC_ACQUIRE) == MCK_OFFLOAD_FAULT; }
 
-// Linux, serving the call, needs a page of ours (MCK_OFFLOAD_FAULT): map it
-// and answer. Only if it still asks: mcctrl takes the question back when it
-// gives up waiting, and its answer to the call may follow at once.
-void serve_fault(Process* p, mck_offload* o)
+// Answer Linux's page request (MCK_OFFLOAD_FAULT) with @ret. Only if it still
+// asks: mcctrl takes the question back when it gives up waiting, and its
+// answer to the call may follow at once.
+void answer_fault(mck_offload* o, int64_t ret)
 {
-    uint64_t addr = __atomic_load_n(&o->fault_addr, __ATOMIC_RELAXED);
-    bool write = __atomic_load_n(&o->fault_write, __ATOMIC_RELAXED);
-    int64_t ret = vm_fault_for_linux(p, addr, write);
     __atomic_store_n(&o->fault_ret, int32_t(ret), __ATOMIC_RELAXED);
     uint32_t expected = MCK_OFFLOAD_FAULT;
     __atomic_compare_exchange_n(&o->state, &expected, uint32_t(MCK_OFFLOAD_SENT), false, __ATOMIC_RELEASE,
                                 __ATOMIC_RELAXED);
+}
+
+// Linux, serving the call, needs a page of ours: map it and answer.
+void serve_fault(Process* p, mck_offload* o)
+{
+    uint64_t addr = __atomic_load_n(&o->fault_addr, __ATOMIC_RELAXED);
+    bool write = __atomic_load_n(&o->fault_write, __ATOMIC_RELAXED);
+    answer_fault(o, vm_fault_for_linux(p, addr, write));
 }
 
 // Poll for the answer up to @us; true if it came.
@@ -116,10 +121,7 @@ int64_t offload_once(uint64_t nr, const uint64_t args[6], bool interruptible)
         }
         if (t->killed) {
             sched_offload_wait_remove(t);
-            uint32_t asked = MCK_OFFLOAD_FAULT; // no page for Linux any more: its access fails
-            __atomic_store_n(&o->fault_ret, -EFAULT, __ATOMIC_RELAXED);
-            __atomic_compare_exchange_n(&o->state, &asked, uint32_t(MCK_OFFLOAD_SENT), false, __ATOMIC_RELEASE,
-                                        __ATOMIC_RELAXED);
+            answer_fault(o, -EFAULT); // no page for Linux any more: its access fails
             return -EINTR; // in_offload stays set: Linux may still complete it
         }
         sched_block(0);

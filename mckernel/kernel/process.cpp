@@ -145,7 +145,6 @@ void take_held(Process* p)
 
 void no_free_cb(uint64_t, uint64_t, void*) {}
 
-// The last reference went: no thread, not in the table, nobody looking.
 // A vfork child ended (or never ran): its parent's thread goes on.
 void vfork_release(Process* c)
 {
@@ -157,6 +156,7 @@ void vfork_release(Process* c)
     ref_release(t);
 }
 
+// The last reference went: no thread, not in the table, nobody looking.
 void process_destroy(Process* p)
 {
     vfork_release(p);
@@ -247,7 +247,6 @@ void process_finish(Process* p, bool linux_gone)
     if (linux_gone)
         process_retire(p);
 }
-
 
 void thread_free(Thread* t)
 {

@@ -39,8 +39,8 @@ int64_t unsupported(const char* what)
 // fork, vfork and clone without CLONE_VM|CLONE_THREAD: the child is a copy of
 // this process kept aside, which the mcexec that mcexec forks for it adopts
 // and runs (kernel/process.h). vfork's child gets a copy too (shared
-// copy-on-write): what it writes before exec stays its own. Its parent
-// waits, as on Linux, until the child ended or exec'd.
+// copy-on-write); its parent waits, as on Linux, until the child ended or
+// exec'd, and then has what the child wrote (vm_vfork_copy_back).
 int64_t fork_process(SyscallArgs& a, uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid, uint64_t tls)
 {
     int64_t token = process_fork_prepare(*a.frame, stack, (flags & CLONE_CHILD_SETTID) ? ctid : 0,
