@@ -411,6 +411,7 @@ int64_t start(Process* p, uint64_t entry, uint64_t sp)
     arch::TrapFrame* f = main->frame();
     f->rip = entry;
     f->rsp = sp;
+    p->start_sp = sp;
     f->cs = 0x2b;
     f->ss = 0x23;
     f->rflags = 0x202;
@@ -641,6 +642,7 @@ int64_t process_fork_prepare(const arch::TrapFrame& frame, uint64_t stack, uint6
     c->mono_base_ns = parent->mono_base_ns;
     c->tsc_base = parent->tsc_base;
     c->parent_pid = parent->pid;
+    c->start_sp = parent->start_sp;
     c->itimer_real_local = true; // Linux's fork leaves the child none
     {
         SpinLockGuard guard(parent->lock);

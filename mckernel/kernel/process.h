@@ -246,6 +246,7 @@ struct Process {
     uint32_t sigqueued = 0;         // nodes in its and its threads' queues
     int64_t sigpending_limit = -1;  // Linux's RLIMIT_SIGPENDING for the program, -1: ask Linux
     bool stopped = false;           // a stop signal stopped it, until SIGCONT (signal.cpp)
+    Thread* dumper = nullptr;       // writing a core: the others wait in the kernel (coredump.h; atomic)
     bool started = false;
     bool exiting = false;
     bool linux_gone = false;        // mcexec is gone: nobody to report to
@@ -280,6 +281,7 @@ struct Process {
     bool vfork_shares = false;      // ... whose pages it shared: its writes go back (vm_vfork_copy_back)
     uint64_t fork_shared = 0;       // bytes a fork child shares copy-on-write (for the log)
     bool forked = false;            // START runs it as it is (no entry, no stack)
+    uint64_t start_sp = 0;          // the initial stack (argc, argv, envp, auxv) mcexec built; a fork child's parent's
     // getppid: mcexec's Linux parent, 0 until known (g_procs_lock; read without it).
     // A fork child knows it at adoption; otherwise one offloaded getppid learns it.
     // When an LWK process ends, its children forget it: Linux reparents their

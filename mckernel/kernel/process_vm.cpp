@@ -103,12 +103,8 @@ private:
     uint64_t m_addr = 0, m_left = 0;
 };
 
-struct Creds {
-    uint32_t uid[3], gid[3], flags;
-};
+} // namespace
 
-// What mcctrl recorded for @p when it was created (mck_proc_shared), unless
-// the program may have changed it since (process_vm_note_offload).
 bool creds_of(Process* p, Creds* c)
 {
     if (__atomic_load_n(&p->creds_changed, __ATOMIC_ACQUIRE) || !p->shared)
@@ -124,6 +120,8 @@ bool creds_of(Process* p, Creds* c)
         c->flags = (c->flags & ~MCK_CRED_DUMPABLE) | (p->dumpable ? MCK_CRED_DUMPABLE : 0);
     return true;
 }
+
+namespace {
 
 enum class Access { Allowed, Denied, AskLinux };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // What process_vm_readv/writev between LWK processes (kernel/process_vm.cpp)
-// needs to know of the rest: which credentials it may still trust.
+// needs to know of the rest: which credentials it may still trust. Core
+// files (kernel/coredump.cpp) use the same ones.
 #pragma once
 
 #include <stdint.h>
@@ -8,6 +9,15 @@
 namespace mck {
 
 struct Process;
+
+struct Creds {
+    uint32_t uid[3], gid[3], flags; // real, effective, saved; MCK_CRED_*
+};
+
+// What mcctrl recorded for @p when it was created (mck_proc_shared), unless
+// the program may have changed it since (process_vm_note_offload): false
+// then, and when mcctrl recorded nothing.
+bool creds_of(Process* p, Creds* c);
 
 // Call @nr, about to be offloaded by @p, may change its credentials: the
 // LWK stops trusting the ones mcctrl recorded and leaves process_vm calls

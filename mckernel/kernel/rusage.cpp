@@ -21,6 +21,7 @@ constexpr int64_t TICKS_PER_S = 100; // sysconf(_SC_CLK_TCK)
 struct Exited {
     uint32_t pid = 0;
     Usage usage;
+    bool core = false; // it died of a signal and wrote a core file (WCOREDUMP)
 };
 Exited g_exited[MAX_EXITED];
 uint32_t g_exited_next;
@@ -51,9 +52,9 @@ Rusage to_rusage(const Usage& u)
 }
 
 // The current process reaped (or, @keep, only looked at) its child @pid:
-// what the child used, added to the process's children unless @keep; false
-// if the child did not run on this LWK.
-bool reaped(uint32_t pid, bool keep, Usage* out)
+// what the child used, added to the process's children unless @keep, and
+// whether it dumped core; false if the child did not run on this LWK.
+bool reaped(uint32_t pid, bool keep, Usage* out, bool* core)
 {
     {
         SpinLockGuard guard(g_exited_lock);
@@ -64,6 +65,7 @@ bool reaped(uint32_t pid, bool keep, Usage* out)
         if (!e)
             return false;
         *out = e->usage;
+        *core = e->core;
         if (!keep)
             e->pid = 0;
     }
@@ -93,21 +95,24 @@ Usage usage_of(Process* p)
 void usage_exited(Process* p)
 {
     Usage u;
+    bool core;
     {
         SpinLockGuard guard(p->lock);
         u = p->ended; // no thread left
         u.minflt = p->minflt;
         u.maxrss_kb = p->mem_peak >> 10;
         u.add(p->children); // Linux counts grandchildren their parent reaped
+        core = p->exit_status & 0x80;
     }
     SpinLockGuard guard(g_exited_lock);
     for (auto& x : g_exited)
         if (x.pid == p->pid) { // the image before an execve: the same process to Linux
             x.usage.add(u);
             x.usage.maxrss_kb = u.maxrss_kb > x.usage.maxrss_kb ? u.maxrss_kb : x.usage.maxrss_kb;
+            x.core = core; // the last image's end is the process's
             return;
         }
-    g_exited[g_exited_next] = {p->pid, u};
+    g_exited[g_exited_next] = {p->pid, u, core};
     g_exited_next = (g_exited_next + 1) % MAX_EXITED;
 }
 
@@ -151,12 +156,20 @@ int64_t sys_times(SyscallArgs& a)
     return int64_t(ticks(arch::rdtsc()));
 }
 
-// Linux waits (the children are its mcexec's); the usage is the LWK's.
+// Linux waits (the children are its mcexec's); the usage is the LWK's, and
+// so is WCOREDUMP: the child's mcexec dies of the signal without a core.
 int64_t sys_wait4(SyscallArgs& a)
 {
     int64_t pid = offload(SYS_WAIT4, a.arg);
     Usage u;
-    if (pid > 0 && reaped(uint32_t(pid), false, &u) && a.arg[3] && !put_user(a.ptr<Rusage>(3), to_rusage(u)))
+    bool core = false;
+    if (pid <= 0 || !reaped(uint32_t(pid), false, &u, &core))
+        return pid;
+    if (a.arg[3] && !put_user(a.ptr<Rusage>(3), to_rusage(u)))
+        return -EFAULT;
+    int32_t status = 0;
+    bool killed = a.arg[1] && get_user(status, a.ptr<int32_t>(1)) && (status & 0x7f) && (status & 0x7f) != 0x7f;
+    if (core && killed && !put_user(a.ptr<int32_t>(1), status | 0x80))
         return -EFAULT;
     return pid;
 }
@@ -169,7 +182,16 @@ int64_t sys_waitid(SyscallArgs& a)
     if (ret != 0 || !a.arg[2] || !get_user(pid, a.ptr<int32_t>(2).at(4)) || pid <= 0)
         return ret;
     Usage u;
-    if (reaped(uint32_t(pid), a.arg[3] & WNOWAIT, &u) && a.arg[4] && !put_user(a.ptr<Rusage>(4), to_rusage(u)))
+    bool core = false;
+    if (!reaped(uint32_t(pid), a.arg[3] & WNOWAIT, &u, &core))
+        return ret;
+    if (a.arg[4] && !put_user(a.ptr<Rusage>(4), to_rusage(u)))
+        return -EFAULT;
+    // siginfo_t's si_code at byte 8: CLD_KILLED (2) becomes CLD_DUMPED (3).
+    constexpr int32_t CLD_KILLED = 2, CLD_DUMPED = 3;
+    int32_t code = 0;
+    if (core && get_user(code, a.ptr<int32_t>(2).at(2)) && code == CLD_KILLED &&
+        !put_user(a.ptr<int32_t>(2).at(2), CLD_DUMPED))
         return -EFAULT;
     return ret;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // Signals (kernel/signal.h).
 #include <kernel/boot.h>
+#include <kernel/coredump.h>
 #include <kernel/errno.h>
 #include <kernel/offload.h>
 #include <kernel/sched.h>
@@ -257,17 +258,27 @@ void job_control_locked(Process* p, int sig, SigQueued*& dropped)
 
 // A fatal signal that a thread does not block ends the process at once, as
 // Linux's group exit does: a thread blocked in an offloaded call (its mcexec
-// worker waiting in Linux) would otherwise never get to act on it.
+// worker waiting in Linux) would otherwise never get to act on it. Not one
+// whose default action dumps core: as on Linux, a thread takes that one and
+// writes the core first (notify interrupts its offloaded call).
 void die_now(Process* p, int sig)
 {
     kprintf("pid %u: ended by signal %d", p->pid, sig);
-    process_kill(p, sig | (default_action(sig) == Default::Core ? 0x80 : 0));
+    process_kill(p, sig);
 }
 
-// Death by signal, as wait(2) encodes it.
-[[noreturn]] void die(Thread* t, int sig)
+// Does @sig, sent now, end @p at once (die_now)? Caller holds p->lock.
+bool dies_at_once(Process* p, int sig) { return fatal(p, sig) && default_action(sig) != Default::Core; }
+
+// Death by signal, as wait(2) encodes it: with WCOREDUMP if the default
+// action dumps core and a core file was written (kernel/coredump.h).
+[[noreturn]] void die(Thread* t, int sig, const SigInfo& info)
 {
-    int32_t status = sig | (default_action(sig) == Default::Core ? 0x80 : 0);
+    arch::irq_enable();
+    if (coredump_holds(t)) { // another thread dumps core: the process ends with its signal
+        signal_park(t);
+        thread_exit();
+    }
     if (sig != SIGKILL)
         kprintf("pid %u: ended by signal %d (thread %u)", t->proc->pid, sig, t->tid);
     // Where, if a fault of this thread raised it (even if a handler ran first and re-raised it).
@@ -280,8 +291,8 @@ void die_now(Process* p, int sig)
         if (fi.vector != 14 || fi.ip != fi.addr)
             vm_describe(t->proc, fi.ip);
     }
-    process_kill(t->proc, status);
-    arch::irq_enable();
+    bool dumped = default_action(sig) == Default::Core && coredump(t, sig, info);
+    process_kill(t->proc, sig | (dumped ? 0x80 : 0));
     thread_exit();
 }
 
@@ -298,7 +309,8 @@ void notify(Thread* t, int sig)
     if (t->state != ThreadState::Running || t->cpu != arch::this_cpu()->index)
         sched_kick(t);
     uint64_t handler = t->proc->actions[sig - 1].handler;
-    bool acts = handler > SIG_IGN || (handler == SIG_DFL && default_action(sig) == Default::Stop);
+    Default d = default_action(sig);
+    bool acts = handler > SIG_IGN || (handler == SIG_DFL && (d == Default::Stop || d == Default::Core));
     if (t->in_offload && !(t->sigmask & bit(sig)) && acts)
         offload_interrupt(t);
 }
@@ -384,7 +396,7 @@ void signal_park(Thread* t)
     for (;;) {
         {
             SpinLockGuard guard(p->lock);
-            t->parked = p->stopped && !t->killed && !p->exiting;
+            t->parked = (p->stopped || coredump_holds(t)) && !t->killed && !p->exiting;
             if (!t->parked)
                 return;
         }
@@ -432,7 +444,7 @@ int64_t signal_send_thread(Thread* t, int sig, const SigInfo& info, uint64_t lim
         if (!(ignored(p, sig) && !(t->sigmask & bit(sig)))) {
             err = queue_locked(p, pending_of(t), sig, info, node, limit);
             sent = !err;
-            dies = sent && fatal(p, sig) && !(t->sigmask & bit(sig));
+            dies = sent && dies_at_once(p, sig) && !(t->sigmask & bit(sig));
         }
     }
     delete node; // not queued
@@ -473,7 +485,7 @@ int64_t signal_send_process(Process* p, int sig, const SigInfo& info, uint64_t l
             for (Thread* t = p->threads; t && !target; t = t->proc_next)
                 if (!(t->sigmask & bit(sig)) || (t->sigwait_set & bit(sig)))
                     target = RefPtr<Thread>(t);
-            dies = target && fatal(p, sig) && !(target->sigmask & bit(sig));
+            dies = target && dies_at_once(p, sig) && !(target->sigmask & bit(sig));
         }
     }
     delete node; // not queued
@@ -547,7 +559,7 @@ bool signal_deliver(Thread* t, arch::TrapFrame* f)
             group_stop(t, sig); // parks on the way out (mck_exit_to_user), as the other threads
             return false;
         }
-        die(t, sig);
+        die(t, sig, info);
     }
     restart_syscall(t, f, &act); // before the frame saves RIP and RAX
 

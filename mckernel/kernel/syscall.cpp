@@ -3,6 +3,7 @@
 // from syscalls.def, and the checks on every return (a kill, a pending
 // reschedule, a signal to deliver).
 #include <kernel/boot.h>
+#include <kernel/coredump.h>
 #include <kernel/errno.h>
 #include <kernel/offload.h>
 #include <kernel/process.h>
@@ -258,7 +259,8 @@ extern "C" void mck_exit_to_user(mck::arch::TrapFrame* f)
             arch::irq_disable();
             continue;
         }
-        if (__atomic_load_n(&t->proc->stopped, __ATOMIC_RELAXED)) { // job control: until SIGCONT
+        // Job control (until SIGCONT), or another thread writing a core (until it ends the process).
+        if (__atomic_load_n(&t->proc->stopped, __ATOMIC_RELAXED) || coredump_holds(t)) {
             arch::irq_enable();
             signal_park(t);
             arch::irq_disable();

@@ -7,7 +7,10 @@
 # them; a bash job script, make -j2 building a C project with gcc and Python's
 # multiprocessing run as natively; fork shares memory copy-on-write (each
 # side's writes its own, offloaded calls' too, children that only read take
-# little memory); execve with pointers into mcexec, NULL or too
+# little memory); a program dying of SIGABRT or SIGSEGV writes a core file
+# gdb could read (every thread, its memory, within RLIMIT_CORE, named by
+# core_pattern, a planted link replaced, none for a pipe pattern) and an LWK
+# parent sees WCOREDUMP; execve with pointers into mcexec, NULL or too
 # much gives what Linux gives; a bounded fork bomb gets EAGAIN (64 processes per
 # instance) and the instance stays up; orphans live on and end when killed;
 # System V shared memory works as natively and is shared with Linux processes;
@@ -116,6 +119,36 @@ if [ -n "$alone" ] && [ -n "$children" ] && [ $((children - alone)) -lt 24 ]; th
 else
 	fail "three children of a 64 MiB process: '$alone' MiB in use before, '$children' MiB with them"
 fi
+
+log "core files: written by McKernel as Linux writes them, WCOREDUMP for an LWK parent (programs/core_dump.c)"
+old_pattern=$(cat /proc/sys/kernel/core_pattern)
+mkdir -m 777 "$work/cores"
+echo "$work/cores/core.%e.%p" > /proc/sys/kernel/core_pattern
+same_as_native "core_dump" "$IHK_BUILD/tests/vm/programs/core_dump" "$work/cores"
+ihkosctl 0 kmsg | grep -q 'wrote core file' && echo "ok: the LWK's log names the core files" ||
+	fail "no 'wrote core file' in the LWK's log"
+# From a Linux parent: the file is there, the status is 134 (mcexec itself writes no core).
+echo "$work/cores/core" > /proc/sys/kernel/core_pattern
+echo keep > "$work/victim"
+ln -s "$work/victim" "$work/cores/core" # planted: the dump must replace the link, not follow it
+rc=0
+(ulimit -c unlimited; exec timeout -k 5 120 mcexec /bin/bash -c 'kill -ABRT $$') || rc=$?
+expect_eq "bash under mcexec killed by SIGABRT" 134 "$rc"
+if [ -f "$work/cores/core" ] && [ ! -L "$work/cores/core" ] && [ "$(head -c 4 "$work/cores/core" | od -An -c | tr -d ' ')" = '177ELF' ] &&
+	[ "$(cat "$work/victim")" = keep ]; then
+	echo "ok: bash's core file replaced the planted link, its target kept"
+else
+	fail "bash's core file: $(ls -l "$work/cores" "$work/victim" 2>&1 | tr '\n' ' ')"
+fi
+rm -f "$work/cores/core"
+echo "|/bin/false" > /proc/sys/kernel/core_pattern
+rc=0
+(ulimit -c unlimited; exec timeout -k 5 120 mcexec /bin/bash -c 'kill -SEGV $$') || rc=$?
+expect_eq "bash under mcexec killed by SIGSEGV" 139 "$rc"
+ihkosctl 0 kmsg | grep -q 'no core file: core_pattern pipes' && [ -z "$(ls "$work/cores")" ] &&
+	echo "ok: a core_pattern that pipes to a program gives no core file, and the log says why" ||
+	fail "core_pattern '|/bin/false': $(ls "$work/cores")"
+echo "$old_pattern" > /proc/sys/kernel/core_pattern
 
 log "System V shared memory: attach, fork, flags, detach; shared with Linux processes"
 S=$IHK_BUILD/tests/vm/programs/sysv_shm
