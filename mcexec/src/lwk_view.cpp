@@ -522,6 +522,9 @@ Target map_path(std::string_view p, int self_pid)
     if (c.size() < 3)
         return {};
     const std::string& who = c[1];
+    // Its listing names the program's threads (a tid's files are below).
+    if (c.size() == 3 && c[2] == "task" && (who == "self" || who == std::to_string(self_pid)))
+        return {Redirect::TaskDir, "task"};
     uint32_t other = 0; // another process's /proc/<pid>: perhaps an LWK process (McKernel knows)
     if (who != "self" && who != "thread-self" && who != std::to_string(self_pid)) {
         if (who.empty() || who.size() > 7 || who.find_first_not_of("0123456789") != std::string::npos)

@@ -136,6 +136,7 @@ enum class Redirect {
     Maps,   // /proc/self/maps, stat, statm: made from the LWK process when
     Stat,   // opened (lwk_proc.h; the tree has placeholders for stat(2))
     Statm,
+    TaskDir, // /proc/self/task: a directory of the LWK process's thread ids, made when opened
 };
 struct Target {
     Redirect kind = Redirect::None;

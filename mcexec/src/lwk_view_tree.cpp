@@ -30,6 +30,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <set>
 
 namespace mcexec {
 namespace {
@@ -512,6 +513,12 @@ std::optional<int64_t> LwkView::redirect(uint64_t nr, const uint64_t a[6]) const
         if (writes)
             return -EACCES;
         return raw_with_path(nr, a, pc, m_root + "/" + t.rel + r->slash);
+    case view::Redirect::TaskDir:
+        if (pc.op != Op::Open)
+            return std::nullopt; // stat(2) of it: Linux's directory is as good
+        if (writes)
+            return -EISDIR;
+        return -int64_t(MCK_PROC_FILE_RETRY); // McKernel sends a snapshot: its thread ids
     case view::Redirect::Status:
     case view::Redirect::Maps:
     case view::Redirect::Stat:
@@ -539,6 +546,30 @@ std::optional<int64_t> LwkView::redirect(uint64_t nr, const uint64_t a[6]) const
         return raw_with_path(nr, a, pc, m_program);
     }
     return std::nullopt;
+}
+
+// /proc/self/task: a directory of the view with one empty directory per
+// thread of the snapshot, brought up to date at each open (a thread's files
+// are found by their /proc path, which McKernel answers), then opened.
+int64_t LwkView::open_task_dir(const view::Snapshot& snap, uint64_t flags) const
+{
+    std::string dir = m_root + "/" + "task";
+    if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+        return -errno;
+    std::set<std::string> want;
+    for (const mck_snap_thread& t : snap.threads)
+        want.insert(std::to_string(t.tid));
+    if (DIR* d = opendir(dir.c_str())) {
+        while (struct dirent* e = readdir(d))
+            if (e->d_name[0] != '.' && !want.count(e->d_name))
+                rmdir((dir + "/" + e->d_name).c_str()); // a thread that ended
+        closedir(d);
+    }
+    for (const std::string& tid : want)
+        if (mkdir((dir + "/" + tid).c_str(), 0555) != 0 && errno != EEXIST)
+            return -errno;
+    int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | int(flags & (O_CLOEXEC | O_NONBLOCK | O_NOATIME)));
+    return fd < 0 ? -errno : fd;
 }
 
 int64_t LwkView::proc_file(uint32_t tid, const uint64_t a[6]) const
@@ -594,6 +625,8 @@ int64_t LwkView::proc_file(uint32_t tid, const uint64_t a[6]) const
     case view::Redirect::Statm:
         text = view::statm(snap);
         break;
+    case view::Redirect::TaskDir:
+        return open_task_dir(snap, r->pc.flags);
     case view::Redirect::Status:
         if (who && !std::any_of(snap.threads.begin(), snap.threads.end(),
                                 [&](const mck_snap_thread& th) { return th.tid == who; }))

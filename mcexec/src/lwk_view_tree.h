@@ -43,8 +43,8 @@ public:
     std::optional<int64_t> redirect(uint64_t nr, const uint64_t args[6]) const;
 
     // MCK_SYS_PROC_FILE (mcexec/abi.h) for the program's thread @tid: the
-    // open it names, of /proc/self/{maps,stat,statm,status}, made from the
-    // LWK's snapshot. A descriptor or -errno.
+    // open it names, of /proc/self/{maps,stat,statm,status} or the directory
+    // /proc/self/task, made from the LWK's snapshot. A descriptor or -errno.
     int64_t proc_file(uint32_t tid, const uint64_t args[6]) const;
 
     const std::string& root() const { return m_root; }
@@ -55,6 +55,7 @@ private:
     LwkView() = default;
     struct Resolved;
     std::optional<Resolved> resolve(uint64_t nr, const uint64_t args[6]) const;
+    int64_t open_task_dir(const view::Snapshot& snap, uint64_t flags) const;
     std::string m_root;    // the private directory, no trailing slash
     view::Share m_share;
     std::string m_program; // what /proc/self/exe names

@@ -286,8 +286,11 @@ TEST(LwkViewPaths, TheProcessesOwnProcFiles)
     EXPECT_EQ(map_path("/proc/self/exe", 100).kind, Redirect::Exe);
     EXPECT_EQ(map_path("/proc/100/exe", 100).kind, Redirect::Exe);
     // Another process's, other files, and malformed task paths stay Linux's.
-    for (const char* p : {"/proc/101/cmdline", "/proc/101/fd/3", "/proc/self/fd/3", "/proc/self/task",
-                          "/proc/self/task/100", "/proc/self/task/abc/status", "/proc/self/task/100/fd/1",
+    // The listing of its threads; not another process's (Linux's, its mcexec's threads).
+    EXPECT_EQ(map_path("/proc/self/task", 100).kind, Redirect::TaskDir);
+    EXPECT_EQ(map_path("/proc/100/task", 100).kind, Redirect::TaskDir);
+    for (const char* p : {"/proc/101/cmdline", "/proc/101/fd/3", "/proc/self/fd/3", "/proc/101/task",
+                          "/proc/thread-self/task", "/proc/self/task/100", "/proc/self/task/abc/status", "/proc/self/task/100/fd/1",
                           "/proc/thread-self/task/1/status", "/proc/self/status/x", "/proc/self", "/proc/0/status",
                           "/proc/99999999/stat", "/proc/4194305/stat", "/proc/10/task/x/stat"})
         EXPECT_EQ(map_path(p, 100).kind, Redirect::None) << p;

@@ -6,6 +6,7 @@
 // stack in maps. Prints "ok: ..." per check, "FAIL: ..." and exits 1 on any
 // failure (vm.lwk_view).
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -297,6 +298,25 @@ int main(void)
     CHECK(syscall(SYS_openat, AT_FDCWD, (char*)8, O_RDONLY) < 0 && errno == EFAULT, "a bad path pointer: EFAULT");
     CHECK(open("/proc/self/task/999999/stat", O_RDONLY) < 0 && errno == ENOENT, "no such thread: ENOENT (errno %d)",
           errno);
+
+    // The listing of /proc/self/task names the program's threads, each with its files.
+    DIR* tasks = opendir("/proc/self/task");
+    int listed = 0, ours = 0, with_stat = 0;
+    for (struct dirent* e; tasks && (e = readdir(tasks));) {
+        if (e->d_name[0] == '.')
+            continue;
+        long tid = atol(e->d_name);
+        listed++;
+        ours += tid == pid || tid == g_tids[0] || tid == g_tids[1];
+        snprintf(path, sizeof(path), "/proc/self/task/%ld/stat", tid);
+        char* t = slurp(path);
+        with_stat += t && stat_num(t, 1) == tid;
+        free(t);
+    }
+    if (tasks)
+        closedir(tasks);
+    CHECK(listed == 3 && ours == 3 && with_stat == 3,
+          "/proc/self/task lists the 3 threads (listed %d, ours %d, with their stat %d)", listed, ours, with_stat);
 
     pthread_mutex_lock(&g_lock);
     g_go = 1;
