@@ -71,12 +71,37 @@ uint32_t pick_cpu(Process* p, const CpuMask& allowed)
     return best == ~0u ? p->cpu_first : best;
 }
 
-// The thread of this process that sched_*affinity's @id names (0: the caller).
+constexpr uint64_t SYS_SCHED_SETAFFINITY = 203, SYS_SCHED_GETAFFINITY = 204;
+
+// The LWK thread sched_*affinity's @id names (0: the caller): of this
+// process, or of another LWK process; none for a Linux task (or none at all).
 RefPtr<Thread> affinity_target(Thread* self, uint64_t id)
 {
     if (!id || id == self->tid)
         return RefPtr<Thread>(self);
-    return thread_find(self->proc, uint32_t(id));
+    if (id > 0xffffffffull)
+        return {};
+    RefPtr<Thread> t = thread_find(self->proc, uint32_t(id));
+    return t ? t : thread_find_anywhere(uint32_t(id));
+}
+
+// May the caller set the affinity of @target, another LWK process? Linux's
+// rule (check_same_owner or CAP_SYS_NICE, in user namespaces) is Linux's to
+// apply: its mcexec sets its own mask again on the target's mcexec, which
+// changes nothing and fails as the real call would (EPERM). The mask goes
+// through the caller's stack below its red zone, as a signal frame would.
+int64_t may_set_affinity(Thread* self, Process* target)
+{
+    constexpr uint64_t MASK_BYTES = 512; // 4096 CPUs: more than any Linux here has
+    uint64_t at = (self->frame()->rsp - 128 - MASK_BYTES) & ~63ull;
+    if (at >= MCK_USER_END)
+        return -EFAULT;
+    uint64_t get[6] = {target->pid, MASK_BYTES, at, 0, 0, 0};
+    int64_t n = offload(SYS_SCHED_GETAFFINITY, get);
+    if (n < 0)
+        return n;
+    uint64_t set[6] = {target->pid, uint64_t(n), at, 0, 0, 0};
+    return offload(SYS_SCHED_SETAFFINITY, set);
 }
 
 } // namespace
@@ -241,16 +266,19 @@ int64_t sys_sched_yield(SyscallArgs&)
 // Linux's rules: the mask is as long as the CPUs there are (here: the
 // process's share, in whole words); a shorter buffer or one not in whole words
 // is EINVAL, a longer one gets only that much (the call returns the size).
+// A Linux task's is Linux's; another LWK process's is in its share's numbering.
 int64_t sys_sched_getaffinity(SyscallArgs& a)
 {
     Thread* self = current();
-    Process* p = self->proc;
+    if (int32_t(a.arg[0]) < 0)
+        return -ESRCH;
+    RefPtr<Thread> t = affinity_target(self, a.arg[0]);
+    if (!t)
+        return offload(SYS_SCHED_GETAFFINITY, a.arg);
+    Process* p = t->proc;
     uint64_t len = a.arg[1], size = (p->cpu_count + 63) / 64 * 8;
     if (len < size || (len & 7))
         return -EINVAL;
-    RefPtr<Thread> t = affinity_target(self, a.arg[0]);
-    if (!t)
-        return -ESRCH;
     CpuMask mask = t->affinity;
     if (!copy_to_user(a.ptr<uint8_t>(2), mask.bits, size))
         return -EFAULT;
@@ -263,12 +291,20 @@ int64_t sys_sched_getaffinity(SyscallArgs& a)
 int64_t sys_sched_setaffinity(SyscallArgs& a)
 {
     Thread* self = current();
-    Process* p = self->proc;
     uint64_t len = a.arg[1];
     CpuMask mask;
     uint64_t n = len < sizeof(mask.bits) ? len : sizeof(mask.bits);
     if (!copy_from_user(mask.bits, a.ptr<uint8_t>(2), n))
         return -EFAULT;
+    if (int32_t(a.arg[0]) < 0)
+        return -ESRCH;
+    RefPtr<Thread> t = affinity_target(self, a.arg[0]);
+    if (!t)
+        return offload(SYS_SCHED_SETAFFINITY, a.arg); // a Linux task: Linux's rules and CPUs
+    Process* p = t->proc;
+    if (p != self->proc)
+        if (int64_t err = may_set_affinity(self, p))
+            return err;
     CpuMask share = CpuMask::first(p->cpu_count);
     bool any = false;
     for (uint32_t w = 0; w < CpuMask::WORDS; w++) {
@@ -277,9 +313,6 @@ int64_t sys_sched_setaffinity(SyscallArgs& a)
     }
     if (!any)
         return -EINVAL;
-    RefPtr<Thread> t = affinity_target(self, a.arg[0]);
-    if (!t)
-        return -ESRCH;
     t->affinity = mask;
     uint32_t now = t->cpu - p->cpu_first;
     if (mask.has(now))

@@ -4,7 +4,8 @@
  * same natively (on a 2-CPU Linux) and under mcexec (a 2-CPU share):
  * mask lengths of any size (1024-CPU masks), masks per thread, inherited by
  * new threads and fork children, set for another thread of the process, and
- * the thread moving at once (getcpu).
+ * the thread moving at once (getcpu); another process's, by its pid, with
+ * Linux's permission rule (EPERM for another owner).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -94,5 +95,36 @@ int main(void)
 	waitpid(pid, &st, 0);
 	printf("setaffinity back to all: %s\n", err(syscall(SYS_sched_setaffinity, 0, 8, (uint64_t[]){~0ull})));
 	printf("mask: %s\n", mask_text(0));
+
+	/* Another process's: a child's, set and read by its pid; refused once
+	 * the caller's effective uid is no longer the child's (EPERM). */
+	int go[2];
+	if (pipe(go))
+		return 1;
+	pid = fork();
+	if (pid == 0) {
+		char b;
+		close(go[1]);
+		if (read(go[0], &b, 1) < 0)
+			_exit(1);
+		printf("child after its parent's change: mask %s\n", mask_text(0));
+		_exit(0);
+	}
+	close(go[0]);
+	printf("setaffinity of a child to cpu 1: %s\n", err(set_mask(pid, 8, 1)));
+	printf("its mask seen from here: %s\n", mask_text(pid));
+	printf("getaffinity of the parent, a Linux process: %s\n",
+	       err(syscall(SYS_sched_getaffinity, getppid(), 8, small) < 0 ? -1 : 0));
+	if (geteuid() == 0) {
+		if (seteuid(65534))
+			return 1;
+		printf("as nobody, setaffinity of the child: %s\n", err(set_mask(pid, 8, 0)));
+		printf("as nobody, its mask still: %s\n", mask_text(pid));
+		if (seteuid(0))
+			return 1;
+	}
+	if (write(go[1], "g", 1) != 1)
+		return 1;
+	waitpid(pid, &st, 0);
 	return 0;
 }
