@@ -253,15 +253,17 @@ std::string cpuinfo(const std::string& linux_cpuinfo, const Share& share, ApicLa
     return out;
 }
 
-std::string meminfo(const std::string& linux_meminfo, uint64_t total)
+std::string meminfo(const std::string& linux_meminfo, uint64_t total, uint64_t free)
 {
     std::string out;
     for (const std::string& line : split(linux_meminfo, '\n')) {
         if (line.empty())
             continue;
         std::string key = key_of(line);
-        if (key == "MemTotal" || key == "MemFree" || key == "MemAvailable")
+        if (key == "MemTotal")
             out += with_number(line, total >> 10);
+        else if (key == "MemFree" || key == "MemAvailable")
+            out += with_number(line, (free < total ? free : total) >> 10);
         else if (key == "Hugepagesize")
             out += line;
         else
@@ -357,7 +359,7 @@ std::vector<Entry> machine_entries(const Share& share, ApicLayout layout, const 
 
     dir("proc");
     file("proc/cpuinfo", cpuinfo(t.cpuinfo, share, layout));
-    file("proc/meminfo", meminfo(t.meminfo, share.mem_total()));
+    file("proc/meminfo", meminfo(t.meminfo, share.mem_total(), share.mem_total()));
     file("proc/stat", stat(t.stat, n));
 
     dir("sys");
@@ -514,7 +516,9 @@ Target map_path(std::string_view p, int self_pid)
                                     "/sys/bus/node/devices"})
         if (under(prefix))
             return {Redirect::Tree, std::string(p.substr(1))};
-    if (p == "/proc/cpuinfo" || p == "/proc/meminfo" || p == "/proc/stat")
+    if (p == "/proc/meminfo")
+        return {Redirect::Meminfo, "proc/meminfo"};
+    if (p == "/proc/cpuinfo" || p == "/proc/stat")
         return {Redirect::Tree, std::string(p.substr(1))};
     if (!under("/proc"))
         return {};

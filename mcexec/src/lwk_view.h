@@ -88,10 +88,11 @@ struct LinuxTexts {
 // Linux's first entry with the numbers of that CPU (processor, physical id,
 // siblings, core id, cpu cores, apicid, initial apicid).
 std::string cpuinfo(const std::string& linux_cpuinfo, const Share& share, ApicLayout layout);
-// /proc/meminfo: Linux's keys; MemTotal, MemFree and MemAvailable are the
-// share's memory, every other size 0 but Hugepagesize (LWK memory is not
-// Linux's page cache, swap or slab).
-std::string meminfo(const std::string& linux_meminfo, uint64_t total);
+// /proc/meminfo: Linux's keys; MemTotal is the share's memory, MemFree and
+// MemAvailable what of it is @free (all of it in the tree's placeholder; the
+// LWK's figure when the program opens the file), every other size 0 but
+// Hugepagesize (LWK memory is not Linux's page cache, swap or slab).
+std::string meminfo(const std::string& linux_meminfo, uint64_t total, uint64_t free);
 // /proc/stat: cpu lines for the share's n CPUs (times 0: the LWK does not count
 // them per CPU), Linux's other lines as they are.
 std::string stat(const std::string& linux_stat, unsigned ncpus);
@@ -102,9 +103,9 @@ std::string node_meminfo(int node, uint64_t bytes);
 std::string status(const std::string& linux_status, const Share& share, const std::string& comm);
 
 // sysinfo(2) as the program sees it: Linux's answer @linux with the memory
-// fields those of /proc/meminfo above (the share's @total, all of it free; no
-// swap, no high memory), in bytes (mem_unit 1). Uptime, loads and the number
-// of processes stay Linux's.
+// fields those of /proc/meminfo above (the share's @total, all of it free:
+// McKernel puts its own freeram in; no swap, no high memory), in bytes
+// (mem_unit 1). Uptime, loads and the number of processes stay Linux's.
 struct sysinfo lwk_sysinfo(const struct sysinfo& linux, uint64_t total);
 
 // One entry of the generated tree; paths are relative ("sys/devices/system/cpu/online").
@@ -137,6 +138,7 @@ enum class Redirect {
     Stat,   // opened (lwk_proc.h; the tree has placeholders for stat(2))
     Statm,
     TaskDir, // /proc/self/task: a directory of the LWK process's thread ids, made when opened
+    Meminfo, // /proc/meminfo: its free memory is the LWK's when opened (the tree has a placeholder)
 };
 struct Target {
     Redirect kind = Redirect::None;

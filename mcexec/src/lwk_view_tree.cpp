@@ -513,6 +513,12 @@ std::optional<int64_t> LwkView::redirect(uint64_t nr, const uint64_t a[6]) const
         if (writes)
             return -EACCES;
         return raw_with_path(nr, a, pc, m_root + "/" + t.rel + r->slash);
+    case view::Redirect::Meminfo:
+        if (writes)
+            return -EACCES;
+        if (pc.op == Op::Open && r->slash.empty())
+            return -int64_t(MCK_PROC_FILE_RETRY); // McKernel sends a snapshot: what is free
+        return raw_with_path(nr, a, pc, m_root + "/" + t.rel + r->slash);
     case view::Redirect::TaskDir:
         if (pc.op != Op::Open)
             return std::nullopt; // stat(2) of it: Linux's directory is as good
@@ -627,6 +633,9 @@ int64_t LwkView::proc_file(uint32_t tid, const uint64_t a[6]) const
         break;
     case view::Redirect::TaskDir:
         return open_task_dir(snap, r->pc.flags);
+    case view::Redirect::Meminfo:
+        text = view::meminfo(read_text("/proc/meminfo"), m_share.mem_total(), snap.head.mem_free);
+        break;
     case view::Redirect::Status:
         if (who && !std::any_of(snap.threads.begin(), snap.threads.end(),
                                 [&](const mck_snap_thread& th) { return th.tid == who; }))

@@ -15,6 +15,7 @@
 #include <kernel/procfs.h>
 #include <kernel/process.h>
 #include <kernel/rusage.h>
+#include <kernel/syscall.h>
 #include <kernel/time.h>
 #include <kernel/uaccess.h>
 #include <kernel/vm.h>
@@ -35,10 +36,22 @@ constexpr uint32_t SLACK = 16; // threads or regions that may appear between cou
 
 static_assert(MCK_SNAP_VMA_HEAP == VMA_HEAP && MCK_SNAP_VMA_STACK == VMA_STACK && MCK_SNAP_VMA_FILE == VMA_FILE &&
               MCK_SNAP_VMA_SHARED == VMA_SHARED && MCK_SNAP_VMA_LOCKED == VMA_LOCKED);
-static_assert(sizeof(mck_proc_snapshot) == 104 && sizeof(mck_snap_thread) == 56 && sizeof(mck_snap_vma) == 32);
+static_assert(sizeof(mck_proc_snapshot) == 112 && sizeof(mck_snap_thread) == 56 && sizeof(mck_snap_vma) == 32);
 static_assert(MCK_PROT_READ == arch::PROT_R && MCK_PROT_WRITE == arch::PROT_W && MCK_PROT_EXEC == arch::PROT_X);
 
 uint64_t round_up(uint64_t n) { return (n + PAGE - 1) & ~(PAGE - 1); }
+
+// What @p may still get (MemFree and MemAvailable in its /proc/meminfo,
+// sysinfo's freeram): the rest of its share's memory, at most what the LWK
+// has free. Caller holds p->lock.
+uint64_t mem_free_for(Process* p)
+{
+    uint64_t free = mem_free_bytes(-1);
+    if (!p->mem_limit)
+        return free;
+    uint64_t rest = p->mem_limit > p->mem_used ? p->mem_limit - p->mem_used : 0;
+    return rest < free ? rest : free;
+}
 
 // Pages of the kernel's own, freed with the object.
 class Pages {
@@ -121,6 +134,7 @@ uint64_t gather(Process* p, const Pages& out, uint32_t max_threads, uint32_t max
     h->ended_run_tsc = p->ended.cpu_tsc;
     h->children_run_tsc = p->children.cpu_tsc;
     h->children_minflt = p->children.minflt;
+    h->mem_free = mem_free_for(p);
     return sizeof(*h) + uint64_t(h->nthreads) * sizeof(mck_snap_thread) + uint64_t(h->nvmas) * sizeof(mck_snap_vma);
 }
 
@@ -156,6 +170,26 @@ int64_t open_from_snapshot(Process* target, uint64_t nr, const uint64_t args[6])
 }
 
 } // namespace
+
+// mcexec answers with the share's memory (mcexec/src/lwk_view_tree.cpp);
+// what is free in it is the LWK's to say.
+int64_t sys_sysinfo(SyscallArgs& a)
+{
+    constexpr uint64_t SYS_SYSINFO = 99, FREERAM_AT = 40; // struct sysinfo: uptime, loads[3], totalram, freeram
+    int64_t ret = offload(SYS_SYSINFO, a.arg);
+    if (ret != 0)
+        return ret;
+    Process* p = current()->proc;
+    uint64_t free;
+    {
+        SpinLockGuard guard(p->lock);
+        free = mem_free_for(p);
+    }
+    uint64_t total = 0;
+    if (!get_user(total, UserPtr<uint64_t>(a.arg[0] + FREERAM_AT - 8)))
+        return -EFAULT;
+    return put_user(UserPtr<uint64_t>(a.arg[0] + FREERAM_AT), free < total ? free : total) ? 0 : -EFAULT;
+}
 
 int64_t procfs_answer(uint64_t nr, const uint64_t args[6], int64_t ret)
 {

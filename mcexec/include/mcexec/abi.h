@@ -274,7 +274,7 @@ struct mcexec_reply {
 #define MCK_SYS_STOP 0x4d434b0b
 #define MCK_PROC_FILE_RETRY 0x4d434b09	/* -(MCK_PROC_FILE_RETRY + pid): an open's result, never an errno */
 #define MCK_PROC_FILE_MAX_PID 4194304	/* PID_MAX_LIMIT */
-#define MCK_SNAPSHOT_VERSION 1
+#define MCK_SNAPSHOT_VERSION 2	/* 2: mem_free */
 #define MCK_SNAPSHOT_MAX_VMAS 65536	/* regions listed at most (Linux's max_map_count is 65530) */
 
 /* A thread of the snapshot. @state: 'R' (running or runnable), 'S' (waiting
@@ -323,6 +323,7 @@ struct mck_proc_snapshot {
 	mck_u64 ended_run_tsc;	/* CPU time of threads that ended */
 	mck_u64 children_run_tsc; /* of the children it reaped */
 	mck_u64 children_minflt;
+	mck_u64 mem_free;	/* bytes it may still get: its limit's rest, at most what the LWK has free */
 };
 #define MCK_PIN_WRITABLE 0x1ull		/* list entry flag: pinned for writing */
 #define MCK_PIN_EXEC 0x2ull		/* list entry flag: the mapping may be executable */

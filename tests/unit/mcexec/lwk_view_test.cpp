@@ -151,10 +151,12 @@ TEST(LwkViewFiles, SysinfoIsTheSharesMemory)
 TEST(LwkViewFiles, MeminfoStatAndStatusDescribeTheShare)
 {
     LinuxTexts t = linux_texts();
-    std::string m = meminfo(t.meminfo, 512ull << 20);
+    std::string m = meminfo(t.meminfo, 512ull << 20, 100ull << 20);
     EXPECT_NE(m.find("MemTotal:         524288 kB\n"), std::string::npos) << m;
-    EXPECT_NE(m.find("MemFree:          524288 kB\n"), std::string::npos) << m;
-    EXPECT_NE(m.find("MemAvailable:     524288 kB\n"), std::string::npos) << m;
+    EXPECT_NE(m.find("MemFree:          102400 kB\n"), std::string::npos) << m;
+    EXPECT_NE(m.find("MemAvailable:     102400 kB\n"), std::string::npos) << m;
+    // Never more free than there is.
+    EXPECT_NE(meminfo(t.meminfo, 512ull << 20, 600ull << 20).find("MemFree:          524288 kB\n"), std::string::npos);
     EXPECT_NE(m.find("Cached:                0 kB\n"), std::string::npos) << m;
     EXPECT_NE(m.find("HugePages_Total:       0\n"), std::string::npos) << m;
     EXPECT_NE(m.find("Hugepagesize:       2048 kB\n"), std::string::npos) << m;
@@ -257,8 +259,10 @@ TEST(LwkViewPaths, TheMachinesFilesGoToTheTree)
         return t.kind == Redirect::Tree ? t.rel : std::string("<") + p + ">";
     };
     EXPECT_EQ(tree("/proc/cpuinfo"), "proc/cpuinfo");
-    EXPECT_EQ(tree("/proc/meminfo"), "proc/meminfo");
     EXPECT_EQ(tree("/proc/stat"), "proc/stat");
+    // /proc/meminfo: its placeholder in the tree, its free memory the LWK's when opened.
+    EXPECT_EQ(map_path("/proc/meminfo", 100).kind, Redirect::Meminfo);
+    EXPECT_EQ(map_path("/proc/meminfo", 100).rel, "proc/meminfo");
     EXPECT_EQ(tree("/sys/devices/system/cpu"), "sys/devices/system/cpu");
     EXPECT_EQ(tree("/sys/devices/system/cpu/online"), "sys/devices/system/cpu/online");
     EXPECT_EQ(tree("/sys/devices/system/cpu/cpu7/topology/core_id"), "sys/devices/system/cpu/cpu7/topology/core_id");
