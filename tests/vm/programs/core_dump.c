@@ -55,11 +55,31 @@ static void* spinner(void* arg)
 	return NULL;
 }
 
-// The child's end: three threads, marked memory, then the signal.
+static pthread_barrier_t together;
+
+static void* faulter(void* arg)
+{
+	(void)arg;
+	pthread_barrier_wait(&together);
+	volatile int* volatile bad = (volatile int*)0x10;
+	*bad = 1; // SIGSEGV at 0x10 too, as the main thread's
+	return NULL;
+}
+
+// The child's end: three threads, marked memory, then the signal. SIGBUS
+// stands for "two threads fault at once": one writes the core, the other waits.
 static void child(int how)
 {
 	fill((unsigned char*)marker, sizeof(marker), 3);
 	fill(heap, HEAP_BYTES, 5);
+	if (how == SIGBUS) {
+		pthread_t a;
+		pthread_barrier_init(&together, NULL, 2);
+		pthread_create(&a, NULL, faulter, NULL);
+		pthread_barrier_wait(&together);
+		volatile int* volatile bad = (volatile int*)0x10;
+		*bad = 1;
+	}
 	if (how == SIGABRT) {
 		pthread_t a, b;
 		pthread_create(&a, NULL, blocked_reader, NULL);
@@ -81,7 +101,8 @@ static int fail(const char* what)
 }
 
 // Read the child's core file back: what a debugger needs of it.
-static int check_core(pid_t pid, int sig, int threads)
+// @any_first: the first thread's status may be any thread's (the one that dumped).
+static int check_core(pid_t pid, int sig, int threads, int any_first)
 {
 	char path[512];
 	snprintf(path, sizeof(path), "%s/core.core_dump.%d", dir, pid);
@@ -148,7 +169,7 @@ static int check_core(pid_t pid, int sig, int threads)
 			text_header = 1; // a file's first page, which says which file it is
 	}
 	printf("core: %d threads (%s), signal %d, pid %s, siginfo %d", prstatus, prstatus == threads ? "ok" : "WRONG",
-	       first_sig, first_pid == pid ? "ok" : "WRONG", siginfo_sig);
+	       first_sig, first_pid == pid || (any_first && first_pid > 0) ? "ok" : "WRONG", siginfo_sig);
 	if (sig == SIGSEGV)
 		printf(" at %#lx", (unsigned long)fault_addr);
 	printf(", fp registers %s, auxv %s, name %s, data %s, heap %s, text header %s\n",
@@ -191,7 +212,7 @@ static void run(int how, rlim_t limit, int use_waitid)
 	char path[512];
 	snprintf(path, sizeof(path), "%s/core.core_dump.%d", dir, pid);
 	if (dumped && limit == RLIM_INFINITY) {
-		check_core(pid, how, how == SIGABRT ? 3 : 1);
+		check_core(pid, how == SIGBUS ? SIGSEGV : how, how == SIGABRT ? 3 : how == SIGBUS ? 2 : 1, how == SIGBUS);
 	} else {
 		// Cut short by the limit: an ELF header, and no more than the limit written.
 		char head[4] = "";
@@ -222,6 +243,8 @@ int main(int argc, char** argv)
 	run(SIGABRT, RLIM_INFINITY, 0);
 	printf("segfault, waitid:\n");
 	run(SIGSEGV, RLIM_INFINITY, 1);
+	printf("two threads fault at once:\n");
+	run(SIGBUS, RLIM_INFINITY, 0);
 	printf("RLIMIT_CORE 0:\n");
 	run(SIGABRT, 0, 0);
 	printf("RLIMIT_CORE 8 KiB, less than the core:\n");

@@ -8,6 +8,7 @@
 // outside: "hold: alone" (the parent with its 64 MiB) and "hold: children"
 // (three children alive), each time until a line comes on stdin.
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -179,6 +180,37 @@ int main(int argc, char **argv)
 	char *lazy = mmap(NULL, 8 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 			  -1, 0);
 	ok &= check("a read into memory not touched yet", lazy != MAP_FAILED && read_through_pipe(lazy + PAGE, 2 * PAGE, 'f'));
+
+	/* Hostile: after the fork, an offloaded read into a read-only page (shared
+	 * copy-on-write with the child) fails with EFAULT and changes nothing,
+	 * on either side. */
+	char *ro = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int ro_ok = ro != MAP_FAILED;
+	if (ro_ok) {
+		memset(ro, 'r', 2 * PAGE);
+		ro_ok = !mprotect(ro, 2 * PAGE, PROT_READ);
+	}
+	pid = fork();
+	if (pid == 0) {
+		int p2[2];
+		if (!ro_ok || pipe(p2) || write(p2[1], "xxxx", 4) != 4)
+			_exit(7);
+		errno = 0;
+		ssize_t n = read(p2[0], ro + PAGE, 4);
+		_exit(n == -1 && errno == EFAULT && all(ro, 2 * PAGE, 'r') ? 0 : 8);
+	}
+	int p3[2];
+	ssize_t pn = 0;
+	int perr = 0;
+	if (ro_ok && !pipe(p3) && write(p3[1], "yyyy", 4) == 4) {
+		errno = 0;
+		pn = read(p3[0], ro, 4);
+		perr = errno;
+	}
+	waitpid(pid, &status, 0);
+	ok &= check("an offloaded read into a read-only shared page: EFAULT, nothing written, either side",
+		    ro_ok && pn == -1 && perr == EFAULT && all(ro, 2 * PAGE, 'r') && WIFEXITED(status) &&
+			    WEXITSTATUS(status) == 0);
 
 	/* A parent with two threads: a read another thread has in flight lands in the parent only. */
 	int fds[2];
