@@ -143,7 +143,28 @@ int64_t find_run(Chunk& c, uint64_t count, uint64_t align_pages)
 
 namespace {
 
-uint64_t alloc(uint64_t bytes, uint64_t align, int node, bool user)
+// Where an allocation may come from, in order: @node first (< 0: skip that
+// pass), then the nodes of @nodes (a mask of nodes 0-63; 0: none), then,
+// unless @strict, any node.
+struct Where {
+    int node;
+    uint64_t nodes;
+    bool strict;
+};
+
+bool in_pass(const Chunk& c, const Where& w, int pass)
+{
+    switch (pass) {
+    case 0:
+        return w.node >= 0 && c.node == w.node;
+    case 1:
+        return c.node >= 0 && c.node < 64 && (w.nodes >> c.node & 1);
+    default:
+        return !w.strict;
+    }
+}
+
+uint64_t alloc(uint64_t bytes, uint64_t align, Where where, bool user)
 {
     uint64_t count = (bytes + PAGE - 1) / PAGE;
     uint64_t align_pages = align > PAGE ? align / PAGE : 1;
@@ -152,11 +173,10 @@ uint64_t alloc(uint64_t bytes, uint64_t align, int node, bool user)
         SpinLockGuard guard(g_lock);
         if (user && g_free_pages < g_reserve_pages + count)
             return 0;
-        for (int pass = 0; pass < 2 && !phys; pass++) {
+        for (int pass = 0; pass < 3 && !phys; pass++) {
             for (uint32_t k = 0; k < g_num_chunks && !phys; k++) {
                 Chunk& c = g_chunks[k];
-                // First pass: the requested node; second: anywhere.
-                if ((pass == 0 && node >= 0 && c.node != node) || c.free_pages < count)
+                if (!in_pass(c, where, pass) || c.free_pages < count)
                     continue;
                 int64_t first = find_run(c, count, align_pages);
                 if (first < 0)
@@ -172,8 +192,6 @@ uint64_t alloc(uint64_t bytes, uint64_t align, int node, bool user)
                 if (end > c.clean_from)
                     c.clean_from = end;
             }
-            if (node < 0)
-                break;
         }
     }
     // Zero outside the lock: it can take a while for large pages.
@@ -184,9 +202,17 @@ uint64_t alloc(uint64_t bytes, uint64_t align, int node, bool user)
 
 } // namespace
 
-uint64_t mem_alloc_aligned(uint64_t bytes, uint64_t align, int node) { return alloc(bytes, align, node, false); }
+uint64_t mem_alloc_aligned(uint64_t bytes, uint64_t align, int node)
+{
+    return alloc(bytes, align, Where{node, 0, false}, false);
+}
 
-uint64_t mem_alloc_user(uint64_t bytes, uint64_t align, int node) { return alloc(bytes, align, node, true); }
+uint64_t mem_alloc_user(uint64_t bytes, uint64_t align, int node) { return alloc(bytes, align, Where{node, 0, false}, true); }
+
+uint64_t mem_alloc_user_on(uint64_t bytes, uint64_t align, int node, uint64_t nodes, bool strict)
+{
+    return alloc(bytes, align, Where{node, nodes, strict}, true);
+}
 
 uint64_t mem_alloc(uint64_t bytes, int node) { return mem_alloc_aligned(bytes, PAGE, node); }
 

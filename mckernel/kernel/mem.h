@@ -19,6 +19,9 @@ uint64_t mem_alloc_aligned(uint64_t bytes, uint64_t align, int node);
 // leaves the kernel enough for page tables, regions and threads, and its next
 // call gets ENOMEM instead of the kernel stopping.
 uint64_t mem_alloc_user(uint64_t bytes, uint64_t align, int node);
+// The same under a NUMA policy (kernel/mempolicy.h): from @node first, then
+// from the nodes of @nodes (nodes 0-63), then, unless @strict, from any node.
+uint64_t mem_alloc_user_on(uint64_t bytes, uint64_t align, int node, uint64_t nodes, bool strict);
 // Pages Linux holds stay out of use: mem_free() skips them (and marks them
 // dropped). A page shared by mem_share() loses one holder instead of going back.
 void mem_free(uint64_t phys, uint64_t bytes);

@@ -4,12 +4,14 @@
 // as Linux checks them (mm/mempolicy.c: sanitize_mpol_flags, get_nodes,
 // mpol_new, mpol_set_nodemask, copy_nodes_to_user), and the policy is kept and
 // reported back exactly (the process's, and each region's from mbind), with
-// the nodes the LWK has memory on standing for Linux's allowed nodes. LWK
-// memory still comes from the NUMA node of the CPU that maps it
-// (docs/syscalls.md).
+// the nodes the LWK has memory on standing for Linux's allowed nodes. The
+// program's memory is placed by it (mempolicy_place, kernel/mempolicy.h);
+// mbind moves what the range already has to where the policy wants it, since
+// the LWK maps memory ahead of its first touch (docs/syscalls.md).
 #include <kernel/boot.h>
 #include <kernel/errno.h>
 #include <kernel/mem.h>
+#include <kernel/mempolicy.h>
 #include <kernel/process.h>
 #include <kernel/syscall.h>
 #include <kernel/uaccess.h>
@@ -144,6 +146,21 @@ int64_t make_policy(uint64_t mode_arg, uint64_t mask, uint64_t maxnode, MemPolic
     return 0;
 }
 
+uint64_t lowest(uint64_t nodes) { return uint64_t(__builtin_ctzll(nodes)); }
+
+// The nodes a policy stands for now: with MPOL_F_STATIC_NODES or
+// MPOL_F_RELATIVE_NODES it keeps the caller's mask, mapped onto the nodes
+// there are (mpol_rebind_nodemask).
+uint64_t effective_nodes(const MemPolicy& p)
+{
+    uint64_t allowed = mem_nodes();
+    if (p.flags & MPOL_F_STATIC_NODES)
+        return p.nodes & allowed;
+    if (p.flags & MPOL_F_RELATIVE_NODES)
+        return relative(p.nodes, allowed);
+    return p.nodes & allowed;
+}
+
 // copy_nodes_to_user: as many bits as the caller has room for, past the
 // machine's nodes zeroed.
 int64_t write_nodes(uint64_t mask, uint64_t maxnode, uint64_t nodes)
@@ -175,13 +192,43 @@ int64_t write_nodes(uint64_t mask, uint64_t maxnode, uint64_t nodes)
 
 } // namespace
 
+Placement mempolicy_place(const MemPolicy& policy, uint64_t va, uint64_t size, int home)
+{
+    constexpr uint16_t MPOL_PREFERRED_MANY = 5;
+    uint64_t nodes = policy.mode == MPOL_DEFAULT || policy.mode == MPOL_LOCAL ? 0 : effective_nodes(policy);
+    if (!nodes)
+        return Placement{home, 0, false, ~0ull}; // local, or nodes that are gone
+    bool home_in = home >= 0 && home < 64 && (nodes >> home & 1);
+    int first = home_in ? home : int(lowest(nodes));
+    switch (policy.mode) {
+    case MPOL_PREFERRED:
+        return Placement{int(lowest(nodes)), 0, false, nodes & -nodes};
+    case MPOL_BIND:
+        return Placement{first, nodes, true, nodes};
+    case MPOL_INTERLEAVE: {
+        uint32_t n = 0; // no popcount instruction assumed: the kernel has no libgcc
+        for (uint64_t m = nodes; m; m &= m - 1)
+            n++;
+        uint64_t k = (va / (size ? size : PAGE)) % n, rest = nodes;
+        for (; k; k--)
+            rest &= rest - 1;
+        return Placement{int(lowest(rest)), nodes, false, rest & -rest};
+    }
+    case MPOL_PREFERRED_MANY:
+        return Placement{first, nodes, false, nodes};
+    default:
+        return Placement{home, 0, false, ~0ull};
+    }
+}
+
 int64_t sys_mbind(SyscallArgs& a)
 {
     uint64_t start = a.arg[0], len = a.arg[1], flags = a.arg[5];
     uint16_t mode, mode_flags;
     uint64_t user;
     bool more;
-    // Linux's order: the mode, the mask, then the rest (do_mbind).
+    // Linux's order: the mode, the mask, then the rest (do_mbind). MPOL_MF_STRICT
+    // is accepted unchecked: the pages are moved (vm_set_policy) whatever the flags.
     if (int64_t err = split_mode(a.arg[2], &mode, &mode_flags))
         return err;
     if (int64_t err = read_nodes(a.arg[3], a.arg[4], &user, &more))
@@ -262,6 +309,45 @@ int64_t sys_get_mempolicy(SyscallArgs& a)
     if (a.arg[0] && !put_user(a.ptr<int32_t>(0), value))
         return -EFAULT;
     return mask ? write_nodes(mask, maxnode, nodes) : 0;
+}
+
+} // namespace mck
+
+namespace mck {
+
+// move_pages for the calling process (pid 0 or its own): where each page is
+// (@nodes NULL), or each moved onto its node; per page its node or -errno in
+// @status. Linux's checks: flags, a node past the machine's (EINVAL) or
+// without memory of ours (ENODEV) ends the call there. Another process's
+// pages: ESRCH (offloaded, the call would move mcexec's).
+int64_t sys_move_pages(SyscallArgs& a)
+{
+    int32_t pid = int32_t(a.arg[0]);
+    uint64_t count = a.arg[1], flags = a.arg[5];
+    UserPtr<uint64_t> pages = a.ptr<uint64_t>(2);
+    UserPtr<int32_t> nodes = a.ptr<int32_t>(3), status = a.ptr<int32_t>(4);
+    if (flags & ~(MPOL_MF_MOVE | MPOL_MF_MOVE_ALL))
+        return -EINVAL;
+    Thread* t = current();
+    Process* p = t->proc;
+    if (pid < 0 || (pid && uint32_t(pid) != p->pid))
+        return -ESRCH;
+    for (uint64_t i = 0; i < count; i++) {
+        if (t->killed)
+            return -EINTR;
+        uint64_t addr;
+        int32_t node = -1;
+        if (!get_user(addr, pages.at(i)) || (nodes && !get_user(node, nodes.at(i))))
+            return -EFAULT;
+        if (nodes && (node < 0 || uint64_t(node) >= MAX_NUMNODES))
+            return -EINVAL;
+        if (nodes && (node >= 64 || !(mem_nodes() >> node & 1)))
+            return -ENODEV;
+        int32_t r = vm_move_page(p, addr & ~(PAGE - 1), node);
+        if (!put_user(status.at(i), r))
+            return -EFAULT;
+    }
+    return 0;
 }
 
 } // namespace mck

@@ -6,6 +6,7 @@
 #include <kernel/boot.h>
 #include <kernel/errno.h>
 #include <kernel/mem.h>
+#include <kernel/mempolicy.h>
 #include <kernel/offload.h>
 #include <kernel/uaccess.h>
 #include <kernel/vm.h>
@@ -39,12 +40,24 @@ uint64_t down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
 
 int home_node() { return boot_param().cpus[arch::this_cpu()->index].numa_node; }
 
+
 Vma* find(Process* p, uint64_t addr)
 {
     for (Vma* v = p->vmas; v; v = v->next)
         if (addr >= v->start && addr < v->end)
             return v;
     return nullptr;
+}
+
+// Memory for the page of @size bytes at @va of @p, where its NUMA policy
+// puts it: the region's (mbind's), else the process's (set_mempolicy's).
+// Caller holds p->lock.
+uint64_t alloc_placed(Process* p, uint64_t va, uint64_t size)
+{
+    Vma* v = find(p, va);
+    const MemPolicy& policy = v && v->policy.mode ? v->policy : p->mempolicy;
+    Placement w = mempolicy_place(policy, va, size, home_node());
+    return mem_alloc_user_on(size, size, w.node, w.nodes, w.strict);
 }
 
 bool range_free(Process* p, uint64_t start, uint64_t end)
@@ -203,7 +216,7 @@ bool unshare_locked(Process* p, uint64_t addr, uint32_t prot, Flush* flush)
     *flush = Flush{va, size};
     if (mem_exclusive(old, size))
         return arch::mmu_map(p->root, va, old, size, prot);
-    uint64_t page = mem_alloc_user(size, size, home_node());
+    uint64_t page = alloc_placed(p, va, size);
     if (!page && size == PAGE_2M) {
         // mmu_protect splits the large page; its small pages stay shared.
         if (!arch::mmu_protect(p->root, down(addr, PAGE_4K), PAGE_4K, now))
@@ -245,7 +258,6 @@ void free_call_buffer(Process* p, uint64_t phys, uint64_t bytes, int64_t ret)
 // Map memory for the unmapped pages of [start, end) with @prot; caller holds p->lock.
 bool populate_locked(Process* p, uint64_t start, uint64_t end, uint32_t prot)
 {
-    int node = home_node();
     uint64_t pa, psize;
     uint32_t pprot;
     for (uint64_t va = start; va < end;) {
@@ -253,7 +265,7 @@ bool populate_locked(Process* p, uint64_t start, uint64_t end, uint32_t prot)
             return false;
         if (!(va & (PAGE_2M - 1)) && va + PAGE_2M <= end && arch::mmu_block_empty(p->root, va) &&
             (!p->mem_limit || p->mem_used + PAGE_2M <= p->mem_limit)) {
-            uint64_t big = mem_alloc_user(PAGE_2M, PAGE_2M, node);
+            uint64_t big = alloc_placed(p, va, PAGE_2M);
             if (big) {
                 if (!arch::mmu_map(p->root, va, big, PAGE_2M, prot)) {
                     mem_free(big, PAGE_2M);
@@ -267,7 +279,7 @@ bool populate_locked(Process* p, uint64_t start, uint64_t end, uint32_t prot)
             }
         }
         if (!arch::mmu_lookup(p->root, va, &pa, &pprot, &psize)) {
-            uint64_t page = mem_alloc_user(PAGE_4K, PAGE_4K, node);
+            uint64_t page = alloc_placed(p, va, PAGE_4K);
             if (!page)
                 return false;
             if (!arch::mmu_map(p->root, va, page, PAGE_4K, prot)) {
@@ -294,7 +306,7 @@ constexpr uint32_t REGION_PROT = 0x100; // populate(): with the region's own pro
 // Caller holds nothing.
 ErrorOr<void> populate(Process* p, uint64_t start, uint64_t end, uint32_t prot)
 {
-    int node = home_node();
+    int home = home_node();
     Thread* self = current(); // none when Linux's SETUP runs this from the IKC handler
     for (uint64_t va = start; va < end;) {
         if ((self && self->proc == p && self->killed) || p->exiting)
@@ -302,11 +314,15 @@ ErrorOr<void> populate(Process* p, uint64_t start, uint64_t end, uint32_t prot)
         uint64_t size = !(va & (PAGE_2M - 1)) && va + PAGE_2M <= end ? PAGE_2M : PAGE_4K;
         uint64_t pa = 0, got, psize;
         uint32_t pprot;
+        Placement big, small; // where its policy puts a page (allocated without the lock)
         {
             SpinLockGuard guard(p->lock);
             Vma* v = find(p, va);
             if (!v || v->end < va + PAGE_4K)
                 return {};
+            const MemPolicy& policy = v->policy.mode ? v->policy : p->mempolicy;
+            big = mempolicy_place(policy, va, PAGE_2M, home);
+            small = mempolicy_place(policy, va, PAGE_4K, home);
             if (size == PAGE_2M && (v->end < va + PAGE_2M || !arch::mmu_block_empty(p->root, va)))
                 size = PAGE_4K;
             if (size == PAGE_4K && arch::mmu_lookup(p->root, va, &got, &pprot, &psize)) {
@@ -319,9 +335,9 @@ ErrorOr<void> populate(Process* p, uint64_t start, uint64_t end, uint32_t prot)
                 size = PAGE_4K;
             }
         }
-        if (size == PAGE_2M && !(pa = mem_alloc_user(PAGE_2M, PAGE_2M, node)))
+        if (size == PAGE_2M && !(pa = mem_alloc_user_on(PAGE_2M, PAGE_2M, big.node, big.nodes, big.strict)))
             size = PAGE_4K; // no large page free: small ones
-        if (size == PAGE_4K && !(pa = mem_alloc_user(PAGE_4K, PAGE_4K, node)))
+        if (size == PAGE_4K && !(pa = mem_alloc_user_on(PAGE_4K, PAGE_4K, small.node, small.nodes, small.strict)))
             return Error::from_errno(ENOMEM);
         bool installed = false, table_failed = false;
         {
@@ -1320,7 +1336,6 @@ namespace {
 
 int64_t copy_pages(Process* parent, Process* child, bool cow, bool* shared_any)
 {
-    int node = home_node();
     for (Vma* c = child->vmas; c; c = c->next) {
         if (c->flags & VMA_SHARED)
             continue;
@@ -1355,7 +1370,9 @@ int64_t copy_pages(Process* parent, Process* child, bool cow, bool* shared_any)
                     va += bytes;
                     continue;
                 }
-                uint64_t page = mem_alloc_user(bytes, bytes, node);
+                // The child's policies are the parent's (its regions' and its own).
+                Placement w = mempolicy_place(c->policy.mode ? c->policy : child->mempolicy, va, bytes, home_node());
+                uint64_t page = mem_alloc_user_on(bytes, bytes, w.node, w.nodes, w.strict);
                 if (!page)
                     return -ENOMEM;
                 memcpy(arch::phys_to_virt(page), arch::phys_to_virt(base), bytes);
@@ -1682,17 +1699,86 @@ bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys, bool* linux_too)
     return true;
 }
 
+namespace {
+
+// Put the program's own private page at @va (whole: [base, base + size),
+// where *@base and *@size say) on a node of @w instead of node @at, keeping
+// its bytes. -EACCES for a page it shares (a fork's copy-on-write, Linux's)
+// or a large page reaching past [lo, hi); -ENOMEM with no room where @w
+// allows. Caller holds p->lock and flushes the page's range.
+int64_t move_page_locked(Process* p, uint64_t va, uint64_t lo, uint64_t hi, const Placement& w, uint64_t* base,
+                         uint64_t* size)
+{
+    uint64_t pa;
+    uint32_t prot;
+    if (!arch::mmu_lookup(p->root, va, &pa, &prot, size))
+        return -ENOENT;
+    *base = down(va, *size);
+    uint64_t old = down(pa, *size);
+    Vma* v = find(p, va);
+    if (!v || (v->flags & (VMA_SHARED | VMA_IO)) || (prot & arch::PROT_COW) || !mem_owns(old) || *base < lo ||
+        *base + *size > hi)
+        return -EACCES;
+    uint64_t page = mem_alloc_user_on(*size, *size, w.node, w.nodes, w.strict);
+    auto* d = page ? new DeferredFree{old, *size, 0, nullptr} : nullptr;
+    if (d) {
+        memcpy(arch::phys_to_virt(page), arch::phys_to_virt(old), *size); // before any CPU can see it
+        if (arch::mmu_map(p->root, *base, page, *size, prot)) {
+            process_unmapped(p, *base, *size, d); // mcexec's view lets go of the old page first
+            return 0;
+        }
+        delete d;
+    }
+    if (page)
+        mem_free(page, *size);
+    return -ENOMEM;
+}
+
+// mbind: the pages [start, end) has go where @policy wants them. Linux
+// places memory at its first touch, after the mbind; the LWK maps it ahead,
+// so it moves what is there (as MPOL_MF_MOVE would). Pages it shares and a
+// large page reaching past the range stay, as does a page with nowhere to
+// go. Caller holds p->lock and flushes the range if it returns true.
+bool move_to_policy_locked(Process* p, uint64_t start, uint64_t end, const MemPolicy& policy)
+{
+    bool moved = false;
+    int home = home_node();
+    for (uint64_t va = start; va < end;) {
+        uint64_t pa, size;
+        uint32_t prot;
+        if (!arch::mmu_lookup(p->root, va, &pa, &prot, &size)) {
+            va += PAGE_4K;
+            continue;
+        }
+        uint64_t base = down(va, size);
+        Placement w = mempolicy_place(policy, base, size, home);
+        int at = mem_node_of(down(pa, size));
+        if (at >= 0 && at < 64 && !(w.stay >> at & 1))
+            moved |= move_page_locked(p, va, start, end, w, &base, &size) == 0;
+        va = base + size;
+    }
+    return moved;
+}
+
+} // namespace
+
 int64_t vm_set_policy(Process* p, uint64_t addr, uint64_t len, const MemPolicy& policy)
 {
-    SpinLockGuard guard(p->lock);
-    // Linux's mbind: EFAULT for a hole anywhere in the range, nothing changed.
-    if (!all_mapped(p, addr, addr + len))
-        return -EFAULT;
-    TRY_SYSCALL(split_at(p, addr));
-    TRY_SYSCALL(split_at(p, addr + len));
-    for (Vma* v = p->vmas; v; v = v->next)
-        if (v->start >= addr && v->end <= addr + len)
-            v->policy = policy;
+    bool moved;
+    {
+        SpinLockGuard guard(p->lock);
+        // Linux's mbind: EFAULT for a hole anywhere in the range, nothing changed.
+        if (!all_mapped(p, addr, addr + len))
+            return -EFAULT;
+        TRY_SYSCALL(split_at(p, addr));
+        TRY_SYSCALL(split_at(p, addr + len));
+        for (Vma* v = p->vmas; v; v = v->next)
+            if (v->start >= addr && v->end <= addr + len)
+                v->policy = policy;
+        moved = move_to_policy_locked(p, addr, addr + len, policy.mode ? policy : p->mempolicy);
+    }
+    if (moved)
+        process_flush_tlb(p, addr, len);
     return 0;
 }
 
@@ -1704,6 +1790,29 @@ bool vm_policy_at(Process* p, uint64_t addr, MemPolicy* policy)
         return false;
     *policy = v->policy;
     return true;
+}
+
+int vm_move_page(Process* p, uint64_t addr, int node)
+{
+    uint64_t base = 0, size = 0;
+    int64_t err;
+    {
+        SpinLockGuard guard(p->lock);
+        uint64_t pa, psize;
+        uint32_t prot;
+        if (!find(p, addr))
+            return -EFAULT;
+        if (!arch::mmu_lookup(p->root, addr, &pa, &prot, &psize))
+            return -ENOENT;
+        int at = mem_node_of(pa);
+        if (node < 0 || at == node)
+            return at >= 0 ? at : home_node();
+        err = move_page_locked(p, addr, 0, MCK_USER_END, Placement{node, 0, true, 0}, &base, &size);
+    }
+    if (err)
+        return int(err);
+    process_flush_tlb(p, base, size);
+    return node;
 }
 
 int vm_node_of(Process* p, uint64_t addr)

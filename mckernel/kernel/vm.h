@@ -51,6 +51,11 @@ int64_t vm_set_policy(Process* p, uint64_t addr, uint64_t len, const MemPolicy& 
 bool vm_policy_at(Process* p, uint64_t addr, MemPolicy* policy);
 // The NUMA node of the page at @addr, faulted in if need be; -EFAULT if it cannot be.
 int vm_node_of(Process* p, uint64_t addr);
+// move_pages: the page at @addr onto @node (< 0: only say where it is), as a
+// whole (a 2 MiB page moves whole). Its node, or -EFAULT (no region),
+// -ENOENT (no page there), -EACCES (shared: a fork's or Linux's), -ENOMEM
+// (no room on @node).
+int vm_move_page(Process* p, uint64_t addr, int node);
 bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys, bool* linux_too = nullptr);
 // @addr lies in a device's memory or I/O space (VMA_IO), which no kernel copy
 // reaches (Linux's GUP refuses it). Context: p->lock held.

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-# McKernel on two NUMA nodes (vmrun --numa 2): CPUs and memory chunks of both.
+# McKernel on two NUMA nodes (vmrun --numa 2): CPUs and memory chunks of both;
+# a program's NUMA policy (set_mempolicy, mbind) places its memory as on Linux.
 . "$(dirname "$0")/lib.sh"
 snapshot_node
 expect_eq "mcreboot" 0 "$(mcreboot.sh -c 1,3 -m 256M@0,256M@1 -r 1:0+3:2)"
@@ -10,6 +11,14 @@ for want in "NUMA node 0, offloads to Linux CPU 0" "Linux CPU 3, APIC id 3, NUMA
 	[[ $kmsg == *"$want"* ]] && echo "ok: kmsg has '$want'" || fail "kmsg lacks '$want'"
 done
 expect_eq "status" RUNNING "$(ihkosctl 0 get status)"
+# NUMA policy places the program's memory as on Linux (programs/numa_policy.c).
+P=$IHK_BUILD/tests/vm/programs/numa_policy
+native=$("$P" 2>&1) lwk=$(timeout -k 5 120 mcexec "$P" 2>&1)
+echo "$lwk"
+[ "$native" == "$lwk" ] && [[ $native == *"BIND 1: pages on 1"* ]] &&
+	echo "ok: set_mempolicy and mbind place the program's memory as natively" ||
+	{ fail "NUMA policy: native and mcexec differ"; diff <(echo "$native") <(echo "$lwk"); }
+expect_eq "status after the policies" RUNNING "$(ihkosctl 0 get status)"
 expect_ok mcstop+release.sh
 assert_node_clean
 finish

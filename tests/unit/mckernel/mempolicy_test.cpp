@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 namespace {
 
@@ -188,6 +189,122 @@ TEST_F(MemPolicyCalls, MbindSetsTheRegionsPolicy)
     EXPECT_EQ(mode(), int32_t(BIND | STATIC));
     EXPECT_EQ(mask()[0], 0b10u);
     EXPECT_EQ(vm_munmap(&proc->p, uint64_t(moved), 16 * K4), 0);
+}
+
+class MemPolicyPlacement : public MemPolicyCalls {
+protected:
+    int node_at(uint64_t va)
+    {
+        SyscallArgs a{{MODE, 0, 0, va, F_NODE | F_ADDR, 0}, nullptr};
+        return sys_get_mempolicy(a) == 0 ? mode() : -1;
+    }
+    uint64_t map(uint64_t len)
+    {
+        return uint64_t(vm_mmap(&proc->p, B, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
+    }
+};
+
+TEST_F(MemPolicyPlacement, SetMempolicyPlacesNewMemory)
+{
+    ASSERT_EQ(set(BIND, 0b10), 0);
+    ASSERT_EQ(map(4 * K4), B);
+    for (int i = 0; i < 4; i++)
+        EXPECT_EQ(node_at(B + i * K4), 1) << "page " << i;
+    ASSERT_EQ(vm_munmap(&proc->p, B, 4 * K4), 0);
+    ASSERT_EQ(set(PREFERRED, 0b1), 0);
+    ASSERT_EQ(map(2 * K4), B);
+    EXPECT_EQ(node_at(B), 0);
+    ASSERT_EQ(vm_munmap(&proc->p, B, 2 * K4), 0);
+    // Interleaved page by page over both nodes.
+    ASSERT_EQ(set(INTERLEAVE, 0b11), 0);
+    ASSERT_EQ(map(4 * K4), B);
+    for (int i = 0; i < 4; i++)
+        EXPECT_EQ(node_at(B + i * K4), int((B / K4 + i) % 2)) << "page " << i;
+    ASSERT_EQ(vm_munmap(&proc->p, B, 4 * K4), 0);
+}
+
+TEST_F(MemPolicyPlacement, MbindMovesWhatTheRangeHasKeepingItsBytes)
+{
+    ASSERT_EQ(set(BIND, 0b1), 0);
+    ASSERT_EQ(map(4 * K4), B);
+    for (int i = 0; i < 4; i++) {
+        ASSERT_EQ(node_at(B + i * K4), 0);
+        memset(proc->at(B + i * K4), 'a' + i, K4);
+    }
+    uint64_t free1 = mem_free_bytes(1);
+    ASSERT_EQ(mbind(B + K4, 2 * K4, BIND, 0b10), 0);
+    EXPECT_EQ(node_at(B), 0) << "outside the range: stays";
+    EXPECT_EQ(node_at(B + K4), 1);
+    EXPECT_EQ(node_at(B + 2 * K4), 1);
+    EXPECT_EQ(node_at(B + 3 * K4), 0);
+    EXPECT_EQ(mem_free_bytes(1), free1 - 2 * K4);
+    for (int i = 0; i < 4; i++)
+        EXPECT_EQ(*proc->at(B + i * K4 + 100), 'a' + i) << "page " << i;
+    // Back to the process's policy: memory that came for the region's stays where it is allowed.
+    ASSERT_EQ(mbind(B, 4 * K4, 0, 0), 0);
+    EXPECT_EQ(node_at(B + K4), 0) << "the process's BIND to node 0 takes it back";
+    EXPECT_EQ(vm_munmap(&proc->p, B, 4 * K4), 0);
+}
+
+TEST_F(MemPolicyPlacement, BindFailsWhereItsNodesAreFullOthersFallBack)
+{
+    // Fill node 1 (the fixture's instance has 8 MiB on each node).
+    std::vector<uint64_t> taken;
+    while (uint64_t pa = mem_alloc_user_on(K4, K4, 1, 0b10, true))
+        taken.push_back(pa);
+    EXPECT_EQ(mem_alloc_user_on(K4, K4, 1, 0b10, true), 0u) << "BIND: no other node";
+    uint64_t any = mem_alloc_user_on(K4, K4, 1, 0b10, false);
+    EXPECT_NE(any, 0u) << "PREFERRED or INTERLEAVE: another node";
+    EXPECT_EQ(mem_node_of(any), 0);
+    mem_free(any, K4);
+    ASSERT_EQ(set(BIND, 0b10), 0);
+    EXPECT_EQ(int64_t(map(K4)), -ENOMEM) << "the LWK maps memory at mmap: memory BIND cannot place fails there";
+    for (uint64_t pa : taken)
+        mem_free(pa, K4);
+}
+
+TEST_F(MemPolicyPlacement, MovePagesMovesAndTellsWhere)
+{
+    ASSERT_EQ(set(BIND, 0b1), 0);
+    ASSERT_EQ(map(2 * K4), B);
+    memset(proc->at(B), 'm', 2 * K4);
+    ASSERT_EQ(set(0, 0), 0);
+    constexpr uint64_t PAGES = A + 1024, NODES = A + 1536, STATUS = A + 2048;
+    auto* pages = reinterpret_cast<uint64_t*>(proc->at(PAGES));
+    auto* nodes = reinterpret_cast<int32_t*>(proc->at(NODES));
+    auto* status = reinterpret_cast<int32_t*>(proc->at(STATUS));
+    auto move = [&](uint64_t pid, uint64_t n, bool with_nodes, uint64_t flags = 2) {
+        SyscallArgs a{{pid, n, PAGES, with_nodes ? NODES : 0, STATUS, flags}, nullptr};
+        return sys_move_pages(a);
+    };
+    pages[0] = B + 5; // any address in the page
+    pages[1] = B + K4;
+    pages[2] = B + 8 * K4; // nothing mapped
+    nodes[0] = 1;
+    nodes[1] = 0;
+    nodes[2] = 1;
+    ASSERT_EQ(move(0, 3, true), 0);
+    EXPECT_EQ(status[0], 1);
+    EXPECT_EQ(status[1], 0) << "already there";
+    EXPECT_EQ(status[2], -EFAULT);
+    EXPECT_EQ(node_at(B), 1);
+    EXPECT_EQ(*proc->at(B + 100), 'm') << "its bytes came along";
+    // Without nodes: where each page is.
+    status[0] = status[1] = -99;
+    ASSERT_EQ(move(0, 2, false), 0);
+    EXPECT_EQ(status[0], 1);
+    EXPECT_EQ(status[1], 0);
+    // Linux's errors for the call.
+    nodes[0] = 5;
+    EXPECT_EQ(move(0, 1, true), -ENODEV) << "a node without memory";
+    nodes[0] = -1;
+    EXPECT_EQ(move(0, 1, true), -EINVAL);
+    nodes[0] = 1;
+    EXPECT_EQ(move(0, 1, true, 1), -EINVAL) << "MPOL_MF_STRICT is not move_pages'";
+    EXPECT_EQ(move(12345, 1, true), -ESRCH) << "another process";
+    SyscallArgs bad{{0, 1, 8, NODES, STATUS, 0}, nullptr};
+    EXPECT_EQ(sys_move_pages(bad), -EFAULT);
+    EXPECT_EQ(vm_munmap(&proc->p, B, 2 * K4), 0);
 }
 
 } // namespace

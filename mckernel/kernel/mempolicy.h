@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-2.0
+// Where a NUMA policy (set_mempolicy's, mbind's) puts a program's memory
+// (kernel/mempolicy.cpp); vm.cpp asks at every allocation for the program.
+#pragma once
+
+#include <kernel/process.h>
+
+#include <stdint.h>
+
+namespace mck {
+
+// The allocation's order of nodes (mem_alloc_user_on): @node first, then
+// @nodes (a mask of nodes 0-63; 0: none), then any node unless @strict.
+struct Placement {
+    int node;
+    uint64_t nodes;
+    bool strict;
+    uint64_t stay; // nodes a page already there may stay on (mbind moves the others)
+};
+
+// For the page of @size bytes at @va under @policy, allocated by a thread on
+// a CPU of node @home: MPOL_DEFAULT and MPOL_LOCAL, @home; MPOL_PREFERRED
+// its node, then any; MPOL_BIND its nodes only (@home first if it is one);
+// MPOL_INTERLEAVE one of its nodes by the page's number (@va / @size), then
+// any; MPOL_PREFERRED_MANY its nodes, @home first, then any.
+Placement mempolicy_place(const MemPolicy& policy, uint64_t va, uint64_t size, int home);
+
+} // namespace mck
