@@ -391,6 +391,50 @@ bool hold_others(Thread* self)
     }
 }
 
+// Name the core file as core_pattern says and make it (Linux's rules: an
+// old file of that name goes first, so the new one is ours, O_EXCL, and no
+// link planted there is followed). @name (256 bytes) gets its name, @exe the
+// program's path. The descriptor, or -1 (no core: a pipe pattern, an
+// unusable name, a directory the program may not write).
+int64_t open_core_file(Scratch& s, Thread* self, int sig, uint32_t uid, uint32_t gid, uint64_t limit, char* name,
+                       char* exe, uint64_t exe_len)
+{
+    Process* p = self->proc;
+    char pattern[256], uses_pid[8] = "0";
+    if (!read_sysctl(s, "/proc/sys/kernel/core_pattern", pattern, sizeof(pattern)))
+        return -1;
+    read_sysctl(s, "/proc/sys/kernel/core_uses_pid", uses_pid, sizeof(uses_pid));
+    if (pattern[0] == '|') {
+        kprintf("pid %u: no core file: core_pattern pipes to a program (%s)", p->pid, pattern);
+        return -1;
+    }
+    char host[65] = "";
+    int64_t n = 0; // mcexec answers /proc/self/exe with the program
+    if (s.put(PAGE, "/proc/self/exe", 15) && (n = call(SYS_READLINK, s.addr(PAGE), s.addr(2 * PAGE), exe_len - 1)) > 0 &&
+        s.get(2 * PAGE, exe, uint64_t(n)))
+        exe[n] = 0;
+    if (call(SYS_UNAME, s.addr(2 * PAGE)) == 0)
+        s.get(2 * PAGE + 65, host, 64); // struct utsname: nodename is the second field of 65
+    CoreNameFacts facts;
+    facts.pid = p->pid;
+    facts.tid = self->tid;
+    facts.uid = uid;
+    facts.gid = gid;
+    facts.sig = sig;
+    facts.time = clock_now_ns(p, 0) / 1000000000;
+    facts.limit = limit;
+    facts.host = host;
+    facts.exe = exe;
+    if (!core_name(pattern, facts, uses_pid[0] == '1', name, 256) || !s.put(PAGE, name, strlen(name) + 1))
+        return -1;
+    call(SYS_UNLINKAT, uint64_t(AT_FDCWD), s.addr(PAGE), 0);
+    int64_t fd = call(SYS_OPENAT, uint64_t(AT_FDCWD), s.addr(PAGE),
+                      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_LARGEFILE | O_CLOEXEC, 0600);
+    if (fd < 0)
+        kprintf("pid %u: no core file: %s: error %ld", p->pid, name, -fd);
+    return fd < 0 ? -1 : fd;
+}
+
 bool write_core(Thread* self, int sig, const SigInfo& info, uint64_t orig_rax, uint32_t uid, uint32_t gid)
 {
     Process* p = self->proc;
@@ -421,44 +465,10 @@ bool write_core(Thread* self, int sig, const SigInfo& info, uint64_t orig_rax, u
         return false;
     if (rl[0] < PAGE)
         return false; // Linux's ELF dumper needs a page at least
-    char pattern[256], uses_pid[8] = "0";
-    if (!read_sysctl(s, "/proc/sys/kernel/core_pattern", pattern, sizeof(pattern)))
+    char name[256], exe[256] = "";
+    int64_t fd = open_core_file(s, self, sig, uid, gid, rl[0], name, exe, sizeof(exe));
+    if (fd < 0)
         return false;
-    read_sysctl(s, "/proc/sys/kernel/core_uses_pid", uses_pid, sizeof(uses_pid));
-    if (pattern[0] == '|') {
-        kprintf("pid %u: no core file: core_pattern pipes to a program (%s)", p->pid, pattern);
-        return false;
-    }
-    char exe[256] = "", host[65] = "";
-    int64_t n = 0; // mcexec answers /proc/self/exe with the program
-    if (s.put(PAGE, "/proc/self/exe", 15) && (n = call(SYS_READLINK, s.addr(PAGE), s.addr(2 * PAGE), sizeof(exe) - 1)) > 0 &&
-        s.get(2 * PAGE, exe, uint64_t(n)))
-        exe[n] = 0;
-    if (call(SYS_UNAME, s.addr(2 * PAGE)) == 0)
-        s.get(2 * PAGE + 65, host, 64); // struct utsname: nodename is the second field of 65
-    CoreNameFacts facts;
-    facts.pid = p->pid;
-    facts.tid = self->tid;
-    facts.uid = uid;
-    facts.gid = gid;
-    facts.sig = sig;
-    facts.time = clock_now_ns(p, 0) / 1000000000;
-    facts.limit = rl[0];
-    facts.host = host;
-    facts.exe = exe;
-    char name[256];
-    if (!core_name(pattern, facts, uses_pid[0] == '1', name, sizeof(name)) || !s.put(PAGE, name, strlen(name) + 1))
-        return false;
-
-    // As Linux: an old file goes first, so the new one is ours (O_EXCL) and
-    // no link planted there is followed.
-    call(SYS_UNLINKAT, uint64_t(AT_FDCWD), s.addr(PAGE), 0);
-    int64_t fd = call(SYS_OPENAT, uint64_t(AT_FDCWD), s.addr(PAGE),
-                      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_LARGEFILE | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        kprintf("pid %u: no core file: %s: error %ld", p->pid, name, -fd);
-        return false;
-    }
 
     KernelArray<uint64_t> auxv(2 * MAX_AUXV);
     CorePrpsinfo ps{};

@@ -292,6 +292,10 @@ bool dies_at_once(Process* p, int sig) { return fatal(p, sig) && default_action(
             vm_describe(t->proc, fi.ip);
     }
     bool dumped = default_action(sig) == Default::Core && coredump(t, sig, info);
+    if (!dumped && coredump_holds(t)) { // another thread began a core first: it ends the process
+        signal_park(t);
+        thread_exit();
+    }
     process_kill(t->proc, sig | (dumped ? 0x80 : 0));
     thread_exit();
 }
