@@ -3,7 +3,7 @@
 // on the program's memory, so they are answered here: the arguments are checked
 // as Linux checks them (mm/mempolicy.c: sanitize_mpol_flags, get_nodes,
 // mpol_new, mpol_set_nodemask, copy_nodes_to_user), and the policy is kept and
-// reported back exactly (the process's, and each region's from mbind), with
+// reported back exactly (each thread's, and each region's from mbind), with
 // the nodes the LWK has memory on standing for Linux's allowed nodes. The
 // program's memory is placed by it (mempolicy_place, kernel/mempolicy.h);
 // mbind moves what the range already has to where the policy wants it, since
@@ -192,6 +192,12 @@ int64_t write_nodes(uint64_t mask, uint64_t maxnode, uint64_t nodes)
 
 } // namespace
 
+const MemPolicy& mempolicy_of(Process* p)
+{
+    Thread* t = current();
+    return t && t->proc == p ? t->mempolicy : p->mempolicy;
+}
+
 Placement mempolicy_place(const MemPolicy& policy, uint64_t va, uint64_t size, int home)
 {
     constexpr uint16_t MPOL_PREFERRED_MANY = 5;
@@ -257,9 +263,12 @@ int64_t sys_set_mempolicy(SyscallArgs& a)
     MemPolicy policy;
     if (int64_t err = make_policy(a.arg[0], a.arg[1], a.arg[2], &policy))
         return err;
-    Process* p = current()->proc;
+    Thread* t = current();
+    Process* p = t->proc;
     SpinLockGuard guard(p->lock);
-    p->mempolicy = policy;
+    t->mempolicy = policy;
+    if (t->tid == p->pid)
+        p->mempolicy = policy; // for memory no thread allocates (mempolicy_of)
     return 0;
 }
 
@@ -286,8 +295,7 @@ int64_t sys_get_mempolicy(SyscallArgs& a)
         } else if (addr) {
             return -EINVAL;
         } else {
-            SpinLockGuard guard(p->lock);
-            pol = p->mempolicy;
+            pol = current()->mempolicy; // the calling thread's own
         }
         if (flags & MPOL_F_NODE) {
             if (flags & MPOL_F_ADDR) {

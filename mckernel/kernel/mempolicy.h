@@ -25,4 +25,9 @@ struct Placement {
 // any; MPOL_PREFERRED_MANY its nodes, @home first, then any.
 Placement mempolicy_place(const MemPolicy& policy, uint64_t va, uint64_t size, int home);
 
+// The policy for @p's memory where its region has none: the allocating
+// thread's (set_mempolicy is per thread), or, when no thread of @p
+// allocates (Linux's SETUP, a fork's copy), the process's (Process::mempolicy).
+const MemPolicy& mempolicy_of(Process* p);
+
 } // namespace mck

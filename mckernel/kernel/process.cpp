@@ -357,6 +357,7 @@ int64_t adopt(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
     t->gs_base = fs->gs_base;
     t->sigmask = fs->sigmask;
     t->affinity = fs->affinity;
+    t->mempolicy = c->mempolicy;
     t->altstack_sp = fs->altstack_sp;
     t->altstack_size = fs->altstack_size;
     t->altstack_flags = fs->altstack_flags;
@@ -650,7 +651,7 @@ int64_t process_fork_prepare(const arch::TrapFrame& frame, uint64_t stack, uint6
             c->actions[i] = parent->actions[i]; // handlers are inherited, pending signals not
         for (uint32_t i = 0; i < 3; i++)
             c->rlimits[i] = parent->rlimits[i];
-        c->mempolicy = parent->mempolicy;
+        c->mempolicy = self->mempolicy; // the forking thread's: its child's main thread's
     }
     process_vm_fork(parent, c);
     c->root = arch::mmu_new_space();

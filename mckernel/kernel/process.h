@@ -102,6 +102,15 @@ struct CpuMask {
     }
 };
 
+// A NUMA memory policy as set_mempolicy/mbind set it (kernel/mempolicy.cpp):
+// mode 0 (MPOL_DEFAULT) is none. @nodes is what get_mempolicy reports: the
+// nodes in effect, or the caller's own mask with MPOL_F_STATIC_NODES or
+// MPOL_F_RELATIVE_NODES. Nodes 0-63 only.
+struct MemPolicy {
+    uint16_t mode = 0, flags = 0;
+    uint64_t nodes = 0;
+};
+
 struct Thread {
     uint64_t ctx_sp = 0;      // kernel stack pointer while switched out
     uint64_t kstack = 0;      // physical base of the kernel stack
@@ -147,18 +156,11 @@ struct Thread {
     bool fork_child = false;     // a fork child's main thread, not yet in user mode
     bool vfork_done = false;     // vfork: the child ended or exec'd (atomic; see Process::vfork_parent)
     uint64_t fork_set_tid = 0;   // CLONE_CHILD_SETTID: where the child writes its tid
+    MemPolicy mempolicy;         // set_mempolicy's, as Linux keeps it: per thread, inherited by new threads
 
     arch::TrapFrame* frame() const { return reinterpret_cast<arch::TrapFrame*>(kstack_top) - 1; }
 };
 
-// A NUMA memory policy as set_mempolicy/mbind set it (kernel/mempolicy.cpp):
-// mode 0 (MPOL_DEFAULT) is none. @nodes is what get_mempolicy reports: the
-// nodes in effect, or the caller's own mask with MPOL_F_STATIC_NODES or
-// MPOL_F_RELATIVE_NODES. Nodes 0-63 only.
-struct MemPolicy {
-    uint16_t mode = 0, flags = 0;
-    uint64_t nodes = 0;
-};
 
 struct Vma {
     uint64_t start, end;
@@ -224,7 +226,10 @@ struct Process {
     uint64_t stack_start = 0;
     uint64_t mem_limit = 0, mem_used = 0, mem_peak = 0;
     mck_rlimit rlimits[3] = {{~0ull, ~0ull}, {~0ull, ~0ull}, {~0ull, ~0ull}}; // MCK_RLIMIT_*
-    MemPolicy mempolicy;            // set_mempolicy's (Linux keeps one per thread; we one per process)
+    // For memory no thread of the process allocates (Linux's SETUP, a fork's
+    // copy): its main thread's set_mempolicy policy; a fork child's, the
+    // forking thread's. Each thread has its own (Thread::mempolicy).
+    MemPolicy mempolicy;
     uint64_t minflt = 0;            // page faults served, all threads
     Usage ended;                    // of its threads that ended
     Usage children;                 // of the children it reaped, and theirs

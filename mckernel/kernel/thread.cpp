@@ -146,6 +146,7 @@ int64_t sys_clone(SyscallArgs& a)
     t->gs_base = arch::rdmsr(arch::MSR_KERNEL_GS_BASE);
     t->sigmask = self->sigmask;
     t->affinity = self->affinity;
+    t->mempolicy = self->mempolicy;
     t->altstack_flags = 2;
     if (flags & CLONE_CHILD_CLEARTID)
         t->clear_child_tid = ctid;

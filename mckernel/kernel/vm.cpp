@@ -50,12 +50,12 @@ Vma* find(Process* p, uint64_t addr)
 }
 
 // Memory for the page of @size bytes at @va of @p, where its NUMA policy
-// puts it: the region's (mbind's), else the process's (set_mempolicy's).
+// puts it: the region's (mbind's), else the allocating thread's (set_mempolicy's).
 // Caller holds p->lock.
 uint64_t alloc_placed(Process* p, uint64_t va, uint64_t size)
 {
     Vma* v = find(p, va);
-    const MemPolicy& policy = v && v->policy.mode ? v->policy : p->mempolicy;
+    const MemPolicy& policy = v && v->policy.mode ? v->policy : mempolicy_of(p);
     Placement w = mempolicy_place(policy, va, size, home_node());
     return mem_alloc_user_on(size, size, w.node, w.nodes, w.strict);
 }
@@ -320,7 +320,7 @@ ErrorOr<void> populate(Process* p, uint64_t start, uint64_t end, uint32_t prot)
             Vma* v = find(p, va);
             if (!v || v->end < va + PAGE_4K)
                 return {};
-            const MemPolicy& policy = v->policy.mode ? v->policy : p->mempolicy;
+            const MemPolicy& policy = v->policy.mode ? v->policy : mempolicy_of(p);
             big = mempolicy_place(policy, va, PAGE_2M, home);
             small = mempolicy_place(policy, va, PAGE_4K, home);
             if (size == PAGE_2M && (v->end < va + PAGE_2M || !arch::mmu_block_empty(p->root, va)))
@@ -1775,7 +1775,7 @@ int64_t vm_set_policy(Process* p, uint64_t addr, uint64_t len, const MemPolicy& 
         for (Vma* v = p->vmas; v; v = v->next)
             if (v->start >= addr && v->end <= addr + len)
                 v->policy = policy;
-        moved = move_to_policy_locked(p, addr, addr + len, policy.mode ? policy : p->mempolicy);
+        moved = move_to_policy_locked(p, addr, addr + len, policy.mode ? policy : mempolicy_of(p));
     }
     if (moved)
         process_flush_tlb(p, addr, len);

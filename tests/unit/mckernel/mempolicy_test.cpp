@@ -307,4 +307,28 @@ TEST_F(MemPolicyPlacement, MovePagesMovesAndTellsWhere)
     EXPECT_EQ(vm_munmap(&proc->p, B, 2 * K4), 0);
 }
 
+TEST_F(MemPolicyPlacement, EachThreadHasItsOwnPolicy)
+{
+    Thread other;
+    other.proc = &proc->p;
+    other.tid = proc->p.pid + 1;
+    fake::set_current(&other);
+    ASSERT_EQ(set(BIND, 0b10), 0);
+    ASSERT_EQ(map(2 * K4), B);
+    EXPECT_EQ(node_at(B), 1) << "placed by the thread that maps it";
+    fake::set_current(&t);
+    ASSERT_EQ(get(), 0);
+    EXPECT_EQ(mode(), 0) << "the main thread's is still the default";
+    ASSERT_EQ(vm_munmap(&proc->p, B, 2 * K4), 0);
+    ASSERT_EQ(set(BIND, 0b1), 0);
+    ASSERT_EQ(map(2 * K4), B);
+    EXPECT_EQ(node_at(B), 0);
+    fake::set_current(&other);
+    ASSERT_EQ(get(), 0);
+    EXPECT_EQ(mode(), int32_t(BIND));
+    EXPECT_EQ(mask()[0], 0b10u);
+    fake::set_current(&t);
+    EXPECT_EQ(vm_munmap(&proc->p, B, 2 * K4), 0);
+}
+
 } // namespace

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 // NUMA policy places memory (vm.boot_numa): set_mempolicy and mbind with
-// MPOL_BIND, MPOL_PREFERRED, MPOL_INTERLEAVE and MPOL_LOCAL, move_pages, and
-// the node each page is on afterwards (get_mempolicy(MPOL_F_NODE | MPOL_F_ADDR)). The
+// MPOL_BIND, MPOL_PREFERRED, MPOL_INTERLEAVE and MPOL_LOCAL, per thread,
+// move_pages, and the node each page is on afterwards (get_mempolicy(MPOL_F_NODE | MPOL_F_ADDR)). The
 // output is the same natively (Linux on two nodes) and under mcexec (an
 // instance with memory on both nodes).
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,6 +52,18 @@ static long set_policy(int mode, unsigned long nodes)
 	return syscall(SYS_set_mempolicy, mode, nodes ? &nodes : NULL, nodes ? 3 : 0);
 }
 
+// A thread's policy is its own: this one binds to node 1 and maps memory.
+static void* binding_thread(void* arg)
+{
+	(void)arg;
+	set_policy(MPOL_BIND, 2);
+	char* p = fresh();
+	memset(p, 1, LEN);
+	printf("a thread's BIND 1: pages on %s\n", nodes_of(p));
+	munmap(p, LEN);
+	return NULL;
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -94,6 +107,13 @@ int main(void)
 	r = syscall(SYS_move_pages, 0, 2, pages, NULL, status, 0);
 	printf("move_pages, where: %ld, status %d %d\n", r, status[0], status[1]);
 	munmap(p, LEN);
+	// Per thread: another thread's policy is not the main thread's.
+	pthread_t th;
+	pthread_create(&th, NULL, binding_thread, NULL);
+	pthread_join(th, NULL);
+	int mode = -1;
+	syscall(SYS_get_mempolicy, &mode, NULL, 0, NULL, 0);
+	printf("the main thread's policy after it: %s\n", mode == MPOL_DEFAULT ? "default" : "WRONG");
 	// MPOL_LOCAL: the node of the CPU that touches it.
 	set_policy(MPOL_LOCAL, 0);
 	unsigned cpu, node;
