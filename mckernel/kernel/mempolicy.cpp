@@ -233,8 +233,7 @@ int64_t sys_mbind(SyscallArgs& a)
     uint16_t mode, mode_flags;
     uint64_t user;
     bool more;
-    // Linux's order: the mode, the mask, then the rest (do_mbind). MPOL_MF_STRICT
-    // is accepted unchecked: the pages are moved (vm_set_policy) whatever the flags.
+    // Linux's order: the mode, the mask, then the rest (do_mbind).
     if (int64_t err = split_mode(a.arg[2], &mode, &mode_flags))
         return err;
     if (int64_t err = read_nodes(a.arg[3], a.arg[4], &user, &more))
@@ -255,7 +254,7 @@ int64_t sys_mbind(SyscallArgs& a)
         return err;
     if (start >= MCK_USER_END || len > MCK_USER_END - start)
         return -EFAULT; // nothing of the program's there
-    return vm_set_policy(current()->proc, start, len, policy);
+    return vm_set_policy(current()->proc, start, len, policy, flags);
 }
 
 int64_t sys_set_mempolicy(SyscallArgs& a)

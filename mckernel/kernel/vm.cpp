@@ -1736,12 +1736,15 @@ int64_t move_page_locked(Process* p, uint64_t va, uint64_t lo, uint64_t hi, cons
 
 // mbind: the pages [start, end) has go where @policy wants them. Linux
 // places memory at its first touch, after the mbind; the LWK maps it ahead,
-// so it moves what is there (as MPOL_MF_MOVE would). Pages it shares and a
-// large page reaching past the range stay, as does a page with nowhere to
-// go. Caller holds p->lock and flushes the range if it returns true.
-bool move_to_policy_locked(Process* p, uint64_t start, uint64_t end, const MemPolicy& policy)
+// so a page the program has not touched yet (the CPU's accessed bit) moves,
+// as its first touch would place it. One it touched moves only with
+// MPOL_MF_MOVE (@move), as on Linux. Pages it shares, a large page reaching
+// past the range and a page with nowhere to go stay. *@moved: the caller
+// flushes the range. The pages left where the policy does not want them.
+uint64_t move_to_policy_locked(Process* p, uint64_t start, uint64_t end, const MemPolicy& policy, bool move,
+                               bool* moved)
 {
-    bool moved = false;
+    uint64_t astray = 0;
     int home = home_node();
     for (uint64_t va = start; va < end;) {
         uint64_t pa, size;
@@ -1753,18 +1756,24 @@ bool move_to_policy_locked(Process* p, uint64_t start, uint64_t end, const MemPo
         uint64_t base = down(va, size);
         Placement w = mempolicy_place(policy, base, size, home);
         int at = mem_node_of(down(pa, size));
-        if (at >= 0 && at < 64 && !(w.stay >> at & 1))
-            moved |= move_page_locked(p, va, start, end, w, &base, &size) == 0;
+        if (at >= 0 && at < 64 && !(w.stay >> at & 1)) {
+            bool ok = (move || !arch::mmu_accessed(p->root, base)) &&
+                      move_page_locked(p, va, start, end, w, &base, &size) == 0;
+            *moved |= ok;
+            astray += ok ? 0 : 1;
+        }
         va = base + size;
     }
-    return moved;
+    return astray;
 }
 
 } // namespace
 
-int64_t vm_set_policy(Process* p, uint64_t addr, uint64_t len, const MemPolicy& policy)
+int64_t vm_set_policy(Process* p, uint64_t addr, uint64_t len, const MemPolicy& policy, uint64_t flags)
 {
-    bool moved;
+    constexpr uint64_t MPOL_MF_STRICT = 1, MPOL_MF_MOVE = 2, MPOL_MF_MOVE_ALL = 4;
+    bool moved = false;
+    uint64_t astray;
     {
         SpinLockGuard guard(p->lock);
         // Linux's mbind: EFAULT for a hole anywhere in the range, nothing changed.
@@ -1775,11 +1784,13 @@ int64_t vm_set_policy(Process* p, uint64_t addr, uint64_t len, const MemPolicy& 
         for (Vma* v = p->vmas; v; v = v->next)
             if (v->start >= addr && v->end <= addr + len)
                 v->policy = policy;
-        moved = move_to_policy_locked(p, addr, addr + len, policy.mode ? policy : mempolicy_of(p));
+        astray = move_to_policy_locked(p, addr, addr + len, policy.mode ? policy : mempolicy_of(p),
+                                       flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL), &moved);
     }
     if (moved)
         process_flush_tlb(p, addr, len);
-    return 0;
+    // As Linux: with MPOL_MF_STRICT (and a policy), pages left elsewhere are EIO.
+    return (flags & MPOL_MF_STRICT) && policy.mode && astray ? -EIO : 0;
 }
 
 bool vm_policy_at(Process* p, uint64_t addr, MemPolicy* policy)

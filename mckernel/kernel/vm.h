@@ -44,9 +44,11 @@ bool vm_access_ok(Process* p, uint64_t addr, uint64_t len, bool write);
 // Is @addr in a shared mapping (Linux's pages)? Then *@phys is where it is,
 // and *@linux_too says whether Linux programs may map the page as well (a
 // file or System V segment; not shared anonymous memory).
-// mbind: give [addr, addr + len) (page aligned, not empty) @policy. EFAULT
-// if any of it is not mapped (nothing changed), ENOMEM without memory for a split.
-int64_t vm_set_policy(Process* p, uint64_t addr, uint64_t len, const MemPolicy& policy);
+// mbind: give [addr, addr + len) (page aligned, not empty) @policy and move
+// its pages where it wants them (the untouched ones; all with MPOL_MF_MOVE in
+// @flags). EFAULT if any of it is not mapped (nothing changed), ENOMEM
+// without memory for a split, EIO with MPOL_MF_STRICT when pages stayed elsewhere.
+int64_t vm_set_policy(Process* p, uint64_t addr, uint64_t len, const MemPolicy& policy, uint64_t flags);
 // The policy mbind gave the region at @addr; false if nothing is mapped there.
 bool vm_policy_at(Process* p, uint64_t addr, MemPolicy* policy);
 // The NUMA node of the page at @addr, faulted in if need be; -EFAULT if it cannot be.

@@ -350,6 +350,20 @@ bool mmu_lookup(uint64_t root, uint64_t va, uint64_t* pa, uint32_t* prot, uint64
     return true;
 }
 
+bool mmu_accessed(uint64_t root, uint64_t va)
+{
+    constexpr uint64_t ACCESSED = 0x20;
+    uint64_t* pdpte = walk(root, va, 2, false);
+    if (!pdpte || !(*pdpte & PRESENT))
+        return false;
+    uint64_t pde = table(*pdpte & ADDR_MASK)[idx(va, 1)];
+    if (pde & HUGE)
+        return pde & ACCESSED;
+    if (!(pde & PRESENT))
+        return false;
+    return table(pde & ADDR_MASK)[idx(va, 0)] & ACCESSED;
+}
+
 bool mmu_block_empty(uint64_t root, uint64_t va)
 {
     uint64_t* pdpte = walk(root, va, 2, false);

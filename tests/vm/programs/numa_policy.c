@@ -5,6 +5,7 @@
 // output is the same natively (Linux on two nodes) and under mcexec (an
 // instance with memory on both nodes).
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -96,6 +97,20 @@ int main(void)
 		       p[LEN - 1] == 'x' ? "kept" : "WRONG");
 		munmap(p, LEN);
 	}
+	// Touched memory: mbind moves it only with MPOL_MF_MOVE; MPOL_MF_STRICT
+	// says EIO while it is elsewhere.
+	p = fresh();
+	memset(p, 1, LEN);
+	int here = node_of(p);
+	unsigned long other = 1ul << (1 - here);
+	long r0 = syscall(SYS_mbind, p, LEN, MPOL_BIND, &other, 3, 0);
+	printf("mbind of touched memory: %ld, pages %s\n", r0, node_of(p) == here ? "stay" : "moved");
+	long r1 = syscall(SYS_mbind, p, LEN, MPOL_BIND, &other, 3, 1 /* MPOL_MF_STRICT */);
+	printf("  with MPOL_MF_STRICT: %s\n", r1 == -1 && errno == EIO ? "EIO" : "WRONG");
+	long r2 = syscall(SYS_mbind, p, LEN, MPOL_BIND, &other, 3, 2 /* MPOL_MF_MOVE */);
+	printf("  with MPOL_MF_MOVE: %ld, pages on the other node: %s, bytes %s\n", r2,
+	       node_of(p) == 1 - here && node_of(p + LEN - PAGE) == 1 - here ? "yes" : "no", p[5] == 1 ? "kept" : "WRONG");
+	munmap(p, LEN);
 	// move_pages: where pages are, and moved one by one.
 	p = fresh();
 	memset(p, 1, LEN);

@@ -63,6 +63,9 @@ bool mmu_move(uint64_t root, uint64_t from, uint64_t to, uint64_t len);
 bool mmu_protect(uint64_t root, uint64_t va, uint64_t len, uint32_t prot);
 // The physical address behind @va and its protection, or false if nothing is mapped.
 bool mmu_lookup(uint64_t root, uint64_t va, uint64_t* pa, uint32_t* prot, uint64_t* page_size);
+// Has the program touched the page at @va since it was mapped (the CPU's
+// accessed bit)? False where nothing is mapped.
+bool mmu_accessed(uint64_t root, uint64_t va);
 // The memory type of the page at @va (write-back where nothing is mapped).
 Cache mmu_cache(uint64_t root, uint64_t va);
 // Nothing at all is mapped in the 2 MiB-aligned block holding @va.
