@@ -11,6 +11,7 @@
 #include <kernel/boot.h>
 #include <kernel/errno.h>
 #include <kernel/mem.h>
+#include <kernel/offload.h>
 #include <kernel/mempolicy.h>
 #include <kernel/process.h>
 #include <kernel/syscall.h>
@@ -161,6 +162,15 @@ uint64_t effective_nodes(const MemPolicy& p)
     return p.nodes & allowed;
 }
 
+// MPOL_MF_MOVE_ALL needs CAP_SYS_NICE, which is Linux's to know: Linux's own
+// move_pages of no page with that flag answers EPERM or 0 (and moves nothing).
+int64_t may_move_all()
+{
+    constexpr uint64_t SYS_MOVE_PAGES = 279;
+    uint64_t args[6] = {0, 0, 0, 0, 0, MPOL_MF_MOVE_ALL};
+    return offload(SYS_MOVE_PAGES, args);
+}
+
 // copy_nodes_to_user: as many bits as the caller has room for, past the
 // machine's nodes zeroed.
 int64_t write_nodes(uint64_t mask, uint64_t maxnode, uint64_t nodes)
@@ -240,6 +250,9 @@ int64_t sys_mbind(SyscallArgs& a)
         return err;
     if (flags & ~(MPOL_MF_STRICT | MPOL_MF_MOVE | MPOL_MF_MOVE_ALL))
         return -EINVAL;
+    if (flags & MPOL_MF_MOVE_ALL)
+        if (int64_t err = may_move_all())
+            return err;
     if (start & (PAGE - 1))
         return -EINVAL;
     if (len > ~0ull - (PAGE - 1))
@@ -335,6 +348,9 @@ int64_t sys_move_pages(SyscallArgs& a)
     UserPtr<int32_t> nodes = a.ptr<int32_t>(3), status = a.ptr<int32_t>(4);
     if (flags & ~(MPOL_MF_MOVE | MPOL_MF_MOVE_ALL))
         return -EINVAL;
+    if (flags & MPOL_MF_MOVE_ALL)
+        if (int64_t err = may_move_all())
+            return err;
     Thread* t = current();
     Process* p = t->proc;
     if (pid < 0 || (pid && uint32_t(pid) != p->pid))
