@@ -556,10 +556,11 @@ std::optional<int64_t> LwkView::redirect(uint64_t nr, const uint64_t a[6]) const
 
 // /proc/self/task: a directory of the view with one empty directory per
 // thread of the snapshot, brought up to date at each open (a thread's files
-// are found by their /proc path, which McKernel answers), then opened.
+// are found by their /proc path, which McKernel answers), then opened. One
+// per mcexec: a forked mcexec keeps its parent's view directory.
 int64_t LwkView::open_task_dir(const view::Snapshot& snap, uint64_t flags) const
 {
-    std::string dir = m_root + "/" + "task";
+    std::string dir = m_root + "/task." + std::to_string(getpid());
     if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
         return -errno;
     std::set<std::string> want;
