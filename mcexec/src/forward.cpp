@@ -890,6 +890,13 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uin
     case SYS_process_vm_readv:
     case SYS_process_vm_writev:
         return process_vm(nr, a);
+    case SYS_sched_setaffinity:
+    case SYS_sched_getaffinity:
+        // McKernel answers for the program's threads; one of mcexec's
+        // workers is no thread of the program's (it would move mcexec).
+        if (pid_t(a[0]) != getpid() && pid_t(a[0]) > 0 && syscall(SYS_tgkill, getpid(), pid_t(a[0]), 0) == 0)
+            return -ESRCH;
+        return raw(nr, a);
     case SYS_sendmsg:
     case SYS_recvmsg:
         return one_message(nr, a, cfg.reserved);
