@@ -210,6 +210,24 @@ expect_eq "shared_release natively: sealing waits for the last mapping" "seal af
 
 log "CPU affinity: per thread, masks of any length, inherited (2 CPUs natively and on the LWK)"
 same_as_native "affinity" "$IHK_BUILD/tests/vm/programs/affinity"
+# Hostile: the program's own mcexec's worker threads (listed by ls, run on
+# Linux) are no threads of the program's: sched_*affinity gets ESRCH for them.
+workers=$(MCEXEC_LINUX_PROGRAMS=ls timeout -k 5 60 mcexec python3 -c 'import os, subprocess
+me = os.getpid()
+tids = [int(t) for t in subprocess.run(["ls", "/proc/%d/task" % me], capture_output=True, text=True).stdout.split() if int(t) != me]
+out = []
+for t in tids:
+    for call in (lambda: os.sched_getaffinity(t), lambda: os.sched_setaffinity(t, {0})):
+        try:
+            call()
+            out.append("allowed")
+        except ProcessLookupError:
+            out.append("ESRCH")
+print(len(tids), " ".join(sorted(set(out))))' 2>&1)
+case $workers in
+[1-9]*" ESRCH") echo "ok: sched_*affinity of mcexec's own workers: ESRCH ($workers)" ;;
+*) fail "sched_*affinity of mcexec's own workers: $workers" ;;
+esac
 
 log "CPU time of ended threads, reaped children and their children (getrusage, wait4, waitid, times)"
 same_as_native "rusage" "$IHK_BUILD/tests/vm/programs/rusage"
