@@ -9,7 +9,10 @@
 // (every process-shared lock, condition variable, barrier and semaphore of
 // glibc changes the word before it wakes). Returning on every slice instead
 // would be a spurious wake each millisecond: a waker that counts whom it woke
-// (LTP's checkpoints) would then find nobody waiting. Shared anonymous memory
+// (LTP's checkpoints) would then find nobody waiting. For the same reason a
+// waiter that saw the word change stays queued a while longer before it
+// leaves: an LWK waker changes the word first and wakes after, and may be
+// held up between the two (a busy node, an interrupt). Shared anonymous memory
 // is only ever shared with LWK processes, so a wait there sleeps until woken.
 #include <kernel/errno.h>
 #include <kernel/process.h>
@@ -42,6 +45,9 @@ constexpr int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUE
 constexpr int FUTEX_PRIVATE = 128, FUTEX_CLOCK_REALTIME = 256;
 
 constexpr int64_t SHARED_SLICE_NS = 1000000;
+// How long a waiter that saw the word change still waits for the wake of an
+// LWK waker before it returns as if woken (a Linux waker's wake costs this).
+constexpr int64_t SHARED_GRACE_NS = 20 * SHARED_SLICE_NS;
 
 struct Key {
     Process* proc;
@@ -89,11 +95,12 @@ int64_t wait(Process* p, uint64_t addr, uint32_t val, uint64_t deadline_tsc, uin
         g_waiters = &w;
     }
     int64_t ret = 0;
+    bool changed = false; // the word changed: waiting out the grace for an LWK waker
     t->interruptible = true;
     for (;;) {
         uint64_t until = deadline_tsc;
         if (k.linux_too) {
-            uint64_t slice = tsc_after_ns(SHARED_SLICE_NS);
+            uint64_t slice = tsc_after_ns(changed ? SHARED_GRACE_NS : SHARED_SLICE_NS);
             until = deadline_tsc && deadline_tsc < slice ? deadline_tsc : slice;
         }
         bool in_time = sched_block(until);
@@ -108,12 +115,14 @@ int64_t wait(Process* p, uint64_t addr, uint32_t val, uint64_t deadline_tsc, uin
             ret = deadline_tsc || t->killed ? -EINTR : -ERESTARTSYS;
         } else if (in_time) {
             continue; // a stray wake
-        } else {
+        } else if (!changed) {
             // A slice passed: a Linux process may have changed the word. One
-            // that cannot be read any more (unmapped) ends the wait as well.
+            // that cannot be read any more (unmapped) ends the wait at once.
             uint32_t cur;
-            if (!get_user_u32_atomic(cur, UserPtr<uint32_t>(addr)) && cur == val)
+            if (get_user_u32_atomic(cur, UserPtr<uint32_t>(addr)) == 0) {
+                changed = cur != val;
                 continue;
+            }
         }
         unlink(&w);
         break;

@@ -70,6 +70,13 @@ until_waiting "$work/waiter1"
 expect_eq "LWK waker finds the LWK waiter" "woke 1" "$(mcexec "$PROGS/shm_futex" wake "$f")"
 wait_woken "LWK waiter woken by an LWK process" $waiter "$work/waiter1"
 rm -f "$f"
+mcexec "$PROGS/shm_futex" wait "$f" > "$work/waiter3" &
+waiter=$!
+until_waiting "$work/waiter3"
+expect_eq "an LWK waker held up 5 ms after changing the word still finds the waiter" "woke 1" \
+	"$(mcexec "$PROGS/shm_futex" slowwake "$f")"
+wait_woken "LWK waiter woken by a held-up LWK process" $waiter "$work/waiter3"
+rm -f "$f"
 mcexec "$PROGS/shm_futex" wait "$f" > "$work/waiter2" &
 waiter=$!
 until_waiting "$work/waiter2"

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * shm_futex wait|wake|timed FILE: a futex in a page of FILE mapped MAP_SHARED.
+ * shm_futex wait|wake|slowwake|timed FILE: a futex in a page of FILE mapped MAP_SHARED.
  * wait: prints "waiting", sleeps on the word (no timeout) while it is 0, then prints "woken". wake: sets the word to 1, wakes every waiter, prints how many
- * FUTEX_WAKE found (waiters in other kernels are not counted).
+ * FUTEX_WAKE found (waiters in other kernels are not counted). slowwake: the same,
+ * with 5 ms between setting the word and waking (a waker held up meanwhile: the
+ * waiter must still be there to be woken, as on Linux).
  * timed: one FUTEX_WAIT of 300 ms on a word nobody changes; prints its errno name
  * (ETIMEDOUT on Linux: a wait that returns early is a wake nobody sent).
  */
@@ -19,8 +21,9 @@
 
 int main(int argc, char **argv)
 {
-	if (argc != 3 || (strcmp(argv[1], "wait") && strcmp(argv[1], "wake") && strcmp(argv[1], "timed"))) {
-		fprintf(stderr, "usage: shm_futex wait|wake|timed FILE\n");
+	if (argc != 3 || (strcmp(argv[1], "wait") && strcmp(argv[1], "wake") && strcmp(argv[1], "slowwake") &&
+			  strcmp(argv[1], "timed"))) {
+		fprintf(stderr, "usage: shm_futex wait|wake|slowwake|timed FILE\n");
 		return 2;
 	}
 	int fd = open(argv[2], O_RDWR | O_CREAT, 0600);
@@ -34,8 +37,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	word += 100; /* not at the start of the page */
-	if (!strcmp(argv[1], "wake")) {
+	if (!strcmp(argv[1], "wake") || !strcmp(argv[1], "slowwake")) {
 		__atomic_store_n(word, 1, __ATOMIC_SEQ_CST);
+		if (!strcmp(argv[1], "slowwake")) {
+			struct timespec held_up = {0, 5 * 1000 * 1000};
+			nanosleep(&held_up, NULL);
+		}
 		printf("woke %ld\n", syscall(SYS_futex, word, FUTEX_WAKE, 1 << 30, NULL, NULL, 0));
 		return 0;
 	}
