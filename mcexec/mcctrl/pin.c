@@ -60,9 +60,11 @@ static long mcctrl_pin_claim(struct mcctrl_proc *p, u64 token, struct mcctrl_pin
 		o = ihk_os_phys_to_virt(p->os, token, sizeof(*o));
 	if (o && READ_ONCE(o->state) == MCK_OFFLOAD_SENT &&
 	    (READ_ONCE(o->nr) == MCK_SYS_MAP_SHARED || READ_ONCE(o->nr) == MCK_SYS_SHARED_WRITABLE ||
-	     READ_ONCE(o->nr) == MCK_SYS_SHARED_ADOPT || READ_ONCE(o->nr) == MCK_SYS_SHM_ATTACH)) {
+	     READ_ONCE(o->nr) == MCK_SYS_SHARED_ADOPT || READ_ONCE(o->nr) == MCK_SYS_SHM_ATTACH ||
+	     READ_ONCE(o->nr) == MCK_SYS_SHARED_REMAP)) {
 		len = READ_ONCE(o->args[1]);
-		if (READ_ONCE(o->nr) == MCK_SYS_MAP_SHARED || READ_ONCE(o->nr) == MCK_SYS_SHM_ATTACH) {
+		if (READ_ONCE(o->nr) == MCK_SYS_MAP_SHARED || READ_ONCE(o->nr) == MCK_SYS_SHM_ATTACH ||
+		    READ_ONCE(o->nr) == MCK_SYS_SHARED_REMAP) {
 			r->write = READ_ONCE(o->args[2]) & MCK_PROT_WRITE_BIT;
 			list_phys = READ_ONCE(o->args[4]);
 		} else if (READ_ONCE(o->nr) == MCK_SYS_SHARED_WRITABLE) {

@@ -798,6 +798,68 @@ int64_t shared_adopt(const ForwardConfig& cfg, uint64_t token, const uint64_t* a
     return ioctl(cfg.proc_fd, MCEXEC_PIN_CALL, &pin) == 0 ? 0 : -errno;
 }
 
+// Bytes of the new shared mapping [m, m + len) the object backs: Linux's pages
+// are a prefix of it (a file up to its end, shared anonymous memory up to its
+// size), found by asking Linux to read single pages in (MADV_POPULATE_READ,
+// which fails past the end instead of raising SIGBUS). @fallback where Linux
+// has no MADV_POPULATE_READ (before 5.14).
+uint64_t backed_prefix(uint64_t m, uint64_t len, uint64_t fallback)
+{
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+    int unknown = 0;
+    auto backed = [&](uint64_t page) {
+        if (madvise(reinterpret_cast<void*>(m + page * 4096), 4096, MADV_POPULATE_READ) == 0)
+            return true;
+        unknown |= errno == EINVAL;
+        return false;
+    };
+    uint64_t lo = 0, hi = len / 4096; // pages [0, lo) backed, [hi, end) not
+    while (lo < hi && !unknown) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (backed(mid))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return unknown ? std::min(len, fallback) : lo * 4096;
+}
+
+// mremap grows or moves the program's shared mapping: a second mapping here of
+// what our mapping at a[0] maps, a[1] bytes from there (Linux's mremap of old
+// size 0 makes it, with the same file, offset and protection), pinned for this
+// call. Our old mapping goes when the LWK releases it, as after a munmap.
+int64_t shared_remap(const ForwardConfig& cfg, uint64_t token, const uint64_t* a)
+{
+    uint64_t addr = a[0], len = a[1];
+    SharedMapping from;
+    {
+        std::lock_guard<std::mutex> guard(g_shared_lock);
+        auto it = std::find_if(g_shared.begin(), g_shared.end(),
+                               [&](const SharedMapping& m) { return !m.shm && addr >= m.addr && addr - m.addr < m.len; });
+        if (it == g_shared.end())
+            return -EINVAL;
+        from = *it;
+    }
+    void* m = mremap(reinterpret_cast<void*>(addr), 0, len, MREMAP_MAYMOVE);
+    if (m == MAP_FAILED)
+        return -errno;
+    uint64_t at = reinterpret_cast<uint64_t>(m);
+    uint64_t was_backed = from.in_file > addr - from.addr ? from.in_file - (addr - from.addr) : 0;
+    uint64_t in_file = backed_prefix(at, len, was_backed);
+    mapped_file_copy(view::MappedFile::Shared, addr, at, len);
+    mcexec_pin_call pin{token, at, in_file};
+    if (ioctl(cfg.proc_fd, MCEXEC_PIN_CALL, &pin) != 0) {
+        int e = errno;
+        munmap(m, len);
+        return -e;
+    }
+    std::lock_guard<std::mutex> guard(g_shared_lock);
+    g_shared.push_back({at, len, in_file});
+    return int64_t(at);
+}
+
 // MCK_SYS_STOP: the program stopped on the LWK; stop mcexec with the same
 // signal, so that Linux's parent sees it stopped by that one. The signal goes
 // to this worker alone, with the default action and unblocked here only (the
@@ -845,6 +907,8 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uin
         return shared_adopt(cfg, token, a);
     if (nr == MCK_SYS_SHARED_RELEASE)
         return shared_release(cfg, token, a);
+    if (nr == MCK_SYS_SHARED_REMAP)
+        return shared_remap(cfg, token, a);
     if (nr == MCK_SYS_SHM_SIZE)
         return shm_size(a);
     if (nr == MCK_SYS_SHM_ATTACH)

@@ -17,6 +17,9 @@ namespace mcexec {
 // [addr, addr + len) of @space (Private: the program's address; Shared:
 // mcexec's mapping) holds @fd's bytes from @offset.
 void mapped_file_note(view::MappedFile::Space space, uint64_t addr, uint64_t len, uint64_t offset, int fd);
+// [to, to + len) of @space maps the file noted at @from, from there on (a
+// second mapping made by mremap, perhaps longer).
+void mapped_file_copy(view::MappedFile::Space space, uint64_t from, uint64_t to, uint64_t len);
 // Every note, for maps().
 std::vector<view::MappedFile> mapped_files_noted();
 // In a fork child (one thread): the notes stay (the child has the same mappings).

@@ -31,7 +31,9 @@ using arch::PAGE_4K;
 
 constexpr uint64_t MAP_SHARED = 0x1, MAP_PRIVATE = 0x2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20,
                    MAP_NORESERVE = 0x4000, MAP_HUGETLB = 0x40000, MAP_FIXED_NOREPLACE = 0x100000;
-constexpr uint64_t MREMAP_MAYMOVE = 1;
+constexpr uint64_t MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2;
+// Linux's user range (x86-64, 4-level paging), for mremap's checks of a new place.
+constexpr uint64_t LINUX_TASK_SIZE = (1ull << 47) - PAGE_4K;
 constexpr uint64_t MMAP_LOW = MCK_INTERP_BASE + (1ull << 40); // mmap(NULL) stays above the program
 constexpr uint32_t PROT_RWX = arch::PROT_R | arch::PROT_W | arch::PROT_X;
 
@@ -599,8 +601,12 @@ int64_t map_linux_frame(Process* p, uint64_t va, uint64_t entry, uint32_t prot, 
 // the list mcctrl fills (abi.h). We map those very pages, so every process and
 // Linux see the same bytes. Used for shared file mappings (Linux's page cache)
 // and System V shared memory.
+//
+// @free_from (mremap growing in place): [free_from, addr + len) must still be
+// free when the pages are mapped, or -ENOMEM; another thread may have mapped
+// something there while mcexec worked.
 int64_t map_linux_pages(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t nr,
-                        uint64_t args[6], uint32_t vma_flags, uint64_t* linux_addr = nullptr)
+                        uint64_t args[6], uint32_t vma_flags, uint64_t* linux_addr = nullptr, uint64_t free_from = 0)
 {
     {
         // Refused here if it would be refused below: else mcexec would map and
@@ -632,10 +638,15 @@ int64_t map_linux_pages(Process* p, uint64_t addr, uint64_t len, uint64_t prot, 
     {
         SpinLockGuard guard(p->lock);
         start = place(p, addr, len, flags, &err);
-        if (start && !within_limits(p, len, false, start, start + len)) {
+        if (start && (!within_limits(p, len, false, start, start + len) ||
+                      (free_from && !range_free(p, free_from, start + len)))) {
             start = 0;
             err = -ENOMEM;
         }
+        // Nothing of it mapped: mcexec lets go of its mapping and the pins
+        // now (SharedReleases), not at the process's end.
+        if (!start && p->release_scopes && p->nshared_releases < Process::MAX_SHARED_RELEASES)
+            p->shared_releases[p->nshared_releases++] = {uint64_t(handle), len, 0};
         if (start) {
             ErrorOr<void> made = unmap_locked(p, start, start + len);
             if (!made.is_error())
@@ -981,46 +992,140 @@ int64_t vm_mprotect(Process* p, uint64_t addr, uint64_t len, uint64_t prot)
     return 0;
 }
 
-int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_len, uint64_t flags, uint64_t)
+namespace {
+
+// The last region of the run from @v up to @end that Linux would see as one
+// mapping: Linux merges neighbouring regions that differ in nothing, we keep
+// them apart after a split. The same protection and kind (the part of a file
+// mapping past the file's end is still the mapping), and for Linux's pages
+// the next part of the same mapping in mcexec. Caller holds p->lock.
+Vma* run_end(Vma* v, uint64_t end)
+{
+    Vma* last = v;
+    while (last->end < end && last->next && last->next->start == last->end && last->next->prot == v->prot &&
+           (last->next->flags & ~VMA_PAST_EOF) == (v->flags & ~VMA_PAST_EOF) &&
+           (!(v->flags & VMA_SHARED) || last->next->linux_addr == last->linux_addr + (last->end - last->start)))
+        last = last->next;
+    return last;
+}
+
+// mremap of Linux's pages (a shared file mapping, shared anonymous memory):
+// mcexec makes a second mapping of the same object from the same place with
+// the new length (Linux's mremap of old size 0), mcctrl pins it, and that
+// replaces [old_addr, old_addr + old_len) here: at @to (MREMAP_FIXED), in
+// place when the range after it is free, else where there is room with
+// @may_move. The old range's pins and mcexec's old mapping go with it
+// (SharedReleases). A page the object has no longer (past a file's end, past
+// shared anonymous memory's size) raises SIGBUS, as on Linux. @old_len 0
+// makes the second mapping only, as on Linux.
+int64_t remap_shared(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_len, bool may_move, uint64_t to)
+{
+    uint64_t linux_at, prot;
+    uint32_t vflags;
+    bool in_place = false;
+    {
+        SpinLockGuard guard(p->lock);
+        Vma* v = find(p, old_addr);
+        if (!v || run_end(v, old_addr + old_len)->end < old_addr + old_len)
+            return -EFAULT;
+        if (v->flags & VMA_SHM)
+            return -EINVAL; // a System V attach: not moved (docs/syscalls.md)
+        if (v->flags & VMA_IO)
+            return new_len > old_len ? -EFAULT : -EINVAL; // Linux: a VM_PFNMAP mapping does not grow
+        linux_at = v->linux_addr + (old_addr - v->start);
+        prot = v->prot;
+        vflags = v->flags & (VMA_FILE | VMA_SHARED | VMA_SHARED_ANON | VMA_LOCKED);
+        if (!to) {
+            // A second mapping (old size 0) is always somewhere else.
+            in_place = old_len && in_user_range(old_addr, new_len) &&
+                       range_free(p, old_addr + old_len, old_addr + new_len);
+            if (!in_place && !may_move)
+                return -ENOMEM;
+        }
+    }
+    uint64_t args[6] = {linux_at, new_len, prot, 0, 0, 0};
+    uint64_t at = to ? to : in_place ? old_addr : 0;
+    int64_t got = map_linux_pages(p, at, new_len, prot, at ? MAP_FIXED : 0, MCK_SYS_SHARED_REMAP, args, vflags,
+                                  nullptr, in_place ? old_addr + old_len : 0);
+    if (got < 0 || in_place || !old_len)
+        return got;
+    {
+        SpinLockGuard guard(p->lock);
+        // Unless another thread changed the old range meanwhile: then that is what it holds.
+        Vma* v = find(p, old_addr);
+        if (v && v->linux_addr + (old_addr - v->start) == linux_at)
+            (void)unmap_locked(p, old_addr, old_addr + old_len); // ENOMEM: the old range stays, as a failed munmap
+    }
+    process_flush_tlb(p, old_addr, old_len);
+    return got;
+}
+
+} // namespace
+
+int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_len, uint64_t flags, uint64_t new_addr)
 {
     SharedReleases release_after(p);
-    if ((old_addr & (PAGE_4K - 1)) || !new_len || (flags & ~MREMAP_MAYMOVE))
+    // Linux's checks, in its order (but the new place's mappings are replaced
+    // only once the move is sure to happen).
+    bool fixed = flags & MREMAP_FIXED;
+    if ((flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) || (fixed && !(flags & MREMAP_MAYMOVE)) ||
+        (old_addr & (PAGE_4K - 1)))
         return -EINVAL;
     if (old_len > MCK_USER_END || new_len > MCK_USER_END)
         return -EINVAL;
     old_len = up(old_len, PAGE_4K);
     new_len = up(new_len, PAGE_4K);
+    if (!new_len)
+        return -EINVAL;
+    if (fixed) {
+        if ((new_addr & (PAGE_4K - 1)) || new_len > LINUX_TASK_SIZE || new_addr > LINUX_TASK_SIZE - new_len ||
+            (old_addr < new_addr + new_len && new_addr < old_addr + old_len))
+            return -EINVAL;
+        if (!in_user_range(new_addr, new_len))
+            return -ENOMEM; // mcexec's part of the address space, as mmap's MAP_FIXED there
+    }
     if (!in_user_range(old_addr, old_len))
         return -EFAULT; // no mapping there, as Linux says
-    if (new_len <= old_len) {
+    if (!fixed && new_len <= old_len) {
         if (new_len < old_len)
             vm_munmap(p, old_addr + new_len, old_len - new_len);
         return int64_t(old_addr);
     }
+    bool shared;
+    {
+        SpinLockGuard guard(p->lock);
+        Vma* v = find(p, old_addr);
+        if (!v)
+            return -EFAULT;
+        shared = v->flags & VMA_SHARED;
+        if (!old_len && !shared)
+            return -EINVAL; // Linux: a second mapping of private memory would share nothing
+    }
+    if (fixed && new_len < old_len) {
+        // Linux moves what is left after the cut.
+        if (int64_t err = vm_munmap(p, old_addr + new_len, old_len - new_len))
+            return err;
+        old_len = new_len;
+    }
+    if (shared)
+        return remap_shared(p, old_addr, old_len, new_len, flags & MREMAP_MAYMOVE, fixed ? new_addr : 0);
     uint32_t prot, vflags;
     MemPolicy policy;
     bool grow_in_place;
     {
         SpinLockGuard guard(p->lock);
         Vma* v = find(p, old_addr);
-        // Linux merges neighbouring regions that differ in nothing; we keep
-        // them apart (after a split), so the range may span a run of them.
-        Vma* last = v;
-        while (last && last->end < old_addr + old_len && last->next && last->next->start == last->end &&
-               last->next->prot == v->prot && last->next->flags == v->flags)
-            last = last->next;
-        if (!v || last->end < old_addr + old_len)
+        if (!v || run_end(v, old_addr + old_len)->end < old_addr + old_len || (v->flags & VMA_SHARED))
             return -EFAULT;
-        if (v->flags & VMA_SHARED)
-            return -EINVAL; // moving Linux's pages is not supported
         prot = v->prot;
         vflags = v->flags;
         policy = v->policy; // mbind's policy moves and grows with the memory
         uint64_t tail = old_addr + old_len, new_end = old_addr + new_len;
         // Growing adds new_len - old_len to the address space, in place or moved.
-        if (!within_limits(p, new_len - old_len, (prot & arch::PROT_W) && !(vflags & VMA_STACK)))
+        if (new_len > old_len &&
+            !within_limits(p, new_len - old_len, (prot & arch::PROT_W) && !(vflags & VMA_STACK)))
             return -ENOMEM;
-        grow_in_place = in_user_range(old_addr, new_len) && range_free(p, tail, new_end);
+        grow_in_place = !fixed && in_user_range(old_addr, new_len) && range_free(p, tail, new_end);
         if (grow_in_place) {
             TRY_SYSCALL(insert_new(p, tail, new_end, prot, vflags));
             find(p, tail)->policy = policy;
@@ -1043,12 +1148,13 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
     // Moved as Linux moves it: the old pages' table entries go to the new place
     // (nothing is copied, and nothing long runs under the lock), and what the
     // region grew by gets memory first, with the lock dropped in between.
-    uint64_t to;
+    uint64_t to = new_addr;
     {
         SpinLockGuard guard(p->lock);
         // The same offset within 2 MiB as before, so large pages move whole.
-        to = new_len >= PAGE_2M ? find_gap(p, new_len, PAGE_2M, old_addr & (PAGE_2M - 1))
-                                : find_gap(p, new_len, PAGE_4K);
+        if (!fixed)
+            to = new_len >= PAGE_2M ? find_gap(p, new_len, PAGE_2M, old_addr & (PAGE_2M - 1))
+                                    : find_gap(p, new_len, PAGE_4K);
         if (!to)
             return -ENOMEM;
         TRY_SYSCALL(map_locked(p, to, new_len, prot, vflags));
@@ -1071,13 +1177,9 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
         // Another thread may have changed either range while the lock was
         // dropped (Linux's mmap lock would have ordered the two calls).
         Vma* v = find(p, old_addr);
-        Vma* last = v;
-        while (last && last->end < old_addr + old_len && last->next && last->next->start == last->end &&
-               last->next->prot == prot && last->next->flags == vflags)
-            last = last->next;
         Vma* n = find(p, to);
-        bool same = v && v->prot == prot && v->flags == vflags && last->end >= old_addr + old_len && n &&
-                    n->start == to && n->end == to + new_len;
+        bool same = v && v->prot == prot && v->flags == vflags && run_end(v, old_addr + old_len)->end >= old_addr + old_len &&
+                    n && n->start == to && n->end == to + new_len;
         if (!same) {
             err = -EFAULT;
         } else if (split_at(p, old_addr).is_error() || split_at(p, old_addr + old_len).is_error() ||

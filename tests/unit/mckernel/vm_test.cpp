@@ -422,6 +422,36 @@ TEST_F(Vm, MremapGrowsInPlaceShrinksAndChecksAsLinux)
     EXPECT_EQ(vm_mremap(p, A, K4, 2 * K4, 0, 0), -ENOMEM); // no room, may not move
 }
 
+// MREMAP_FIXED: the memory goes exactly where asked, whatever was there goes;
+// a range overlapping the old one, or without MREMAP_MAYMOVE, is EINVAL.
+TEST_F(Vm, MremapFixedMovesToThatPlaceReplacingWhatWasThere)
+{
+    ASSERT_EQ(map(A, 2 * K4), int64_t(A));
+    proc->at(A + K4)[2] = 9;
+    ASSERT_EQ(map(A + M2, 4 * K4), int64_t(A + M2));
+    proc->at(A + M2)[0] = 1;
+    EXPECT_EQ(vm_mremap(p, A, 2 * K4, 3 * K4, MREMAP_FIXED, A + M2), -EINVAL) << "FIXED needs MAYMOVE";
+    EXPECT_EQ(vm_mremap(p, A, 2 * K4, 3 * K4, MREMAP_MAYMOVE | MREMAP_FIXED, A + K4), -EINVAL) << "overlaps";
+    EXPECT_EQ(vm_mremap(p, A, 2 * K4, 3 * K4, MREMAP_MAYMOVE | MREMAP_FIXED, A + M2 + 1), -EINVAL);
+    EXPECT_EQ(vm_mremap(p, A, 2 * K4, 3 * K4, MREMAP_MAYMOVE | MREMAP_FIXED, 1ull << 47), -EINVAL);
+    EXPECT_EQ(vm_mremap(p, A, 2 * K4, 3 * K4, MREMAP_MAYMOVE | MREMAP_FIXED, MCK_USER_END), -ENOMEM);
+    EXPECT_EQ(proc->at(A + M2)[0], 1) << "nothing replaced by a refused move";
+    EXPECT_EQ(vm_mremap(p, A, 2 * K4, 3 * K4, MREMAP_MAYMOVE | MREMAP_FIXED, A + M2), int64_t(A + M2));
+    EXPECT_EQ(proc->at(A + M2 + K4)[2], 9);
+    EXPECT_EQ(proc->at(A + M2)[0], 0) << "the old contents there went";
+    EXPECT_TRUE(mapped(A + M2 + 2 * K4));
+    EXPECT_TRUE(mapped(A + M2 + 3 * K4)) << "the rest of the mapping it replaced part of";
+    EXPECT_FALSE(mapped(A));
+    // Shrinking while moving: the first part moves, the rest goes.
+    EXPECT_EQ(vm_mremap(p, A + M2, 3 * K4, K4, MREMAP_MAYMOVE | MREMAP_FIXED, A), int64_t(A));
+    EXPECT_TRUE(mapped(A));
+    EXPECT_FALSE(mapped(A + M2));
+    EXPECT_FALSE(mapped(A + M2 + K4));
+    EXPECT_FALSE(mapped(A + M2 + 2 * K4));
+    // A second mapping (old size 0) of private memory would share nothing.
+    EXPECT_EQ(vm_mremap(p, A, 0, K4, MREMAP_MAYMOVE, 0), -EINVAL);
+}
+
 // Linux merges neighbouring regions that differ in nothing, so a range that
 // was split and made whole again is one region for mremap.
 TEST_F(Vm, MremapOfARegionSplitAndMadeWholeAgain)
@@ -795,6 +825,198 @@ TEST_F(VmShared, SharedAnonymousMemoryIsLinuxsAndKeepsItsData)
     EXPECT_EQ(vm_madvise(p, A, K4, MADV_WIPEONFORK), -EINVAL) << "fork's wiping is for private memory";
     EXPECT_EQ(vm_munmap(p, A, 2 * K4), 0);
     EXPECT_FALSE(mapped(A));
+}
+
+// mremap of a shared mapping: mcexec makes a second mapping of the same
+// object from the same place, with the new length (MCK_SYS_SHARED_REMAP), and
+// that replaces the old range, whose pins and mapping in mcexec go.
+class VmSharedRemap : public VmShared {
+protected:
+    static constexpr uint64_t AGAIN = 0x7f2000000000ull; // mcexec's second mapping
+    uint64_t backed = 0;                                 // pages the object has
+    uint64_t remaps = 0;
+    void answer_remap(uint64_t pages)
+    {
+        answer(pages);
+        auto map_shared = fake::offload_handler;
+        backed = pages;
+        fake::offload_handler = [this, map_shared](const fake::Call& c) -> int64_t {
+            if (c.nr == MCK_SYS_SHARED_RELEASE)
+                return 0;
+            if (c.nr != MCK_SYS_SHARED_REMAP)
+                return map_shared(c);
+            // The object's page at mcexec's address: mappings at HANDLE, then
+            // at AGAIN + n GiB for the nth second one, all from the object's start.
+            uint64_t at = c.args[0];
+            if (at < HANDLE || (at >= HANDLE + 16 * K4 && at < AGAIN))
+                return -EINVAL;
+            uint64_t first = (at < AGAIN ? at - HANDLE : (at - AGAIN) % (1ull << 30)) / K4;
+            auto* list = reinterpret_cast<uint64_t*>(fake::host(c.args[4]));
+            for (uint64_t i = 0; i < c.args[1] / K4; i++)
+                list[i] = first + i < backed ? (fake::LINUX_PHYS + (first + i) * K4) | MCK_PIN_WRITABLE : 0;
+            return int64_t(AGAIN + (remaps++ << 30) + first * K4);
+        };
+    }
+    std::vector<fake::Call> calls(uint64_t nr)
+    {
+        std::vector<fake::Call> out;
+        for (const auto& c : fake::offloads)
+            if (c.nr == nr)
+                out.push_back(c);
+        return out;
+    }
+    uint64_t phys(uint64_t va)
+    {
+        uint64_t pa = 0;
+        EXPECT_TRUE(vm_shared_phys(p, va, &pa)) << std::hex << va;
+        return pa;
+    }
+};
+
+TEST_F(VmSharedRemap, GrowsInPlaceWithTheSamePages)
+{
+    answer_remap(4);
+    ASSERT_EQ(vm_mmap(p, A, 2 * K4, RW, MAP_SHARED | MAP_FIXED, 5, 0), int64_t(A));
+    fake::host(fake::LINUX_PHYS + K4)[3] = 0x33;
+    fake::offloads.clear();
+    ASSERT_EQ(vm_mremap(p, A, 2 * K4, 4 * K4, 0, 0), int64_t(A));
+    auto remaps = calls(MCK_SYS_SHARED_REMAP);
+    ASSERT_EQ(remaps.size(), 1u);
+    EXPECT_EQ(remaps[0].args[0], HANDLE);
+    EXPECT_EQ(remaps[0].args[1], 4 * K4);
+    EXPECT_EQ(remaps[0].args[2], uint64_t(RW));
+    EXPECT_EQ(proc->at(A + K4)[3], 0x33);
+    EXPECT_EQ(phys(A + 3 * K4), fake::LINUX_PHYS + 3 * K4);
+    EXPECT_EQ(p->mem_used, 0u);
+    // The old range's pins go: mcexec's first mapping, as after a munmap.
+    auto releases = calls(MCK_SYS_SHARED_RELEASE);
+    ASSERT_EQ(releases.size(), 1u);
+    EXPECT_EQ(releases[0].args[0], HANDLE);
+    EXPECT_EQ(releases[0].args[1], 2 * K4);
+    EXPECT_EQ(regions(), 1);
+    // The new mapping is mcexec's second one: a later unmap names it.
+    fake::offloads.clear();
+    EXPECT_EQ(vm_munmap(p, A, 4 * K4), 0);
+    releases = calls(MCK_SYS_SHARED_RELEASE);
+    ASSERT_EQ(releases.size(), 1u);
+    EXPECT_EQ(releases[0].args[0], AGAIN);
+    EXPECT_EQ(releases[0].args[1], 4 * K4);
+}
+
+TEST_F(VmSharedRemap, MovesWhenBlockedAndOnlyWithMaymove)
+{
+    answer_remap(8);
+    ASSERT_EQ(vm_mmap(p, A, 2 * K4, RW, MAP_SHARED | MAP_FIXED, 5, 0), int64_t(A));
+    ASSERT_EQ(map(A + 2 * K4, K4), int64_t(A + 2 * K4)); // no room to grow in place
+    fake::offloads.clear();
+    EXPECT_EQ(vm_mremap(p, A, 2 * K4, 4 * K4, 0, 0), -ENOMEM);
+    EXPECT_TRUE(fake::offloads.empty()) << "refused before mcexec mapped anything";
+    // From the second page on: mcexec's mapping from there.
+    int64_t to = vm_mremap(p, A + K4, K4, 3 * K4, MREMAP_MAYMOVE, 0);
+    ASSERT_GT(to, 0);
+    EXPECT_NE(to, int64_t(A + K4));
+    auto remaps = calls(MCK_SYS_SHARED_REMAP);
+    ASSERT_EQ(remaps.size(), 1u);
+    EXPECT_EQ(remaps[0].args[0], HANDLE + K4);
+    EXPECT_EQ(phys(to), fake::LINUX_PHYS + K4);
+    EXPECT_EQ(phys(to + 2 * K4), fake::LINUX_PHYS + 3 * K4);
+    EXPECT_TRUE(mapped(A)) << "the part not moved stays";
+    EXPECT_FALSE(mapped(A + K4));
+    auto releases = calls(MCK_SYS_SHARED_RELEASE);
+    ASSERT_EQ(releases.size(), 1u);
+    EXPECT_EQ(releases[0].args[0], HANDLE + K4);
+    EXPECT_EQ(releases[0].args[1], K4);
+    EXPECT_EQ(calls(MCK_SYS_SHARED_REMAP).size(), 1u);
+    // MREMAP_FIXED: over the private page.
+    fake::offloads.clear();
+    EXPECT_EQ(vm_mremap(p, to, 3 * K4, 2 * K4, MREMAP_MAYMOVE | MREMAP_FIXED, A + 2 * K4), int64_t(A + 2 * K4));
+    EXPECT_EQ(phys(A + 3 * K4), fake::LINUX_PHYS + 2 * K4);
+    EXPECT_FALSE(mapped(to));
+    EXPECT_FALSE(mapped(to + 2 * K4)) << "cut before it moved";
+}
+
+// Past what the object backs (a file's end, shared anonymous memory's size),
+// the new pages raise SIGBUS, as on Linux; a second mapping (old size 0) keeps
+// the first.
+TEST_F(VmSharedRemap, PastTheObjectIsSigbusAndOldSizeZeroMakesASecondMapping)
+{
+    answer_remap(2);
+    ASSERT_EQ(vm_mmap(p, A, 2 * K4, RW, MAP_SHARED | MAP_FIXED, 5, 0), int64_t(A));
+    ASSERT_EQ(vm_mremap(p, A, 2 * K4, 4 * K4, 0, 0), int64_t(A));
+    EXPECT_TRUE(mapped(A + K4));
+    EXPECT_FALSE(mapped(A + 2 * K4));
+    EXPECT_EQ(vm_fault(p, A + 3 * K4, false), 7);
+    fake::offloads.clear();
+    EXPECT_EQ(vm_mremap(p, A, 0, K4, 0, 0), -ENOMEM) << "a second mapping must move";
+    int64_t second = vm_mremap(p, A, 0, 2 * K4, MREMAP_MAYMOVE, 0);
+    ASSERT_GT(second, 0);
+    EXPECT_EQ(phys(second + K4), phys(A + K4));
+    EXPECT_TRUE(calls(MCK_SYS_SHARED_RELEASE).empty());
+    EXPECT_TRUE(mapped(A));
+}
+
+// What mcexec's second mapping cannot be (Linux refused it) changes nothing.
+TEST_F(VmSharedRemap, ARefusalKeepsTheOldMapping)
+{
+    answer(2);
+    ASSERT_EQ(vm_mmap(p, A, 2 * K4, RW, MAP_SHARED | MAP_FIXED, 5, 0), int64_t(A));
+    fake::offload_handler = [](const fake::Call& c) -> int64_t {
+        return c.nr == MCK_SYS_SHARED_REMAP ? -EAGAIN : c.nr == MCK_SYS_SHARED_RELEASE ? 0 : -ENOSYS;
+    };
+    EXPECT_EQ(vm_mremap(p, A, 2 * K4, 4 * K4, MREMAP_MAYMOVE, 0), -EAGAIN);
+    EXPECT_EQ(phys(A + K4), fake::LINUX_PHYS + K4);
+    EXPECT_FALSE(mapped(A + 2 * K4));
+    // An answer naming our own memory: refused, the new range unmapped, the old kept.
+    uint64_t ours = mem_alloc(K4, -1);
+    fake::offload_handler = [ours](const fake::Call& c) -> int64_t {
+        if (c.nr == MCK_SYS_SHARED_RELEASE)
+            return 0;
+        if (c.nr != MCK_SYS_SHARED_REMAP)
+            return -ENOSYS;
+        auto* list = reinterpret_cast<uint64_t*>(fake::host(c.args[4]));
+        for (uint64_t i = 0; i < c.args[1] / K4; i++)
+            list[i] = ours | MCK_PIN_WRITABLE;
+        return int64_t(AGAIN);
+    };
+    fake::offloads.clear();
+    ASSERT_EQ(map(A + 2 * K4, K4), int64_t(A + 2 * K4));
+    EXPECT_EQ(vm_mremap(p, A, 2 * K4, 4 * K4, MREMAP_MAYMOVE, 0), -EIO);
+    EXPECT_EQ(phys(A + K4), fake::LINUX_PHYS + K4);
+    auto releases = calls(MCK_SYS_SHARED_RELEASE);
+    ASSERT_EQ(releases.size(), 1u) << "mcexec lets go of its second mapping at once";
+    EXPECT_EQ(releases[0].args[0], AGAIN);
+    mem_free(ours, K4);
+}
+
+// Not moved: a System V attach (EINVAL); device memory does not grow (Linux's EFAULT).
+TEST_F(VmSharedRemap, ShmAndDeviceMemoryAreNotMoved)
+{
+    fake::offload_handler = [](const fake::Call& c) -> int64_t {
+        if (c.nr == MCK_SYS_SHM_ATTACH) {
+            auto* list = reinterpret_cast<uint64_t*>(fake::host(c.args[4]));
+            for (uint64_t i = 0; i < c.args[1] / K4; i++)
+                list[i] = (fake::LINUX_PHYS + i * K4) | MCK_PIN_WRITABLE;
+            return int64_t(HANDLE);
+        }
+        return c.nr == MCK_SYS_SHARED_RELEASE || c.nr == MCK_SYS_SHM_DETACH ? 0 : -ENOSYS;
+    };
+    ASSERT_EQ(vm_shm_attach(p, A, 2 * K4, RW, false, 7, 0), int64_t(A));
+    fake::offloads.clear();
+    EXPECT_EQ(vm_mremap(p, A, 2 * K4, 4 * K4, MREMAP_MAYMOVE, 0), -EINVAL);
+    EXPECT_TRUE(calls(MCK_SYS_SHARED_REMAP).empty());
+    EXPECT_EQ(vm_munmap(p, A, 2 * K4), 0);
+    fake::offload_handler = [](const fake::Call& c) -> int64_t {
+        if (c.nr == MCK_SYS_MAP_SHARED) {
+            auto* list = reinterpret_cast<uint64_t*>(fake::host(c.args[4]));
+            for (uint64_t i = 0; i < c.args[1] / K4; i++)
+                list[i] = (0xfe000000ull + i * K4) | MCK_PIN_IO | MCK_PIN_WRITABLE;
+            return int64_t(HANDLE);
+        }
+        return c.nr == MCK_SYS_SHARED_RELEASE ? 0 : -ENOSYS;
+    };
+    ASSERT_EQ(vm_mmap(p, A, 2 * K4, RW, MAP_SHARED | MAP_FIXED, 5, 0), int64_t(A));
+    EXPECT_EQ(vm_mremap(p, A, 2 * K4, 4 * K4, MREMAP_MAYMOVE, 0), -EFAULT);
+    EXPECT_TRUE(calls(MCK_SYS_SHARED_REMAP).empty());
 }
 
 TEST_F(VmShared, SharedMappingsRefusedBeforeLinuxMapsAnything)
