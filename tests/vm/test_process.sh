@@ -208,6 +208,12 @@ same_as_native "shared_release" "$IHK_BUILD/tests/vm/programs/shared_release"
 expect_eq "shared_release natively: sealing waits for the last mapping" "seal after munmap: ok" \
 	"$("$IHK_BUILD/tests/vm/programs/shared_release" | grep -m1 'seal after munmap')"
 
+log "mremap of shared mappings (a file, shared anonymous memory) and MREMAP_FIXED (programs/mremap_shared.c)"
+same_as_native "mremap_shared" "$IHK_BUILD/tests/vm/programs/mremap_shared"
+expect_eq "mremap_shared natively: the moved mapping's memfd can be sealed once unmapped" \
+	"seal after munmap of the moved mapping: ok" \
+	"$("$IHK_BUILD/tests/vm/programs/mremap_shared" | grep -m1 'seal after munmap')"
+
 log "CPU affinity: per thread, masks of any length, inherited (2 CPUs natively and on the LWK)"
 same_as_native "affinity" "$IHK_BUILD/tests/vm/programs/affinity"
 # Hostile: the program's own mcexec's worker threads (listed by ls, run on
