@@ -1028,8 +1028,6 @@ int64_t remap_shared(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t n
         Vma* v = find(p, old_addr);
         if (!v || run_end(v, old_addr + old_len)->end < old_addr + old_len)
             return -EFAULT;
-        if (v->flags & VMA_SHM)
-            return -EINVAL; // a System V attach: not moved (docs/syscalls.md)
         if (v->flags & VMA_IO)
             return new_len > old_len ? -EFAULT : -EINVAL; // Linux: a VM_PFNMAP mapping does not grow
         linux_at = v->linux_addr + (old_addr - v->start);
@@ -1042,6 +1040,8 @@ int64_t remap_shared(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t n
             if (!in_place && !may_move)
                 return -ENOMEM;
         }
+        if (v->flags & VMA_SHM)
+            return -EINVAL; // a System V attach: not grown or moved (docs/syscalls.md)
     }
     uint64_t args[6] = {linux_at, new_len, prot, 0, 0, 0};
     uint64_t at = to ? to : in_place ? old_addr : 0;

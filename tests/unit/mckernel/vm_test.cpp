@@ -1001,7 +1001,9 @@ TEST_F(VmSharedRemap, ShmAndDeviceMemoryAreNotMoved)
         return c.nr == MCK_SYS_SHARED_RELEASE || c.nr == MCK_SYS_SHM_DETACH ? 0 : -ENOSYS;
     };
     ASSERT_EQ(vm_shm_attach(p, A, 2 * K4, RW, false, 7, 0), int64_t(A));
+    ASSERT_EQ(map(A + 2 * K4, K4), int64_t(A + 2 * K4));
     fake::offloads.clear();
+    EXPECT_EQ(vm_mremap(p, A, 2 * K4, 4 * K4, 0, 0), -ENOMEM) << "Linux's answer first (LTP mremap04)";
     EXPECT_EQ(vm_mremap(p, A, 2 * K4, 4 * K4, MREMAP_MAYMOVE, 0), -EINVAL);
     EXPECT_TRUE(calls(MCK_SYS_SHARED_REMAP).empty());
     EXPECT_EQ(vm_munmap(p, A, 2 * K4), 0);
