@@ -20,6 +20,7 @@
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -860,6 +861,32 @@ int64_t shared_remap(const ForwardConfig& cfg, uint64_t token, const uint64_t* a
     return int64_t(at);
 }
 
+// A signalfd of the program's is an eventfd here (mckernel/kernel/signalfd.h):
+// make it readable (a[1]) or not. Only an eventfd: what the LWK takes for
+// the signalfd may have been closed and the number reused behind its back.
+int64_t signalfd_ready(const ForwardConfig& cfg, const uint64_t* a)
+{
+    int fd = int(a[0]);
+    if (fd < 0 || cfg.reserved.has(fd))
+        return -EBADF;
+    char link[64], target[64];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, target, sizeof(target) - 1);
+    if (n < 0)
+        return -errno;
+    target[n] = 0;
+    if (strcmp(target, "anon_inode:[eventfd]") != 0)
+        return -EINVAL;
+    struct pollfd pfd {fd, POLLIN, 0};
+    bool readable = poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
+    uint64_t v = 1;
+    if (a[1] && !readable)
+        return write(fd, &v, sizeof(v)) == sizeof(v) ? 0 : -errno;
+    if (!a[1] && readable) // its count is not 0: even a blocking read returns at once
+        return read(fd, &v, sizeof(v)) == sizeof(v) ? 0 : -errno;
+    return 0;
+}
+
 // MCK_SYS_STOP: the program stopped on the LWK; stop mcexec with the same
 // signal, so that Linux's parent sees it stopped by that one. The signal goes
 // to this worker alone, with the default action and unblocked here only (the
@@ -909,6 +936,8 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uin
         return shared_release(cfg, token, a);
     if (nr == MCK_SYS_SHARED_REMAP)
         return shared_remap(cfg, token, a);
+    if (nr == MCK_SYS_SIGNALFD_READY)
+        return signalfd_ready(cfg, a);
     if (nr == MCK_SYS_SHM_SIZE)
         return shm_size(a);
     if (nr == MCK_SYS_SHM_ATTACH)

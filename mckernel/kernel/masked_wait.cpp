@@ -13,6 +13,7 @@
 #include <kernel/offload.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
+#include <kernel/signalfd.h>
 #include <kernel/syscall.h>
 #include <kernel/time.h>
 #include <kernel/uaccess.h>
@@ -44,7 +45,7 @@ int64_t with_mask(uint64_t nr, const SyscallArgs& a, int mask_arg, uint64_t set,
     if (!set) {
         uint64_t args[6] = {a.arg[0], a.arg[1], a.arg[2], a.arg[3], a.arg[4], a.arg[5]};
         args[mask_arg] = 0;
-        return offload(nr, args);
+        return signalfd_offload_wait(nr, args);
     }
     if (int64_t err = signal_swap_mask(set, size))
         return err;
@@ -52,7 +53,7 @@ int64_t with_mask(uint64_t nr, const SyscallArgs& a, int mask_arg, uint64_t set,
     if (!signal_pending(current())) {
         uint64_t args[6] = {a.arg[0], a.arg[1], a.arg[2], a.arg[3], a.arg[4], a.arg[5]};
         args[mask_arg] = 0;
-        ret = offload(nr, args);
+        ret = signalfd_offload_wait(nr, args);
         if (ret == -EINTR)
             ret = eintr;
     }

@@ -111,6 +111,11 @@ int64_t offload_once(uint64_t nr, const uint64_t args[6], bool interruptible)
             break;
         sched_block(deadline_after_us(1000));
     }
+    // A signal for a signalfd that came while this wait for descriptors was
+    // on its way found it not yet sent (kernel/signalfd.cpp): interrupt it now.
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (interruptible && __atomic_load_n(&t->fd_wait_kick, __ATOMIC_SEQ_CST))
+        offload_interrupt(t);
     uint32_t budget = spin_budget_us(p);
     uint32_t window = t->spin_window_us < budget ? t->spin_window_us : budget;
     bool spun = spin(t, o, window);

@@ -23,6 +23,7 @@
 #include <kernel/rusage.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
+#include <kernel/signalfd.h>
 #include <kernel/stats.h>
 #include <kernel/time.h>
 #include <kernel/uaccess.h>
@@ -164,6 +165,7 @@ void process_destroy(Process* p)
     take_held(p);
     signal_free_queue(p, p->sigqueue);
     posix_timer_process_free(p);
+    signalfd_free(p);
     while (DeferredFree* d = p->deferred) {
         p->deferred = d->next;
         if (!p->keep_all)
@@ -654,6 +656,7 @@ int64_t process_fork_prepare(const arch::TrapFrame& frame, uint64_t stack, uint6
         c->mempolicy = self->mempolicy; // the forking thread's: its child's main thread's
     }
     process_vm_fork(parent, c);
+    signalfd_fork(parent, c);
     c->root = arch::mmu_new_space();
     c->shared_phys = mem_alloc(round_up(sizeof(mck_proc_shared), arch::PAGE_4K), node);
     c->fork = new ForkState;

@@ -31,6 +31,7 @@ namespace mck {
 
 struct Process;
 struct PosixTimer; // kernel/posix_timer.cpp
+struct SignalFds;  // kernel/signalfd.cpp
 
 enum class ThreadState : uint8_t { Runnable, Running, Blocked, Dead };
 
@@ -139,7 +140,9 @@ struct Thread {
     uint64_t sigmask = 0, sigpending = 0;
     uint64_t saved_sigmask = 0;  // rt_sigsuspend: the mask to restore once a handler is set up
     bool restore_sigmask = false;
-    uint64_t sigwait_set = 0;    // rt_sigtimedwait: blocked signals it takes meanwhile
+    uint64_t sigwait_set = 0;    // rt_sigtimedwait, a signalfd's read: blocked signals it takes meanwhile
+    bool fd_wait = false;        // offloaded a wait for descriptors (poll, select, epoll): atomic (signalfd.cpp)
+    bool fd_wait_kick = false;   // a signal a signalfd takes came meanwhile: wait again (atomic)
     SigInfo siginfo[64];         // of a pending standard signal (and a real-time one without a node)
     SigList sigqueue;            // real-time signals sent to this thread
     uint64_t altstack_sp = 0, altstack_size = 0;
@@ -237,6 +240,7 @@ struct Process {
     ITimer itimers[3];              // ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF
     bool itimers_gone = false;      // the last thread ended: none is armed again (POSIX timers neither)
     PosixTimer* ptimers = nullptr;  // timer_create's, by id (kernel/posix_timer.cpp)
+    SignalFds* signalfds = nullptr; // the descriptors that are signalfds, once there was one (kernel/signalfd.cpp)
     PosixTimer* ptimers_free = nullptr; // deleted ones, reused, freed with the process: a late expiry may look at one
     uint32_t nptimers = 0;
     int32_t ptimer_next_id = 0;

@@ -6,6 +6,7 @@
 #include <kernel/offload.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
+#include <kernel/signalfd.h>
 #include <kernel/time.h>
 #include <kernel/uaccess.h>
 #include <kernel/usage.h>
@@ -459,6 +460,8 @@ int64_t signal_send_thread(Thread* t, int sig, const SigInfo& info, uint64_t lim
         die_now(p, sig);
     else if (sent)
         notify(t, sig);
+    if (sent && !dies)
+        signalfd_signal_sent(p, sig);
     return 0;
 }
 
@@ -471,7 +474,7 @@ int64_t signal_send_process(Process* p, int sig, const SigInfo& info, uint64_t l
     int64_t err = 0;
     SigQueued* node = sig >= SIGRTMIN ? new SigQueued : nullptr; // before the lock
     RefPtr<Thread> target;
-    bool dies = false;
+    bool dies = false, queued = false;
     SigQueued* dropped = nullptr;
     {
         SpinLockGuard guard(p->lock);
@@ -484,6 +487,7 @@ int64_t signal_send_process(Process* p, int sig, const SigInfo& info, uint64_t l
         bool dropped = ignored(p, sig) && !blocked_somewhere;
         if (!dropped)
             err = queue_locked(p, pending_of(p), sig, info, node, limit);
+        queued = !dropped && !err;
         if (!dropped && !err) {
             // One that does not block it, or one waiting for it in rt_sigtimedwait.
             for (Thread* t = p->threads; t && !target; t = t->proc_next)
@@ -500,6 +504,8 @@ int64_t signal_send_process(Process* p, int sig, const SigInfo& info, uint64_t l
         die_now(p, sig);
     else if (target)
         notify(target.get(), sig);
+    if (queued && !dies)
+        signalfd_signal_sent(p, sig);
     return 0;
 }
 
@@ -876,6 +882,37 @@ int64_t sys_rt_sigsuspend(uint64_t set, uint64_t size)
     return -ERESTARTNOHAND;
 }
 
+int signal_take(uint64_t set, bool wait, uint64_t deadline, SigInfo& info)
+{
+    Thread* t = current();
+    Process* p = t->proc;
+    set &= ~UNBLOCKABLE;
+    int sig = 0;
+    t->interruptible = wait;
+    SigQueued* node = nullptr;
+    for (;;) {
+        {
+            SpinLockGuard guard(p->lock);
+            sig = dequeue(t, set, info, node);
+            if (sig || !wait) {
+                t->sigwait_set = 0;
+                break;
+            }
+            t->sigwait_set = set; // a signal of @set sent to the process comes to us
+        }
+        if (t->killed || signal_pending(t) || (deadline && arch::rdtsc() >= deadline))
+            break;
+        sched_block(deadline);
+    }
+    {
+        SpinLockGuard guard(p->lock);
+        t->sigwait_set = 0;
+    }
+    t->interruptible = false;
+    delete node;
+    return sig;
+}
+
 // rt_sigtimedwait: take one pending signal of @set (which the thread
 // normally blocks) without running its handler. EAGAIN when the time is up,
 // EINTR when another signal's handler comes first.
@@ -896,32 +933,9 @@ int64_t sys_rt_sigtimedwait(uint64_t set_ptr, uint64_t info_ptr, uint64_t timeou
             return -EINVAL;
         deadline = tsc_after_ns(ts_to_ns(ts));
     }
-    Thread* t = current();
-    Process* p = t->proc;
-    int sig = 0;
     SigInfo info;
-    t->interruptible = true;
-    SigQueued* node = nullptr;
-    for (;;) {
-        {
-            SpinLockGuard guard(p->lock);
-            sig = dequeue(t, set, info, node);
-            if (sig) {
-                t->sigwait_set = 0;
-                break;
-            }
-            t->sigwait_set = set; // a signal of @set sent to the process comes to us
-        }
-        if (t->killed || signal_pending(t) || (deadline && arch::rdtsc() >= deadline))
-            break;
-        sched_block(deadline);
-    }
-    {
-        SpinLockGuard guard(p->lock);
-        t->sigwait_set = 0;
-    }
-    t->interruptible = false;
-    delete node;
+    Thread* t = current();
+    int sig = signal_take(set, true, deadline, info);
     if (!sig)
         return t->killed || signal_pending(t) ? -EINTR : -EAGAIN;
     SigInfoUser u{};

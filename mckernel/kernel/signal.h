@@ -59,6 +59,12 @@ void signal_swap_mask_end(int64_t ret);
 // A fault in user mode (vector < 32): fix it (demand paging) or signal.
 void user_exception(arch::TrapFrame* f);
 
+// Take the lowest pending signal of @set for the calling thread (its own
+// before the process's), as rt_sigtimedwait and a signalfd's read do; with
+// @wait, sleep until one comes, or until @deadline (TSC, 0: none), a signal
+// the thread takes or its end. Returns the signal, 0 if none.
+int signal_take(uint64_t set, bool wait, uint64_t deadline, SigInfo& info);
+
 int64_t sys_rt_sigaction(int64_t sig, uint64_t act, uint64_t oact, uint64_t size);
 int64_t sys_rt_sigprocmask(int64_t how, uint64_t set, uint64_t oset, uint64_t size);
 int64_t sys_rt_sigreturn(arch::TrapFrame* f);

@@ -11,6 +11,7 @@
 #include <kernel/procfs.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
+#include <kernel/signalfd.h>
 #include <kernel/stats.h>
 #include <kernel/syscall.h>
 #include <kernel/vm.h>
@@ -223,7 +224,8 @@ extern "C" void mck_syscall(mck::arch::TrapFrame* f)
         ret = g_table.h[nr](a);
     } else if (nr < SYSCALL_MAX) {
         process_vm_note_offload(self->proc, nr, a.arg);
-        ret = procfs_answer(nr, a.arg, offload(nr, a.arg));
+        if (!self->proc->signalfds || !signalfd_call(nr, a, ret))
+            ret = procfs_answer(nr, a.arg, offload(nr, a.arg));
     }
     f->rax = uint64_t(ret);
     // Kept only for a call a signal interrupted; never for rt_sigreturn,

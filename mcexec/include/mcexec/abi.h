@@ -68,7 +68,7 @@ struct mcexec_create {
  * MCEXEC_START then runs (entry and sp ignored). No MCEXEC_SETUP.
  */
 #define MCEXEC_CREATE_FORK 0x1
-#define MCEXEC_ABI_VERSION 12	/* 12: MCK_SYS_SHARED_REMAP; 11: MCK_OFFLOAD_FAULT, MCK_PTE_COW; 10: MCK_IKC_HELD_CHECK/FREE; 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
+#define MCEXEC_ABI_VERSION 12	/* 12: MCK_SYS_SHARED_REMAP, MCK_SYS_SIGNALFD_READY; 11: MCK_OFFLOAD_FAULT, MCK_PTE_COW; 10: MCK_IKC_HELD_CHECK/FREE; 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
 /* Create the LWK process; returns its file (close = kill). */
 #define MCEXEC_CREATE _IOWR(MCEXEC_IOC_MAGIC, 0x01, struct mcexec_create)
 
@@ -202,6 +202,13 @@ struct mcexec_reply {
  * range goes as any other (MCK_SYS_SHARED_RELEASE).
  */
 #define MCK_SYS_SHARED_REMAP 0x4d434b0d
+/*
+ * A signalfd of the program is an eventfd in mcexec, which the LWK answers
+ * reads of with its own signals: MCK_SYS_SIGNALFD_READY(fd, ready) makes it
+ * readable (@ready 1) or not (0), as a signal of its mask is pending or not.
+ * mcexec refuses (-EINVAL) a descriptor that is not an eventfd. Result: 0.
+ */
+#define MCK_SYS_SIGNALFD_READY 0x4d434b0e
 /*
  * fork/vfork/clone of a process: McKernel copies the address space into a
  * child it keeps aside, then offloads MCK_SYS_FORK(token); mcexec forks, and

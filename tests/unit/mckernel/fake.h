@@ -53,6 +53,8 @@ struct Invalidation {
     uint64_t start, len, page_bytes;
 };
 extern std::vector<Invalidation> invalidations;
+// offload_interrupt(): the threads whose offloaded call was interrupted.
+extern std::vector<mck::Thread*> interrupted;
 struct Flush {
     uint64_t start, len;
 };

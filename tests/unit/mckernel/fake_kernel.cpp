@@ -33,6 +33,7 @@ std::vector<Call> offloads;
 std::function<int64_t(const Call&)> offload_handler;
 std::vector<Invalidation> invalidations;
 std::vector<Flush> flushes;
+std::vector<mck::Thread*> interrupted;
 
 namespace {
 
@@ -86,6 +87,7 @@ void boot(uint64_t bytes, int nodes)
     offload_handler = nullptr;
     invalidations.clear();
     flushes.clear();
+    interrupted.clear();
     fault_user_range(0, 0);
     mck::lock_rank_start(); // the real lock-order check (kernel/lock_rank.cpp)
     mck::mem_init(INSTANCE_PHYS + IMAGE_BYTES);
@@ -250,6 +252,26 @@ void process_flush_tlb(Process*, uint64_t start, uint64_t len)
 void process_reclaim(Process*) {}
 
 bool signal_pending(Thread* t) { return t->sigpending & ~t->sigmask; }
+
+void offload_interrupt(Thread* t) { fake::interrupted.push_back(t); }
+
+// The lowest pending signal of @set, the thread's before the process's.
+int signal_take(uint64_t set, bool wait, uint64_t deadline, SigInfo& info)
+{
+    Thread* t = current();
+    Process* p = t->proc;
+    for (;;) {
+        uint64_t mine = t->sigpending & set, ours = p->sigpending & set;
+        if (mine || ours) {
+            int sig = __builtin_ctzll(mine ? mine : ours) + 1;
+            (mine ? t->sigpending : p->sigpending) &= ~(1ull << (sig - 1));
+            info = (mine ? t->siginfo : p->siginfo)[sig - 1];
+            return sig;
+        }
+        if (!wait || signal_pending(t) || t->killed || !sched_block(deadline))
+            return 0;
+    }
+}
 
 // Threads are host threads: blocking waits on a condition variable until
 // sched_wake() or until the fake clock passes the deadline.
