@@ -214,6 +214,11 @@ expect_eq "mremap_shared natively: the moved mapping's memfd can be sealed once 
 	"seal after munmap of the moved mapping: ok" \
 	"$("$IHK_BUILD/tests/vm/programs/mremap_shared" | grep -m1 'seal after munmap')"
 
+log "signalfd: the LWK's signals through poll, epoll and read, dup, fork, bad arguments (programs/signalfd.c)"
+same_as_native "signalfd" "$IHK_BUILD/tests/vm/programs/signalfd"
+expect_eq "signalfd natively: epoll woken by the itimer's SIGALRM" "epoll_wait woken by SIGALRM: 1, fd is the signalfd: 1" \
+	"$("$IHK_BUILD/tests/vm/programs/signalfd" | grep -m1 'epoll_wait woken')"
+
 log "CPU affinity: per thread, masks of any length, inherited (2 CPUs natively and on the LWK)"
 same_as_native "affinity" "$IHK_BUILD/tests/vm/programs/affinity"
 # Hostile: the program's own mcexec's worker threads (listed by ls, run on
