@@ -331,6 +331,103 @@ int64_t sys_get_mempolicy(SyscallArgs& a)
     return mask ? write_nodes(mask, maxnode, nodes) : 0;
 }
 
+namespace {
+
+uint32_t weight(uint64_t nodes)
+{
+    uint32_t n = 0;
+    for (; nodes; nodes &= nodes - 1) // no libgcc: no __builtin_popcountll
+        n++;
+    return n;
+}
+
+// Linux's node_remap (bitmap_bitremap): @node's place in @from, wrapped into
+// @to; @node itself when it is not in @from or @to is empty.
+int remap(int node, uint64_t from, uint64_t to)
+{
+    if (!(from >> node & 1) || !to)
+        return node;
+    uint32_t n = weight(from & ((1ull << node) - 1)) % weight(to);
+    uint64_t t = to;
+    for (uint32_t k = 0; k < n; k++)
+        t &= t - 1;
+    return int(lowest(t));
+}
+
+} // namespace
+
+int migrate_plan(uint64_t from, uint64_t to, NodeMove moves[64])
+{
+    int count = 0;
+    for (uint64_t left = from; left;) {
+        int source = -1, dest = 0;
+        for (uint64_t each = left; each; each &= each - 1) {
+            int s = int(lowest(each));
+            if (weight(from) != weight(to) && (to >> s & 1))
+                continue;
+            int d = remap(s, from, to);
+            if (s == d)
+                continue;
+            source = s;
+            dest = d;
+            if (!(left >> dest & 1)) // not a node still to empty: go now
+                break;
+        }
+        if (source < 0)
+            break;
+        left &= ~(1ull << source);
+        moves[count++] = {source, dest};
+    }
+    return count;
+}
+
+// migrate_pages(pid, maxnode, old_nodes, new_nodes): the process's pages on
+// the old nodes onto the new ones. Linux's checks in its order: the masks
+// (EINVAL, EFAULT), the process (ESRCH; another's: Linux decides whether the
+// caller may, through its own migrate_pages of no node, which changes
+// nothing: EPERM, ESRCH, or EINVAL when it may), new nodes the process may not
+// use (EPERM without CAP_SYS_NICE, asked of Linux), none left (EINVAL). A
+// process that is not on the LWK is Linux's. Result: the pages that found no
+// room, as Linux's.
+int64_t sys_migrate_pages(SyscallArgs& a)
+{
+    constexpr uint64_t SYS_MIGRATE_PAGES = 256;
+    int32_t pid = int32_t(a.arg[0]);
+    uint64_t from, to;
+    bool from_more, to_more;
+    if (int64_t err = read_nodes(a.arg[2], a.arg[1], &from, &from_more))
+        return err;
+    if (int64_t err = read_nodes(a.arg[3], a.arg[1], &to, &to_more))
+        return err;
+    Process* self = current()->proc;
+    RefPtr<Process> other;
+    if (pid < 0)
+        return -ESRCH;
+    if (pid && uint32_t(pid) != self->pid) {
+        other = process_find(uint32_t(pid));
+        if (!other)
+            return offload(SYS_MIGRATE_PAGES, a.arg);
+        uint64_t ask[6] = {uint64_t(pid), 0, 0, 0, 0, 0};
+        int64_t may = offload(SYS_MIGRATE_PAGES, ask);
+        if (may != -EINVAL)
+            return may < 0 ? may : -EPERM;
+    }
+    Process* p = other ? other.get() : self;
+    uint64_t allowed = mem_nodes();
+    if ((to & ~allowed) || to_more)
+        if (int64_t err = may_move_all())
+            return err == -EPERM ? -EPERM : err;
+    to &= allowed;
+    if (!to)
+        return -EINVAL;
+    NodeMove moves[64];
+    int n = migrate_plan(from, to, moves);
+    uint64_t left = 0;
+    for (int i = 0; i < n; i++)
+        left += vm_migrate_node(p, moves[i].from, moves[i].to);
+    return int64_t(left);
+}
+
 } // namespace mck
 
 namespace mck {

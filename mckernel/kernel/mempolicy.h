@@ -30,4 +30,14 @@ Placement mempolicy_place(const MemPolicy& policy, uint64_t va, uint64_t size, i
 // allocates (Linux's SETUP, a fork's copy), the process's (Process::mempolicy).
 const MemPolicy& mempolicy_of(Process* p);
 
+// migrate_pages from the nodes of @from to those of @to (masks of nodes
+// 0-63), as Linux's do_migrate_pages orders it: each node of @from goes to
+// the node at the same place in @to (wrapping), a node that stays where it is
+// moves nothing, and when the masks differ in weight a node of @from that is
+// also in @to stays. Writes the moves into @moves; returns how many.
+struct NodeMove {
+    int from, to;
+};
+int migrate_plan(uint64_t from, uint64_t to, NodeMove moves[64]);
+
 } // namespace mck

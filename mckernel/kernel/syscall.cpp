@@ -164,7 +164,6 @@ int64_t sys_io_setup(SyscallArgs&) { return -ENOSYS; }
 int64_t sys_userfaultfd(SyscallArgs&) { return -ENOSYS; }
 int64_t sys_io_uring_setup(SyscallArgs&) { return -ENOSYS; }
 int64_t sys_process_madvise(SyscallArgs&) { return -ENOSYS; }
-int64_t sys_migrate_pages(SyscallArgs&) { return -ENOSYS; }
 // Newer calls of the same kind, as a Linux older than them answers: the
 // futex2 calls would wait on and wake mcexec's view of the words, not the
 // LWK's futexes; the others change mcexec's memory map or memory policy.

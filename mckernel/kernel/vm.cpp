@@ -1928,6 +1928,57 @@ int vm_move_page(Process* p, uint64_t addr, int node)
     return node;
 }
 
+uint64_t vm_migrate_node(Process* p, int from, int to)
+{
+    // A piece of a region at a time under the lock, so a process with a large
+    // address space does not hold it long; regions empty per 2 MiB skipped.
+    constexpr uint64_t PIECE = 64ull << 20;
+    uint64_t left = 0;
+    for (uint64_t va = MCK_USER_START; va < MCK_USER_END && !current()->killed;) {
+        uint64_t moved_lo = ~0ull, moved_hi = 0;
+        {
+            SpinLockGuard guard(p->lock);
+            Vma* v = p->vmas;
+            while (v && v->end <= va)
+                v = v->next;
+            if (!v)
+                break;
+            va = va > v->start ? va : v->start;
+            uint64_t piece_end = down(va, PIECE) + PIECE < v->end ? down(va, PIECE) + PIECE : v->end;
+            if (v->flags & (VMA_SHARED | VMA_IO)) {
+                va = v->end; // Linux's pages
+                continue;
+            }
+            while (va < piece_end) {
+                uint64_t pa, size;
+                uint32_t prot;
+                if (!(va & (PAGE_2M - 1)) && arch::mmu_block_empty(p->root, va)) {
+                    va += PAGE_2M;
+                    continue;
+                }
+                if (!arch::mmu_lookup(p->root, va, &pa, &prot, &size)) {
+                    va += PAGE_4K;
+                    continue;
+                }
+                uint64_t base = down(va, size);
+                if (mem_node_of(down(pa, size)) == from) {
+                    int64_t err = move_page_locked(p, va, v->start, v->end, Placement{to, 0, true, 0}, &base, &size);
+                    if (!err) {
+                        moved_lo = base < moved_lo ? base : moved_lo;
+                        moved_hi = base + size > moved_hi ? base + size : moved_hi;
+                    } else if (err == -ENOMEM) {
+                        left++;
+                    }
+                }
+                va = base + size;
+            }
+        }
+        if (moved_hi)
+            process_flush_tlb(p, moved_lo, moved_hi - moved_lo);
+    }
+    return left;
+}
+
 int vm_node_of(Process* p, uint64_t addr)
 {
     // Linux faults the page in (get_user_pages) to say where it is.

@@ -58,6 +58,10 @@ int vm_node_of(Process* p, uint64_t addr);
 // -ENOENT (no page there), -EACCES (shared: a fork's or Linux's), -ENOMEM
 // (no room on @node).
 int vm_move_page(Process* p, uint64_t addr, int node);
+// migrate_pages: every page of @p's own memory on node @from onto node @to,
+// with its bytes. Pages it shares (a fork's, Linux's) stay. Returns how many
+// pages found no room on @to.
+uint64_t vm_migrate_node(Process* p, int from, int to);
 bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys, bool* linux_too = nullptr);
 // @addr lies in a device's memory or I/O space (VMA_IO), which no kernel copy
 // reaches (Linux's GUP refuses it). Context: p->lock held.

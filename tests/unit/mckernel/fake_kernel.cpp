@@ -255,6 +255,9 @@ bool signal_pending(Thread* t) { return t->sigpending & ~t->sigmask; }
 
 void offload_interrupt(Thread* t) { fake::interrupted.push_back(t); }
 
+// The tests' processes are not in a table: no other process is found.
+RefPtr<Process> process_find(uint32_t) { return RefPtr<Process>(); }
+
 // The lowest pending signal of @set, the thread's before the process's.
 int signal_take(uint64_t set, bool wait, uint64_t deadline, SigInfo& info)
 {

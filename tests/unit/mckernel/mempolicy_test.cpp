@@ -5,6 +5,7 @@
 #include "fake.h"
 
 #include <kernel/mem.h>
+#include <kernel/mempolicy.h>
 #include <kernel/process.h>
 #include <kernel/syscall.h>
 #include <kernel/vm.h>
@@ -243,6 +244,69 @@ TEST_F(MemPolicyPlacement, MbindMovesWhatTheRangeHasKeepingItsBytes)
     // Back to the process's policy: memory that came for the region's stays where it is allowed.
     ASSERT_EQ(mbind(B, 4 * K4, 0, 0), 0);
     EXPECT_EQ(node_at(B + K4), 0) << "the process's BIND to node 0 takes it back";
+    EXPECT_EQ(vm_munmap(&proc->p, B, 4 * K4), 0);
+}
+
+// Linux's do_migrate_pages order: the examples of its comment, and a move
+// onto a node still to be emptied comes after that node's own.
+TEST(MigratePlan, AsLinuxOrdersTheMoves)
+{
+    NodeMove m[64];
+    auto plan = [&](uint64_t from, uint64_t to) {
+        std::vector<std::pair<int, int>> out;
+        int n = migrate_plan(from, to, m);
+        for (int i = 0; i < n; i++)
+            out.push_back({m[i].from, m[i].to});
+        return out;
+    };
+    using Moves = std::vector<std::pair<int, int>>;
+    EXPECT_EQ(plan(0b11100, 0b111000), (Moves{{4, 5}, {3, 4}, {2, 3}})) << "[2,3,4] -> [3,4,5] moves everything";
+    EXPECT_EQ(plan(0xff, 0b111000), (Moves{{7, 4}, {6, 3}, {2, 5}, {1, 4}, {0, 3}})) << "[0-7] -> [3,4,5]: not 3, 4, 5";
+    EXPECT_EQ(plan(0b1, 0b10), (Moves{{0, 1}}));
+    EXPECT_EQ(plan(0b11, 0b11), Moves{}) << "each node stays";
+    EXPECT_EQ(plan(0, 0b11), Moves{});
+}
+
+TEST_F(MemPolicyPlacement, MigratePagesMovesTheProcesssPagesOffANode)
+{
+    ASSERT_EQ(set(BIND, 0b1), 0);
+    ASSERT_EQ(map(4 * K4), B);
+    for (int i = 0; i < 4; i++)
+        memset(proc->at(B + i * K4), 'a' + i, K4);
+    ASSERT_EQ(set(0, 0), 0);
+    auto migrate = [&](int64_t pid, uint64_t from, uint64_t to, uint64_t maxnode = 65) {
+        mask()[0] = from;
+        mask()[1] = 0;
+        mask()[2] = to;
+        mask()[3] = 0;
+        SyscallArgs a{{uint64_t(pid), maxnode, MASK, MASK + 16, 0, 0}, nullptr};
+        return sys_migrate_pages(a);
+    };
+    uint64_t free1 = mem_free_bytes(1);
+    EXPECT_EQ(migrate(0, 0b1, 0b10), 0) << "every page found room";
+    for (int i = 0; i < 4; i++) {
+        EXPECT_EQ(node_at(B + i * K4), 1) << "page " << i;
+        EXPECT_EQ(*proc->at(B + i * K4 + 7), 'a' + i) << "page " << i;
+    }
+    EXPECT_LE(mem_free_bytes(1), free1 - 4 * K4);
+    EXPECT_EQ(migrate(proc->p.pid, 0b10, 0b1), 0) << "its own pid";
+    EXPECT_EQ(node_at(B + 3 * K4), 0);
+    // Linux's answers: bad masks, another process (Linux decides), new nodes
+    // without memory (CAP_SYS_NICE asked of Linux, then none left).
+    EXPECT_EQ(migrate(0, 0b1, 0b10, 1 << 20), -EINVAL);
+    SyscallArgs bad{{0, 65, 8, MASK, 0, 0}, nullptr};
+    EXPECT_EQ(sys_migrate_pages(bad), -EFAULT);
+    EXPECT_EQ(migrate(-1, 0b1, 0b10), -ESRCH);
+    fake::offload_handler = [](const fake::Call& c) -> int64_t {
+        if (c.nr == 256)
+            return c.args[0] == 12345 ? -ESRCH : -ENOSYS;
+        return c.nr == 279 ? -EPERM : -ENOSYS; // move_pages of no page, MPOL_MF_MOVE_ALL: no CAP_SYS_NICE
+    };
+    EXPECT_EQ(migrate(12345, 0b1, 0b10), -ESRCH) << "not an LWK process: Linux's call";
+    EXPECT_EQ(migrate(0, 0b1, 0b100), -EPERM);
+    fake::offload_handler = [](const fake::Call& c) -> int64_t { return c.nr == 279 ? 0 : -ENOSYS; };
+    EXPECT_EQ(migrate(0, 0b1, 0b100), -EINVAL) << "with CAP_SYS_NICE: no node left";
+    EXPECT_EQ(node_at(B), 0) << "nothing moved";
     EXPECT_EQ(vm_munmap(&proc->p, B, 4 * K4), 0);
 }
 
