@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // NUMA policy places memory (vm.boot_numa): set_mempolicy and mbind with
 // MPOL_BIND, MPOL_PREFERRED, MPOL_INTERLEAVE and MPOL_LOCAL, per thread,
-// move_pages, and the node each page is on afterwards (get_mempolicy(MPOL_F_NODE | MPOL_F_ADDR)). The
+// move_pages, migrate_pages, and the node each page is on afterwards (get_mempolicy(MPOL_F_NODE | MPOL_F_ADDR)). The
 // output is the same natively (Linux on two nodes) and under mcexec (an
 // instance with memory on both nodes).
 #define _GNU_SOURCE
@@ -121,6 +121,21 @@ int main(void)
 	       node_of(pages[1]));
 	r = syscall(SYS_move_pages, 0, 2, pages, NULL, status, 0);
 	printf("move_pages, where: %ld, status %d %d\n", r, status[0], status[1]);
+	munmap(p, LEN);
+	// migrate_pages: the process's pages on node 0 to node 1, and back.
+	set_policy(MPOL_BIND, 1);
+	p = fresh();
+	memset(p, 2, LEN);
+	set_policy(MPOL_DEFAULT, 0);
+	unsigned long zero = 1, one = 2;
+	r = syscall(SYS_migrate_pages, 0, 3, &zero, &one);
+	printf("migrate_pages 0 to 1: %s, pages on %s, bytes %s\n", r < 0 ? "failed" : "ok", nodes_of(p),
+	       p[LEN - 1] == 2 ? "kept" : "WRONG");
+	r = syscall(SYS_migrate_pages, 0, 3, &one, &zero);
+	printf("migrate_pages 1 to 0: %s, pages on %s\n", r < 0 ? "failed" : "ok", nodes_of(p));
+	unsigned long none_there = 1ul << 40;
+	r = syscall(SYS_migrate_pages, 0, 64, &zero, &none_there);
+	printf("migrate_pages to a node without memory: %s\n", r == -1 ? strerrorname_np(errno) : "ok");
 	munmap(p, LEN);
 	// Per thread: another thread's policy is not the main thread's.
 	pthread_t th;
