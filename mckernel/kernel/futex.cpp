@@ -108,7 +108,7 @@ int64_t wait(Process* p, uint64_t addr, uint32_t val, uint64_t deadline_tsc, uin
         if (w.woken)
             break;
         if (!in_time && until == deadline_tsc) {
-            ret = -ETIMEDOUT;
+            ret = changed ? 0 : -ETIMEDOUT; // the word changed: a wake, though none came
         } else if (t->killed || signal_pending(t)) {
             // As Linux: a wait without a time limit is restarted after a
             // handler with SA_RESTART; a timed one ends with EINTR.
