@@ -1043,7 +1043,7 @@ int64_t remap_shared(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t n
         if (v->flags & VMA_SHM)
             return -EINVAL; // a System V attach: not grown or moved (docs/syscalls.md)
     }
-    uint64_t args[6] = {linux_at, new_len, prot, 0, 0, 0};
+    uint64_t args[6] = {linux_at, new_len, prot, old_len, 0, 0};
     uint64_t at = to ? to : in_place ? old_addr : 0;
     int64_t got = map_linux_pages(p, at, new_len, prot, at ? MAP_FIXED : 0, MCK_SYS_SHARED_REMAP, args, vflags,
                                   nullptr, in_place ? old_addr + old_len : 0);
