@@ -23,6 +23,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -833,7 +834,7 @@ uint64_t backed_prefix(uint64_t m, uint64_t len, uint64_t fallback)
 // call. Our old mapping goes when the LWK releases it, as after a munmap.
 int64_t shared_remap(const ForwardConfig& cfg, uint64_t token, const uint64_t* a)
 {
-    uint64_t addr = a[0], len = a[1];
+    uint64_t addr = a[0], len = a[1], old_len = a[3];
     SharedMapping from;
     {
         std::lock_guard<std::mutex> guard(g_shared_lock);
@@ -841,6 +842,10 @@ int64_t shared_remap(const ForwardConfig& cfg, uint64_t token, const uint64_t* a
                                [&](const SharedMapping& m) { return !m.shm && addr >= m.addr && addr - m.addr < m.len; });
         if (it == g_shared.end())
             return -EINVAL;
+        // The LWK's range must be one mapping here too: two mappings side by
+        // side are two for Linux's mremap (EFAULT).
+        if (old_len > it->len - (addr - it->addr))
+            return -EFAULT;
         from = *it;
     }
     void* m = mremap(reinterpret_cast<void*>(addr), 0, len, MREMAP_MAYMOVE);
@@ -861,30 +866,63 @@ int64_t shared_remap(const ForwardConfig& cfg, uint64_t token, const uint64_t* a
     return int64_t(at);
 }
 
+// Whether @fd is an eventfd: what the LWK takes for a signalfd may have been
+// closed and its number reused behind its back.
+bool is_eventfd(const ForwardConfig& cfg, int64_t fd)
+{
+    if (fd < 0 || fd > INT32_MAX || cfg.reserved.has(int(fd)))
+        return false;
+    char link[64], target[64];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", int(fd));
+    ssize_t n = readlink(link, target, sizeof(target) - 1);
+    if (n < 0)
+        return false;
+    target[n] = 0;
+    return strcmp(target, "anon_inode:[eventfd]") == 0;
+}
+
 // A signalfd of the program's is an eventfd here (mckernel/kernel/signalfd.h):
-// make it readable (a[1]) or not. Only an eventfd: what the LWK takes for
-// the signalfd may have been closed and the number reused behind its back.
+// make it readable (a[1]) or not. Never blocks: the count is read without
+// waiting (RWF_NOWAIT; before Linux 5.11, only after poll saw it readable),
+// and written only when poll found it 0 (the program cannot write to it: the
+// LWK answers EINVAL).
 int64_t signalfd_ready(const ForwardConfig& cfg, const uint64_t* a)
 {
     int fd = int(a[0]);
-    if (fd < 0 || cfg.reserved.has(fd))
-        return -EBADF;
-    char link[64], target[64];
-    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-    ssize_t n = readlink(link, target, sizeof(target) - 1);
-    if (n < 0)
-        return -errno;
-    target[n] = 0;
-    if (strcmp(target, "anon_inode:[eventfd]") != 0)
+    if (!is_eventfd(cfg, int64_t(a[0])))
         return -EINVAL;
     struct pollfd pfd {fd, POLLIN, 0};
     bool readable = poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
     uint64_t v = 1;
     if (a[1] && !readable)
         return write(fd, &v, sizeof(v)) == sizeof(v) ? 0 : -errno;
-    if (!a[1] && readable) // its count is not 0: even a blocking read returns at once
-        return read(fd, &v, sizeof(v)) == sizeof(v) ? 0 : -errno;
+    if (!a[1] && readable) {
+        struct iovec iov {&v, sizeof(v)};
+        ssize_t got = preadv2(fd, &iov, 1, -1, RWF_NOWAIT);
+        if (got < 0 && errno == EOPNOTSUPP)
+            got = read(fd, &v, sizeof(v));
+        return got == sizeof(v) || (got < 0 && errno == EAGAIN) ? 0 : -errno;
+    }
     return 0;
+}
+
+// A fork child's signalfd at a[0]: an eventfd of its own there, with the same
+// flags, or a copy of the one at a[1] (renewed already).
+int64_t signalfd_renew(const ForwardConfig& cfg, const uint64_t* a)
+{
+    int fd = int(a[0]), like = int(int64_t(a[1]));
+    if (!is_eventfd(cfg, int64_t(a[0])) || (int64_t(a[1]) >= 0 && !is_eventfd(cfg, int64_t(a[1]))))
+        return -EINVAL;
+    int fdflags = fcntl(fd, F_GETFD), flflags = fcntl(fd, F_GETFL);
+    if (fdflags < 0 || flflags < 0)
+        return -errno;
+    int made = like >= 0 ? like : eventfd(0, (flflags & O_NONBLOCK) ? EFD_NONBLOCK : 0);
+    if (made < 0)
+        return -errno;
+    int ret = dup3(made, fd, (fdflags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0 ? -errno : 0;
+    if (like < 0)
+        close(made);
+    return ret;
 }
 
 // MCK_SYS_STOP: the program stopped on the LWK; stop mcexec with the same
@@ -938,6 +976,8 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uin
         return shared_remap(cfg, token, a);
     if (nr == MCK_SYS_SIGNALFD_READY)
         return signalfd_ready(cfg, a);
+    if (nr == MCK_SYS_SIGNALFD_RENEW)
+        return signalfd_renew(cfg, a);
     if (nr == MCK_SYS_SHM_SIZE)
         return shm_size(a);
     if (nr == MCK_SYS_SHM_ATTACH)

@@ -114,7 +114,7 @@ int64_t offload_once(uint64_t nr, const uint64_t args[6], bool interruptible)
     // A signal for a signalfd that came while this wait for descriptors was
     // on its way found it not yet sent (kernel/signalfd.cpp): interrupt it now.
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (interruptible && __atomic_load_n(&t->fd_wait_kick, __ATOMIC_SEQ_CST))
+    if (interruptible && __atomic_load_n(&t->fd_wait, __ATOMIC_SEQ_CST) == FD_WAIT_KICKED)
         offload_interrupt(t);
     uint32_t budget = spin_budget_us(p);
     uint32_t window = t->spin_window_us < budget ? t->spin_window_us : budget;

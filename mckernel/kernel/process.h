@@ -141,8 +141,10 @@ struct Thread {
     uint64_t saved_sigmask = 0;  // rt_sigsuspend: the mask to restore once a handler is set up
     bool restore_sigmask = false;
     uint64_t sigwait_set = 0;    // rt_sigtimedwait, a signalfd's read: blocked signals it takes meanwhile
-    bool fd_wait = false;        // offloaded a wait for descriptors (poll, select, epoll): atomic (signalfd.cpp)
-    bool fd_wait_kick = false;   // a signal a signalfd takes came meanwhile: wait again (atomic)
+    // A wait for descriptors on Linux (poll, select, epoll; kernel/signalfd.cpp):
+    // FD_WAIT_NONE, FD_WAITING, or FD_WAIT_KICKED (a signal a signalfd takes came:
+    // interrupt it, wait again). Changed under Process::lock, read atomically.
+    uint8_t fd_wait = 0;
     SigInfo siginfo[64];         // of a pending standard signal (and a real-time one without a node)
     SigList sigqueue;            // real-time signals sent to this thread
     uint64_t altstack_sp = 0, altstack_size = 0;
@@ -303,6 +305,8 @@ struct Process {
     // mcctrl's record of mcexec's at its start (a child's mcexec never is).
     int8_t dumpable = -1;
 };
+
+constexpr uint8_t FD_WAIT_NONE = 0, FD_WAITING = 1, FD_WAIT_KICKED = 2; // Thread::fd_wait
 
 // The running thread of this CPU; nullptr on an idle CPU.
 Thread* current();

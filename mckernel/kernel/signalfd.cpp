@@ -9,8 +9,23 @@
 // one inherited through execve) is an eventfd, which mcexec checks before it
 // touches one (signalfd_ready in mcexec/src/forward.cpp).
 //
-// Locks: the table is under Process::lock, taken for no more than a look or a
-// change; offloads run without it.
+// A fork child's mcexec has the parent's eventfds: the child gives each of
+// its signalfds an eventfd of its own before it first uses them
+// (MCK_SYS_SIGNALFD_RENEW), so each process's signals make only its own
+// readable, as on Linux, where a signalfd reads the signals of the reader.
+//
+// Readiness is the process's: readable while a signal of the mask is pending
+// for the process or any of its threads (Linux looks at the polling thread's
+// and the process's; one answer for all threads cannot flip between them).
+// A thread's read may then find the signal is another thread's: EAGAIN, or
+// it waits.
+//
+// Locks: the table and Thread::fd_wait are under Process::lock, taken for no
+// more than a look or a change (and the interruption of a waiting thread's
+// offloaded call, which takes an IKC ring's lock after it); other offloads run
+// without it. What it cannot cover: a signalfd that one thread closes, and
+// whose number another thread's new eventfd takes, while a third brings the
+// readiness up to date, may have that eventfd's count changed once.
 #include <kernel/errno.h>
 #include <kernel/offload.h>
 #include <kernel/sched.h>
@@ -30,18 +45,20 @@ struct SignalFdFile {
 };
 
 struct SignalFds {
-    static constexpr uint32_t MAX = 64; // descriptors per process (EMFILE past it)
+    static constexpr uint32_t MAX = 256; // descriptors per process (EMFILE past it)
     struct Entry {
         int32_t fd;
         SignalFdFile* file;
+        bool renew; // a fork child's: still the parent's eventfd
     };
     Entry e[MAX];
     uint32_t n = 0;
+    bool renew_pending = false; // some entry has renew (atomic)
 };
 
 namespace {
 
-constexpr uint64_t SYS_READ = 0, SYS_CLOSE = 3, SYS_POLL = 7, SYS_SELECT = 23, SYS_DUP = 32, SYS_DUP2 = 33,
+constexpr uint64_t SYS_READ = 0, SYS_WRITE = 1, SYS_CLOSE = 3, SYS_POLL = 7, SYS_SELECT = 23, SYS_DUP = 32, SYS_DUP2 = 33,
                    SYS_FCNTL = 72, SYS_EPOLL_WAIT = 232, SYS_EVENTFD2 = 290, SYS_DUP3 = 292, SYS_CLOSE_RANGE = 436;
 constexpr uint64_t F_DUPFD = 0, F_GETFD = 1, F_GETFL = 3, F_DUPFD_CLOEXEC = 1030;
 constexpr uint64_t SFD_NONBLOCK = 04000, SFD_CLOEXEC = 02000000; // O_NONBLOCK, O_CLOEXEC: eventfd2 takes both
@@ -102,41 +119,78 @@ void copy_locked(SignalFds* t, int64_t from, int64_t to)
     drop_locked(t, to);
     SignalFds::Entry* e = find_locked(t, from);
     if (e && t->n < SignalFds::MAX)
-        t->e[t->n++] = {int32_t(to), e->file};
+        t->e[t->n++] = {int32_t(to), e->file, e->renew};
 }
 
-// The signals a read of a signalfd with @mask takes for @t now.
-uint64_t pending_for(Thread* t, uint64_t mask) { return (t->sigpending | t->proc->sigpending) & mask; }
-
-// Make each signalfd's eventfd readable exactly while a signal of its mask is
-// pending for @t (Linux's signalfd_poll looks at the polling thread's).
-void update_readiness(Thread* t)
+// The signals of the process and of any of its threads. Caller holds p->lock.
+uint64_t pending_locked(Process* p)
 {
-    Process* p = t->proc;
+    uint64_t pending = p->sigpending;
+    for (Thread* t = p->threads; t; t = t->proc_next)
+        pending |= t->sigpending;
+    return pending;
+}
+
+// A fork child's signalfds get eventfds of their own before their first use:
+// a fresh one for the first descriptor of each file, copies of it for the
+// others (dup'ed ones stay one file).
+void renew_all(Process* p, SignalFds* tab)
+{
     for (;;) {
-        int64_t fd = -1;
-        bool want = false;
-        SignalFdFile* f = nullptr;
+        int64_t fd = -1, like = -1;
         {
             SpinLockGuard guard(p->lock);
-            SignalFds* tab = p->signalfds;
-            for (uint32_t i = 0; tab && i < tab->n && fd < 0; i++) {
-                f = tab->e[i].file;
-                want = pending_for(t, f->mask) != 0;
-                if (want != f->ready) {
-                    fd = tab->e[i].fd;
-                    f->ready = want; // asked for now: a second look does not ask again
-                }
+            for (uint32_t i = 0; i < tab->n && fd < 0; i++) {
+                if (!tab->e[i].renew)
+                    continue;
+                fd = tab->e[i].fd;
+                tab->e[i].renew = false;
+                for (uint32_t j = 0; j < tab->n && like < 0; j++)
+                    if (j != i && tab->e[j].file == tab->e[i].file && !tab->e[j].renew)
+                        like = tab->e[j].fd;
+                if (like < 0)
+                    tab->e[i].file->ready = false; // a new eventfd: not readable
             }
         }
         if (fd < 0)
             return;
+        uint64_t args[6] = {uint64_t(fd), uint64_t(like), 0, 0, 0, 0};
+        (void)offload(MCK_SYS_SIGNALFD_RENEW, args); // else it stays the parent's: shared readiness
+    }
+}
+
+// Make each signalfd's eventfd readable exactly while a signal of its mask is
+// pending for the process. One pass; a file's state is asked for only when it
+// changed (dup'ed descriptors share it).
+void update_readiness(Process* p)
+{
+    SignalFds* tab = __atomic_load_n(&p->signalfds, __ATOMIC_ACQUIRE);
+    if (!tab)
+        return;
+    if (__atomic_load_n(&tab->renew_pending, __ATOMIC_ACQUIRE)) {
+        renew_all(p, tab);
+        __atomic_store_n(&tab->renew_pending, false, __ATOMIC_RELEASE);
+    }
+    for (uint32_t i = 0;; i++) {
+        int64_t fd;
+        bool want;
+        {
+            SpinLockGuard guard(p->lock);
+            if (i >= tab->n)
+                return;
+            SignalFdFile* f = tab->e[i].file;
+            want = (pending_locked(p) & f->mask) != 0;
+            if (want == f->ready)
+                continue;
+            f->ready = want; // asked for now: a second look does not ask again
+            fd = tab->e[i].fd;
+        }
         uint64_t args[6] = {uint64_t(fd), want, 0, 0, 0, 0};
         if (offload(MCK_SYS_SIGNALFD_READY, args) < 0) {
-            // Not an eventfd any more (the program closed it behind our back): forget it.
+            // Not an eventfd any more (closed behind our back): forget it.
             SpinLockGuard guard(p->lock);
-            if (p->signalfds)
-                drop_locked(p->signalfds, fd);
+            drop_locked(tab, fd);
+            i--; // the last entry took its place
         }
     }
 }
@@ -209,7 +263,7 @@ int64_t read_signals(int64_t fd, uint64_t mask, uint64_t buf, uint64_t count)
         }
         got++;
     }
-    update_readiness(t);
+    update_readiness(t->proc);
     return got ? int64_t(got * sizeof(SignalFdSigInfo)) : ret;
 }
 
@@ -256,7 +310,7 @@ int64_t signalfd4(int64_t fd, uint64_t mask_ptr, uint64_t size, uint64_t flags)
             int64_t got = offload(SYS_FCNTL, args);
             return got < 0 ? got : -EINVAL;
         }
-        update_readiness(t);
+        update_readiness(t->proc);
         return int32_t(fd);
     }
     SignalFds* tab = table_of(p);
@@ -283,7 +337,7 @@ int64_t signalfd4(int64_t fd, uint64_t mask_ptr, uint64_t size, uint64_t flags)
         SpinLockGuard guard(p->lock);
         drop_locked(tab, made); // a number we missed being closed
         if (tab->n < SignalFds::MAX) {
-            tab->e[tab->n++] = {int32_t(made), file};
+            tab->e[tab->n++] = {int32_t(made), file, false};
             file = nullptr;
         }
     }
@@ -293,7 +347,7 @@ int64_t signalfd4(int64_t fd, uint64_t mask_ptr, uint64_t size, uint64_t flags)
         offload(SYS_CLOSE, close_args);
         return -EMFILE;
     }
-    update_readiness(t);
+    update_readiness(t->proc);
     return made;
 }
 
@@ -310,25 +364,41 @@ int64_t signalfd_offload_wait(uint64_t nr, uint64_t args[6])
     Process* p = t->proc;
     if (!__atomic_load_n(&p->signalfds, __ATOMIC_ACQUIRE))
         return offload(nr, args);
-    // poll's and epoll_wait's time limit is in milliseconds and Linux does not
-    // write back what is left of it: a wait that starts again gets the rest.
-    // select's, pselect6's and ppoll's Linux updates in the program's memory.
-    constexpr uint64_t SYS_EPOLL_PWAIT = 281;
-    int ms_arg = nr == SYS_POLL ? 2 : nr == SYS_EPOLL_WAIT || nr == SYS_EPOLL_PWAIT ? 3 : -1;
-    int64_t ms = ms_arg >= 0 ? int32_t(args[ms_arg]) : -1;
-    uint64_t deadline = ms > 0 ? tsc_after_ns(ms * 1000000) : 0;
+    // A wait that starts again gets what is left of its time limit. Linux
+    // writes that back for select, pselect6 and ppoll (in the program's
+    // memory); poll's and epoll_wait's, in milliseconds, are kept here, and
+    // epoll_pwait2's const timespec: it goes on as epoll_pwait.
+    constexpr uint64_t SYS_EPOLL_PWAIT = 281, SYS_EPOLL_PWAIT2 = 441;
+    int ms_arg = nr == SYS_POLL ? 2 : nr == SYS_EPOLL_WAIT || nr == SYS_EPOLL_PWAIT || nr == SYS_EPOLL_PWAIT2 ? 3 : -1;
+    uint64_t deadline = 0;
+    if (nr == SYS_EPOLL_PWAIT2 && args[3]) {
+        Timespec ts;
+        // Checked already (masked_wait.cpp); past 30 years it is no limit.
+        if (get_user(ts, UserPtr<Timespec>(args[3])) && ts.sec < 1000000000)
+            deadline = ts.sec || ts.nsec ? tsc_after_ns(ts_to_ns(ts)) : arch::rdtsc();
+    } else if (ms_arg >= 0 && int32_t(args[ms_arg]) > 0) {
+        deadline = tsc_after_ns(int64_t(int32_t(args[ms_arg])) * 1000000);
+    }
     for (;;) {
-        __atomic_store_n(&t->fd_wait, true, __ATOMIC_SEQ_CST);
-        __atomic_store_n(&t->fd_wait_kick, false, __ATOMIC_SEQ_CST);
-        update_readiness(t);
+        {
+            SpinLockGuard guard(p->lock);
+            t->fd_wait = FD_WAITING;
+        }
+        update_readiness(p);
         int64_t ret = offload(nr, args);
-        __atomic_store_n(&t->fd_wait, false, __ATOMIC_SEQ_CST);
-        bool kicked = __atomic_exchange_n(&t->fd_wait_kick, false, __ATOMIC_SEQ_CST);
+        bool kicked;
+        {
+            SpinLockGuard guard(p->lock);
+            kicked = t->fd_wait == FD_WAIT_KICKED;
+            t->fd_wait = FD_WAIT_NONE;
+        }
         if (!kicked || !is_interruption(ret) || t->killed || signal_pending(t))
             return ret;
         if (deadline) {
             uint64_t now = arch::rdtsc();
             int64_t left_ns = now >= deadline ? 0 : int64_t(tsc_to_ns(deadline - now));
+            if (nr == SYS_EPOLL_PWAIT2)
+                nr = SYS_EPOLL_PWAIT;
             args[ms_arg] = uint64_t((left_ns + 999999) / 1000000);
         }
     }
@@ -356,6 +426,13 @@ bool signalfd_call(uint64_t nr, SyscallArgs& a, int64_t& ret)
         if (!ours)
             return false;
         ret = read_signals(fd, mask, a.arg[1], a.arg[2]);
+        return true;
+    }
+    case SYS_WRITE: { // Linux has no write for a signalfd; an eventfd's would fake readiness
+        SpinLockGuard guard(p->lock);
+        if (!find_locked(tab, fd))
+            return false;
+        ret = -EINVAL;
         return true;
     }
     case SYS_CLOSE: {
@@ -404,26 +481,20 @@ void signalfd_signal_sent(Process* p, int sig)
     SignalFds* tab = __atomic_load_n(&p->signalfds, __ATOMIC_ACQUIRE);
     if (!tab)
         return;
-    // Each thread waiting for descriptors on Linux is interrupted once, one
-    // at a time outside the lock; the kick it keeps says why.
-    for (;;) {
-        RefPtr<Thread> waiter;
-        {
-            SpinLockGuard guard(p->lock);
-            bool taken = false;
-            for (uint32_t i = 0; i < tab->n && !taken; i++)
-                taken = tab->e[i].file->mask & (1ull << (sig - 1));
-            if (!taken)
-                return;
-            for (Thread* t = p->threads; t && !waiter; t = t->proc_next)
-                if (__atomic_load_n(&t->fd_wait, __ATOMIC_SEQ_CST) &&
-                    !__atomic_exchange_n(&t->fd_wait_kick, true, __ATOMIC_SEQ_CST))
-                    waiter = RefPtr<Thread>(t);
+    // Each thread waiting for descriptors on Linux is interrupted, under the
+    // lock: its wait cannot end and another call begin meanwhile, which the
+    // interruption would reach instead.
+    SpinLockGuard guard(p->lock);
+    bool taken = false;
+    for (uint32_t i = 0; i < tab->n && !taken; i++)
+        taken = tab->e[i].file->mask & (1ull << (sig - 1));
+    if (!taken)
+        return;
+    for (Thread* t = p->threads; t; t = t->proc_next)
+        if (t->fd_wait == FD_WAITING) {
+            __atomic_store_n(&t->fd_wait, FD_WAIT_KICKED, __ATOMIC_SEQ_CST);
+            offload_interrupt(t); // not on its way yet: it interrupts itself (offload.cpp)
         }
-        if (!waiter)
-            return;
-        offload_interrupt(waiter.get());
-    }
 }
 
 void signalfd_fork(Process* parent, Process* child)
@@ -446,8 +517,9 @@ void signalfd_fork(Process* parent, Process* child)
         }
         if (!f)
             break;
-        to->e[to->n++] = {from->e[i].fd, f};
+        to->e[to->n++] = {from->e[i].fd, f, true};
     }
+    to->renew_pending = to->n != 0;
     child->signalfds = to;
 }
 

@@ -68,7 +68,7 @@ struct mcexec_create {
  * MCEXEC_START then runs (entry and sp ignored). No MCEXEC_SETUP.
  */
 #define MCEXEC_CREATE_FORK 0x1
-#define MCEXEC_ABI_VERSION 12	/* 12: MCK_SYS_SHARED_REMAP, MCK_SYS_SIGNALFD_READY; 11: MCK_OFFLOAD_FAULT, MCK_PTE_COW; 10: MCK_IKC_HELD_CHECK/FREE; 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
+#define MCEXEC_ABI_VERSION 12	/* 12: MCK_SYS_SHARED_REMAP, MCK_SYS_SIGNALFD_READY/RENEW; 11: MCK_OFFLOAD_FAULT, MCK_PTE_COW; 10: MCK_IKC_HELD_CHECK/FREE; 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
 /* Create the LWK process; returns its file (close = kill). */
 #define MCEXEC_CREATE _IOWR(MCEXEC_IOC_MAGIC, 0x01, struct mcexec_create)
 
@@ -194,9 +194,10 @@ struct mcexec_reply {
 #define MCK_SYS_SHARED_WRITABLE 0x4d434b02
 /*
  * mremap grows or moves a shared mapping (not a System V attach):
- * MCK_SYS_SHARED_REMAP(linux_addr, len, prot, 0, list_phys); mcexec makes a
- * second mapping of the same object from @linux_addr, one of its shared
- * mappings, with length @len (Linux's mremap of old size 0) and pins it with
+ * MCK_SYS_SHARED_REMAP(linux_addr, len, prot, old_len, list_phys); mcexec
+ * makes a second mapping of the same object from @linux_addr, where
+ * [linux_addr, linux_addr + old_len) lies in one of its shared mappings
+ * (-EFAULT: not one mapping, as Linux's mremap across two), with length @len (Linux's mremap of old size 0) and pins it with
  * MCEXEC_PIN_CALL as for MCK_SYS_MAP_SHARED (same argument places; 0 in the
  * list past what the object backs). Result: mcexec's address of it. The old
  * range goes as any other (MCK_SYS_SHARED_RELEASE).
@@ -209,6 +210,14 @@ struct mcexec_reply {
  * mcexec refuses (-EINVAL) a descriptor that is not an eventfd. Result: 0.
  */
 #define MCK_SYS_SIGNALFD_READY 0x4d434b0e
+/*
+ * A fork child's signalfd @fd is its parent's eventfd (mcexec's fork copied
+ * the descriptor): MCK_SYS_SIGNALFD_RENEW(fd, like) puts an eventfd of the
+ * child's own at @fd, with the same O_NONBLOCK and close-on-exec, or, with
+ * @like >= 0, a copy of the one at @like (a dup of the same signalfd, renewed
+ * already). Refused (-EINVAL) where @fd or @like is not an eventfd. Result: 0.
+ */
+#define MCK_SYS_SIGNALFD_RENEW 0x4d434b0f
 /*
  * fork/vfork/clone of a process: McKernel copies the address space into a
  * child it keeps aside, then offloads MCK_SYS_FORK(token); mcexec forks, and

@@ -178,8 +178,8 @@ TEST_F(SignalFd, BadArgumentsAsLinux)
     EXPECT_EQ(make(bit(USR1), 1), -EINVAL) << "a descriptor that is no signalfd";
     EXPECT_EQ(make(bit(USR1), 99), -EBADF) << "no descriptor";
     EXPECT_TRUE(fake::offloads.size() == 2) << "nothing made";
-    // At most 64 per process.
-    for (int i = 0; i < 64; i++)
+    // At most 256 per process.
+    for (int i = 0; i < 256; i++)
         ASSERT_EQ(make(bit(USR1)), 7 + i);
     EXPECT_EQ(make(bit(USR1)), -EMFILE);
 }
@@ -208,20 +208,92 @@ TEST_F(SignalFd, AWaitASignalInterruptsStartsAgainReady)
     ASSERT_EQ(timeouts.size(), 2u);
     EXPECT_EQ(timeouts[0], 1000u);
     EXPECT_EQ(timeouts[1], 700u);
-    // A signal no mask takes interrupts nothing.
+    EXPECT_EQ(proc->t.fd_wait, FD_WAIT_NONE);
+    // A signal no mask takes interrupts nothing; nor one for a thread not waiting.
     fake::interrupted.clear();
-    proc->t.fd_wait = true;
+    proc->t.fd_wait = FD_WAITING;
     signalfd_signal_sent(&proc->p, USR2);
     EXPECT_TRUE(fake::interrupted.empty());
-    proc->t.fd_wait = false;
+    EXPECT_EQ(proc->t.fd_wait, FD_WAITING);
+    proc->t.fd_wait = FD_WAIT_NONE;
+    signalfd_signal_sent(&proc->p, USR1);
+    EXPECT_TRUE(fake::interrupted.empty());
+    EXPECT_EQ(proc->t.fd_wait, FD_WAIT_NONE) << "no kick left behind for a later call";
     // An interruption for a signal the thread takes ends the wait: the handler runs.
-    polls = 0;
     poll = [&](const fake::Call&) -> int64_t {
         proc->t.sigpending |= bit(USR2);
-        proc->t.fd_wait_kick = true;
+        signalfd_signal_sent(&proc->p, USR1);
         return -514;
     };
     EXPECT_EQ(call(SYS_POLL, 0, 1, 1000), -514);
+    EXPECT_EQ(proc->t.fd_wait, FD_WAIT_NONE);
+}
+
+// epoll_pwait2's time limit is a const timespec Linux does not update: after
+// an interruption it goes on as epoll_pwait with what is left, in milliseconds.
+TEST_F(SignalFd, EpollPwait2GoesOnWithWhatIsLeft)
+{
+    ASSERT_EQ(make(bit(USR1)), 7);
+    auto* ts = reinterpret_cast<uint64_t*>(proc->at(BUF));
+    ts[0] = 2; // 2 s
+    ts[1] = 0;
+    std::vector<fake::Call> waits;
+    poll = nullptr;
+    fake::offload_handler = [&, old = fake::offload_handler](const fake::Call& c) -> int64_t {
+        if (c.nr != 441 && c.nr != 281)
+            return old(c);
+        waits.push_back(c);
+        if (waits.size() == 1) {
+            fake::advance_ns(500 * 1000 * 1000);
+            pend(USR1);
+            signalfd_signal_sent(&proc->p, USR1);
+            return -EINTR;
+        }
+        return 1;
+    };
+    uint64_t args[6] = {3, A + 2048, 1, BUF, 0, 0};
+    EXPECT_EQ(signalfd_offload_wait(441, args), 1);
+    ASSERT_EQ(waits.size(), 2u);
+    EXPECT_EQ(waits[0].nr, 441u);
+    EXPECT_EQ(waits[1].nr, 281u);
+    EXPECT_EQ(waits[1].args[3], 1500u);
+}
+
+// A fork child's signalfds are its parent's eventfds until it gives each file
+// one of its own (a copy for a dup), before it first looks at them.
+TEST_F(SignalFd, AForkChildRenewsItsEventfdsOnceAFile)
+{
+    ASSERT_EQ(make(bit(USR1)), 7);
+    ASSERT_EQ(call(SYS_DUP, 7), 20);
+    ASSERT_EQ(make(bit(USR2)), 8);
+    fake::Proc child;
+    signalfd_fork(&proc->p, &child.p);
+    fake::offloads.clear();
+    std::vector<std::pair<int64_t, int64_t>> renewed;
+    auto old = fake::offload_handler;
+    fake::offload_handler = [&](const fake::Call& c) -> int64_t {
+        if (c.nr == MCK_SYS_SIGNALFD_RENEW)
+            renewed.push_back({int64_t(c.args[0]), int64_t(c.args[1])});
+        return c.nr == MCK_SYS_SIGNALFD_RENEW ? 0 : old(c);
+    };
+    child.p.sigpending |= bit(USR2);
+    fake::set_current(&child.t);
+    int64_t ret;
+    SyscallArgs a{{0, 1, 0, 0, 0, 0}, nullptr};
+    ASSERT_TRUE(signalfd_call(SYS_POLL, a, ret));
+    EXPECT_EQ(renewed, (std::vector<std::pair<int64_t, int64_t>>{{7, -1}, {20, 7}, {8, -1}}));
+    EXPECT_EQ(ready[8], 1u) << "the child's own signal";
+    renewed.clear();
+    ASSERT_TRUE(signalfd_call(SYS_POLL, a, ret));
+    EXPECT_TRUE(renewed.empty()) << "once";
+    // The program cannot write to one (Linux: EINVAL); other descriptors are Linux's.
+    SyscallArgs w{{8, BUF, 8, 0, 0, 0}, nullptr};
+    ASSERT_TRUE(signalfd_call(1, w, ret));
+    EXPECT_EQ(ret, -EINVAL);
+    SyscallArgs w5{{5, BUF, 8, 0, 0, 0}, nullptr};
+    EXPECT_FALSE(signalfd_call(1, w5, ret));
+    signalfd_free(&child.p);
+    fake::set_current(&proc->t);
 }
 
 } // namespace

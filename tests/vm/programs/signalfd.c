@@ -4,8 +4,9 @@
  * check, the same natively and under mcexec (tests/vm/test_process.sh):
  * readiness for poll and epoll (also when the signal comes during the wait:
  * from another thread, from an itimer), records with Linux's fields, several
- * per read, O_NONBLOCK and blocking reads, dup, close, a fork child, a second
- * signalfd() changing the mask, and Linux's answers to bad arguments.
+ * per read, O_NONBLOCK and blocking reads, dup, close, a fork child (its
+ * signals its own), a second signalfd() changing the mask, and Linux's
+ * answers to bad arguments.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -156,6 +157,11 @@ int main(void)
 	int status;
 	waitpid(c, &status, 0);
 	printf("child exited %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	raise(SIGUSR2);
+	printf("the parent's own after the child's read: readable %d\n", readable(d, 0));
+	show_read("the parent's", d, 1);
+	uint64_t one = 1;
+	printf("a write to it: %s\n", err(write(d, &one, sizeof(one))));
 
 	/* Linux's answers to bad arguments. */
 	printf("size 4: %s\n", err(syscall(SYS_signalfd4, -1, &mask, 4, 0)));
