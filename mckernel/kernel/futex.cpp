@@ -9,10 +9,11 @@
 // (every process-shared lock, condition variable, barrier and semaphore of
 // glibc changes the word before it wakes). Returning on every slice instead
 // would be a spurious wake each millisecond: a waker that counts whom it woke
-// (LTP's checkpoints) would then find nobody waiting. For the same reason a
-// waiter that saw the word change stays queued a while longer before it
-// leaves: an LWK waker changes the word first and wakes after, and may be
-// held up between the two (a busy node, an interrupt). Shared anonymous memory
+// (LTP's checkpoints) would then find nobody waiting. A waiter that leaves
+// because the word changed leaves a note instead: an LWK waker changes the
+// word first and wakes after, and may be held up between the two (a busy
+// node, an interrupt) past the waiter's look; its wake, within a while,
+// counts the note as the waiter it would have woken. Shared anonymous memory
 // is only ever shared with LWK processes, so a wait there sleeps until woken.
 #include <kernel/errno.h>
 #include <kernel/process.h>
@@ -45,9 +46,39 @@ constexpr int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUE
 constexpr int FUTEX_PRIVATE = 128, FUTEX_CLOCK_REALTIME = 256;
 
 constexpr int64_t SHARED_SLICE_NS = 1000000;
-// How long a waiter that saw the word change still waits for the wake of an
-// LWK waker before it returns as if woken (a Linux waker's wake costs this).
-constexpr int64_t SHARED_GRACE_NS = 20 * SHARED_SLICE_NS;
+
+// A waiter on a shared word that left because the word changed: a wake of
+// that word before @until counts it (after the waiters still queued).
+struct Left {
+    uint64_t addr; // physical; 0: a free slot
+    uint64_t until;
+};
+constexpr uint32_t MAX_LEFT = 32; // the oldest goes when they are all taken
+constexpr int64_t LEFT_NS = 100 * SHARED_SLICE_NS;
+Left g_left[MAX_LEFT];
+
+// Caller holds g_lock.
+void note_left(uint64_t addr)
+{
+    Left* slot = &g_left[0];
+    for (Left& l : g_left)
+        if (l.until < slot->until)
+            slot = &l; // a free slot's is 0
+    *slot = {addr, tsc_after_ns(LEFT_NS)};
+}
+
+// Take up to @count notes of @addr that are still current. Caller holds g_lock.
+uint32_t take_left(uint64_t addr, uint32_t count)
+{
+    uint32_t taken = 0;
+    uint64_t now = arch::rdtsc();
+    for (Left& l : g_left)
+        if (taken < count && l.addr == addr && l.until > now) {
+            l = Left{};
+            taken++;
+        }
+    return taken;
+}
 
 struct Key {
     Process* proc;
@@ -95,12 +126,11 @@ int64_t wait(Process* p, uint64_t addr, uint32_t val, uint64_t deadline_tsc, uin
         g_waiters = &w;
     }
     int64_t ret = 0;
-    bool changed = false; // the word changed: waiting out the grace for an LWK waker
     t->interruptible = true;
     for (;;) {
         uint64_t until = deadline_tsc;
         if (k.linux_too) {
-            uint64_t slice = tsc_after_ns(changed ? SHARED_GRACE_NS : SHARED_SLICE_NS);
+            uint64_t slice = tsc_after_ns(SHARED_SLICE_NS);
             until = deadline_tsc && deadline_tsc < slice ? deadline_tsc : slice;
         }
         bool in_time = sched_block(until);
@@ -108,21 +138,22 @@ int64_t wait(Process* p, uint64_t addr, uint32_t val, uint64_t deadline_tsc, uin
         if (w.woken)
             break;
         if (!in_time && until == deadline_tsc) {
-            ret = changed ? 0 : -ETIMEDOUT; // the word changed: a wake, though none came
+            ret = -ETIMEDOUT;
         } else if (t->killed || signal_pending(t)) {
             // As Linux: a wait without a time limit is restarted after a
             // handler with SA_RESTART; a timed one ends with EINTR.
             ret = deadline_tsc || t->killed ? -EINTR : -ERESTARTSYS;
         } else if (in_time) {
             continue; // a stray wake
-        } else if (!changed) {
+        } else {
             // A slice passed: a Linux process may have changed the word. One
-            // that cannot be read any more (unmapped) ends the wait at once.
+            // that cannot be read any more (unmapped) ends the wait as well.
             uint32_t cur;
-            if (get_user_u32_atomic(cur, UserPtr<uint32_t>(addr)) == 0) {
-                changed = cur != val;
+            int64_t err = get_user_u32_atomic(cur, UserPtr<uint32_t>(addr));
+            if (!err && cur == val)
                 continue;
-            }
+            if (!err)
+                note_left(k.addr);
         }
         unlink(&w);
         break;
@@ -179,6 +210,10 @@ int64_t wake(Process* p, uint64_t addr, uint32_t count, uint32_t bitset, const u
             ref_release(to_wake[i]);
         }
         woken += n;
+    }
+    if (!k.proc && k.linux_too && woken < count) {
+        SpinLockGuard guard(g_lock);
+        woken += take_left(k.addr, count - woken);
     }
     return int64_t(woken + moved);
 }
