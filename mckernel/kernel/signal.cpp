@@ -846,18 +846,26 @@ int64_t sys_pause()
     return -ERESTARTNOHAND;
 }
 
-int64_t signal_swap_mask(uint64_t set, uint64_t size)
+int64_t signal_read_set(uint64_t ptr, uint64_t size, uint64_t& set)
 {
     if (size != 8)
         return -EINVAL;
-    uint64_t mask;
-    if (!get_user(mask, UserPtr<uint64_t>(set)))
+    if (!get_user(set, UserPtr<uint64_t>(ptr)))
         return -EFAULT;
+    set &= ~UNBLOCKABLE;
+    return 0;
+}
+
+int64_t signal_swap_mask(uint64_t set, uint64_t size)
+{
+    uint64_t mask;
+    if (int64_t err = signal_read_set(set, size, mask))
+        return err;
     Thread* t = current();
     SpinLockGuard guard(t->proc->lock);
     t->saved_sigmask = t->sigmask;
     t->restore_sigmask = true; // once the handler's frame has the old mask (signal_deliver)
-    t->sigmask = mask & ~UNBLOCKABLE;
+    t->sigmask = mask;
     return 0;
 }
 
@@ -918,12 +926,9 @@ int signal_take(uint64_t set, bool wait, uint64_t deadline, SigInfo& info)
 // EINTR when another signal's handler comes first.
 int64_t sys_rt_sigtimedwait(uint64_t set_ptr, uint64_t info_ptr, uint64_t timeout_ptr, uint64_t size)
 {
-    if (size != 8)
-        return -EINVAL;
     uint64_t set;
-    if (!get_user(set, UserPtr<uint64_t>(set_ptr)))
-        return -EFAULT;
-    set &= ~UNBLOCKABLE;
+    if (int64_t err = signal_read_set(set_ptr, size, set))
+        return err;
     uint64_t deadline = 0;
     if (timeout_ptr) {
         Timespec ts;

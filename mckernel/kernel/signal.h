@@ -59,6 +59,9 @@ void signal_swap_mask_end(int64_t ret);
 // A fault in user mode (vector < 32): fix it (demand paging) or signal.
 void user_exception(arch::TrapFrame* f);
 
+// A signal set the program passes at @ptr with @size (Linux's sigsetsize):
+// EINVAL unless 8, EFAULT unreadable; SIGKILL and SIGSTOP left out.
+int64_t signal_read_set(uint64_t ptr, uint64_t size, uint64_t& set);
 // Take the lowest pending signal of @set for the calling thread (its own
 // before the process's), as rt_sigtimedwait and a signalfd's read do; with
 // @wait, sleep until one comes, or until @deadline (TSC, 0: none), a signal

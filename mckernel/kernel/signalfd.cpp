@@ -63,7 +63,6 @@ constexpr uint64_t SYS_READ = 0, SYS_WRITE = 1, SYS_CLOSE = 3, SYS_POLL = 7, SYS
 constexpr uint64_t F_DUPFD = 0, F_GETFD = 1, F_GETFL = 3, F_DUPFD_CLOEXEC = 1030;
 constexpr uint64_t SFD_NONBLOCK = 04000, SFD_CLOEXEC = 02000000; // O_NONBLOCK, O_CLOEXEC: eventfd2 takes both
 constexpr uint64_t CLOSE_RANGE_CLOEXEC = 4;
-constexpr uint64_t UNBLOCKABLE = (1ull << 8) | (1ull << 18); // SIGKILL, SIGSTOP
 
 // Linux's struct signalfd_siginfo.
 struct SignalFdSigInfo {
@@ -287,12 +286,9 @@ int64_t signalfd4(int64_t fd, uint64_t mask_ptr, uint64_t size, uint64_t flags)
     // Linux's order: flags, size, the mask.
     if (flags & ~(SFD_NONBLOCK | SFD_CLOEXEC))
         return -EINVAL;
-    if (size != 8)
-        return -EINVAL;
     uint64_t mask;
-    if (!get_user(mask, UserPtr<uint64_t>(mask_ptr)))
-        return -EFAULT;
-    mask &= ~UNBLOCKABLE;
+    if (int64_t err = signal_read_set(mask_ptr, size, mask))
+        return err;
     Thread* t = current();
     Process* p = t->proc;
     if (int32_t(fd) != -1) {

@@ -6,6 +6,7 @@
 
 #include <arch/cpu.h>
 #include <arch/mmu.h>
+#include <kernel/uaccess.h>
 #include <kernel/boot.h>
 #include <kernel/lock_rank.h>
 #include <kernel/mem.h>
@@ -254,6 +255,16 @@ void process_reclaim(Process*) {}
 bool signal_pending(Thread* t) { return t->sigpending & ~t->sigmask; }
 
 void offload_interrupt(Thread* t) { fake::interrupted.push_back(t); }
+
+int64_t signal_read_set(uint64_t ptr, uint64_t size, uint64_t& set)
+{
+    if (size != 8)
+        return -EINVAL;
+    if (!get_user(set, UserPtr<uint64_t>(ptr)))
+        return -EFAULT;
+    set &= ~((1ull << 8) | (1ull << 18));
+    return 0;
+}
 
 // The tests' processes are not in a table: no other process is found.
 RefPtr<Process> process_find(uint32_t) { return RefPtr<Process>(); }
