@@ -64,6 +64,10 @@ void kargs_parse(const char* text)
         else if (equal(word, key_len, "offload_spin_us") && parse_uint(value, value_len, number) &&
                  number <= OFFLOAD_SPIN_MAX_US)
             g_kargs.offload_spin_us = number;
+        else if (equal(word, key_len, "overcommit") && equal(value, value_len, "heuristic"))
+            g_kargs.overcommit = KernelArgs::Overcommit::Heuristic;
+        else if (equal(word, key_len, "overcommit") && equal(value, value_len, "strict"))
+            g_kargs.overcommit = KernelArgs::Overcommit::Strict;
         else if (equal(word, key_len, "dump_level") && parse_uint(value, value_len, number))
             g_kargs.dump_level = number;
         else if (equal(word, key_len, "test_fault") && equal(value, value_len, "boot"))

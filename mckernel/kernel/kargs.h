@@ -16,6 +16,11 @@ struct KernelArgs {
     // sleeps (microseconds, at most MCEXEC_SPIN_MAX_US; 0: never). mcexec
     // --offload-spin overrides it per process.
     uint32_t offload_spin_us = 200;
+    // Private memory a process may be promised (docs/lwk.md, "Overcommit"):
+    // Heuristic, as Linux's default, gives a mapping that does not fit in the
+    // free memory its pages on first touch; Strict holds a page for every page
+    // promised, so a mapping, or a fork, that cannot have them fails (ENOMEM).
+    enum class Overcommit { Heuristic, Strict } overcommit = Overcommit::Heuristic;
     // Test hooks (docs/lwk.md): never set them in production.
     // Fault on purpose: before reporting RUNNING (boot) or a second after (running);
     // or take two locks out of order before RUNNING (lock_order).

@@ -418,6 +418,12 @@ uint64_t mem_free_bytes(int node)
     return total;
 }
 
+uint64_t mem_user_free_bytes()
+{
+    SpinLockGuard guard(g_lock);
+    return g_free_pages > g_reserve_pages ? (g_free_pages - g_reserve_pages) * PAGE : 0;
+}
+
 namespace {
 
 template <typename Fn>

@@ -49,6 +49,7 @@ uint32_t mem_dropped_runs(HeldRun* runs, uint32_t max, uint64_t* epoch, uint64_t
 // older than a new hold). Returns how many pages came back.
 uint64_t mem_unhold(uint64_t phys, uint64_t bytes, uint64_t epoch);
 uint64_t mem_free_bytes(int node);
+uint64_t mem_user_free_bytes(); // what programs may still get: free less the kernel's reserve
 uint64_t mem_total_bytes(); // all chunks, used or not
 bool mem_owns(uint64_t phys); // in one of our chunks (not a Linux page we map)
 int mem_node_of(uint64_t phys); // NUMA node of one of our pages; -1 for any other

@@ -5,6 +5,7 @@
 // see them until Linux confirms it dropped them.
 #include <kernel/boot.h>
 #include <kernel/errno.h>
+#include <kernel/kargs.h>
 #include <kernel/mem.h>
 #include <kernel/mempolicy.h>
 #include <kernel/offload.h>
@@ -366,12 +367,28 @@ ErrorOr<void> populate(Process* p, uint64_t start, uint64_t end, uint32_t prot)
     return {};
 }
 
-// Should @len bytes get memory now? Not when they could never fit (a
-// reservation larger than the instance or the process's share): those fault in on use.
-bool eager(Process* p, uint64_t len)
+// Overcommit of private anonymous memory (docs/lwk.md, "Overcommit").
+// Heuristic, the default, as Linux's: a mapping larger than the process could
+// ever have is refused; one that fits in the memory free now gets its pages
+// now, so a compute loop over it takes no faults; a larger one gets them on
+// first touch (a touch that finds none: SIGBUS). Strict: a page held for
+// every page promised; a mapping gets all of its memory when it is made or
+// fails with ENOMEM (MAP_NORESERVE too, as Linux's mode 2), and fork copies.
+bool strict_commit() { return kargs().overcommit == KernelArgs::Overcommit::Strict; }
+
+// Could @len bytes ever be backed: no more than the instance, or the process's share?
+bool could_ever_fit(Process* p, uint64_t len)
 {
     uint64_t budget = p->mem_limit ? p->mem_limit : mem_total_bytes();
     return len <= budget;
+}
+
+// Do @len more bytes fit in what programs may get now, and in the process's share?
+bool fits_now(Process* p, uint64_t len)
+{
+    uint64_t free = mem_user_free_bytes();
+    SpinLockGuard guard(p->lock);
+    return len <= free && (!p->mem_limit || p->mem_used + len <= p->mem_limit);
 }
 
 // Pages we unmapped wait until Linux dropped its view of them. When memory
@@ -388,6 +405,27 @@ bool reclaim_now(Process* p)
     offload(39, args); // getpid: cheap and harmless
     process_reclaim(p);
     return true;
+}
+
+// Give [start, end), private anonymous memory just made or made accessible,
+// its pages as the overcommit policy says. Caller holds nothing. ENOMEM for
+// more than could ever fit (Linux's heuristic refuses it too), and under the
+// strict policy for more than is free (the caller undoes what it made);
+// EINTR when the process is being killed.
+ErrorOr<void> back(Process* p, uint64_t start, uint64_t end)
+{
+    uint64_t len = end - start;
+    if (!could_ever_fit(p, len))
+        return Error::from_errno(ENOMEM);
+    if (!strict_commit()) {
+        // Pages our unmaps freed may still wait for mcexec's view: ask once.
+        if (!fits_now(p, len) && (!reclaim_now(p) || !fits_now(p, len)))
+            return {}; // on first touch
+    }
+    ErrorOr<void> r = populate(p, start, end, REGION_PROT);
+    if (r.is_error() && r.error().errno_value == ENOMEM && !strict_commit())
+        return {}; // another allocation took the memory meanwhile: the rest on first touch
+    return r;
 }
 
 // Remove the regions and pages of [start, end); caller holds p->lock. ENOMEM
@@ -461,8 +499,9 @@ ErrorOr<void> map_locked(Process* p, uint64_t start, uint64_t len, uint32_t prot
                          bool noreserve = false)
 {
     // Like Linux's default overcommit check: more than we could ever back is
-    // refused, unless the caller only reserves (MAP_NORESERVE, PROT_NONE).
-    if (prot && !noreserve && !eager(p, len))
+    // refused, unless the caller only reserves (MAP_NORESERVE but under the
+    // strict policy, PROT_NONE).
+    if (prot && (!noreserve || strict_commit()) && !could_ever_fit(p, len))
         return Error::from_errno(ENOMEM);
     TRY(unmap_locked(p, start, start + len));
     return insert_new(p, start, start + len, prot, flags);
@@ -738,10 +777,15 @@ int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64
             return -ENOMEM;
         TRY_SYSCALL(map_locked(p, start, len, uint32_t(prot), anon ? 0 : VMA_FILE, anon && (flags & MAP_NORESERVE)));
     }
-    // Anonymous memory now, unless inaccessible or more than could ever fit; a
-    // file's pages always, writable: mcexec writes them first.
-    bool fill = anon ? prot && eager(p, len) : true;
-    if (fill && populate(p, start, start + len, anon ? REGION_PROT : (arch::PROT_R | arch::PROT_W)).is_error()) {
+    // Anonymous memory as the overcommit policy says, unless inaccessible or
+    // only reserved (MAP_NORESERVE but under the strict policy); a file's
+    // pages always, writable: mcexec writes them first.
+    ErrorOr<void> filled{};
+    if (!anon)
+        filled = populate(p, start, start + len, arch::PROT_R | arch::PROT_W);
+    else if (prot && (!(flags & MAP_NORESERVE) || strict_commit()))
+        filled = back(p, start, start + len);
+    if (filled.is_error()) {
         {
             SpinLockGuard guard(p->lock);
             (void)unmap_locked(p, start, start + len); // ours, whole: cannot fail
@@ -976,7 +1020,7 @@ int64_t vm_mprotect(Process* p, uint64_t addr, uint64_t len, uint64_t prot)
         for (Vma* v = p->vmas; v; v = v->next) {
             if (v->start < addr || v->end > end)
                 continue;
-            fill |= !v->prot && prot && eager(p, v->end - v->start) && !(v->flags & VMA_SHARED);
+            fill |= !v->prot && prot && !(v->flags & VMA_SHARED);
             reduced |= (v->prot & ~uint32_t(prot)) != 0;
             v->prot = uint32_t(prot);
         }
@@ -986,9 +1030,10 @@ int64_t vm_mprotect(Process* p, uint64_t addr, uint64_t len, uint64_t prot)
             process_unmapped(p, addr, len, nullptr);
     }
     process_flush_tlb(p, addr, len);
-    // Memory first made accessible gets its pages now (those present are kept).
+    // Memory first made accessible gets its pages as the overcommit policy
+    // says (those present are kept).
     if (fill)
-        return to_syscall_result(populate(p, addr, addr + len, REGION_PROT));
+        return to_syscall_result(back(p, addr, addr + len));
     return 0;
 }
 
@@ -1133,7 +1178,7 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
     }
     if (grow_in_place) {
         uint64_t tail = old_addr + old_len, new_end = old_addr + new_len;
-        if (prot && populate(p, tail, new_end, REGION_PROT).is_error()) {
+        if (prot && back(p, tail, new_end).is_error()) {
             {
                 SpinLockGuard guard(p->lock);
                 (void)unmap_locked(p, tail, new_end); // ours, whole: cannot fail
@@ -1169,7 +1214,7 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
         process_flush_tlb(p, to, new_len);
         return err;
     };
-    if (prot && populate(p, to + old_len, to + new_len, REGION_PROT).is_error())
+    if (prot && back(p, to + old_len, to + new_len).is_error())
         return abandon(-ENOMEM);
     int64_t err = 0;
     {
@@ -1224,7 +1269,7 @@ int64_t brk_once(Process* p, uint64_t addr)
             return done;
     }
     // Growing: the new part gets its memory without the lock held.
-    if (populate(p, grow_from, grow_to, arch::PROT_R | arch::PROT_W).is_error()) {
+    if (back(p, grow_from, grow_to).is_error()) {
         {
             SpinLockGuard guard(p->lock);
             (void)unmap_locked(p, grow_from, grow_to); // ours: cannot fail
@@ -1528,10 +1573,13 @@ int64_t vm_fork_copy(Process* parent, Process* child)
     // page. With more threads, another's offloaded call may be writing
     // through the view right now, into a page that would then be the
     // child's too: such a parent's pages are copied at once, as before.
+    // Under the strict overcommit policy a fork child holds the memory it
+    // may write (fork fails with ENOMEM when there is none): copied too. A
+    // vfork child shares, as Linux's shares the whole address space.
     bool cow;
     {
         SpinLockGuard guard(parent->lock);
-        cow = parent->nthreads == 1;
+        cow = parent->nthreads == 1 && (!strict_commit() || child->vfork_parent);
     }
     bool shared_any = false;
     int64_t err = copy_pages(parent, child, cow, &shared_any);

@@ -142,6 +142,21 @@ rc=0; wait $pid || rc=$?
 expect_eq "SIGINT handled by the program" 7 "$rc"
 expect_eq "handler output" "got INT" "$(cat "$work/trap.out")"
 
+log "overcommit: Linux's default heuristic (programs/overcommit.c); half of the 768 MiB used"
+want_heuristic="mremap of half the memory to all of it: ok
+the old half kept its bytes: ok
+the new half works on touch: ok
+sbrk by three quarters of the memory: ok
+fork holding half the memory: ok, child status 0, parent's byte 0
+mmap of twice the memory: Cannot allocate memory"
+expect_eq "overcommit, heuristic" "$want_heuristic" "$(timeout 120 mcexec "$PROGS/overcommit" 2>&1)"
+mcexec "$PROGS/mem_hog" 400 60 > "$work/hold.out" & hold=$!
+for _ in $(seq 150); do grep -q checksum "$work/hold.out" && break; sleep 0.2; done
+rc=0; timeout 120 mcexec "$PROGS/mem_hog" 500 > /dev/null 2>&1 || rc=$?
+expect_eq "500 MiB malloc'ed while another holds 400 of 768: touching more than there is ends in SIGBUS" 135 "$rc"
+kill $hold; wait $hold 2>/dev/null || true
+if ihkosctl 0 kmsg | grep -q "out of memory at"; then echo "ok: the LWK log says why"; else fail "no out-of-memory line in kmsg"; fi
+
 log "a killed mcexec tears the program down and frees its memory"
 mcexec "$PROGS/mem_hog" 600 100 > "$work/hog.out" & pid=$!
 for _ in $(seq 100); do grep -q checksum "$work/hog.out" && break; sleep 0.2; done
@@ -186,6 +201,17 @@ expect_eq "status when the LWK stops" 125 "$rc"
 [ $(($(date +%s) - start)) -le 10 ] && echo "ok: bounded" || fail "mcexec took too long to notice"
 grep -q "stopped (shutdown or panic)" "$work/stop.err" && echo "ok: $(cat "$work/stop.err")" || fail "message: $(cat "$work/stop.err")"
 expect_fail "is not running" mcexec /bin/true
+expect_ok mcstop+release.sh
+
+log "overcommit=strict: a page held for every page promised; the same program"
+expect_eq "mcreboot -K overcommit=strict" 0 "$(mcreboot.sh -c 2-3 -m 768M@0 -K overcommit=strict)"
+want_strict="mremap of half the memory to all of it: Cannot allocate memory
+the old mapping is still there: ok
+sbrk by three quarters of the memory: Cannot allocate memory
+fork holding half the memory: Cannot allocate memory
+mmap of twice the memory: Cannot allocate memory"
+expect_eq "overcommit, strict" "$want_strict" "$(timeout 120 mcexec "$PROGS/overcommit" 2>&1)"
+if ihkosctl 0 kmsg | grep -q "kargs: ignoring"; then fail "overcommit=strict not taken: $(ihkosctl 0 kmsg | grep kargs)"; else echo "ok: the argument was taken"; fi
 expect_ok mcstop+release.sh
 assert_node_clean
 finish

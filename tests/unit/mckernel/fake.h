@@ -5,6 +5,7 @@
 // test made to Linux or to the rest of the kernel.
 #pragma once
 
+#include <kernel/kargs.h>
 #include <kernel/process.h>
 
 #include <cstdint>
@@ -92,5 +93,11 @@ void set_current(mck::Thread* t);
 // Blocked threads (sched_block): how many there are now; wait until @n are.
 int blocked();
 bool wait_blocked(int n);
+
+// The overcommit policy a kernel argument names, for one test; the default after it.
+struct OvercommitPolicy {
+    explicit OvercommitPolicy(const char* karg) { mck::kargs_parse(karg); }
+    ~OvercommitPolicy() { mck::kargs_parse(""); }
+};
 
 } // namespace fake

@@ -56,6 +56,21 @@ TEST(Kargs, OffloadSpinIsBounded)
     EXPECT_EQ(mck::g_logged.size(), 3u);
 }
 
+TEST(Kargs, OvercommitIsHeuristicUnlessStrictIsAskedFor)
+{
+    using O = mck::KernelArgs::Overcommit;
+    mck::kargs_parse("");
+    EXPECT_EQ(mck::kargs().overcommit, O::Heuristic);
+    mck::kargs_parse("overcommit=strict");
+    EXPECT_EQ(mck::kargs().overcommit, O::Strict);
+    mck::kargs_parse("overcommit=strict overcommit=heuristic");
+    EXPECT_EQ(mck::kargs().overcommit, O::Heuristic);
+    mck::g_logged.clear();
+    mck::kargs_parse("overcommit=2 overcommit= overcommit overcommit=STRICT");
+    EXPECT_EQ(mck::kargs().overcommit, O::Heuristic) << "a hostile value keeps the default";
+    EXPECT_EQ(mck::g_logged.size(), 4u);
+}
+
 TEST(Kargs, UnknownAndMalformedAreLoggedAndIgnored)
 {
     mck::g_logged.clear();

@@ -251,15 +251,104 @@ TEST_F(Vm, MmapLargerThanTheInstanceIsRefusedUnlessItOnlyReserves)
     EXPECT_EQ(vm_munmap(p, A, 128 * M + (1ull << 40)), 0);
 }
 
-TEST_F(Vm, OutOfMemoryIsENOMEMAndLeavesNothingBehind)
+TEST_F(Vm, AMappingLargerThanTheFreeMemoryIsBackedOnFirstTouch)
 {
-    // More than the program may have (the instance less the kernel's reserve) but
-    // less than the instance: accepted by the overcommit check, then out of memory.
+    // More than the program may have now (the instance less the kernel's
+    // reserve) but less than the instance: Linux's heuristic accepts it.
+    uint64_t len = start - 2 * M;
+    ASSERT_EQ(map(A, len), int64_t(A));
+    EXPECT_FALSE(mapped(A)) << "nothing taken up front: the program may never touch it";
+    EXPECT_EQ(p->mem_used, 0u);
+    EXPECT_EQ(vm_fault(p, A + 6 * M, true), 0);
+    uint64_t size = 0;
+    EXPECT_TRUE(mapped(A + 6 * M, nullptr, &size));
+    EXPECT_EQ(size, M2) << "a large page where it can";
+    EXPECT_EQ(p->mem_used, M2);
+    // Touching it all runs out: SIGBUS at the first page there is none for.
+    int sig = 0;
+    uint64_t va = A;
+    for (; va < A + len && !sig; va += M2)
+        sig = vm_fault(p, va, true);
+    EXPECT_EQ(sig, 7);
+    EXPECT_LT(va, A + len);
+    EXPECT_EQ(vm_munmap(p, A, len), 0);
+}
+
+TEST_F(Vm, AMappingThatFitsInTheFreeMemoryGetsItsPagesAtOnce)
+{
+    ASSERT_EQ(map(A, 8 * M), int64_t(A));
+    for (uint64_t va = A; va < A + 8 * M; va += M2)
+        EXPECT_TRUE(mapped(va));
+    EXPECT_EQ(p->mem_used, 8 * M);
+}
+
+TEST_F(Vm, UnderStrictOvercommitAMappingThatCannotBeBackedIsENOMEMAndLeavesNothingBehind)
+{
+    fake::OvercommitPolicy strict("overcommit=strict");
     uint64_t len = start - 2 * M;
     EXPECT_EQ(map(A, len), -ENOMEM);
     EXPECT_EQ(p->vmas, nullptr);
     EXPECT_FALSE(mapped(A));
     EXPECT_EQ(p->mem_used, 0u);
+    // MAP_NORESERVE is no way around it (Linux's mode 2 ignores it too).
+    EXPECT_EQ(map(A, len, RW, ANON | MAP_FIXED | MAP_NORESERVE), -ENOMEM);
+    EXPECT_EQ(p->vmas, nullptr);
+    ASSERT_EQ(map(A, 4 * M, RW, ANON | MAP_FIXED | MAP_NORESERVE), int64_t(A));
+    EXPECT_TRUE(mapped(A + 3 * M)) << "held from the start";
+    // Made accessible later: all of it now, or ENOMEM.
+    ASSERT_EQ(map(A + 4 * M, len, PROT_NONE), int64_t(A + 4 * M));
+    EXPECT_EQ(vm_mprotect(p, A + 4 * M, 4 * M, RW), 0);
+    EXPECT_TRUE(mapped(A + 7 * M));
+    EXPECT_EQ(vm_mprotect(p, A + 8 * M, len - 4 * M, RW), -ENOMEM);
+}
+
+TEST_F(Vm, MremapGrowsPastTheFreeMemoryAsLinuxDoes)
+{
+    // The case: half the instance mapped and used, grown to all of it.
+    uint64_t half = (start / 2) & ~(M2 - 1);
+    ASSERT_EQ(map(A, half), int64_t(A));
+    *proc->word(A + half - 8) = 42;
+    EXPECT_EQ(vm_mremap(p, A, half, 2 * half, 0, 0), int64_t(A)) << "in place";
+    EXPECT_EQ(*proc->word(A + half - 8), 42u);
+    EXPECT_FALSE(mapped(A + 2 * half - K4)) << "the new half on first touch";
+    EXPECT_EQ(vm_fault(p, A + half + M, true), 0);
+    // Moved: the same.
+    ASSERT_EQ(map(A + 2 * half, K4), int64_t(A + 2 * half)); // in the way
+    int64_t to = vm_mremap(p, A, 2 * half, 2 * half + M2, MREMAP_MAYMOVE, 0);
+    ASSERT_GT(to, 0);
+    EXPECT_NE(to, int64_t(A));
+    EXPECT_EQ(*proc->word(uint64_t(to) + half - 8), 42u);
+    EXPECT_FALSE(mapped(uint64_t(to) + 2 * half - K4)) << "moved as it was: still on first touch";
+    EXPECT_EQ(vm_munmap(p, uint64_t(to), 2 * half + M2), 0);
+    EXPECT_EQ(vm_munmap(p, A + 2 * half, K4), 0);
+}
+
+TEST_F(Vm, UnderStrictOvercommitMremapThatCannotBeBackedIsENOMEMAndKeepsTheOld)
+{
+    fake::OvercommitPolicy strict("overcommit=strict");
+    uint64_t half = (start / 2) & ~(M2 - 1);
+    ASSERT_EQ(map(A, half), int64_t(A));
+    *proc->word(A + half - 8) = 42;
+    EXPECT_EQ(vm_mremap(p, A, half, 2 * half, 0, 0), -ENOMEM);
+    EXPECT_EQ(vm_mremap(p, A, half, 2 * half, MREMAP_MAYMOVE, 0), -ENOMEM);
+    EXPECT_EQ(regions(), 1);
+    EXPECT_EQ(*proc->word(A + half - 8), 42u);
+    EXPECT_EQ(p->mem_used, half);
+}
+
+TEST_F(Vm, TheHeapGrowsPastTheFreeMemoryUnlessStrict)
+{
+    constexpr uint64_t B = 0x20000000ull;
+    p->brk_start = p->brk = B;
+    uint64_t len = (start - 2 * M) & ~(M2 - 1);
+    {
+        fake::OvercommitPolicy strict("overcommit=strict");
+        EXPECT_EQ(vm_brk(p, B + len), int64_t(B)) << "refused: the heap stays";
+        EXPECT_EQ(p->vmas, nullptr);
+    }
+    EXPECT_EQ(vm_brk(p, B + len), int64_t(B + len));
+    EXPECT_EQ(vm_fault(p, B + len - K4, true), 0);
+    EXPECT_EQ(vm_brk(p, B), int64_t(B));
 }
 
 TEST_F(Vm, MunmapArgumentsAreCheckedAsLinuxDoes)
@@ -1324,6 +1413,29 @@ TEST_F(VmFork, AParentWithMoreThreadsCopiesAtOnce)
     EXPECT_EQ(pprot, RW);
     EXPECT_EQ(cprot, RW);
     EXPECT_EQ(*child->word(A), 7u);
+}
+
+TEST_F(VmFork, UnderStrictOvercommitForkCopiesAtOnceAndVforkShares)
+{
+    fake::OvercommitPolicy strict("overcommit=strict");
+    ASSERT_EQ(map(A, K4), int64_t(A));
+    *proc->word(A) = 7;
+    ASSERT_EQ(fork_child(), 0);
+    EXPECT_NE(phys(p, A), phys(&child->p, A)) << "the child holds its page";
+    EXPECT_EQ(*child->word(A), 7u);
+    child.reset();
+    // No memory for the copy: fork fails, and nothing is left behind.
+    uint64_t big = (mem_user_free_bytes() / 2 + M2) & ~(M2 - 1);
+    ASSERT_EQ(map(A + M2, big), int64_t(A + M2));
+    EXPECT_EQ(fork_child(), -ENOMEM);
+    // A vfork child shares what its waiting parent has, as Linux's shares the address space.
+    child = std::make_unique<fake::Proc>();
+    child->p.vfork_parent = &proc->t;
+    ASSERT_EQ(vm_fork_copy(p, &child->p), 0);
+    EXPECT_EQ(phys(p, A + M2), phys(&child->p, A + M2));
+    child->p.vfork_parent = nullptr;
+    child.reset();
+    EXPECT_EQ(vm_munmap(p, A + M2, big), 0);
 }
 
 TEST_F(VmFork, AGrandchildSharesTooAndEveryPageComesBack)
