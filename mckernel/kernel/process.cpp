@@ -46,7 +46,10 @@ extern "C" void* memcpy(void*, const void*, size_t);
 namespace mck {
 namespace {
 
-constexpr uint32_t MAX_PROCS = 64;
+// Processes alive or kept aside per instance (Linux's threads-max and
+// RLIMIT_NPROC are the other bounds; fork and clone answer EAGAIN past it).
+// Each costs its mcexec on Linux too (docs/lwk.md, "fork").
+constexpr uint32_t MAX_PROCS = 1024;
 constexpr uint64_t KSTACK_SIZE = 16 * 1024;
 
 Process* g_procs[MAX_PROCS];
@@ -56,7 +59,7 @@ SpinLock g_procs_lock{LockRank::Processes}; // both tables
 uint32_t g_next_tid = LWK_FIRST_TID;
 // The pids of the processes that ended last (g_procs_lock): Linux may still name
 // one as a parent for a moment after it ended here, before it reparents.
-constexpr uint32_t RECENT_EXITS = 64;
+constexpr uint32_t RECENT_EXITS = 256;
 uint32_t g_recent_exits[RECENT_EXITS];
 uint32_t g_recent_next;
 
@@ -200,18 +203,23 @@ ErrorOr<void> table_insert(Process* p)
 // The fork children @pid kept aside that no mcexec adopted: they go with it.
 void abandon_children_of(uint32_t pid)
 {
-    Process* gone[MAX_PROCS];
-    uint32_t n = 0;
-    {
-        SpinLockGuard guard(g_procs_lock);
-        for (auto& slot : g_pending)
-            if (slot && slot->parent_pid == pid) {
-                gone[n++] = slot;
-                slot = nullptr;
-            }
-    }
-    for (uint32_t i = 0; i < n; i++)
-        process_destroy(gone[i]);
+    // A batch at a time: the table is too large for the kernel stack.
+    constexpr uint32_t BATCH = 32;
+    Process* gone[BATCH];
+    uint32_t n;
+    do {
+        n = 0;
+        {
+            SpinLockGuard guard(g_procs_lock);
+            for (auto& slot : g_pending)
+                if (slot && slot->parent_pid == pid && n < BATCH) {
+                    gone[n++] = slot;
+                    slot = nullptr;
+                }
+        }
+        for (uint32_t i = 0; i < n; i++)
+            process_destroy(gone[i]);
+    } while (n == BATCH);
 }
 
 // Take @p out of the table and drop the table's reference; once only.

@@ -283,6 +283,11 @@ expect_eq "many_threads" "many_threads: 4000 created, 4000 alive together, 4000 
 	"$(timeout -k 5 600 mcexec "$IHK_BUILD/tests/vm/programs/many_threads" 4000 2>&1)"
 expect_eq "status" RUNNING "$(ihkosctl 0 get status)"
 
+log "150 processes alive at once, each blocked in an offloaded read (programs/many_procs.c; the LWK used to stop at 64)"
+expect_eq "many_procs" "many_procs: 150 forked, 150 alive together, 150 reaped with their status" \
+	"$(timeout -k 5 600 mcexec "$IHK_BUILD/tests/vm/programs/many_procs" 150 2>&1)"
+expect_eq "status" RUNNING "$(ihkosctl 0 get status)"
+
 log "LWK memory Linux can pin: O_DIRECT, vmsplice, process_vm_readv/writev (programs/direct_io.c, pvm.c)"
 D=$IHK_BUILD/tests/vm/programs/direct_io
 V=$IHK_BUILD/tests/vm/programs/pvm
