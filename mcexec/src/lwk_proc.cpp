@@ -40,8 +40,13 @@ Totals totals(const Snapshot& s)
             t.exec += len;
         if (v.flags & MCK_SNAP_VMA_SHARED)
             t.shared += len;
-        if (v.flags & MCK_SNAP_VMA_LOCKED)
-            t.locked += len;
+        if (v.flags & MCK_SNAP_VMA_LOCKED) {
+            // The heap counts up to the break, as the LWK counts it (vm_locked_after).
+            uint64_t brk_end = (s.head.brk + 4095) & ~4095ull, end = v.end;
+            if ((v.flags & MCK_SNAP_VMA_HEAP) && end > brk_end)
+                end = brk_end > v.start ? brk_end : v.start;
+            t.locked += end - v.start;
+        }
     }
     return t;
 }

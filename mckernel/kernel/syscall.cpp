@@ -63,8 +63,18 @@ int64_t sys_mmap(SyscallArgs& a)
 }
 int64_t sys_mprotect(SyscallArgs& a) { return vm_mprotect(current()->proc, a.arg[0], a.arg[1], a.arg[2]); }
 int64_t sys_munmap(SyscallArgs& a) { return vm_munmap(current()->proc, a.arg[0], a.arg[1]); }
-// The heap grows in 2 MiB pieces; under MCL_FUTURE it is not locked or counted (docs/syscalls.md).
-int64_t sys_brk(SyscallArgs& a) { return vm_brk(current()->proc, a.arg[0]); }
+// The heap grows in 2 MiB pieces. After mlockall(MCL_FUTURE) they are locked
+// and counted with what is locked already, or the break stays (Linux's brk).
+int64_t sys_brk(SyscallArgs& a)
+{
+    Process* p = current()->proc;
+    if (p->lock_future) {
+        uint64_t growth = vm_brk_growth(p, a.arg[0]);
+        if (growth && !may_lock_more(p, growth))
+            return vm_brk(p, 0);
+    }
+    return vm_brk(p, a.arg[0], p->lock_future);
+}
 int64_t sys_mremap(SyscallArgs& a)
 {
     return vm_mremap(current()->proc, a.arg[0], a.arg[1], a.arg[2], a.arg[3], a.arg[4]);

@@ -1245,31 +1245,38 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
 }
 
 namespace {
-int64_t brk_once(Process* p, uint64_t addr);
-int64_t brk_change_locked(Process* p, uint64_t addr, uint64_t* grow_from, uint64_t* grow_to);
+int64_t brk_once(Process* p, uint64_t addr, bool locked);
+int64_t brk_change_locked(Process* p, uint64_t addr, bool locked, uint64_t* grow_from, uint64_t* grow_to);
 }
 
-int64_t vm_brk(Process* p, uint64_t addr)
+int64_t vm_brk(Process* p, uint64_t addr, bool locked)
 {
-    int64_t ret = brk_once(p, addr);
+    int64_t ret = brk_once(p, addr, locked);
     if (uint64_t(ret) < addr && addr > p->brk && reclaim_now(p))
-        ret = brk_once(p, addr);
+        ret = brk_once(p, addr, locked);
     return ret;
+}
+
+uint64_t vm_brk_growth(Process* p, uint64_t addr)
+{
+    SpinLockGuard guard(p->lock);
+    return addr > p->brk ? up(addr, PAGE_4K) - up(p->brk, PAGE_4K) : 0;
 }
 
 namespace {
 
-int64_t brk_once(Process* p, uint64_t addr)
+int64_t brk_once(Process* p, uint64_t addr, bool locked)
 {
     uint64_t grow_from = 0, grow_to = 0;
     {
         SpinLockGuard guard(p->lock);
-        int64_t done = brk_change_locked(p, addr, &grow_from, &grow_to);
+        int64_t done = brk_change_locked(p, addr, locked, &grow_from, &grow_to);
         if (done >= 0)
             return done;
     }
-    // Growing: the new part gets its memory without the lock held.
-    if (back(p, grow_from, grow_to).is_error()) {
+    // Growing: the new part gets its memory without the lock held; locked
+    // memory all of it now (Linux populates a locked heap), or the break stays.
+    if ((locked ? populate(p, grow_from, grow_to, REGION_PROT) : back(p, grow_from, grow_to)).is_error()) {
         {
             SpinLockGuard guard(p->lock);
             (void)unmap_locked(p, grow_from, grow_to); // ours: cannot fail
@@ -1285,7 +1292,7 @@ int64_t brk_once(Process* p, uint64_t addr)
 
 // The break moves to @addr: the new break, the old one if it cannot, or -1
 // with [*grow_from, *grow_to) to populate before it can. Caller holds p->lock.
-int64_t brk_change_locked(Process* p, uint64_t addr, uint64_t* grow_from, uint64_t* grow_to)
+int64_t brk_change_locked(Process* p, uint64_t addr, bool locked, uint64_t* grow_from, uint64_t* grow_to)
 {
     if (addr < p->brk_start)
         return int64_t(p->brk);
@@ -1297,6 +1304,16 @@ int64_t brk_change_locked(Process* p, uint64_t addr, uint64_t* grow_from, uint64
     // Linux's check_data_rlimit: the heap is data.
     if (addr > p->brk && addr - p->brk_start > p->rlimits[MCK_RLIMIT_DATA].cur)
         return int64_t(p->brk);
+    // After mlockall(MCL_FUTURE) the pages past the old break are locked,
+    // also where the heap's last 2 MiB has them already (counted up to the
+    // break, vm_locked_after).
+    if (locked && addr > p->brk) {
+        uint64_t from = up(p->brk, PAGE_4K);
+        if (from < mapped_end && !split_at(p, from).is_error())
+            for (Vma* v = p->vmas; v; v = v->next)
+                if ((v->flags & VMA_HEAP) && v->start >= from && v->end <= mapped_end)
+                    v->flags |= VMA_LOCKED;
+    }
     if (addr > mapped_end) {
         if (!in_user_range(mapped_end, want_end - mapped_end) || !range_free(p, mapped_end, want_end) ||
             !within_limits(p, want_end - mapped_end, false))
@@ -1305,11 +1322,13 @@ int64_t brk_change_locked(Process* p, uint64_t addr, uint64_t* grow_from, uint64
         for (Vma* v = p->vmas; v; v = v->next)
             if (v->flags & VMA_HEAP)
                 heap = v;
-        if (heap && heap->end == mapped_end)
+        // After mlockall(MCL_FUTURE) the new part is locked (a region of its own
+        // if the heap so far is not).
+        uint32_t lock_flag = locked ? VMA_LOCKED : 0;
+        if (heap && heap->end == mapped_end && (heap->flags & VMA_LOCKED) == lock_flag)
             heap->end = want_end;
-        else
-            if (insert_new(p, mapped_end, want_end, arch::PROT_R | arch::PROT_W, VMA_HEAP).is_error())
-                return int64_t(p->brk);
+        else if (insert_new(p, mapped_end, want_end, arch::PROT_R | arch::PROT_W, VMA_HEAP | lock_flag).is_error())
+            return int64_t(p->brk);
         *grow_from = mapped_end;
         *grow_to = want_end;
         return -1;
@@ -1803,10 +1822,13 @@ uint64_t vm_locked_after(Process* p, uint64_t addr, uint64_t len)
 {
     uint64_t end = len > ~0ull - addr ? ~0ull : addr + len, bytes = 0;
     SpinLockGuard guard(p->lock);
+    // The heap counts up to the break, as Linux's does, not to its 2 MiB end.
+    uint64_t brk_end = up(p->brk, PAGE_4K);
     for (Vma* v = p->vmas; v; v = v->next) {
         uint64_t s = v->start > addr ? v->start : addr, e = v->end < end ? v->end : end;
+        uint64_t v_end = (v->flags & VMA_HEAP) && v->end > brk_end ? (brk_end > v->start ? brk_end : v->start) : v->end;
         if (v->flags & VMA_LOCKED)
-            bytes += v->end - v->start;
+            bytes += v_end - v->start;
         else if (s < e)
             bytes += e - s;
     }

@@ -21,7 +21,11 @@ int64_t vm_mmap(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t
 int64_t vm_munmap(Process* p, uint64_t addr, uint64_t len);
 int64_t vm_mprotect(Process* p, uint64_t addr, uint64_t len, uint64_t prot);
 int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_len, uint64_t flags, uint64_t new_addr);
-int64_t vm_brk(Process* p, uint64_t addr);
+// The break moves to @addr (Linux's brk answer: the new break, or the old
+// one); @locked: what it grows by is locked and populated (MCL_FUTURE).
+int64_t vm_brk(Process* p, uint64_t addr, bool locked = false);
+// What moving the break to @addr adds to the heap, in whole pages (RLIMIT_MEMLOCK's count).
+uint64_t vm_brk_growth(Process* p, uint64_t addr);
 int64_t vm_madvise(Process* p, uint64_t addr, uint64_t len, int64_t advice);
 // 0 if all of [addr, addr + len) (addr page aligned) is mapped; -EINVAL or -ENOMEM
 // as Linux's mlock/msync/mbind range checks say.

@@ -336,6 +336,27 @@ TEST_F(Vm, UnderStrictOvercommitMremapThatCannotBeBackedIsENOMEMAndKeepsTheOld)
     EXPECT_EQ(p->mem_used, half);
 }
 
+TEST_F(Vm, UnderMclFutureTheHeapIsLockedAndCountedUpToTheBreak)
+{
+    constexpr uint64_t B = 0x20000000ull;
+    p->brk_start = p->brk = B;
+    ASSERT_EQ(vm_brk(p, B + 3 * K4), int64_t(B + 3 * K4)); // before mlockall(MCL_FUTURE)
+    EXPECT_EQ(vm_locked_after(p, 0, 0), 0u);
+    EXPECT_EQ(vm_brk_growth(p, B + 5 * K4 - 1), 2 * K4) << "whole pages, as Linux's RLIMIT_MEMLOCK check";
+    EXPECT_EQ(vm_brk_growth(p, B + K4), 0u);
+    // Inside the heap's first 2 MiB, which it has already: the two pages past the old break.
+    ASSERT_EQ(vm_brk(p, B + 5 * K4, true), int64_t(B + 5 * K4));
+    EXPECT_EQ(vm_locked_after(p, 0, 0), 2 * K4);
+    // Past it: a new 2 MiB, populated, counted up to the break.
+    ASSERT_EQ(vm_brk(p, B + M2 + K4, true), int64_t(B + M2 + K4));
+    EXPECT_EQ(vm_locked_after(p, 0, 0), M2 + K4 - 3 * K4);
+    EXPECT_TRUE(mapped(B + M2));
+    ASSERT_EQ(vm_brk(p, B + 4 * K4), int64_t(B + 4 * K4));
+    EXPECT_EQ(vm_locked_after(p, 0, 0), K4) << "what the break gave back is no longer counted";
+    EXPECT_EQ(vm_brk(p, B), int64_t(B));
+    EXPECT_EQ(vm_locked_after(p, 0, 0), 0u);
+}
+
 TEST_F(Vm, TheHeapGrowsPastTheFreeMemoryUnlessStrict)
 {
     constexpr uint64_t B = 0x20000000ull;

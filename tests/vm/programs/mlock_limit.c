@@ -7,7 +7,7 @@
  * munlock gives them back, a fork child starts with none, mlockall of the
  * whole process is ENOMEM; after mlockall(MCL_FUTURE) new mappings count
  * too (EAGAIN past the limit); with a limit of 0, EPERM. /proc/self/status's
- * VmLck says what is locked.
+ * VmLck says what is locked; the heap grown by sbrk is locked and counted too.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -82,6 +82,12 @@ static void future(void)
 	munmap(a, 8 * PAGE);
 	c = map(4);
 	printf("VmLck after unmapping 8 and mapping 4: %ld pages\n", locked_pages());
+	/* The heap is locked too, and counted page by page up to the break. */
+	printf("sbrk by 2 pages: %s\n", sbrk(2 * PAGE) == (void *)-1 ? strerrorname_np(errno) : "ok");
+	printf("VmLck after sbrk: %ld pages\n", locked_pages());
+	printf("sbrk by 4 pages more: %s\n", sbrk(4 * PAGE) == (void *)-1 ? strerrorname_np(errno) : "ok");
+	printf("sbrk back by 2 pages: %s\n", sbrk(-2 * (long)PAGE) == (void *)-1 ? strerrorname_np(errno) : "ok");
+	printf("VmLck after giving them back: %ld pages\n", locked_pages());
 	child = fork();
 	if (child == 0) /* MCL_FUTURE is not inherited */
 		_exit(mmap(NULL, 32 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED ? 1 : 0);
