@@ -14,6 +14,7 @@
 #include <kernel/offload.h>
 #include <kernel/mempolicy.h>
 #include <kernel/process.h>
+#include <kernel/process_vm.h>
 #include <kernel/syscall.h>
 #include <kernel/uaccess.h>
 #include <kernel/vm.h>
@@ -383,9 +384,8 @@ int migrate_plan(uint64_t from, uint64_t to, NodeMove moves[64])
 
 // migrate_pages(pid, maxnode, old_nodes, new_nodes): the process's pages on
 // the old nodes onto the new ones. Linux's checks in its order: the masks
-// (EINVAL, EFAULT), the process (ESRCH; another's: Linux decides whether the
-// caller may, through its own migrate_pages of no node, which changes
-// nothing: EPERM, ESRCH, or EINVAL when it may), new nodes the process may not
+// (EINVAL, EFAULT), the process (ESRCH; another LWK process's: Linux's
+// ptrace rule, process_may_access), new nodes the process may not
 // use (EPERM without CAP_SYS_NICE, asked of Linux), none left (EINVAL). A
 // process that is not on the LWK is Linux's. Result: the pages that found no
 // room, as Linux's.
@@ -407,10 +407,19 @@ int64_t sys_migrate_pages(SyscallArgs& a)
         other = process_find(uint32_t(pid));
         if (!other)
             return offload(SYS_MIGRATE_PAGES, a.arg);
-        uint64_t ask[6] = {uint64_t(pid), 0, 0, 0, 0, 0};
-        int64_t may = offload(SYS_MIGRATE_PAGES, ask);
-        if (may != -EINVAL)
-            return may < 0 ? may : -EPERM;
+        // Linux's rule (ptrace_may_access) from the credentials mcctrl
+        // recorded: Linux cannot answer it for an LWK process, whose mcexec is
+        // never dumpable. Credentials the program changed since are asked of
+        // Linux, which then refuses callers without CAP_SYS_PTRACE.
+        Access access = process_may_access(self, other.get());
+        if (access == Access::Denied)
+            return -EPERM;
+        if (access == Access::AskLinux) {
+            uint64_t ask[6] = {uint64_t(pid), 0, 0, 0, 0, 0};
+            int64_t may = offload(SYS_MIGRATE_PAGES, ask);
+            if (may != -EINVAL)
+                return may < 0 ? may : -EPERM;
+        }
     }
     Process* p = other ? other.get() : self;
     uint64_t allowed = mem_nodes();

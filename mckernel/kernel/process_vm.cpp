@@ -121,16 +121,13 @@ bool creds_of(Process* p, Creds* c)
     return true;
 }
 
-namespace {
-
-enum class Access { Allowed, Denied, AskLinux };
-
-// Linux's PTRACE_MODE_ATTACH_REALCREDS (__ptrace_may_access): the caller's
-// real uid and gid are each of the target's real, effective and saved ones,
-// and the target is dumpable; or the caller has CAP_SYS_PTRACE (in the
-// initial user namespace only: stricter than Linux inside a user namespace).
-// Not modelled: Yama's ptrace_scope and other security modules (docs/memory.md).
-Access may_access(Process* caller, Process* target)
+// Linux's __ptrace_may_access with REALCREDS (process_vm_readv's ATTACH,
+// migrate_pages' READ: the same rule): the caller's real uid and gid are each
+// of the target's real, effective and saved ones, and the target is
+// dumpable; or the caller has CAP_SYS_PTRACE (in the initial user namespace
+// only: stricter than Linux inside a user namespace). Not modelled: Yama's
+// ptrace_scope and other security modules (docs/memory.md).
+Access process_may_access(Process* caller, Process* target)
 {
     if (caller == target)
         return Access::Allowed;
@@ -145,6 +142,8 @@ Access may_access(Process* caller, Process* target)
         return Access::Allowed;
     return Access::Denied;
 }
+
+namespace {
 
 enum class Missing { Nothing, Remote, Local };
 
@@ -233,7 +232,7 @@ int64_t process_vm(SyscallArgs& a, bool write)
         return offload(nr, a.arg); // not ours: Linux finds it, or says ESRCH
     if (target->exiting || target->linux_gone)
         return -ESRCH; // Linux: the task has no memory any more
-    switch (may_access(self, target.get())) {
+    switch (process_may_access(self, target.get())) {
     case Access::AskLinux:
         return offload(nr, a.arg);
     case Access::Denied:

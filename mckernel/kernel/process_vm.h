@@ -19,6 +19,12 @@ struct Creds {
 // then, and when mcctrl recorded nothing.
 bool creds_of(Process* p, Creds* c);
 
+// Linux's ptrace_may_access with real credentials (PTRACE_MODE_*_REALCREDS)
+// of @caller on @target, from the recorded credentials: AskLinux when they
+// are not trusted (creds_of).
+enum class Access { Allowed, Denied, AskLinux };
+Access process_may_access(Process* caller, Process* target);
+
 // Call @nr, about to be offloaded by @p, may change its credentials: the
 // LWK stops trusting the ones mcctrl recorded and leaves process_vm calls
 // with @p on either side to Linux from then on.

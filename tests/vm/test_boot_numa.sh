@@ -18,6 +18,15 @@ echo "$lwk"
 [ "$native" == "$lwk" ] && [[ $native == *"BIND 1: pages on 1"* ]] &&
 	echo "ok: set_mempolicy and mbind place the program's memory as natively" ||
 	{ fail "NUMA policy: native and mcexec differ"; diff <(echo "$native") <(echo "$lwk"); }
+# migrate_pages of another process of the same user, without capabilities.
+chown 65534 /dev/mcos0
+as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all)
+native=$(cd / && "${as_nobody[@]}" "$P" other 2>&1) lwk=$(cd / && timeout -k 5 120 "${as_nobody[@]}" mcexec "$P" other 2>&1)
+chown 0 /dev/mcos0
+echo "$lwk"
+[ "$native" == "$lwk" ] && [[ $native == *"same user: ok"* ]] &&
+	echo "ok: migrate_pages of another process of the same user as natively" ||
+	{ fail "migrate_pages of another process: native and mcexec differ"; diff <(echo "$native") <(echo "$lwk"); }
 expect_eq "status after the policies" RUNNING "$(ihkosctl 0 get status)"
 expect_ok mcstop+release.sh
 assert_node_clean

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 enum { MPOL_DEFAULT, MPOL_PREFERRED, MPOL_BIND, MPOL_INTERLEAVE, MPOL_LOCAL };
@@ -65,9 +66,42 @@ static void* binding_thread(void* arg)
 	return NULL;
 }
 
-int main(void)
+// "other", run as a user without capabilities: migrate_pages of another
+// process of the same user (Linux's ptrace rule allows it; McKernel used to
+// ask Linux, which refused: the target's mcexec is never dumpable), and of
+// init (another user's: EPERM).
+static int migrate_other(void)
+{
+	int ready[2], go[2];
+	char c = 0;
+	if (pipe(ready) || pipe(go))
+		return 1;
+	pid_t child = fork();
+	if (child == 0) {
+		char* q = fresh();
+		memset(q, 3, LEN);
+		write(ready[1], &c, 1);
+		read(go[0], &c, 1);
+		_exit(q[LEN - 1] == 3 ? 0 : 1);
+	}
+	read(ready[0], &c, 1);
+	unsigned long zero = 1, one = 2;
+	long r = syscall(SYS_migrate_pages, child, 3, &zero, &one);
+	printf("migrate_pages of a child of the same user: %s\n", r < 0 ? strerrorname_np(errno) : "ok");
+	r = syscall(SYS_migrate_pages, 1, 3, &zero, &one);
+	printf("migrate_pages of init: %s\n", r < 0 ? strerrorname_np(errno) : "ok");
+	write(go[1], &c, 1);
+	int status = 0;
+	waitpid(child, &status, 0);
+	printf("the child's bytes: %s\n", WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "kept" : "WRONG");
+	return 0;
+}
+
+int main(int argc, char** argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && strcmp(argv[1], "other") == 0)
+		return migrate_other();
 	for (int node = 0; node < 2; node++) {
 		set_policy(MPOL_BIND, 1ul << node);
 		char* p = fresh();
