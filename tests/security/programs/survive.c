@@ -266,11 +266,13 @@ static int madvise_huge(void)
 }
 
 /*
- * Fill memory until mmap says ENOMEM, then split a region page by page with
- * mprotect: the kernel still needs memory for regions and page tables, and a
- * full user memory must not starve it (the LWK keeps a reserve) nor stop it
- * (ENOMEM at worst). On Linux the fill stops at 256 MiB instead of calling in
- * the OOM killer; on McKernel (system call 600 exists) it goes to the end.
+ * Fill memory to the end, then split a region page by page with mprotect: the
+ * kernel still needs memory for regions and page tables, and a full user
+ * memory must not starve it (the LWK keeps a reserve) nor stop it (ENOMEM at
+ * worst). On Linux the fill stops at 256 MiB instead of calling in the OOM
+ * killer; on McKernel (system call 600 exists) it goes to the end: until a
+ * mapping is refused, or comes without its pages (mincore), which its
+ * overcommit heuristic does when they no longer fit (docs/lwk.md).
  */
 static int fill_then_split(void)
 {
@@ -280,8 +282,13 @@ static int fill_then_split(void)
 
 	for (; n < limit; n++) {
 		char *c = mmap(NULL, chunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		unsigned char resident = 1;
 		if (c == MAP_FAILED)
 			break;
+		if (on_lwk && (mincore(c, 4096, &resident) != 0 || !(resident & 1))) {
+			munmap(c, chunk); /* on first touch: there is no more */
+			break;
+		}
 		for (i = 0; i < chunk; i += 4096)
 			c[i] = 1;
 		last = c;
