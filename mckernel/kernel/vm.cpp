@@ -87,11 +87,19 @@ void insert(Process* p, Vma* n)
 
 // Make @addr a region boundary (splitting the region across it). ENOMEM when
 // the kernel heap is out of memory (nothing changed).
+// The page size a MAP_HUGETLB region was made with; 0 for any other.
+uint64_t huge_of(const Vma* v)
+{
+    return (v->flags & VMA_HUGE_1G) ? (1ull << 30) : (v->flags & VMA_HUGE_2M) ? PAGE_2M : 0;
+}
+
 ErrorOr<void> split_at(Process* p, uint64_t addr)
 {
     Vma* v = find(p, addr);
     if (!v || v->start == addr)
         return {};
+    if (uint64_t huge = huge_of(v); huge && (addr & (huge - 1)))
+        return Error::from_errno(EINVAL); // Linux: a huge page region splits at its page size only
     auto* tail = new Vma{addr, v->end, v->prot, v->flags, v->next, v->linux_addr ? v->linux_addr + (addr - v->start) : 0,
                          v->policy};
     if (!tail)
@@ -259,7 +267,7 @@ void free_call_buffer(Process* p, uint64_t phys, uint64_t bytes, int64_t ret)
 }
 
 // Map memory for the unmapped pages of [start, end) with @prot; caller holds p->lock.
-bool populate_locked(Process* p, uint64_t start, uint64_t end, uint32_t prot)
+bool populate_locked(Process* p, uint64_t start, uint64_t end, uint32_t prot, bool huge_only = false)
 {
     uint64_t pa, psize;
     uint32_t pprot;
@@ -282,6 +290,8 @@ bool populate_locked(Process* p, uint64_t start, uint64_t end, uint32_t prot)
             }
         }
         if (!arch::mmu_lookup(p->root, va, &pa, &pprot, &psize)) {
+            if (huge_only)
+                return false; // MAP_HUGETLB: no 2 MiB page, no memory
             uint64_t page = alloc_placed(p, va, PAGE_4K);
             if (!page)
                 return false;
@@ -318,11 +328,13 @@ ErrorOr<void> populate(Process* p, uint64_t start, uint64_t end, uint32_t prot)
         uint64_t pa = 0, got, psize;
         uint32_t pprot;
         Placement big, small; // where its policy puts a page (allocated without the lock)
+        bool huge_only;       // MAP_HUGETLB: a 2 MiB page or nothing
         {
             SpinLockGuard guard(p->lock);
             Vma* v = find(p, va);
             if (!v || v->end < va + PAGE_4K)
                 return {};
+            huge_only = huge_of(v) != 0;
             const MemPolicy& policy = v->policy.mode ? v->policy : mempolicy_of(p);
             big = mempolicy_place(policy, va, PAGE_2M, home);
             small = mempolicy_place(policy, va, PAGE_4K, home);
@@ -340,6 +352,8 @@ ErrorOr<void> populate(Process* p, uint64_t start, uint64_t end, uint32_t prot)
         }
         if (size == PAGE_2M && !(pa = mem_alloc_user_on(PAGE_2M, PAGE_2M, big.node, big.nodes, big.strict)))
             size = PAGE_4K; // no large page free: small ones
+        if (size == PAGE_4K && huge_only)
+            return Error::from_errno(ENOMEM);
         if (size == PAGE_4K && !(pa = mem_alloc_user_on(PAGE_4K, PAGE_4K, small.node, small.nodes, small.strict)))
             return Error::from_errno(ENOMEM);
         bool installed = false, table_failed = false;
@@ -563,7 +577,8 @@ static_assert((COLOURS - 1) * COLOUR_STEP < PAGE_2M && COLOUR_STEP % PAGE_4K == 
 
 // Where a new mapping goes (caller holds p->lock); 0 if nowhere. @colour: an
 // anonymous mapping, which may be coloured.
-uint64_t place(Process* p, uint64_t addr, uint64_t len, uint64_t flags, int64_t* err, bool colour = false)
+uint64_t place(Process* p, uint64_t addr, uint64_t len, uint64_t flags, int64_t* err, bool colour = false,
+               uint64_t align = 0)
 {
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         // Linux: past the user range is "no memory there", before alignment.
@@ -579,6 +594,12 @@ uint64_t place(Process* p, uint64_t addr, uint64_t len, uint64_t flags, int64_t*
     }
     if (addr && !(addr & (PAGE_4K - 1)) && in_user_range(addr, len) && range_free(p, addr, addr + len))
         return addr;
+    if (align) { // MAP_HUGETLB: at its page size, never coloured
+        uint64_t start = find_gap(p, len, align);
+        if (!start)
+            *err = -ENOMEM;
+        return start;
+    }
     uint64_t offset = 0;
     if (colour && len >= COLOUR_MIN)
         offset = (p->mmap_colours++ % COLOURS) * COLOUR_STEP;
@@ -762,6 +783,26 @@ int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64
         int64_t got = offload(SYS_FCNTL, query);
         return got < 0 ? got : -EINVAL;
     }
+    // MAP_HUGETLB of private memory: the page size it names (MAP_HUGE_2MB,
+    // MAP_HUGE_1GB, or the default 2 MiB; EINVAL for any other), the length
+    // rounded up to it and the address aligned to it, as Linux's hugetlbfs
+    // mapping; its pages all get memory now (Linux reserves them), or ENOMEM.
+    uint64_t huge = 0;
+    if (anon && type == MAP_PRIVATE && (flags & MAP_HUGETLB)) {
+        constexpr uint64_t MAP_HUGE_SHIFT = 26, MAP_HUGE_MASK = 0x3f;
+        uint64_t shift = (flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
+        huge = shift == 0 || shift == 21 ? PAGE_2M : shift == 30 ? (1ull << 30) : 0;
+        if (!huge)
+            return -EINVAL;
+        if (len > MCK_USER_END - huge)
+            return -ENOMEM;
+        if (addr & (huge - 1)) {
+            if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))
+                return -EINVAL;
+            addr = 0; // a hint it cannot take
+        }
+        len = up(len, huge);
+    }
     len = up(len, PAGE_4K);
     if (type == MAP_SHARED)
         return anon ? map_shared_anon(p, addr, len, prot, flags) : map_shared_file(p, addr, len, prot, flags, fd, off);
@@ -770,12 +811,13 @@ int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64
     {
         SpinLockGuard guard(p->lock);
         int64_t err = 0;
-        start = place(p, addr, len, flags, &err, anon);
+        start = place(p, addr, len, flags, &err, anon, huge);
         if (!start)
             return err;
         if (!within_limits(p, len, (prot & arch::PROT_W) && type == MAP_PRIVATE, start, start + len))
             return -ENOMEM;
-        TRY_SYSCALL(map_locked(p, start, len, uint32_t(prot), anon ? 0 : VMA_FILE, anon && (flags & MAP_NORESERVE)));
+        uint32_t vflags = !anon ? VMA_FILE : huge == PAGE_2M ? VMA_HUGE_2M : huge ? VMA_HUGE_1G : 0;
+        TRY_SYSCALL(map_locked(p, start, len, uint32_t(prot), vflags, anon && !huge && (flags & MAP_NORESERVE)));
     }
     // Anonymous memory as the overcommit policy says, unless inaccessible or
     // only reserved (MAP_NORESERVE but under the strict policy); a file's
@@ -783,6 +825,8 @@ int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64
     ErrorOr<void> filled{};
     if (!anon)
         filled = populate(p, start, start + len, arch::PROT_R | arch::PROT_W);
+    else if (huge && prot)
+        filled = populate(p, start, start + len, REGION_PROT);
     else if (prot && (!(flags & MAP_NORESERVE) || strict_commit()))
         filled = back(p, start, start + len);
     if (filled.is_error()) {
@@ -1131,6 +1175,15 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
     }
     if (!in_user_range(old_addr, old_len))
         return -EFAULT; // no mapping there, as Linux says
+    {
+        // A MAP_HUGETLB region moves and changes size in whole pages of its
+        // own size only (Linux: EINVAL).
+        SpinLockGuard guard(p->lock);
+        Vma* v = find(p, old_addr);
+        uint64_t huge = v ? huge_of(v) : 0;
+        if (huge && ((old_addr | old_len | new_len | (fixed ? new_addr : 0)) & (huge - 1)))
+            return -EINVAL;
+    }
     if (!fixed && new_len <= old_len) {
         if (new_len < old_len)
             vm_munmap(p, old_addr + new_len, old_len - new_len);
@@ -1198,8 +1251,9 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
         SpinLockGuard guard(p->lock);
         // The same offset within 2 MiB as before, so large pages move whole.
         if (!fixed)
-            to = new_len >= PAGE_2M ? find_gap(p, new_len, PAGE_2M, old_addr & (PAGE_2M - 1))
-                                    : find_gap(p, new_len, PAGE_4K);
+            to = (vflags & VMA_HUGE_1G) ? find_gap(p, new_len, 1ull << 30)
+                 : new_len >= PAGE_2M   ? find_gap(p, new_len, PAGE_2M, old_addr & (PAGE_2M - 1))
+                                        : find_gap(p, new_len, PAGE_4K);
         if (!to)
             return -ENOMEM;
         TRY_SYSCALL(map_locked(p, to, new_len, prot, vflags));
@@ -1735,7 +1789,7 @@ int fault_locked(Process* p, uint64_t addr, bool write, bool unshare, Flush* flu
     uint64_t block = down(addr, PAGE_2M);
     bool ok;
     if (block >= v->start && block + PAGE_2M <= v->end)
-        ok = populate_locked(p, block, block + PAGE_2M, v->prot);
+        ok = populate_locked(p, block, block + PAGE_2M, v->prot, huge_of(v) != 0);
     else
         ok = populate_locked(p, down(addr, PAGE_4K), down(addr, PAGE_4K) + PAGE_4K, v->prot);
     if (!ok)

@@ -372,6 +372,56 @@ TEST_F(Vm, TheHeapGrowsPastTheFreeMemoryUnlessStrict)
     EXPECT_EQ(vm_brk(p, B), int64_t(B));
 }
 
+TEST_F(Vm, MapHugetlbGivesWholeLargePagesAlignedAndSplitsOnlyAtThem)
+{
+    constexpr uint64_t HUGE = MAP_HUGETLB, HUGE_2MB = MAP_HUGETLB | (21ull << 26);
+    int64_t a = vm_mmap(p, 0, K4, RW, ANON | HUGE, -1, 0);
+    ASSERT_GT(a, 0);
+    EXPECT_EQ(uint64_t(a) % M2, 0u) << "aligned to its page size";
+    uint64_t size = 0;
+    ASSERT_TRUE(mapped(uint64_t(a), nullptr, &size));
+    EXPECT_EQ(size, M2) << "the length rounded up: one 2 MiB page";
+    EXPECT_EQ(p->mem_used, M2);
+    // Split only at 2 MiB (Linux: EINVAL), whatever the call.
+    EXPECT_EQ(vm_munmap(p, uint64_t(a), K4), -EINVAL);
+    EXPECT_EQ(vm_mprotect(p, uint64_t(a), K4, PROT_READ), -EINVAL);
+    EXPECT_EQ(vm_mremap(p, uint64_t(a), M2, M2 + K4, MREMAP_MAYMOVE, 0), -EINVAL);
+    EXPECT_EQ(vm_munmap(p, uint64_t(a), M2), 0);
+    // MAP_FIXED must be aligned; a hint that is not is ignored; unknown sizes are EINVAL.
+    EXPECT_EQ(map(A + K4, M2, RW, ANON | MAP_FIXED | HUGE_2MB), -EINVAL);
+    ASSERT_EQ(map(A, 3 * M2 - K4, RW, ANON | MAP_FIXED | HUGE_2MB), int64_t(A));
+    for (uint64_t va = A; va < A + 3 * M2; va += M2) {
+        EXPECT_TRUE(mapped(va, nullptr, &size));
+        EXPECT_EQ(size, M2);
+    }
+    EXPECT_EQ(vm_munmap(p, A + M2, M2), 0) << "at its page boundaries it splits";
+    EXPECT_EQ(vm_munmap(p, A, 3 * M2), 0);
+    a = vm_mmap(p, A + K4, M2, RW, ANON | HUGE, -1, 0);
+    ASSERT_GT(a, 0);
+    EXPECT_EQ(uint64_t(a) % M2, 0u);
+    EXPECT_EQ(vm_munmap(p, uint64_t(a), M2), 0);
+    EXPECT_EQ(vm_mmap(p, 0, M2, RW, ANON | MAP_HUGETLB | (25ull << 26), -1, 0), -EINVAL) << "32 MiB: no such page";
+    // 1 GiB: laid out at 1 GiB; more than this 64 MiB instance could ever hold.
+    EXPECT_EQ(vm_mmap(p, 0, K4, RW, ANON | MAP_HUGETLB | (30ull << 26), -1, 0), -ENOMEM);
+    EXPECT_EQ(p->vmas, nullptr);
+}
+
+TEST_F(Vm, MapHugetlbWithoutA2MiBPageFreeIsENOMEM)
+{
+    // Take every 2 MiB page, leaving small ones.
+    std::vector<uint64_t> taken;
+    while (uint64_t pa = mem_alloc_user(M2, M2, -1))
+        taken.push_back(pa);
+    uint64_t small = mem_alloc_user(K4, K4, -1);
+    ASSERT_NE(small, 0u) << "small pages are still free";
+    mem_free(small, K4);
+    EXPECT_EQ(vm_mmap(p, 0, M2, RW, ANON | MAP_HUGETLB, -1, 0), -ENOMEM) << "no 2 MiB page: no memory, as Linux's empty pool";
+    EXPECT_EQ(p->vmas, nullptr);
+    ASSERT_GT(vm_mmap(p, 0, M2, RW, ANON, -1, 0), 0) << "without MAP_HUGETLB: small pages";
+    for (uint64_t pa : taken)
+        mem_free(pa, M2);
+}
+
 TEST_F(Vm, MunmapArgumentsAreCheckedAsLinuxDoes)
 {
     ASSERT_EQ(map(A, K4), int64_t(A));
