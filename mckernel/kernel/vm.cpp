@@ -214,10 +214,13 @@ struct Flush {
 // Give the process its own page at @addr, where it shares one copy-on-write
 // since a fork, mapped with @prot: the same page if the other holders let go
 // of it meanwhile, else a copy. The shared page loses this holder once
-// mcexec's view let go of it (process_unmapped). A 2 MiB page is copied
-// whole; with no 2 MiB page free it is split and only the 4 KiB page at @addr
-// copied. False when out of memory. Caller holds p->lock and flushes @flush.
-bool unshare_locked(Process* p, uint64_t addr, uint32_t prot, Flush* flush)
+// mcexec's view let go of it (process_unmapped). A 2 MiB page still shared
+// is split, as Linux splits a transparent huge page, and only the 4 KiB page
+// at @addr copied: a fork child writing its stack, heap and data costs a few
+// 4 KiB pages, not as many 2 MiB ones. @whole (MAP_HUGETLB): copied whole,
+// as Linux's hugetlb. False when out of memory. Caller holds p->lock and
+// flushes @flush.
+bool unshare_locked(Process* p, uint64_t addr, uint32_t prot, Flush* flush, bool whole)
 {
     uint64_t pa, size;
     uint32_t now;
@@ -227,13 +230,15 @@ bool unshare_locked(Process* p, uint64_t addr, uint32_t prot, Flush* flush)
     *flush = Flush{va, size};
     if (mem_exclusive(old, size))
         return arch::mmu_map(p->root, va, old, size, prot);
-    uint64_t page = alloc_placed(p, va, size);
-    if (!page && size == PAGE_2M) {
+    if (size == PAGE_2M && !whole) {
         // mmu_protect splits the large page; its small pages stay shared.
         if (!arch::mmu_protect(p->root, down(addr, PAGE_4K), PAGE_4K, now))
             return false;
-        return unshare_locked(p, addr, prot, flush);
+        bool ok = unshare_locked(p, addr, prot, flush, false);
+        *flush = Flush{va, PAGE_2M}; // the large page's TLB entry goes too
+        return ok;
     }
+    uint64_t page = alloc_placed(p, va, size);
     auto* d = page ? new DeferredFree{old, size, 0, nullptr} : nullptr;
     if (d)
         memcpy(arch::phys_to_virt(page), arch::phys_to_virt(old), size); // before any CPU can see it
@@ -1692,7 +1697,8 @@ void vm_vfork_copy_back(Process* child, Process* parent)
             if (down(ppa, PAGE_4K) == down(cpa, PAGE_4K))
                 continue;
             if ((pprot & arch::PROT_COW) &&
-                (!unshare_locked(parent, va, v->prot, &flush) || !arch::mmu_lookup(parent->root, va, &ppa, &pprot, &size))) {
+                (!unshare_locked(parent, va, v->prot, &flush, huge_of(v) != 0) ||
+                 !arch::mmu_lookup(parent->root, va, &ppa, &pprot, &size))) {
                 kprintf("process %u: vfork child %u: no memory to give its writes at 0x%lx back", parent->pid,
                         child->pid, va);
                 continue;
@@ -1773,7 +1779,7 @@ int fault_locked(Process* p, uint64_t addr, bool write, bool unshare, Flush* flu
     uint32_t prot;
     if (arch::mmu_lookup(p->root, addr, &pa, &prot, &psize)) {
         if ((prot & arch::PROT_COW) && (write || unshare)) {
-            if (unshare_locked(p, addr, v->prot, flush))
+            if (unshare_locked(p, addr, v->prot, flush, huge_of(v) != 0))
                 return 0;
             kprintf("process %u: out of memory at 0x%lx for a copy-on-write copy", p->pid, addr);
             return SIGBUS;

@@ -1430,22 +1430,39 @@ TEST_F(VmFork, PagesAreSharedUntilAWriteCopiesThem)
     EXPECT_EQ(fake::invalidations.back().len, K4);
     EXPECT_EQ(fake::invalidations.back().page_bytes, K4);
     EXPECT_EQ(phys(&child->p, A), shared);
-    // A large page is copied whole.
+    // A large page is split, as Linux splits a transparent huge page: only the
+    // 4 KiB page written is copied, the rest stays shared.
+    uint64_t large = phys(p, A + 2 * M2);
+    before = mem_free_bytes(-1);
     EXPECT_EQ(vm_fault(&child->p, A + 2 * M2 + 5 * K4, true), 0);
-    EXPECT_NE(phys(&child->p, A + 2 * M2, &cprot, &size), phys(p, A + 2 * M2));
-    EXPECT_EQ(size, M2);
+    EXPECT_NE(phys(&child->p, A + 2 * M2 + 5 * K4, &cprot, &size), large + 5 * K4);
+    EXPECT_EQ(size, K4);
     EXPECT_EQ(cprot, RW);
+    EXPECT_EQ(phys(&child->p, A + 2 * M2 + K4, &cprot), large + K4) << "the rest still shared";
+    EXPECT_TRUE(cprot & arch::PROT_COW);
     EXPECT_EQ(*child->word(A + 2 * M2 + K4), 2u);
+    EXPECT_LE(before - mem_free_bytes(-1), 2 * K4) << "a 4 KiB copy and a page table, not 2 MiB";
     // A write to a page shared with nobody any more takes it as it is.
-    uint64_t parents = phys(p, A + 2 * M2);
-    EXPECT_EQ(vm_fault(p, A + 2 * M2, true), 0);
-    EXPECT_EQ(phys(p, A + 2 * M2, &pprot), parents);
+    EXPECT_EQ(vm_fault(p, A + 2 * M2 + 5 * K4, true), 0);
+    EXPECT_EQ(phys(p, A + 2 * M2 + 5 * K4, &pprot), large + 5 * K4);
     EXPECT_EQ(pprot, RW);
     child.reset();
     uint64_t second = phys(p, A + K4);
     EXPECT_EQ(vm_fault(p, A + K4, true), 0);
     EXPECT_EQ(phys(p, A + K4, &pprot), second) << "the child is gone: no copy";
     EXPECT_EQ(pprot, RW);
+}
+
+TEST_F(VmFork, AMapHugetlbPageIsCopiedWhole)
+{
+    ASSERT_EQ(map(A, M2, RW, ANON | MAP_FIXED | MAP_HUGETLB), int64_t(A));
+    *proc->word(A + K4) = 2;
+    ASSERT_EQ(fork_child(), 0);
+    EXPECT_EQ(vm_fault(&child->p, A + 5 * K4, true), 0);
+    uint64_t size = 0;
+    EXPECT_NE(phys(&child->p, A, nullptr, &size), phys(p, A));
+    EXPECT_EQ(size, M2) << "Linux's hugetlb copies the huge page";
+    EXPECT_EQ(*child->word(A + K4), 2u);
 }
 
 TEST_F(VmFork, ReadOnlyStaysReadOnlyAndMprotectKeepsTheShare)
