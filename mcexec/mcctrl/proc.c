@@ -383,7 +383,12 @@ static long mcctrl_create(struct ihk_os *os, void __user *arg)
 		return -ENODEV;
 	if (req.cpu_first >= ncpus || req.cpu_count > ncpus - req.cpu_first)
 		return -EINVAL;
-	p = kvzalloc(sizeof(*p), GFP_KERNEL);	/* queues for MCK_MAX_THREADS calls: too big for kmalloc */
+	/*
+	 * Queues for MCK_MAX_THREADS calls (about 400 KiB): too big for kmalloc.
+	 * Charged to the caller's memory cgroup (a job's, under Slurm), which so
+	 * bounds what a program forking LWK processes costs Linux.
+	 */
+	p = kvzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return -ENOMEM;
 	kref_init(&p->ref);
