@@ -606,6 +606,10 @@ bool signal_deliver(Thread* t, arch::TrapFrame* f)
     frame.info.field0 = info.addr ? info.addr : uint64_t(uint32_t(info.pid)) | uint64_t(info.uid) << 32;
     frame.info.word3 = info.word3;
     arch::fpu_save(t->fpu); // the live state, for the frame
+    // The frame's pages may need a fault served first (a page a fork still
+    // shares copy-on-write), which the trap handler does with interrupts on
+    // only; mck_exit_to_user turns them off again.
+    arch::irq_enable();
     if (act.handler >= MCK_USER_END || fp > sp || frame_addr > fp ||
         !copy_to_user(UserPtr<uint8_t>(fp), t->fpu, arch::fpu_area_size()) ||
         !put_user(UserPtr<SigFrame>(frame_addr), frame)) {

@@ -1453,6 +1453,24 @@ TEST_F(VmFork, PagesAreSharedUntilAWriteCopiesThem)
     EXPECT_EQ(pprot, RW);
 }
 
+TEST_F(VmFork, AKernelWriteAcrossSmallPagesOfASharedLargePageCopiesEach)
+{
+    ASSERT_EQ(map(A, M2), int64_t(A));
+    *proc->word(A + K4 - 8) = 1;
+    ASSERT_EQ(fork_child(), 0);
+    fake::set_current(&child->t);
+    EXPECT_TRUE(vm_access_ok(&child->p, A + K4 - 8, 16, true));
+    uint32_t prot = 0;
+    phys(&child->p, A, &prot);
+    EXPECT_EQ(prot, RW);
+    phys(&child->p, A + K4, &prot);
+    EXPECT_EQ(prot, RW);
+    phys(&child->p, A + 2 * K4, &prot);
+    EXPECT_TRUE(prot & arch::PROT_COW);
+    EXPECT_EQ(*child->word(A + K4 - 8), 1u);
+    fake::set_current(&proc->t);
+}
+
 TEST_F(VmFork, AMapHugetlbPageIsCopiedWhole)
 {
     ASSERT_EQ(map(A, M2, RW, ANON | MAP_FIXED | MAP_HUGETLB), int64_t(A));
