@@ -234,6 +234,7 @@ Options parse(int argc, char** argv)
     create.monotonic_ns = now_ns(CLOCK_MONOTONIC);
     if (ioctl(g_osfd, MCEXEC_CREATE, &create) < 0)
         die(std::string("fork: cannot take over the child on McKernel: ") + strerror(errno));
+    mcexec::fork_child_adopted();
     int pfd = move_high(create.fd, 1);
     // Our own view of the child's memory (mcctrl's mapping is not inherited).
     void* want = reinterpret_cast<void*>(MCK_USER_START);

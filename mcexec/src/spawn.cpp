@@ -8,13 +8,19 @@
 #include "user_memory.h"
 
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <ctime>
+#include <new>
 #include <vector>
 
 namespace mcexec {
@@ -63,15 +69,69 @@ void spawn_init(const SpawnConfig& config) { g_spawn = config; }
 
 void spawn_drop_report() { g_spawn.report_args.clear(); }
 
+namespace {
+
+// Linux's fork returns once the child exists, so a call naming it at once
+// (sched_setaffinity, prlimit64, kill) must find it on the LWK, not the
+// mcexec still taking it over, which Linux would answer for. The child says
+// it adopted the LWK process through a word in memory the two share (no
+// descriptor: the program's numbers are ours too); the parent waits for it
+// while the child lives and runs, at most ADOPT_WAIT_S.
+constexpr int ADOPT_WAIT_S = 60; // as long as a vfork parent waits on the LWK
+thread_local std::atomic<uint32_t>* t_adopted; // the forking thread's, inherited by its child
+
+void wait_adopted(pid_t child, std::atomic<uint32_t>* word)
+{
+    timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        timespec slice{0, 50 * 1000 * 1000};
+        syscall(SYS_futex, word, FUTEX_WAIT, 0, &slice, nullptr, 0);
+        if (word->load(std::memory_order_acquire))
+            return;
+        siginfo_t si{};
+        // Ended, or stopped before it got there: the caller's wait4 tells the program.
+        if (waitid(P_PID, id_t(child), &si, WEXITED | WSTOPPED | WNOHANG | WNOWAIT) != 0 || si.si_pid)
+            return;
+        timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec >= ADOPT_WAIT_S) {
+            fprintf(stderr, "mcexec: fork: child %d not on McKernel after %d s; going on\n", child, ADOPT_WAIT_S);
+            return;
+        }
+    }
+}
+
+} // namespace
+
 int64_t fork_call(uint64_t token)
 {
+    void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED)
+        return -ENOMEM;
+    auto* word = new (page) std::atomic<uint32_t>(0);
+    t_adopted = word;
     fflush(nullptr); // nothing of ours written twice
     pid_t pid = fork();
-    if (pid < 0)
-        return -errno;
     if (pid == 0)
         g_spawn.become_child(token);
-    return pid;
+    int e = errno;
+    t_adopted = nullptr;
+    if (pid > 0)
+        wait_adopted(pid, word);
+    munmap(page, 4096);
+    return pid < 0 ? -e : pid;
+}
+
+void fork_child_adopted()
+{
+    std::atomic<uint32_t>* word = t_adopted;
+    if (!word)
+        return;
+    t_adopted = nullptr;
+    word->store(1, std::memory_order_release);
+    syscall(SYS_futex, word, FUTEX_WAKE, 1, nullptr, nullptr, 0);
+    munmap(word, 4096);
 }
 
 int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], const std::string& own_exe)

@@ -35,8 +35,12 @@ void spawn_init(const SpawnConfig& config);
 // A fork child's mcexec writes no report, nor does what it execs.
 void spawn_drop_report();
 
-// MCK_SYS_FORK: the child's pid, or -errno. In the child, never returns.
+// MCK_SYS_FORK: the child's pid once its mcexec adopted the LWK process (or
+// died trying), or -errno. In the child, never returns.
 int64_t fork_call(uint64_t token);
+// In the fork child, once MCEXEC_CREATE made it the LWK process's mcexec:
+// lets the parent's fork_call return.
+void fork_child_adopted();
 // execve/execveat of the program: only returns on an error (-errno).
 // @own_exe: the program's file, which /proc/self/exe names for it (empty
 // without the LWK's view: then it names mcexec, as Linux sees it).
