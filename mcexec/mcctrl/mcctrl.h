@@ -87,9 +87,11 @@ struct mcctrl_proc {
 	u32 ninflight;
 	struct mutex ctl;
 	bool reply_ready;
+	u32 reply_want;	/* the request waiting for its answer: others are late ones */
 	u32 reply_type;
 	s64 reply_result;
 	u64 reply_extra;
+	u64 serial;	/* the LWK's process of this pid (MCK_IKC_REPLY); 0 until made */
 	bool exited;
 	s32 status;
 	bool acked;

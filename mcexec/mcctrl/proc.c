@@ -156,9 +156,18 @@ void mcctrl_ikc_recv(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m)
 		}
 		break;
 	case MCK_IKC_REPLY:
+		/*
+		 * The answer to a request given up on (no answer in time), or to
+		 * an earlier process of this pid, is not this request's: taken,
+		 * a CREATE would fail while the LWK made the process.
+		 */
+		if ((u32)m->arg[1] != p->reply_want || p->reply_ready)
+			break;
 		p->reply_type = (u32)m->arg[1];
 		p->reply_result = (s64)m->arg[2];
 		p->reply_extra = m->arg[3];
+		if (p->reply_type == MCK_IKC_CREATE || p->reply_type == MCK_IKC_FORK)
+			p->serial = m->arg[4];
 		p->reply_ready = true;
 		break;
 	case MCK_IKC_INTERRUPT:
@@ -171,6 +180,13 @@ void mcctrl_ikc_recv(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m)
 				interrupt = get_pid(p->inflight_who[i]);
 		break;
 	case MCK_IKC_EXIT:
+		/*
+		 * An earlier process of this pid may report its end late (from
+		 * another LWK CPU, after this one was made): not ours to take,
+		 * or this one would never be asked to end.
+		 */
+		if (m->arg[2] != p->serial)
+			break;
 		if (!p->exited) {
 			p->exited = true;
 			p->status = (s32)m->arg[1];
@@ -264,6 +280,7 @@ static long mcctrl_request_locked(struct mcctrl_proc *p, u32 type, u64 a1, u64 a
 
 	spin_lock_irq(&p->lock);
 	p->reply_ready = false;
+	p->reply_want = type;
 	spin_unlock_irq(&p->lock);
 	ret = ihk_os_ikc_send(p->os, p->home, &m);
 	while (!ret && !READ_ONCE(p->reply_ready)) {
@@ -456,6 +473,13 @@ static long mcctrl_create(struct ihk_os *os, void __user *arg)
 			ret = -EPROTO;
 		}
 	}
+	/*
+	 * Ended while the LWK worked on it (a fatal signal, no answer in
+	 * time): it may have made the process all the same, which nobody
+	 * would end. (p->ctl was free, so the request was sent.)
+	 */
+	if (ret == -EINTR || ret == -ETIMEDOUT)
+		goto err_kill;
 	if (ret)
 		goto err_unlist;
 	mcctrl_record_creds(p);

@@ -57,6 +57,7 @@ Process* g_pending[MAX_PROCS]; // fork children kept aside until adopted
 uint64_t g_fork_seq;
 SpinLock g_procs_lock{LockRank::Processes}; // both tables
 uint32_t g_next_tid = LWK_FIRST_TID;
+uint64_t g_next_serial = 1; // Process::serial
 // The pids of the processes that ended last (g_procs_lock): Linux may still name
 // one as a parent for a moment after it ended here, before it reparents.
 constexpr uint32_t RECENT_EXITS = 256;
@@ -90,7 +91,8 @@ void free_page_cb(uint64_t phys, uint64_t size, void*)
 
 uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
 
-void reply(uint32_t cpu_index, uint32_t pid, uint32_t type, int64_t result, uint64_t extra = 0)
+void reply(uint32_t cpu_index, uint32_t pid, uint32_t type, int64_t result, uint64_t extra = 0,
+           uint64_t serial = 0)
 {
     ihk_ikc_msg r{};
     r.type = MCK_IKC_REPLY;
@@ -98,6 +100,7 @@ void reply(uint32_t cpu_index, uint32_t pid, uint32_t type, int64_t result, uint
     r.arg[1] = type;
     r.arg[2] = uint64_t(result);
     r.arg[3] = extra;
+    r.arg[4] = serial;
     ikc_send_to_linux(cpu_index, r);
 }
 
@@ -194,6 +197,7 @@ ErrorOr<void> table_insert(Process* p)
         if (!slot) {
             slot = p;
             p->in_table = true;
+            p->serial = g_next_serial++;
             usage_process_start();
             return {};
         }
@@ -250,6 +254,7 @@ void process_finish(Process* p, bool linux_gone)
     m.type = MCK_IKC_EXIT;
     m.arg[0] = p->pid;
     m.arg[1] = uint64_t(int64_t(p->exit_status));
+    m.arg[2] = p->serial;
     ikc_send_to_linux(p->home_cpu, m);
     forget_parent(p->pid);
     abandon_children_of(p->pid);
@@ -270,7 +275,13 @@ void thread_free(Thread* t)
     ref_release(p);
 }
 
-int64_t create(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
+// What CREATE and FORK answer Linux with (MCK_IKC_REPLY).
+struct Made {
+    uint64_t shared_phys = 0;
+    uint64_t serial = 0;
+};
+
+int64_t create(uint32_t cpu_index, const ihk_ikc_msg& m, Made* made_out)
 {
     const ihk_boot_param& bp = boot_param();
     uint32_t pid = uint32_t(m.arg[0]), first = uint32_t(m.arg[1]), count = uint32_t(m.arg[1] >> 32);
@@ -316,14 +327,14 @@ int64_t create(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
     }
     Thread* main = made.value();
     main->tid = pid;
-    *shared_phys = p->shared_phys;
+    *made_out = Made{p->shared_phys, p->serial};
     kprintf("process %u: created on CPU(s) %u-%u", pid, first, first + count - 1);
     return 0;
 }
 
 // MCK_IKC_FORK: the mcexec forked for MCK_SYS_FORK @token adopts the child
 // its parent's process kept aside; it becomes process @pid.
-int64_t adopt(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
+int64_t adopt(uint32_t cpu_index, const ihk_ikc_msg& m, Made* made_out)
 {
     uint32_t pid = uint32_t(m.arg[0]), parent = uint32_t(m.arg[1]);
     uint64_t token = m.arg[2];
@@ -376,7 +387,7 @@ int64_t adopt(uint32_t cpu_index, const ihk_ikc_msg& m, uint64_t* shared_phys)
     t->fork_child = true;
     fork_state_free(c);
     c->forked = true;
-    *shared_phys = c->shared_phys;
+    *made_out = Made{c->shared_phys, c->serial};
     kprintf("process %u: forked from %u (%lu MiB copied, %lu MiB shared copy-on-write)", pid, parent,
             (c->mem_used - c->fork_shared) >> 20, c->fork_shared >> 20);
     return 0;
@@ -858,9 +869,9 @@ void process_ikc(uint32_t cpu_index, const ihk_ikc_msg& m)
 {
     uint32_t pid = uint32_t(m.arg[0]);
     if (m.type == MCK_IKC_CREATE || m.type == MCK_IKC_FORK) {
-        uint64_t shared = 0;
-        int64_t ret = m.type == MCK_IKC_CREATE ? create(cpu_index, m, &shared) : adopt(cpu_index, m, &shared);
-        reply(cpu_index, pid, m.type, ret, shared);
+        Made made;
+        int64_t ret = m.type == MCK_IKC_CREATE ? create(cpu_index, m, &made) : adopt(cpu_index, m, &made);
+        reply(cpu_index, pid, m.type, ret, made.shared_phys, made.serial);
         return;
     }
     RefPtr<Process> ref = process_find(pid);

@@ -282,6 +282,10 @@ struct Process {
     uint64_t tsc_base = 0;          // ... at this TSC
     uint32_t refs = 1;              // see the top of this file
     bool in_table = false;          // holds its table reference (g_procs_lock)
+    // Which process of this pid: a pid comes back (a new mcexec, or mcexec
+    // making another after the first ended), and Linux tells the two apart
+    // by it (MCK_IKC_REPLY, MCK_IKC_EXIT). Set in the table, g_procs_lock.
+    uint64_t serial = 0;
     // fork: a child waits aside (pid 0) until the mcexec its parent's mcexec
     // forked adopts it (MCK_IKC_FORK with @fork_token, from @parent_pid's child).
     uint32_t parent_pid = 0;

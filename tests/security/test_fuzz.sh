@@ -5,7 +5,7 @@
 # 30 s); after each the instance must be RUNNING (not PANIC or HUNGUP) and run
 # `mcexec /bin/true`, the fuzzer must end normally (status 0, "calls="/"ops="),
 # the guest kernel must log no oops, BUG or WARNING (vmrun fails on those too),
-# the LWK's own memory in use (`ihkosctl --json 0 get rusage`, mem_used) must
+# no LWK process is left once the mcctrl fuzzer ended, the LWK's own memory in use (`ihkosctl --json 0 get rusage`, mem_used) must
 # come back to what it was before the LWK fuzzer once its processes ended, and
 # after mcstop+release.sh the node must be clean.
 #
@@ -136,7 +136,11 @@ fuzz_mcctrl() {
 	if grep -q 'succeeded' <<<"$out"; then
 		fail "fuzz_mcctrl seed $1: $(grep succeeded <<<"$out" | head -3)"
 	fi
-	check_alive "fuzz_mcctrl seed $1"
+	check_alive "fuzz_mcctrl seed $1" || return 1
+	# Every process it made ends with its file: a late answer from the LWK once
+	# made a CREATE fail while the process stayed, for good.
+	lwk_idle_mem >/dev/null
+	expect_eq "fuzz_mcctrl seed $1: LWK processes left" 0 "$(lwk_rusage processes)"
 }
 
 expect_eq "mcreboot, owned by uid $OWNER" 0 "$(mcreboot.sh -c 2-3 -m 768M@0 -o $OWNER)"

@@ -422,9 +422,11 @@ struct mcexec_signal {
 				   page of [arg[1], arg[1] + arg[2]) any more; arg[3]: the epoch */
 /* LWK -> Linux */
 #define MCK_IKC_REPLY 0x180	/* arg[1]: the request's type, arg[2]: result (>= 0 or -errno),
-				   arg[3]: physical address of the shared block (CREATE) */
+				   arg[3]: physical address of the shared block (CREATE, FORK),
+				   arg[4]: the process's serial (CREATE, FORK): a pid comes back,
+				   the serial does not */
 #define MCK_IKC_SYSCALL 0x181	/* arg[1]: physical address of struct mck_offload */
-#define MCK_IKC_EXIT 0x182	/* arg[1]: wait status */
+#define MCK_IKC_EXIT 0x182	/* arg[1]: wait status, arg[2]: the process's serial */
 #define MCK_IKC_INTERRUPT 0x183	/* arg[1]: physical address of the interrupted call's mck_offload */
 #define MCK_IKC_HELD_CHECK 0x184	/* arg[0] 0 (no process): does Linux still hold pages of
 				   [arg[1], arg[1] + arg[2]), withheld and freed by the LWK? Answered
