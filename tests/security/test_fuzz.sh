@@ -5,9 +5,10 @@
 # 30 s); after each the instance must be RUNNING (not PANIC or HUNGUP) and run
 # `mcexec /bin/true`, the fuzzer must end normally (status 0, "calls="/"ops="),
 # the guest kernel must log no oops, BUG or WARNING (vmrun fails on those too),
-# no LWK process is left once the mcctrl fuzzer ended, the LWK's own memory in use (`ihkosctl --json 0 get rusage`, mem_used) must
-# come back to what it was before the LWK fuzzer once its processes ended, and
-# after mcstop+release.sh the node must be clean.
+# no LWK process may be left once the mcctrl fuzzer ended, the LWK's own memory
+# in use (`ihkosctl --json 0 get rusage`, mem_used) must come back to what it
+# was before the LWK fuzzer once its processes ended, and after
+# mcstop+release.sh the node must be clean.
 #
 # Every run prints its seed; on a failure the last calls the LWK fuzzer made
 # and the LWK's log are printed. Longer runs and repeats by hand (the guest
@@ -106,6 +107,8 @@ fuzz_lwk() {
 			echo "--- its last calls (seq, call/done/escaped, nr, args, result):"
 			sort -n "$log" | grep -v '^ *$' | tail -20
 		fi
+		echo "--- the LWK's log (last 40 lines):"
+		ihkosctl 0 kmsg 2>&1 | cat -v | tail -40 || true
 	fi
 	check_alive "fuzz seed $1" || return 1
 	# Everything the fuzzer's processes had (memory, regions, page tables, threads,
