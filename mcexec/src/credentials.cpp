@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <new>
 #include <vector>
 
 namespace mcexec {
@@ -147,6 +148,12 @@ int64_t run_in_every_thread(long nr, const long args[5])
 {
     std::lock_guard<std::mutex> guard(g_lock);
     return everywhere_locked({nr, {args[0], args[1], args[2], args[3], args[4]}});
+}
+
+void credentials_after_fork()
+{
+    new (&g_lock) std::mutex;
+    g_pending.store(0);
 }
 
 bool credentials_init()

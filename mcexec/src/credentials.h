@@ -26,6 +26,10 @@ constexpr int CREDENTIALS_SIGNAL = 38;
 // Before mcexec has threads: the signal's handler. False if the C library
 // keeps the number for itself.
 bool credentials_init();
+// In a fork child of mcexec: another thread may have been in the middle of
+// a change when the parent forked, holding the lock the child's first change
+// would wait on for good.
+void credentials_after_fork();
 // Run system call @nr with @args in this thread and, if it succeeds here, in
 // every other thread of mcexec before returning (the broadcast above, for
 // other per-thread state: sched_attrs.h); -errno if it failed here. Memory

@@ -959,6 +959,8 @@ void forward_after_fork()
     new (&g_pdeath_lock) std::mutex;
     g_pdeath_signal.clear(); // as Linux clears it in a fork child
     program_limits_after_fork();
+    credentials_after_fork();
+    sched_attrs_after_fork();
     mapped_files_after_fork();
 }
 

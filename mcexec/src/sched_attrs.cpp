@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <mutex>
+#include <new>
 
 namespace mcexec {
 namespace {
@@ -56,6 +57,8 @@ int64_t change(long nr, long a0, long a1, long a2)
 }
 
 } // namespace
+
+void sched_attrs_after_fork() { new (&g_lock) std::mutex; }
 
 std::optional<int64_t> sched_attrs_call(uint64_t nr, const uint64_t a[6], uint32_t tid)
 {

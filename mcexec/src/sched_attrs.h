@@ -22,5 +22,7 @@ namespace mcexec {
 // calls and for other targets (other processes, left to Linux as they are).
 // @tid: the program's calling thread (its LWK tid).
 std::optional<int64_t> sched_attrs_call(uint64_t nr, const uint64_t args[6], uint32_t tid);
+// In a fork child of mcexec: the lock another thread may have held at the fork.
+void sched_attrs_after_fork();
 
 } // namespace mcexec

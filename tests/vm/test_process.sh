@@ -185,6 +185,9 @@ same_as_native "PR_SET_KEEPCAPS across setresuid, capset again" "$C" keepcaps "$
 MCEXEC_LINUX_PROGRAMS=/usr/bin/id same_as_native "setpriv drops to nobody" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/id
 same_as_native "personality" "$C" persona "$work"
+# A fork child's mcexec once inherited the lock of a change another worker had
+# under way, and its own first change waited on it for good.
+same_as_native "fork while another thread changes credentials" "$C" forkrace "$work"
 expect_eq "personality natively" "persona was: 0
 persona read back: 40 of 40
 persona after execve: 0x40000" "$("$C" persona "$work")"

@@ -20,6 +20,10 @@
  *   persona personality(2), per thread on Linux like the credentials: read
  *           back in every later call, and kept across an execve of
  *           /proc/self/exe (under mcexec, the program's own file)
+ *   forkrace one thread changes its credentials (setresuid to root, which it
+ *           is) over and over while another forks children that do the same:
+ *           none may hang (mcexec's fork child once inherited the lock of the
+ *           parent's change in progress, and waited on it for good)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,11 +39,52 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #define ROUNDS 40
+#define FORKS 100
 
 static volatile int stop;
+
+/* setresuid to what we are, again and again: a change every thread of mcexec
+ * makes. The raw call, not the C library's, whose own broadcast to the
+ * program's threads can hang a child forked meanwhile natively too. */
+static void *changer(void *arg)
+{
+	(void)arg;
+	while (!stop)
+		syscall(SYS_setresuid, 0, 0, 0);
+	return NULL;
+}
+
+/* FORKS children, each changing its credentials once; a child that has not
+ * ended within 20 s hung (killed, counted). */
+static int fork_race(void)
+{
+	int hung = 0, ok = 0;
+	for (int i = 0; i < FORKS; i++) {
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(syscall(SYS_setresuid, 0, 0, 0) == 0 && personality(0xffffffff) != -1 ? 0 : 1);
+		if (pid < 0)
+			return -1;
+		int st = 0, waited = 0;
+		while (waitpid(pid, &st, WNOHANG) == 0) {
+			if (++waited == 2000) {
+				kill(pid, SIGKILL);
+				waitpid(pid, &st, 0);
+				hung++;
+				break;
+			}
+			usleep(10000);
+		}
+		ok += waited < 2000 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	}
+	printf("fork children changing credentials while a thread does: %d ok, %d hung\n", ok, hung);
+	return 0;
+}
 
 /* Offloaded calls all the time, so that under mcexec more than one worker serves them. */
 static void *busy(void *arg)
@@ -140,13 +185,20 @@ int main(int argc, char **argv)
 	pthread_t t;
 	int joined = 0;
 	if (argc != 3) {
-		fprintf(stderr, "usage: creds drop|fsuid|caps|capdrop|keepcaps|persona DIR\n");
+		fprintf(stderr, "usage: creds drop|fsuid|caps|capdrop|keepcaps|persona|forkrace DIR\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(argv[1], "persona-after-exec")) {
 		printf("persona after execve: %#x\n", personality(0xffffffff));
 		return 0;
+	}
+	if (!strcmp(argv[1], "forkrace")) {
+		if (pthread_create(&t, NULL, changer, NULL))
+			return 1;
+		int r = fork_race();
+		stop = 1;
+		return r || pthread_join(t, NULL) ? 1 : 0;
 	}
 	if (pthread_create(&t, NULL, busy, NULL))
 		return 1;
