@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <arch/paging.h>
+
 namespace mck {
 
 // @reserved_end: physical end of the image and boot area in chunk 0.
@@ -54,6 +56,27 @@ uint64_t mem_total_bytes(); // all chunks, used or not
 bool mem_owns(uint64_t phys); // in one of our chunks (not a Linux page we map)
 int mem_node_of(uint64_t phys); // NUMA node of one of our pages; -1 for any other
 uint64_t mem_nodes();           // the NUMA nodes we have memory on, as a mask of nodes 0-63
+
+// Pages of the kernel's own for a buffer too large for a kernel stack (16
+// KiB), freed with the object. Check ok() first: they may not be there.
+class KernelPages {
+public:
+    explicit KernelPages(uint64_t bytes) : m_bytes((bytes + 4095) & ~4095ull), m_phys(mem_alloc(m_bytes, -1)) {}
+    ~KernelPages()
+    {
+        if (m_phys)
+            mem_free(m_phys, m_bytes);
+    }
+    KernelPages(const KernelPages&) = delete;
+    KernelPages& operator=(const KernelPages&) = delete;
+    bool ok() const { return m_phys != 0; }
+    uint8_t* data() const { return static_cast<uint8_t*>(arch::phys_to_virt(m_phys)); }
+    uint64_t size() const { return m_bytes; }
+
+private:
+    uint64_t m_bytes;
+    uint64_t m_phys;
+};
 
 // Test hooks (kernel arguments test_fill_memory / test_check_memory): write
 // @pattern over every free page; count the non-zero bytes in free pages. They

@@ -53,26 +53,6 @@ uint64_t mem_free_for(Process* p)
     return rest < free ? rest : free;
 }
 
-// Pages of the kernel's own, freed with the object.
-class Pages {
-public:
-    explicit Pages(uint64_t bytes) : m_bytes(round_up(bytes)), m_phys(mem_alloc(m_bytes, -1)) {}
-    ~Pages()
-    {
-        if (m_phys)
-            mem_free(m_phys, m_bytes);
-    }
-    Pages(const Pages&) = delete;
-    Pages& operator=(const Pages&) = delete;
-    bool ok() const { return m_phys != 0; }
-    uint8_t* data() const { return static_cast<uint8_t*>(arch::phys_to_virt(m_phys)); }
-    uint64_t size() const { return m_bytes; }
-
-private:
-    uint64_t m_bytes;
-    uint64_t m_phys;
-};
-
 // Linux's letters: R running or runnable, S waiting for an event (a futex, a
 // sleep, Linux answering an offloaded call), D waiting in the kernel, Z ended.
 uint32_t state_letter(const Thread* t)
@@ -92,7 +72,7 @@ uint32_t state_letter(const Thread* t)
 bool is_open(uint64_t nr) { return nr == SYS_OPEN || nr == SYS_CREAT || nr == SYS_OPENAT || nr == SYS_OPENAT2; }
 
 // The snapshot of @p into @out (of @out.size() bytes); its length.
-uint64_t gather(Process* p, const Pages& out, uint32_t max_threads, uint32_t max_vmas)
+uint64_t gather(Process* p, const KernelPages& out, uint32_t max_threads, uint32_t max_vmas)
 {
     auto* h = reinterpret_cast<mck_proc_snapshot*>(out.data());
     auto* threads = reinterpret_cast<mck_snap_thread*>(h + 1);
@@ -152,7 +132,7 @@ int64_t open_from_snapshot(Process* target, uint64_t nr, const uint64_t args[6])
     }
     uint32_t max_threads = nthreads + SLACK < MCK_MAX_THREADS ? nthreads + SLACK : MCK_MAX_THREADS;
     uint32_t max_vmas = nvmas + SLACK < MCK_SNAPSHOT_MAX_VMAS ? nvmas + SLACK : MCK_SNAPSHOT_MAX_VMAS;
-    Pages buf(sizeof(mck_proc_snapshot) + uint64_t(max_threads) * sizeof(mck_snap_thread) +
+    KernelPages buf(sizeof(mck_proc_snapshot) + uint64_t(max_threads) * sizeof(mck_snap_thread) +
               uint64_t(max_vmas) * sizeof(mck_snap_vma));
     if (!buf.ok())
         return -ENOMEM;
