@@ -2,8 +2,9 @@
 // Futexes: waiters of every process hang in one table keyed by (process,
 // address), under one lock; a wake moves them to their CPU's run queue.
 // Enough of the interface for glibc: WAIT, WAKE, their BITSET forms, REQUEUE
-// and CMP_REQUEUE. A futex in a shared mapping is keyed by its physical
-// address, so LWK processes sharing the page wake each other. Linux processes
+// and CMP_REQUEUE; and futex_waitv, one wait on several words. A futex in a
+// shared mapping is keyed by its physical address, so LWK processes sharing
+// the page wake each other. Linux processes
 // sharing a file's or a System V segment's page cannot reach our table, so a
 // wait there looks at the word every millisecond and returns once it changed
 // (every process-shared lock, condition variable, barrier and semaphore of
@@ -16,6 +17,7 @@
 // counts the note as the waiter it would have woken. Shared anonymous memory
 // is only ever shared with LWK processes, so a wait there sleeps until woken.
 #include <kernel/errno.h>
+#include <kernel/mem.h>
 #include <kernel/process.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
@@ -104,58 +106,106 @@ void unlink(Waiter* w)
         }
 }
 
-int64_t wait(Process* p, uint64_t addr, uint32_t val, uint64_t deadline_tsc, uint32_t bitset)
+// One word of a wait: where it is, what it must still hold, which wakes
+// count (a bitset), and the waiter queued on it.
+struct WaitWord {
+    uint64_t uaddr;
+    uint32_t val;
+    uint32_t bitset;
+    bool shared;    // not FUTEX_PRIVATE: Linux looks up its page for the key
+    bool linux_too; // a shared word Linux programs may wake: wait in slices
+    Waiter w;
+};
+
+constexpr int64_t NONE = -1; // no word (-EPERM is never a wait's answer)
+
+// The index of the last of @words a wake took, or NONE. Caller holds g_lock.
+int64_t last_woken(const WaitWord* words, uint32_t n)
 {
-    if (!bitset)
-        return -EINVAL;
-    if (!vm_access_ok(p, addr, 4, false))
-        return -EFAULT;
+    int64_t found = NONE;
+    for (uint32_t i = 0; i < n; i++)
+        if (words[i].w.woken)
+            found = i;
+    return found;
+}
+
+// The index of the first word Linux programs share that no longer holds its
+// value, or NONE: a Linux process may have changed it and woken us through
+// Linux's table, which we cannot see. One that cannot be read any more
+// (unmapped) counts as changed. Caller holds g_lock.
+int64_t changed_word(const WaitWord* words, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (!words[i].linux_too)
+            continue;
+        uint32_t cur;
+        int64_t err = get_user_u32_atomic(cur, UserPtr<uint32_t>(words[i].uaddr));
+        if (!err && cur == words[i].val)
+            continue;
+        if (!err)
+            note_left(words[i].w.addr);
+        return i;
+    }
+    return NONE;
+}
+
+// Queue on each of @words while each holds its value (-EAGAIN if one does
+// not), sleep until a wake takes one of them, and return its index, as
+// Linux's futex_wait_multiple (one word: FUTEX_WAIT's 0). A signal ends the
+// wait with -ERESTARTSYS when @restartable (SA_RESTART decides on the way
+// out), with -EINTR otherwise.
+int64_t wait_any(Process* p, WaitWord* words, uint32_t n, uint64_t deadline_tsc, bool restartable)
+{
     Thread* t = current();
-    Key k = key_of(p, addr);
-    Waiter w{k.proc, k.addr, bitset, t, false, nullptr};
+    bool slices = false;
+    for (uint32_t i = 0; i < n; i++) {
+        WaitWord& ww = words[i];
+        // Map it now if it is mapped on demand: under the lock below a word
+        // not mapped is EFAULT, after the words before it were compared.
+        (void)vm_access_ok(p, ww.uaddr, 4, false);
+        Key k = key_of(p, ww.uaddr);
+        ww.linux_too = k.linux_too;
+        ww.w = Waiter{k.proc, k.addr, ww.bitset, t, false, nullptr};
+        slices |= k.linux_too;
+    }
     {
         SpinLockGuard guard(g_lock);
-        // Under the lock, so a waker that changed the word after us finds us queued.
-        // The page may be gone again by now: then EFAULT, as Linux says.
-        uint32_t cur;
-        if (int64_t err = get_user_u32_atomic(cur, UserPtr<uint32_t>(addr)))
-            return err;
-        if (cur != val)
-            return -EAGAIN;
-        w.next = g_waiters;
-        g_waiters = &w;
+        // Under the lock, so a waker that changed a word after us finds us
+        // queued. A page may be gone again by now: then EFAULT, as Linux says.
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t cur;
+            if (int64_t err = get_user_u32_atomic(cur, UserPtr<uint32_t>(words[i].uaddr)))
+                return err;
+            if (cur != words[i].val)
+                return -EAGAIN;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            words[i].w.next = g_waiters;
+            g_waiters = &words[i].w;
+        }
     }
     int64_t ret = 0;
     t->interruptible = true;
     for (;;) {
         uint64_t until = deadline_tsc;
-        if (k.linux_too) {
+        if (slices) {
             uint64_t slice = tsc_after_ns(SHARED_SLICE_NS);
             until = deadline_tsc && deadline_tsc < slice ? deadline_tsc : slice;
         }
         bool in_time = sched_block(until);
         SpinLockGuard guard(g_lock);
-        if (w.woken)
-            break;
-        if (!in_time && until == deadline_tsc) {
+        ret = last_woken(words, n);
+        if (ret == NONE && !in_time && until == deadline_tsc)
             ret = -ETIMEDOUT;
-        } else if (t->killed || signal_pending(t)) {
-            // As Linux: a wait without a time limit is restarted after a
-            // handler with SA_RESTART; a timed one ends with EINTR.
-            ret = deadline_tsc || t->killed ? -EINTR : -ERESTARTSYS;
-        } else if (in_time) {
-            continue; // a stray wake
-        } else {
-            // A slice passed: a Linux process may have changed the word. One
-            // that cannot be read any more (unmapped) ends the wait as well.
-            uint32_t cur;
-            int64_t err = get_user_u32_atomic(cur, UserPtr<uint32_t>(addr));
-            if (!err && cur == val)
-                continue;
-            if (!err)
-                note_left(k.addr);
-        }
-        unlink(&w);
+        else if (ret == NONE && (t->killed || signal_pending(t)))
+            ret = restartable && !t->killed ? -ERESTARTSYS : -EINTR;
+        else if (ret == NONE && !in_time)
+            ret = changed_word(words, n); // a slice passed
+        if (ret == NONE)
+            continue; // a stray wake, or nothing changed
+        for (uint32_t i = 0; i < n; i++)
+            if (!words[i].w.woken)
+                unlink(&words[i].w);
         break;
     }
     t->interruptible = false;
@@ -294,7 +344,13 @@ int64_t sys_futex(SyscallArgs& a)
             deadline = op == FUTEX_WAIT ? tsc_after_ns(ts_to_ns(ts))
                                         : tsc_at_clock_ns(p, realtime ? 0 : 1, ts_to_ns(ts));
         }
-        return wait(p, addr, val, deadline, op == FUTEX_WAIT ? ~0u : uint32_t(a.arg[5]));
+        uint32_t bitset = op == FUTEX_WAIT ? ~0u : uint32_t(a.arg[5]);
+        if (!bitset)
+            return -EINVAL;
+        // As Linux: a wait without a time limit is restarted after a handler
+        // with SA_RESTART; a timed one ends with EINTR.
+        WaitWord word{addr, val, bitset, !(a.arg[1] & FUTEX_PRIVATE), false, {}};
+        return wait_any(p, &word, 1, deadline, !deadline);
     }
     case FUTEX_WAKE:
     case FUTEX_WAKE_BITSET:
@@ -302,6 +358,51 @@ int64_t sys_futex(SyscallArgs& a)
     default:
         return -ENOSYS;
     }
+}
+
+// futex_waitv: wait on up to 128 words at once, checked in Linux's order
+// (sys_futex_waitv, futex_parse_waitv, futex_wait_multiple_setup): the call's
+// flags and count, the timeout, each entry, each word's key, then the values.
+int64_t sys_futex_waitv(SyscallArgs& a)
+{
+    struct Entry { // struct futex_waitv of <linux/futex.h>
+        uint64_t val, uaddr;
+        uint32_t flags, reserved;
+    };
+    constexpr uint32_t FUTEX2_SIZE_U32 = 2, FUTEX_WAITV_MAX = 128;
+    Process* p = current()->proc;
+    uint64_t list = a.arg[0], timeout = a.arg[3];
+    uint32_t n = uint32_t(a.arg[1]), flags = uint32_t(a.arg[2]);
+    int32_t clock = int32_t(a.arg[4]);
+    if (flags || !n || n > FUTEX_WAITV_MAX || !list)
+        return -EINVAL;
+    uint64_t deadline = 0;
+    if (timeout) {
+        if (clock != 0 && clock != 1) // CLOCK_REALTIME, CLOCK_MONOTONIC
+            return -EINVAL;
+        Timespec ts;
+        if (!get_user(ts, a.ptr<Timespec>(3)))
+            return -EFAULT;
+        if (ts.nsec < 0 || ts.nsec >= 1000000000 || ts.sec < 0)
+            return -EINVAL;
+        deadline = tsc_at_clock_ns(p, clock, ts_to_ns(ts)); // absolute
+    }
+    KernelPages pages(uint64_t(n) * sizeof(WaitWord));
+    if (!pages.ok())
+        return -ENOMEM;
+    auto* words = reinterpret_cast<WaitWord*>(pages.data());
+    for (uint32_t i = 0; i < n; i++) {
+        Entry e;
+        if (!get_user(e, UserPtr<Entry>(list + uint64_t(i) * sizeof(Entry))))
+            return -EFAULT;
+        if ((e.flags & ~uint32_t(FUTEX2_SIZE_U32 | FUTEX_PRIVATE)) || e.reserved || !(e.flags & FUTEX2_SIZE_U32))
+            return -EINVAL;
+        words[i] = WaitWord{e.uaddr, uint32_t(e.val), ~0u, !(e.flags & FUTEX_PRIVATE), false, {}};
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (int64_t err = check_word(p, words[i].uaddr, words[i].shared))
+            return err;
+    return wait_any(p, words, n, deadline, true);
 }
 
 } // namespace mck

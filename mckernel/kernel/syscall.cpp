@@ -174,10 +174,10 @@ int64_t sys_io_setup(SyscallArgs&) { return -ENOSYS; }
 int64_t sys_userfaultfd(SyscallArgs&) { return -ENOSYS; }
 int64_t sys_io_uring_setup(SyscallArgs&) { return -ENOSYS; }
 int64_t sys_process_madvise(SyscallArgs&) { return -ENOSYS; }
-// Newer calls of the same kind, as a Linux older than them answers: the
-// futex2 calls would wait on and wake mcexec's view of the words, not the
-// LWK's futexes; the others change mcexec's memory map or memory policy.
-int64_t sys_futex_waitv(SyscallArgs&) { return -ENOSYS; }
+// Newer calls of the same kind, as a Linux older than them answers (the
+// node's, 6.1): the futex2 calls would wait on and wake mcexec's view of the
+// words, not the LWK's futexes; the others change mcexec's memory map or
+// memory policy. futex_waitv (5.16) is the LWK's (kernel/futex.cpp).
 int64_t sys_futex_wake(SyscallArgs&) { return -ENOSYS; }
 int64_t sys_futex_wait(SyscallArgs&) { return -ENOSYS; }
 int64_t sys_futex_requeue(SyscallArgs&) { return -ENOSYS; }

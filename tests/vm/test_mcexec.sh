@@ -50,10 +50,10 @@ if ihkosctl 0 kmsg | grep -q "kprint: pid [0-9]*: hello kernel log 42"; then ech
 
 log "a futex in a shared file mapping: LWK and Linux wakers"
 f=$work/futex-page
-# wait_woken NAME PID OUT: the waiter PID ends within 30 s having printed "woken".
+# wait_woken NAME PID OUT [LINE]: the waiter PID ends within 30 s having printed LINE ("woken").
 wait_woken() {
 	if timeout 30 tail --pid="$2" -f /dev/null; then
-		expect_eq "$1" woken "$(grep -v waiting "$3")"
+		expect_eq "$1" "${4:-woken}" "$(grep -v waiting "$3")"
 	else
 		fail "$1: still waiting after 30 s"
 		kill "$2" 2>/dev/null || true
@@ -82,8 +82,23 @@ waiter=$!
 until_waiting "$work/waiter2"
 "$PROGS/shm_futex" wake "$f" >/dev/null
 wait_woken "LWK waiter woken by a Linux process" $waiter "$work/waiter2"
+rm -f "$f"
+mcexec "$PROGS/shm_futex" waitv "$f" > "$work/waiter4" &
+waiter=$!
+until_waiting "$work/waiter4"
+expect_eq "an LWK waker finds the LWK's futex_waitv" "woke 1" "$(mcexec "$PROGS/shm_futex" wake "$f")"
+wait_woken "futex_waitv woken by an LWK process" $waiter "$work/waiter4" "woken index 1"
+rm -f "$f"
+mcexec "$PROGS/shm_futex" waitv "$f" > "$work/waiter5" &
+waiter=$!
+until_waiting "$work/waiter5"
+"$PROGS/shm_futex" wake "$f" >/dev/null
+wait_woken "futex_waitv woken by a Linux process" $waiter "$work/waiter5" "woken index 1"
 expect_eq "a timed wait nobody wakes, natively" ETIMEDOUT "$("$PROGS/shm_futex" timed "$f")"
 expect_eq "a timed wait nobody wakes, on the LWK" ETIMEDOUT "$(mcexec "$PROGS/shm_futex" timed "$f")"
+
+log "futex_waitv: arguments, deadlines, wakes, signals (programs/futex_waitv.c)"
+same_as_native "futex_waitv" "$PROGS/futex_waitv"
 
 log "a fatal fault is reported in the LWK log"
 ihkosctl 0 clear_kmsg

@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 
 #include <atomic>
+#include <functional>
 #include <cerrno>
 #include <chrono>
 #include <list>
@@ -74,13 +75,18 @@ protected:
     Waiter& wait_on(uint64_t addr, uint64_t op = FUTEX_WAIT_PRIVATE, uint32_t val = 0, uint64_t timeout = 0,
                     uint32_t bitset = ~0u)
     {
+        return in_thread([=] { return futex(addr, op, val, timeout, 0, bitset); });
+    }
+    // A thread of the process that makes @call.
+    Waiter& in_thread(std::function<int64_t()> call)
+    {
         waiters.emplace_back();
         Waiter& w = waiters.back();
         w.t.proc = &proc->p;
         w.t.tid = 1001 + uint32_t(waiters.size());
-        w.th = std::thread([&w, addr, op, val, timeout, bitset] {
+        w.th = std::thread([&w, call] {
             fake::set_current(&w.t);
-            w.ret = futex(addr, op, val, timeout, 0, bitset);
+            w.ret = call();
         });
         return w;
     }
@@ -340,6 +346,176 @@ TEST_F(Futex, RequeueArgumentsAreCheckedAsLinuxDoes)
     EXPECT_EQ(futex(X, FUTEX_WAKE_PRIVATE, 10), 0);
     EXPECT_EQ(futex(0, FUTEX_WAKE_PRIVATE, 10), 1);
     EXPECT_EQ(result(w), 0);
+}
+
+// futex_waitv: struct futex_waitv entries in a list of their own pages.
+class FutexWaitv : public Futex {
+protected:
+    static constexpr uint64_t LIST = A + 32 * K4; // two pages: 128 entries and more
+    static constexpr uint32_t U32 = 2, PRIVATE = 128;
+    struct Entry {
+        uint64_t val, uaddr;
+        uint32_t flags, reserved;
+    };
+    void SetUp() override
+    {
+        Futex::SetUp();
+        ASSERT_EQ(vm_mmap(&proc->p, LIST, 2 * K4, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+                          -1, 0),
+                  int64_t(LIST));
+    }
+    Entry* entry(uint32_t i) { return reinterpret_cast<Entry*>(proc->at(LIST + i * sizeof(Entry))); }
+    void set(uint32_t i, uint64_t uaddr, uint64_t val = 0, uint32_t flags = U32 | PRIVATE)
+    {
+        *entry(i) = {val, uaddr, flags, 0};
+    }
+    static int64_t waitv(uint64_t list, uint64_t n, uint64_t flags = 0, uint64_t timeout = 0, uint64_t clock = 1)
+    {
+        SyscallArgs a{{list, n, flags, timeout, clock, 0}, nullptr};
+        return sys_futex_waitv(a);
+    }
+};
+
+// Linux's answers and order (sys_futex_waitv, futex_parse_waitv, then the
+// keys, then the values).
+TEST_F(FutexWaitv, ArgumentsAreCheckedAsLinuxDoes)
+{
+    set(0, X);
+    set(1, Y);
+    EXPECT_EQ(waitv(LIST, 2, 1), -EINVAL) << "no flags yet";
+    EXPECT_EQ(waitv(LIST, 0), -EINVAL);
+    EXPECT_EQ(waitv(LIST, 129), -EINVAL);
+    EXPECT_EQ(waitv(0, 2), -EINVAL);
+    EXPECT_EQ(waitv(LIST, 2, 0, TS, 2), -EINVAL) << "only REALTIME and MONOTONIC";
+    EXPECT_EQ(waitv(LIST, 2, 0, A + K4), -EFAULT) << "the timeout is not mapped";
+    *reinterpret_cast<Timespec*>(proc->at(TS)) = {0, 1000000000};
+    EXPECT_EQ(waitv(LIST, 2, 0, TS), -EINVAL);
+    *reinterpret_cast<Timespec*>(proc->at(TS)) = {-1, 0};
+    EXPECT_EQ(waitv(LIST, 2, 0, TS, 0), -EINVAL);
+    EXPECT_EQ(waitv(A + K4, 1), -EFAULT) << "the list is not mapped";
+    *reinterpret_cast<Entry*>(proc->at(LIST + 2 * K4 - sizeof(Entry))) = {0, X, U32, 0};
+    EXPECT_EQ(waitv(LIST + 2 * K4 - sizeof(Entry), 2), -EFAULT) << "its end is not";
+    EXPECT_EQ(waitv(MCK_USER_END - sizeof(Entry), 2), -EFAULT);
+    EXPECT_EQ(waitv(~0ull - 8, 1), -EFAULT);
+    set(1, Y, 0, PRIVATE);
+    EXPECT_EQ(waitv(LIST, 2), -EINVAL) << "a size must be given";
+    set(1, Y, 0, U32 | 1);
+    EXPECT_EQ(waitv(LIST, 2), -EINVAL) << "only the 32-bit size";
+    set(1, Y, 0, U32 | 0x100);
+    EXPECT_EQ(waitv(LIST, 2), -EINVAL);
+    set(1, Y);
+    entry(1)->reserved = 1;
+    EXPECT_EQ(waitv(LIST, 2), -EINVAL);
+    // Every entry is parsed before any word is looked at.
+    set(0, A + K4, 0, U32);
+    set(1, Y, 0, U32 | 4);
+    EXPECT_EQ(waitv(LIST, 2), -EINVAL);
+    set(1, Y + 2);
+    EXPECT_EQ(waitv(LIST, 2), -EFAULT) << "the shared word's key, before the second's alignment";
+    set(0, X);
+    EXPECT_EQ(waitv(LIST, 2), -EINVAL) << "a misaligned word";
+    set(1, A + K4, 0, U32);
+    EXPECT_EQ(waitv(LIST, 2), -EFAULT) << "a shared word that is not mapped";
+    set(1, A + K4);
+    EXPECT_EQ(waitv(LIST, 2), -EFAULT) << "a private one, when its value is read";
+    set(1, MCK_USER_END);
+    EXPECT_EQ(waitv(LIST, 2), -EFAULT);
+    // The values, in order: a word that differs is EAGAIN, a later fault too late.
+    *proc->word(Y) = 3;
+    set(1, Y, 2);
+    set(2, A + K4);
+    EXPECT_EQ(waitv(LIST, 3), -EAGAIN);
+    EXPECT_EQ(fake::blocked(), 0);
+    // Only the low 32 bits of a value are compared, as Linux's 32-bit futexes.
+    set(1, Y, (7ull << 32) | 3);
+    set(2, Z);
+    *reinterpret_cast<Timespec*>(proc->at(TS)) = {0, 0};
+    proc->p.tsc_base = fake::now_tsc();
+    EXPECT_EQ(waitv(LIST, 3, 0, TS), -ETIMEDOUT) << "a deadline already past";
+}
+
+TEST_F(FutexWaitv, ReturnsTheIndexOfTheWokenWordAndLeavesTheOthers)
+{
+    set(0, X);
+    set(1, Y, 0, U32); // shared and private words mix
+    set(2, Z);
+    Waiter& w = in_thread([this] { return waitv(LIST, 3); });
+    blocked(1);
+    EXPECT_EQ(futex(Z, FUTEX_WAKE_PRIVATE, 10), 1);
+    EXPECT_EQ(result(w), 2);
+    EXPECT_EQ(futex(X, FUTEX_WAKE_PRIVATE, 10), 0) << "no longer queued on the others";
+    EXPECT_EQ(futex(Y, FUTEX_WAKE, 10), 0);
+    Waiter& again = in_thread([this] { return waitv(LIST, 3); });
+    blocked(1);
+    EXPECT_EQ(futex(Y, FUTEX_WAKE, 10), 1);
+    EXPECT_EQ(result(again), 1);
+}
+
+// Two waits on overlapping lists: a wake counts each waiter once, and each
+// sees its own index of the word.
+TEST_F(FutexWaitv, WaitersOfOneWordInDifferentPlaces)
+{
+    set(0, X);
+    set(1, Y);
+    set(2, Z);
+    Waiter& first = in_thread([this] { return waitv(LIST, 2); });            // X, Y
+    Waiter& second = in_thread([this] { return waitv(LIST + sizeof(Entry), 2); }); // Y, Z
+    blocked(2);
+    EXPECT_EQ(futex(Y, FUTEX_WAKE_PRIVATE, 10), 2);
+    EXPECT_EQ(result(first), 1);
+    EXPECT_EQ(result(second), 0);
+}
+
+TEST_F(FutexWaitv, AllOf128Words)
+{
+    for (uint32_t i = 0; i < 128; i++)
+        set(i, A + 4 * i);
+    Waiter& w = in_thread([this] { return waitv(LIST, 128); });
+    blocked(1);
+    EXPECT_EQ(futex(A + 4 * 127, FUTEX_WAKE_PRIVATE, 1), 1);
+    EXPECT_EQ(result(w), 127);
+    for (uint32_t i = 0; i < 128; i++)
+        EXPECT_EQ(futex(A + 4 * i, FUTEX_WAKE_PRIVATE, 1), 0) << i;
+}
+
+TEST_F(FutexWaitv, AnAbsoluteDeadlineOnEitherClock)
+{
+    set(0, X);
+    proc->p.tsc_base = fake::now_tsc();
+    *reinterpret_cast<Timespec*>(proc->at(TS)) = {1, 0};
+    Waiter& mono = in_thread([this] { return waitv(LIST, 1, 0, TS, 1); });
+    blocked(1);
+    fake::advance_ns(999999999);
+    settle();
+    EXPECT_FALSE(mono.done());
+    fake::advance_ns(1);
+    EXPECT_EQ(result(mono), -ETIMEDOUT);
+    // The realtime clock runs 1000 s ahead here.
+    proc->p.realtime_offset_ns = 1000ll * 1000000000;
+    *reinterpret_cast<Timespec*>(proc->at(TS)) = {1003, 0};
+    Waiter& real = in_thread([this] { return waitv(LIST, 1, 0, TS, 0); });
+    blocked(1);
+    fake::advance_ns(1000000000);
+    settle();
+    EXPECT_FALSE(real.done());
+    fake::advance_ns(1000000000);
+    EXPECT_EQ(result(real), -ETIMEDOUT);
+}
+
+// Linux restarts futex_waitv after a handler with SA_RESTART even when timed:
+// its deadline is absolute.
+TEST_F(FutexWaitv, ASignalEndsTheWaitForRestarting)
+{
+    set(0, X);
+    set(1, Y);
+    *reinterpret_cast<Timespec*>(proc->at(TS)) = {100000, 0};
+    Waiter& w = in_thread([this] { return waitv(LIST, 2, 0, TS); });
+    blocked(1);
+    w.t.sigpending = 1 << 9;
+    mck::sched_wake(&w.t);
+    EXPECT_EQ(result(w), -512); // ERESTARTSYS
+    EXPECT_EQ(futex(X, FUTEX_WAKE_PRIVATE, 1), 0) << "it left the table";
+    EXPECT_EQ(futex(Y, FUTEX_WAKE_PRIVATE, 1), 0);
 }
 
 } // namespace
