@@ -27,8 +27,8 @@ $vmrun --hostname vnode2 --link $((port + 1)):$port --ip 10.99.0.2/24 --share "$
 	-- "${guest_env[@]}" bash "$here/two_nodes_peer.sh" "$nodes" > "$share/vnode2.log" 2>&1 &
 peer_pid=$!
 $vmrun --hostname vnode1 --link $port:$((port + 1)) --ip 10.99.0.1/24 --share "$share" \
-	-- "${guest_env[@]}" bash "$here/two_nodes_main.sh" "$nodes"
-main_rc=$?
+	-- "${guest_env[@]}" bash "$here/two_nodes_main.sh" "$nodes" 2>&1 | tee "$share/vnode1.log"
+main_rc=${PIPESTATUS[0]}
 touch "$share/done" # vnode2 stops serving, whatever became of vnode1
 wait "$peer_pid"
 peer_rc=$?
@@ -36,4 +36,8 @@ peer_pid=""
 echo "=== vnode2"
 cat "$share/vnode2.log"
 echo "=== vnode1 exited with $main_rc, vnode2 with $peer_rc"
+# The logs are long: name what failed once more at the end.
+for node in vnode1 vnode2; do
+	grep -E '^(  )?FAIL: |^vmrun: guest killed' "$share/$node.log" | sed "s/^/$node: /" | sort -u || true
+done
 [ "$main_rc" -eq 0 ] && [ "$peer_rc" -eq 0 ]

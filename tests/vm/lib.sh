@@ -8,12 +8,14 @@ set -euo pipefail
 # MCK_MODULE_DIR: modules built for another kernel (vm.next_kernel), as for mcreboot.sh -M.
 MODULES=${MCK_MODULE_DIR:-$IHK_BUILD/modules}
 failures=0
+failed_checks=() # repeated by finish(), so the end of a long log names them
 
 log() { echo "--- [${SECONDS}s] $*"; }
 
 fail() {
 	echo "FAIL: $*" >&2
 	failures=$((failures + 1))
+	failed_checks+=("$*")
 }
 
 # expect_eq WHAT EXPECTED ACTUAL
@@ -90,7 +92,8 @@ run_pinned_on() {
 
 finish() {
 	if [ "$failures" -ne 0 ]; then
-		echo "$failures check(s) FAILED" >&2
+		echo "$failures check(s) FAILED:" >&2
+		printf '  FAIL: %s\n' "${failed_checks[@]}" >&2
 		exit 1
 	fi
 	echo "all checks passed"
