@@ -38,11 +38,19 @@ std::vector<gid_t> g_groups;
 std::atomic<int> g_pending{0};
 std::mutex g_lock; // one change at a time
 
-void on_signal(int, siginfo_t* info, void*)
+void (*g_foreign)(int, const siginfo_t&); // where a signal of this number from anyone else goes
+
+void on_signal(int sig, siginfo_t* info, void*)
 {
-    // Only mcexec's own broadcast: the signal from anyone else does nothing.
-    if (info->si_code != SI_TKILL || info->si_pid != getpid() || g_pending.load() <= 0)
+    // Only mcexec's own broadcast changes credentials. The number from
+    // anyone else (a kill) is a signal for the program.
+    if (info->si_code != SI_TKILL || info->si_pid != getpid()) {
+        if (g_foreign)
+            g_foreign(sig, *info);
         return;
+    }
+    if (g_pending.load() <= 0)
+        return; // a broadcast given up on
     int saved = errno;
     const Change& c = g_change;
     syscall(c.nr, c.args[0], c.args[1], c.args[2], c.args[3], c.args[4]);
@@ -156,10 +164,11 @@ void credentials_after_fork()
     g_pending.store(0);
 }
 
-bool credentials_init()
+bool credentials_init(void (*foreign)(int sig, const siginfo_t& info))
 {
     if (CREDENTIALS_SIGNAL < SIGRTMIN || CREDENTIALS_SIGNAL > SIGRTMAX)
         return false;
+    g_foreign = foreign;
     struct sigaction sa {};
     sa.sa_sigaction = on_signal;
     sa.sa_flags = SA_SIGINFO | SA_RESTART;

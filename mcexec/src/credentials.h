@@ -13,19 +13,21 @@
 // whichever worker runs it, keeps them.
 #pragma once
 
+#include <csignal>
 #include <cstdint>
 #include <optional>
 
 namespace mcexec {
 
-// SIGRTMIN + 4 with glibc, after MCEXEC_INTERRUPT_SIGNAL: mcexec's own, never
-// passed on to the program (a program's own signal of that number from
-// Linux is lost, as MCEXEC_INTERRUPT_SIGNAL's is).
+// SIGRTMIN + 4 with glibc, after MCEXEC_INTERRUPT_SIGNAL: mcexec's own when
+// one of its threads sends it to another (tgkill from its own pid); the same
+// number from anyone else is the program's.
 constexpr int CREDENTIALS_SIGNAL = 38;
 
-// Before mcexec has threads: the signal's handler. False if the C library
-// keeps the number for itself.
-bool credentials_init();
+// Before mcexec has threads: the signal's handler, which hands the number
+// sent by anyone else to @foreign (async-signal-safe). False if the C
+// library keeps the number for itself.
+bool credentials_init(void (*foreign)(int sig, const siginfo_t& info));
 // In a fork child of mcexec: another thread may have been in the middle of
 // a change when the parent forked, holding the lock the child's first change
 // would wait on for good.

@@ -6,6 +6,7 @@
 
 #include <signal.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -55,9 +56,24 @@ namespace mcexec {
 namespace {
 
 thread_local volatile int t_interrupted = 0;
+void (*g_foreign)(int, const siginfo_t&);     // where a signal of this number from anyone else goes
 
-void on_interrupt(int, siginfo_t*, void* ctx)
+// mcctrl's interruption comes from the kernel (SI_KERNEL; SI_USER with no
+// sender when Linux had no room to queue its details), or from mcexec itself
+// (the unit tests). Anyone else's signal of this number (a kill, which names
+// its sender) is the program's.
+bool ours(const siginfo_t& info)
 {
+    return info.si_code == SI_KERNEL || (info.si_code == SI_USER && info.si_pid == 0) || info.si_pid == getpid();
+}
+
+void on_interrupt(int sig, siginfo_t* info, void* ctx)
+{
+    if (!ours(*info)) {
+        if (g_foreign)
+            g_foreign(sig, *info);
+        return;
+    }
     t_interrupted = 1;
     greg_t* r = static_cast<ucontext_t*>(ctx)->uc_mcontext.gregs;
     auto at = [](const char* label) { return greg_t(reinterpret_cast<uintptr_t>(label)); };
@@ -76,8 +92,9 @@ void on_interrupt(int, siginfo_t*, void* ctx)
 
 } // namespace
 
-void interruptible_init()
+void interruptible_init(void (*foreign)(int sig, const siginfo_t& info))
 {
+    g_foreign = foreign;
     if (MCEXEC_INTERRUPT_SIGNAL < SIGRTMIN || MCEXEC_INTERRUPT_SIGNAL > SIGRTMAX) {
         fprintf(stderr, "mcexec: signal %d is not free for mcexec's use with this C library\n",
                 MCEXEC_INTERRUPT_SIGNAL);

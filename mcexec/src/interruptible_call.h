@@ -20,12 +20,14 @@
 // (a signal sent for a call is delivered before its answer returns).
 #pragma once
 
+#include <csignal>
 #include <cstdint>
 
 namespace mcexec {
 
-// Install the handler; once, before any worker runs.
-void interruptible_init();
+// Install the handler; once, before any worker runs. The same signal sent by
+// anyone but mcctrl is handed to @foreign (async-signal-safe): the program's.
+void interruptible_init(void (*foreign)(int sig, const siginfo_t& info));
 // A worker is about to wait for its next call: forget earlier interruptions.
 void interruptible_reset();
 // Was this thread's current call interrupted already?

@@ -47,7 +47,8 @@ std::atomic<unsigned> g_workers{0};
 // caught), SIGSEGV and SIGBUS (its checked copies of the program's memory,
 // user_memory.h, which passes on those another process sent), glibc's two
 // internal signals and mcexec's own two (its interruption, and its
-// credentials' broadcast: credentials.h). SIGPIPE and SIGXFSZ that an
+// credentials' broadcast: credentials.h; their handlers pass on those
+// another process sent). SIGPIPE and SIGXFSZ that an
 // offloaded write raises in its worker are that worker's to pass on, as the
 // call's (pass_on_own); those sent to mcexec come here like the others. The stop
 // signals of job control but SIGSTOP go to the program too: its handler runs,
@@ -165,7 +166,8 @@ bool pass_on(int sig, const siginfo_t& info)
     return ioctl(g_config->proc_fd, MCEXEC_SIGNAL, &s) == 0 || errno != ENODEV;
 }
 
-// SIGSEGV or SIGBUS that another process sent (user_memory.h): the program's.
+// SIGSEGV or SIGBUS that another process sent (user_memory.h), or mcexec's own
+// two signals' numbers (interruptible_call.h, credentials.h): the program's.
 void pass_on_sent(int sig, const siginfo_t& info) { pass_on(sig, info); }
 
 // The SIGPIPE or SIGXFSZ Linux sent this worker for the call it ran (blocked
@@ -254,8 +256,8 @@ void serve(const ProxyConfig& config)
     sigset_t blocked = forwarded_set();
     sigaddset(&blocked, MCEXEC_INTERRUPT_SIGNAL);
     pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
-    interruptible_init();
-    if (!credentials_init()) {
+    interruptible_init(pass_on_sent);
+    if (!credentials_init(pass_on_sent)) {
         fprintf(stderr, "mcexec: signal %d is not free for mcexec's use with this C library\n", CREDENTIALS_SIGNAL);
         _exit(125);
     }

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,11 +26,18 @@ namespace {
 
 using namespace std::chrono_literals;
 
+std::atomic<int> g_foreign_sig{0}, g_foreign_pid{0};
+void foreign(int sig, const siginfo_t& info)
+{
+    g_foreign_pid = info.si_pid;
+    g_foreign_sig = sig;
+}
+
 class Interruptible : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        mcexec::interruptible_init();
+        mcexec::interruptible_init(foreign);
         ASSERT_EQ(pipe(fds), 0);
     }
     void TearDown() override
@@ -40,7 +48,8 @@ protected:
 
     // Run @body in a thread, send it mcexec's interruption after @delay, and
     // return what it returned.
-    int64_t interrupt_after(std::chrono::milliseconds delay, const std::function<int64_t()>& body)
+    int64_t interrupt_after(std::chrono::milliseconds delay, const std::function<int64_t()>& body,
+                            int sig = MCEXEC_INTERRUPT_SIGNAL)
     {
         std::atomic<int64_t> ret{1};
         std::atomic<bool> started{false};
@@ -52,7 +61,7 @@ protected:
         while (!started)
             std::this_thread::yield();
         std::this_thread::sleep_for(delay);
-        pthread_kill(t.native_handle(), MCEXEC_INTERRUPT_SIGNAL);
+        pthread_kill(t.native_handle(), sig);
         t.join();
         return ret;
     }
@@ -137,6 +146,32 @@ TEST_F(Interruptible, McexecsOwnCallsGoOn)
     EXPECT_EQ(interrupt_after(100ms, [&] { return int64_t(read(fds[0], &c, 1)); }), 1);
     writer.join();
     EXPECT_EQ(c, 'y');
+}
+
+// The same signal number from another process is not an interruption: it
+// goes to the program (the hook), and no call of mcexec's is cancelled.
+TEST_F(Interruptible, AnotherProcesssSignalIsTheProgramsNotAnInterruption)
+{
+    g_foreign_sig = 0;
+    sigset_t one, old;
+    sigemptyset(&one);
+    sigaddset(&one, MCEXEC_INTERRUPT_SIGNAL);
+    pthread_sigmask(SIG_BLOCK, &one, &old); // taken here, when unblocked below
+    pid_t child = fork();
+    if (child == 0) {
+        kill(getppid(), MCEXEC_INTERRUPT_SIGNAL);
+        _exit(0);
+    }
+    ASSERT_GT(child, 0);
+    int status;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    mcexec::interruptible_reset();
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    for (int i = 0; i < 200 && !g_foreign_sig; i++)
+        std::this_thread::sleep_for(5ms);
+    EXPECT_EQ(g_foreign_sig.load(), MCEXEC_INTERRUPT_SIGNAL);
+    EXPECT_EQ(g_foreign_pid.load(), child);
+    EXPECT_FALSE(mcexec::interruptible_pending());
 }
 
 } // namespace
