@@ -17,6 +17,7 @@
 
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/futex.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <net/if.h>
@@ -731,6 +732,25 @@ int64_t shm_detach(const uint64_t* a)
     return len;
 }
 
+// MCK_SYS_SHARED_FUTEX_WAKE (abi.h): Linux processes waiting on a word of a
+// file or System V segment the program maps are in Linux's futex table, keyed
+// by the object and offset; a wake through our own mapping of the word
+// reaches them. The lock keeps the mapping while Linux looks at it.
+int64_t shared_futex_wake(const uint64_t* a)
+{
+    uint64_t addr = a[0];
+    int count = a[1] > uint64_t(INT_MAX) ? INT_MAX : int(a[1]);
+    uint32_t bitset = uint32_t(a[2]);
+    if (addr & 3)
+        return -EINVAL;
+    std::lock_guard<std::mutex> guard(g_shared_lock);
+    if (std::none_of(g_shared.begin(), g_shared.end(),
+                     [&](const SharedMapping& m) { return addr >= m.addr && addr - m.addr < m.len; }))
+        return -EFAULT;
+    long n = syscall(SYS_futex, addr, FUTEX_WAKE_BITSET, count, nullptr, nullptr, bitset);
+    return n < 0 ? -errno : n;
+}
+
 // The LWK unmapped [addr, addr + len) of our shared mappings: mcctrl unpins
 // those pages (it checks the range against the LWK's request and our view),
 // and that part of our mapping goes, as the program's munmap would have made
@@ -976,6 +996,8 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uin
         return shared_release(cfg, token, a);
     if (nr == MCK_SYS_SHARED_REMAP)
         return shared_remap(cfg, token, a);
+    if (nr == MCK_SYS_SHARED_FUTEX_WAKE)
+        return shared_futex_wake(a);
     if (nr == MCK_SYS_SIGNALFD_READY)
         return signalfd_ready(cfg, a);
     if (nr == MCK_SYS_SIGNALFD_RENEW)

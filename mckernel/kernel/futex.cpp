@@ -14,10 +14,14 @@
 // because the word changed leaves a note instead: an LWK waker changes the
 // word first and wakes after, and may be held up between the two (a busy
 // node, an interrupt) past the waiter's look; its wake, within a while,
-// counts the note as the waiter it would have woken. Shared anonymous memory
-// is only ever shared with LWK processes, so a wait there sleeps until woken.
+// counts the note as the waiter it would have woken. The other way, Linux
+// processes waiting there are in Linux's table: a shared (not private) wake
+// of such a word wakes ours first, then theirs through mcexec's own mapping of
+// the word. Shared anonymous memory is only ever shared with LWK processes, so
+// a wait there sleeps until woken.
 #include <kernel/errno.h>
 #include <kernel/mem.h>
+#include <kernel/offload.h>
 #include <kernel/process.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
@@ -27,6 +31,7 @@
 #include <kernel/vm.h>
 
 #include <arch/cpu.h>
+#include <mcexec/abi.h>
 
 namespace mck {
 namespace {
@@ -85,16 +90,29 @@ uint32_t take_left(uint64_t addr, uint32_t count)
 struct Key {
     Process* proc;
     uint64_t addr;
-    bool linux_too; // a shared word Linux programs may wake: wait in slices
+    bool linux_too;      // a shared word Linux programs may wake: wait in slices
+    uint64_t linux_word; // with linux_too: the word in mcexec's mapping, or 0
 };
 
 Key key_of(Process* p, uint64_t addr)
 {
-    uint64_t phys;
+    uint64_t phys, linux_word = 0;
     bool linux_too = false;
-    if (vm_shared_phys(p, addr, &phys, &linux_too))
-        return {nullptr, phys, linux_too};
-    return {p, addr, false};
+    if (vm_shared_phys(p, addr, &phys, &linux_too, &linux_word))
+        return {nullptr, phys, linux_too, linux_word};
+    return {p, addr, false, 0};
+}
+
+// Linux processes waiting on a word of a file or System V segment that we
+// share wait in Linux's futex table, which our wakes do not reach: mcexec
+// wakes up to @count of them through its own mapping of the word. How many.
+uint32_t wake_linux(const Key& k, uint32_t count, uint32_t bitset)
+{
+    if (!k.linux_word || !count)
+        return 0;
+    uint64_t args[6] = {k.linux_word, count, bitset, 0, 0, 0};
+    int64_t n = offload(MCK_SYS_SHARED_FUTEX_WAKE, args);
+    return n > 0 && uint64_t(n) <= count ? uint32_t(n) : 0;
 }
 
 void unlink(Waiter* w)
@@ -212,10 +230,11 @@ int64_t wait_any(Process* p, WaitWord* words, uint32_t n, uint64_t deadline_tsc,
     return ret;
 }
 
-// Wake up to @count waiters of @addr; with @requeue_to, move up to
-// @requeue_count of the others to that word.
-int64_t wake(Process* p, uint64_t addr, uint32_t count, uint32_t bitset, const uint64_t* requeue_to = nullptr,
-             uint32_t requeue_count = 0)
+// Wake up to @count waiters of @addr, ours first, then, with @linux_waiters,
+// Linux's (a shared futex's); with @requeue_to, move up to @requeue_count of
+// ours that are left to that word.
+int64_t wake(Process* p, uint64_t addr, uint32_t count, uint32_t bitset, bool linux_waiters = false,
+             const uint64_t* requeue_to = nullptr, uint32_t requeue_count = 0)
 {
     if (!bitset)
         return -EINVAL;
@@ -265,6 +284,8 @@ int64_t wake(Process* p, uint64_t addr, uint32_t count, uint32_t bitset, const u
         SpinLockGuard guard(g_lock);
         woken += take_left(k.addr, count - woken);
     }
+    if (linux_waiters && k.linux_too)
+        woken += wake_linux(k, count - woken, bitset);
     return int64_t(woken + moved);
 }
 
@@ -305,7 +326,7 @@ int64_t requeue(Process* p, SyscallArgs& a, bool cmp)
         if (cur != uint32_t(a.arg[5]))
             return -EAGAIN;
     }
-    return wake(p, addr, uint32_t(nr_wake), ~0u, &addr2, uint32_t(nr_requeue));
+    return wake(p, addr, uint32_t(nr_wake), ~0u, false, &addr2, uint32_t(nr_requeue));
 }
 
 } // namespace
@@ -354,7 +375,7 @@ int64_t sys_futex(SyscallArgs& a)
     }
     case FUTEX_WAKE:
     case FUTEX_WAKE_BITSET:
-        return wake(p, addr, val, op == FUTEX_WAKE ? ~0u : uint32_t(a.arg[5]));
+        return wake(p, addr, val, op == FUTEX_WAKE ? ~0u : uint32_t(a.arg[5]), !(a.arg[1] & FUTEX_PRIVATE));
     default:
         return -ENOSYS;
     }

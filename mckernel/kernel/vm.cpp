@@ -1917,7 +1917,7 @@ bool vm_io_locked(Process* p, uint64_t addr)
     return v && (v->flags & VMA_IO);
 }
 
-bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys, bool* linux_too)
+bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys, bool* linux_too, uint64_t* linux_word)
 {
     SpinLockGuard guard(p->lock);
     Vma* v = find(p, addr);
@@ -1926,8 +1926,11 @@ bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys, bool* linux_too)
     if (!v || !(v->flags & VMA_SHARED) || (v->flags & VMA_IO) || !arch::mmu_lookup(p->root, addr, &pa, &prot, &psize))
         return false; // device memory: no futex there (Linux: EFAULT)
     *phys = pa; // mmu_lookup's answer has the offset in the page already
+    bool linux_maps = !(v->flags & VMA_SHARED_ANON);
     if (linux_too)
-        *linux_too = !(v->flags & VMA_SHARED_ANON);
+        *linux_too = linux_maps;
+    if (linux_word)
+        *linux_word = linux_maps && v->linux_addr ? v->linux_addr + (addr - v->start) : 0;
     return true;
 }
 

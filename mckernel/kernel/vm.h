@@ -66,7 +66,13 @@ int vm_move_page(Process* p, uint64_t addr, int node);
 // with its bytes. Pages it shares (a fork's, Linux's) stay. Returns how many
 // pages found no room on @to.
 uint64_t vm_migrate_node(Process* p, int from, int to);
-bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys, bool* linux_too = nullptr);
+// The physical address of the word at @addr of a shared mapping (a futex
+// there is keyed by it); false for private memory, device memory or nothing
+// mapped. @linux_too: Linux processes may map the page too (a file's, a System
+// V segment's; not shared anonymous memory); then @linux_word: the word's
+// address in mcexec's own mapping of the object (0 if it has none).
+bool vm_shared_phys(Process* p, uint64_t addr, uint64_t* phys, bool* linux_too = nullptr,
+                    uint64_t* linux_word = nullptr);
 // @addr lies in a device's memory or I/O space (VMA_IO), which no kernel copy
 // reaches (Linux's GUP refuses it). Context: p->lock held.
 bool vm_io_locked(Process* p, uint64_t addr);

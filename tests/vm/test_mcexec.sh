@@ -48,7 +48,7 @@ ihkosctl 0 clear_kmsg
 expect_eq "kprint output" "kprint: 19 bytes" "$(mcexec "$PROGS/kprint" "hello kernel log 42")"
 if ihkosctl 0 kmsg | grep -q "kprint: pid [0-9]*: hello kernel log 42"; then echo "ok: kprint line in kmsg"; else fail "kprint line missing from kmsg"; fi
 
-log "a futex in a shared file mapping: LWK and Linux wakers"
+log "a futex in a shared file mapping: LWK and Linux wakers and waiters"
 f=$work/futex-page
 # wait_woken NAME PID OUT [LINE]: the waiter PID ends within 30 s having printed LINE ("woken").
 wait_woken() {
@@ -82,6 +82,22 @@ waiter=$!
 until_waiting "$work/waiter2"
 "$PROGS/shm_futex" wake "$f" >/dev/null
 wait_woken "LWK waiter woken by a Linux process" $waiter "$work/waiter2"
+rm -f "$f"
+"$PROGS/shm_futex" wait "$f" > "$work/waiter6" &
+waiter=$!
+until_waiting "$work/waiter6"
+expect_eq "an LWK waker finds the Linux waiter" "woke 1" "$(mcexec "$PROGS/shm_futex" wake "$f")"
+wait_woken "Linux waiter woken by an LWK process" $waiter "$work/waiter6"
+rm -f "$f"
+"$PROGS/shm_futex" wait "$f" > "$work/waiter7" &
+waiter=$!
+mcexec "$PROGS/shm_futex" wait "$f" > "$work/waiter8" &
+waiter_lwk=$!
+until_waiting "$work/waiter7"
+until_waiting "$work/waiter8"
+expect_eq "an LWK waker finds the LWK's and Linux's waiters" "woke 2" "$(mcexec "$PROGS/shm_futex" wake "$f")"
+wait_woken "Linux waiter woken with an LWK one" $waiter "$work/waiter7"
+wait_woken "LWK waiter woken with a Linux one" $waiter_lwk "$work/waiter8"
 rm -f "$f"
 mcexec "$PROGS/shm_futex" waitv "$f" > "$work/waiter4" &
 waiter=$!

@@ -68,7 +68,7 @@ struct mcexec_create {
  * MCEXEC_START then runs (entry and sp ignored). No MCEXEC_SETUP.
  */
 #define MCEXEC_CREATE_FORK 0x1
-#define MCEXEC_ABI_VERSION 12	/* 12: MCK_SYS_SHARED_REMAP, MCK_SYS_SIGNALFD_READY/RENEW; 11: MCK_OFFLOAD_FAULT, MCK_PTE_COW; 10: MCK_IKC_HELD_CHECK/FREE; 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
+#define MCEXEC_ABI_VERSION 13	/* 13: MCK_SYS_SHARED_FUTEX_WAKE; 12: MCK_SYS_SHARED_REMAP, MCK_SYS_SIGNALFD_READY/RENEW; 11: MCK_OFFLOAD_FAULT, MCK_PTE_COW; 10: MCK_IKC_HELD_CHECK/FREE; 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
 /* Create the LWK process; returns its file (close = kill). */
 #define MCEXEC_CREATE _IOWR(MCEXEC_IOC_MAGIC, 0x01, struct mcexec_create)
 
@@ -203,6 +203,16 @@ struct mcexec_reply {
  * range goes as any other (MCK_SYS_SHARED_RELEASE).
  */
 #define MCK_SYS_SHARED_REMAP 0x4d434b0d
+/*
+ * A FUTEX_WAKE (not private) of a word in a shared file mapping or System V
+ * attach, which Linux processes may map and wait on: after its own waiters,
+ * McKernel offloads MCK_SYS_SHARED_FUTEX_WAKE(linux_addr, count, bitset) for
+ * the word at @linux_addr of mcexec's own mapping of the object; mcexec wakes
+ * up to @count Linux waiters of that word whose bitset meets @bitset
+ * (FUTEX_WAKE_BITSET), refusing (-EFAULT) an address in none of its shared
+ * mappings. Result: how many it woke.
+ */
+#define MCK_SYS_SHARED_FUTEX_WAKE 0x4d434b11
 /*
  * A signalfd of the program is an eventfd in mcexec, which the LWK answers
  * reads of with its own signals: MCK_SYS_SIGNALFD_READY(fd, ready) makes it

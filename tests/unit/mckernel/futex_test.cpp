@@ -4,6 +4,7 @@
 #include "fake.h"
 
 #include <kernel/mem.h>
+#include <kernel/offload.h>
 #include <kernel/sched.h>
 #include <kernel/syscall.h>
 #include <kernel/time.h>
@@ -22,6 +23,7 @@
 #include <list>
 #include <memory>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -516,6 +518,60 @@ TEST_F(FutexWaitv, ASignalEndsTheWaitForRestarting)
     EXPECT_EQ(result(w), -512); // ERESTARTSYS
     EXPECT_EQ(futex(X, FUTEX_WAKE_PRIVATE, 1), 0) << "it left the table";
     EXPECT_EQ(futex(Y, FUTEX_WAKE_PRIVATE, 1), 0);
+}
+
+// A word of a shared file mapping: Linux processes may wait on it in Linux's
+// table. A shared wake wakes ours first, then asks mcexec to wake Linux's
+// through its own mapping of the word; a private one, or one whose count our
+// waiters met, asks nothing.
+TEST_F(Futex, ASharedWakeOfAFileWordAlsoWakesLinuxWaiters)
+{
+    constexpr uint64_t F = A + 64 * K4, HANDLE = 0x7f0000000000ull; // the program's and mcexec's mapping
+    std::vector<fake::Call> wakes;
+    int64_t linux_woke = 2;
+    fake::offload_handler = [&](const fake::Call& c) -> int64_t {
+        if (c.nr == MCK_SYS_MAP_SHARED) {
+            auto* list = reinterpret_cast<uint64_t*>(fake::host(c.args[4]));
+            for (uint64_t i = 0; i < c.args[1] / K4; i++)
+                list[i] = (fake::LINUX_PHYS + i * K4) | MCK_PIN_WRITABLE;
+            return int64_t(HANDLE);
+        }
+        if (c.nr == MCK_SYS_SHARED_FUTEX_WAKE) {
+            wakes.push_back(c);
+            return linux_woke;
+        }
+        return -ENOSYS;
+    };
+    ASSERT_EQ(vm_mmap(&proc->p, F, 2 * K4, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, 5, 0), int64_t(F));
+    const uint64_t word = F + K4 + 8;
+    EXPECT_EQ(futex(word, FUTEX_WAKE, 5), 2) << "Linux's two";
+    ASSERT_EQ(wakes.size(), 1u);
+    EXPECT_EQ(wakes[0].args[0], HANDLE + K4 + 8) << "the word in mcexec's mapping";
+    EXPECT_EQ(wakes[0].args[1], 5u);
+    EXPECT_EQ(wakes[0].args[2], ~0u);
+    EXPECT_EQ(futex(word, FUTEX_WAKE_BITSET, 5, 0, 0, 6), 2);
+    ASSERT_EQ(wakes.size(), 2u);
+    EXPECT_EQ(wakes[1].args[2], 6u) << "the bitset goes along";
+    EXPECT_EQ(futex(word, FUTEX_WAKE_PRIVATE, 5), 0);
+    EXPECT_EQ(wakes.size(), 2u) << "a private futex is the process's own";
+    // Ours first: one waiter of ours and a count of 1 asks Linux nothing.
+    Waiter& w = wait_on(word, FUTEX_WAIT);
+    blocked(1);
+    EXPECT_EQ(futex(word, FUTEX_WAKE, 1), 1);
+    EXPECT_EQ(result(w), 0);
+    EXPECT_EQ(wakes.size(), 2u);
+    Waiter& w2 = wait_on(word, FUTEX_WAIT);
+    blocked(1);
+    EXPECT_EQ(futex(word, FUTEX_WAKE, 3), 3) << "ours, then two of Linux's";
+    EXPECT_EQ(result(w2), 0);
+    ASSERT_EQ(wakes.size(), 3u);
+    EXPECT_EQ(wakes[2].args[1], 2u) << "only what our waiters left of the count";
+    // mcexec's answer is not trusted past the count it was given.
+    linux_woke = 99;
+    EXPECT_EQ(futex(word, FUTEX_WAKE, 5), 0);
+    linux_woke = -EFAULT;
+    EXPECT_EQ(futex(word, FUTEX_WAKE, 5), 0);
+    EXPECT_EQ(vm_munmap(&proc->p, F, 2 * K4), 0);
 }
 
 } // namespace
