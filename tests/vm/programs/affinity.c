@@ -43,6 +43,35 @@ static long set_mask(pid_t tid, size_t bytes, int cpu)
 	return syscall(SYS_sched_setaffinity, tid, bytes, bits);
 }
 
+/* fork, the child waiting until the parent opens the gate: 0 in the child
+ * once it may go on; in the parent the child's pid (-1 if none) and, in
+ * *@gate, what open_gate() takes. */
+static pid_t fork_gated(int *gate)
+{
+	int fds[2];
+	if (pipe(fds))
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		char b;
+		close(fds[1]);
+		if (read(fds[0], &b, 1) < 0)
+			_exit(2);
+		close(fds[0]);
+		return 0;
+	}
+	close(fds[0]);
+	*gate = fds[1];
+	return pid;
+}
+
+static int open_gate(int gate)
+{
+	int ok = write(gate, "g", 1) == 1;
+	close(gate);
+	return ok ? 0 : -1;
+}
+
 static int pipe_fds[2], ready_fds[2];
 static pid_t worker_tid;
 
@@ -98,19 +127,14 @@ int main(void)
 
 	/* Another process's: a child's, set and read by its pid; refused once
 	 * the caller's effective uid is no longer the child's (EPERM). */
-	int go[2];
-	if (pipe(go))
+	int gate;
+	pid = fork_gated(&gate);
+	if (pid < 0)
 		return 1;
-	pid = fork();
 	if (pid == 0) {
-		char b;
-		close(go[1]);
-		if (read(go[0], &b, 1) < 0)
-			_exit(1);
 		printf("child after its parent's change: mask %s\n", mask_text(0));
 		_exit(0);
 	}
-	close(go[0]);
 	printf("setaffinity of a child to cpu 1: %s\n", err(set_mask(pid, 8, 1)));
 	printf("its mask seen from here: %s\n", mask_text(pid));
 	printf("getaffinity of the parent, a Linux process: %s\n",
@@ -123,7 +147,7 @@ int main(void)
 		if (seteuid(0))
 			return 1;
 	}
-	if (write(go[1], "g", 1) != 1)
+	if (open_gate(gate))
 		return 1;
 	waitpid(pid, &st, 0);
 
@@ -131,22 +155,14 @@ int main(void)
 	 * own (on the LWK once was mcexec's, while it still took the child over). */
 	int right = 0;
 	for (int i = 0; i < 20; i++) {
-		int gate[2];
-		if (pipe(gate))
+		pid = fork_gated(&gate);
+		if (pid < 0)
 			return 1;
-		pid = fork();
-		if (pid == 0) {
-			char b;
-			close(gate[1]);
-			if (read(gate[0], &b, 1) < 0)
-				_exit(2);
+		if (pid == 0)
 			_exit(strcmp(mask_text(0), "1") == 0 ? 0 : 1);
-		}
-		close(gate[0]);
 		long r = set_mask(pid, 8, 1);
-		if (write(gate[1], "g", 1) != 1)
+		if (open_gate(gate))
 			return 1;
-		close(gate[1]);
 		waitpid(pid, &st, 0);
 		right += r == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 	}
