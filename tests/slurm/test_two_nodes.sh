@@ -38,6 +38,6 @@ cat "$share/vnode2.log"
 echo "=== vnode1 exited with $main_rc, vnode2 with $peer_rc"
 # The logs are long: name what failed once more at the end.
 for node in vnode1 vnode2; do
-	grep -E '^(  )?FAIL: |^vmrun: guest killed' "$share/$node.log" | sed "s/^/$node: /" | sort -u || true
+	grep -E '^(  )?FAIL: |^vmrun: guest killed' "$share/$node.log" | sed "s/^  //; s/^/$node: /" | sort -u || true
 done
 [ "$main_rc" -eq 0 ] && [ "$peer_rc" -eq 0 ]
