@@ -51,6 +51,13 @@ expect_eq "mpirun: every rank on its node's McKernel" "${native//Linux/McKernel}
 wait_idle
 vnode2_clean "mpirun"
 
+# The end of this node's newest LWK log (the job's kmsg file): what a failed step left.
+last_kmsg() {
+	local f
+	f=$(ls -t $SLURM_WORK/mck-kmsg-*-vnode1.log 2>/dev/null | head -1 || true)
+	[ -z "$f" ] || { echo "--- the last 30 lines of $f"; tail -30 "$f"; }
+}
+
 log "verbs over Soft-RoCE between the nodes, both sides on their node's LWK (srun --mck)"
 # Task 0 on vnode1 serves, task 1 on vnode2 connects to it (bash on the LWK
 # execs the tool); -c checks every received buffer. RLIMIT_MEMLOCK goes to the
@@ -58,7 +65,7 @@ log "verbs over Soft-RoCE between the nodes, both sides on their node's LWK (sru
 role='if [ "$SLURM_PROCID" = 0 ]; then exec "$@"; fi; sleep 5; exec "$@" 10.99.0.1'
 for cmd in "ibv_rc_pingpong -d rxe0 -g 1 -n 500 -c -s 65536" "ib_write_bw -d rxe0 -x 1 -n 500 -s 65536 -F"; do
 	out=$(ulimit -l unlimited; as_user timeout 300 srun --kill-on-bad-exit=1 --mck -N 2 -n 2 bash -c "$role" verbs $cmd 2>&1) ||
-		fail "srun --mck: $cmd: $out"
+		{ fail "srun --mck: $cmd: $out"; last_kmsg; }
 	echo "$out" | tail -4
 	has_step_line "$out" 2 1
 	case $cmd in
@@ -84,6 +91,7 @@ out=$(ucx_srun -N 2 -n 4 "$CHECK") || true
 echo "$out" | tail -5
 expect_eq "mpi_check over UCX on 2 nodes" "mpi_check: 4 ranks, 4 on McKernel, allreduce/barrier/ring ok" \
 	"$(grep mpi_check: <<<"$out")"
+grep -q "mpi_check: 4 ranks" <<<"$out" || last_kmsg
 n=$(($(sent) - before))
 [ "$n" -gt 100 ] && echo "ok: $n packets from vnode1 through rxe0" || fail "only $n packets from vnode1 through rxe0"
 wait_idle
