@@ -56,7 +56,7 @@ namespace mcexec {
 namespace {
 
 thread_local volatile int t_interrupted = 0;
-void (*g_foreign)(int, const siginfo_t&);     // where a signal of this number from anyone else goes
+void (*g_foreign)(int, const siginfo_t&); // where a signal of this number from anyone else goes
 
 // mcctrl's interruption comes from the kernel (SI_KERNEL; SI_USER with no
 // sender when Linux had no room to queue its details), or from mcexec itself

@@ -4,11 +4,11 @@
 // Enough of the interface for glibc: WAIT, WAKE, their BITSET forms, REQUEUE
 // and CMP_REQUEUE; and futex_waitv, one wait on several words. A futex in a
 // shared mapping is keyed by its physical address, so LWK processes sharing
-// the page wake each other. Linux processes
-// sharing a file's or a System V segment's page cannot reach our table, so a
-// wait there looks at the word every millisecond and returns once it changed
-// (every process-shared lock, condition variable, barrier and semaphore of
-// glibc changes the word before it wakes). Returning on every slice instead
+// the page wake each other. Linux processes sharing a file's or a System V
+// segment's page cannot reach our table, so a wait there looks at the word
+// every millisecond and returns once it changed (every process-shared lock,
+// condition variable, barrier and semaphore of glibc changes the word before
+// it wakes). Returning on every slice instead
 // would be a spurious wake each millisecond: a waker that counts whom it woke
 // (LTP's checkpoints) would then find nobody waiting. A waiter that leaves
 // because the word changed leaves a note instead: an LWK waker changes the
