@@ -133,7 +133,7 @@ int64_t open_from_snapshot(Process* target, uint64_t nr, const uint64_t args[6])
     uint32_t max_threads = nthreads + SLACK < MCK_MAX_THREADS ? nthreads + SLACK : MCK_MAX_THREADS;
     uint32_t max_vmas = nvmas + SLACK < MCK_SNAPSHOT_MAX_VMAS ? nvmas + SLACK : MCK_SNAPSHOT_MAX_VMAS;
     KernelPages buf(sizeof(mck_proc_snapshot) + uint64_t(max_threads) * sizeof(mck_snap_thread) +
-              uint64_t(max_vmas) * sizeof(mck_snap_vma));
+                    uint64_t(max_vmas) * sizeof(mck_snap_vma));
     if (!buf.ok())
         return -ENOMEM;
     uint64_t len = gather(target, buf, max_threads, max_vmas);
