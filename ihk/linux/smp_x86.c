@@ -8,6 +8,8 @@
 #include <linux/elf.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
@@ -165,6 +167,43 @@ static int smp_x86_ikc_setup(struct smp_x86_boot *b, struct ihk_boot_param *bp,
 	return 0;
 }
 
+/*
+ * The LWK counts time in TSC ticks at bp->tsc_khz. Linux's tsc_khz comes from
+ * a calibration of a few milliseconds at its boot, which on a loaded emulator
+ * can be off by 0.1% (the LWK's clocks then drift a millisecond a second from
+ * Linux's), and Linux's clock may not run on the TSC at all (another
+ * clocksource, NTP's frequency correction). The rate against Linux's own
+ * monotonic clock since this module loaded keeps the two in step; it is
+ * measured on one CPU (TSCs may differ between CPUs where Linux found them
+ * unsynchronised) and used once a second has passed, within 2% of tsc_khz.
+ */
+static u32 ref_cpu;
+static u64 ref_sample[2];	/* TSC, ktime_get_ns() */
+
+static void smp_x86_sample(void *out)
+{
+	u64 *s = out;
+
+	s[0] = rdtsc_ordered();
+	s[1] = ktime_get_ns();
+}
+
+static u32 smp_x86_tsc_khz(void)
+{
+	u64 now[2], ticks, ns, khz;
+
+	if (!ref_sample[1] || smp_call_function_single(ref_cpu, smp_x86_sample, now, 1))
+		return tsc_khz;
+	ticks = now[0] - ref_sample[0];
+	ns = now[1] - ref_sample[1];
+	if (now[0] <= ref_sample[0] || ns < NSEC_PER_SEC)
+		return tsc_khz;
+	khz = mul_u64_u64_div_u64(ticks, USEC_PER_SEC, ns);
+	if (khz < tsc_khz - tsc_khz / 50 || khz > tsc_khz + tsc_khz / 50)
+		return tsc_khz;
+	return (u32)khz;
+}
+
 static int smp_x86_start(struct ihk_boot_param *bp, void (*notify)(void *data), void *data,
 			 void **state)
 {
@@ -193,7 +232,7 @@ static int smp_x86_start(struct ihk_boot_param *bp, void (*notify)(void *data), 
 		return ret;
 	}
 	bp->x2apic = x2apic_enabled();
-	bp->tsc_khz = tsc_khz;
+	bp->tsc_khz = smp_x86_tsc_khz();
 	bp->trampoline_phys = smp_x86_sipi_phys();
 
 	d->cr3 = page_to_phys(b->tables[PML4]);
@@ -259,6 +298,9 @@ static int __init smp_x86_init(void)
 	int ret;
 
 	BUILD_BUG_ON(sizeof(struct ihk_boot_param) > IHK_BOOT_PARAM_SIZE);
+	ref_cpu = cpumask_first(cpu_online_mask);
+	if (smp_call_function_single(ref_cpu, smp_x86_sample, ref_sample, 1))
+		ref_sample[1] = 0;
 	ret = smp_x86_sipi_init();
 	if (ret)
 		return ret;
