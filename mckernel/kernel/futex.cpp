@@ -374,8 +374,12 @@ int64_t sys_futex(SyscallArgs& a)
         return wait_any(p, &word, 1, deadline, !deadline);
     }
     case FUTEX_WAKE:
-    case FUTEX_WAKE_BITSET:
-        return wake(p, addr, val, op == FUTEX_WAKE ? ~0u : uint32_t(a.arg[5]), !(a.arg[1] & FUTEX_PRIVATE));
+    case FUTEX_WAKE_BITSET: {
+        // Linux's count is an int and it stops after the first wake that
+        // reaches it: 0, or a "negative" count such as UINT32_MAX, wakes one.
+        uint32_t count = int32_t(val) < 1 ? 1 : val;
+        return wake(p, addr, count, op == FUTEX_WAKE ? ~0u : uint32_t(a.arg[5]), !(a.arg[1] & FUTEX_PRIVATE));
+    }
     default:
         return -ENOSYS;
     }

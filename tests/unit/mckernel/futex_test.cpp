@@ -194,6 +194,24 @@ TEST_F(Futex, WakeWakesWaitersOfThatWordOnlyAndAtMostCount)
     EXPECT_EQ(result(x3), 0);
 }
 
+// Linux's futex_wake() counts in an int and stops once the count is reached
+// after a wake: a count of 0, or one past INT_MAX, wakes one waiter.
+TEST_F(Futex, AWakeOfNoneOrANegativeCountWakesOne)
+{
+    for (int i = 0; i < 3; i++)
+        wait_on(X);
+    blocked(3);
+    EXPECT_EQ(futex(X, FUTEX_WAKE_PRIVATE, 0), 1);
+    blocked(2);
+    EXPECT_EQ(futex(X, FUTEX_WAKE_PRIVATE, 0xffffffffu), 1);
+    blocked(1);
+    EXPECT_EQ(futex(X, FUTEX_WAKE_BITSET_PRIVATE, 0x80000000u, 0, 0, ~0u), 1);
+    blocked(0);
+    EXPECT_EQ(futex(X, FUTEX_WAKE_PRIVATE, 0), 0); // none left
+    for (Waiter& w : waiters)
+        EXPECT_EQ(result(w), 0);
+}
+
 TEST_F(Futex, BitsetsSelectWaiters)
 {
     Waiter& one = wait_on(X, FUTEX_WAIT_BITSET_PRIVATE, 0, 0, 1);
