@@ -58,14 +58,34 @@ last_kmsg() {
 	[ -z "$f" ] || { echo "--- the last 30 lines of $f"; tail -30 "$f"; }
 }
 
+# What a step that still runs after $1 seconds shows on vnode1 (issue #17): the
+# link's counters (does anything move, was anything retransmitted), what the
+# LWK's CPUs do, and where mcexec's threads wait (in an offloaded call or idle).
+stall_report() {
+	local c p t
+	echo "--- the step still runs after $1 s"
+	for c in sent_pkts rcvd_pkts duplicate_request completer_retry_err retry_exceeded_err rcvd_seq_err; do
+		printf '%s=%s ' $c "$(cat /sys/class/infiniband/rxe0/ports/1/hw_counters/$c 2>/dev/null)"
+	done
+	echo
+	ihkosctl 0 get rusage 2>&1 || true
+	for p in $(pgrep -x mcexec); do
+		for t in /proc/$p/task/*; do echo "mcexec $p thread ${t##*/}: $(cat $t/wchan 2>/dev/null)"; done
+	done
+}
+
 log "verbs over Soft-RoCE between the nodes, both sides on their node's LWK (srun --mck)"
 # Task 0 on vnode1 serves, task 1 on vnode2 connects to it (bash on the LWK
 # execs the tool); -c checks every received buffer. RLIMIT_MEMLOCK goes to the
 # tasks with the job (verbs pins).
 role='if [ "$SLURM_PROCID" = 0 ]; then exec "$@"; fi; sleep 5; exec "$@" 10.99.0.1'
 for cmd in "ibv_rc_pingpong -d rxe0 -g 1 -n 500 -c -s 65536" "ib_write_bw -d rxe0 -x 1 -n 500 -s 65536 -F"; do
+	(sleep 240; stall_report 240) &
+	watchdog=$!
 	out=$(ulimit -l unlimited; as_user timeout 300 srun --kill-on-bad-exit=1 --mck -N 2 -n 2 bash -c "$role" verbs $cmd 2>&1) ||
 		{ fail "srun --mck: $cmd: $out"; last_kmsg; }
+	kill $watchdog 2>/dev/null || true
+	wait $watchdog 2>/dev/null || true
 	echo "$out" | tail -4
 	has_step_line "$out" 2 1
 	case $cmd in
@@ -87,7 +107,11 @@ ucx_srun() {
 		UCX_UD_ETH_DGID_CHECK=n timeout 300 srun --kill-on-bad-exit=1 --mpi=pmix --mck --mck-mem=900M "$@" 2>&1)
 }
 before=$(sent)
+(sleep 240; stall_report 240) &
+watchdog=$!
 out=$(ucx_srun -N 2 -n 4 "$CHECK") || true
+kill $watchdog 2>/dev/null || true
+wait $watchdog 2>/dev/null || true
 echo "$out" | tail -5
 expect_eq "mpi_check over UCX on 2 nodes" "mpi_check: 4 ranks, 4 on McKernel, allreduce/barrier/ring ok" \
 	"$(grep mpi_check: <<<"$out")"
