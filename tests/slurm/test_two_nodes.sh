@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 vmrun="$here/../vm/vmrun --build ${IHK_BUILD:?} ${IHK_VMRUN_ARGS:-} --timeout 1500"
 nodes="vnode1=10.99.0.1 vnode2=10.99.0.2"
 share=$(mktemp -d /tmp/two-nodes.XXXXXX)
-port=$((20000 + $$ % 20000 * 2)) # two UDP ports of our own on the host's loopback
+port=$((20000 + $$ % 20000 * 2)) # the link's two ends, ours alone (vmrun --link; vnode1 listens)
 peer_pid=""
 guest_env=(env)
 [ -z "${MCK_SLURM_PREFIX:-}" ] ||

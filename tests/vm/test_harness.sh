@@ -34,6 +34,8 @@ fi
 check "a bad VMRUN_BOOT_TIMEOUT is refused" 2 env VMRUN_BOOT_TIMEOUT=x $vmrun -- true
 check "bad option is refused" 2 $vmrun --cpus x -- true
 check "a bad accelerator is refused" 2 $vmrun --accel xen -- true
+check "a link to itself is refused" 2 $vmrun --link 40401:40401 -- true
+check "a link's port out of range is refused" 2 $vmrun --link 40401:70000 -- true
 check "software emulation when asked" 0 $vmrun --accel tcg -- true
 # The automatic choice says why it emulates: this machine's /dev/kvm decides.
 err=$(env -u VMRUN_ACCEL $vmrun -- true 2>&1 >/dev/null | grep '^vmrun: software emulation' || true)
