@@ -55,6 +55,10 @@ ihk_unload() {
 	if grep -q '^ihk ' /proc/modules; then rmmod ihk; fi
 }
 
+# Has instance 0's log a line matching the basic regex $1? grep reads the whole
+# log: "ihkosctl 0 kmsg | grep -q" stops reading at the first match, and under
+# pipefail ihkosctl's SIGPIPE on a log longer than the pipe reads as "no".
+kmsg_has() { ihkosctl 0 kmsg | grep -c -- "$1" >/dev/null; }
 mem_free_kb() { awk '/^MemFree:/ { print $2 }' /proc/meminfo; }
 online_cpus() { cat /sys/devices/system/cpu/online; }
 cpu_online() { cat "/sys/devices/system/cpu/cpu$1/online"; }

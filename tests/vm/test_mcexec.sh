@@ -46,7 +46,7 @@ expect_eq "mcexec os index 0 syntax" "x" "$(mcexec 0 /bin/echo x)"
 log "kprint: system call 599 into the LWK log"
 ihkosctl 0 clear_kmsg
 expect_eq "kprint output" "kprint: 19 bytes" "$(mcexec "$PROGS/kprint" "hello kernel log 42")"
-if ihkosctl 0 kmsg | grep -q "kprint: pid [0-9]*: hello kernel log 42"; then echo "ok: kprint line in kmsg"; else fail "kprint line missing from kmsg"; fi
+if kmsg_has "kprint: pid [0-9]*: hello kernel log 42"; then echo "ok: kprint line in kmsg"; else fail "kprint line missing from kmsg"; fi
 
 log "a futex in a shared file mapping: LWK and Linux wakers and waiters"
 f=$work/futex-page
@@ -186,14 +186,14 @@ for _ in $(seq 150); do grep -q checksum "$work/hold.out" && break; sleep 0.2; d
 rc=0; timeout 120 mcexec "$PROGS/mem_hog" 500 > /dev/null 2>&1 || rc=$?
 expect_eq "500 MiB malloc'ed while another holds 400 of 768: touching more than there is ends in SIGBUS" 135 "$rc"
 kill $hold; wait $hold 2>/dev/null || true
-if ihkosctl 0 kmsg | grep -q "out of memory at"; then echo "ok: the LWK log says why"; else fail "no out-of-memory line in kmsg"; fi
+if kmsg_has "out of memory at"; then echo "ok: the LWK log says why"; else fail "no out-of-memory line in kmsg"; fi
 
 log "a killed mcexec tears the program down and frees its memory"
 mcexec "$PROGS/mem_hog" 600 100 > "$work/hog.out" & pid=$!
 for _ in $(seq 100); do grep -q checksum "$work/hog.out" && break; sleep 0.2; done
 kill -KILL $pid; wait $pid 2>/dev/null || true
 sleep 1
-if ihkosctl 0 kmsg | grep -q "mcexec is gone, ending it"; then echo "ok: the LWK ended the process"; else fail "no teardown in kmsg"; fi
+if kmsg_has "mcexec is gone, ending it"; then echo "ok: the LWK ended the process"; else fail "no teardown in kmsg"; fi
 out=$(timeout 60 mcexec "$PROGS/mem_hog" 600) || fail "600 MiB again after the kill: $out"
 [[ $out == "mem_hog: 600 MiB"* ]] && echo "ok: the memory came back" || fail "unexpected: $out"
 
@@ -242,7 +242,7 @@ sbrk by three quarters of the memory: Cannot allocate memory
 fork holding half the memory: Cannot allocate memory
 mmap of twice the memory: Cannot allocate memory"
 expect_eq "overcommit, strict" "$want_strict" "$(timeout 120 mcexec "$PROGS/overcommit" 2>&1)"
-if ihkosctl 0 kmsg | grep -q "kargs: ignoring"; then fail "overcommit=strict not taken: $(ihkosctl 0 kmsg | grep kargs)"; else echo "ok: the argument was taken"; fi
+if kmsg_has "kargs: ignoring"; then fail "overcommit=strict not taken: $(ihkosctl 0 kmsg | grep kargs)"; else echo "ok: the argument was taken"; fi
 expect_ok mcstop+release.sh
 assert_node_clean
 finish

@@ -125,7 +125,7 @@ old_pattern=$(cat /proc/sys/kernel/core_pattern)
 mkdir -m 777 "$work/cores"
 echo "$work/cores/core.%e.%p" > /proc/sys/kernel/core_pattern
 same_as_native "core_dump" "$IHK_BUILD/tests/vm/programs/core_dump" "$work/cores"
-ihkosctl 0 kmsg | grep -q 'wrote core file' && echo "ok: the LWK's log names the core files" ||
+kmsg_has 'wrote core file' && echo "ok: the LWK's log names the core files" ||
 	fail "no 'wrote core file' in the LWK's log"
 # From a Linux parent: the file is there, the status is 134 (mcexec itself writes no core).
 echo "$work/cores/core" > /proc/sys/kernel/core_pattern
@@ -145,7 +145,7 @@ echo "|/bin/false" > /proc/sys/kernel/core_pattern
 rc=0
 (ulimit -c unlimited; exec timeout -k 5 120 mcexec /bin/bash -c 'kill -SEGV $$') || rc=$?
 expect_eq "bash under mcexec killed by SIGSEGV" 139 "$rc"
-ihkosctl 0 kmsg | grep -q 'no core file: core_pattern pipes' && [ -z "$(ls "$work/cores")" ] &&
+kmsg_has 'no core file: core_pattern pipes' && [ -z "$(ls "$work/cores")" ] &&
 	echo "ok: a core_pattern that pipes to a program gives no core file, and the log says why" ||
 	fail "core_pattern '|/bin/false': $(ls "$work/cores")"
 echo "$old_pattern" > /proc/sys/kernel/core_pattern

@@ -138,7 +138,7 @@ echo 200 > /sys/module/mcctrl/parameters/offload_spin_us
 log "the LWK's kernel argument"
 expect_ok mcstop+release.sh
 expect_eq "mcreboot with offload_spin_us=0" 0 "$(mcreboot.sh -c 2-3 -m 512M@0 -K 'offload_spin_us=0 offload_spin_us=5000')"
-ihkosctl 0 kmsg | grep -q "kargs: ignoring unknown or malformed argument 'offload_spin_us=5000'" &&
+kmsg_has "kargs: ignoring unknown or malformed argument 'offload_spin_us=5000'" &&
 	echo "ok: a hostile offload_spin_us is logged and ignored" || fail "no kargs message for offload_spin_us=5000"
 echo 0 > /sys/module/mcctrl/parameters/offload_spin_us
 expect_ok mcexec --report="$work/k0.json" --report-format=json "$PROBE" 200 0 2
