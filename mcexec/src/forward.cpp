@@ -588,6 +588,19 @@ int64_t prctl_call(uint32_t tid, const uint64_t a[6])
     case PR_SET_DUMPABLE:
         // mcexec stays undumpable, so no other process can read its memory.
         return a[1] <= 1 ? 0 : -EINVAL;
+    case PR_SET_SYSCALL_USER_DISPATCH:
+        // It would arm the worker thread, whose next call of its own would
+        // then raise SIGSYS and end mcexec; the program's calls are the
+        // LWK's, which has no user dispatch.
+        return -EINVAL; // as a Linux without it says
+    case PR_SET_TSC:
+        // The program reads the TSC on the LWK, where it stays allowed;
+        // PR_TSC_SIGSEGV would make the worker fault on its own clock reads.
+        return a[1] == PR_TSC_ENABLE ? 0 : -EINVAL;
+    case PR_GET_TSC: {
+        int enabled = PR_TSC_ENABLE;
+        return copy_to_program(a[1], &enabled, sizeof(enabled)) ? 0 : -EFAULT;
+    }
     default:
         return raw(SYS_prctl, a);
     }

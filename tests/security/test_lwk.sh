@@ -37,7 +37,8 @@
 #                   request numbers, a socket filter and pselect6's sigset there,
 #                   bpf: the native answers
 #  13 mcexec-only   what only mcexec refuses: MCEXEC_CREATE from the program,
-#                   /proc/self/task/<tid>/mem, PR_SET_SECCOMP
+#                   /proc/self/task/<tid>/mem, PR_SET_SECCOMP, traps on its worker
+#                   (PR_SET_SYSCALL_USER_DISPATCH, PR_SET_TSC)
 #  14 iov-race      another thread flips an iovec's base into mcexec during writev
 #  15 pin-limit     Linux pages pinned for shared file mappings are charged to
 #                   RLIMIT_MEMLOCK (VmPin): past it mmap gives EAGAIN; root
@@ -379,7 +380,7 @@ case_mcexec_io() {
 }
 
 case_mcexec_only() {
-	log "case 13: what only mcexec refuses (/dev/mcos0, its /proc/<tid>/mem, seccomp)"
+	log "case 13: what only mcexec refuses (/dev/mcos0, its /proc/<tid>/mem, seccomp, traps)"
 	local i native lwk rl
 	local -a want=(
 		# The program may open its instance's device (mcexec may), but mcctrl
@@ -388,9 +389,12 @@ case_mcexec_only() {
 		$'open-proc-self-task-tid-mem: EACCES\nopen-proc-self-task-tid-mem-rdwr: EACCES\nopen-proc-thread-self-mem-rdwr: EACCES\ndone'
 		# prctl's pointer into mcexec may be refused first (EFAULT).
 		$'prctl-set-seccomp-strict: EINVAL\nprctl-set-seccomp-filter-far: (EINVAL|EFAULT)\nseccomp-strict: ENOSYS\nalive-after-seccomp: yes\ndone'
+		# Traps that would end mcexec at its own next call (the fuzzer found the first).
+		$'prctl-syscall-user-dispatch-on: EINVAL\ngetppid-after-dispatch: ok\nprctl-set-tsc-sigsegv: EINVAL\nprctl-get-tsc: ok\ntsc-mode: 1\nprctl-set-tsc-enable: ok\nclock-and-files-after: ok\nalive-after-prctl: yes\ndone'
 	)
 	# Natively these are the program's own: /proc/<tid>/mem opens (shown for
-	# reference); the other two are not run (a second LWK process, strict seccomp).
+	# reference); the others are not run (a second LWK process, strict seccomp,
+	# armed traps).
 	native=$(as_owner "$MX" mcexec-only 1 2>&1) || true
 	echo "natively (for reference): $(tr '\n' ' ' <<<"$native")"
 	for i in "${!want[@]}"; do

@@ -594,6 +594,28 @@ static int mcexec_only(int which)
 		report("seccomp-strict", syscall(SYS_seccomp, SECCOMP_SET_MODE_STRICT, 0, NULL));
 		printf("alive-after-seccomp: yes\n");
 		break;
+	case 3: {
+		/* Traps armed on mcexec's worker: SIGSYS at its next call of its own
+		 * (syscall user dispatch with the selector on "block"), SIGSEGV at its
+		 * next clock read (PR_TSC_SIGSEGV). */
+		static volatile char selector = 1; /* SYSCALL_DISPATCH_FILTER_BLOCK */
+		int tsc = 0;
+		struct timespec ts;
+
+		report("prctl-syscall-user-dispatch-on",
+		       prctl(59 /* PR_SET_SYSCALL_USER_DISPATCH */, 1 /* PR_SYS_DISPATCH_ON */, 0, 0, &selector));
+		report("getppid-after-dispatch", syscall(SYS_getppid) > 0 ? 0 : -1);
+		report("prctl-set-tsc-sigsegv", prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0));
+		report("prctl-get-tsc", prctl(PR_GET_TSC, &tsc, 0, 0, 0));
+		printf("tsc-mode: %d\n", tsc);
+		report("prctl-set-tsc-enable", prctl(PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0));
+		int failed = 0;
+		for (int i = 0; i < 20; i++) /* offloaded calls: the workers run on */
+			failed |= clock_gettime(CLOCK_REALTIME, &ts) | close(open("/proc/self/status", O_RDONLY));
+		report("clock-and-files-after", failed ? -1 : 0);
+		printf("alive-after-prctl: yes\n");
+		break;
+	}
 	default:
 		return 2;
 	}
@@ -655,7 +677,7 @@ static int iov_race(void)
 static int usage(void)
 {
 	fprintf(stderr, "usage: matrix map TARGET [FILE] | brk | shared-repin FILE | memfd-seals | mcexec-io 0-8 |\n"
-			"              mcexec-only 0-2 | iov-race\n"
+			"              mcexec-only 0-3 | iov-race\n"
 			"TARGET: anon, private-rdonly, private-wronly, private-rdwr, shared-rdonly, shared-wronly,\n"
 			"        shared-rdwr\n");
 	return 2;
