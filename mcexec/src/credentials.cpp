@@ -150,6 +150,26 @@ int64_t cap_call(uint64_t nr, uint64_t header_at, uint64_t data_at, uint32_t tid
     return ret;
 }
 
+// prctl options that change a thread's credentials in Linux, and so must
+// change every worker's: the securebits (keep-caps among them), the
+// no-new-privileges flag, the bounding set and the ambient set. Whichever
+// worker later serves an execve of a program that runs on Linux gives it
+// these; one that missed a drop would hand back what the program gave up.
+bool changes_every_thread(const uint64_t a[6])
+{
+    switch (a[0]) {
+    case PR_SET_KEEPCAPS:
+    case PR_SET_SECUREBITS:
+    case PR_SET_NO_NEW_PRIVS:
+    case PR_CAPBSET_DROP:
+        return true;
+    case PR_CAP_AMBIENT:
+        return a[1] != PR_CAP_AMBIENT_IS_SET; // raise, lower, clear all (others fail alike everywhere)
+    default:
+        return false;
+    }
+}
+
 } // namespace
 
 int64_t run_in_every_thread(long nr, const long args[5])
@@ -207,10 +227,9 @@ std::optional<int64_t> credentials_call(uint64_t nr, const uint64_t a[6], uint32
     case SYS_capset:
         return cap_call(nr, a[0], a[1], tid);
     case SYS_prctl:
-        // The securebits (keep-caps among them) are per thread too.
-        if (a[0] == PR_SET_KEEPCAPS || a[0] == PR_SET_SECUREBITS)
-            return everywhere(SYS_prctl, long(a[0]), long(a[1]), long(a[2]), long(a[3]), long(a[4]));
-        return std::nullopt;
+        if (!changes_every_thread(a))
+            return std::nullopt;
+        return everywhere(SYS_prctl, long(a[0]), long(a[1]), long(a[2]), long(a[3]), long(a[4]));
     default:
         return std::nullopt;
     }

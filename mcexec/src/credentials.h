@@ -3,8 +3,8 @@
 // credentials per thread; the threads of a process agree only because the C
 // library's set*id wrappers change them in every thread. Any of mcexec's
 // workers may run the program's next call, so a change the program makes
-// (set*id, setgroups, setfsuid, setfsgid, capset, the securebits and
-// keep-caps of prctl, and the persona of personality(2), which is per thread
+// (set*id, setgroups, setfsuid, setfsgid, capset, prctl's securebits,
+// keep-caps, no-new-privileges, bounding and ambient sets, and the persona of personality(2), which is per thread
 // too) runs in the worker that serves it and then, before the answer goes
 // back, in every other thread of mcexec, by a signal of mcexec's own
 // (CREDENTIALS_SIGNAL) as those wrappers do. Unlike them, mcexec never aborts

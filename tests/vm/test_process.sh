@@ -181,6 +181,8 @@ same_as_native "setfsuid" "$C" fsuid "$work"
 same_as_native "capset" "$C" caps "$work"
 same_as_native "capset dropping CAP_SETUID, then setresuid and setgroups" "$C" capdrop "$work"
 same_as_native "PR_SET_KEEPCAPS across setresuid, capset again" "$C" keepcaps "$work"
+# Each ran in one worker only, and the exec'd program then had what the call had dropped.
+same_as_native "no_new_privs, bounding and ambient sets, across execve" "$C" nnp "$work"
 # The program it runs then, as nobody, could not use root's instance: on Linux.
 MCEXEC_LINUX_PROGRAMS=/usr/bin/id same_as_native "setpriv drops to nobody" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/id

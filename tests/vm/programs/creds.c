@@ -20,6 +20,11 @@
  *   persona personality(2), per thread on Linux like the credentials: read
  *           back in every later call, and kept across an execve of
  *           /proc/self/exe (under mcexec, the program's own file)
+ *   nnp     PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP of CAP_NET_RAW and
+ *           PR_CAP_AMBIENT_RAISE of CAP_NET_BIND_SERVICE, per thread on
+ *           Linux: read back in every later call and kept across an execve
+ *           of /proc/self/exe (a worker that had not had them once let a
+ *           program exec'd on Linux gain what the flag had given up)
  *   forkrace one thread changes its credentials (setresuid to root, which it
  *           is) over and over while another forks children that do the same:
  *           none may hang (mcexec's fork child once inherited the lock of the
@@ -169,6 +174,25 @@ static int caps_without(unsigned bits)
 	return syscall(SYS_capset, &h, d);
 }
 
+/* What "nnp" changed, as this thread reads it: "1 0 1" once all three hold. */
+static void nnp_state(int out[3])
+{
+	out[0] = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+	out[1] = prctl(PR_CAPBSET_READ, CAP_NET_RAW, 0, 0, 0);
+	out[2] = prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, CAP_NET_BIND_SERVICE, 0, 0);
+}
+
+/* CAP_NET_BIND_SERVICE into the inheritable set, as an ambient raise needs. */
+static int inheritable_bind(void)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[0].inheritable |= 1u << CAP_NET_BIND_SERVICE;
+	return syscall(SYS_capset, &h, d);
+}
+
 static int drop_dac_caps(void)
 {
 	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
@@ -185,12 +209,19 @@ int main(int argc, char **argv)
 	pthread_t t;
 	int joined = 0;
 	if (argc != 3) {
-		fprintf(stderr, "usage: creds drop|fsuid|caps|capdrop|keepcaps|persona|forkrace DIR\n");
+		fprintf(stderr, "usage: creds drop|fsuid|caps|capdrop|keepcaps|nnp|persona|forkrace DIR\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(argv[1], "persona-after-exec")) {
 		printf("persona after execve: %#x\n", personality(0xffffffff));
+		return 0;
+	}
+	if (!strcmp(argv[1], "nnp-after-exec")) {
+		int st[3];
+		nnp_state(st);
+		printf("after execve: no_new_privs %d, bounding CAP_NET_RAW %d, ambient CAP_NET_BIND_SERVICE %d\n",
+		       st[0], st[1], st[2]);
 		return 0;
 	}
 	if (!strcmp(argv[1], "forkrace")) {
@@ -242,6 +273,27 @@ int main(int argc, char **argv)
 		printf("capset effective again (by pid): %s\n", caps_without(0) ? strerrorname_np(errno) : "ok");
 		snprintf(path, sizeof(path), "%s/root-only/k", argv[2]);
 		rounds("mkdir in root's directory with CAP_DAC_OVERRIDE", do_mkdir, path);
+	} else if (!strcmp(argv[1], "nnp")) {
+		printf("no_new_privs: %s\n", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ? strerrorname_np(errno) : "ok");
+		printf("drop CAP_NET_RAW from the bounding set: %s\n",
+		       prctl(PR_CAPBSET_DROP, CAP_NET_RAW, 0, 0, 0) ? strerrorname_np(errno) : "ok");
+		printf("ambient CAP_NET_BIND_SERVICE: %s\n",
+		       inheritable_bind() || prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_BIND_SERVICE, 0, 0)
+			       ? strerrorname_np(errno)
+			       : "ok");
+		int held = 0;
+		for (int i = 0; i < ROUNDS; i++) {
+			int st[3];
+			nnp_state(st);
+			held += st[0] == 1 && st[1] == 0 && st[2] == 1;
+		}
+		printf("all three read back: %d of %d\n", held, ROUNDS);
+		stop = 1;
+		if (pthread_join(t, NULL))
+			return 1;
+		execl("/proc/self/exe", argv[0], "nnp-after-exec", argv[2], (char *)NULL);
+		printf("execve: %s\n", strerrorname_np(errno));
+		return 1;
 	} else if (!strcmp(argv[1], "persona")) {
 		const int want = PER_LINUX | ADDR_NO_RANDOMIZE;
 		int same = 0;
