@@ -174,6 +174,11 @@ int64_t sys_io_setup(SyscallArgs&) { return -ENOSYS; }
 int64_t sys_userfaultfd(SyscallArgs&) { return -ENOSYS; }
 int64_t sys_io_uring_setup(SyscallArgs&) { return -ENOSYS; }
 int64_t sys_process_madvise(SyscallArgs&) { return -ENOSYS; }
+// A Landlock domain confines the thread that restricts itself: offloaded, one
+// worker of mcexec, while the program's other calls run in the others.
+int64_t sys_landlock_create_ruleset(SyscallArgs&) { return -ENOSYS; }
+int64_t sys_landlock_add_rule(SyscallArgs&) { return -ENOSYS; }
+int64_t sys_landlock_restrict_self(SyscallArgs&) { return -ENOSYS; }
 // Newer calls of the same kind, as a Linux older than them answers (the
 // node's, 6.1): the futex2 calls would wait on and wake mcexec's view of the
 // words, not the LWK's futexes; the others change mcexec's memory map or

@@ -380,7 +380,7 @@ case_mcexec_io() {
 }
 
 case_mcexec_only() {
-	log "case 13: what only mcexec refuses (/dev/mcos0, its /proc/<tid>/mem, seccomp, traps)"
+	log "case 13: what only mcexec refuses (/dev/mcos0, its /proc/<tid>/mem, seccomp, traps, Landlock)"
 	local i native lwk rl
 	local -a want=(
 		# The program may open its instance's device (mcexec may), but mcctrl
@@ -391,10 +391,12 @@ case_mcexec_only() {
 		$'prctl-set-seccomp-strict: EINVAL\nprctl-set-seccomp-filter-far: (EINVAL|EFAULT)\nseccomp-strict: ENOSYS\nalive-after-seccomp: yes\ndone'
 		# Traps that would end mcexec at its own next call (the fuzzer found the first).
 		$'prctl-syscall-user-dispatch-on: EINVAL\ngetppid-after-dispatch: ok\nprctl-set-tsc-sigsegv: EINVAL\nprctl-get-tsc: ok\ntsc-mode: 1\nprctl-set-tsc-enable: ok\nclock-and-files-after: ok\nalive-after-prctl: yes\ndone'
+		# A Landlock domain would confine one worker: 39 of 40 opens got past it.
+		$'landlock-abi-version: ENOSYS\nlandlock-create-ruleset: ENOSYS\nno-new-privs: ok\nlandlock-restrict-self: ENOSYS\nopens-after: 40 of 40\ndone'
 	)
 	# Natively these are the program's own: /proc/<tid>/mem opens (shown for
 	# reference); the others are not run (a second LWK process, strict seccomp,
-	# armed traps).
+	# armed traps, a Landlock domain).
 	native=$(as_owner "$MX" mcexec-only 1 2>&1) || true
 	echo "natively (for reference): $(tr '\n' ' ' <<<"$native")"
 	for i in "${!want[@]}"; do

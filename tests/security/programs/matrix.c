@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <linux/landlock.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -616,6 +617,27 @@ static int mcexec_only(int which)
 		printf("alive-after-prctl: yes\n");
 		break;
 	}
+	case 4: {
+		/* A Landlock domain would confine only the worker that served
+		 * the call; the program's later calls run in any worker. */
+		struct landlock_ruleset_attr attr = {.handled_access_fs = LANDLOCK_ACCESS_FS_READ_FILE};
+		long rs = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+		int opened = 0;
+
+		report("landlock-abi-version",
+		       syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) < 0 ? -1 : 0);
+		report("landlock-create-ruleset", rs < 0 ? -1 : 0);
+		report("no-new-privs", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+		report("landlock-restrict-self", syscall(SYS_landlock_restrict_self, rs, 0));
+		for (int i = 0; i < 40; i++) {
+			fd = open("/etc/hostname", O_RDONLY);
+			opened += fd >= 0;
+			if (fd >= 0)
+				close(fd);
+		}
+		printf("opens-after: %d of 40\n", opened);
+		break;
+	}
 	default:
 		return 2;
 	}
@@ -677,7 +699,7 @@ static int iov_race(void)
 static int usage(void)
 {
 	fprintf(stderr, "usage: matrix map TARGET [FILE] | brk | shared-repin FILE | memfd-seals | mcexec-io 0-8 |\n"
-			"              mcexec-only 0-3 | iov-race\n"
+			"              mcexec-only 0-4 | iov-race\n"
 			"TARGET: anon, private-rdonly, private-wronly, private-rdwr, shared-rdonly, shared-wronly,\n"
 			"        shared-rdwr\n");
 	return 2;
