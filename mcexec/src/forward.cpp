@@ -608,8 +608,18 @@ int64_t prctl_call(uint32_t tid, const uint64_t a[6])
 
 // unshare: descriptors, working directory and semaphore undo are mcexec's,
 // shared by all its workers; the program has one of each either way.
+// Namespaces are a thread's in Linux: a new one would hold for the worker
+// that served the call while the program's other calls ran in the old one
+// (a root program's sethostname in its "own" UTS namespace, served by
+// another worker, renamed the node). Refused as a Linux without namespaces
+// refuses them, and as the LWK's clone refuses them for a new process.
+constexpr uint64_t NAMESPACE_FLAGS = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
+                                     CLONE_NEWNET | CLONE_NEWCGROUP | 0x80 /* CLONE_NEWTIME */;
+
 int64_t unshare_call(const uint64_t a[6])
 {
+    if (a[0] & NAMESPACE_FLAGS)
+        return -EINVAL;
     uint64_t b[6] = {a[0] & ~uint64_t(CLONE_FILES | CLONE_FS | CLONE_SYSVSEM), 0, 0, 0, 0, 0};
     return b[0] ? raw(SYS_unshare, b) : 0;
 }
@@ -1089,6 +1099,8 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uin
         return prctl_call(tid, a);
     case SYS_unshare:
         return unshare_call(a);
+    case SYS_setns:
+        return -EINVAL; // joining a namespace: one worker's too (unshare_call)
     case SYS_getrlimit:
     case SYS_setrlimit:
     case SYS_prlimit64:

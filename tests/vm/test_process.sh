@@ -194,6 +194,17 @@ expect_eq "personality natively" "persona was: 0
 persona read back: 40 of 40
 persona after execve: 0x40000" "$("$C" persona "$work")"
 
+log "namespaces: refused under mcexec, where a new one was one worker's (programs/namespaces.c)"
+N=$IHK_BUILD/tests/vm/programs/namespaces
+expect_eq "namespaces natively" "unshare CLONE_NEWUTS: ok
+sethostname: ok
+hostname read back: 40 of 40
+setns to init's UTS namespace: ok" "$("$N")"
+node_name=$(hostname)
+expect_eq "namespaces under mcexec" "unshare CLONE_NEWUTS: EINVAL
+setns to init's UTS namespace: EINVAL" "$(mcexec "$N")"
+expect_eq "the node's hostname afterwards" "$node_name" "$(hostname)"
+
 log "limits of memory (RLIMIT_AS, DATA, STACK) are the LWK's, kept across fork and exec"
 same_as_native "limits" "$IHK_BUILD/tests/vm/programs/limits"
 expect_eq "a soft RLIMIT_AS: the program's" "as: 180 MiB / inf" \
