@@ -203,6 +203,18 @@ static int drop_dac_caps(void)
 	return syscall(SYS_capset, &h, d);
 }
 
+/* Stop the busy thread @t, then run this program again as "@then DIR" (under
+ * mcexec, the program's own file): what the case changed must survive execve. */
+static int exec_self(pthread_t t, char **argv, const char *then)
+{
+	stop = 1;
+	if (pthread_join(t, NULL))
+		return 1;
+	execl("/proc/self/exe", argv[0], then, argv[2], (char *)NULL);
+	printf("execve: %s\n", strerrorname_np(errno));
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	char path[4096];
@@ -288,12 +300,7 @@ int main(int argc, char **argv)
 			held += st[0] == 1 && st[1] == 0 && st[2] == 1;
 		}
 		printf("all three read back: %d of %d\n", held, ROUNDS);
-		stop = 1;
-		if (pthread_join(t, NULL))
-			return 1;
-		execl("/proc/self/exe", argv[0], "nnp-after-exec", argv[2], (char *)NULL);
-		printf("execve: %s\n", strerrorname_np(errno));
-		return 1;
+		return exec_self(t, argv, "nnp-after-exec");
 	} else if (!strcmp(argv[1], "persona")) {
 		const int want = PER_LINUX | ADDR_NO_RANDOMIZE;
 		int same = 0;
@@ -301,12 +308,7 @@ int main(int argc, char **argv)
 		for (int i = 0; i < ROUNDS; i++)
 			same += personality(0xffffffff) == want;
 		printf("persona read back: %d of %d\n", same, ROUNDS);
-		stop = 1;
-		if (pthread_join(t, NULL))
-			return 1;
-		execl("/proc/self/exe", argv[0], "persona-after-exec", argv[2], (char *)NULL);
-		printf("execve: %s\n", strerrorname_np(errno));
-		return 1;
+		return exec_self(t, argv, "persona-after-exec");
 	} else {
 		return 2;
 	}
