@@ -10,6 +10,7 @@
 #include "mapped_files.h"
 #include "program_limits.h"
 #include "spawn.h"
+#include "speculation.h"
 #include "user_memory.h"
 
 #include <mcexec/abi.h>
@@ -600,6 +601,17 @@ int64_t prctl_call(uint32_t tid, const uint64_t a[6])
     case PR_GET_TSC: {
         int enabled = PR_TSC_ENABLE;
         return copy_to_program(a[1], &enabled, sizeof(enabled)) ? 0 : -EFAULT;
+    }
+    case PR_GET_SPECULATION_CTRL:
+    case PR_SET_SPECULATION_CTRL: {
+        // The worker's controls are not the LWK CPU's (speculation.h).
+        uint64_t get[6] = {PR_GET_SPECULATION_CTRL, a[1], 0, 0, 0, 0};
+        if (a[0] == PR_GET_SPECULATION_CTRL && (a[2] || a[3] || a[4]))
+            return -EINVAL;
+        if (a[0] == PR_SET_SPECULATION_CTRL && (a[3] || a[4]))
+            return -EINVAL;
+        int64_t linux_says = raw(SYS_prctl, get);
+        return a[0] == PR_GET_SPECULATION_CTRL ? speculation_get(linux_says) : speculation_set(linux_says);
     }
     default:
         return raw(SYS_prctl, a);

@@ -380,7 +380,7 @@ case_mcexec_io() {
 }
 
 case_mcexec_only() {
-	log "case 13: what only mcexec refuses (/dev/mcos0, its /proc/<tid>/mem, seccomp, traps, Landlock)"
+	log "case 13: what only mcexec refuses (/dev/mcos0, its /proc/<tid>/mem, seccomp, traps, Landlock, speculation controls)"
 	local i native lwk rl
 	local -a want=(
 		# The program may open its instance's device (mcexec may), but mcctrl
@@ -393,11 +393,15 @@ case_mcexec_only() {
 		$'prctl-syscall-user-dispatch-on: EINVAL\ngetppid-after-dispatch: ok\nprctl-set-tsc-sigsegv: EINVAL\nprctl-get-tsc: ok\ntsc-mode: 1\nprctl-set-tsc-enable: ok\nclock-and-files-after: ok\nalive-after-prctl: yes\ndone'
 		# A Landlock domain would confine one worker: 39 of 40 opens got past it.
 		$'landlock-abi-version: ENOSYS\nlandlock-create-ruleset: ENOSYS\nno-new-privs: ok\nlandlock-restrict-self: ENOSYS\nopens-after: 40 of 40\ndone'
+		# Speculation controls would be the worker's, not the LWK CPU's: no
+		# mitigation claimed that the program does not have.
+		$'spec-store-bypass-control: none\nprctl-set-spec-store-bypass-disable: ENXIO\nspec-store-bypass-disabled-after: no\nprctl-get-spec-unknown: ENODEV\ndone'
 	)
 	# Natively these are the program's own: /proc/<tid>/mem opens (shown for
 	# reference); the others are not run (a second LWK process, strict seccomp,
-	# armed traps, a Landlock domain).
+	# armed traps, a Landlock domain); speculation controls for the node's answer.
 	native=$(as_owner "$MX" mcexec-only 1 2>&1) || true
+	echo "natively, speculation controls: $(as_owner "$MX" mcexec-only 5 2>&1 | tr '\n' ' ')"
 	echo "natively (for reference): $(tr '\n' ' ' <<<"$native")"
 	for i in "${!want[@]}"; do
 		rl=0

@@ -638,6 +638,20 @@ static int mcexec_only(int which)
 		printf("opens-after: %d of 40\n", opened);
 		break;
 	}
+	case 5: {
+		/* Speculation controls: Linux's would be the worker's, while the
+		 * program runs on an LWK CPU, whose controls nobody sets. */
+		long st = prctl(PR_GET_SPECULATION_CTRL, PR_SPEC_STORE_BYPASS, 0, 0, 0);
+
+		printf("spec-store-bypass-control: %s\n", st < 0 ? errno_name(errno) : (st & PR_SPEC_PRCTL) ? "per-task" : "none");
+		report("prctl-set-spec-store-bypass-disable",
+		       prctl(PR_SET_SPECULATION_CTRL, PR_SPEC_STORE_BYPASS, PR_SPEC_DISABLE, 0, 0));
+		st = prctl(PR_GET_SPECULATION_CTRL, PR_SPEC_STORE_BYPASS, 0, 0, 0);
+		printf("spec-store-bypass-disabled-after: %s\n",
+		       st > 0 && (st & (PR_SPEC_DISABLE | PR_SPEC_FORCE_DISABLE)) ? "yes" : "no");
+		report("prctl-get-spec-unknown", prctl(PR_GET_SPECULATION_CTRL, 99, 0, 0, 0));
+		break;
+	}
 	default:
 		return 2;
 	}
@@ -699,7 +713,7 @@ static int iov_race(void)
 static int usage(void)
 {
 	fprintf(stderr, "usage: matrix map TARGET [FILE] | brk | shared-repin FILE | memfd-seals | mcexec-io 0-8 |\n"
-			"              mcexec-only 0-4 | iov-race\n"
+			"              mcexec-only 0-5 | iov-race\n"
 			"TARGET: anon, private-rdonly, private-wronly, private-rdwr, shared-rdonly, shared-wronly,\n"
 			"        shared-rdwr\n");
 	return 2;
