@@ -38,10 +38,9 @@
  * @ncpus:	CPUs of the instance (for checking the LWK's CPU numbers).
  * @lock:	guards everything up to @acked.
  * @wq:		mcexec's waiters (requests, replies, exit).
- * @pending:	offload blocks (physical) queued for mcexec, @npending of them from @head.
- * @inflight:	offload blocks mcexec took and has not answered, @ninflight of them;
- *		@inflight_pin says whether a call's pages are being pinned or were
- *		(once per call; no answer while pinning: the LWK frees the list then).
+ * @pending:	calls (struct mcctrl_call) queued for mcexec, oldest first,
+ *		@npending of them.
+ * @inflight:	calls mcexec took and has not answered, @ninflight of them.
  * @reply_*:	the answer to the current control request (@ctl serialises them).
  * @exited:	the LWK reported the end, with @status (wait encoding).
  * @acked:	we told the LWK we let go of its memory: no more writes into it.
@@ -79,11 +78,9 @@ struct mcctrl_proc {
 	u32 cpu_count;	/* CPUs of the share, from @home: the rings a spinning waiter polls */
 	spinlock_t lock;
 	wait_queue_head_t wq;
-	u64 pending[MCK_MAX_THREADS];
-	u32 head, npending;
-	u64 inflight[MCK_MAX_THREADS];
-	u8 inflight_pin[MCK_MAX_THREADS];	/* MCCTRL_PIN_* */
-	struct pid *inflight_who[MCK_MAX_THREADS];	/* the mcexec thread serving it */
+	struct list_head pending;
+	u32 npending;
+	struct list_head inflight;
 	u32 ninflight;
 	struct mutex ctl;
 	bool reply_ready;
@@ -117,6 +114,36 @@ struct mcctrl_proc {
 };
 
 enum { MCCTRL_PIN_NONE, MCCTRL_PIN_BUSY, MCCTRL_PIN_DONE };
+
+/**
+ * struct mcctrl_call - one offloaded call, queued or in flight. Allocated
+ * when the LWK sends it, so a process costs Linux only the calls its threads
+ * have out (at most one each, MCK_MAX_THREADS in all), not queues sized for
+ * MCK_MAX_THREADS (400 KiB of vmalloc for every process, which a program
+ * forking hundreds of processes paid hundreds of times).
+ * @link:	in its process's @pending or @inflight list.
+ * @phys:	the LWK's offload block (the call's token for mcexec).
+ * @pin:	MCCTRL_PIN_*: whether its pages are being pinned or were (once
+ *		per call; no answer while pinning: the LWK frees the list then).
+ * @who:	the mcexec thread serving it, once taken (a reference is held).
+ */
+struct mcctrl_call {
+	struct list_head link;
+	u64 phys;
+	u8 pin;
+	struct pid *who;
+};
+
+/* The call in flight with block @phys, or NULL. Context: p->lock held. */
+static inline struct mcctrl_call *mcctrl_inflight(struct mcctrl_proc *p, u64 phys)
+{
+	struct mcctrl_call *c;
+
+	list_for_each_entry(c, &p->inflight, link)
+		if (c->phys == phys)
+			return c;
+	return NULL;
+}
 
 struct mcctrl_pin {
 	struct list_head link;

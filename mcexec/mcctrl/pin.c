@@ -48,15 +48,13 @@ static void mcctrl_pin_done(struct mcctrl_proc *p, u64 token);
 static long mcctrl_pin_claim(struct mcctrl_proc *p, u64 token, struct mcctrl_pin_request *r)
 {
 	struct mck_offload *o = NULL;
+	struct mcctrl_call *c;
 	u64 len = 0, list_phys = 0;
 	long ret = -EINVAL;
-	u32 i;
 
 	spin_lock_irq(&p->lock);
-	for (i = 0; i < p->ninflight; i++)
-		if (p->inflight[i] == token)
-			break;
-	if (i < p->ninflight && !p->acked && !p->dead)
+	c = mcctrl_inflight(p, token);
+	if (c && !p->acked && !p->dead)
 		o = ihk_os_phys_to_virt(p->os, token, sizeof(*o));
 	if (o && READ_ONCE(o->state) == MCK_OFFLOAD_SENT &&
 	    (READ_ONCE(o->nr) == MCK_SYS_MAP_SHARED || READ_ONCE(o->nr) == MCK_SYS_SHARED_WRITABLE ||
@@ -74,11 +72,11 @@ static long mcctrl_pin_claim(struct mcctrl_proc *p, u64 token, struct mcctrl_pin
 			r->write = READ_ONCE(o->args[3]) & 1;
 			list_phys = READ_ONCE(o->args[2]);
 		}
-		if (p->inflight_pin[i] != MCCTRL_PIN_NONE) {
+		if (c->pin != MCCTRL_PIN_NONE) {
 			ret = -EBUSY;
 		} else if (len && !(len & ~PAGE_MASK) && (len >> PAGE_SHIFT) <= MCCTRL_PIN_MAX) {
 			/* Until mcctrl_pin_done(), no answer: the LWK would free the list. */
-			p->inflight_pin[i] = MCCTRL_PIN_BUSY;
+			c->pin = MCCTRL_PIN_BUSY;
 			ret = 0;
 		}
 	}
@@ -97,12 +95,12 @@ static long mcctrl_pin_claim(struct mcctrl_proc *p, u64 token, struct mcctrl_pin
 /* The list of call @token is written (or never will be): it may be answered now. */
 static void mcctrl_pin_done(struct mcctrl_proc *p, u64 token)
 {
-	u32 i;
+	struct mcctrl_call *c;
 
 	spin_lock_irq(&p->lock);
-	for (i = 0; i < p->ninflight; i++)
-		if (p->inflight[i] == token && p->inflight_pin[i] == MCCTRL_PIN_BUSY)
-			p->inflight_pin[i] = MCCTRL_PIN_DONE;
+	c = mcctrl_inflight(p, token);
+	if (c && c->pin == MCCTRL_PIN_BUSY)
+		c->pin = MCCTRL_PIN_DONE;
 	spin_unlock_irq(&p->lock);
 }
 
@@ -330,15 +328,11 @@ long mcctrl_unpin_call(struct mcctrl_proc *p, void __user *arg)
 	struct mck_offload *o = NULL;
 	u64 addr = 0, len = 0, seq = 0;
 	LIST_HEAD(done);
-	u32 k;
 
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
 	spin_lock_irq(&p->lock);
-	for (k = 0; k < p->ninflight; k++)
-		if (p->inflight[k] == req.token)
-			break;
-	if (k < p->ninflight && !p->acked && !p->dead)
+	if (mcctrl_inflight(p, req.token) && !p->acked && !p->dead)
 		o = ihk_os_phys_to_virt(p->os, req.token, sizeof(*o));
 	if (o && READ_ONCE(o->state) == MCK_OFFLOAD_SENT && READ_ONCE(o->nr) == MCK_SYS_SHARED_RELEASE) {
 		addr = READ_ONCE(o->args[0]);

@@ -34,15 +34,19 @@ static const struct file_operations mcctrl_proc_fops;
 static void mcctrl_proc_free(struct kref *ref)
 {
 	struct mcctrl_proc *p = container_of(ref, struct mcctrl_proc, ref);
-	u32 i;
+	struct mcctrl_call *c, *tmp;
 
-	for (i = 0; i < p->ninflight; i++)
-		put_pid(p->inflight_who[i]);
+	list_for_each_entry_safe(c, tmp, &p->pending, link)
+		kfree(c);
+	list_for_each_entry_safe(c, tmp, &p->inflight, link) {
+		put_pid(c->who);
+		kfree(c);
+	}
 	if (p->mm)
 		mmdrop(p->mm);
 	kvfree(p->stats);
 	ihk_os_put(p->os);
-	kvfree(p);
+	kfree(p);
 }
 
 void mcctrl_proc_put(struct mcctrl_proc *p)
@@ -122,13 +126,20 @@ static void mcctrl_exit_work(struct work_struct *work)
 void mcctrl_ikc_recv(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m)
 {
 	struct mcctrl_proc *p;
+	struct mcctrl_call *queued = NULL, *c;
 	struct pid *interrupt = NULL;
 	bool call = false;
-	u32 i;
 
 	if (m->type == MCK_IKC_HELD_CHECK) {
 		mcctrl_held_check(os, index, m);	/* about the instance's memory, not a process */
 		return;
+	}
+	if (m->type == MCK_IKC_SYSCALL) {
+		queued = kmalloc(sizeof(*queued), GFP_ATOMIC);
+		if (!queued) {
+			mcctrl_err("no memory to queue a system call of process %llu: dropped\n", m->arg[0]);
+			return;
+		}
 	}
 	spin_lock(&mcctrl_procs_lock);
 	p = mcctrl_find(os, (u32)m->arg[0]);
@@ -136,11 +147,13 @@ void mcctrl_ikc_recv(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m)
 		spin_unlock(&mcctrl_procs_lock);
 		if (m->type == MCK_IKC_SYSCALL)
 			mcctrl_err("system call from unknown process %llu dropped\n", m->arg[0]);
+		kfree(queued);
 		return;
 	}
 	spin_lock(&p->lock);
 	switch (m->type) {
 	case MCK_IKC_SYSCALL:
+		/* One call per LWK thread at most: more is not the LWK's doing. */
 		if (p->npending < MCK_MAX_THREADS) {
 			struct mck_offload *o = p->dead ? NULL :
 				ihk_os_phys_to_virt(os, m->arg[1], sizeof(*o));
@@ -149,7 +162,11 @@ void mcctrl_ikc_recv(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m)
 
 			if (o && READ_ONCE(o->state) == MCK_OFFLOAD_SENT)
 				WRITE_ONCE(o->tsc_queued, rdtsc());
-			p->pending[(p->head + p->npending) % MCK_MAX_THREADS] = m->arg[1];
+			queued->phys = m->arg[1];
+			queued->pin = MCCTRL_PIN_NONE;
+			queued->who = NULL;
+			list_add_tail(&queued->link, &p->pending);
+			queued = NULL;
 			p->npending++;
 		} else {
 			mcctrl_err("process %u: more than %d calls queued\n", p->pid, MCK_MAX_THREADS);
@@ -175,9 +192,9 @@ void mcctrl_ikc_recv(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m)
 		 * The mcexec thread serving the call, if one took it; if none did,
 		 * the one that takes it sees the block's flag (mcctrl_wait()).
 		 */
-		for (i = 0; i < p->ninflight; i++)
-			if (p->inflight[i] == m->arg[1])
-				interrupt = get_pid(p->inflight_who[i]);
+		c = mcctrl_inflight(p, m->arg[1]);
+		if (c)
+			interrupt = get_pid(c->who);
 		break;
 	case MCK_IKC_EXIT:
 		/*
@@ -198,6 +215,7 @@ void mcctrl_ikc_recv(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m)
 		mcctrl_err("process %u: unknown message %u from LWK CPU %u\n", p->pid, m->type, index);
 	}
 	spin_unlock(&p->lock);
+	kfree(queued);	/* not queued after all */
 	if (interrupt) {
 		struct task_struct *task;
 
@@ -401,11 +419,10 @@ static long mcctrl_create(struct ihk_os *os, void __user *arg)
 	if (req.cpu_first >= ncpus || req.cpu_count > ncpus - req.cpu_first)
 		return -EINVAL;
 	/*
-	 * Queues for MCK_MAX_THREADS calls (about 400 KiB): too big for kmalloc.
 	 * Charged to the caller's memory cgroup (a job's, under Slurm), which so
 	 * bounds what a program forking LWK processes costs Linux.
 	 */
-	p = kvzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
+	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return -ENOMEM;
 	kref_init(&p->ref);
@@ -420,6 +437,8 @@ static long mcctrl_create(struct ihk_os *os, void __user *arg)
 	atomic_set(&p->spinners, 0);
 	spin_lock_init(&p->lock);
 	init_waitqueue_head(&p->wq);
+	INIT_LIST_HEAD(&p->pending);
+	INIT_LIST_HEAD(&p->inflight);
 	mutex_init(&p->ctl);
 	init_rwsem(&p->uas);
 	INIT_WORK(&p->exit_work, mcctrl_exit_work);
@@ -564,14 +583,16 @@ static long mcctrl_setup(struct mcctrl_proc *p, void __user *arg)
 /* Take the oldest queued call, if any. Context: p->lock held. */
 static bool mcctrl_take(struct mcctrl_proc *p, u64 *phys)
 {
+	struct mcctrl_call *c;
+
 	if (!p->npending || p->ninflight >= MCK_MAX_THREADS)
 		return false;
-	*phys = p->pending[p->head];
-	p->head = (p->head + 1) % MCK_MAX_THREADS;
+	c = list_first_entry(&p->pending, struct mcctrl_call, link);
+	list_move_tail(&c->link, &p->inflight);
 	p->npending--;
-	p->inflight_pin[p->ninflight] = MCCTRL_PIN_NONE;
-	p->inflight_who[p->ninflight] = get_task_pid(current, PIDTYPE_PID);
-	p->inflight[p->ninflight++] = *phys;
+	p->ninflight++;
+	c->who = get_task_pid(current, PIDTYPE_PID);
+	*phys = c->phys;
 	return true;
 }
 
@@ -718,24 +739,22 @@ static long mcctrl_reply(struct mcctrl_proc *p, void __user *arg)
 {
 	struct mcexec_reply r;
 	struct mck_offload *o = NULL;
+	struct mcctrl_call *c;
 	struct pid *who = NULL;
-	u32 i, cpu = 0, spinning = 0;
+	u32 cpu = 0, spinning = 0;
 	long ret = -EINVAL;
 
 	if (copy_from_user(&r, arg, sizeof(r)))
 		return -EFAULT;
 	spin_lock_irq(&p->lock);
-	for (i = 0; i < p->ninflight; i++)
-		if (p->inflight[i] == r.token)
-			break;
-	if (i < p->ninflight && p->inflight_pin[i] == MCCTRL_PIN_BUSY) {
+	c = mcctrl_inflight(p, r.token);
+	if (c && c->pin == MCCTRL_PIN_BUSY) {
 		ret = -EBUSY;	/* its pages are being pinned into the LWK's list */
-	} else if (i < p->ninflight) {
-		who = p->inflight_who[i];
+		c = NULL;
+	} else if (c) {
+		who = c->who;
+		list_del(&c->link);
 		p->ninflight--;
-		p->inflight[i] = p->inflight[p->ninflight];
-		p->inflight_pin[i] = p->inflight_pin[p->ninflight];
-		p->inflight_who[i] = p->inflight_who[p->ninflight];
 		ret = 0;
 		/* After the exit was acknowledged the block may be gone: drop the answer. */
 		if (!p->acked && !p->dead)
@@ -751,6 +770,7 @@ static long mcctrl_reply(struct mcctrl_proc *p, void __user *arg)
 		}
 	}
 	spin_unlock_irq(&p->lock);
+	kfree(c);
 	put_pid(who);
 	/* A thread still polling its block sees DONE by itself: no doorbell. */
 	if (o && !spinning && cpu < p->ncpus)

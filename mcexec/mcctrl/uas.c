@@ -84,13 +84,15 @@ static u64 mcctrl_lookup(struct mcctrl_proc *p, u64 va, bool *writable)
 static struct mck_offload *mcctrl_served_call(struct mcctrl_proc *p)
 {
 	struct pid *me = task_pid(current);
+	struct mcctrl_call *c;
 	u64 phys = 0;
-	u32 i;
 
 	spin_lock_irq(&p->lock);
-	for (i = 0; i < p->ninflight && !phys; i++)
-		if (p->inflight_who[i] == me)
-			phys = p->inflight[i];
+	list_for_each_entry(c, &p->inflight, link)
+		if (c->who == me) {
+			phys = c->phys;
+			break;
+		}
 	if (p->acked || p->dead)
 		phys = 0;
 	spin_unlock_irq(&p->lock);

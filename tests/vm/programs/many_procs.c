@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * many_procs N: N fork children alive at once, each blocked in an offloaded
- * read of a pipe, then let go together and reaped with the status each chose.
- * McKernel used to stop at 64 processes per instance (fork: EAGAIN).
+ * many_procs N [HOLD]: N fork children alive at once, each blocked in an
+ * offloaded read of a pipe, then let go together and reaped with the status
+ * each chose. McKernel used to stop at 64 processes per instance (fork:
+ * EAGAIN). With HOLD, a path: once all are alive, HOLD.ready is made and the
+ * children are let go only when HOLD.go exists (within 300 s), so a test can
+ * look at what they cost Linux meanwhile.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +44,15 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < made; i++)
 		alive += kill(kids[i], 0) == 0;
+	if (argc > 2) {
+		char ready[4096], go[4096];
+
+		snprintf(ready, sizeof(ready), "%s.ready", argv[2]);
+		snprintf(go, sizeof(go), "%s.go", argv[2]);
+		close(open(ready, O_CREAT | O_WRONLY, 0644));
+		for (int i = 0; i < 3000 && access(go, F_OK) != 0; i++)
+			usleep(100000);
+	}
 	close(fds[1]);
 	for (int i = 0; i < made; i++) {
 		int status = 0;
