@@ -143,7 +143,13 @@ fuzz_mcctrl() {
 	# Every process it made ends with its file: a late answer from the LWK once
 	# made a CREATE fail while the process stayed, for good.
 	lwk_idle_mem >/dev/null
-	expect_eq "fuzz_mcctrl seed $1: LWK processes left" 0 "$(lwk_rusage processes)"
+	local left
+	left=$(lwk_rusage processes)
+	expect_eq "fuzz_mcctrl seed $1: LWK processes left" 0 "$left"
+	if [ "$left" != 0 ]; then
+		echo "--- mcexec processes on Linux: $(pgrep -c -x mcexec || true); the LWK's log (last 30 lines):"
+		ihkosctl 0 kmsg 2>&1 | cat -v | tail -30 || true
+	fi
 }
 
 expect_eq "mcreboot, owned by uid $OWNER" 0 "$(mcreboot.sh -c 2-3 -m 768M@0 -o $OWNER)"
