@@ -27,6 +27,8 @@ struct SchedAttr {
 };
 static_assert(sizeof(SchedAttr) == 56, "SCHED_ATTR_SIZE_VER1");
 
+constexpr long IOPRIO_WHO_PROCESS = 1; // <linux/ioprio.h>
+
 std::mutex g_lock; // one change at a time: the state read back is the one set
 SchedAttr g_state;
 
@@ -84,6 +86,23 @@ std::optional<int64_t> sched_attrs_call(uint64_t nr, const uint64_t a[6], uint32
         if (a[0] != PRIO_PROCESS || !names_caller(a[1], tid))
             return std::nullopt;
         return result(syscall(SYS_getpriority, PRIO_PROCESS, 0));
+    case SYS_ioprio_set: {
+        // The I/O priority the program's offloaded reads and writes go with:
+        // a thread's in Linux, like the rest.
+        if (a[0] != IOPRIO_WHO_PROCESS || !names_caller(a[1], tid))
+            return std::nullopt;
+        std::lock_guard<std::mutex> guard(g_lock);
+        long r = syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, long(a[2]));
+        if (r == -1)
+            return -errno;
+        long args[5] = {IOPRIO_WHO_PROCESS, 0, long(a[2]), 0, 0};
+        run_in_every_thread(SYS_ioprio_set, args);
+        return r;
+    }
+    case SYS_ioprio_get:
+        if (a[0] != IOPRIO_WHO_PROCESS || !names_caller(a[1], tid))
+            return std::nullopt;
+        return result(syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, 0));
     default:
         return std::nullopt;
     }

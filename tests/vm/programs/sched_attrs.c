@@ -6,7 +6,8 @@
  * call, so every reading must see what the last change set: nice and
  * getpriority, sched_setscheduler(SCHED_RR/FIFO) with sched_getscheduler,
  * sched_getparam and sched_rr_get_interval, sched_setattr with
- * sched_getattr, the caller named by 0, its pid or its tid, Linux's errors,
+ * sched_getattr, ioprio_set with ioprio_get (the priority the offloaded
+ * reads and writes go with), the caller named by 0, its pid or its tid, Linux's errors,
  * and, after dropping to nobody, EPERM for a lower nice value. Run as root.
  */
 #define _GNU_SOURCE
@@ -31,6 +32,17 @@ struct attr { /* Linux's struct sched_attr, SCHED_ATTR_SIZE_VER0 */
 };
 
 static const char *err(long r) { return r == -1 ? strerror(errno) : "ok"; }
+
+#define IOPRIO_WHO_PROCESS 1
+#define IOPRIO_VALUE(class, level) ((class) << 13 | (level))
+
+static void ioprio_reads(const char *after, int want, pid_t who)
+{
+	int same = 0;
+	for (int i = 0; i < READS; i++)
+		same += syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, who) == want;
+	printf("%s: ioprio_get says %#x in %d of %d reads\n", after, want, same, READS);
+}
 
 static int fds[3][2];
 static void *blocked(void *arg)
@@ -136,6 +148,14 @@ int main(void)
 	printf("setpriority(PRIO_PROCESS, 4000000): %s\n", err(setpriority(PRIO_PROCESS, 4000000, 0)));
 	policy_reads("after the errors", SCHED_OTHER, 0, 0);
 	nice_reads("after the errors", 7);
+
+	int be6 = IOPRIO_VALUE(2, 6), idle = IOPRIO_VALUE(3, 0); /* best effort 6, idle */
+	printf("ioprio_set(BE 6): %s\n", err(syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, be6)));
+	ioprio_reads("after ioprio_set(BE 6)", be6, 0);
+	printf("ioprio_set(IDLE) by pid: %s\n", err(syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, getpid(), idle)));
+	ioprio_reads("after ioprio_set(IDLE)", idle, 0);
+	ioprio_reads("by tid", idle, tid);
+	printf("ioprio_set(class 9): %s\n", err(syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, IOPRIO_VALUE(9, 0))));
 
 	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534)) {
 		perror("drop to nobody");
