@@ -119,7 +119,7 @@ enum { MCCTRL_PIN_NONE, MCCTRL_PIN_BUSY, MCCTRL_PIN_DONE };
  * struct mcctrl_call - one offloaded call, queued or in flight. Allocated
  * when the LWK sends it, so a process costs Linux only the calls its threads
  * have out (at most one each, MCK_MAX_THREADS in all), not queues sized for
- * MCK_MAX_THREADS (400 KiB of vmalloc for every process, which a program
+ * MCK_MAX_THREADS (400 KiB of kernel memory for every process, which a program
  * forking hundreds of processes paid hundreds of times).
  * @link:	in its process's @pending or @inflight list.
  * @phys:	the LWK's offload block (the call's token for mcexec).
