@@ -865,13 +865,25 @@ static long mcctrl_proc_ioctl(struct file *file, unsigned int cmd, unsigned long
 		return mcctrl_policy(p, uarg);
 	case MCEXEC_REPORT:
 		return mcctrl_report(p, uarg);
-	case MCEXEC_SIGNAL:
+	case MCEXEC_SIGNAL: {
+		long ret;
+
 		if (copy_from_user(&sg, uarg, sizeof(sg)))
 			return -EFAULT;
 		if (sg.sig > 64)
 			return -EINVAL;
-		return READ_ONCE(p->exited) ? -ESRCH :
-		       mcctrl_request(p, MCK_IKC_SIGNAL, sg.sig, (u32)sg.code, (u32)sg.pid, sg.uid, sg.word3, NULL);
+		if (READ_ONCE(p->exited))
+			return -ESRCH;
+		ret = mcctrl_request(p, MCK_IKC_SIGNAL, sg.sig, (u32)sg.code, (u32)sg.pid, sg.uid, sg.word3, NULL);
+		/*
+		 * The program ended while the request waited (its end drops the
+		 * view and marks it dead): the process is gone, not the instance,
+		 * which mcexec would report as stopped (a SIGCHLD racing the end).
+		 */
+		if (ret == -ENODEV && READ_ONCE(p->exited) && ihk_os_running(p->os))
+			ret = -ESRCH;
+		return ret;
+	}
 	default:
 		return -ENOTTY;
 	}
