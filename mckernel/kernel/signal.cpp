@@ -640,6 +640,10 @@ bool signal_deliver(Thread* t, arch::TrapFrame* f)
     f->rdx = frame_addr + __builtin_offsetof(SigFrame, uc);
     f->rax = 0;
     f->rflags &= ~0x400ull; // DF clear, as the ABI requires
+    // The handler is 64-bit code, whatever mode the program was in (a far jump
+    // to the 32-bit code segment); rt_sigreturn goes back to 64-bit mode too.
+    f->cs = 0x2b;
+    f->ss = 0x23;
     return true;
 }
 

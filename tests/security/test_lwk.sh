@@ -60,12 +60,17 @@
 #                   and the whole virtual machine resets
 #   5 pin           MCEXEC_PIN by the owner cannot make mcctrl write into the LWK's
 #                   image; on vulnerable code the LWK dies
+#  19 entry-modes   programs/entry_modes.c: SYSCALL, SYSENTER and INT 0x80 from
+#                   32-bit code (a far jump to the 32-bit code segment) and from
+#                   64-bit code give ENOSYS or a signal to a 64-bit handler; on
+#                   vulnerable code SYSCALL from 32-bit code entered the LWK's
+#                   kernel mode at MSR_CSTAR (0) and the whole machine reset
 #
 # After every case the instance is RUNNING and runs /bin/true. SECURITY_CASES="5"
 # runs only the cases listed, e.g. on the vulnerable code, where case 4 ends the run:
-#   tests/vm/vmrun --build build -- env SECURITY_CASES=5 bash tests/security/test_lwk.sh Cases 4 and 5 come
-# last: on vulnerable code they take the node down, and vmrun reports the guest's
-# end (status 125) within its --timeout instead of a result.
+#   tests/vm/vmrun --build build -- env SECURITY_CASES=5 bash tests/security/test_lwk.sh
+# Cases 4, 5 and 19 come last: on vulnerable code they take the node down, and
+# vmrun reports the guest's end (status 125) within its --timeout instead of a result.
 . "$(dirname "$0")/../vm/lib.sh"
 . "$(dirname "$0")/lib.sh"
 snapshot_node
@@ -561,6 +566,23 @@ case_pin() {
 	check_alive "case 5"
 }
 
+case_entry_modes() {
+	log "case 19: SYSCALL, SYSENTER, INT 0x80 from 32-bit and 64-bit code (VM reset when vulnerable)"
+	local out rc=0
+	# Natively these are Linux's IA32 emulation (for reference only: under
+	# QEMU's emulation some end in a signal there too).
+	echo "natively (for reference): $(as_owner "$PROGS/entry_modes" 2>&1 | tr '\n' ' ' || true)"
+	out=$(run_prog_lwk "$PROGS/entry_modes") || rc=$?
+	# The LWK runs no 32-bit programs: ENOSYS, as a Linux without IA32 emulation
+	# answers SYSCALL from 32-bit code (SIGILL on Intel CPUs, where that is #UD);
+	# SYSENTER is #GP (MSR_SYSENTER_CS 0; #UD on AMD); INT 0x80 is #GP.
+	expect_lines "entry modes under mcexec" "$(printf '%s\n' 'syscall-32bit: (returned -38|signal ILL)' \
+		'int80-32bit: signal SEGV' 'sysenter-32bit: signal (SEGV|ILL)' 'sysenter-64bit: signal (SEGV|ILL)' \
+		'int80-64bit: signal SEGV' 'done')" "$out"
+	expect_eq "entry_modes: status" 0 $rc
+	check_alive "case 19"
+}
+
 expect_eq "mcreboot, owned by uid $OWNER" 0 "$(mcreboot.sh -c 2-3 -m 768M@0 -o $OWNER)"
 expect_eq "/dev/mcos0's owner" $OWNER "$(stat -c %u /dev/mcos0)"
 boot_kmsg=$(ihkosctl 0 kmsg) || true
@@ -569,8 +591,8 @@ check_alive "boot"
 # In this order (the machine-resetting ones last); SECURITY_CASES picks some by number.
 for c in "1 ro_file" "2 ro_memory" "3 stale_view" "6 mcexec_fds" "7 mcexec_ptr" "8 proc_self_mem" \
 	"9 map_matrix" "10 shared_repin" "11 memfd_seals" "12 mcexec_io" "13 mcexec_only" "14 iov_race" \
-	"15 pin_limit" "16 sysv_shm" "17 noexec" "18 mcexec_range" "4 kernel_addr" "5 pin"; do
-	if [[ " ${SECURITY_CASES:-1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18} " == *" ${c% *} "* ]]; then
+	"15 pin_limit" "16 sysv_shm" "17 noexec" "18 mcexec_range" "4 kernel_addr" "5 pin" "19 entry_modes"; do
+	if [[ " ${SECURITY_CASES:-1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19} " == *" ${c% *} "* ]]; then
 		"case_${c#* }"
 	fi
 done

@@ -37,6 +37,7 @@ struct [[gnu::packed]] Tss {
 static_assert(sizeof(Tss) == 104);
 
 extern "C" void mck_syscall_entry();
+extern "C" void mck_syscall_compat_entry();
 
 struct [[gnu::packed]] DescriptorPointer {
     uint16_t limit;
@@ -117,12 +118,30 @@ void cpu_init(uint32_t index)
     idt_load();
     pat_init(); // before any mapping uses a type other than WB or UC (device memory)
     c.kstack_top = c.stack_top;
+    smep_enable();
     syscall_init();
     fpu_init();
     if (user_cpu_id_insn() != MCK_VDSO_GETCPU_SYSCALL) {
         constexpr uint32_t MSR_TSC_AUX = 0xc0000103;
         wrmsr(MSR_TSC_AUX, (uint64_t(boot_param().cpus[index].numa_node) << 12) | index);
     }
+}
+
+// SMEP, where the CPU has it: kernel mode never runs code from a user page, so
+// a jump gone astray in the kernel faults instead of running what the program
+// put there. (SMAP would need every user access bracketed: not yet.)
+void smep_enable()
+{
+    uint32_t a, b, c, d;
+    cpuid(0, 0, &a, &b, &c, &d);
+    if (a < 7)
+        return;
+    cpuid(7, 0, &a, &b, &c, &d);
+    if (!(b & (1u << 7)))
+        return;
+    uint64_t cr4;
+    asm volatile("mov %%cr4, %0" : "=r"(cr4));
+    asm volatile("mov %0, %%cr4" ::"r"(cr4 | (1ull << 20)) : "memory");
 }
 
 uint32_t user_cpu_id_insn()
@@ -152,15 +171,28 @@ void set_kernel_stack(uint64_t top)
 
 // SYSCALL enters mck_syscall_entry with kernel CS 0x08 / SS 0x10; we return to
 // user mode with IRETQ (user CS 0x2b, SS 0x23), so STAR's SYSRET half only has
-// to match the GDT layout.
+// to match the GDT layout (mck_syscall_compat_entry's SYSRET to 32-bit mode
+// uses it: CS 0x1b, SS 0x23).
+//
+// Every way into kernel mode a user program has is set, not left as the CPU
+// came to us: Linux ran on it before, and INIT keeps or clears these MSRs
+// depending on the CPU. A SYSCALL from 32-bit code (a far jump to CS 0x1b
+// does it) would otherwise enter kernel mode at whatever MSR_CSTAR held (0 or
+// Linux's entry) on the user's stack and GS: that took the whole node down.
+// SYSENTER with MSR_SYSENTER_CS 0 is #GP (Intel; #UD on AMD in long mode).
 void syscall_init()
 {
-    constexpr uint32_t MSR_EFER = 0xc0000080, MSR_STAR = 0xc0000081, MSR_LSTAR = 0xc0000082,
-                       MSR_FMASK = 0xc0000084;
+    constexpr uint32_t MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176,
+                       MSR_EFER = 0xc0000080, MSR_STAR = 0xc0000081, MSR_LSTAR = 0xc0000082,
+                       MSR_CSTAR = 0xc0000083, MSR_FMASK = 0xc0000084;
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | 1); // SCE
     wrmsr(MSR_STAR, (uint64_t(0x18 | 3) << 48) | (uint64_t(0x08) << 32));
     wrmsr(MSR_LSTAR, reinterpret_cast<uint64_t>(mck_syscall_entry));
+    wrmsr(MSR_CSTAR, reinterpret_cast<uint64_t>(mck_syscall_compat_entry));
     wrmsr(MSR_FMASK, 0x47700); // TF, DF, IF, IOPL, NT, AC cleared on entry
+    wrmsr(MSR_SYSENTER_CS, 0);
+    wrmsr(MSR_SYSENTER_ESP, 0);
+    wrmsr(MSR_SYSENTER_EIP, 0);
 }
 
 uint64_t tsc_to_us(uint64_t tsc) { return tsc * 1000 / (boot_param().tsc_khz ? boot_param().tsc_khz : 1000000); }

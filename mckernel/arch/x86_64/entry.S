@@ -10,6 +10,8 @@
 #define CPU_USER_RSP 24
 #define USER_CS 0x2b
 #define USER_SS 0x23
+#define MSR_GS_BASE 0xc0000101
+#define ENOSYS 38
 
 	.macro POP_FRAME
 	popq	%r15
@@ -94,12 +96,30 @@ isr_common:
 	movq	%rsp, %rdi
 	call	trap_dispatch
 	jmp	mck_return_to_user
-1:	movq	%rsp, %rdi
-	movq	%rsp, %rbx
+	/*
+	 * From kernel mode. GS is the user's where kernel mode began without a
+	 * swapgs of ours (before the one in mck_syscall_entry, after the one on the
+	 * way out, at the final iretq) and an NMI, a machine check or a fault came
+	 * there: ask the MSR, as Linux's paranoid entry does. The user's GS base is
+	 * below MCK_USER_END (arch_prctl checks it; CR4.FSGSBASE is off), ours is
+	 * a kernel address. %rbx and %r12 survive the call (callee-saved).
+	 */
+1:	movl	$MSR_GS_BASE, %ecx
+	rdmsr
+	xorl	%ebx, %ebx
+	testl	%edx, %edx
+	js	2f
+	swapgs
+	movl	$1, %ebx
+2:	movq	%rsp, %rdi
+	movq	%rsp, %r12
 	andq	$-16, %rsp
 	call	trap_dispatch
-	movq	%rbx, %rsp
-	POP_FRAME
+	movq	%r12, %rsp
+	testl	%ebx, %ebx
+	jz	3f
+	swapgs
+3:	POP_FRAME
 	iretq
 
 /*
@@ -149,6 +169,18 @@ mck_return_to_user:
 	swapgs
 	POP_FRAME
 	iretq
+
+/*
+ * SYSCALL from 32-bit compatibility mode (MSR_CSTAR). The LWK runs no 32-bit
+ * programs: the answer is ENOSYS, as from a Linux built without IA32
+ * emulation, and nothing else happens. The CPU is in kernel mode here on the
+ * user's stack and GS, with interrupts off (MSR_FMASK): touch neither, and go
+ * straight back (SYSRET to the 32-bit user CS of STAR, RIP = %ecx, RFLAGS = %r11).
+ */
+	.globl mck_syscall_compat_entry
+mck_syscall_compat_entry:
+	movl	$-ENOSYS, %eax
+	sysretl
 
 /* void mck_context_switch(uint64_t *save_sp, uint64_t new_sp): callee-saved registers only. */
 	.globl mck_context_switch

@@ -83,7 +83,8 @@ inline Cpu* this_cpu()
     return c;
 }
 
-void syscall_init();              // SYSCALL MSRs (cpu_init)
+void syscall_init();              // SYSCALL and SYSENTER MSRs (cpu_init)
+void smep_enable();               // CR4.SMEP where the CPU has it (cpu_init)
 void fpu_init();                  // x87/SSE/AVX on, XCR0 (cpu_init)
 void cpu_prepare(uint32_t index); // allocate a CPU's stacks (before it starts)
 void cpu_init(uint32_t index);    // GDT, TSS, IDT, GS base for this CPU
