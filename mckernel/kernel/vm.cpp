@@ -30,7 +30,7 @@ namespace {
 using arch::PAGE_2M;
 using arch::PAGE_4K;
 
-constexpr uint64_t MAP_SHARED = 0x1, MAP_PRIVATE = 0x2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20,
+constexpr uint64_t MAP_SHARED = 0x1, MAP_PRIVATE = 0x2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_32BIT = 0x40,
                    MAP_NORESERVE = 0x4000, MAP_HUGETLB = 0x40000, MAP_FIXED_NOREPLACE = 0x100000;
 constexpr uint64_t MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2;
 // Linux's user range (x86-64, 4-level paging), for mremap's checks of a new place.
@@ -136,13 +136,14 @@ bool within_limits(Process* p, uint64_t add, bool data, uint64_t start = 0, uint
     return total <= p->rlimits[MCK_RLIMIT_AS].cur && data_bytes <= p->rlimits[MCK_RLIMIT_DATA].cur;
 }
 
-// Highest aligned gap of @len below MCK_MMAP_TOP; 0 if none.
-uint64_t find_gap(Process* p, uint64_t len, uint64_t align, uint64_t offset = 0)
+// Highest aligned gap of @len in [@bottom, @top); 0 if none.
+uint64_t find_gap(Process* p, uint64_t len, uint64_t align, uint64_t offset = 0, uint64_t bottom = MMAP_LOW,
+                  uint64_t top = MCK_MMAP_TOP)
 {
-    uint64_t best = 0, lo = MMAP_LOW;
+    uint64_t best = 0, lo = bottom;
     auto consider = [&](uint64_t gap_lo, uint64_t gap_hi) {
-        gap_lo = gap_lo < MMAP_LOW ? MMAP_LOW : gap_lo;
-        gap_hi = gap_hi > MCK_MMAP_TOP ? MCK_MMAP_TOP : gap_hi;
+        gap_lo = gap_lo < bottom ? bottom : gap_lo;
+        gap_hi = gap_hi > top ? top : gap_hi;
         if (gap_hi <= gap_lo || gap_hi - gap_lo < len + offset)
             return;
         uint64_t cand = down(gap_hi - len - offset, align) + offset;
@@ -154,7 +155,7 @@ uint64_t find_gap(Process* p, uint64_t len, uint64_t align, uint64_t offset = 0)
         if (v->end > lo)
             lo = v->end;
     }
-    consider(lo, MCK_MMAP_TOP);
+    consider(lo, top);
     return best;
 }
 
@@ -596,6 +597,18 @@ uint64_t place(Process* p, uint64_t addr, uint64_t len, uint64_t flags, int64_t*
             return 0;
         }
         return addr;
+    }
+    if (flags & MAP_32BIT) {
+        // As Linux on x86-64: a free hint that ends below 2 GiB, else in
+        // [1 GiB, 2 GiB) or ENOMEM; never coloured.
+        constexpr uint64_t BOTTOM = 1ull << 30, TOP = 2ull << 30;
+        if (addr && !(addr & (PAGE_4K - 1)) && in_user_range(addr, len) && len <= TOP && addr <= TOP - len &&
+            range_free(p, addr, addr + len))
+            return addr;
+        uint64_t start = len <= TOP ? find_gap(p, len, align ? align : PAGE_4K, 0, BOTTOM, TOP) : 0;
+        if (!start)
+            *err = -ENOMEM;
+        return start;
     }
     if (addr && !(addr & (PAGE_4K - 1)) && in_user_range(addr, len) && range_free(p, addr, addr + len))
         return addr;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Anonymous mmap: 64 MiB touched, MAP_FIXED in a PROT_NONE range, mprotect, mremap grow. */
+/* Anonymous mmap: 64 MiB touched, MAP_FIXED in a PROT_NONE range, mprotect, mremap grow, MAP_32BIT. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <setjmp.h>
@@ -126,5 +126,21 @@ int main(void)
 	munmap(m2, 2 * MiB);
 	munmap(guard, pg);
 	printf("ok mremap grow keeps contents, shrink\n");
+
+	/* MAP_32BIT (x86-64): in [1 GiB, 2 GiB) without a hint; a free hint ending below 2 GiB is kept */
+	m = mmap(NULL, 4 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	CHECK(m != MAP_FAILED, "mmap MAP_32BIT");
+	CHECK((uintptr_t)m >= (1UL << 30) && (uintptr_t)m + 4 * MiB <= (2UL << 30), "MAP_32BIT in [1 GiB, 2 GiB)");
+	m[0] = 1, m[4 * MiB - 1] = 2;
+	CHECK(munmap(m, 4 * MiB) == 0, "munmap MAP_32BIT");
+	m = mmap((void *)(512 * MiB), MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	CHECK(m == (void *)(512 * MiB), "MAP_32BIT keeps a free hint below 2 GiB");
+	CHECK(munmap(m, MiB) == 0, "munmap MAP_32BIT at the hint");
+	m = mmap((void *)(1UL << 40), MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	CHECK(m != MAP_FAILED && (uintptr_t)m + MiB <= (2UL << 30), "MAP_32BIT ignores a hint above 2 GiB");
+	CHECK(munmap(m, MiB) == 0, "munmap MAP_32BIT past the hint");
+	m = mmap(NULL, 2UL << 30, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT | MAP_NORESERVE, -1, 0);
+	CHECK(m == MAP_FAILED && errno == ENOMEM, "MAP_32BIT of 2 GiB is ENOMEM");
+	printf("ok MAP_32BIT\n");
 	return 0;
 }
