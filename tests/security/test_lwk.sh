@@ -62,7 +62,8 @@
 #                   image; on vulnerable code the LWK dies
 #  19 entry-modes   programs/entry_modes.c: SYSCALL, SYSENTER and INT 0x80 from
 #                   32-bit code (a far jump to the 32-bit code segment) and from
-#                   64-bit code give ENOSYS or a signal to a 64-bit handler; on
+#                   64-bit code give ENOSYS or a signal to a 64-bit handler, INT3
+#                   SIGTRAP; on
 #                   vulnerable code SYSCALL from 32-bit code entered the LWK's
 #                   kernel mode at MSR_CSTAR (0) and the whole machine reset
 #
@@ -575,10 +576,11 @@ case_entry_modes() {
 	out=$(run_prog_lwk "$PROGS/entry_modes") || rc=$?
 	# The LWK runs no 32-bit programs: ENOSYS, as a Linux without IA32 emulation
 	# answers SYSCALL from 32-bit code (SIGILL on Intel CPUs, where that is #UD);
-	# SYSENTER is #GP (MSR_SYSENTER_CS 0; #UD on AMD); INT 0x80 is #GP.
+	# SYSENTER is #GP (MSR_SYSENTER_CS 0; #UD on AMD); INT 0x80 is #GP; INT3 is
+	# SIGTRAP, as natively (its gate was DPL 0: SIGSEGV).
 	expect_lines "entry modes under mcexec" "$(printf '%s\n' 'syscall-32bit: (returned -38|signal ILL)' \
 		'int80-32bit: signal SEGV' 'sysenter-32bit: signal (SEGV|ILL)' 'sysenter-64bit: signal (SEGV|ILL)' \
-		'int80-64bit: signal SEGV' 'done')" "$out"
+		'int80-64bit: signal SEGV' 'int3-64bit: signal TRAP' 'done')" "$out"
 	expect_eq "entry_modes: status" 0 $rc
 	check_alive "case 19"
 }

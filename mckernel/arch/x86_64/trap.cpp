@@ -117,7 +117,10 @@ void idt_init()
         g.selector = 0x08;
         // NMI, double fault and machine check each run on a stack of their own.
         g.ist = v == 2 ? 1 : v == 8 ? 2 : v == 18 ? 3 : 0;
-        g.type = 0x8e; // present, DPL 0, interrupt gate
+        // Present interrupt gates, DPL 0: an INT n from user mode is #GP. But
+        // #BP's is DPL 3, as Linux's: INT3 (a debugger's breakpoint, a program's
+        // own trap) is SIGTRAP, not SIGSEGV.
+        g.type = v == 3 ? 0xee : 0x8e;
         g.offset_mid = uint16_t(addr >> 16);
         g.offset_hi = uint32_t(addr >> 32);
         g.reserved = 0;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // The other ways into kernel mode an x86-64 program has (tests/security/test_lwk.sh,
 // case 19): SYSCALL, SYSENTER and INT 0x80, each from 64-bit code and from 32-bit
-// code reached by a far jump to the 32-bit user code segment. The LWK runs only
+// code reached by a far jump to the 32-bit user code segment; and INT3 (SIGTRAP). The LWK runs only
 // 64-bit programs; what it must do is answer (ENOSYS) or signal (SIGSEGV, SIGILL)
 // and go on. Before the LWK set MSR_CSTAR, "compat-syscall" entered its kernel
 // mode at address 0 on the program's stack and took the whole node down.
@@ -91,6 +91,7 @@ int main(void)
 		{ "sysenter-32bit", { 0x0f, 0x34 }, 1 },
 		{ "sysenter-64bit", { 0x0f, 0x34 }, 0 },
 		{ "int80-64bit", { 0xcd, 0x80 }, 0 },
+		{ "int3-64bit", { 0xcc, 0x90 }, 0 },
 	};
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_NODEFER };
 	uint8_t *lo = low_page();
@@ -103,17 +104,22 @@ int main(void)
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGILL, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGTRAP, &sa, NULL);
 	for (unsigned i = 0; i < sizeof(ways) / sizeof(ways[0]); i++) {
 		volatile unsigned k = i;
 		int sig = sigsetjmp(back, 1);
 		if (sig) {
 			printf("%s: signal %s\n", ways[k].name,
-			       sig == SIGSEGV ? "SEGV" : sig == SIGILL ? "ILL" : sig == SIGBUS ? "BUS" : "other");
+			       sig == SIGSEGV ? "SEGV" : sig == SIGILL ? "ILL" : sig == SIGBUS ? "BUS" :
+			       sig == SIGTRAP ? "TRAP" : "other");
 			continue;
 		}
 		long r;
 		if (ways[k].compat) {
 			r = run_compat(lo, ways[k].insn);
+		} else if (ways[k].insn[0] == 0xcc) {
+			r = 0;
+			asm volatile("int3" ::: "memory");
 		} else if (ways[k].insn[0] == 0xcd) {
 			r = 20;
 			asm volatile("int $0x80" : "+a"(r)::"memory");
