@@ -614,7 +614,12 @@ ErrorOr<Thread*> thread_create(Process* p, const arch::TrapFrame& frame, uint32_
 
 void process_kill(Process* p, int32_t status)
 {
-    Thread* self = current();
+    // Every thread, the current one too: called from an interrupt (Linux's
+    // KILL or SIGNAL, a timer), the current thread is whichever one that
+    // interrupted, and it may be on its way to block in an offloaded call
+    // that mcexec, gone, will never answer. Left unmarked (as it was), it
+    // blocked for good and the process never ended. A thread that kills its
+    // own process exits anyway.
     // In batches (the stack has no room for every thread): each marks the
     // threads it takes, so the next finds the rest.
     constexpr uint32_t BATCH = 64;
@@ -629,7 +634,7 @@ void process_kill(Process* p, int32_t status)
                 p->exit_status = status;
             }
             for (Thread* t = p->threads; t && n < BATCH; t = t->proc_next)
-                if (t != self && !t->killed) {
+                if (!t->killed) {
                     t->killed = true;
                     ref_acquire(t);
                     victims[n++] = t;

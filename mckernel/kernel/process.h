@@ -335,7 +335,8 @@ RefPtr<Thread> thread_find_anywhere(uint32_t tid);
 ErrorOr<Thread*> thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu);
 // End the calling thread; the last one ends the process.
 [[noreturn]] void thread_exit();
-// End every thread of @p with @status (wait encoding); the caller exits too.
+// End every thread of @p with @status (wait encoding), the current one too
+// (from a thread of @p, it exits; from an interrupt, it may be any thread).
 void process_kill(Process* p, int32_t status);
 // Hand pages to the allocator once Linux dropped its view of them.
 void process_reclaim(Process* p);

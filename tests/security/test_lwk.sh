@@ -55,6 +55,12 @@
 #                   size or for unmapped memory; ptrace of mcexec (attach, seize,
 #                   traceme) EPERM; the owner cannot split, re-protect or move
 #                   mcexec's unified view (programs/view_owner.c)
+#  20 close-in-call programs/close_in_call.c, as the owner: 100 times, a process
+#                   whose thread waits (spinning, then asleep) for an offloaded
+#                   call nobody answers, its file closed at a random moment: every
+#                   one ends (no process left, the next CREATE works); on
+#                   vulnerable code a KILL taken by the very CPU the thread spun
+#                   on left it blocked for good
 #   4 kernel-addr   memory calls on kernel, non-canonical and mcexec addresses fail
 #                   as on Linux; on vulnerable code madvise zeroes the LWK's text
 #                   and the whole virtual machine resets
@@ -501,6 +507,21 @@ case_mcexec_range() {
 	check_alive "case 18 (view)"
 }
 
+case_close_in_call() {
+	log "case 20: mcexec gone while its program waits for a call (a process left when vulnerable)"
+	local out rc=0 i
+	out=$(timeout 300 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups "$PROGS/close_in_call" /dev/mcos0 100 \
+		$RANDOM 2>&1) || rc=$?
+	expect_lines "close_in_call" 'rounds: 100, calls seen: [0-9]+' "$out"
+	expect_eq "close_in_call: status" 0 $rc
+	for ((i = 0; i < 20; i++)); do
+		[ "$(lwk_rusage processes)" != 0 ] || break
+		sleep 0.25
+	done
+	expect_eq "LWK processes 5 s after the last close" 0 "$(lwk_rusage processes)"
+	check_alive "case 20"
+}
+
 # ---- The cases below reset the whole virtual machine on vulnerable code. ----
 
 case_kernel_addr() {
@@ -593,8 +614,9 @@ check_alive "boot"
 # In this order (the machine-resetting ones last); SECURITY_CASES picks some by number.
 for c in "1 ro_file" "2 ro_memory" "3 stale_view" "6 mcexec_fds" "7 mcexec_ptr" "8 proc_self_mem" \
 	"9 map_matrix" "10 shared_repin" "11 memfd_seals" "12 mcexec_io" "13 mcexec_only" "14 iov_race" \
-	"15 pin_limit" "16 sysv_shm" "17 noexec" "18 mcexec_range" "4 kernel_addr" "5 pin" "19 entry_modes"; do
-	if [[ " ${SECURITY_CASES:-1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19} " == *" ${c% *} "* ]]; then
+	"15 pin_limit" "16 sysv_shm" "17 noexec" "18 mcexec_range" "20 close_in_call" "4 kernel_addr" "5 pin" \
+	"19 entry_modes"; do
+	if [[ " ${SECURITY_CASES:-1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20} " == *" ${c% *} "* ]]; then
 		"case_${c#* }"
 	fi
 done
