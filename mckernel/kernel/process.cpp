@@ -320,13 +320,13 @@ int64_t create(uint32_t cpu_index, const ihk_ikc_msg& m, Made* made_out)
         return to_syscall_result(r);
     }
     arch::TrapFrame frame{};
-    auto made = thread_create(p, frame, first);
+    // Set up before it is published (thread_create): a kill from another LWK
+    // process could run it to its end at once.
+    auto made = thread_create(p, frame, first, [pid](Thread* t) { t->tid = pid; });
     if (made.is_error()) {
         process_retire(p); // the last reference: frees it
         return to_syscall_result(made);
     }
-    Thread* main = made.value();
-    main->tid = pid;
     *made_out = Made{p->shared_phys, p->serial};
     kprintf("process %u: created on CPU(s) %u-%u", pid, first, first + count - 1);
     return 0;
@@ -366,25 +366,28 @@ int64_t adopt(uint32_t cpu_index, const ihk_ikc_msg& m, Made* made_out)
     uint32_t first_allowed = 0; // where the forking thread could run
     while (first_allowed + 1 < c->cpu_count && !fs->affinity.has(first_allowed))
         first_allowed++;
-    auto made = thread_create(c, fs->frame, c->cpu_first + first_allowed);
+    // Set up before it is published (thread_create): the child is in the
+    // table already, and a kill from another LWK process could run it to its
+    // end at once.
+    auto made = thread_create(c, fs->frame, c->cpu_first + first_allowed, [&](Thread* t) {
+        t->tid = pid;
+        memcpy(t->fpu, fs->fpu, arch::fpu_area_size());
+        t->fs_base = fs->fs_base;
+        t->gs_base = fs->gs_base;
+        t->sigmask = fs->sigmask;
+        t->affinity = fs->affinity;
+        t->mempolicy = c->mempolicy;
+        t->altstack_sp = fs->altstack_sp;
+        t->altstack_size = fs->altstack_size;
+        t->altstack_flags = fs->altstack_flags;
+        t->clear_child_tid = fs->clear_tid;
+        t->fork_set_tid = fs->set_tid;
+        t->fork_child = true;
+    });
     if (made.is_error()) {
         process_retire(c); // the last reference: frees it
         return to_syscall_result(made);
     }
-    Thread* t = made.value();
-    t->tid = pid;
-    memcpy(t->fpu, fs->fpu, arch::fpu_area_size());
-    t->fs_base = fs->fs_base;
-    t->gs_base = fs->gs_base;
-    t->sigmask = fs->sigmask;
-    t->affinity = fs->affinity;
-    t->mempolicy = c->mempolicy;
-    t->altstack_sp = fs->altstack_sp;
-    t->altstack_size = fs->altstack_size;
-    t->altstack_flags = fs->altstack_flags;
-    t->clear_child_tid = fs->clear_tid;
-    t->fork_set_tid = fs->set_tid;
-    t->fork_child = true;
     fork_state_free(c);
     c->forked = true;
     *made_out = Made{c->shared_phys, c->serial};
@@ -509,7 +512,7 @@ int64_t process_ppid(Process* p, uint64_t (&args)[6])
     return ppid;
 }
 
-ErrorOr<Thread*> thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu)
+ErrorOr<Thread*> thread_new(Process* p, const arch::TrapFrame& frame, uint32_t cpu)
 {
     auto* t = new Thread;
     if (!t)
@@ -547,6 +550,12 @@ ErrorOr<Thread*> thread_create(Process* p, const arch::TrapFrame& frame, uint32_
     t->state = ThreadState::Blocked;
     t->tid = __atomic_fetch_add(&g_next_tid, 1, __ATOMIC_RELAXED);
     t->offload->pid = p->pid;
+    return t;
+}
+
+ErrorOr<void> thread_publish(Thread* t)
+{
+    Process* p = t->proc;
     bool room;
     {
         SpinLockGuard guard(p->lock);
@@ -568,7 +577,7 @@ ErrorOr<Thread*> thread_create(Process* p, const arch::TrapFrame& frame, uint32_
     stats_thread_start(p);
     usage_thread_start();
     sched_add(t);
-    return t;
+    return {};
 }
 
 [[noreturn]] void thread_exit()

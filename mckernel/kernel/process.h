@@ -329,10 +329,28 @@ RefPtr<Process> process_find(uint32_t pid);
 RefPtr<Thread> thread_find(Process* p, uint32_t tid);
 // The thread @tid of any LWK process.
 RefPtr<Thread> thread_find_anywhere(uint32_t tid);
-// A new thread of @p, like @parent's frame (clone): ENOMEM when out of
-// memory, EAGAIN when @p has MCK_MAX_THREADS already. The returned pointer is
-// the thread's life reference's: valid until it runs.
-ErrorOr<Thread*> thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu);
+// A new thread of @p with @frame, on @cpu: ENOMEM when out of memory. Nobody
+// sees it yet, so its creator may set it up undisturbed.
+ErrorOr<Thread*> thread_new(Process* p, const arch::TrapFrame& frame, uint32_t cpu);
+// Make @t one of its process's threads (Blocked until woken): from here on a
+// kill of the process wakes it, and it may run, exit and be freed at once.
+// EAGAIN when the process has MCK_MAX_THREADS already: @t is freed.
+ErrorOr<void> thread_publish(Thread* t);
+// thread_new, then @init(t) (its fields, before anyone can wake it), then
+// thread_publish. The returned pointer is the thread's life reference's: valid
+// until it runs, unless @init took a reference of its own.
+template <typename Init>
+ErrorOr<Thread*> thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu, Init&& init)
+{
+    Thread* t = TRY(thread_new(p, frame, cpu));
+    init(t);
+    TRY(thread_publish(t));
+    return t;
+}
+inline ErrorOr<Thread*> thread_create(Process* p, const arch::TrapFrame& frame, uint32_t cpu)
+{
+    return thread_create(p, frame, cpu, [](Thread*) {});
+}
 // End the calling thread; the last one ends the process.
 [[noreturn]] void thread_exit();
 // End every thread of @p with @status (wait encoding), the current one too

@@ -136,26 +136,33 @@ int64_t sys_clone(SyscallArgs& a)
     frame.rax = 0;
     if (stack)
         frame.rsp = stack;
-    auto made = thread_create(p, frame, pick_cpu(p, self->affinity));
+    // The new thread starts with our extended state and thread pointers, set
+    // before it is published: from then on a kill (another thread's fault, the
+    // program's mcexec gone) may run it to its exit and free it, so we hold a
+    // reference until we have woken it. (Set afterwards, a kill racing the
+    // clone had the thread freed under us, and the kernel's memory corrupted.)
+    auto made = thread_create(p, frame, pick_cpu(p, self->affinity), [&](Thread* t) {
+        arch::fpu_save(t->fpu);
+        t->fs_base = (flags & CLONE_SETTLS) ? tls : arch::rdmsr(arch::MSR_FS_BASE);
+        t->gs_base = arch::rdmsr(arch::MSR_KERNEL_GS_BASE);
+        t->sigmask = self->sigmask;
+        t->affinity = self->affinity;
+        t->mempolicy = self->mempolicy;
+        t->altstack_flags = 2;
+        if (flags & CLONE_CHILD_CLEARTID)
+            t->clear_child_tid = ctid;
+        ref_acquire(t);
+    });
     if (made.is_error())
-        return to_syscall_result(made); // EAGAIN past MCK_MAX_THREADS, as Linux past its limits
+        return to_syscall_result(made); // EAGAIN past MCK_MAX_THREADS, as Linux past its limits (freed, our reference too)
     Thread* t = made.value();
-    // The new thread starts with our extended state and thread pointers.
-    arch::fpu_save(t->fpu);
-    t->fs_base = (flags & CLONE_SETTLS) ? tls : arch::rdmsr(arch::MSR_FS_BASE);
-    t->gs_base = arch::rdmsr(arch::MSR_KERNEL_GS_BASE);
-    t->sigmask = self->sigmask;
-    t->affinity = self->affinity;
-    t->mempolicy = self->mempolicy;
-    t->altstack_flags = 2;
-    if (flags & CLONE_CHILD_CLEARTID)
-        t->clear_child_tid = ctid;
     uint32_t tid = t->tid;
     if ((flags & CLONE_PARENT_SETTID) && !put_user(UserPtr<uint32_t>(ptid), tid))
         kprintf("process %u: clone: parent tid pointer 0x%lx is not writable", p->pid, ptid);
     if ((flags & CLONE_CHILD_SETTID) && !put_user(UserPtr<uint32_t>(ctid), tid))
         kprintf("process %u: clone: child tid pointer 0x%lx is not writable", p->pid, ctid);
     sched_wake(t);
+    ref_release(t);
     return tid;
 }
 
