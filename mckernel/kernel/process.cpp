@@ -424,7 +424,7 @@ int64_t start(Process* p, uint64_t entry, uint64_t sp)
     if (p->forked) { // it goes on from the parent's fork call
         if (p->started || !p->threads)
             return -22;
-        p->started = true;
+        __atomic_store_n(&p->started, true, __ATOMIC_RELEASE); // after the frame (mck_exit_to_user)
         stats_start(p);
         sched_wake(p->threads);
         return 0;
@@ -440,7 +440,7 @@ int64_t start(Process* p, uint64_t entry, uint64_t sp)
     f->cs = 0x2b;
     f->ss = 0x23;
     f->rflags = 0x202;
-    p->started = true;
+    __atomic_store_n(&p->started, true, __ATOMIC_RELEASE); // after the frame (mck_exit_to_user)
     stats_start(p);
     sched_wake(main);
     return 0;

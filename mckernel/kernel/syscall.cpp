@@ -260,6 +260,16 @@ extern "C" void mck_exit_to_user(mck::arch::TrapFrame* f)
             arch::irq_enable();
             thread_exit();
         }
+        // A main thread woken before START (a signal from Linux, say) has no
+        // user state yet: returning would IRETQ a frame of zeros, a #GP in the
+        // kernel that stopped the LWK (the mcctrl fuzzer found it). It waits
+        // for START, or for the kill that ends it.
+        if (!__atomic_load_n(&t->proc->started, __ATOMIC_ACQUIRE)) {
+            arch::irq_enable();
+            sched_block(0);
+            arch::irq_disable();
+            continue;
+        }
         if (sched_need_resched()) {
             schedule();
             continue;

@@ -61,6 +61,11 @@
 #                   one ends (no process left, the next CREATE works); on
 #                   vulnerable code a KILL taken by the very CPU the thread spun
 #                   on left it blocked for good
+#  21 early-signal  programs/early_signal.c, as the owner: each signal 1..64, then
+#                   SIGCONT, sent to a process before its START: the instance
+#                   stays RUNNING, and one so signalled still starts and runs; on
+#                   vulnerable code the main thread returned to user mode with no
+#                   user state (a #GP in the kernel) and the whole machine reset
 #   4 kernel-addr   memory calls on kernel, non-canonical and mcexec addresses fail
 #                   as on Linux; on vulnerable code madvise zeroes the LWK's text
 #                   and the whole virtual machine resets
@@ -76,7 +81,7 @@
 # After every case the instance is RUNNING and runs /bin/true. SECURITY_CASES="5"
 # runs only the cases listed, e.g. on the vulnerable code, where case 4 ends the run:
 #   tests/vm/vmrun --build build -- env SECURITY_CASES=5 bash tests/security/test_lwk.sh
-# Cases 4, 5 and 19 come last: on vulnerable code they take the node down, and
+# Cases 4, 5, 19 and 21 come last: on vulnerable code they take the node down, and
 # vmrun reports the guest's end (status 125) within its --timeout instead of a result.
 . "$(dirname "$0")/../vm/lib.sh"
 . "$(dirname "$0")/lib.sh"
@@ -524,6 +529,17 @@ case_close_in_call() {
 
 # ---- The cases below reset the whole virtual machine on vulnerable code. ----
 
+case_early_signal() {
+	log "case 21: signals to a process before its START (VM reset when vulnerable)"
+	local out rc=0
+	out=$(timeout 300 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups "$PROGS/early_signal" /dev/mcos0 2>&1) ||
+		rc=$?
+	expect_lines "early_signal" "$(printf '%s\n' 'signals taken before START: 64, instance RUNNING after each: 64' \
+		'started after signals: ran')" "$out"
+	expect_eq "early_signal: status" 0 $rc
+	check_alive "case 21"
+}
+
 case_kernel_addr() {
 	log "case 4: memory calls on kernel, non-canonical and mcexec addresses (VM reset when vulnerable)"
 	# The LWK's task size is 64 TiB: munmap there may say EINVAL as Linux's does
@@ -615,8 +631,8 @@ check_alive "boot"
 for c in "1 ro_file" "2 ro_memory" "3 stale_view" "6 mcexec_fds" "7 mcexec_ptr" "8 proc_self_mem" \
 	"9 map_matrix" "10 shared_repin" "11 memfd_seals" "12 mcexec_io" "13 mcexec_only" "14 iov_race" \
 	"15 pin_limit" "16 sysv_shm" "17 noexec" "18 mcexec_range" "20 close_in_call" "4 kernel_addr" "5 pin" \
-	"19 entry_modes"; do
-	if [[ " ${SECURITY_CASES:-1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20} " == *" ${c% *} "* ]]; then
+	"19 entry_modes" "21 early_signal"; do
+	if [[ " ${SECURITY_CASES:-1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21} " == *" ${c% *} "* ]]; then
 		"case_${c#* }"
 	fi
 done
