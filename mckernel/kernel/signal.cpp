@@ -311,8 +311,11 @@ bool on_altstack(const Thread* t, uint64_t sp)
 // (a fatal signal ends the process, a blocked one waits).
 void notify(Thread* t, int sig)
 {
-    if (t->state != ThreadState::Running || t->cpu != arch::this_cpu()->index)
-        sched_kick(t);
+    // Also the thread running here: sent from an interrupt (Linux's SIGNAL, a
+    // timer), it may be the one interrupted between its last look at its
+    // signals and its sleep (pause, a futex wait). The kick leaves it
+    // wake_pending, so that sleep returns at once instead of missing the signal.
+    sched_kick(t);
     uint64_t handler = t->proc->actions[sig - 1].handler;
     Default d = default_action(sig);
     bool acts = handler > SIG_IGN || (handler == SIG_DFL && (d == Default::Stop || d == Default::Core));
