@@ -418,12 +418,13 @@ Result<Os::Usage> Os::rusage()
             return make_error(err, "OS instance " + std::to_string(m_index) + " has not been booted");
         return errno_error(err);
     }
-    Usage u{req.uptime_ns,    req.mem_total, req.mem_used,          req.mem_peak, req.processes,
-            req.processes_peak, req.threads, req.threads_peak, req.processes_started, req.offloads,
-            req.page_faults,  {}};
+    Usage u{req.uptime_ns,      req.mem_total,   req.mem_used,          req.mem_peak, req.processes,
+            req.processes_peak, req.threads,     req.threads_peak,      req.processes_started,
+            req.offloads,       req.page_faults, req.page_tables,       req.page_tables_peak, {}};
     for (uint32_t i = 0; i < req.num_cpus && i < cpus.size(); i++) {
         const ihk_os_rusage_cpu& c = cpus[i];
-        u.cpus.push_back({c.linux_cpu, c.state, c.user_ns, c.kernel_ns, c.idle_ns, c.kernel_entries});
+        u.cpus.push_back({c.linux_cpu, c.state, c.user_ns, c.kernel_ns, c.idle_ns, c.kernel_entries, c.syscalls,
+                          c.exceptions, c.interrupts});
     }
     return u;
 }

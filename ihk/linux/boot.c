@@ -510,6 +510,9 @@ int ihk_os_read_rusage(struct ihk_os *os, struct ihk_os_rusage *out, struct ihk_
 		cpus[i].idle_ns = ihk_tsc_ns(acc[IHK_LWK_CPU_IDLE], khz);
 		cpus[i].user_ns = ihk_tsc_ns(acc[IHK_LWK_CPU_USER], khz);
 		cpus[i].kernel_entries = READ_ONCE(bp->progress[i]);
+		cpus[i].syscalls = READ_ONCE(t->syscalls);
+		cpus[i].exceptions = READ_ONCE(t->exceptions);
+		cpus[i].interrupts = READ_ONCE(t->interrupts);
 	}
 	if (!running)
 		now = last;
@@ -527,6 +530,8 @@ int ihk_os_read_rusage(struct ihk_os *os, struct ihk_os_rusage *out, struct ihk_
 	out->processes_started = READ_ONCE(u->processes_started);
 	out->offloads = READ_ONCE(u->offloads);
 	out->page_faults = READ_ONCE(u->page_faults);
+	out->page_tables = READ_ONCE(u->page_table_bytes);
+	out->page_tables_peak = max(READ_ONCE(u->page_table_peak), out->page_tables);
 	return 0;
 }
 

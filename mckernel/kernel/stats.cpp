@@ -137,7 +137,7 @@ void stats_process_end(Process* p)
         return;
     s->page_faults = __atomic_load_n(&p->minflt, __ATOMIC_RELAXED);
     s->peak_rss = p->mem_peak;
-    s->page_table_bytes = arch::mmu_table_bytes(p->root);
+    s->page_table_bytes = arch::mmu_table_peak_bytes(p->root);
     s->end_tsc = arch::rdtsc();
 }
 

@@ -13,6 +13,7 @@
 #include <kernel/signal.h>
 #include <kernel/signalfd.h>
 #include <kernel/stats.h>
+#include <kernel/usage.h>
 #include <kernel/syscall.h>
 #include <kernel/vm.h>
 
@@ -225,6 +226,7 @@ extern "C" void mck_syscall(mck::arch::TrapFrame* f)
     using namespace mck;
     cpu_entered_kernel();
     __atomic_add_fetch(&arch::this_cpu()->syscalls, 1, __ATOMIC_RELAXED);
+    usage_cpu_entry(Entry::Syscall);
     stats_enter(true);
     uint64_t nr = f->rax;
     Thread* self = current();

@@ -41,6 +41,13 @@ void usage_cpu_state(uint32_t state)
     __atomic_store_n(&bp.cpu_state[i], state, __ATOMIC_RELAXED);
 }
 
+void usage_cpu_entry(Entry kind)
+{
+    ihk_lwk_cpu_time& c = usage().cpu[arch::this_cpu()->index];
+    volatile uint64_t& n = kind == Entry::Syscall ? c.syscalls : kind == Entry::Exception ? c.exceptions : c.interrupts;
+    n = n + 1; // only this CPU writes its entry
+}
+
 void usage_cpu_up()
 {
     uint64_t now = arch::rdtsc();

@@ -12,6 +12,9 @@ namespace mck {
 // This CPU changes state (IHK_LWK_CPU_*): charge the time since its last change
 // to the old state, then publish the new one in cpu_state[].
 void usage_cpu_state(uint32_t state);
+// This CPU entered the kernel: a system call, an exception (vector < 32) or an interrupt.
+enum class Entry { Syscall, Exception, Interrupt };
+void usage_cpu_entry(Entry kind);
 // This CPU reached the kernel for the first time (the first CPU: boot time too).
 void usage_cpu_up();
 

@@ -394,7 +394,10 @@ TEST_F(Ihk, LifecycleRefusals)
     ASSERT_EQ(ioctl(fd, IHK_OS_GET_STATUS, &st), 0);
     EXPECT_EQ(st.status, static_cast<__u32>(IHK_OS_STATUS_INACTIVE));
     ihk_os_rusage_cpu cpus[2];
-    ihk_os_rusage ru{ptr(cpus), 2, 77, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    ihk_os_rusage ru{};
+    ru.cpus = ptr(cpus);
+    ru.capacity = 2;
+    ru.num_cpus = 77;
     EXPECT_EQ(ioctl(fd, IHK_OS_GET_RUSAGE, &ru), -1);
     EXPECT_EQ(errno, EINVAL) << "an instance that never booted has no usage";
     EXPECT_EQ(ru.num_cpus, 77u) << "nothing written back on a refusal";

@@ -34,7 +34,7 @@ typedef uint64_t ihk_u64;
 #endif
 
 #define IHK_BOOT_MAGIC 0x424b4849u /* "IHKB" */
-#define IHK_BOOT_VERSION 4
+#define IHK_BOOT_VERSION 5
 
 #define IHK_LWK_BASE 0xffffffff80000000ull	/* virtual address of P */
 #define IHK_BOOT_PARAM_SIZE (64u << 10)
@@ -74,11 +74,15 @@ struct ihk_boot_mem {
 
 /*
  * Per CPU, TSC ticks spent in each IHK_LWK_CPU_* state of cpu_state[]: tsc[]
- * holds the closed intervals, the open one began at @since. Only that CPU writes.
+ * holds the closed intervals, the open one began at @since; and the kernel
+ * entries it took, by kind. Only that CPU writes.
  */
 struct ihk_lwk_cpu_time {
 	volatile ihk_u64 since;
 	volatile ihk_u64 tsc[3];
+	volatile ihk_u64 syscalls;	/* system calls */
+	volatile ihk_u64 exceptions;	/* page faults and other exceptions (vectors 0-31) */
+	volatile ihk_u64 interrupts;	/* everything else: timer, IKC, IPIs, Linux's probes */
 };
 
 /* ihk_boot_param.rusage, written by the LWK and read by Linux at any time. */
@@ -94,6 +98,8 @@ struct ihk_lwk_rusage {
 	volatile ihk_u64 processes_started;
 	volatile ihk_u64 offloads;	/* system calls sent to Linux */
 	volatile ihk_u64 page_faults;	/* of programs, resolved by the LWK */
+	volatile ihk_u64 page_table_bytes;	/* programs' page tables now */
+	volatile ihk_u64 page_table_peak;	/* the most at once */
 	struct ihk_lwk_cpu_time cpu[IHK_BOOT_MAX_CPUS];
 };
 

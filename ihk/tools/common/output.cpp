@@ -78,7 +78,10 @@ nlohmann::json to_json(const Os::Usage& u)
                         {"user_ns", c.user_ns},
                         {"kernel_ns", c.kernel_ns},
                         {"idle_ns", c.idle_ns},
-                        {"kernel_entries", c.kernel_entries}});
+                        {"kernel_entries", c.kernel_entries},
+                        {"syscalls", c.syscalls},
+                        {"exceptions", c.exceptions},
+                        {"interrupts", c.interrupts}});
     return {{"uptime_ns", u.uptime_ns},
             {"mem_total", u.mem_total},
             {"mem_used", u.mem_used},
@@ -90,6 +93,8 @@ nlohmann::json to_json(const Os::Usage& u)
             {"threads_peak", u.threads_peak},
             {"offloads", u.offloads},
             {"page_faults", u.page_faults},
+            {"page_tables", u.page_tables},
+            {"page_tables_peak", u.page_tables_peak},
             {"cpus", cpus}};
 }
 
@@ -109,15 +114,17 @@ std::string format_usage(const Os::Usage& u)
       << " started\n"
       << "threads      " << u.threads << " now, " << u.threads_peak << " at most\n"
       << "offloads     " << u.offloads << "\n"
-      << "page faults  " << u.page_faults << "\n";
-    char line[160];
-    std::snprintf(line, sizeof(line), "%-5s %-6s %12s %12s %12s %14s\n", "cpu", "state", "user s", "kernel s", "idle s",
-             "kernel entries");
+      << "page faults  " << u.page_faults << "\n"
+      << "page tables  " << (u.page_tables >> 10) << " KiB now, at most " << (u.page_tables_peak >> 10) << " KiB\n";
+    char line[200];
+    std::snprintf(line, sizeof(line), "%-5s %-6s %12s %12s %12s %12s %12s %12s\n", "cpu", "state", "user s",
+                  "kernel s", "idle s", "syscalls", "exceptions", "interrupts");
     o << line;
+    auto n = [](uint64_t v) { return static_cast<unsigned long long>(v); };
     for (const auto& c : u.cpus) {
-        std::snprintf(line, sizeof(line), "%-5u %-6s %12s %12s %12s %14llu\n", c.linux_cpu,
-                 std::string(cpu_state_name(c.state)).c_str(), sec(c.user_ns).c_str(), sec(c.kernel_ns).c_str(),
-                 sec(c.idle_ns).c_str(), static_cast<unsigned long long>(c.kernel_entries));
+        std::snprintf(line, sizeof(line), "%-5u %-6s %12s %12s %12s %12llu %12llu %12llu\n", c.linux_cpu,
+                      std::string(cpu_state_name(c.state)).c_str(), sec(c.user_ns).c_str(), sec(c.kernel_ns).c_str(),
+                      sec(c.idle_ns).c_str(), n(c.syscalls), n(c.exceptions), n(c.interrupts));
         o << line;
     }
     std::string s = o.str();

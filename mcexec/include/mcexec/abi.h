@@ -551,7 +551,7 @@ struct mck_proc_stats {
 	mck_u64 page_faults;		/* demand faults served */
 	mck_u64 ctx_switches;		/* voluntary and involuntary, all threads */
 	mck_u64 peak_rss;		/* bytes */
-	mck_u64 page_table_bytes;	/* user page tables when the last thread ended */
+	mck_u64 page_table_bytes;	/* user page tables, the most at once */
 	mck_u64 user_tsc, kernel_tsc, offload_wait_tsc;	/* all threads */
 	mck_u64 offload_spun;		/* offloaded calls answered while the thread spun */
 	mck_u64 stage_tsc[MCK_STAGES];

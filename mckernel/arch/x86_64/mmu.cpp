@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 // User page tables (arch/mmu.h). An inaccessible page stays in its entry with
 // PRESENT clear and KEPT set, so mprotect(PROT_NONE) and back keeps the data.
+//
+// Every space is two pages: the root table, and after it a page of its own
+// counts (struct SpaceCounts), so that the tables a space has and the most it
+// ever had cost nothing to read; the instance's totals are in the boot block
+// (ihkosctl N get rusage). Changes to one space are serialised by its caller;
+// the instance's totals are atomic.
 #include <arch/cpu.h>
 #include <arch/mmu.h>
 #include <arch/paging.h>
@@ -26,6 +32,45 @@ constexpr uint64_t ADDR_MASK = 0x000ffffffffff000ull;
 constexpr uint64_t HUGE_ADDR_MASK = 0x000fffffffe00000ull;
 
 uint64_t* table(uint64_t phys) { return static_cast<uint64_t*>(phys_to_virt(phys)); }
+
+// The page after a space's root: its table pages (the root included).
+struct SpaceCounts {
+    uint64_t tables;
+    uint64_t tables_peak;
+};
+SpaceCounts& counts(uint64_t root) { return *static_cast<SpaceCounts*>(phys_to_virt(root + PAGE_4K)); }
+
+// The instance's user page tables, for Linux: bytes now and the most at once.
+void instance_tables(int64_t pages)
+{
+    ihk_lwk_rusage& u = boot_param_mut().rusage;
+    uint64_t now = __atomic_add_fetch(&u.page_table_bytes, uint64_t(pages * int64_t(PAGE_4K)), __ATOMIC_RELAXED);
+    uint64_t old = __atomic_load_n(&u.page_table_peak, __ATOMIC_RELAXED);
+    while (now > old && !__atomic_compare_exchange_n(&u.page_table_peak, &old, now, true, __ATOMIC_RELAXED,
+                                                      __ATOMIC_RELAXED)) {
+    }
+}
+
+// A zeroed table page for @root's space, counted; 0 when out of memory.
+uint64_t new_table(uint64_t root)
+{
+    uint64_t phys = mem_alloc(PAGE_4K, -1);
+    if (!phys)
+        return 0;
+    SpaceCounts& c = counts(root);
+    if (++c.tables > c.tables_peak)
+        c.tables_peak = c.tables;
+    instance_tables(1);
+    return phys;
+}
+
+// A table page of @root's space is no longer part of it (freed now or later).
+void table_gone(uint64_t root)
+{
+    counts(root).tables--;
+    instance_tables(-1);
+}
+
 unsigned idx(uint64_t va, int level) { return (va >> (12 + 9 * level)) & 511; }
 bool owned(uint64_t e) { return e & (PRESENT | KEPT); }
 
@@ -58,7 +103,7 @@ uint64_t* walk(uint64_t root, uint64_t va, int level, bool create)
         if (!(e & PRESENT)) {
             if (!create)
                 return nullptr;
-            uint64_t phys = mem_alloc(PAGE_4K, -1);
+            uint64_t phys = new_table(root);
             if (!phys)
                 return nullptr;
             e = phys | PRESENT | WRITE | USER;
@@ -71,9 +116,9 @@ uint64_t* walk(uint64_t root, uint64_t va, int level, bool create)
 }
 
 // Turn the 2 MiB page in @pde into a table of 512 pages with the same flags.
-bool split(uint64_t* pde)
+bool split(uint64_t root, uint64_t* pde)
 {
-    uint64_t phys = mem_alloc(PAGE_4K, -1);
+    uint64_t phys = new_table(root);
     if (!phys)
         return false;
     uint64_t base = *pde & HUGE_ADDR_MASK, flags = *pde & ~HUGE_ADDR_MASK & ~HUGE;
@@ -103,7 +148,7 @@ bool for_each_leaf(uint64_t root, uint64_t va, uint64_t end, Fn fn)
                 va = next2m;
                 continue;
             }
-            if (!split(pde))
+            if (!split(root, pde))
                 return false;
         }
         if (!(*pde & PRESENT)) {
@@ -118,7 +163,8 @@ bool for_each_leaf(uint64_t root, uint64_t va, uint64_t end, Fn fn)
     return true;
 }
 
-void free_tables(uint64_t phys, int level, PageFreeFn fn, void* ctx)
+// Free the tables under @phys (a level-@level table of @root's space) and it.
+void free_tables(uint64_t root, uint64_t phys, int level, PageFreeFn fn, void* ctx)
 {
     uint64_t* t = table(phys);
     for (unsigned i = 0; i < (level == 3 ? 256u : 512u); i++) {
@@ -128,21 +174,10 @@ void free_tables(uint64_t phys, int level, PageFreeFn fn, void* ctx)
         if (level == 0 || (e & HUGE))
             fn(e & (level == 0 ? ADDR_MASK : HUGE_ADDR_MASK), level == 0 ? PAGE_4K : PAGE_2M, ctx);
         else
-            free_tables(e & ADDR_MASK, level - 1, fn, ctx);
+            free_tables(root, e & ADDR_MASK, level - 1, fn, ctx);
     }
+    table_gone(root);
     mem_free(phys, PAGE_4K);
-}
-
-uint64_t count_tables(uint64_t phys, int level)
-{
-    uint64_t n = 1;
-    if (level == 0)
-        return n;
-    const uint64_t* t = table(phys);
-    for (unsigned i = 0; i < (level == 3 ? 256u : 512u); i++)
-        if ((t[i] & PRESENT) && !(t[i] & HUGE))
-            n += count_tables(t[i] & ADDR_MASK, level - 1);
-    return n;
 }
 
 uint64_t g_kernel_root;
@@ -188,7 +223,9 @@ Cache mmu_cache(uint64_t root, uint64_t va)
     return Cache::Uncached;
 }
 
-uint64_t mmu_table_bytes(uint64_t root) { return root ? count_tables(root, 3) * PAGE_4K : 0; }
+uint64_t mmu_table_bytes(uint64_t root) { return root ? counts(root).tables * PAGE_4K : 0; }
+
+uint64_t mmu_table_peak_bytes(uint64_t root) { return root ? counts(root).tables_peak * PAGE_4K : 0; }
 
 uint64_t mmu_kernel_space()
 {
@@ -199,9 +236,11 @@ uint64_t mmu_kernel_space()
 
 uint64_t mmu_new_space()
 {
-    uint64_t root = mem_alloc(PAGE_4K, -1);
+    uint64_t root = mem_alloc(2 * PAGE_4K, -1); // the root table, then its SpaceCounts
     if (!root)
         return 0;
+    counts(root) = SpaceCounts{1, 1};
+    instance_tables(1);
     const uint64_t* k = table(mmu_kernel_space());
     uint64_t* t = table(root);
     for (unsigned i = 256; i < 512; i++)
@@ -209,7 +248,11 @@ uint64_t mmu_new_space()
     return root;
 }
 
-void mmu_free_space(uint64_t root, PageFreeFn fn, void* ctx) { free_tables(root, 3, fn, ctx); }
+void mmu_free_space(uint64_t root, PageFreeFn fn, void* ctx)
+{
+    free_tables(root, root, 3, fn, ctx);
+    mem_free(root + PAGE_4K, PAGE_4K);
+}
 
 bool mmu_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint32_t prot, Cache cache)
 {
@@ -289,7 +332,7 @@ bool table_empty(uint64_t phys)
 
 // Prune the tables below entry @e of a level-@level table (3: PML4), for [va, end).
 // True when @e's table was unhooked.
-bool prune(uint64_t& e, int level, uint64_t va, uint64_t end, PageFreeFn fn, void* ctx)
+bool prune(uint64_t root, uint64_t& e, int level, uint64_t va, uint64_t end, PageFreeFn fn, void* ctx)
 {
     if (!(e & PRESENT) || (e & HUGE))
         return false;
@@ -298,11 +341,12 @@ bool prune(uint64_t& e, int level, uint64_t va, uint64_t end, PageFreeFn fn, voi
         uint64_t span = 1ull << (12 + 9 * (level - 1)); // what one entry below maps
         uint64_t* t = table(phys);
         for (uint64_t a = va & ~(span - 1); a < end; a += span)
-            prune(t[idx(a, level - 1)], level - 1, a > va ? a : va, a + span < end ? a + span : end, fn, ctx);
+            prune(root, t[idx(a, level - 1)], level - 1, a > va ? a : va, a + span < end ? a + span : end, fn, ctx);
     }
     if (!table_empty(phys))
         return false;
     e = 0;
+    table_gone(root);
     fn(phys, PAGE_4K, ctx);
     return true;
 }
@@ -314,7 +358,7 @@ void mmu_prune(uint64_t root, uint64_t va, uint64_t len, PageFreeFn fn, void* ct
     uint64_t end = va + len, span = 1ull << 39; // one PML4 entry
     uint64_t* pml4 = table(root);
     for (uint64_t a = va & ~(span - 1); a < end && idx(a, 3) < 256; a += span)
-        prune(pml4[idx(a, 3)], 3, a > va ? a : va, a + span < end ? a + span : end, fn, ctx);
+        prune(root, pml4[idx(a, 3)], 3, a > va ? a : va, a + span < end ? a + span : end, fn, ctx);
 }
 
 bool mmu_protect(uint64_t root, uint64_t va, uint64_t len, uint32_t prot)

@@ -16,6 +16,7 @@
 #include <kernel/sched.h>
 #include <kernel/signal.h>
 #include <kernel/stats.h>
+#include <kernel/usage.h>
 #include <kernel/vm.h>
 #include <ihk/ikc.h>
 
@@ -145,6 +146,7 @@ extern "C" void trap_dispatch(mck::arch::TrapFrame* f)
         return;
     __atomic_add_fetch(&this_cpu()->entries, 1, __ATOMIC_RELAXED);
     mck::cpu_entered_kernel();
+    mck::usage_cpu_entry(f->vector < 32 ? mck::Entry::Exception : mck::Entry::Interrupt);
     mck::stats_enter(false);
     if (f->vector < 32) {
         if (from_user(*f)) {

@@ -5,6 +5,7 @@
 
 #include <arch/mmu.h>
 #include <arch/paging.h>
+#include <kernel/boot.h>
 #include <kernel/mem.h>
 
 #include <gtest/gtest.h>
@@ -30,6 +31,59 @@ TEST(MmuTables, BytesCountEveryUserTable)
     ASSERT_TRUE(mck::arch::mmu_map(root, G1 + 0x1000, page, K4, mck::arch::PROT_R));
     EXPECT_EQ(mck::arch::mmu_table_bytes(root), 6 * K4);
     EXPECT_EQ(mck::arch::mmu_table_bytes(0), 0u);
+}
+
+void no_free(uint64_t, uint64_t, void*) {}
+
+// Frees what it is handed and counts it: table pages (prune) or mapped pages (free_space).
+void count_freed(uint64_t phys, uint64_t size, void* ctx)
+{
+    ++*static_cast<uint64_t*>(ctx);
+    mck::mem_free(phys, size);
+}
+
+// mcexec --report's page_table_bytes is the most a process had at once, and
+// ihkosctl N get rusage the instance's now and most: tables munmap prunes
+// leave the first and count down the second.
+TEST(MmuTables, PeakStaysAfterPruneAndTheInstanceCountsEverySpace)
+{
+    fake::boot(64ull << 20);
+    const ihk_lwk_rusage& u = mck::boot_param().rusage;
+    uint64_t before = u.page_table_bytes;
+    uint64_t a = mck::arch::mmu_new_space(), b = mck::arch::mmu_new_space();
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(u.page_table_bytes, before + 2 * K4) << "two roots";
+    uint64_t page = mck::mem_alloc(K4, -1), big = mck::mem_alloc_aligned(M2, M2, -1);
+    ASSERT_TRUE(page && big);
+    ASSERT_TRUE(mck::arch::mmu_map(a, 0x400000, page, K4, mck::arch::PROT_R));
+    ASSERT_TRUE(mck::arch::mmu_map(b, 0x600000, big, M2, mck::arch::PROT_R | mck::arch::PROT_W));
+    EXPECT_EQ(mck::arch::mmu_table_bytes(a), 4 * K4);
+    EXPECT_EQ(mck::arch::mmu_table_bytes(b), 3 * K4);
+    // Protecting half of the 2 MiB page splits it: one PT more.
+    ASSERT_TRUE(mck::arch::mmu_protect(b, 0x600000, M2 / 2, mck::arch::PROT_R));
+    EXPECT_EQ(mck::arch::mmu_table_bytes(b), 4 * K4);
+    EXPECT_EQ(u.page_table_bytes, before + 8 * K4);
+    // Unmap and prune a: back to its root, its peak stays.
+    ASSERT_TRUE(mck::arch::mmu_unmap(a, 0x400000, K4, no_free, nullptr));
+    uint64_t pruned = 0;
+    mck::arch::mmu_prune(a, 0x400000, K4, count_freed, &pruned);
+    EXPECT_EQ(pruned, 3u) << "its PT, PD and PDPT";
+    EXPECT_EQ(mck::arch::mmu_table_bytes(a), K4);
+    EXPECT_EQ(mck::arch::mmu_table_peak_bytes(a), 4 * K4);
+    EXPECT_EQ(u.page_table_bytes, before + 5 * K4);
+    EXPECT_GE(u.page_table_peak, before + 8 * K4);
+    // Mapping again reaches the old peak, not beyond it.
+    ASSERT_TRUE(mck::arch::mmu_map(a, 0x400000, page, K4, mck::arch::PROT_R));
+    EXPECT_EQ(mck::arch::mmu_table_peak_bytes(a), 4 * K4);
+    // Freeing the spaces gives back every table and both count pages.
+    uint64_t free_before = mck::mem_free_bytes(-1);
+    uint64_t pages = 0;
+    mck::arch::mmu_free_space(a, count_freed, &pages);
+    mck::arch::mmu_free_space(b, count_freed, &pages);
+    EXPECT_EQ(pages, 1u + 512u) << "the 4 KiB page, and the split 2 MiB one as 512";
+    EXPECT_EQ(u.page_table_bytes, before);
+    EXPECT_EQ(mck::mem_free_bytes(-1), free_before + (4 + 4 + 2) * K4 + K4 + M2)
+        << "8 tables, 2 count pages and the mapped pages";
 }
 
 using mck::arch::Cache;

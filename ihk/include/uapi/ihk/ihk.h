@@ -329,7 +329,12 @@ struct ihk_ikc_ping {
  * @kernel_ns:	time in the LWK's kernel (system calls, faults, interrupts, waiting
  *		with a thread to run).
  * @idle_ns:	time halted with nothing to run.
- * @kernel_entries: system calls, interrupts and exceptions taken.
+ * @kernel_entries: system calls, interrupts and exceptions taken, and Linux's
+ *		liveness probes.
+ * @syscalls:	system calls.
+ * @exceptions:	page faults and other exceptions (vectors 0-31).
+ * @interrupts:	every other interrupt: the LWK's timer and IPIs, IKC, Linux's
+ *		probes (the noise a compute core saw).
  */
 struct ihk_os_rusage_cpu {
 	__u32 linux_cpu;
@@ -338,6 +343,9 @@ struct ihk_os_rusage_cpu {
 	__u64 kernel_ns;
 	__u64 idle_ns;
 	__u64 kernel_entries;
+	__u64 syscalls;
+	__u64 exceptions;
+	__u64 interrupts;
 };
 
 /**
@@ -354,6 +362,8 @@ struct ihk_os_rusage_cpu {
  *		at once; @processes_started all since boot (fork children too).
  * @offloads:	out: system calls sent to Linux.
  * @page_faults: out: programs' page faults the LWK resolved.
+ * @page_tables: out: bytes of programs' page tables now; @page_tables_peak the
+ *		most at once.
  */
 struct ihk_os_rusage {
 	__u64 cpus;
@@ -370,6 +380,8 @@ struct ihk_os_rusage {
 	__u64 processes_started;
 	__u64 offloads;
 	__u64 page_faults;
+	__u64 page_tables;
+	__u64 page_tables_peak;
 };
 
 /*

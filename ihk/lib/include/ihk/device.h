@@ -93,11 +93,13 @@ public:
         uint32_t linux_cpu = 0;
         uint32_t state = 0; // 0 kernel, 1 idle, 2 user
         uint64_t user_ns = 0, kernel_ns = 0, idle_ns = 0, kernel_entries = 0;
+        uint64_t syscalls = 0, exceptions = 0, interrupts = 0;
     };
     struct Usage {
         uint64_t uptime_ns = 0, mem_total = 0, mem_used = 0, mem_peak = 0;
         uint32_t processes = 0, processes_peak = 0, threads = 0, threads_peak = 0;
         uint64_t processes_started = 0, offloads = 0, page_faults = 0;
+        uint64_t page_tables = 0, page_tables_peak = 0; // bytes
         std::vector<CpuUsage> cpus;
     };
     Result<Usage> rusage();

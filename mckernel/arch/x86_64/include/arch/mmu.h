@@ -72,8 +72,10 @@ Cache mmu_cache(uint64_t root, uint64_t va);
 bool mmu_block_empty(uint64_t root, uint64_t va);
 // Flush this CPU's TLB for [va, va + len) if @root is loaded here.
 void mmu_flush_local(uint64_t root, uint64_t va, uint64_t len);
-// Bytes of page tables under the user half of @root, the root page included.
+// Bytes of page tables under the user half of @root, the root page included:
+// now, and the most it ever had (tables go when munmap prunes them).
 uint64_t mmu_table_bytes(uint64_t root);
+uint64_t mmu_table_peak_bytes(uint64_t root);
 // The kernel's own tables (for CPUs running no process).
 uint64_t mmu_kernel_space();
 
