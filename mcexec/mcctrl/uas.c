@@ -43,7 +43,6 @@
 #define PTE_USER 4ull
 #define PTE_HUGE 0x80ull
 #define PTE_ADDR 0x000ffffffffff000ull
-#define PTE_ADDR_2M 0x000fffffffe00000ull
 
 /*
  * The physical address behind @va in the program, or 0 when the program
@@ -64,14 +63,16 @@ static u64 mcctrl_lookup(struct mcctrl_proc *p, u64 va, bool *writable)
 		all &= e;
 		if (!(e & PTE_PRESENT) || !(e & PTE_USER))
 			return 0;
-		if (level == 1 && (e & PTE_HUGE)) {
+		if ((level == 1 || level == 2) && (e & PTE_HUGE)) {
+			u64 size = level == 2 ? SZ_1G : SZ_2M;
+
 			if (e & MCK_PTE_COW)
 				return 0;	/* shared with another process: never in a view */
 			*writable = all & PTE_WRITE;
-			return (e & PTE_ADDR_2M) + (va & (SZ_2M - 1) & PAGE_MASK);
+			return (e & PTE_ADDR & ~(size - 1)) + (va & (size - 1) & PAGE_MASK);
 		}
-		if (level > 1 && (e & PTE_HUGE))
-			return 0;	/* the LWK maps no 1 GiB pages */
+		if (e & PTE_HUGE)
+			return 0;	/* no large page in the top level */
 		table = e & PTE_ADDR;
 	}
 	if (e & MCK_PTE_COW)

@@ -115,12 +115,16 @@ void mem_init(uint64_t reserved_end)
 
 namespace {
 
-// First fit of @count free pages starting at a multiple of @align_pages, from
-// the chunk's hint on; whole used words are skipped. Returns the page index or -1.
+// First fit of @count free pages whose physical address is a multiple of
+// @align_pages pages, from the chunk's hint on; whole used words are skipped.
+// Returns the page index or -1.
 int64_t find_run(Chunk& c, uint64_t count, uint64_t align_pages)
 {
-    // Align to the physical address, not the index: chunks are 2 MiB aligned.
-    uint64_t i = (c.hint + align_pages - 1) / align_pages * align_pages;
+    // Align the physical address, not the index: chunks are 2 MiB aligned, not
+    // necessarily 1 GiB.
+    uint64_t base = c.phys / PAGE;
+    auto aligned = [&](uint64_t i) { return (base + i + align_pages - 1) / align_pages * align_pages - base; };
+    uint64_t i = aligned(c.hint);
     for (int wrap = 0; wrap < 2; wrap++) {
         while (i + count <= c.pages) {
             if (align_pages == 1 && !(i % 64) && c.bitmap[i / 64] == ~0ull) {
@@ -132,9 +136,9 @@ int64_t find_run(Chunk& c, uint64_t count, uint64_t align_pages)
                 run++;
             if (run == count)
                 return int64_t(i);
-            i = (i + run + 1 + align_pages - 1) / align_pages * align_pages;
+            i = aligned(i + run + 1);
         }
-        i = 0;
+        i = aligned(0);
     }
     return -1;
 }

@@ -27,6 +27,7 @@ void* memcpy(void*, const void*, size_t);
 namespace mck {
 namespace {
 
+using arch::PAGE_1G;
 using arch::PAGE_2M;
 using arch::PAGE_4K;
 
@@ -90,7 +91,7 @@ void insert(Process* p, Vma* n)
 // The page size a MAP_HUGETLB region was made with; 0 for any other.
 uint64_t huge_of(const Vma* v)
 {
-    return (v->flags & VMA_HUGE_1G) ? (1ull << 30) : (v->flags & VMA_HUGE_2M) ? PAGE_2M : 0;
+    return (v->flags & VMA_HUGE_1G) ? PAGE_1G : (v->flags & VMA_HUGE_2M) ? PAGE_2M : 0;
 }
 
 ErrorOr<void> split_at(Process* p, uint64_t addr)
@@ -231,12 +232,12 @@ bool unshare_locked(Process* p, uint64_t addr, uint32_t prot, Flush* flush, bool
     *flush = Flush{va, size};
     if (mem_exclusive(old, size))
         return arch::mmu_map(p->root, va, old, size, prot);
-    if (size == PAGE_2M && !whole) {
+    if (size != PAGE_4K && !whole) {
         // mmu_protect splits the large page; its small pages stay shared.
         if (!arch::mmu_protect(p->root, down(addr, PAGE_4K), PAGE_4K, now))
             return false;
         bool ok = unshare_locked(p, addr, prot, flush, false);
-        *flush = Flush{va, PAGE_2M}; // the large page's TLB entry goes too
+        *flush = Flush{va, size}; // the large page's TLB entry goes too
         return ok;
     }
     uint64_t page = alloc_placed(p, va, size);
@@ -322,6 +323,8 @@ constexpr uint32_t REGION_PROT = 0x100; // populate(): with the region's own pro
 // or the region's protection with REGION_PROT. Stops early, with true, where
 // the region went away meanwhile. False when out of memory or when the
 // process is being torn down (killing mcexec ends a long mmap at once).
+// Blocks are 2 MiB pages where they fit, else 4 KiB ones; in a MAP_HUGE_1GB
+// region 1 GiB pages, or 2 MiB ones where no 1 GiB page is free.
 // Caller holds nothing.
 ErrorOr<void> populate(Process* p, uint64_t start, uint64_t end, uint32_t prot)
 {
@@ -333,8 +336,8 @@ ErrorOr<void> populate(Process* p, uint64_t start, uint64_t end, uint32_t prot)
         uint64_t size = !(va & (PAGE_2M - 1)) && va + PAGE_2M <= end ? PAGE_2M : PAGE_4K;
         uint64_t pa = 0, got, psize;
         uint32_t pprot;
-        Placement big, small; // where its policy puts a page (allocated without the lock)
-        bool huge_only;       // MAP_HUGETLB: a 2 MiB page or nothing
+        Placement gig, big, small; // where its policy puts a page (allocated without the lock)
+        bool huge_only;            // MAP_HUGETLB: a large page or nothing
         {
             SpinLockGuard guard(p->lock);
             Vma* v = find(p, va);
@@ -342,8 +345,12 @@ ErrorOr<void> populate(Process* p, uint64_t start, uint64_t end, uint32_t prot)
                 return {};
             huge_only = huge_of(v) != 0;
             const MemPolicy& policy = v->policy.mode ? v->policy : mempolicy_of(p);
+            gig = mempolicy_place(policy, va, PAGE_1G, home);
             big = mempolicy_place(policy, va, PAGE_2M, home);
             small = mempolicy_place(policy, va, PAGE_4K, home);
+            if (huge_of(v) == PAGE_1G && !(va & (PAGE_1G - 1)) && va + PAGE_1G <= end && v->end >= va + PAGE_1G &&
+                arch::mmu_block_empty(p->root, va, PAGE_1G) && (!p->mem_limit || p->mem_used + PAGE_1G <= p->mem_limit))
+                size = PAGE_1G;
             if (size == PAGE_2M && (v->end < va + PAGE_2M || !arch::mmu_block_empty(p->root, va)))
                 size = PAGE_4K;
             if (size == PAGE_4K && arch::mmu_lookup(p->root, va, &got, &pprot, &psize)) {
@@ -356,6 +363,8 @@ ErrorOr<void> populate(Process* p, uint64_t start, uint64_t end, uint32_t prot)
                 size = PAGE_4K;
             }
         }
+        if (size == PAGE_1G && !(pa = mem_alloc_user_on(PAGE_1G, PAGE_1G, gig.node, gig.nodes, gig.strict)))
+            size = PAGE_2M; // no 1 GiB page free: 2 MiB ones
         if (size == PAGE_2M && !(pa = mem_alloc_user_on(PAGE_2M, PAGE_2M, big.node, big.nodes, big.strict)))
             size = PAGE_4K; // no large page free: small ones
         if (size == PAGE_4K && huge_only)
@@ -366,7 +375,7 @@ ErrorOr<void> populate(Process* p, uint64_t start, uint64_t end, uint32_t prot)
         {
             SpinLockGuard guard(p->lock);
             Vma* v = find(p, va);
-            bool empty = size == PAGE_2M ? arch::mmu_block_empty(p->root, va)
+            bool empty = size != PAGE_4K ? arch::mmu_block_empty(p->root, va, size)
                                          : !arch::mmu_lookup(p->root, va, &got, &pprot, &psize);
             if (v && v->end >= va + size && empty && (!p->mem_limit || p->mem_used + size <= p->mem_limit)) {
                 installed = arch::mmu_map(p->root, va, pa, size, prot == REGION_PROT ? v->prot : prot);
@@ -809,7 +818,7 @@ int64_t mmap_once(Process* p, uint64_t addr, uint64_t len, uint64_t prot, uint64
     if (anon && type == MAP_PRIVATE && (flags & MAP_HUGETLB)) {
         constexpr uint64_t MAP_HUGE_SHIFT = 26, MAP_HUGE_MASK = 0x3f;
         uint64_t shift = (flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
-        huge = shift == 0 || shift == 21 ? PAGE_2M : shift == 30 ? (1ull << 30) : 0;
+        huge = shift == 0 || shift == 21 ? PAGE_2M : shift == 30 ? PAGE_1G : 0;
         if (!huge)
             return -EINVAL;
         if (len > MCK_USER_END - huge)
@@ -1269,7 +1278,7 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
         SpinLockGuard guard(p->lock);
         // The same offset within 2 MiB as before, so large pages move whole.
         if (!fixed)
-            to = (vflags & VMA_HUGE_1G) ? find_gap(p, new_len, 1ull << 30)
+            to = (vflags & VMA_HUGE_1G) ? find_gap(p, new_len, PAGE_1G)
                  : new_len >= PAGE_2M   ? find_gap(p, new_len, PAGE_2M, old_addr & (PAGE_2M - 1))
                                         : find_gap(p, new_len, PAGE_4K);
         if (!to)
@@ -1587,8 +1596,10 @@ int64_t copy_pages(Process* parent, Process* child, bool cow, bool* shared_any)
                     va += PAGE_4K;
                     continue;
                 }
-                bool big = size == PAGE_2M && !(va & (PAGE_2M - 1)) && va + PAGE_2M <= c->end;
-                uint64_t bytes = big ? PAGE_2M : PAGE_4K, base = down(pa, bytes);
+                // A large page whole where the region holds all of it (a
+                // MAP_HUGETLB page always), else its 4 KiB piece at @va.
+                bool big = size != PAGE_4K && !(va & (size - 1)) && va + size <= c->end;
+                uint64_t bytes = big ? size : PAGE_4K, base = down(pa, bytes);
                 if (child->mem_limit && child->mem_used + bytes > child->mem_limit)
                     return -ENOMEM;
                 // Shared: readable pages of ours in a whole entry, not the vDSO's

@@ -30,6 +30,13 @@ constexpr uint64_t LINUX_PAT = PAT_WB | PAT_WC << 8 | PAT_UC_MINUS << 16 | PAT_U
 constexpr uint64_t NX = 1ull << 63;
 constexpr uint64_t ADDR_MASK = 0x000ffffffffff000ull;
 constexpr uint64_t HUGE_ADDR_MASK = 0x000fffffffe00000ull;
+constexpr uint64_t GIG_ADDR_MASK = 0x000fffffc0000000ull;
+
+// What one entry at @level maps (0: a 4 KiB page, 1: 2 MiB, 2: 1 GiB), and
+// the address bits of such a leaf entry.
+constexpr uint64_t page_bytes(int level) { return PAGE_4K << (9 * level); }
+constexpr uint64_t addr_mask(int level) { return level == 0 ? ADDR_MASK : level == 1 ? HUGE_ADDR_MASK : GIG_ADDR_MASK; }
+constexpr int level_of(uint64_t size) { return size == PAGE_1G ? 2 : size == PAGE_2M ? 1 : 0; }
 
 uint64_t* table(uint64_t phys) { return static_cast<uint64_t*>(phys_to_virt(phys)); }
 
@@ -94,13 +101,14 @@ uint32_t prot_of(uint64_t e)
     return PROT_R | ((e & WRITE) ? PROT_W : 0) | ((e & NX) ? 0 : PROT_X) | ((e & COW) ? PROT_COW : 0);
 }
 
-// The entry for @va at @level (2: PDPT, 1: PD, 0: PT), creating tables if @create.
+// The entry for @va at @level (2: PDPT, 1: PD, 0: PT), creating tables if
+// @create; nullptr where a large page (kept or not) covers @va above @level.
 uint64_t* walk(uint64_t root, uint64_t va, int level, bool create)
 {
     uint64_t* t = table(root);
     for (int l = 3; l > level; l--) {
         uint64_t& e = t[idx(va, l)];
-        if (!(e & PRESENT)) {
+        if (!owned(e)) {
             if (!create)
                 return nullptr;
             uint64_t phys = new_table(root);
@@ -115,30 +123,43 @@ uint64_t* walk(uint64_t root, uint64_t va, int level, bool create)
     return &t[idx(va, level)];
 }
 
-// Turn the 2 MiB page in @pde into a table of 512 pages with the same flags.
-bool split(uint64_t root, uint64_t* pde)
+// Turn the large page in @e, a level-@level entry (2: 1 GiB, 1: 2 MiB), into
+// a table of 512 pages of the next size down with the same flags.
+bool split(uint64_t root, uint64_t* e, int level)
 {
     uint64_t phys = new_table(root);
     if (!phys)
         return false;
-    uint64_t base = *pde & HUGE_ADDR_MASK, flags = *pde & ~HUGE_ADDR_MASK & ~HUGE;
-    uint64_t* pt = table(phys);
+    uint64_t mask = addr_mask(level), base = *e & mask, flags = *e & ~mask;
+    if (level == 1)
+        flags &= ~HUGE; // the PAT bit of a 4 KiB entry; write-back: clear
+    uint64_t* t = table(phys);
     for (unsigned i = 0; i < 512; i++)
-        pt[i] = (base + i * PAGE_4K) | flags;
-    *pde = phys | PRESENT | WRITE | USER;
+        t[i] = (base + i * page_bytes(level - 1)) | flags;
+    *e = phys | PRESENT | WRITE | USER;
     return true;
 }
 
-// Visit the leaf entries of [va, end): fn(entry, va, size). 2 MiB pages only
+// Visit the leaf entries of [va, end): fn(entry, va, size). Large pages only
 // partly inside are split first. False when a split ran out of memory.
 template <typename Fn>
 bool for_each_leaf(uint64_t root, uint64_t va, uint64_t end, Fn fn)
 {
     while (va < end) {
         uint64_t* pdpte = walk(root, va, 2, false);
-        if (!pdpte || !(*pdpte & PRESENT)) {
-            va = (va + (1ull << 30)) & ~((1ull << 30) - 1);
+        uint64_t next1g = (va + PAGE_1G) & ~(PAGE_1G - 1);
+        if (!pdpte || !owned(*pdpte)) {
+            va = next1g;
             continue;
+        }
+        if (*pdpte & HUGE) {
+            if (!(va & (PAGE_1G - 1)) && next1g <= end) {
+                fn(pdpte, va, PAGE_1G);
+                va = next1g;
+                continue;
+            }
+            if (!split(root, pdpte, 2))
+                return false;
         }
         uint64_t* pde = &table(*pdpte & ADDR_MASK)[idx(va, 1)];
         uint64_t next2m = (va + PAGE_2M) & ~(PAGE_2M - 1);
@@ -148,7 +169,7 @@ bool for_each_leaf(uint64_t root, uint64_t va, uint64_t end, Fn fn)
                 va = next2m;
                 continue;
             }
-            if (!split(root, pde))
+            if (!split(root, pde, 1))
                 return false;
         }
         if (!(*pde & PRESENT)) {
@@ -172,7 +193,7 @@ void free_tables(uint64_t root, uint64_t phys, int level, PageFreeFn fn, void* c
         if (!owned(e))
             continue;
         if (level == 0 || (e & HUGE))
-            fn(e & (level == 0 ? ADDR_MASK : HUGE_ADDR_MASK), level == 0 ? PAGE_4K : PAGE_2M, ctx);
+            fn(e & addr_mask(level), page_bytes(level), ctx);
         else
             free_tables(root, e & ADDR_MASK, level - 1, fn, ctx);
     }
@@ -256,33 +277,66 @@ void mmu_free_space(uint64_t root, PageFreeFn fn, void* ctx)
 
 bool mmu_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint32_t prot, Cache cache)
 {
-    if (size == PAGE_2M && cache != Cache::WriteBack)
+    int level = level_of(size);
+    if (level && cache != Cache::WriteBack)
         return false;
-    uint64_t* e = walk(root, va, size == PAGE_2M ? 1 : 0, true);
-    if (!e)
-        return false;
-    *e = pa | leaf_flags(prot) | (size == PAGE_2M ? HUGE : cache_bits(cache));
+    uint64_t* e = walk(root, va, level, true);
+    if (!e || (level && (*e & PRESENT) && !(*e & HUGE)))
+        return false; // a table hangs where the large page goes (callers ask mmu_block_empty first)
+    *e = pa | leaf_flags(prot) | (level ? HUGE : cache_bits(cache));
     return true;
 }
 
 bool mmu_unmap(uint64_t root, uint64_t va, uint64_t len, PageFreeFn fn, void* ctx)
 {
     return for_each_leaf(root, va, va + len, [&](uint64_t* e, uint64_t, uint64_t size) {
-        fn(*e & (size == PAGE_2M ? HUGE_ADDR_MASK : ADDR_MASK), size, ctx);
+        fn(*e & addr_mask(level_of(size)), size, ctx);
         *e = 0;
     });
 }
 
 namespace {
 
-// The entry a moved 2 MiB page takes whole at @dst, or nullptr when it must go
-// as 512 small pages: @dst is not 2 MiB aligned, or a table hangs there already.
-uint64_t* whole_slot(uint64_t root, uint64_t dst, bool create)
+// The entry a moved large page of @size takes whole at @dst, or nullptr when
+// it must go in pieces of the next size down: @dst is not aligned to @size,
+// or a table hangs there already.
+uint64_t* whole_slot(uint64_t root, uint64_t dst, uint64_t size, bool create)
 {
-    if (dst & (PAGE_2M - 1))
+    if (dst & (size - 1))
         return nullptr;
-    uint64_t* pde = walk(root, dst, 1, create);
-    return pde && !((*pde & PRESENT) && !(*pde & HUGE)) ? pde : nullptr;
+    uint64_t* e = walk(root, dst, level_of(size), create);
+    return e && !((*e & PRESENT) && !(*e & HUGE)) ? e : nullptr;
+}
+
+// The tables a page of @size needs at @dst: whole where it can go whole, else
+// for its pieces. False when out of memory.
+bool prepare_slot(uint64_t root, uint64_t dst, uint64_t size)
+{
+    if (size == PAGE_4K)
+        return walk(root, dst, 0, true) != nullptr;
+    if (whole_slot(root, dst, size, true))
+        return true;
+    for (uint64_t off = 0; off < size; off += size / 512)
+        if (!prepare_slot(root, dst + off, size / 512))
+            return false;
+    return true;
+}
+
+// Put the leaf entry @e of a page of @size at @dst, as prepare_slot planned.
+void place(uint64_t root, uint64_t dst, uint64_t e, uint64_t size)
+{
+    if (size == PAGE_4K) {
+        *walk(root, dst, 0, false) = e;
+    } else if (uint64_t* slot = whole_slot(root, dst, size, false)) {
+        *slot = e;
+    } else {
+        int level = level_of(size);
+        uint64_t base = e & addr_mask(level), flags = e & ~addr_mask(level);
+        if (level == 1)
+            flags &= ~HUGE; // the PAT bit of a 4 KiB entry; write-back: clear
+        for (uint64_t off = 0; off < size; off += size / 512)
+            place(root, dst + off, (base + off) | flags, size / 512);
+    }
 }
 
 } // namespace
@@ -292,28 +346,13 @@ bool mmu_move(uint64_t root, uint64_t from, uint64_t to, uint64_t len)
     // First every table the new place needs, so the move itself cannot fail halfway.
     bool tables = true;
     bool walked = for_each_leaf(root, from, from + len, [&](uint64_t*, uint64_t va, uint64_t size) {
-        uint64_t dst = to + (va - from);
-        if (size == PAGE_2M && !(dst & (PAGE_2M - 1))) {
-            if (!walk(root, dst, 1, true))
-                tables = false;
-            return; // whole, or into the table already there
-        }
-        if (!walk(root, dst, 0, true) || !walk(root, dst + size - PAGE_4K, 0, true))
+        if (!prepare_slot(root, to + (va - from), size))
             tables = false;
     });
     if (!walked || !tables)
         return false;
     for_each_leaf(root, from, from + len, [&](uint64_t* e, uint64_t va, uint64_t size) {
-        uint64_t dst = to + (va - from);
-        if (size == PAGE_4K) {
-            *walk(root, dst, 0, false) = *e;
-        } else if (uint64_t* pde = whole_slot(root, dst, false)) {
-            *pde = *e;
-        } else {
-            uint64_t base = *e & HUGE_ADDR_MASK, flags = *e & ~HUGE_ADDR_MASK & ~HUGE;
-            for (uint64_t off = 0; off < PAGE_2M; off += PAGE_4K)
-                *walk(root, dst + off, 0, false) = (base + off) | flags;
-        }
+        place(root, to + (va - from), *e, size);
         *e = 0;
     });
     return true;
@@ -364,16 +403,22 @@ void mmu_prune(uint64_t root, uint64_t va, uint64_t len, PageFreeFn fn, void* ct
 bool mmu_protect(uint64_t root, uint64_t va, uint64_t len, uint32_t prot)
 {
     return for_each_leaf(root, va, va + len, [&](uint64_t* e, uint64_t, uint64_t size) {
-        uint64_t addr = *e & (size == PAGE_2M ? HUGE_ADDR_MASK : ADDR_MASK);
-        *e = addr | leaf_flags(prot | ((*e & COW) ? PROT_COW : 0)) | (size == PAGE_2M ? HUGE : *e & CACHE_4K);
+        uint64_t addr = *e & addr_mask(level_of(size));
+        *e = addr | leaf_flags(prot | ((*e & COW) ? PROT_COW : 0)) | (size != PAGE_4K ? HUGE : *e & CACHE_4K);
     });
 }
 
 bool mmu_lookup(uint64_t root, uint64_t va, uint64_t* pa, uint32_t* prot, uint64_t* page_size)
 {
     uint64_t* pdpte = walk(root, va, 2, false);
-    if (!pdpte || !(*pdpte & PRESENT))
+    if (!pdpte || !owned(*pdpte))
         return false;
+    if (*pdpte & HUGE) {
+        *pa = (*pdpte & GIG_ADDR_MASK) + (va & (PAGE_1G - 1));
+        *prot = prot_of(*pdpte);
+        *page_size = PAGE_1G;
+        return true;
+    }
     uint64_t pde = table(*pdpte & ADDR_MASK)[idx(va, 1)];
     if (pde & HUGE) {
         if (!owned(pde))
@@ -398,8 +443,10 @@ bool mmu_accessed(uint64_t root, uint64_t va)
 {
     constexpr uint64_t ACCESSED = 0x20;
     uint64_t* pdpte = walk(root, va, 2, false);
-    if (!pdpte || !(*pdpte & PRESENT))
+    if (!pdpte || !owned(*pdpte))
         return false;
+    if (*pdpte & HUGE)
+        return *pdpte & ACCESSED;
     uint64_t pde = table(*pdpte & ADDR_MASK)[idx(va, 1)];
     if (pde & HUGE)
         return pde & ACCESSED;
@@ -408,21 +455,14 @@ bool mmu_accessed(uint64_t root, uint64_t va)
     return table(pde & ADDR_MASK)[idx(va, 0)] & ACCESSED;
 }
 
-bool mmu_block_empty(uint64_t root, uint64_t va)
+bool mmu_block_empty(uint64_t root, uint64_t va, uint64_t size)
 {
     uint64_t* pdpte = walk(root, va, 2, false);
-    if (!pdpte || !(*pdpte & PRESENT))
+    if (!pdpte || !*pdpte)
         return true;
-    uint64_t pde = table(*pdpte & ADDR_MASK)[idx(va, 1)];
-    if (!pde)
-        return true;
-    if (pde & HUGE)
-        return false;
-    const uint64_t* pt = table(pde & ADDR_MASK);
-    for (unsigned i = 0; i < 512; i++)
-        if (owned(pt[i]))
-            return false;
-    return true;
+    if (size == PAGE_1G || (*pdpte & HUGE))
+        return false; // a 1 GiB page, or tables under it (empty ones too: pruned only later)
+    return !table(*pdpte & ADDR_MASK)[idx(va, 1)];
 }
 
 void mmu_flush_local(uint64_t root, uint64_t va, uint64_t len)

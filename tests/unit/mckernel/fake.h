@@ -20,7 +20,7 @@ namespace fake {
 // Linux's (the kernel's top-level table, pages of shared file mappings); the
 // instance's chunks follow.
 constexpr uint64_t PHYS_BASE = 1ull << 32;
-constexpr uint64_t PHYS_SIZE = 512ull << 20;
+constexpr uint64_t PHYS_SIZE = 4ull << 30; // reserved, not touched: room for two 1 GiB pages
 constexpr uint64_t LINUX_PHYS = PHYS_BASE + 0x1000; // Linux's pages for the tests, 2 MiB of them
 constexpr uint64_t INSTANCE_PHYS = PHYS_BASE + (4ull << 20);
 constexpr uint64_t IMAGE_BYTES = 64 << 10; // chunk 0 starts with "the image"

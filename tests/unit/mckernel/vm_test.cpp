@@ -1483,6 +1483,87 @@ TEST_F(VmFork, AMapHugetlbPageIsCopiedWhole)
     EXPECT_EQ(*child->word(A + K4), 2u);
 }
 
+// MAP_HUGETLB | MAP_HUGE_1GB on an instance with 1 GiB-aligned memory: real
+// 1 GiB pages (fake memory from 4 GiB + 4 MiB: pages at 5 and 6 GiB).
+class VmGig : public VmFork {
+protected:
+    void SetUp() override
+    {
+        fake::boot(3584 * M);
+        start = mem_free_bytes(-1);
+        proc = std::make_unique<fake::Proc>();
+        p = &proc->p;
+    }
+    static constexpr uint64_t G1 = 1ull << 30, HUGE_1GB = MAP_HUGETLB | (30ull << 26);
+};
+
+TEST_F(VmGig, Map1GbGivesA1GiBPageThatMovesAndProtectsWhole)
+{
+    int64_t a = vm_mmap(p, 0, K4, RW, ANON | HUGE_1GB, -1, 0);
+    ASSERT_GT(a, 0);
+    EXPECT_EQ(uint64_t(a) % G1, 0u);
+    uint64_t size = 0, pa = phys(p, uint64_t(a), nullptr, &size);
+    EXPECT_EQ(size, G1) << "one 1 GiB page";
+    EXPECT_EQ(pa % G1, 0u);
+    EXPECT_EQ(p->mem_used, G1);
+    EXPECT_EQ(phys(p, uint64_t(a) + 700 * M), pa + 700 * M);
+    *proc->word(uint64_t(a) + 700 * M) = 7;
+    // Split only at 1 GiB, whatever the call.
+    EXPECT_EQ(vm_munmap(p, uint64_t(a), M2), -EINVAL);
+    EXPECT_EQ(vm_mprotect(p, uint64_t(a), M2, PROT_READ), -EINVAL);
+    EXPECT_EQ(vm_mprotect(p, uint64_t(a), G1, PROT_READ), 0);
+    uint32_t prot = 0;
+    EXPECT_EQ(phys(p, uint64_t(a), &prot, &size), pa);
+    EXPECT_EQ(size, G1) << "protected whole";
+    EXPECT_EQ(prot, uint32_t(PROT_READ));
+    EXPECT_EQ(vm_fault(p, uint64_t(a), true), 11);
+    // PROT_NONE keeps the page; moving it keeps it whole.
+    EXPECT_EQ(vm_mprotect(p, uint64_t(a), G1, PROT_NONE), 0);
+    EXPECT_EQ(vm_mprotect(p, uint64_t(a), G1, RW), 0);
+    int64_t to = vm_mremap(p, uint64_t(a), G1, G1, MREMAP_MAYMOVE | MREMAP_FIXED, A);
+    ASSERT_EQ(to, int64_t(A));
+    EXPECT_EQ(phys(p, A, nullptr, &size), pa);
+    EXPECT_EQ(size, G1) << "moved whole";
+    EXPECT_EQ(*proc->word(A + 700 * M), 7u);
+    EXPECT_FALSE(mapped(uint64_t(a)));
+    EXPECT_EQ(vm_munmap(p, A, G1), 0);
+    EXPECT_EQ(p->mem_used, 0u);
+}
+
+TEST_F(VmGig, WithNo1GiBPageFree2MiBPagesBackIt)
+{
+    uint64_t taken = mem_alloc_user(G1, G1, -1), second = mem_alloc_user(G1, G1, -1);
+    ASSERT_NE(taken, 0u);
+    ASSERT_NE(second, 0u);
+    EXPECT_EQ(mem_alloc_user(G1, G1, -1), 0u) << "two 1 GiB pages in this instance";
+    int64_t a = vm_mmap(p, 0, G1, RW, ANON | HUGE_1GB, -1, 0);
+    ASSERT_GT(a, 0) << "Linux would say ENOMEM with an empty 1 GiB pool; we give 2 MiB pages";
+    uint64_t size = 0;
+    EXPECT_NE(phys(p, uint64_t(a) + G1 - K4, nullptr, &size), 0u);
+    EXPECT_EQ(size, M2);
+    EXPECT_EQ(vm_munmap(p, uint64_t(a), G1), 0);
+    mem_free(taken, G1);
+    mem_free(second, G1);
+}
+
+TEST_F(VmGig, AFork1GiBPageIsSharedThenCopiedWhole)
+{
+    int64_t a = vm_mmap(p, 0, G1, RW, ANON | HUGE_1GB, -1, 0);
+    ASSERT_GT(a, 0);
+    *proc->word(uint64_t(a) + 300 * M) = 3;
+    ASSERT_EQ(fork_child(), 0);
+    uint64_t size = 0;
+    EXPECT_EQ(phys(&child->p, uint64_t(a), nullptr, &size), phys(p, uint64_t(a)));
+    EXPECT_EQ(size, G1) << "shared whole";
+    EXPECT_EQ(vm_fault(&child->p, uint64_t(a) + 5 * K4, true), 0);
+    EXPECT_NE(phys(&child->p, uint64_t(a), nullptr, &size), phys(p, uint64_t(a)));
+    EXPECT_EQ(size, G1) << "Linux's hugetlb copies the huge page";
+    EXPECT_EQ(*child->word(uint64_t(a) + 300 * M), 3u);
+    EXPECT_EQ(vm_fault(p, uint64_t(a), true), 0) << "the parent's is its own again";
+    EXPECT_EQ(phys(p, uint64_t(a), nullptr, &size) % G1, 0u);
+    EXPECT_EQ(size, G1);
+}
+
 TEST_F(VmFork, ReadOnlyStaysReadOnlyAndMprotectKeepsTheShare)
 {
     ASSERT_EQ(map(A, K4), int64_t(A));

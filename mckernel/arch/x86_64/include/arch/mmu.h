@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // User address spaces: 4-level page tables whose upper half is the kernel's.
-// Pages are 4 KiB or 2 MiB; a 2 MiB page is split when only part of it changes.
+// Pages are 4 KiB, 2 MiB or 1 GiB; a large page is split into pages of the
+// next size down when only part of it changes.
 // Callers serialise changes to one space and flush other CPUs' TLBs themselves.
 #pragma once
 
@@ -10,6 +11,7 @@ namespace mck::arch {
 
 constexpr uint64_t PAGE_4K = 4096;
 constexpr uint64_t PAGE_2M = 2ull << 20;
+constexpr uint64_t PAGE_1G = 1ull << 30;
 // Protections, the same bits as MCK_PROT_* (mcexec/abi.h) and PROT_* (mman.h).
 constexpr uint32_t PROT_R = 1, PROT_W = 2, PROT_X = 4;
 // Not a protection but a state of the entry, which mmu_lookup reports and
@@ -42,8 +44,9 @@ using PageFreeFn = void (*)(uint64_t phys, uint64_t size, void* ctx);
 uint64_t mmu_new_space();
 // Free every user page (through @fn) and every table of @root.
 void mmu_free_space(uint64_t root, PageFreeFn fn, void* ctx);
-// Map @size (4K or 2M, aligned) at @va to @pa. An inaccessible (PROT_NONE)
-// page keeps its memory. False when out of memory for tables. A memory type
+// Map @size (4K, 2M or 1G, aligned) at @va to @pa. An inaccessible (PROT_NONE)
+// page keeps its memory. False when out of memory for tables, or when a large
+// page would replace a table (ask mmu_block_empty first). A memory type
 // other than write-back (device memory) only for 4 KiB pages; it stays
 // through mmu_protect and mmu_move.
 bool mmu_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint32_t prot, Cache cache = Cache::WriteBack);
@@ -55,8 +58,9 @@ bool mmu_unmap(uint64_t root, uint64_t va, uint64_t len, PageFreeFn fn, void* ct
 void mmu_prune(uint64_t root, uint64_t va, uint64_t len, PageFreeFn fn, void* ctx);
 // Move the pages of [from, from + len) to [to, to + len), where nothing is
 // mapped: the same memory with the same protection, nothing left behind (the
-// tables stay; prune them). 2 MiB pages stay whole where @to keeps their
-// alignment. False, with nothing moved, when out of memory for tables.
+// tables stay; prune them). Large pages stay whole where @to keeps their
+// alignment and no table hangs there, else go as pages of the next size down.
+// False, with nothing moved, when out of memory for tables.
 bool mmu_move(uint64_t root, uint64_t from, uint64_t to, uint64_t len);
 // Change the protection of the mapped pages of [va, va + len); pages shared
 // copy-on-write stay so (read-only).
@@ -68,8 +72,9 @@ bool mmu_lookup(uint64_t root, uint64_t va, uint64_t* pa, uint32_t* prot, uint64
 bool mmu_accessed(uint64_t root, uint64_t va);
 // The memory type of the page at @va (write-back where nothing is mapped).
 Cache mmu_cache(uint64_t root, uint64_t va);
-// Nothing at all is mapped in the 2 MiB-aligned block holding @va.
-bool mmu_block_empty(uint64_t root, uint64_t va);
+// Nothing at all is mapped, and no table hangs, in the @size-aligned block
+// (2 MiB or 1 GiB) holding @va: a page of that size can go there.
+bool mmu_block_empty(uint64_t root, uint64_t va, uint64_t size = PAGE_2M);
 // Flush this CPU's TLB for [va, va + len) if @root is loaded here.
 void mmu_flush_local(uint64_t root, uint64_t va, uint64_t len);
 // Bytes of page tables under the user half of @root, the root page included:
