@@ -38,6 +38,10 @@ static unsigned int keep_linux_mb = 256;
 module_param(keep_linux_mb, uint, 0644);
 MODULE_PARM_DESC(keep_linux_mb,
 		 "Free memory (MiB) left to Linux on each NUMA node by reservations (default 256)");
+static bool reserve_gib = true;
+module_param(reserve_gib, bool, 0644);
+MODULE_PARM_DESC(reserve_gib,
+		 "Reservations take whole 1 GiB-aligned GiBs first where Linux can free them, for 1 GiB pages (default on)");
 static unsigned int keep_linux_percent = 5;
 module_param(keep_linux_percent, uint, 0644);
 MODULE_PARM_DESC(keep_linux_percent,
@@ -357,6 +361,81 @@ static int ihk_mem_alloc_node(int node, u64 size, struct list_head *out, u64 *go
 	return 0;
 }
 
+#define IHK_GIB (1ULL << 30)
+#define IHK_GIB_PAGES (IHK_GIB >> PAGE_SHIFT)
+
+/* Can alloc_contig_range() try [@pfn, @pfn + IHK_GIB_PAGES): all online in @zone, none reserved? */
+static bool ihk_mem_gib_candidate(struct zone *zone, unsigned long pfn)
+{
+	unsigned long i;
+
+	for (i = 0; i < IHK_GIB_PAGES; i++) {
+		struct page *page = pfn_to_online_page(pfn + i);
+
+		if (!page || page_zone(page) != zone || PageReserved(page))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Take up to @size bytes (IHK_MEM_ALL: as much as the node can spare) on @node
+ * as whole 1 GiB-aligned GiBs onto @out, so that the LWK can map 1 GiB pages
+ * (a 2 MiB block at a time would rarely make one: Linux hands them out wherever
+ * it has them). alloc_contig_range() moves Linux's movable pages out of each
+ * GiB it tries and fails with -EBUSY where an unmovable one sits; we go on to
+ * the next. What this does not get, the 2 MiB blocks take. Stops when @caller
+ * is being killed. The GiBs are not cleared yet (ihk_mem_clear_parallel()).
+ * Return: bytes taken.
+ */
+static u64 ihk_mem_alloc_gibs(int node, u64 size, struct list_head *out, struct task_struct *caller)
+{
+	pg_data_t *pgdat = NODE_DATA(node);
+	struct ihk_mem_ext *e;
+	u64 got = 0;
+	int z;
+
+	if (!reserve_gib)
+		return 0;
+	for (z = 0; z < MAX_NR_ZONES; z++) {
+		struct zone *zone = &pgdat->node_zones[z];
+		unsigned long pfn;
+
+		/* As ihk_mem_spare(): memory GFP_KERNEL may take, nothing only movable. */
+		if (!populated_zone(zone) || is_highmem_idx(z) || z == ZONE_MOVABLE)
+			continue;
+		for (pfn = ALIGN(zone->zone_start_pfn, IHK_GIB_PAGES);
+		     pfn + IHK_GIB_PAGES <= zone_end_pfn(zone); pfn += IHK_GIB_PAGES) {
+			phys_addr_t phys = PFN_PHYS(pfn);
+
+			if (size != IHK_MEM_ALL && got + IHK_GIB > size)
+				return got;
+			if (fatal_signal_pending(caller) || ihk_mem_spare(node) < IHK_GIB)
+				return got;
+			if (!ihk_mem_gib_candidate(zone, pfn))
+				continue;
+			e = kmalloc(sizeof(*e), GFP_KERNEL);
+			if (!e)
+				return got;
+			if (alloc_contig_range(pfn, pfn + IHK_GIB_PAGES, MIGRATE_MOVABLE,
+					       GFP_KERNEL | __GFP_NOWARN)) {
+				kfree(e);
+				cond_resched();
+				continue;
+			}
+			/* Each page has a reference of its own, as split_page() leaves them. */
+			e->phys = phys;
+			e->size = IHK_GIB;
+			e->node = node;
+			e->os = NULL;
+			e->dirty = false;
+			list_add_tail(&e->list, out);
+			got += IHK_GIB;
+		}
+	}
+	return got;
+}
+
 /*
  * Taking memory from Linux zeroes it (__GFP_ZERO, and init_on_alloc on most
  * distribution kernels): one pass over it, seconds per ten GiB on one core. An
@@ -418,6 +497,59 @@ static int ihk_mem_alloc_node_parallel(int node, u64 size, struct list_head *out
 	return ret;
 }
 
+struct ihk_mem_clearer {
+	struct work_struct work;
+	phys_addr_t phys;
+	u64 size;
+};
+
+static void ihk_mem_clearer_fn(struct work_struct *work)
+{
+	struct ihk_mem_clearer *w = container_of(work, struct ihk_mem_clearer, work);
+	phys_addr_t p;
+
+	for (p = w->phys; p < w->phys + w->size; p += PAGE_SIZE) {
+		clear_page(phys_to_virt(p));
+		if (!(p & (IHK_MEM_GRANULE - 1)))
+			cond_resched();
+	}
+}
+
+/*
+ * Clear the extents on @items (GiBs alloc_contig_range() gave us, which it does
+ * not zero) on @node, split between workers on the node's CPUs as the 2 MiB
+ * blocks are, each a run of whole 2 MiB blocks.
+ */
+static void ihk_mem_clear_parallel(int node, struct list_head *items)
+{
+	unsigned int n = min_t(unsigned int, max(nr_cpus_node(node), 1), IHK_MEM_WORKERS_MAX);
+	struct ihk_mem_clearer *w;
+	struct ihk_mem_ext *e;
+	unsigned int i;
+
+	list_for_each_entry(e, items, list) {
+		u64 blocks = e->size / IHK_MEM_GRANULE, at = 0;
+
+		w = kcalloc(n, sizeof(*w), GFP_KERNEL);
+		if (!w) {
+			struct ihk_mem_clearer one = { .phys = e->phys, .size = e->size };
+
+			ihk_mem_clearer_fn(&one.work);
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			w[i].phys = e->phys + at;
+			w[i].size = (blocks / n + (i < blocks % n)) * IHK_MEM_GRANULE;
+			at += w[i].size;
+			INIT_WORK(&w[i].work, ihk_mem_clearer_fn);
+			queue_work_node(node, system_unbound_wq, &w[i].work);
+		}
+		for (i = 0; i < n; i++)
+			flush_work(&w[i].work);
+		kfree(w);
+	}
+}
+
 /**
  * ihk_mem_reserve() - take memory from Linux into the pool, all or none.
  * @c: the chunks; IHK_MEM_ALL takes what the node can spare.
@@ -430,6 +562,7 @@ static int ihk_mem_alloc_node_parallel(int node, u64 size, struct list_head *out
 int ihk_mem_reserve(const struct ihk_mem_req *c, u32 n, struct ihk_err *err)
 {
 	LIST_HEAD(got_list);
+	LIST_HEAD(gib_list);
 	u64 *sums, got, total = 0;
 	int node, ret;
 	u32 i;
@@ -453,9 +586,21 @@ int ihk_mem_reserve(const struct ihk_mem_req *c, u32 n, struct ihk_err *err)
 		if ((i < n) == (ci->size == IHK_MEM_ALL))
 			continue;
 		for_each_node_state(node, N_MEMORY) {
+			u64 gibs;
+
 			if (ci->numa_node != IHK_NUMA_ALL && ci->numa_node != node)
 				continue;
-			ret = ihk_mem_alloc_node_parallel(node, ci->size, &got_list, &got);
+			/* Whole GiBs first, then 2 MiB blocks for the rest. */
+			gibs = ihk_mem_alloc_gibs(node, ci->size, &gib_list, current);
+			ihk_mem_clear_parallel(node, &gib_list);
+			list_splice_tail_init(&gib_list, &got_list);
+			got = 0;
+			ret = 0;
+			if (ci->size == IHK_MEM_ALL || ci->size > gibs)
+				ret = ihk_mem_alloc_node_parallel(node, ci->size == IHK_MEM_ALL ?
+								  IHK_MEM_ALL : ci->size - gibs,
+								  &got_list, &got);
+			got += gibs;
 			total += got;
 			if (ret) {
 				ihk_err("node %d ran out of free memory\n", node);
