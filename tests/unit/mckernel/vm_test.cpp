@@ -31,9 +31,10 @@ constexpr uint64_t KERNEL_IMAGE = 0xffffffff80000000ull;
 
 class Vm : public ::testing::Test {
 protected:
+    virtual uint64_t instance_bytes() const { return 64 * M; }
     void SetUp() override
     {
-        fake::boot(64 * M);
+        fake::boot(instance_bytes());
         start = mem_free_bytes(-1);
         proc = std::make_unique<fake::Proc>();
         p = &proc->p;
@@ -1487,13 +1488,7 @@ TEST_F(VmFork, AMapHugetlbPageIsCopiedWhole)
 // 1 GiB pages (fake memory from 4 GiB + 4 MiB: pages at 5 and 6 GiB).
 class VmGig : public VmFork {
 protected:
-    void SetUp() override
-    {
-        fake::boot(3584 * M);
-        start = mem_free_bytes(-1);
-        proc = std::make_unique<fake::Proc>();
-        p = &proc->p;
-    }
+    uint64_t instance_bytes() const override { return 3584 * M; }
     static constexpr uint64_t G1 = 1ull << 30, HUGE_1GB = MAP_HUGETLB | (30ull << 26);
 };
 
