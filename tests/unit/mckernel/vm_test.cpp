@@ -1525,6 +1525,25 @@ TEST_F(VmGig, Map1GbGivesA1GiBPageThatMovesAndProtectsWhole)
     EXPECT_EQ(p->mem_used, 0u);
 }
 
+TEST_F(VmGig, MremapGrowsAndShrinksByWhole1GiBPages)
+{
+    ASSERT_EQ(map(A, G1, RW, ANON | MAP_FIXED | HUGE_1GB), int64_t(A));
+    *proc->word(A + 8) = 5;
+    EXPECT_EQ(vm_mremap(p, A, G1, G1 + M2, MREMAP_MAYMOVE, 0), -EINVAL) << "not a whole page";
+    int64_t to = vm_mremap(p, A, G1, 2 * G1, MREMAP_MAYMOVE, 0);
+    ASSERT_GT(to, 0);
+    uint64_t size = 0;
+    EXPECT_EQ(uint64_t(to) % G1, 0u);
+    EXPECT_EQ(*proc->word(uint64_t(to) + 8), 5u);
+    ASSERT_NE(phys(p, uint64_t(to) + G1 + 4 * K4, nullptr, &size), 0u) << "the new GiB has memory";
+    EXPECT_EQ(size, G1) << "a 1 GiB page of its own";
+    EXPECT_EQ(p->mem_used, 2 * G1);
+    EXPECT_EQ(vm_mremap(p, uint64_t(to), 2 * G1, G1, 0, 0), to) << "shrinks in place";
+    EXPECT_FALSE(mapped(uint64_t(to) + G1));
+    EXPECT_EQ(p->mem_used, G1);
+    EXPECT_EQ(vm_munmap(p, uint64_t(to), G1), 0);
+}
+
 TEST_F(VmGig, WithNo1GiBPageFree2MiBPagesBackIt)
 {
     uint64_t taken = mem_alloc_user(G1, G1, -1), second = mem_alloc_user(G1, G1, -1);
