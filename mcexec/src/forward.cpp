@@ -1005,6 +1005,25 @@ int64_t stop_call(uint64_t sig)
     return 0;
 }
 
+// MCK_SYS_CHILD_REAP: the program's SIGCHLD action now has its children
+// reaped as they end, or no longer: mcexec's own action says so to Linux,
+// whose children they are. The handler stays the default (the main thread
+// takes SIGCHLD with sigwaitinfo and passes it on, MCK_CHILD_REAP_NOWAIT) or
+// is SIG_IGN (no SIGCHLD at all), both of which survive mcexec's execve of
+// itself as the program's action survives its exec (SA_NOCLDWAIT does not,
+// on either side).
+int64_t child_reap_call(uint64_t mode)
+{
+    struct sigaction sa {};
+    switch (mode) {
+    case MCK_CHILD_REAP_WAIT: sa.sa_handler = SIG_DFL; break;
+    case MCK_CHILD_REAP_IGNORE: sa.sa_handler = SIG_IGN; break;
+    case MCK_CHILD_REAP_NOWAIT: sa.sa_handler = SIG_DFL; sa.sa_flags = SA_NOCLDWAIT; break;
+    default: return -EINVAL;
+    }
+    return sigaction(SIGCHLD, &sa, nullptr) == 0 ? 0 : -errno;
+}
+
 } // namespace
 
 void forward_after_fork()
@@ -1055,6 +1074,8 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uin
         return fork_call(a[0]);
     if (nr == MCK_SYS_STOP)
         return stop_call(a[0]);
+    if (nr == MCK_SYS_CHILD_REAP)
+        return child_reap_call(a[0]);
     if (nr == SYS_execve || nr == SYS_execveat)
         return exec_call(cfg.reserved, nr, a, cfg.view ? cfg.view->program() : std::string());
     if (nr == SYS_close_range)

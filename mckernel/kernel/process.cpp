@@ -684,6 +684,7 @@ int64_t process_fork_prepare(const arch::TrapFrame& frame, uint64_t stack, uint6
         SpinLockGuard guard(parent->lock);
         for (uint32_t i = 0; i < 64; i++)
             c->actions[i] = parent->actions[i]; // handlers are inherited, pending signals not
+        c->child_reap = parent->child_reap;   // and the forked mcexec has the same action
         for (uint32_t i = 0; i < 3; i++)
             c->rlimits[i] = parent->rlimits[i];
         c->mempolicy = self->mempolicy; // the forking thread's: its child's main thread's

@@ -253,6 +253,9 @@ struct Process {
     Thread* threads = nullptr;
     uint32_t nthreads = 0;
     KSigAction actions[64];
+    // The MCK_CHILD_REAP_* mode mcexec's SIGCHLD action has, as last sent; -1
+    // not known (a new image: mcexec's may be one its parent left ignored).
+    int8_t child_reap = -1;
     uint64_t sigpending = 0;
     SigInfo siginfo[64];
     SigList sigqueue;               // real-time signals sent to the process

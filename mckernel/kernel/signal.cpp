@@ -21,7 +21,7 @@ namespace mck {
 namespace {
 
 constexpr uint64_t SIG_DFL = 0, SIG_IGN = 1;
-constexpr uint64_t SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTORER = 0x04000000, SA_NODEFER = 0x40000000,
+constexpr uint64_t SA_NOCLDWAIT = 2, SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTORER = 0x04000000, SA_NODEFER = 0x40000000,
                    SA_RESETHAND = 0x80000000, SA_RESTART = 0x10000000;
 constexpr uint64_t SYSCALL_INSN_LEN = 2; // "syscall" (0f 05)
 constexpr uint32_t SS_ONSTACK = 1, SS_DISABLE = 2;
@@ -777,6 +777,18 @@ void user_exception(arch::TrapFrame* f)
     signal_force(t, sig, info);
 }
 
+namespace {
+
+// Whether an action for SIGCHLD has the children reaped as they end (MCK_CHILD_REAP_*).
+uint64_t child_reap_mode(const KSigAction& a)
+{
+    if (a.handler == SIG_IGN)
+        return MCK_CHILD_REAP_IGNORE;
+    return (a.flags & SA_NOCLDWAIT) ? MCK_CHILD_REAP_NOWAIT : MCK_CHILD_REAP_WAIT;
+}
+
+} // namespace
+
 int64_t sys_rt_sigaction(int64_t sig, uint64_t act, uint64_t oact, uint64_t size)
 {
     if (sig < 1 || sig > 64 || size != 8)
@@ -802,6 +814,16 @@ int64_t sys_rt_sigaction(int64_t sig, uint64_t act, uint64_t oact, uint64_t size
         }
     }
     free_nodes(dropped);
+    // Linux reaps the children (its mcexec's) by mcexec's SIGCHLD action: it
+    // follows the program's whenever that decides otherwise than mcexec's.
+    if (act && sig == SIGCHLD) {
+        uint64_t mode = child_reap_mode(n);
+        if (__atomic_load_n(&p->child_reap, __ATOMIC_RELAXED) != int8_t(mode)) {
+            uint64_t args[6] = {mode, 0, 0, 0, 0, 0};
+            if (offload(MCK_SYS_CHILD_REAP, args) == 0) // mcexec gone: the process ends anyway
+                __atomic_store_n(&p->child_reap, int8_t(mode), __ATOMIC_RELAXED);
+        }
+    }
     if (oact && !put_user(UserPtr<KSigAction>(oact), old))
         return -EFAULT;
     return 0;

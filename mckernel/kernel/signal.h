@@ -12,7 +12,7 @@
 
 namespace mck {
 
-constexpr int SIGKILL = 9, SIGSEGV = 11, SIGSTOP = 19;
+constexpr int SIGKILL = 9, SIGSEGV = 11, SIGCHLD = 17, SIGSTOP = 19;
 
 // Send @sig to the process (any thread that takes it) or to one thread.
 // Standard signals coalesce; real-time ones queue, each with its siginfo.

@@ -197,7 +197,6 @@ void update_readiness(Process* p)
 void to_user_info(int sig, const SigInfo& info, SignalFdSigInfo& u)
 {
     constexpr int32_t SI_TIMER = -2, SI_QUEUE = -1, SI_MESGQ = -3, SI_ASYNCIO = -4;
-    constexpr int SIGCHLD = 17;
     u = SignalFdSigInfo{};
     u.signo = uint32_t(sig);
     u.code = info.code;

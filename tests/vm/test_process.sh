@@ -97,6 +97,9 @@ if __name__ == "__main__":
     with mp.Pool(2) as p:
         print("pool", p.map(abs, [-1, -2, -3, -4]))'
 
+log "children reaped as they end when SIGCHLD is ignored or SA_NOCLDWAIT, zombies otherwise (programs/child_reap.c)"
+same_as_native "child_reap" "$IHK_BUILD/tests/vm/programs/child_reap"
+
 log "fork shares memory copy-on-write: each side's writes are its own, an offloaded call's too; readers take little memory (programs/cow_fork.c)"
 same_as_native "cow_fork" "$IHK_BUILD/tests/vm/programs/cow_fork"
 # Measured from outside, while the program waits: what three children that only

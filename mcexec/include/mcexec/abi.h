@@ -68,7 +68,7 @@ struct mcexec_create {
  * MCEXEC_START then runs (entry and sp ignored). No MCEXEC_SETUP.
  */
 #define MCEXEC_CREATE_FORK 0x1
-#define MCEXEC_ABI_VERSION 13	/* 13: MCK_SYS_SHARED_FUTEX_WAKE; 12: MCK_SYS_SHARED_REMAP, MCK_SYS_SIGNALFD_READY/RENEW; 11: MCK_OFFLOAD_FAULT, MCK_PTE_COW; 10: MCK_IKC_HELD_CHECK/FREE; 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
+#define MCEXEC_ABI_VERSION 14	/* 14: MCK_SYS_CHILD_REAP; 13: MCK_SYS_SHARED_FUTEX_WAKE; 12: MCK_SYS_SHARED_REMAP, MCK_SYS_SIGNALFD_READY/RENEW; 11: MCK_OFFLOAD_FAULT, MCK_PTE_COW; 10: MCK_IKC_HELD_CHECK/FREE; 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
 /* Create the LWK process; returns its file (close = kill). */
 #define MCEXEC_CREATE _IOWR(MCEXEC_IOC_MAGIC, 0x01, struct mcexec_create)
 
@@ -308,6 +308,19 @@ struct mcexec_reply {
  * which it forwards and which resumes the program), -EINVAL for another signal.
  */
 #define MCK_SYS_STOP 0x4d434b0b
+/*
+ * The program's children are its mcexec's children on Linux, so Linux reaps
+ * them by mcexec's SIGCHLD action: MCK_SYS_CHILD_REAP(mode) gives it the
+ * program's, whenever the program changes whether its children are reaped
+ * when they end. @mode: MCK_CHILD_REAP_WAIT (SIG_DFL or a handler: a zombie
+ * until waited for), MCK_CHILD_REAP_IGNORE (SIG_IGN: reaped, no SIGCHLD),
+ * MCK_CHILD_REAP_NOWAIT (SA_NOCLDWAIT: reaped, SIGCHLD still sent). Answer 0,
+ * -EINVAL for another mode.
+ */
+#define MCK_SYS_CHILD_REAP 0x4d434b12
+#define MCK_CHILD_REAP_WAIT 0
+#define MCK_CHILD_REAP_IGNORE 1
+#define MCK_CHILD_REAP_NOWAIT 2
 #define MCK_PROC_FILE_RETRY 0x4d434b09	/* -(MCK_PROC_FILE_RETRY + pid): an open's result, never an errno */
 #define MCK_PROC_FILE_MAX_PID 4194304	/* PID_MAX_LIMIT */
 #define MCK_SNAPSHOT_VERSION 2	/* 2: mem_free */
