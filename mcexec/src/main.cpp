@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -250,10 +251,25 @@ Options parse(int argc, char** argv)
     mcexec::serve(*g_proxy);
 }
 
+// Signals ignored when we started (SIG_IGN, which Linux keeps through execve:
+// nohup's SIGHUP, or the program's own before it ran another): the program's
+// too. Read before mcexec sets any action of its own.
+uint64_t inherited_ignored()
+{
+    uint64_t mask = 0;
+    for (int sig = 1; sig <= 64; sig++) {
+        struct sigaction sa {};
+        if (sigaction(sig, nullptr, &sa) == 0 && sa.sa_handler == SIG_IGN)
+            mask |= 1ull << (sig - 1);
+    }
+    return mask;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
+    const uint64_t ignored = inherited_ignored();
     Options opt = parse(argc, argv);
     if (std::string e = mcexec::program_limits_init(opt.rlimits); !e.empty())
         die("--rlimits '" + opt.rlimits + "': " + e);
@@ -456,6 +472,7 @@ int main(int argc, char** argv)
     setup.stack_start = stack_start;
     setup.stack_max = stack_size;
     mcexec::program_limits_to(setup.rlimits);
+    setup.ignored = ignored;
     if (ioctl(pfd, MCEXEC_SETUP, &setup) < 0) {
         if (errno == ENOMEM)
             die("instance " + std::to_string(opt.os_index) + " has too little memory for " + path + " (it needs " +

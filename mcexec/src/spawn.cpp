@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <climits>
 #include <cstdio>
 #include <ctime>
@@ -134,6 +135,43 @@ void fork_child_adopted()
     munmap(word, 4096);
 }
 
+namespace {
+
+// mcexec's own signal actions made SIG_IGN for the signals of @set (bit sig -
+// 1) and not SIG_IGN for the others, for an execve; put back as they were if
+// the execve fails (the object goes out of scope).
+class ExecIgnored {
+public:
+    explicit ExecIgnored(uint64_t set)
+    {
+        for (int sig = 1; sig <= 64; sig++) {
+            if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, nullptr, &m_old[sig - 1]) != 0)
+                continue;
+            bool want = set >> (sig - 1) & 1, is = m_old[sig - 1].sa_handler == SIG_IGN;
+            if (want == is)
+                continue;
+            struct sigaction sa {};
+            sa.sa_handler = want ? SIG_IGN : SIG_DFL;
+            if (sigaction(sig, &sa, nullptr) == 0)
+                m_changed |= 1ull << (sig - 1);
+        }
+    }
+    ~ExecIgnored()
+    {
+        for (int sig = 1; sig <= 64; sig++)
+            if (m_changed >> (sig - 1) & 1)
+                sigaction(sig, &m_old[sig - 1], nullptr);
+    }
+    ExecIgnored(const ExecIgnored&) = delete;
+    ExecIgnored& operator=(const ExecIgnored&) = delete;
+
+private:
+    struct sigaction m_old[64] {};
+    uint64_t m_changed = 0;
+};
+
+} // namespace
+
 int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], const std::string& own_exe)
 {
     int p = nr == SYS_execveat ? 1 : 0;
@@ -207,6 +245,10 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], co
     }
     auto cargs = c_array(cmd);
     auto cenv = c_array(envp);
+    // The signals the program ignores stay ignored in the new image, and no
+    // other (Linux keeps SIG_IGN through execve and resets the rest): ours
+    // carry them, the new mcexec reads them (or a Linux program has them).
+    ExecIgnored ignored(a[MCK_EXEC_IGNORED_ARG]);
     // Our descriptors to the instance are close-on-exec: the old LWK process
     // ends as this image goes, and the new mcexec makes the next one.
     execve(target.c_str(), cargs.data(), cenv.data());

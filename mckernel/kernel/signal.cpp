@@ -777,6 +777,16 @@ void user_exception(arch::TrapFrame* f)
     signal_force(t, sig, info);
 }
 
+uint64_t signal_ignored_set(Process* p)
+{
+    SpinLockGuard guard(p->lock);
+    uint64_t set = 0;
+    for (int sig = 1; sig <= 64; sig++)
+        if (p->actions[sig - 1].handler == SIG_IGN)
+            set |= bit(sig);
+    return set;
+}
+
 namespace {
 
 // Whether an action for SIGCHLD has the children reaped as they end (MCK_CHILD_REAP_*).

@@ -10,6 +10,7 @@
 #include <kernel/process.h>
 #include <kernel/process_vm.h>
 #include <kernel/sched.h>
+#include <kernel/signal.h>
 #include <kernel/syscall.h>
 #include <kernel/time.h>
 #include <kernel/uaccess.h>
@@ -178,7 +179,10 @@ static int64_t exec(uint64_t nr, SyscallArgs& a)
     process_vm_note_offload(t->proc, nr, a.arg);
     itimer_exec_begin(t);
     posix_timer_exec_begin(t->proc);
-    int64_t ret = offload(nr, a.arg);
+    // The sixth argument, which neither call has: the signals the program
+    // ignores, which mcexec's new image is to ignore too (MCK_EXEC_IGNORED).
+    uint64_t args[6] = {a.arg[0], a.arg[1], a.arg[2], a.arg[3], a.arg[4], signal_ignored_set(t->proc)};
+    int64_t ret = offload(nr, args);
     if (!t->killed && !t->proc->exiting) { // the exec failed: this image goes on
         itimer_exec_failed(t);
         posix_timer_exec_failed(t->proc);

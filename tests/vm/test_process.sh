@@ -99,6 +99,10 @@ if __name__ == "__main__":
 
 log "children reaped as they end when SIGCHLD is ignored or SA_NOCLDWAIT, zombies otherwise (programs/child_reap.c)"
 same_as_native "child_reap" "$IHK_BUILD/tests/vm/programs/child_reap"
+# A launcher's ignored signal (nohup's SIGHUP) is the program's: mcexec started with it.
+R=$IHK_BUILD/tests/vm/programs/child_reap
+expect_eq "SIGHUP ignored by the launcher" "$(bash -c "trap '' HUP; exec $R after-exec" 2>&1)" \
+	"$(bash -c "trap '' HUP; exec mcexec $R after-exec" 2>&1)"
 
 log "fork shares memory copy-on-write: each side's writes are its own, an offloaded call's too; readers take little memory (programs/cow_fork.c)"
 same_as_native "cow_fork" "$IHK_BUILD/tests/vm/programs/cow_fork"

@@ -68,7 +68,7 @@ struct mcexec_create {
  * MCEXEC_START then runs (entry and sp ignored). No MCEXEC_SETUP.
  */
 #define MCEXEC_CREATE_FORK 0x1
-#define MCEXEC_ABI_VERSION 14	/* 14: MCK_SYS_CHILD_REAP; 13: MCK_SYS_SHARED_FUTEX_WAKE; 12: MCK_SYS_SHARED_REMAP, MCK_SYS_SIGNALFD_READY/RENEW; 11: MCK_OFFLOAD_FAULT, MCK_PTE_COW; 10: MCK_IKC_HELD_CHECK/FREE; 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
+#define MCEXEC_ABI_VERSION 14	/* 14: MCK_SYS_CHILD_REAP, mcexec_setup.ignored, MCK_EXEC_IGNORED_ARG; 13: MCK_SYS_SHARED_FUTEX_WAKE; 12: MCK_SYS_SHARED_REMAP, MCK_SYS_SIGNALFD_READY/RENEW; 11: MCK_OFFLOAD_FAULT, MCK_PTE_COW; 10: MCK_IKC_HELD_CHECK/FREE; 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
 /* Create the LWK process; returns its file (close = kill). */
 #define MCEXEC_CREATE _IOWR(MCEXEC_IOC_MAGIC, 0x01, struct mcexec_create)
 
@@ -96,6 +96,7 @@ struct mcexec_setup {
 	mck_u64 stack_start;	/* lowest address of the stack region (also a region) */
 	mck_u64 stack_max;	/* the stack region's size */
 	struct mck_rlimit rlimits[3];	/* MCK_RLIMIT_*: the program's limits, which the LWK keeps */
+	mck_u64 ignored;	/* signals the program starts with ignored (bit sig - 1): SIG_IGN stays through execve */
 };
 /*
  * Limits of memory the LWK allocates are the LWK's: getrlimit, setrlimit and
@@ -318,6 +319,14 @@ struct mcexec_reply {
  * -EINVAL for another mode.
  */
 #define MCK_SYS_CHILD_REAP 0x4d434b12
+/*
+ * execve and execveat go to mcexec with their sixth argument (which neither
+ * has) set by the LWK: the signals the program ignores (bit sig - 1). mcexec
+ * ignores exactly those while it runs its new image, which then starts the
+ * program with them ignored (mcexec_setup.ignored), as Linux keeps SIG_IGN
+ * through execve.
+ */
+#define MCK_EXEC_IGNORED_ARG 5
 #define MCK_CHILD_REAP_WAIT 0
 #define MCK_CHILD_REAP_IGNORE 1
 #define MCK_CHILD_REAP_NOWAIT 2

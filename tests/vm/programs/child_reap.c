@@ -6,6 +6,8 @@
  * handler runs); with the default action again it stays a zombie until waited
  * for. Under mcexec the children are mcexec's on Linux, which reaps them by
  * mcexec's own action: the LWK keeps it the program's (MCK_SYS_CHILD_REAP).
+ * Last, SIGCHLD and SIGHUP ignored stay ignored through execve: the new image
+ * finds them SIG_IGN, survives a SIGHUP and has its child reaped.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -54,9 +56,23 @@ static void report(const char *what)
 	       got_sigchld ? "yes" : "no");
 }
 
-int main(void)
+static const char *action(int sig)
+{
+	struct sigaction sa;
+	sigaction(sig, NULL, &sa);
+	return sa.sa_handler == SIG_IGN ? "ignored" : sa.sa_handler == SIG_DFL ? "default" : "a handler";
+}
+
+int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
+	if (argc == 2 && !strcmp(argv[1], "after-exec")) {
+		printf("after execve: SIGCHLD %s, SIGHUP %s\n", action(SIGCHLD), action(SIGHUP));
+		raise(SIGHUP);
+		printf("after execve: survived SIGHUP\n");
+		report("after execve");
+		return 0;
+	}
 	report("SIG_DFL");
 	signal(SIGCHLD, SIG_IGN);
 	report("SIG_IGN");
@@ -70,5 +86,9 @@ int main(void)
 	report("a handler");
 	signal(SIGCHLD, SIG_DFL);
 	report("SIG_DFL again");
-	return 0;
+	signal(SIGCHLD, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	execl("/proc/self/exe", argv[0], "after-exec", (char *)NULL);
+	printf("execve: %s\n", strerror(errno));
+	return 1;
 }
