@@ -381,7 +381,7 @@ case_mcexec_io() {
 		$'sendmsg-name-far: EFAULT\nsendmsg-control-far: EFAULT\ndone'
 		$'recvmsg-name-far: EFAULT\ndone'
 		$'process_vm_writev-self-remote-far: EFAULT\nprocess_vm_writev-self-local-far: EFAULT\ndone'
-		$'syscall-mck-map-shared: ENOSYS\nsyscall-mck-shared-writable: ENOSYS\nsyscall-602: ENOSYS\ndone'
+		$'syscall-mck-map-shared: ENOSYS\nsyscall-mck-shared-writable: ENOSYS\nsyscall-mck-child-reap: ENOSYS\nsyscall-602: ENOSYS\ndone'
 		# Nested pointers; bpf is EPERM for an unprivileged user (unprivileged_bpf_disabled).
 		$'setsockopt-filter-far: EFAULT\npselect6-sigset-far: EFAULT\npselect6-sigset-own: ok\nbpf-map-create: EPERM\ndone'
 	)

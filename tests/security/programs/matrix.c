@@ -532,6 +532,7 @@ static int mcexec_io(int which)
 		/* mcexec's private requests, and the first number above the table. */
 		report("syscall-mck-map-shared", syscall(MCK_SYS_MAP_SHARED, 1, PAGE, PROT_READ | PROT_WRITE, 0, 0x1000, 0));
 		report("syscall-mck-shared-writable", syscall(MCK_SYS_SHARED_WRITABLE, FAR, PAGE, 0x1000, 0, 0, 0));
+		report("syscall-mck-child-reap", syscall(MCK_SYS_CHILD_REAP, MCK_CHILD_REAP_IGNORE, 0, 0, 0, 0, 0));
 		report("syscall-602", syscall(602, 0, 0, 0, 0, 0, 0));
 		break;
 	case 9: {
