@@ -418,10 +418,7 @@ int64_t setup(Process* p)
     }
     // Ignored signals stay ignored through execve (the one before this image,
     // or its launcher's: nohup); SIGKILL and SIGSTOP cannot be.
-    constexpr uint64_t SIG_IGN = 1, NEVER = 1ull << (SIGKILL - 1) | 1ull << (SIGSTOP - 1);
-    for (uint32_t i = 0; i < 64; i++)
-        if ((s.ignored & ~NEVER) >> i & 1)
-            p->actions[i] = KSigAction{SIG_IGN, 0, 0, 0};
+    signal_ignore_set(p, s.ignored);
     // mcexec's SIGCHLD action is then SIG_IGN or, its flags gone with execve, the default.
     p->child_reap = (s.ignored >> (SIGCHLD - 1) & 1) ? MCK_CHILD_REAP_IGNORE : MCK_CHILD_REAP_WAIT;
     return vdso_map(p);

@@ -787,6 +787,14 @@ uint64_t signal_ignored_set(Process* p)
     return set;
 }
 
+void signal_ignore_set(Process* p, uint64_t set)
+{
+    SpinLockGuard guard(p->lock);
+    for (int sig = 1; sig <= 64; sig++)
+        if ((set & ~UNBLOCKABLE) & bit(sig))
+            p->actions[sig - 1] = KSigAction{SIG_IGN, 0, 0, 0};
+}
+
 namespace {
 
 // Whether an action for SIGCHLD has the children reaped as they end (MCK_CHILD_REAP_*).

@@ -26,8 +26,10 @@ int64_t signal_send_thread(Thread* t, int sig, const SigInfo& info, uint64_t lim
 void signal_free_queue(Process* p, SigList& q);
 // The program changed its RLIMIT_SIGPENDING (on Linux): ask again when needed.
 void signal_limit_changed(Process* p);
-// The signals @p ignores (SIG_IGN; bit sig - 1), which stay ignored through execve.
+// The signals @p ignores (SIG_IGN; bit sig - 1), which stay ignored through
+// execve; and, for a new image, ignore those of @set (SIGKILL, SIGSTOP never).
 uint64_t signal_ignored_set(Process* p);
+void signal_ignore_set(Process* p, uint64_t set);
 // A fault the thread caused: delivered even if blocked or ignored (then fatal).
 void signal_force(Thread* t, int sig, const SigInfo& info);
 // Is a signal pending that the thread does not block?

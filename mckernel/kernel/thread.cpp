@@ -180,7 +180,7 @@ static int64_t exec(uint64_t nr, SyscallArgs& a)
     itimer_exec_begin(t);
     posix_timer_exec_begin(t->proc);
     // The sixth argument, which neither call has: the signals the program
-    // ignores, which mcexec's new image is to ignore too (MCK_EXEC_IGNORED).
+    // ignores, which mcexec's new image is to ignore too (MCK_EXEC_IGNORED_ARG).
     uint64_t args[6] = {a.arg[0], a.arg[1], a.arg[2], a.arg[3], a.arg[4], signal_ignored_set(t->proc)};
     int64_t ret = offload(nr, args);
     if (!t->killed && !t->proc->exiting) { // the exec failed: this image goes on
