@@ -707,6 +707,8 @@ static long mcctrl_wait(struct mcctrl_proc *p, void __user *arg)
 				ev.nr = READ_ONCE(o->nr);
 				memcpy(ev.args, o->args, sizeof(ev.args));
 				ev.tid = READ_ONCE(o->tid);
+				ev.sigmask = READ_ONCE(o->sigmask);
+				ev.sigpending = READ_ONCE(o->sigpending);
 				ev.flags = READ_ONCE(o->interrupt) ? MCEXEC_EV_INTERRUPTED : 0;
 			}
 			up_read(&p->uas);

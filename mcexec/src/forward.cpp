@@ -1012,7 +1012,11 @@ int64_t stop_call(uint64_t sig)
 // is SIG_IGN (no SIGCHLD at all), both of which survive mcexec's execve of
 // itself as the program's action survives its exec (SA_NOCLDWAIT does not,
 // on either side).
-int64_t child_reap_call(uint64_t mode)
+// Changes from two program threads may reach two workers in either order:
+// the newest (@seq) wins.
+std::mutex g_reap_lock;
+uint64_t g_reap_applied; // the @seq of the change mcexec's action has; a forked mcexec's too
+int64_t child_reap_call(uint64_t mode, uint64_t seq)
 {
     struct sigaction sa {};
     switch (mode) {
@@ -1021,7 +1025,13 @@ int64_t child_reap_call(uint64_t mode)
     case MCK_CHILD_REAP_NOWAIT: sa.sa_handler = SIG_DFL; sa.sa_flags = SA_NOCLDWAIT; break;
     default: return -EINVAL;
     }
-    return sigaction(SIGCHLD, &sa, nullptr) == 0 ? 0 : -errno;
+    std::lock_guard<std::mutex> guard(g_reap_lock);
+    if (seq <= g_reap_applied)
+        return 0; // a later change is already in place
+    if (sigaction(SIGCHLD, &sa, nullptr) != 0)
+        return -errno;
+    g_reap_applied = seq;
+    return 0;
 }
 
 } // namespace
@@ -1031,6 +1041,7 @@ void forward_after_fork()
     // Another thread may have held it when the parent forked; the mappings themselves are ours too.
     new (&g_shared_lock) std::mutex;
     new (&g_pdeath_lock) std::mutex;
+    new (&g_reap_lock) std::mutex;
     g_pdeath_signal.clear(); // as Linux clears it in a fork child
     program_limits_after_fork();
     credentials_after_fork();
@@ -1038,7 +1049,8 @@ void forward_after_fork()
     mapped_files_after_fork();
 }
 
-int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uint64_t nr, const uint64_t a[6])
+int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uint64_t nr, const uint64_t a[6],
+                     const ExecSignals& signals)
 {
     if (nr == MCK_SYS_MAP_SHARED)
         return map_shared(cfg, token, a);
@@ -1075,9 +1087,9 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uin
     if (nr == MCK_SYS_STOP)
         return stop_call(a[0]);
     if (nr == MCK_SYS_CHILD_REAP)
-        return child_reap_call(a[0]);
+        return child_reap_call(a[0], a[1]);
     if (nr == SYS_execve || nr == SYS_execveat)
-        return exec_call(cfg.reserved, nr, a, cfg.view ? cfg.view->program() : std::string());
+        return exec_call(cfg.reserved, nr, a, signals, cfg.view ? cfg.view->program() : std::string());
     if (nr == SYS_close_range)
         return close_range_of_program(a, cfg.reserved);
     if (std::optional<int64_t> r = wait_call(nr, a))

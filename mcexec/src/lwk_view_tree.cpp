@@ -134,8 +134,9 @@ void remove_stale(const std::string& base)
     closedir(d);
 }
 
-// A process outside mcexec's session that removes @root once mcexec (@pid) has ended.
-bool start_cleaner(const std::string& root, pid_t pid)
+// A process outside mcexec's session that removes @root once mcexec (@pid) has
+// ended; the first child, which starts it, is reaped before this returns.
+bool fork_cleaner(const std::string& root, pid_t pid)
 {
     pid_t child = fork();
     if (child < 0)
@@ -161,6 +162,25 @@ bool start_cleaner(const std::string& root, pid_t pid)
     while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }
     return true;
+}
+
+// Its SIGCHLD is mcexec's own: if a launcher left SIGCHLD blocked, it would
+// stay pending and be passed on to the program as if a child of its own ended.
+bool start_cleaner(const std::string& root, pid_t pid)
+{
+    sigset_t chld, old_mask, pending;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    pthread_sigmask(SIG_BLOCK, &chld, &old_mask);
+    sigpending(&pending);
+    bool was_pending = sigismember(&pending, SIGCHLD);
+    bool started = fork_cleaner(root, pid);
+    timespec now{0, 0};
+    if (!was_pending)
+        while (sigtimedwait(&chld, nullptr, &now) < 0 && errno == EINTR) {
+        }
+    pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+    return started;
 }
 
 bool write_entries(const std::string& root, const std::vector<view::Entry>& entries, std::string* error)

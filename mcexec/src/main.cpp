@@ -5,6 +5,7 @@
 // Exit status: the program's own (or mcexec dies of the program's signal);
 // 127 program not found, 126 not executable here, 125 mcexec itself failed
 // (no such instance, not running, too small, ...), like env(1) and timeout(1).
+#include "credentials.h"
 #include "fd_limit.h"
 #include "loader.h"
 #include "lwk_view_tree.h"
@@ -55,6 +56,8 @@ struct Options {
     std::string share;               // --share FIRST:COUNT:MEM: the share of the old program
     std::string exec_path;           // --exec PATH: run PATH; the command is its argv, argv[0] included
     std::string rlimits;             // --rlimits AS,DATA,STACK: the old program's limits (program_limits.h)
+    std::string blocked;             // --blocked MASK: the old program's signal mask
+    std::string pending;             // --pending MASK: the signals pending for it
     std::optional<uint32_t> offload_spin; // --offload-spin US: both sides' spin budget
     std::optional<std::string> report;    // --report[=FILE]: "" for standard error
     std::string report_format = "text";   // --report-format
@@ -148,6 +151,12 @@ Options parse(int argc, char** argv)
                    "AS_CUR:AS_MAX,DATA_CUR:DATA_MAX,STACK_CUR:STACK_MAX: the program's RLIMIT_AS,\n"
                    "RLIMIT_DATA and RLIMIT_STACK in bytes or inf, at most mcexec's own hard limits\n"
                    "(what mcexec passes on when the program calls execve; default: mcexec's own)");
+    app.add_option("--blocked", o.blocked,
+                   "MASK: the program's signal mask, bit N-1 for signal N, in hex (what mcexec passes on\n"
+                   "when the program calls execve; default: the mask mcexec started with)");
+    app.add_option("--pending", o.pending,
+                   "MASK: signals pending for the program when it starts, in hex as --blocked (what\n"
+                   "mcexec passes on when the program calls execve)");
     app.add_option("--exec", o.exec_path,
                    "Run PATH as it is (no PATH search) with the command as its whole argv, argv[0]\n"
                    "included (what mcexec passes on when the program calls execve)");
@@ -177,7 +186,8 @@ Options parse(int argc, char** argv)
         ours.push_back(argv[i]);
         // --report takes its FILE only as --report=FILE: the next word is the program.
         bool takes_value = a == "-n" || a == "--ranks-per-node" || a == "--local-rank" || a == "--os-index" ||
-                           a == "--share" || a == "--exec" || a == "--rlimits" || a == "--offload-spin" ||
+                           a == "--share" || a == "--exec" || a == "--rlimits" || a == "--blocked" || a == "--pending" ||
+                           a == "--offload-spin" ||
                            a == "--report-format" || a == "--report-group";
         if (takes_value && i + 1 < argc)
             ours.push_back(argv[++i]);
@@ -265,12 +275,47 @@ uint64_t inherited_ignored()
     return mask;
 }
 
+// The signal mask we started with, which Linux keeps through execve: the
+// program's (from its launcher). mcexec itself then needs the signals it acts
+// on unblocked (a launcher's mask must not stop its checked copies of the
+// program's memory or its own messages); those it passes on stay blocked
+// until its main thread takes them.
+uint64_t inherited_blocked()
+{
+    sigset_t s;
+    uint64_t mask = 0;
+    if (pthread_sigmask(SIG_SETMASK, nullptr, &s) == 0)
+        for (int sig = 1; sig <= 64; sig++)
+            if (sig != SIGKILL && sig != SIGSTOP && sigismember(&s, sig) == 1)
+                mask |= 1ull << (sig - 1);
+    sigset_t own;
+    sigemptyset(&own);
+    for (int sig : {SIGSEGV, SIGBUS, MCEXEC_INTERRUPT_SIGNAL, mcexec::CREDENTIALS_SIGNAL})
+        sigaddset(&own, sig);
+    pthread_sigmask(SIG_UNBLOCK, &own, nullptr);
+    return mask;
+}
+
+// --blocked or --pending MASK: hex, as exec_call writes it.
+uint64_t parse_mask(const char* option, const std::string& text)
+{
+    char* end = nullptr;
+    errno = 0;
+    unsigned long long v = strtoull(text.c_str(), &end, 16);
+    if (text.empty() || text[0] == '-' || errno || *end)
+        die(std::string(option) + " '" + text + "': not a hexadecimal signal mask");
+    return v & ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
     const uint64_t ignored = inherited_ignored();
+    const uint64_t started_blocked = inherited_blocked();
     Options opt = parse(argc, argv);
+    const uint64_t blocked = opt.blocked.empty() ? started_blocked : parse_mask("--blocked", opt.blocked);
+    const uint64_t pending = opt.pending.empty() ? 0 : parse_mask("--pending", opt.pending);
     if (std::string e = mcexec::program_limits_init(opt.rlimits); !e.empty())
         die("--rlimits '" + opt.rlimits + "': " + e);
     // Those limits are now the program's, kept by the LWK. Ours must allow the
@@ -473,6 +518,8 @@ int main(int argc, char** argv)
     setup.stack_max = stack_size;
     mcexec::program_limits_to(setup.rlimits);
     setup.ignored = ignored;
+    setup.blocked = blocked;
+    setup.pending = pending;
     if (ioctl(pfd, MCEXEC_SETUP, &setup) < 0) {
         if (errno == ENOMEM)
             die("instance " + std::to_string(opt.os_index) + " has too little memory for " + path + " (it needs " +

@@ -214,7 +214,8 @@ void worker()
         // A call a signal interrupted before it ran does not run: the LWK runs it
         // again after the program's handler.
         bool interrupted = (ev.flags & MCEXEC_EV_INTERRUPTED) || interruptible_pending();
-        int64_t ret = interrupted ? -MCK_ERESTARTNOINTR : forward_call(g_config->forward, ev.token, ev.tid, ev.nr, ev.args);
+        int64_t ret = interrupted ? -MCK_ERESTARTNOINTR : forward_call(g_config->forward, ev.token, ev.tid, ev.nr, ev.args,
+                                                                               {ev.sigmask, ev.sigpending});
         if (ret == -EPIPE)
             pass_on_own(SIGPIPE);
         else if (ret == -EFBIG)

@@ -22,6 +22,8 @@
 #include <cstdio>
 #include <ctime>
 #include <new>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace mcexec {
@@ -170,9 +172,62 @@ private:
     uint64_t m_changed = 0;
 };
 
+// A Linux program we exec starts with the calling thread's mask and its
+// blocked signals pending, as Linux's execve keeps them: ours for the moment,
+// ours again if execve fails. (A new mcexec is told with --blocked and
+// --pending instead: this thread's own mask keeps the program's signals for
+// mcexec's main thread, which passes on those that come meanwhile.)
+class ExecMask {
+public:
+    explicit ExecMask(const ExecSignals& signals) : m_pending(signals.pending & signals.blocked)
+    {
+        sigset_t s;
+        sigemptyset(&s);
+        for (int sig = 1; sig <= 64; sig++)
+            if (signals.blocked >> (sig - 1) & 1)
+                sigaddset(&s, sig);
+        m_set = pthread_sigmask(SIG_SETMASK, &s, &m_old) == 0;
+        if (!m_set)
+            return;
+        pid_t tid = pid_t(syscall(SYS_gettid));
+        for (int sig = 1; sig <= 64; sig++)
+            if (m_pending >> (sig - 1) & 1)
+                syscall(SYS_tgkill, getpid(), tid, sig); // blocked: stays pending for the new image
+    }
+    ~ExecMask()
+    {
+        if (!m_set)
+            return;
+        sigset_t raised;
+        sigemptyset(&raised);
+        for (int sig = 1; sig <= 64; sig++)
+            if (m_pending >> (sig - 1) & 1)
+                sigaddset(&raised, sig);
+        timespec now{0, 0};
+        while (sigtimedwait(&raised, nullptr, &now) > 0) {
+        }
+        pthread_sigmask(SIG_SETMASK, &m_old, nullptr);
+    }
+    ExecMask(const ExecMask&) = delete;
+    ExecMask& operator=(const ExecMask&) = delete;
+
+private:
+    sigset_t m_old;
+    uint64_t m_pending;
+    bool m_set = false;
+};
+
+std::string hex(uint64_t v)
+{
+    char b[20];
+    snprintf(b, sizeof(b), "%#llx", static_cast<unsigned long long>(v));
+    return b;
+}
+
 } // namespace
 
-int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], const std::string& own_exe)
+int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], const ExecSignals& signals,
+                  const std::string& own_exe)
 {
     int p = nr == SYS_execveat ? 1 : 0;
     std::string path;
@@ -221,7 +276,8 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], co
         return -e;
     std::string target;
     std::vector<std::string> cmd;
-    if (runs_on_linux(g_spawn.linux_programs, path)) {
+    bool on_linux = runs_on_linux(g_spawn.linux_programs, path);
+    if (on_linux) {
         target = path;
         cmd = argv;
     } else {
@@ -234,6 +290,10 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], co
                    std::to_string(g_spawn.mem_limit),
                "--rlimits",
                program_limits_text(),
+               "--blocked",
+               hex(signals.blocked),
+               "--pending",
+               hex(signals.pending & signals.blocked),
                "--exec",
                path};
         cmd.insert(cmd.end(), g_spawn.policy_args.begin(), g_spawn.policy_args.end());
@@ -249,6 +309,9 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], co
     // other (Linux keeps SIG_IGN through execve and resets the rest): ours
     // carry them, the new mcexec reads them (or a Linux program has them).
     ExecIgnored ignored(a[MCK_EXEC_IGNORED_ARG]);
+    std::optional<ExecMask> mask;
+    if (on_linux)
+        mask.emplace(signals);
     // Our descriptors to the instance are close-on-exec: the old LWK process
     // ends as this image goes, and the new mcexec makes the next one.
     execve(target.c_str(), cargs.data(), cenv.data());

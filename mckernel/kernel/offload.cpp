@@ -92,6 +92,7 @@ int64_t offload_once(uint64_t nr, const uint64_t args[6], bool interruptible)
     o->ret = -ENOSYS;
     o->tid = t->tid;
     o->pid = p->pid;
+    o->sigmask = t->sigmask;
     o->cpu = t->cpu;
     o->tsc_queued = o->tsc_taken = o->tsc_done = 0;
     o->spinning = 0;

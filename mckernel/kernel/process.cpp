@@ -416,11 +416,10 @@ int64_t setup(Process* p)
             return -22;
         p->rlimits[i] = s.rlimits[i];
     }
-    // Ignored signals stay ignored through execve (the one before this image,
-    // or its launcher's: nohup); SIGKILL and SIGSTOP cannot be.
-    signal_ignore_set(p, s.ignored);
-    // mcexec's SIGCHLD action is then SIG_IGN or, its flags gone with execve, the default.
-    p->child_reap = (s.ignored >> (SIGCHLD - 1) & 1) ? MCK_CHILD_REAP_IGNORE : MCK_CHILD_REAP_WAIT;
+    // Ignored signals stay ignored, the signal mask and the signals pending for it stay through execve
+    // (the one before this image, or its launcher's: nohup). mcexec's SIGCHLD
+    // action is then the same: SIG_IGN or, its flags gone with execve, the default.
+    signal_exec_inherit(p, s.ignored, s.blocked, s.pending);
     return vdso_map(p);
 }
 
@@ -689,7 +688,7 @@ int64_t process_fork_prepare(const arch::TrapFrame& frame, uint64_t stack, uint6
         SpinLockGuard guard(parent->lock);
         for (uint32_t i = 0; i < 64; i++)
             c->actions[i] = parent->actions[i]; // handlers are inherited, pending signals not
-        c->child_reap = parent->child_reap;   // and the forked mcexec has the same action
+        c->reap_changes = parent->reap_changes; // as the forked mcexec's count of them
         for (uint32_t i = 0; i < 3; i++)
             c->rlimits[i] = parent->rlimits[i];
         c->mempolicy = self->mempolicy; // the forking thread's: its child's main thread's

@@ -253,9 +253,9 @@ struct Process {
     Thread* threads = nullptr;
     uint32_t nthreads = 0;
     KSigAction actions[64];
-    // The MCK_CHILD_REAP_* mode mcexec's SIGCHLD action has, as last sent; -1
-    // not known (a new image: mcexec's may be one its parent left ignored).
-    int8_t child_reap = -1;
+    // Changes of SIGCHLD's reaping mode sent to mcexec (MCK_SYS_CHILD_REAP's
+    // @seq); counted per image, as mcexec counts the ones it applied.
+    uint64_t reap_changes = 0;
     uint64_t sigpending = 0;
     SigInfo siginfo[64];
     SigList sigqueue;               // real-time signals sent to the process

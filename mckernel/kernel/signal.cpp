@@ -787,12 +787,28 @@ uint64_t signal_ignored_set(Process* p)
     return set;
 }
 
-void signal_ignore_set(Process* p, uint64_t set)
+void signal_exec_inherit(Process* p, uint64_t ignored, uint64_t blocked, uint64_t pending)
 {
     SpinLockGuard guard(p->lock);
-    for (int sig = 1; sig <= 64; sig++)
-        if ((set & ~UNBLOCKABLE) & bit(sig))
+    for (int sig = 1; sig <= 64; sig++) {
+        if ((ignored & ~UNBLOCKABLE) & bit(sig))
             p->actions[sig - 1] = KSigAction{SIG_IGN, 0, 0, 0};
+        else if ((pending & ~UNBLOCKABLE) & bit(sig))
+            enqueue(p, pending_of(p), sig, SigInfo{SI_USER, 0, 0, 0, 0}, nullptr);
+    }
+    if (p->threads) // the main thread, before it ever ran
+        p->threads->sigmask = blocked & ~UNBLOCKABLE;
+}
+
+uint64_t signal_exec_pending(Thread* t)
+{
+    SpinLockGuard guard(t->proc->lock);
+    uint64_t pending = t->sigpending | t->proc->sigpending;
+    for (SigQueued* q = t->sigqueue.head; q; q = q->next)
+        pending |= bit(q->sig);
+    for (SigQueued* q = t->proc->sigqueue.head; q; q = q->next)
+        pending |= bit(q->sig);
+    return pending & t->sigmask & ~UNBLOCKABLE;
 }
 
 namespace {
@@ -819,11 +835,16 @@ int64_t sys_rt_sigaction(int64_t sig, uint64_t act, uint64_t oact, uint64_t size
         return -EINVAL;
     KSigAction old;
     SigQueued* dropped = nullptr;
+    uint64_t reap_mode = 0, reap_change = 0;
     {
         SpinLockGuard guard(p->lock);
         old = p->actions[sig - 1];
         if (act) {
             p->actions[sig - 1] = n;
+            if (sig == SIGCHLD && child_reap_mode(n) != child_reap_mode(old)) {
+                reap_mode = child_reap_mode(n);
+                reap_change = ++p->reap_changes;
+            }
             if (ignored(p, int(sig))) { // POSIX: discards the pending ones, the threads' too
                 discard(p, pending_of(p), int(sig), dropped);
                 for (Thread* t = p->threads; t; t = t->proc_next)
@@ -833,14 +854,13 @@ int64_t sys_rt_sigaction(int64_t sig, uint64_t act, uint64_t oact, uint64_t size
     }
     free_nodes(dropped);
     // Linux reaps the children (its mcexec's) by mcexec's SIGCHLD action: it
-    // follows the program's whenever that decides otherwise than mcexec's.
-    if (act && sig == SIGCHLD) {
-        uint64_t mode = child_reap_mode(n);
-        if (__atomic_load_n(&p->child_reap, __ATOMIC_RELAXED) != int8_t(mode)) {
-            uint64_t args[6] = {mode, 0, 0, 0, 0, 0};
-            if (offload(MCK_SYS_CHILD_REAP, args) == 0) // mcexec gone: the process ends anyway
-                __atomic_store_n(&p->child_reap, int8_t(mode), __ATOMIC_RELAXED);
-        }
+    // follows the program's whenever that decides otherwise. The offload is
+    // made without the lock, so two threads changing the action at once may
+    // reach mcexec in either order: it applies a change only if it is newer
+    // than the last it applied, and so ends with the action's latest mode.
+    if (reap_change) {
+        uint64_t args[6] = {reap_mode, reap_change, 0, 0, 0, 0};
+        offload(MCK_SYS_CHILD_REAP, args); // mcexec gone: the process ends anyway
     }
     if (oact && !put_user(UserPtr<KSigAction>(oact), old))
         return -EFAULT;

@@ -27,9 +27,14 @@ void signal_free_queue(Process* p, SigList& q);
 // The program changed its RLIMIT_SIGPENDING (on Linux): ask again when needed.
 void signal_limit_changed(Process* p);
 // The signals @p ignores (SIG_IGN; bit sig - 1), which stay ignored through
-// execve; and, for a new image, ignore those of @set (SIGKILL, SIGSTOP never).
+// execve; and, for a new image, what it keeps from the one before (or from its
+// launcher): @ignored stay ignored, @blocked stay blocked in its main thread,
+// @pending are pending for it (bit sig - 1; SIGKILL and SIGSTOP are none).
 uint64_t signal_ignored_set(Process* p);
-void signal_ignore_set(Process* p, uint64_t set);
+void signal_exec_inherit(Process* p, uint64_t ignored, uint64_t blocked, uint64_t pending);
+// The signals pending for @t or its process that @t blocks: what its execve
+// keeps pending (a real-time signal once, without its value).
+uint64_t signal_exec_pending(Thread* t);
 // A fault the thread caused: delivered even if blocked or ignored (then fatal).
 void signal_force(Thread* t, int sig, const SigInfo& info);
 // Is a signal pending that the thread does not block?

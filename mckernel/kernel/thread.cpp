@@ -182,6 +182,8 @@ static int64_t exec(uint64_t nr, SyscallArgs& a)
     // The sixth argument, which neither call has: the signals the program
     // ignores, which mcexec's new image is to ignore too (MCK_EXEC_IGNORED_ARG).
     uint64_t args[6] = {a.arg[0], a.arg[1], a.arg[2], a.arg[3], a.arg[4], signal_ignored_set(t->proc)};
+    // The mask goes with every call (mck_offload.sigmask); what it holds pending, with this one.
+    t->offload->sigpending = signal_exec_pending(t);
     int64_t ret = offload(nr, args);
     if (!t->killed && !t->proc->exiting) { // the exec failed: this image goes on
         itimer_exec_failed(t);

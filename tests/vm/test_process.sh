@@ -11,8 +11,7 @@
 # gdb could read (every thread, its memory, within RLIMIT_CORE, named by
 # core_pattern, a planted link replaced, none for a pipe pattern) and an LWK
 # parent sees WCOREDUMP; execve with pointers into mcexec, NULL or too
-# much gives what Linux gives; a bounded fork bomb gets EAGAIN (64 processes per
-# instance) and the instance stays up; orphans live on and end when killed;
+# much gives what Linux gives; a bounded fork bomb gets EAGAIN (its RLIMIT_NPROC) and the instance stays up; orphans live on and end when killed;
 # System V shared memory works as natively and is shared with Linux processes;
 # credentials a program drops hold in every later call; limits of memory are the
 # program's, enforced by the LWK; mlock counts against RLIMIT_MEMLOCK; munmap
@@ -103,6 +102,22 @@ same_as_native "child_reap" "$IHK_BUILD/tests/vm/programs/child_reap"
 R=$IHK_BUILD/tests/vm/programs/child_reap
 expect_eq "SIGHUP ignored by the launcher" "$(bash -c "trap '' HUP; exec $R after-exec" 2>&1)" \
 	"$(bash -c "trap '' HUP; exec mcexec $R after-exec" 2>&1)"
+log "two threads changing SIGCHLD's action at once: mcexec ends with the latest one's reaping (child_reap race)"
+same_as_native "child_reap race" "$R" race
+
+log "execve keeps the signal mask, the signals pending and descriptors without O_CLOEXEC; a launcher's mask is the program's (programs/exec_keeps.c)"
+K=$IHK_BUILD/tests/vm/programs/exec_keeps
+same_as_native "exec_keeps" "$K"
+# A launcher that blocks SIGUSR2 and SIGCHLD: the program starts with both blocked
+# and nothing pending (mcexec's own helper child is not one of the program's).
+launch_blocked='import os, signal, sys
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR2, signal.SIGCHLD})
+os.execvp(sys.argv[1], sys.argv[1:])'
+expect_eq "a launcher's signal mask" "$(python3 -c "$launch_blocked" "$K" after 2>&1)" \
+	"$(timeout -k 5 60 python3 -c "$launch_blocked" mcexec "$K" after 2>&1)"
+# A program run on Linux by execve (MCEXEC_LINUX_PROGRAMS) gets the mask too.
+MCEXEC_LINUX_PROGRAMS=grep same_as_native "exec_keeps into a Linux program" \
+	"$K" linux grep -E '^Sig(Blk|Pnd)' /proc/self/status
 
 log "fork shares memory copy-on-write: each side's writes are its own, an offloaded call's too; readers take little memory (programs/cow_fork.c)"
 same_as_native "cow_fork" "$IHK_BUILD/tests/vm/programs/cow_fork"

@@ -68,7 +68,7 @@ struct mcexec_create {
  * MCEXEC_START then runs (entry and sp ignored). No MCEXEC_SETUP.
  */
 #define MCEXEC_CREATE_FORK 0x1
-#define MCEXEC_ABI_VERSION 14	/* 14: MCK_SYS_CHILD_REAP, mcexec_setup.ignored, MCK_EXEC_IGNORED_ARG; 13: MCK_SYS_SHARED_FUTEX_WAKE; 12: MCK_SYS_SHARED_REMAP, MCK_SYS_SIGNALFD_READY/RENEW; 11: MCK_OFFLOAD_FAULT, MCK_PTE_COW; 10: MCK_IKC_HELD_CHECK/FREE; 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
+#define MCEXEC_ABI_VERSION 15	/* 15: MCK_SYS_CHILD_REAP's @seq, mcexec_setup.blocked/pending, mck_offload/mcexec_event.sigmask/sigpending; 14: MCK_SYS_CHILD_REAP, mcexec_setup.ignored, MCK_EXEC_IGNORED_ARG; 13: MCK_SYS_SHARED_FUTEX_WAKE; 12: MCK_SYS_SHARED_REMAP, MCK_SYS_SIGNALFD_READY/RENEW; 11: MCK_OFFLOAD_FAULT, MCK_PTE_COW; 10: MCK_IKC_HELD_CHECK/FREE; 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
 /* Create the LWK process; returns its file (close = kill). */
 #define MCEXEC_CREATE _IOWR(MCEXEC_IOC_MAGIC, 0x01, struct mcexec_create)
 
@@ -97,6 +97,8 @@ struct mcexec_setup {
 	mck_u64 stack_max;	/* the stack region's size */
 	struct mck_rlimit rlimits[3];	/* MCK_RLIMIT_*: the program's limits, which the LWK keeps */
 	mck_u64 ignored;	/* signals the program starts with ignored (bit sig - 1): SIG_IGN stays through execve */
+	mck_u64 blocked;	/* its main thread's signal mask (bit sig - 1), which stays through execve too */
+	mck_u64 pending;	/* signals pending for it from before execve (bit sig - 1) */
 };
 /*
  * Limits of memory the LWK allocates are the LWK's: getrlimit, setrlimit and
@@ -131,6 +133,8 @@ struct mcexec_event {
 	mck_s32 status;		/* out, EV_EXIT: wait status (exit code << 8, or signal) */
 	mck_u32 flags;		/* out, EV_SYSCALL: MCEXEC_EV_INTERRUPTED */
 	mck_u32 pad;
+	mck_u64 sigmask;	/* out, EV_SYSCALL: the calling thread's signal mask (bit sig - 1) */
+	mck_u64 sigpending;	/* out, execve/execveat: the blocked signals pending for it */
 };
 /*
  * The call was interrupted before mcexec took it: a signal with a handler
@@ -311,12 +315,15 @@ struct mcexec_reply {
 #define MCK_SYS_STOP 0x4d434b0b
 /*
  * The program's children are its mcexec's children on Linux, so Linux reaps
- * them by mcexec's SIGCHLD action: MCK_SYS_CHILD_REAP(mode) gives it the
+ * them by mcexec's SIGCHLD action: MCK_SYS_CHILD_REAP(mode, seq) gives it the
  * program's, whenever the program changes whether its children are reaped
  * when they end. @mode: MCK_CHILD_REAP_WAIT (SIG_DFL or a handler: a zombie
  * until waited for), MCK_CHILD_REAP_IGNORE (SIG_IGN: reaped, no SIGCHLD),
- * MCK_CHILD_REAP_NOWAIT (SA_NOCLDWAIT: reaped, SIGCHLD still sent). Answer 0,
- * -EINVAL for another mode.
+ * MCK_CHILD_REAP_NOWAIT (SA_NOCLDWAIT: reaped, SIGCHLD still sent). @seq: the
+ * change's number, from 1 for each image (a fork child goes on from its
+ * parent's); changes from several threads may arrive in any order, and mcexec
+ * applies one only if its @seq is above the last it applied. Answer 0 (also
+ * for a change it skipped as older), -EINVAL for another mode.
  */
 #define MCK_SYS_CHILD_REAP 0x4d434b12
 /*
@@ -511,6 +518,8 @@ struct mck_offload {
 	mck_u64 fault_addr;
 	mck_u32 fault_write;
 	mck_s32 fault_ret;
+	mck_u64 sigmask;	/* LWK: the calling thread's signal mask (bit sig - 1), which execve keeps */
+	mck_u64 sigpending;	/* LWK, execve/execveat: the blocked signals pending, which it keeps too */
 };
 
 /*

@@ -8,9 +8,15 @@
  * mcexec's own action: the LWK keeps it the program's (MCK_SYS_CHILD_REAP).
  * Last, SIGCHLD and SIGHUP ignored stay ignored through execve: the new image
  * finds them SIG_IGN, survives a SIGHUP and has its child reaped.
+ *
+ * "race": two threads flip SIGCHLD between SIG_IGN and SIG_DFL at once, one
+ * ending on each; then the action that won must be the one that reaps. On the
+ * LWK each flip is a message to mcexec, and two threads' messages may arrive in
+ * either order: mcexec must still end with the last action's mode.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -63,9 +69,59 @@ static const char *action(int sig)
 	return sa.sa_handler == SIG_IGN ? "ignored" : sa.sa_handler == SIG_DFL ? "default" : "a handler";
 }
 
+static pthread_barrier_t start;
+
+static void *flip(void *last)
+{
+	sighandler_t end = (sighandler_t)last, other = end == SIG_IGN ? SIG_DFL : SIG_IGN;
+	pthread_barrier_wait(&start);
+	for (int i = 0; i < 20; i++) {
+		signal(SIGCHLD, end);
+		signal(SIGCHLD, other);
+	}
+	/* The last changes of both at once: their messages to mcexec overlap. */
+	pthread_barrier_wait(&start);
+	signal(SIGCHLD, end);
+	return NULL;
+}
+
+/* Trials in which the action left by two flipping threads is not what reaps a child. */
+static int race(int trials)
+{
+	int wrong = 0;
+	for (int t = 0; t < trials; t++) {
+		pthread_t a, b;
+		pthread_barrier_init(&start, NULL, 2);
+		pthread_create(&a, NULL, flip, (void *)SIG_IGN);
+		pthread_create(&b, NULL, flip, (void *)SIG_DFL);
+		pthread_join(a, NULL);
+		pthread_join(b, NULL);
+		pthread_barrier_destroy(&start);
+		int ignored = !strcmp(action(SIGCHLD), "ignored");
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(3);
+		/* Blocks until the child ends: its status if a zombie was left, ECHILD if it was reaped. */
+		int status;
+		pid_t w = waitpid(pid, &status, 0);
+		int reaped = w == -1 && errno == ECHILD;
+		if (ignored != reaped) {
+			printf("trial %d: SIGCHLD %s, child %s\n", t, ignored ? "ignored" : "default",
+			       reaped ? "reaped" : "left a zombie");
+			wrong++;
+		}
+	}
+	return wrong;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
+	if (argc == 2 && !strcmp(argv[1], "race")) {
+		int wrong = race(20);
+		printf("race: the action and the reaping %s\n", wrong ? "disagree" : "agree in 20 trials of 20");
+		return wrong != 0;
+	}
 	if (argc == 2 && !strcmp(argv[1], "after-exec")) {
 		printf("after execve: SIGCHLD %s, SIGHUP %s\n", action(SIGCHLD), action(SIGHUP));
 		raise(SIGHUP);
