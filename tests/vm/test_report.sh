@@ -28,6 +28,9 @@ else
 	fail "the JSON report does not match the schema"
 fi
 check "offloaded getuid calls" 1000 "sum(c['count'] for c in r['offloaded'] if c['name'] == 'getuid')"
+check "getppid is the LWK's: local calls" True "sum(c['count'] for c in r['local'] if c['name'] == 'getppid') >= 1000"
+# Linux is asked once for mcexec's parent (docs/syscalls.md), not 1000 times.
+check "getppid is the LWK's: offloaded calls" 1 "sum(c['count'] for c in r['offloaded'] if c['name'] == 'getppid')"
 check "page faults after a populated mmap" 0 "r['page_faults']"
 check "threads" 4 "r['threads']"
 check "exit status" "{'status': 0}" "r['exit']"

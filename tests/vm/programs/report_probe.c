@@ -2,7 +2,8 @@
 /*
  * A program whose McKernel report is known in advance (vm.report):
  *   report_probe CALLS THREADS MIB [SCATTERED]
- * exactly CALLS getuid() system calls (offloaded), THREADS threads besides the
+ * exactly CALLS getuid() system calls (offloaded) and CALLS getppid() (the LWK's
+ * own: Linux is asked once), THREADS threads besides the
  * main one (each makes no system call of its own but the ones creating and
  * ending it), and MIB MiB mapped with MAP_POPULATE and touched (no page faults).
  * SCATTERED pages (at most 64), each alone in its own GiB (a page directory
@@ -54,8 +55,10 @@ int main(int argc, char **argv)
 		return 1;
 	for (size_t i = 0; i < len; i += 4096)
 		p[i] = 1;
-	for (long i = 0; i < calls; i++)
+	for (long i = 0; i < calls; i++) {
 		syscall(SYS_getuid);
+		syscall(SYS_getppid);
+	}
 	pthread_t t[64];
 	for (long i = 0; i < threads && i < 64; i++)
 		if (pthread_create(&t[i], NULL, idle_thread, NULL))
