@@ -55,7 +55,7 @@ struct Options {
     std::optional<int> os_index_opt; // --os-index: the instance, whatever the command looks like
     std::string share;               // --share FIRST:COUNT:MEM: the share of the old program
     std::string exec_path;           // --exec PATH: run PATH; the command is its argv, argv[0] included
-    std::string rlimits;             // --rlimits AS,DATA,STACK: the old program's limits (program_limits.h)
+    std::string rlimits;             // --rlimits AS,DATA,STACK[,CPU]: the old program's limits (program_limits.h)
     std::string blocked;             // --blocked MASK: the old program's signal mask
     std::string pending;             // --pending MASK: the signals pending for it
     std::optional<uint32_t> offload_spin; // --offload-spin US: both sides' spin budget
@@ -148,9 +148,10 @@ Options parse(int argc, char** argv)
                    "FIRST:COUNT:BYTES: this share of the instance's CPUs and memory (what mcexec passes on\n"
                    "when the program calls execve)");
     app.add_option("--rlimits", o.rlimits,
-                   "AS_CUR:AS_MAX,DATA_CUR:DATA_MAX,STACK_CUR:STACK_MAX: the program's RLIMIT_AS,\n"
-                   "RLIMIT_DATA and RLIMIT_STACK in bytes or inf, at most mcexec's own hard limits\n"
-                   "(what mcexec passes on when the program calls execve; default: mcexec's own)");
+                   "AS_CUR:AS_MAX,DATA_CUR:DATA_MAX,STACK_CUR:STACK_MAX[,CPU_CUR:CPU_MAX]: the program's\n"
+                   "RLIMIT_AS, RLIMIT_DATA, RLIMIT_STACK in bytes and RLIMIT_CPU in seconds, or inf, at\n"
+                   "most mcexec's own hard limits (what mcexec passes on when the program calls execve;\n"
+                   "default: mcexec's own)");
     app.add_option("--blocked", o.blocked,
                    "MASK: the program's signal mask, bit N-1 for signal N, in hex (what mcexec passes on\n"
                    "when the program calls execve; default: the mask mcexec started with)");

@@ -16,9 +16,10 @@
 namespace mcexec {
 namespace {
 
-constexpr int LINUX_RESOURCE[3] = {RLIMIT_AS, RLIMIT_DATA, RLIMIT_STACK}; // by MCK_RLIMIT_*
+constexpr int LINUX_RESOURCE[MCK_RLIMITS] = {RLIMIT_AS, RLIMIT_DATA, RLIMIT_STACK, RLIMIT_CPU}; // by MCK_RLIMIT_*
+constexpr const char* FORMAT = "expected AS,DATA,STACK[,CPU] as CUR:MAX each (bytes, seconds or inf, CUR <= MAX)";
 std::mutex g_lock;
-mck_rlimit g_limits[3];
+mck_rlimit g_limits[MCK_RLIMITS];
 
 bool has_cap_sys_resource()
 {
@@ -48,44 +49,51 @@ std::string value_text(uint64_t v) { return v == RLIM_INFINITY ? "inf" : std::to
 
 std::string program_limits_init(const std::string& passed)
 {
-    mck_rlimit own[3];
-    for (int i = 0; i < 3; i++) {
+    mck_rlimit own[MCK_RLIMITS];
+    for (int i = 0; i < MCK_RLIMITS; i++) {
         rlimit r;
         if (getrlimit(LINUX_RESOURCE[i], &r) != 0)
             r = {RLIM_INFINITY, RLIM_INFINITY};
         own[i] = {r.rlim_cur, r.rlim_max};
     }
+    // The program's CPU time is counted on the LWK; ours (waiting for its
+    // calls) must not end us at its soft limit: up to the hard one, which
+    // Linux still applies to mcexec.
+    rlimit cpu{own[MCK_RLIMIT_CPU].max, own[MCK_RLIMIT_CPU].max};
+    setrlimit(RLIMIT_CPU, &cpu);
     std::lock_guard<std::mutex> guard(g_lock);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < MCK_RLIMITS; i++)
         g_limits[i] = own[i];
     if (passed.empty())
         return "";
     std::stringstream in(passed);
     std::string item;
-    mck_rlimit got[3];
+    mck_rlimit got[MCK_RLIMITS];
     int n = 0;
     while (std::getline(in, item, ',')) {
         size_t colon = item.find(':');
-        if (n == 3 || colon == std::string::npos || !parse_value(item.substr(0, colon), &got[n].cur) ||
+        if (n == MCK_RLIMITS || colon == std::string::npos || !parse_value(item.substr(0, colon), &got[n].cur) ||
             !parse_value(item.substr(colon + 1), &got[n].max) || got[n].cur > got[n].max)
-            return "expected AS,DATA,STACK as CUR:MAX each (bytes or inf, CUR <= MAX)";
+            return FORMAT;
         n++;
     }
-    if (n != 3)
-        return "expected AS,DATA,STACK as CUR:MAX each (bytes or inf, CUR <= MAX)";
+    if (n < MCK_RLIMIT_CPU || passed.back() == ',')
+        return FORMAT;
+    for (int i = n; i < MCK_RLIMITS; i++)
+        got[i] = own[i]; // not given: mcexec's own
     bool privileged = has_cap_sys_resource();
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < MCK_RLIMITS; i++)
         if (got[i].max > own[i].max && !privileged)
             return "a limit above mcexec's own hard limit";
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < MCK_RLIMITS; i++)
         g_limits[i] = got[i];
     return "";
 }
 
-void program_limits_to(mck_rlimit (&out)[3])
+void program_limits_to(mck_rlimit (&out)[MCK_RLIMITS])
 {
     std::lock_guard<std::mutex> guard(g_lock);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < MCK_RLIMITS; i++)
         out[i] = g_limits[i];
 }
 
@@ -93,14 +101,14 @@ std::string program_limits_text()
 {
     std::lock_guard<std::mutex> guard(g_lock);
     std::string s;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < MCK_RLIMITS; i++)
         s += (i ? "," : "") + value_text(g_limits[i].cur) + ":" + value_text(g_limits[i].max);
     return s;
 }
 
 int64_t program_limits_change(const uint64_t a[6])
 {
-    if (a[0] > 2 || a[1] > a[2])
+    if (a[0] >= MCK_RLIMITS || a[1] > a[2])
         return -EINVAL;
     std::lock_guard<std::mutex> guard(g_lock);
     mck_rlimit& l = g_limits[a[0]];

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 // The program's limits of memory the LWK allocates (RLIMIT_AS, RLIMIT_DATA,
-// RLIMIT_STACK). The LWK keeps and enforces them (abi.h, MCK_RLIMIT_*); they
-// never apply to mcexec, whose own address space holds the program's whole
-// range. mcexec starts the program with its own limits (or those an execve
+// RLIMIT_STACK) and of its CPU time there (RLIMIT_CPU). The LWK keeps and
+// enforces them (abi.h, MCK_RLIMIT_*); they never apply to mcexec, whose own
+// address space holds the program's whole range and whose CPU time is not the
+// program's. mcexec starts the program with its own limits (or those an execve
 // passes on, --rlimits), decides whether the program may raise a hard limit,
 // and passes the current ones on when the program calls execve.
 #pragma once
@@ -14,13 +15,14 @@
 
 namespace mcexec {
 
-// At start: mcexec's own limits, or @passed ("--rlimits" text: AS, DATA and
-// STACK as CUR:MAX each, comma-separated; "inf" for no limit), which may be no
-// more than mcexec's own hard limits unless it has CAP_SYS_RESOURCE. Empty
-// string on success, else what is wrong.
+// At start: mcexec's own limits, or @passed ("--rlimits" text: AS, DATA,
+// STACK and optionally CPU as CUR:MAX each, comma-separated; "inf" for no
+// limit; CPU mcexec's own if not given), which may be no more than mcexec's
+// own hard limits unless it has CAP_SYS_RESOURCE. Empty string on success,
+// else what is wrong. Raises mcexec's own soft RLIMIT_CPU to its hard one.
 std::string program_limits_init(const std::string& passed);
 // The limits for the LWK (MCEXEC_SETUP).
-void program_limits_to(mck_rlimit (&out)[3]);
+void program_limits_to(mck_rlimit (&out)[MCK_RLIMITS]);
 // The "--rlimits" text of the current limits, for an execve.
 std::string program_limits_text();
 // MCK_SYS_RLIMIT(which, cur, max): 0, -EPERM (hard limit raised without

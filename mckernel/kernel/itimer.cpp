@@ -10,6 +10,8 @@
 // Expiry sends SIGALRM, SIGVTALRM or SIGPROF to the process; the interval
 // re-arms it from the expiry, and expiries missed meanwhile are lost (as Linux).
 // Timers are per process, not inherited by fork, gone with the process.
+// RLIMIT_CPU is checked the same way, on ITIMER_PROF's clock, by a fourth
+// timer the program cannot set (CPU_LIMIT).
 #include <kernel/errno.h>
 #include <kernel/itimer.h>
 #include <kernel/offload.h>
@@ -23,8 +25,10 @@
 namespace mck {
 namespace {
 
-constexpr int ITIMER_REAL = 0, ITIMER_VIRTUAL = 1, ITIMER_PROF = 2;
+constexpr int ITIMER_REAL = 0, ITIMER_VIRTUAL = 1, ITIMER_PROF = 2, CPU_LIMIT = 3;
 constexpr int SIGNAL_OF[3] = {14, 26, 27}; // SIGALRM, SIGVTALRM, SIGPROF
+constexpr int SIGKILL = 9, SIGXCPU = 24;
+constexpr uint64_t RLIM_INFINITY = ~0ull;
 constexpr int64_t SYS_SETITIMER = 38;
 constexpr uint64_t NS_PER_US = 1000, NS_PER_SEC = 1000000000;
 constexpr uint64_t CPU_CHECK_MIN_NS = 1000000; // 1 ms, a 1000 Hz tick
@@ -60,7 +64,7 @@ uint64_t now_ns(Process* p, int which)
     uint64_t now = arch::rdtsc();
     uint64_t tsc = which == ITIMER_VIRTUAL ? p->ended_user_tsc : p->ended.cpu_tsc;
     for (Thread* t = p->threads; t; t = t->proc_next) {
-        if (which == ITIMER_PROF) {
+        if (which != ITIMER_VIRTUAL) { // ITIMER_PROF, CPU_LIMIT: user and system time
             tsc += thread_run_tsc(t);
             continue;
         }
@@ -87,12 +91,75 @@ void arm(Process* p, int which, uint64_t now)
     timer_arm(&it.timer, tsc_after_ns(int64_t(wait > CPU_CHECK_MIN_NS ? wait : CPU_CHECK_MIN_NS)));
 }
 
+uint64_t sec_ns(uint64_t sec) { return sec >= NEVER / NS_PER_SEC ? NEVER : sec * NS_PER_SEC; }
+
+// CPU_LIMIT's next check: at the soft limit, or at the hard one if sooner; 0
+// (disarmed) while the soft limit is infinite, as Linux checks nothing then.
+// Caller holds p->lock.
+void cpu_limit_arm(Process* p)
+{
+    ITimer& it = p->itimers[CPU_LIMIT];
+    timer_cancel(&it.timer);
+    const mck_rlimit& l = p->rlimits[MCK_RLIMIT_CPU];
+    it.value_ns = 0;
+    if (l.cur == RLIM_INFINITY || p->itimers_gone)
+        return;
+    uint64_t soft = sec_ns(l.cur), hard = l.max == RLIM_INFINITY ? NEVER : sec_ns(l.max);
+    it.value_ns = soft < hard ? soft : hard;
+    if (!it.value_ns)
+        it.value_ns = 1; // a limit of 0 s: at once (Linux makes a soft 0 into 1 s on setrlimit)
+    arm(p, CPU_LIMIT, now_ns(p, CPU_LIMIT));
+}
+
+// CPU_LIMIT's check, in Linux's order: at the hard limit SIGKILL, nothing
+// else; at the soft limit SIGXCPU, and the soft limit one second later (as
+// getrlimit then tells). Returns the signal to send. Caller holds p->lock.
+int cpu_limit_check(Process* p)
+{
+    ITimer& it = p->itimers[CPU_LIMIT];
+    mck_rlimit& l = p->rlimits[MCK_RLIMIT_CPU];
+    if (l.cur == RLIM_INFINITY) {
+        it.value_ns = 0;
+        return 0;
+    }
+    uint64_t now = now_ns(p, CPU_LIMIT);
+    if (l.max != RLIM_INFINITY && now >= sec_ns(l.max)) {
+        it.value_ns = 0;
+        return SIGKILL;
+    }
+    int sig = 0;
+    if (now >= sec_ns(l.cur)) {
+        sig = SIGXCPU;
+        if (l.cur < l.max)
+            l.cur++;
+    }
+    cpu_limit_arm(p);
+    return sig;
+}
+
 // Interrupt context, no lock held; @k's owner is held for us (kernel/timer.h).
 void fire(Timer* k)
 {
     Process* p = k->owner;
     int which = int(reinterpret_cast<ITimer*>(k) - p->itimers);
     bool expired = false;
+    if (which == CPU_LIMIT) {
+        int sig;
+        {
+            SpinLockGuard guard(p->lock);
+            if (p->itimers_gone || !p->itimers[CPU_LIMIT].value_ns || timer_armed(k))
+                return;
+            sig = cpu_limit_check(p);
+        }
+        if (sig == SIGKILL) {
+            process_kill(p, SIGKILL);
+        } else if (sig) {
+            SigInfo info;
+            info.code = 0x80; // SI_KERNEL, as Linux's
+            signal_send_process(p, sig, info);
+        }
+        return;
+    }
     {
         SpinLockGuard guard(p->lock);
         ITimer& it = p->itimers[which];
@@ -210,6 +277,12 @@ void itimer_exec_begin(Thread* t)
 }
 
 void itimer_exec_failed(Thread* t) { take_from_linux(t); }
+
+void itimer_cpu_limit_changed(Process* p)
+{
+    SpinLockGuard guard(p->lock);
+    cpu_limit_arm(p);
+}
 
 int64_t sys_getitimer(SyscallArgs& a)
 {

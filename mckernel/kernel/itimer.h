@@ -15,5 +15,10 @@ void itimer_process_end(Process* p);
 // exec failed. The new image takes it over at its first itimer call.
 void itimer_exec_begin(Thread* t);
 void itimer_exec_failed(Thread* t);
+// RLIMIT_CPU of @p (Process::rlimits[MCK_RLIMIT_CPU]) was set, or @p started:
+// check its CPU time against it as Linux does (SIGXCPU at the soft limit and
+// every second past it, SIGKILL at the hard limit), on the kernel timer of a
+// fourth CPU-time timer. Nothing is armed while the soft limit is infinite.
+void itimer_cpu_limit_changed(Process* p);
 
 } // namespace mck

@@ -411,7 +411,7 @@ int64_t setup(Process* p)
         return -22;
     p->brk_start = p->brk = s.brk_start;
     p->stack_start = s.stack_start;
-    for (uint32_t i = 0; i < 3; i++) {
+    for (uint32_t i = 0; i < MCK_RLIMITS; i++) {
         if (s.rlimits[i].cur > s.rlimits[i].max)
             return -22;
         p->rlimits[i] = s.rlimits[i];
@@ -430,6 +430,7 @@ int64_t start(Process* p, uint64_t entry, uint64_t sp)
             return -22;
         __atomic_store_n(&p->started, true, __ATOMIC_RELEASE); // after the frame (mck_exit_to_user)
         stats_start(p);
+        itimer_cpu_limit_changed(p); // its CPU time starts at 0, its limit is its parent's
         sched_wake(p->threads);
         return 0;
     }
@@ -446,6 +447,7 @@ int64_t start(Process* p, uint64_t entry, uint64_t sp)
     f->rflags = 0x202;
     __atomic_store_n(&p->started, true, __ATOMIC_RELEASE); // after the frame (mck_exit_to_user)
     stats_start(p);
+    itimer_cpu_limit_changed(p); // armed once started: it ends through process_end, which disarms it
     sched_wake(main);
     return 0;
 }
@@ -689,7 +691,7 @@ int64_t process_fork_prepare(const arch::TrapFrame& frame, uint64_t stack, uint6
         for (uint32_t i = 0; i < 64; i++)
             c->actions[i] = parent->actions[i]; // handlers are inherited, pending signals not
         c->reap_changes = parent->reap_changes; // as the forked mcexec's count of them
-        for (uint32_t i = 0; i < 3; i++)
+        for (uint32_t i = 0; i < MCK_RLIMITS; i++)
             c->rlimits[i] = parent->rlimits[i];
         c->mempolicy = self->mempolicy; // the forking thread's: its child's main thread's
     }

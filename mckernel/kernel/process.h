@@ -232,7 +232,7 @@ struct Process {
     uint32_t mmap_colours = 0;      // large anonymous mappings placed so far (vm.cpp: colouring)
     uint64_t stack_start = 0;
     uint64_t mem_limit = 0, mem_used = 0, mem_peak = 0;
-    mck_rlimit rlimits[3] = {{~0ull, ~0ull}, {~0ull, ~0ull}, {~0ull, ~0ull}}; // MCK_RLIMIT_*
+    mck_rlimit rlimits[MCK_RLIMITS] = {{~0ull, ~0ull}, {~0ull, ~0ull}, {~0ull, ~0ull}, {~0ull, ~0ull}}; // MCK_RLIMIT_*
     // For memory no thread of the process allocates (Linux's SETUP, a fork's
     // copy): its main thread's set_mempolicy policy; a fork child's, the
     // forking thread's. Each thread has its own (Thread::mempolicy).
@@ -241,7 +241,7 @@ struct Process {
     Usage ended;                    // of its threads that ended
     Usage children;                 // of the children it reaped, and theirs
     uint64_t ended_user_tsc = 0;    // user-mode TSC of its threads that ended (ITIMER_VIRTUAL)
-    ITimer itimers[3];              // ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF
+    ITimer itimers[4];              // ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF; RLIMIT_CPU's check
     bool itimers_gone = false;      // the last thread ended: none is armed again (POSIX timers neither)
     PosixTimer* ptimers = nullptr;  // timer_create's, by id (kernel/posix_timer.cpp)
     SignalFds* signalfds = nullptr; // the descriptors that are signalfds, once there was one (kernel/signalfd.cpp)

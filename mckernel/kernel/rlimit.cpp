@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 // Resource limits. Linux keeps the program's limits (mcexec is the program
-// there), except those of memory the LWK allocates: RLIMIT_AS, RLIMIT_DATA
-// and RLIMIT_STACK of the program itself are the LWK's (Process::rlimits,
-// enforced in vm.cpp), since applied to mcexec they would limit mcexec's own
-// address space, which holds the program's whole range. mcexec decides
+// there), except those of memory the LWK allocates and of the CPU time it
+// gives: RLIMIT_AS, RLIMIT_DATA and RLIMIT_STACK of the program itself are the
+// LWK's (Process::rlimits, enforced in vm.cpp), since applied to mcexec they
+// would limit mcexec's own address space, which holds the program's whole
+// range; RLIMIT_CPU too (enforced in itimer.cpp), since Linux would count
+// mcexec's CPU time, not the program's. mcexec decides
 // whether a hard limit may be raised (CAP_SYS_RESOURCE) and keeps the values
 // for an execve (abi.h, MCK_SYS_RLIMIT). RLIMIT_SIGPENDING stays Linux's; the
 // LWK reads it when it queues real-time signals (kernel/signal.cpp).
 #include <kernel/errno.h>
+#include <kernel/itimer.h>
 #include <kernel/offload.h>
 #include <kernel/process.h>
 #include <kernel/sched.h>
@@ -18,7 +21,7 @@
 namespace mck {
 namespace {
 
-constexpr uint64_t RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_AS = 9, RLIMIT_SIGPENDING = 11;
+constexpr uint64_t RLIMIT_CPU = 0, RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_AS = 9, RLIMIT_SIGPENDING = 11;
 constexpr int64_t SYS_GETRLIMIT = 97, SYS_SETRLIMIT = 160, SYS_PRLIMIT64 = 302;
 
 // The LWK's index of Linux's @resource, or -1 if Linux keeps it.
@@ -31,6 +34,8 @@ int lwk_limit(uint64_t resource)
         return MCK_RLIMIT_DATA;
     case RLIMIT_STACK:
         return MCK_RLIMIT_STACK;
+    case RLIMIT_CPU:
+        return MCK_RLIMIT_CPU;
     default:
         return -1;
     }
@@ -47,11 +52,15 @@ int64_t change(Process* p, int i, const mck_rlimit* next, mck_rlimit* old)
         if (int64_t err = offload(MCK_SYS_RLIMIT, args))
             return err;
     }
-    SpinLockGuard guard(p->lock);
-    if (old)
-        *old = p->rlimits[i];
-    if (next)
-        p->rlimits[i] = *next;
+    {
+        SpinLockGuard guard(p->lock);
+        if (old)
+            *old = p->rlimits[i];
+        if (next)
+            p->rlimits[i] = *next;
+    }
+    if (next && i == MCK_RLIMIT_CPU)
+        itimer_cpu_limit_changed(p);
     return 0;
 }
 

@@ -11,10 +11,11 @@
 # gdb could read (every thread, its memory, within RLIMIT_CORE, named by
 # core_pattern, a planted link replaced, none for a pipe pattern) and an LWK
 # parent sees WCOREDUMP; execve with pointers into mcexec, NULL or too
-# much gives what Linux gives; a bounded fork bomb gets EAGAIN (its RLIMIT_NPROC) and the instance stays up; orphans live on and end when killed;
+# much gives what Linux gives; a bounded fork bomb gets EAGAIN (its
+# RLIMIT_NPROC) and the instance stays up; orphans live on and end when killed;
 # System V shared memory works as natively and is shared with Linux processes;
-# credentials a program drops hold in every later call; limits of memory are the
-# program's, enforced by the LWK; mlock counts against RLIMIT_MEMLOCK; munmap
+# credentials a program drops hold in every later call; limits of memory and
+# RLIMIT_CPU are the program's, enforced by the LWK; mlock counts against RLIMIT_MEMLOCK; munmap
 # of a shared file mapping lets go of the file (seals, pinned memory) at once; CPU
 # affinity is per thread as on Linux; reaped children's CPU time is the
 # parent's; a signal interrupts a blocked call (offloaded or not) and SA_RESTART
@@ -233,6 +234,12 @@ expect_eq "a soft RLIMIT_AS: the program's" "as: 180 MiB / inf" \
 	"$(prlimit --as=$((180 << 20)):unlimited mcexec "$IHK_BUILD/tests/vm/programs/limits" | grep -m1 '^as:')"
 expect_eq "--rlimits above mcexec's own hard limits" "mcexec: --rlimits 'inf:inf,inf:inf,inf:inf': a limit above mcexec's own hard limit" \
 	"$(prlimit --data=100000000:100000000 setpriv --reuid=65534 mcexec --rlimits inf:inf,inf:inf,inf:inf /bin/true 2>&1)"
+
+log "RLIMIT_CPU counts the program's CPU time on the LWK: SIGXCPU each second past the soft limit, SIGKILL at the hard one (programs/cpu_limit.c)"
+same_as_native "RLIMIT_CPU set by the program" "$IHK_BUILD/tests/vm/programs/cpu_limit" set
+same_as_native "RLIMIT_CPU from the launcher" prlimit --cpu=1:1 "$IHK_BUILD/tests/vm/programs/cpu_limit" spin
+expect_eq "--rlimits with a CPU limit above mcexec's own" "mcexec: --rlimits 'inf:inf,inf:inf,inf:inf,2:inf': a limit above mcexec's own hard limit" \
+	"$(prlimit --cpu=5:5 setpriv --reuid=65534 mcexec --rlimits inf:inf,inf:inf,inf:inf,2:inf /bin/true 2>&1)"
 
 log "mlock and mlockall against RLIMIT_MEMLOCK, without CAP_IPC_LOCK (programs/mlock_limit.c)"
 same_as_native "mlock_limit" "$IHK_BUILD/tests/vm/programs/mlock_limit"

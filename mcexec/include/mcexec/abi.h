@@ -68,7 +68,7 @@ struct mcexec_create {
  * MCEXEC_START then runs (entry and sp ignored). No MCEXEC_SETUP.
  */
 #define MCEXEC_CREATE_FORK 0x1
-#define MCEXEC_ABI_VERSION 15	/* 15: MCK_SYS_CHILD_REAP's @seq, mcexec_setup.blocked/pending, mck_offload/mcexec_event.sigmask/sigpending; 14: MCK_SYS_CHILD_REAP, mcexec_setup.ignored, MCK_EXEC_IGNORED_ARG; 13: MCK_SYS_SHARED_FUTEX_WAKE; 12: MCK_SYS_SHARED_REMAP, MCK_SYS_SIGNALFD_READY/RENEW; 11: MCK_OFFLOAD_FAULT, MCK_PTE_COW; 10: MCK_IKC_HELD_CHECK/FREE; 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
+#define MCEXEC_ABI_VERSION 15	/* 15: MCK_SYS_CHILD_REAP's @seq, mcexec_setup.blocked/pending, MCK_RLIMIT_CPU, mck_offload/mcexec_event.sigmask/sigpending; 14: MCK_SYS_CHILD_REAP, mcexec_setup.ignored, MCK_EXEC_IGNORED_ARG; 13: MCK_SYS_SHARED_FUTEX_WAKE; 12: MCK_SYS_SHARED_REMAP, MCK_SYS_SIGNALFD_READY/RENEW; 11: MCK_OFFLOAD_FAULT, MCK_PTE_COW; 10: MCK_IKC_HELD_CHECK/FREE; 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
 /* Create the LWK process; returns its file (close = kill). */
 #define MCEXEC_CREATE _IOWR(MCEXEC_IOC_MAGIC, 0x01, struct mcexec_create)
 
@@ -88,6 +88,8 @@ struct mck_rlimit {
 	mck_u64 cur, max;	/* RLIM_INFINITY: ~0 */
 };
 
+#define MCK_RLIMITS 4	/* MCK_RLIMIT_* below */
+
 struct mcexec_setup {
 	mck_u32 num_regions;
 	mck_u32 reserved;
@@ -95,20 +97,22 @@ struct mcexec_setup {
 	mck_u64 brk_start;	/* where the heap begins (page aligned) */
 	mck_u64 stack_start;	/* lowest address of the stack region (also a region) */
 	mck_u64 stack_max;	/* the stack region's size */
-	struct mck_rlimit rlimits[3];	/* MCK_RLIMIT_*: the program's limits, which the LWK keeps */
+	struct mck_rlimit rlimits[MCK_RLIMITS];	/* MCK_RLIMIT_*: the program's limits, which the LWK keeps */
 	mck_u64 ignored;	/* signals the program starts with ignored (bit sig - 1): SIG_IGN stays through execve */
 	mck_u64 blocked;	/* its main thread's signal mask (bit sig - 1), which stays through execve too */
 	mck_u64 pending;	/* signals pending for it from before execve (bit sig - 1) */
 };
 /*
- * Limits of memory the LWK allocates are the LWK's: getrlimit, setrlimit and
- * prlimit64 of the program itself for these never reach Linux (mcexec's own
- * address space is not the program's). mcexec checks a raise of a hard limit
- * (MCK_SYS_RLIMIT) and keeps the values for an execve.
+ * Limits of memory the LWK allocates, and of the CPU time it gives, are the
+ * LWK's: getrlimit, setrlimit and prlimit64 of the program itself for these
+ * never reach Linux (mcexec's own address space and CPU time are not the
+ * program's). mcexec checks a raise of a hard limit (MCK_SYS_RLIMIT) and keeps
+ * the values for an execve.
  */
 #define MCK_RLIMIT_AS 0
 #define MCK_RLIMIT_DATA 1
 #define MCK_RLIMIT_STACK 2
+#define MCK_RLIMIT_CPU 3	/* seconds of the process's CPU time on the LWK */
 /* Map the program's regions (zeroed memory); mcexec then writes them. */
 #define MCEXEC_SETUP _IOW(MCEXEC_IOC_MAGIC, 0x10, struct mcexec_setup)
 
