@@ -106,6 +106,11 @@ expect_eq "SIGHUP ignored by the launcher" "$(bash -c "trap '' HUP; exec $R afte
 log "two threads changing SIGCHLD's action at once: mcexec ends with the latest one's reaping (child_reap race)"
 same_as_native "child_reap race" "$R" race
 
+log "signals sent on the LWK wake sigsuspend, sigtimedwait and pause; setsid, kill(-pgid) (programs/groups_wakes.c)"
+same_as_native "groups_wakes" "$IHK_BUILD/tests/vm/programs/groups_wakes"
+# A dynamic program (dash) execs a static one (busybox), both on the LWK.
+same_as_native "execve of a static program" /bin/sh -c '/bin/busybox echo static; exec /bin/busybox sh -c "exit 4"'
+
 log "execve keeps the signal mask, the signals pending and descriptors without O_CLOEXEC; a launcher's mask is the program's (programs/exec_keeps.c)"
 K=$IHK_BUILD/tests/vm/programs/exec_keeps
 same_as_native "exec_keeps" "$K"
