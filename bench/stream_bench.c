@@ -4,6 +4,8 @@
  * malloc, as an application allocates them (what bench/stream_bench.sh runs
  * natively and under mcexec). Usage: stream_bench MIB_PER_ARRAY [REPEATS]
  * Prints the best triad bandwidth and where the arrays start within 2 MiB.
+ * With OpenMP, the loops (the first touch too, as STREAM does) run on
+ * OMP_NUM_THREADS threads.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -30,6 +32,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: stream_bench MIB_PER_ARRAY [REPEATS]\n");
 		return 2;
 	}
+#pragma omp parallel for schedule(static)
 	for (size_t i = 0; i < n; i++) {
 		a[i] = 0;
 		b[i] = 1;
@@ -38,6 +41,7 @@ int main(int argc, char **argv)
 	for (int r = 0; r < repeats; r++) {
 		double t0 = now_s();
 
+#pragma omp parallel for schedule(static)
 		for (size_t i = 0; i < n; i++)
 			a[i] = b[i] + s * c[i];
 		double t = now_s() - t0;

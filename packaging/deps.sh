@@ -21,6 +21,7 @@ packages=(
 	rpm dkms rpmlint                             # scripts/package.sh rpm, the packaging tests
 	help2man man-db groff-base bsdextrautils     # the manual pages (docs/man) and their test (col)
 	python3-jsonschema python3-matplotlib        # mcexec --report: its schema test (vm.report), bench/report_plot.py
+	libopenblas-dev                              # bench/dgemm_bench.sh (OpenBLAS's first DGEMM on the LWK)
 )
 
 missing=()
