@@ -4,7 +4,8 @@
  *   vdso auxv          AT_SYSINFO_EHDR is there and glibc loaded it (linux-vdso.so.1,
  *                      __vdso_* at LINUX_2.6 inside it)
  *   vdso calls N       N clock_gettime calls and the system calls this CPU took
- *                      meanwhile (McKernel's cpu_syscalls, 601; -1 on Linux);
+ *                      meanwhile (McKernel's cpu_syscalls, 601; -1 on Linux),
+ *                      and its interrupts and exceptions (cpu_entries, 600);
  *                      the same for gettimeofday, time and getcpu; ns per call
  *   vdso mono T S      T threads, one per CPU, read CLOCK_MONOTONIC and
  *                      CLOCK_REALTIME for S seconds: no reading is earlier than
@@ -65,23 +66,26 @@ static int auxv(void)
 }
 
 static long cpu_syscalls(void) { return syscall(601); }
+static long cpu_entries(void) { return syscall(600); }
 
 static void calls(long n)
 {
 	struct timespec ts;
 	struct timeval tv;
 	unsigned cpu, node;
-	long s0, s1;
+	long s0, s1, e0, e1;
 	int64_t t0, t1;
 
+	e0 = cpu_entries();
 	s0 = cpu_syscalls();
 	t0 = now_ns(CLOCK_MONOTONIC);
 	for (long i = 0; i < n; i++)
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 	t1 = now_ns(CLOCK_MONOTONIC);
 	s1 = cpu_syscalls();
-	printf("clock_gettime calls=%ld syscalls=%ld ns_per_call=%.1f\n", n, s0 < 0 ? -1 : s1 - s0 - 1,
-	       (double)(t1 - t0) / n);
+	e1 = cpu_entries();
+	printf("clock_gettime calls=%ld syscalls=%ld interrupts_exceptions=%ld ns_per_call=%.1f\n", n,
+	       s0 < 0 ? -1 : s1 - s0 - 1, e0 < 0 ? -1 : e1 - e0, (double)(t1 - t0) / n);
 	s0 = cpu_syscalls();
 	for (long i = 0; i < n / 10; i++) {
 		gettimeofday(&tv, NULL);
