@@ -2,7 +2,7 @@
 /*
  * affinity: sched_setaffinity and sched_getaffinity, one line per check, the
  * same natively (on a 2-CPU Linux) and under mcexec (a 2-CPU share):
- * mask lengths of any size (1024-CPU masks), masks per thread, inherited by
+ * mask lengths of any size (1024- and 8192-CPU masks), masks per thread, inherited by
  * new threads and fork children, set for another thread of the process, and
  * the thread moving at once (getcpu); another process's, by its pid, with
  * Linux's permission rule (EPERM for another owner), also right after fork.
@@ -37,7 +37,7 @@ static const char *mask_text(pid_t tid)
 
 static long set_mask(pid_t tid, size_t bytes, int cpu)
 {
-	uint64_t bits[16] = {0};
+	uint64_t bits[128] = {0}; /* up to 8192 CPUs, Linux's largest NR_CPUS on x86 */
 	if (cpu >= 0)
 		bits[cpu / 64] |= 1ull << (cpu % 64);
 	return syscall(SYS_sched_setaffinity, tid, bytes, bits);
@@ -97,6 +97,12 @@ int main(void)
 	printf("getaffinity, 4 bytes: %s\n", err(syscall(SYS_sched_getaffinity, 0, 4, small)));
 	printf("setaffinity to cpu 1, a 1024-CPU mask: %s\n", err(set_mask(0, 128, 1)));
 	printf("mask: %s, on cpu %d\n", mask_text(0), sched_getcpu());
+	printf("setaffinity to cpu 0, an 8192-CPU mask: %s\n", err(set_mask(0, 1024, 0)));
+	printf("mask: %s, on cpu %d\n", mask_text(0), sched_getcpu());
+	uint64_t big[128];
+	printf("getaffinity, 8192-CPU mask: %ld bytes\n", syscall(SYS_sched_getaffinity, 0, sizeof(big), big));
+	printf("setaffinity, only cpu 5000 of 8192: %s\n", err(set_mask(0, 1024, 5000)));
+	printf("setaffinity to cpu 1, a 1024-CPU mask again: %s\n", err(set_mask(0, 128, 1)));
 	printf("setaffinity, no CPU that exists: %s\n", err(set_mask(0, 128, 900)));
 	printf("setaffinity, length 0: %s\n", err(set_mask(0, 0, 1)));
 	printf("setaffinity, no such thread: %s\n", err(set_mask(999999, 8, 1)));
