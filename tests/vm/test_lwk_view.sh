@@ -109,8 +109,8 @@ try:
 except OSError as e:
     print(errno.errorcode[e.errno])')"
 
-log "the program's /proc/self/{maps,stat,statm,status}: the LWK process's"
-m "$PROGS/proc_self" > "$work/proc_self" 2>&1 || fail "proc_self failed"
+log "the program's /proc/self/{maps,stat,statm,status,cmdline,environ}: the LWK process's"
+MCK_PROBE="an environment of its own" m "$PROGS/proc_self" one "two words" > "$work/proc_self" 2>&1 || fail "proc_self failed"
 cat "$work/proc_self"
 expect_eq "proc_self" "proc_self: all ok" "$(tail -n1 "$work/proc_self")"
 expect_eq "cat /proc/self/maps: [stack] and [vdso]" 2 "$(m cat /proc/self/maps | grep -c '\[stack\]$\|\[vdso\]$')"

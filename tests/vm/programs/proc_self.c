@@ -3,7 +3,8 @@
 // /proc/<pid>/, /proc/thread-self/, task/<tid>/) describe the LWK process:
 // its own mappings at the addresses mmap returned, its threads and their
 // states, its memory; glibc's pthread_getattr_np finds the main thread's
-// stack in maps. Prints "ok: ..." per check, "FAIL: ..." and exits 1 on any
+// stack in maps; cmdline and environ hold its own arguments and environment.
+// Prints "ok: ..." per check, "FAIL: ..." and exits 1 on any
 // failure (vm.lwk_view).
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -137,10 +138,37 @@ static void* sleeper(void* arg)
     return NULL;
 }
 
-int main(void)
+// @path's bytes equal @list's strings, each with its NUL (cmdline, environ).
+static int holds_list(const char* path, char* const* list)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return 0;
+    char got[1 << 16];
+    ssize_t n = 0, r;
+    while (n < (ssize_t)sizeof(got) && (r = read(fd, got + n, sizeof(got) - (size_t)n)) > 0)
+        n += r;
+    close(fd);
+    ssize_t at = 0;
+    for (; *list; list++) {
+        size_t len = strlen(*list) + 1;
+        if (at + (ssize_t)len > n || memcmp(got + at, *list, len))
+            return 0;
+        at += (ssize_t)len;
+    }
+    return at == n;
+}
+
+extern char** environ;
+
+int main(int argc, char** argv)
 {
     long page = sysconf(_SC_PAGESIZE);
     pid_t pid = getpid();
+    (void)argc;
+
+    CHECK(holds_list("/proc/self/cmdline", argv), "cmdline: the program's own arguments");
+    CHECK(holds_list("/proc/self/environ", environ), "environ: the program's own environment");
 
     // Mappings of our own: three pages, the middle one read-only, and many small ones.
     char* three = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
