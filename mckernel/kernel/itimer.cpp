@@ -107,7 +107,7 @@ void cpu_limit_arm(Process* p)
     uint64_t soft = sec_ns(l.cur), hard = l.max == RLIM_INFINITY ? NEVER : sec_ns(l.max);
     it.value_ns = soft < hard ? soft : hard;
     if (!it.value_ns)
-        it.value_ns = 1; // a limit of 0 s: at once (Linux makes a soft 0 into 1 s on setrlimit)
+        it.value_ns = 1; // a limit of 0 s: at the first check (value 0 means disarmed)
     arm(p, CPU_LIMIT, now_ns(p, CPU_LIMIT));
 }
 

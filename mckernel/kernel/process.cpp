@@ -416,9 +416,10 @@ int64_t setup(Process* p)
             return -22;
         p->rlimits[i] = s.rlimits[i];
     }
-    // Ignored signals stay ignored, the signal mask and the signals pending for it stay through execve
-    // (the one before this image, or its launcher's: nohup). mcexec's SIGCHLD
-    // action is then the same: SIG_IGN or, its flags gone with execve, the default.
+    // Through execve (the one before this image, or its launcher's: nohup),
+    // ignored signals stay ignored, and the mask and the signals pending for it
+    // stay. mcexec's SIGCHLD action is then the same as the program's: SIG_IGN
+    // or, its flags gone with execve, the default.
     signal_exec_inherit(p, s.ignored, s.blocked, s.pending);
     return vdso_map(p);
 }
