@@ -4,8 +4,9 @@
  * publishes, sending with the doorbell IPI, and receiving. The doorbell IRQ
  * drains every ring: PONGs go to the ping waiter, everything else to the user
  * module (mcctrl). Waiters drain the rings themselves every 10 ms as well, so
- * a lost doorbell costs latency, never a hang. IHK_OS_IKC_PING measures round
- * trips.
+ * a lost doorbell costs latency, never a hang. A ring the LWK found full and
+ * asked room of gets a doorbell back once drained. IHK_OS_IKC_PING measures
+ * round trips.
  */
 #include <linux/ktime.h>
 #include <linux/io.h>
@@ -78,6 +79,9 @@ static void ihk_ikc_drain_range(struct ihk_ikc *c, u32 first, u32 end)
 			c->has_pong[i] = true;
 			wake_up(&c->wq);
 		}
+		/* Empty now: an LWK CPU that found it full waits for this doorbell. */
+		if (!got && ihk_ikc_room_wanted(&c->ch[i].to_linux))
+			ihk_driver->kick(c->os->bp, c->os->drv_state, i);
 		spin_unlock_irqrestore(&c->lock, flags);
 		if (got) {
 			/*

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 // IKC on the LWK: channels allocated from our memory near the boot CPU and
-// published in the boot block. The doorbell handler answers PING with PONG,
+// published in the boot block. Messages Linux must get (ikc_post_to_linux)
+// wait in an outbox while their ring is full (kernel/ikc_outbox.h). The
+// doorbell handler first moves those on, answers PING with PONG,
 // passes Linux's process requests and its answers about held pages on, and wakes threads whose offloaded call
 // Linux completed.
 #include <kernel/boot.h>
 #include <kernel/held.h>
 #include <kernel/ikc.h>
+#include <kernel/ikc_outbox.h>
 #include <kernel/mem.h>
 #include <kernel/process.h>
 #include <kernel/sched.h>
@@ -21,23 +24,69 @@ namespace mck {
 namespace {
 
 ihk_ikc_channel* g_channels;
-// The producers of each to_linux ring.
-struct SendLock {
+// The producers of each to_linux ring, and what waits for room in it.
+struct Sender {
     SpinLock lock{LockRank::IkcSend};
+    IkcOutbox outbox;
 } g_send[IHK_BOOT_MAX_CPUS];
+
+// Linux's doorbell for channel @index, if @moved messages went into its ring.
+void ring_linux(uint32_t index, uint32_t moved)
+{
+    const ihk_boot_cpu& c = boot_param().cpus[index];
+    if (moved)
+        arch::apic_send_ipi(c.ikc_apic_id, uint8_t(c.ikc_vector));
+}
+
+// Move what channel @index kept into its ring (Linux rang: it has room).
+void flush_outbox(uint32_t index)
+{
+    uint32_t moved;
+    {
+        SpinLockGuard guard(g_send[index].lock);
+        moved = g_send[index].outbox.flush(&g_channels[index].to_linux);
+    }
+    ring_linux(index, moved);
+}
 
 } // namespace
 
 bool ikc_send_to_linux(uint32_t index, const ihk_ikc_msg& m)
 {
-    const ihk_boot_cpu& c = boot_param().cpus[index];
+    bool sent;
+    uint32_t moved;
     {
         SpinLockGuard guard(g_send[index].lock);
-        if (!ihk_ikc_push(&g_channels[index].to_linux, &m))
-            return false;
+        moved = g_send[index].outbox.try_send(&g_channels[index].to_linux, m, &sent);
     }
-    arch::apic_send_ipi(c.ikc_apic_id, uint8_t(c.ikc_vector));
-    return true;
+    ring_linux(index, moved);
+    return sent;
+}
+
+void ikc_post_to_linux(uint32_t index, const ihk_ikc_msg& m)
+{
+    bool kept;
+    uint32_t moved, waiting;
+    {
+        SpinLockGuard guard(g_send[index].lock);
+        moved = g_send[index].outbox.post(&g_channels[index].to_linux, m, &kept);
+        waiting = g_send[index].outbox.waiting();
+    }
+    ring_linux(index, moved);
+    if (kept) {
+        if (waiting == 1) // once for each time the ring fills: Linux is slow to empty it
+            kprintf("ikc: cpu %u: ring to Linux full: messages wait until Linux has room", index);
+        return;
+    }
+    // No kernel memory to keep it: wait for room instead, as long as Linux
+    // plausibly needs to empty a ring (its doorbell handler does it at once).
+    uint64_t end = arch::rdtsc() + boot_param().tsc_khz * 1000;
+    while (arch::rdtsc() < end) {
+        if (ikc_send_to_linux(index, m))
+            return;
+        arch::cpu_relax();
+    }
+    kprintf("ikc: cpu %u: ring to Linux full for 1 s and no memory to keep message %u: dropped", index, m.type);
 }
 
 void ikc_init()
@@ -56,6 +105,7 @@ void ikc_init()
 void ikc_doorbell()
 {
     uint32_t index = arch::this_cpu()->index;
+    flush_outbox(index); // first: what waited goes before any answer to what Linux sends now
     ihk_ikc_msg m;
     while (ihk_ikc_pop(&g_channels[index].to_lwk, &m)) {
         if (m.type == IHK_IKC_PING) {

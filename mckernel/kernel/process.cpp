@@ -101,7 +101,7 @@ void reply(uint32_t cpu_index, uint32_t pid, uint32_t type, int64_t result, uint
     r.arg[2] = uint64_t(result);
     r.arg[3] = extra;
     r.arg[4] = serial;
-    ikc_send_to_linux(cpu_index, r);
+    ikc_post_to_linux(cpu_index, r);
 }
 
 uint64_t fpu_bytes() { return round_up(arch::fpu_area_size(), arch::PAGE_4K); }
@@ -255,7 +255,7 @@ void process_finish(Process* p, bool linux_gone)
     m.arg[0] = p->pid;
     m.arg[1] = uint64_t(int64_t(p->exit_status));
     m.arg[2] = p->serial;
-    ikc_send_to_linux(p->home_cpu, m);
+    ikc_post_to_linux(p->home_cpu, m); // lost, it would leave mcexec and its waiters waiting
     forget_parent(p->pid);
     abandon_children_of(p->pid);
     vfork_release(p);

@@ -12,21 +12,36 @@
  * side with a lock per channel). The IPI is only a doorbell: back-to-back IPIs
  * coalesce, so a consumer drains the ring, and waiters also re-check the ring
  * on a timeout, so a lost doorbell costs latency, never a hang.
+ *
+ * A producer that finds its ring full may ask for room (ihk_ikc_push_or_ask):
+ * the consumer, once it has emptied the ring, rings the producer's doorbell
+ * back (ihk_ikc_room_wanted). The LWK keeps the messages it must not lose (a
+ * process's end, its answers to Linux) until then, instead of polling or
+ * dropping them; Linux interrupts it only when it asked.
  */
 #ifndef _IHK_IKC_H
 #define _IHK_IKC_H
 
 #ifdef __KERNEL__
 #include <linux/types.h>
+#include <linux/atomic.h>
 #include <asm/barrier.h>
 #define IHK_IKC_LOAD_ACQUIRE(p) smp_load_acquire(p)
 #define IHK_IKC_STORE_RELEASE(p, v) smp_store_release(p, v)
+#define IHK_IKC_LOAD(p) READ_ONCE(*(p))
+#define IHK_IKC_STORE(p, v) WRITE_ONCE(*(p), v)
+#define IHK_IKC_XCHG(p, v) xchg(p, v)
+#define IHK_IKC_FENCE() smp_mb()
 typedef __u32 ihk_ikc_u32;
 typedef __u64 ihk_ikc_u64;
 #else
 #include <stdint.h>
 #define IHK_IKC_LOAD_ACQUIRE(p) __atomic_load_n(p, __ATOMIC_ACQUIRE)
 #define IHK_IKC_STORE_RELEASE(p, v) __atomic_store_n(p, v, __ATOMIC_RELEASE)
+#define IHK_IKC_LOAD(p) __atomic_load_n(p, __ATOMIC_RELAXED)
+#define IHK_IKC_STORE(p, v) __atomic_store_n(p, v, __ATOMIC_RELAXED)
+#define IHK_IKC_XCHG(p, v) __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST)
+#define IHK_IKC_FENCE() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 typedef uint32_t ihk_ikc_u32;
 typedef uint64_t ihk_ikc_u64;
 #endif
@@ -48,7 +63,8 @@ struct ihk_ikc_msg {
 /* head and tail count messages ever produced/consumed; they sit on their own cache lines. */
 struct ihk_ikc_ring {
 	ihk_ikc_u64 head;
-	ihk_ikc_u64 pad0[7];
+	ihk_ikc_u64 wants_room;		/* 1: the producer asks to be rung once there is room */
+	ihk_ikc_u64 pad0[6];
 	ihk_ikc_u64 tail;
 	ihk_ikc_u64 pad1[7];
 	struct ihk_ikc_msg slot[IHK_IKC_SLOTS];
@@ -81,6 +97,30 @@ static inline int ihk_ikc_pop(struct ihk_ikc_ring *r, struct ihk_ikc_msg *m)
 	*m = r->slot[tail & (IHK_IKC_SLOTS - 1)];
 	IHK_IKC_STORE_RELEASE(&r->tail, tail + 1);
 	return 1;
+}
+
+/*
+ * Append @m; if the ring is full, ask the consumer to ring back once it has
+ * made room, then try once more. Both sides fence between their write and
+ * their look (Dekker): either this retry sees the consumer's pops or the
+ * consumer sees the ask, so a producer told 0 is always rung. A retry that
+ * succeeds leaves the ask standing: one doorbell too many, no harm.
+ * Producer side only.
+ */
+static inline int ihk_ikc_push_or_ask(struct ihk_ikc_ring *r, const struct ihk_ikc_msg *m)
+{
+	if (ihk_ikc_push(r, m))
+		return 1;
+	IHK_IKC_STORE(&r->wants_room, 1);
+	IHK_IKC_FENCE();
+	return ihk_ikc_push(r, m);
+}
+
+/* The consumer, after it emptied @r: whether the producer asked for room (and take the ask). */
+static inline int ihk_ikc_room_wanted(struct ihk_ikc_ring *r)
+{
+	IHK_IKC_FENCE();	/* our pops before our look: pairs with the producer's fence */
+	return IHK_IKC_LOAD(&r->wants_room) && IHK_IKC_XCHG(&r->wants_room, 0);
 }
 
 static inline int ihk_ikc_empty(struct ihk_ikc_ring *r)
