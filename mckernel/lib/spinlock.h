@@ -22,7 +22,7 @@ enum class LockRank : uint8_t {
     Process,       // Process::lock: address space, threads, signal state
     Futex,         // the futex wait table (kernel/futex.cpp)
     RunQueue,      // one CPU's run queue (kernel/sched.cpp)
-    IkcSend,       // the producers of one to-Linux IKC ring (kernel/ikc.cpp)
+    IkcSend,       // the producers of one to-Linux IKC ring and its outbox (kernel/ikc.cpp)
     Heap,          // the kernel heap (lib/runtime.cpp); refills from the page allocator
     Pages,         // the page allocator (kernel/mem.cpp)
     Log,           // the kernel log: try_lock only, taken under any lock, never checked
