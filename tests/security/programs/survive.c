@@ -532,11 +532,13 @@ static void count_rt(int sig, siginfo_t *si, void *ctx)
 	if (si->si_value.sival_int != atomic_fetch_add(&rt_handled, 1))
 		atomic_fetch_add(&rt_out_of_order, 1);
 }
-static _Atomic int senders_left;
+static _Atomic int senders_left, storm_go;
 static void *usr1_sender(void *arg)
 {
 	pid_t pid = getpid();
 	(void)arg;
+	while (!atomic_load(&storm_go))
+		sched_yield();
 	for (int i = 0; i < 2000; i++)
 		syscall(SYS_tgkill, pid, pid, SIGUSR1);
 	atomic_fetch_sub(&senders_left, 1);
@@ -555,21 +557,40 @@ static int signal_storm(void)
 	char buf[64] = { 0 };
 	sigset_t rtset;
 
+	/*
+	 * The senders start once the main thread makes its calls: natively
+	 * they could otherwise all be done before its first one (seen in CI).
+	 */
+	int go[2];
+	if (pipe(go) != 0)
+		return 1;
 	sigaction(SIGUSR1, &sa, NULL);
 	atomic_store(&senders_left, 4);
+	atomic_store(&storm_go, 0);
 	child = fork();
 	if (child == 0) {
+		char c;
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
 		for (int i = 0; i < 2000; i++)
 			kill(pid, SIGUSR1);
 		_exit(0);
 	}
+	close(go[0]);
 	for (int i = 0; i < 4; i++)
 		pthread_create(&t[i], NULL, usr1_sender, NULL);
-	while (atomic_load(&senders_left) > 0 || waitpid(child, &st, WNOHANG) == 0) {
+	do {
 		wrong_pid += syscall(SYS_getpid) != pid;
 		bad_writes += write(devnull, buf, sizeof(buf)) != sizeof(buf);
 		calls += 2;
-	}
+		if (calls == 2) {
+			atomic_store(&storm_go, 1);
+			while (write(go[1], "g", 1) < 0 && errno == EINTR)
+				;
+			close(go[1]);
+		}
+	} while (atomic_load(&senders_left) > 0 || waitpid(child, &st, WNOHANG) == 0);
 	for (int i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);
 	printf("handled: %s\n", atomic_load(&handled) > 0 ? "yes" : "no");
