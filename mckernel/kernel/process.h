@@ -131,7 +131,10 @@ struct Thread {
     CpuMask affinity;           // where it may run: bits of the process's share (0..cpu_count-1)
     Thread* rq_next = nullptr;
     Thread* proc_next = nullptr;
-    Thread* wait_next = nullptr;  // offload waiters / sleepers of its CPU
+    // Two links, not one: a thread waiting on Linux may also sleep with a
+    // deadline (its call's message waits for room in a full ring).
+    Thread* sleep_next = nullptr;   // its CPU's sleepers with a deadline
+    Thread* offload_next = nullptr; // its CPU's threads waiting on Linux
     void* fpu = nullptr;          // extended state, while not on the CPU
     uint64_t fs_base = 0, gs_base = 0;
     mck_offload* offload = nullptr;

@@ -66,12 +66,13 @@ Thread* pop(RunQueue& rq)
     return t;
 }
 
-void remove_from(Thread*& list, Thread* t)
+// Take @t off @list, linked through @link.
+void remove_from(Thread*& list, Thread* t, Thread* Thread::*link)
 {
-    for (Thread** p = &list; *p; p = &(*p)->wait_next)
+    for (Thread** p = &list; *p; p = &((*p)->*link))
         if (*p == t) {
-            *p = t->wait_next;
-            t->wait_next = nullptr;
+            *p = t->*link;
+            t->*link = nullptr;
             return;
         }
 }
@@ -85,7 +86,7 @@ void arm_timer(RunQueue& rq)
             rq.slice_end = now + us_to_tsc(SLICE_US);
         deadline = rq.slice_end;
     }
-    for (Thread* s = rq.sleepers; s; s = s->wait_next)
+    for (Thread* s = rq.sleepers; s; s = s->sleep_next)
         if (s->wake_at && (!deadline || s->wake_at < deadline))
             deadline = s->wake_at;
     for (Timer* k = rq.timers; k; k = k->next)
@@ -289,7 +290,7 @@ void sched_wake(Thread* t)
         SpinLockGuard guard(rq.lock);
         if (t->state == ThreadState::Blocked) {
             if (t->wake_at)
-                remove_from(rq.sleepers, t);
+                remove_from(rq.sleepers, t, &Thread::sleep_next);
             t->wake_at = 0;
             make_runnable(rq, t);
             kick = true;
@@ -318,7 +319,7 @@ bool sched_block(uint64_t deadline)
         stats_context_switch(t->proc);
         if (deadline) {
             t->wake_at = deadline;
-            t->wait_next = rq.sleepers;
+            t->sleep_next = rq.sleepers;
             rq.sleepers = t;
         }
         rq.lock.unlock();
@@ -418,12 +419,12 @@ void sched_timer_irq()
         for (Thread** p = &rq.sleepers; *p;) {
             Thread* s = *p;
             if (s->wake_at && s->wake_at <= now) {
-                *p = s->wait_next;
-                s->wait_next = nullptr;
+                *p = s->sleep_next;
+                s->sleep_next = nullptr;
                 s->wake_at = 0;
                 make_runnable(rq, s);
             } else {
-                p = &s->wait_next;
+                p = &s->sleep_next;
             }
         }
         if (rq.current && rq.queued && rq.slice_end && now >= rq.slice_end)
@@ -445,7 +446,7 @@ void sched_offload_wait_add(Thread* t)
 {
     RunQueue& rq = g_rq[t->cpu];
     SpinLockGuard guard(rq.lock);
-    t->wait_next = rq.offload_waiters;
+    t->offload_next = rq.offload_waiters;
     rq.offload_waiters = t;
 }
 
@@ -453,7 +454,7 @@ void sched_offload_wait_remove(Thread* t)
 {
     RunQueue& rq = g_rq[t->cpu];
     SpinLockGuard guard(rq.lock);
-    remove_from(rq.offload_waiters, t);
+    remove_from(rq.offload_waiters, t, &Thread::offload_next);
 }
 
 bool sched_others_waiting()
@@ -466,7 +467,7 @@ void sched_offload_doorbell()
 {
     RunQueue& rq = this_rq();
     SpinLockGuard guard(rq.lock);
-    for (Thread* t = rq.offload_waiters; t; t = t->wait_next)
+    for (Thread* t = rq.offload_waiters; t; t = t->offload_next)
         if (uint32_t st = __atomic_load_n(&t->offload->state, __ATOMIC_ACQUIRE);
             st == MCK_OFFLOAD_DONE || st == MCK_OFFLOAD_FAULT) {
             if (t->state == ThreadState::Blocked)
