@@ -187,15 +187,25 @@ void mcctrl_ikc_recv(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m)
 			p->serial = m->arg[4];
 		p->reply_ready = true;
 		break;
-	case MCK_IKC_INTERRUPT:
+	case MCK_IKC_INTERRUPT: {
+		struct mck_offload *o = p->acked || p->dead ? NULL :
+			ihk_os_phys_to_virt(os, m->arg[1], sizeof(*o));
+
 		/*
-		 * The mcexec thread serving the call, if one took it; if none did,
-		 * the one that takes it sees the block's flag (mcctrl_wait()).
+		 * The LWK keeps this message while its ring is full, so it may
+		 * come after its call ended: the block then holds the thread's
+		 * next call, if any, which asks for this only if it was
+		 * interrupted too. Otherwise: the mcexec thread serving the call,
+		 * if one took it; if none did, the one that takes it sees the
+		 * block's flag (mcctrl_wait()).
 		 */
+		if (!o || !READ_ONCE(o->interrupt))
+			break;
 		c = mcctrl_inflight(p, m->arg[1]);
 		if (c)
 			interrupt = get_pid(c->who);
 		break;
+	}
 	case MCK_IKC_EXIT:
 		/*
 		 * An earlier process of this pid may report its end late (from
@@ -214,18 +224,24 @@ void mcctrl_ikc_recv(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m)
 	default:
 		mcctrl_err("process %u: unknown message %u from LWK CPU %u\n", p->pid, m->type, index);
 	}
-	spin_unlock(&p->lock);
-	kfree(queued);	/* not queued after all */
 	if (interrupt) {
 		struct task_struct *task;
 
+		/*
+		 * Under p->lock: its answer (mcctrl_reply()) cannot end the call
+		 * first, so the signal is pending before that answer returns to
+		 * the worker, which forgets it before it takes its next call.
+		 */
 		rcu_read_lock();
 		task = pid_task(interrupt, PIDTYPE_PID);
 		if (task)
 			send_sig_info(MCEXEC_INTERRUPT_SIGNAL, SEND_SIG_PRIV, task);
 		rcu_read_unlock();
 		put_pid(interrupt);
-	} else if (call) {
+	}
+	spin_unlock(&p->lock);
+	kfree(queued);	/* not queued after all */
+	if (call) {
 		/*
 		 * One call, one waiter (they wait exclusively), and none if one
 		 * spins: it sees the call itself. Pairs with the barrier after a
@@ -234,7 +250,7 @@ void mcctrl_ikc_recv(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m)
 		smp_mb();
 		if (!atomic_read(&p->spinners))
 			wake_up(&p->wq);
-	} else {
+	} else if (!interrupt) {
 		wake_up_all(&p->wq);
 	}
 	spin_unlock(&mcctrl_procs_lock);

@@ -173,16 +173,11 @@ void offload_interrupt(Thread* t)
     m.type = MCK_IKC_INTERRUPT;
     m.arg[0] = t->proc->pid;
     m.arg[1] = t->offload_phys;
-    uint32_t here = arch::this_cpu()->index;
-    // The ring drains in microseconds; if it stays full, the call goes on
-    // uninterrupted (as if the signal came right after it) rather than wait here.
-    for (int tries = 0; !ikc_send_to_linux(here, m); tries++) {
-        if (tries == 1000) {
-            kprintf("pid %u tid %u: ring to Linux full: offloaded call not interrupted", t->proc->pid, t->tid);
-            return;
-        }
-        arch::cpu_relax();
-    }
+    // Kept until Linux has room, never dropped: a dropped one left the call
+    // blocked for good, since @interrupt says it was asked already. It may
+    // reach Linux after the call ended; mcctrl then sees that the block's
+    // call (the next one, if any) does not ask, and drops it.
+    ikc_post_to_linux(arch::this_cpu()->index, m);
 }
 
 } // namespace mck
