@@ -324,7 +324,8 @@ bool sched_block(uint64_t deadline)
         }
         rq.lock.unlock();
         schedule();
-        // A timeout leaves wake_at set by the timer path (see sched_timer_irq).
+        // The timer (sched_timer_irq) or sched_wake took it off the sleepers
+        // and cleared wake_at; which one, the time tells.
         woken = !(deadline && arch::rdtsc() >= deadline);
     }
     if (flags & (1 << 9))
