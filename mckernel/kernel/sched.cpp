@@ -109,6 +109,17 @@ void make_runnable(RunQueue& rq, Thread* t)
         rq.need_resched = true;
 }
 
+// Wake blocked @t: off the sleepers if it slept with a deadline (it may also
+// wait on Linux: kernel/offload.cpp sleeps while its call waits for room), then
+// runnable. Caller holds rq.lock.
+void unblock(RunQueue& rq, Thread* t)
+{
+    if (t->wake_at)
+        remove_from(rq.sleepers, t, &Thread::sleep_next);
+    t->wake_at = 0;
+    make_runnable(rq, t);
+}
+
 void kick_cpu(uint32_t cpu)
 {
     if (cpu != arch::this_cpu()->index)
@@ -289,10 +300,7 @@ void sched_wake(Thread* t)
     {
         SpinLockGuard guard(rq.lock);
         if (t->state == ThreadState::Blocked) {
-            if (t->wake_at)
-                remove_from(rq.sleepers, t, &Thread::sleep_next);
-            t->wake_at = 0;
-            make_runnable(rq, t);
+            unblock(rq, t);
             kick = true;
         } else if (t->state != ThreadState::Dead) {
             t->wake_pending = true;
@@ -472,7 +480,7 @@ void sched_offload_doorbell()
         if (uint32_t st = __atomic_load_n(&t->offload->state, __ATOMIC_ACQUIRE);
             st == MCK_OFFLOAD_DONE || st == MCK_OFFLOAD_FAULT) {
             if (t->state == ThreadState::Blocked)
-                make_runnable(rq, t);
+                unblock(rq, t);
             else
                 t->wake_pending = true;
         }
