@@ -94,9 +94,12 @@ log "Open MPI over UCX's rc_verbs (pml ucx): two ranks natively, then both under
 # Only rc_verbs (and self) may carry the ranks' messages, so every byte goes
 # through rxe0: big messages by UCX's zero-copy rendezvous (RDMA READ from the
 # sender's registered buffer), small ones by send/receive. UD_ETH_DGID_CHECK:
-# docs/rdma.md, "Soft-RoCE and UCX".
+# docs/rdma.md, "Soft-RoCE and UCX"; so is UCX_RC_RETRY_COUNT, without which a
+# rank whose peer left first may wait for it for good in MPI_Finalize (seen
+# once on Linux 6.12 in vm.next_kernel: mpi_bigmsg under mcexec hung to 600 s).
 ucx_run() {
 	timeout -k 5 "$1" env OMPI_MCA_pml=ucx UCX_TLS=rc_v,self UCX_NET_DEVICES=rxe0:1 UCX_UD_ETH_DGID_CHECK=n \
+		UCX_RC_RETRY_COUNT=6 \
 		mpirun --allow-run-as-root --oversubscribe -np 2 "${@:2}" 2>&1
 }
 counter() { cat /sys/class/infiniband/rxe0/ports/1/hw_counters/sent_pkts; }
