@@ -1790,6 +1790,42 @@ void vm_fork_adopt(Process* p)
 
 namespace {
 
+// The main thread's stack grows on a touch below it, as Linux's
+// (expand_downwards): down to the touched page if the stack then stays within
+// RLIMIT_STACK as it is now (Linux allows one page more) and RLIMIT_AS, and
+// ends at least stack_guard_gap above the accessible region below (a
+// PROT_NONE one only may not be overlapped). It grows further, to the 2 MiB
+// boundary, where the same rules allow: one fault and one 2 MiB page instead
+// of 512 faults. Returns the grown region, or none (SIGSEGV). Caller holds p->lock.
+Vma* grow_stack_locked(Process* p, uint64_t addr)
+{
+    constexpr uint64_t GUARD_GAP = 256 * PAGE_4K; // Linux's default stack_guard_gap
+    Vma *below = nullptr, *v = p->vmas;
+    for (; v && v->end <= addr; v = v->next)
+        below = v;
+    if (!v || !(v->flags & VMA_STACK) || addr >= v->start || addr < MCK_USER_START)
+        return nullptr;
+    uint64_t page = down(addr, PAGE_4K), limit = p->rlimits[MCK_RLIMIT_STACK].cur;
+    uint64_t lowest = MCK_USER_START; // the lowest start both rules allow
+    if (limit < v->end - MCK_USER_START - PAGE_4K)
+        lowest = up(v->end - limit - PAGE_4K, PAGE_4K);
+    if (below) {
+        uint64_t gap = below->prot ? GUARD_GAP : 0;
+        if (below->end + gap > lowest)
+            lowest = below->end + gap;
+    }
+    if (page < lowest)
+        return nullptr;
+    uint64_t start = down(addr, PAGE_2M) > lowest ? down(addr, PAGE_2M) : lowest;
+    if (!within_limits(p, v->start - start, false)) {
+        if (!within_limits(p, v->start - page, false))
+            return nullptr; // RLIMIT_AS
+        start = page;
+    }
+    v->start = start;
+    return v;
+}
+
 // vm_fault under the lock; @unshare: a page shared copy-on-write becomes the
 // process's own even for reading (Linux asks, see vm_fault_for_linux).
 int fault_locked(Process* p, uint64_t addr, bool write, bool unshare, Flush* flush)
@@ -1797,6 +1833,8 @@ int fault_locked(Process* p, uint64_t addr, bool write, bool unshare, Flush* flu
     constexpr int SIGBUS = 7, SIGSEGV = 11;
     SpinLockGuard guard(p->lock);
     Vma* v = find(p, addr);
+    if (!v)
+        v = grow_stack_locked(p, addr);
     if (!v || !v->prot || (write && !(v->prot & arch::PROT_W)))
         return SIGSEGV;
     uint64_t pa, psize;

@@ -358,6 +358,57 @@ TEST_F(Vm, UnderMclFutureTheHeapIsLockedAndCountedUpToTheBreak)
     EXPECT_EQ(vm_locked_after(p, 0, 0), 0u);
 }
 
+// Linux's expand_downwards: a touch below the main thread's stack grows it
+// (here to the 2 MiB boundary), within RLIMIT_STACK as it is at the touch
+// (one page more, as Linux), RLIMIT_AS, and 1 MiB clear of an accessible
+// mapping below; any other region never grows.
+TEST_F(Vm, TheStackGrowsOnATouchBelowItWithinItsLimitsAsTheyAreThen)
+{
+    constexpr uint64_t TOP = MCK_STACK_TOP;
+    auto stack_start = [&] {
+        for (Vma* v = p->vmas; v; v = v->next)
+            if (v->flags & VMA_STACK)
+                return v->start;
+        return uint64_t(0);
+    };
+    ASSERT_EQ(vm_setup_region(p, TOP - M2, M2, RW, VMA_STACK), 0);
+    p->rlimits[MCK_RLIMIT_STACK] = {8 * M, ~0ull};
+    EXPECT_EQ(vm_fault(p, TOP - 5 * M, true), 0);
+    EXPECT_EQ(stack_start(), TOP - 6 * M);
+    uint64_t size = 0;
+    EXPECT_TRUE(mapped(TOP - 5 * M, nullptr, &size));
+    EXPECT_EQ(size, M2) << "the grown part gets 2 MiB pages";
+    EXPECT_EQ(vm_fault(p, TOP - 8 * M - 2 * K4, true), 11) << "past the limit and its extra page: SIGSEGV";
+    EXPECT_EQ(vm_fault(p, TOP - 8 * M - K4, false), 0);
+    EXPECT_EQ(stack_start(), TOP - 8 * M - K4) << "down to the limit, not to the 2 MiB boundary";
+    EXPECT_EQ(vm_fault(p, TOP - 12 * M, true), 11);
+    p->rlimits[MCK_RLIMIT_STACK].cur = 16 * M; // setrlimit: from now on
+    EXPECT_EQ(vm_fault(p, TOP - 12 * M, true), 0);
+    // A readable page 15 MiB down: the stack stays 1 MiB above it, and no limit changes that.
+    p->rlimits[MCK_RLIMIT_STACK].cur = ~0ull;
+    ASSERT_EQ(map(TOP - 15 * M, K4, PROT_READ), int64_t(TOP - 15 * M));
+    EXPECT_EQ(vm_fault(p, TOP - 14 * M + K4 - 1, true), 11);
+    EXPECT_EQ(vm_fault(p, TOP - 14 * M + K4, true), 0);
+    EXPECT_EQ(stack_start(), TOP - 14 * M + K4);
+    // PROT_NONE below: only not overlapped.
+    ASSERT_EQ(vm_munmap(p, TOP - 15 * M, K4), 0);
+    ASSERT_EQ(map(TOP - 15 * M, K4, PROT_NONE), int64_t(TOP - 15 * M));
+    EXPECT_EQ(vm_fault(p, TOP - 15 * M + K4, true), 0);
+    EXPECT_EQ(stack_start(), TOP - 15 * M + K4);
+    EXPECT_EQ(vm_fault(p, TOP - 15 * M, true), 11) << "the PROT_NONE page itself";
+    ASSERT_EQ(vm_munmap(p, TOP - 15 * M, K4), 0);
+    // RLIMIT_AS: the growth counts as address space.
+    p->rlimits[MCK_RLIMIT_AS].cur = (15 * M - K4) + M2;
+    EXPECT_EQ(vm_fault(p, TOP - 18 * M, true), 11);
+    EXPECT_EQ(vm_fault(p, TOP - 16 * M, true), 0);
+    EXPECT_EQ(stack_start(), TOP - 16 * M) << "the page only: to the 2 MiB boundary would pass RLIMIT_AS";
+    p->rlimits[MCK_RLIMIT_AS].cur = ~0ull;
+    // Other regions do not grow.
+    ASSERT_EQ(map(A, M2), int64_t(A));
+    EXPECT_EQ(vm_fault(p, A - K4, true), 11);
+    EXPECT_EQ(vm_munmap(p, TOP - 16 * M, 16 * M), 0);
+}
+
 TEST_F(Vm, TheHeapGrowsPastTheFreeMemoryUnlessStrict)
 {
     constexpr uint64_t B = 0x20000000ull;
