@@ -308,13 +308,43 @@ uint64_t parse_mask(const char* option, const std::string& text)
     return v & ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
 }
 
+// With no soft RLIMIT_STACK (or one over 1 TiB), Linux lays out our own
+// mappings from a sixth of the address space down (x86's mmap_base caps the
+// stack's gap at five sixths), inside the program's range, which then cannot
+// be mapped here: `ulimit -s unlimited`, common in job scripts, would stop
+// every program. The layout is made at exec: run ourselves again with a soft
+// limit of 8 MiB, giving the program its own limits (unlimited) with
+// --rlimits. Before we change anything an execve keeps (signal mask).
+void run_again_with_stack_limit(int argc, char** argv, const Options& opt)
+{
+    rlimit stack;
+    if (getrlimit(RLIMIT_STACK, &stack) != 0 || (stack.rlim_cur != RLIM_INFINITY && stack.rlim_cur <= (1ull << 40)))
+        return;
+    std::vector<std::string> args{argv[0]};
+    if (opt.rlimits.empty()) {
+        mcexec::program_limits_init("");
+        args.insert(args.end(), {"--rlimits", mcexec::program_limits_text()});
+    }
+    args.insert(args.end(), argv + 1, argv + argc);
+    stack.rlim_cur = 8ull << 20;
+    if (setrlimit(RLIMIT_STACK, &stack) != 0)
+        die(std::string("cannot set our own RLIMIT_STACK: ") + strerror(errno));
+    std::vector<char*> c;
+    for (std::string& a : args)
+        c.push_back(a.data());
+    c.push_back(nullptr);
+    execv("/proc/self/exe", c.data());
+    die(std::string("cannot run mcexec again with a stack limit: ") + strerror(errno));
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
+    Options opt = parse(argc, argv);
+    run_again_with_stack_limit(argc, argv, opt);
     const uint64_t ignored = inherited_ignored();
     const uint64_t started_blocked = inherited_blocked();
-    Options opt = parse(argc, argv);
     const uint64_t blocked = opt.blocked.empty() ? started_blocked : parse_mask("--blocked", opt.blocked);
     const uint64_t pending = opt.pending.empty() ? 0 : parse_mask("--pending", opt.pending);
     if (std::string e = mcexec::program_limits_init(opt.rlimits); !e.empty())
@@ -491,12 +521,14 @@ int main(int argc, char** argv)
     // what the program must not reach (docs/security.md).
     prctl(PR_SET_DUMPABLE, 0);
 
-    // Regions: the program, its loader, its stack.
-    rlimit stack_limit;
-    getrlimit(RLIMIT_STACK, &stack_limit);
-    uint64_t stack_size = stack_limit.rlim_cur == RLIM_INFINITY ? (1ull << 30) : stack_limit.rlim_cur;
-    stack_size = std::min<uint64_t>(std::max<uint64_t>(stack_size, 1ull << 20), 1ull << 30);
-    stack_size = (stack_size + (2ull << 20) - 1) & ~((2ull << 20) - 1);
+    // Regions: the program, its loader, its stack. The stack's top is mapped
+    // now, as much as the program's soft RLIMIT_STACK allows up to 8 MiB
+    // (Linux's default limit); the LWK grows it on first touch below, up to
+    // the limit the program has then (docs/lwk.md, "The stack").
+    mck_rlimit program_limits[MCK_RLIMITS];
+    mcexec::program_limits_to(program_limits);
+    uint64_t stack_size = std::min<uint64_t>(program_limits[MCK_RLIMIT_STACK].cur & ~uint64_t(4095), 8ull << 20);
+    stack_size = std::max<uint64_t>(stack_size, 128ull << 10);
     std::vector<mcexec::Region> regions = mcexec::plan_regions(images);
     uint64_t stack_start = MCK_STACK_TOP - stack_size;
     regions.push_back(mcexec::Region{stack_start, stack_size, PROT_READ | PROT_WRITE});

@@ -120,4 +120,24 @@ int64_t program_limits_change(const uint64_t a[6])
 
 void program_limits_after_fork() { new (&g_lock) std::mutex; }
 
+LinuxExecLimits::LinuxExecLimits()
+{
+    mck_rlimit program[MCK_RLIMITS];
+    program_limits_to(program);
+    for (int i = 0; i < COUNT; i++) {
+        if (getrlimit(LINUX_RESOURCE[i], &m_old[i]) != 0)
+            continue;
+        rlimit want = m_old[i];
+        want.rlim_cur = program[i].cur < want.rlim_max ? program[i].cur : want.rlim_max;
+        m_changed[i] = want.rlim_cur != m_old[i].rlim_cur && setrlimit(LINUX_RESOURCE[i], &want) == 0;
+    }
+}
+
+LinuxExecLimits::~LinuxExecLimits()
+{
+    for (int i = 0; i < COUNT; i++)
+        if (m_changed[i])
+            setrlimit(LINUX_RESOURCE[i], &m_old[i]);
+}
+
 } // namespace mcexec

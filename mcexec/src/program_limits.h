@@ -10,6 +10,8 @@
 
 #include <mcexec/abi.h>
 
+#include <sys/resource.h>
+
 #include <cstdint>
 #include <string>
 
@@ -30,5 +32,24 @@ std::string program_limits_text();
 int64_t program_limits_change(const uint64_t args[6]);
 // In a fork child (one thread): forget the parent's other threads' lock.
 void program_limits_after_fork();
+
+// For an execve of a program that runs on Linux (MCEXEC_LINUX_PROGRAMS):
+// mcexec's own soft RLIMIT_AS, RLIMIT_DATA and RLIMIT_STACK become the
+// program's (at most mcexec's hard limits), so the new image has them, the
+// size and place of its stack included; put back when the object goes (the
+// execve failed). Soft limits only: a hard one lowered could not be raised
+// again, so the Linux program keeps mcexec's hard limits.
+class LinuxExecLimits {
+public:
+    LinuxExecLimits();
+    ~LinuxExecLimits();
+    LinuxExecLimits(const LinuxExecLimits&) = delete;
+    LinuxExecLimits& operator=(const LinuxExecLimits&) = delete;
+
+private:
+    static constexpr int COUNT = 3; // MCK_RLIMIT_AS, DATA, STACK
+    rlimit m_old[COUNT]{};
+    bool m_changed[COUNT]{};
+};
 
 } // namespace mcexec

@@ -310,8 +310,11 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], co
     // carry them, the new mcexec reads them (or a Linux program has them).
     ExecIgnored ignored(a[MCK_EXEC_IGNORED_ARG]);
     std::optional<ExecMask> mask;
-    if (on_linux)
+    std::optional<LinuxExecLimits> limits;
+    if (on_linux) {
         mask.emplace(signals);
+        limits.emplace();
+    }
     // Our descriptors to the instance are close-on-exec: the old LWK process
     // ends as this image goes, and the new mcexec makes the next one.
     execve(target.c_str(), cargs.data(), cenv.data());
