@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <iterator>
 #include <map>
 #include <set>
@@ -269,6 +270,33 @@ std::string meminfo(const std::string& linux_meminfo, uint64_t total, uint64_t f
         else
             out += with_number(line, 0);
         out += '\n';
+    }
+    return out;
+}
+
+std::string limits(const std::string& linux_limits, const mck_rlimit (&program)[MCK_RLIMITS])
+{
+    // fs/proc/base.c: proc_pid_limits(); the names the LWK's limits have there.
+    static const char* const NAMES[MCK_RLIMITS] = {"Max address space", "Max data size", "Max stack size",
+                                                   "Max cpu time"};
+    auto value = [](uint64_t v) { return v == ~0ull ? std::string("unlimited") : std::to_string(v); };
+    std::string out;
+    for (const std::string& line : split(linux_limits, '\n')) {
+        if (line.empty())
+            continue;
+        int which = -1;
+        for (int i = 0; i < MCK_RLIMITS; i++)
+            if (line.compare(0, strlen(NAMES[i]), NAMES[i]) == 0 && line.size() > 25 && line[strlen(NAMES[i])] == ' ')
+                which = i;
+        if (which < 0) {
+            out += line + '\n';
+            continue;
+        }
+        std::string units = line.size() > 68 ? line.substr(68) : std::string(); // after "%-25s %-20s %-20s "
+        char buf[160];
+        snprintf(buf, sizeof(buf), "%-25s %-20s %-20s %s", NAMES[which], value(program[which].cur).c_str(),
+                 value(program[which].max).c_str(), units.c_str());
+        out += std::string(buf) + '\n';
     }
     return out;
 }
@@ -559,6 +587,8 @@ Target map_path(std::string_view p, int self_pid)
         return {Redirect::Statm, "proc/self/statm", tid, thread_self, other};
     if (other)
         return {};
+    if (name == "limits")
+        return {Redirect::Limits, {}};
     if (name == "cmdline" || name == "environ" || name == "comm")
         return {Redirect::Tree, "proc/self/" + name};
     if (name == "exe")

@@ -15,6 +15,7 @@
 // program sees".
 #pragma once
 
+#include <mcexec/abi.h>
 #include <sys/sysinfo.h>
 
 #include <cstdint>
@@ -98,6 +99,10 @@ std::string meminfo(const std::string& linux_meminfo, uint64_t total, uint64_t f
 std::string stat(const std::string& linux_stat, unsigned ncpus);
 // /sys/devices/system/node/nodeN/meminfo.
 std::string node_meminfo(int node, uint64_t bytes);
+// /proc/self/limits: Linux's (mcexec's own) with the limits the LWK keeps for
+// the program instead of mcexec's: address space, data, stack, CPU time
+// (@program, by MCK_RLIMIT_*; ~0 is unlimited).
+std::string limits(const std::string& linux_limits, const mck_rlimit (&program)[MCK_RLIMITS]);
 // /proc/self/status of mcexec made the program's: Name, Cpus_allowed(_list)
 // and Mems_allowed(_list) (as wide as Linux prints them).
 std::string status(const std::string& linux_status, const Share& share, const std::string& comm);
@@ -139,6 +144,7 @@ enum class Redirect {
     Statm,
     TaskDir, // /proc/self/task: a directory of the LWK process's thread ids, made when opened
     Meminfo, // /proc/meminfo: its free memory is the LWK's when opened (the tree has a placeholder)
+    Limits,  // /proc/self/limits: the program's limits where the LWK keeps them, made when opened
 };
 struct Target {
     Redirect kind = Redirect::None;

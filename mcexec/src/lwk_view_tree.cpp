@@ -4,6 +4,7 @@
 
 #include "loader.h"
 #include "mapped_files.h"
+#include "program_limits.h"
 #include "user_memory.h"
 
 #include <mcexec/abi.h>
@@ -539,6 +540,17 @@ std::optional<int64_t> LwkView::redirect(uint64_t nr, const uint64_t a[6]) const
         if (pc.op == Op::Open && r->slash.empty())
             return -int64_t(MCK_PROC_FILE_RETRY); // McKernel sends a snapshot: what is free
         return raw_with_path(nr, a, pc, m_root + "/" + t.rel + r->slash);
+    case view::Redirect::Limits: {
+        if (pc.op != Op::Open)
+            return std::nullopt; // stat(2) of it: Linux's file is as good
+        if (writes)
+            return -EACCES;
+        if (!r->slash.empty())
+            return -ENOTDIR;
+        mck_rlimit program[MCK_RLIMITS];
+        program_limits_to(program);
+        return open_content(view::limits(read_text("/proc/self/limits"), program), pc.flags);
+    }
     case view::Redirect::TaskDir:
         if (pc.op != Op::Open)
             return std::nullopt; // stat(2) of it: Linux's directory is as good

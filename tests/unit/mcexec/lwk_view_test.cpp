@@ -242,6 +242,29 @@ TEST(LwkViewFiles, TheProgramsOwnFiles)
     EXPECT_EQ(e.at("proc/self").kind, Entry::Dir);
 }
 
+// /proc/self/limits: the four limits the LWK keeps are the program's, in
+// Linux's columns; the others are Linux's lines as they are.
+TEST(LwkViewFiles, LimitsAreTheProgramsWhereTheLwkKeepsThem)
+{
+    const std::string linux_limits =
+        "Limit                     Soft Limit           Hard Limit           Units     \n"
+        "Max cpu time              unlimited            unlimited            seconds   \n"
+        "Max file size             unlimited            unlimited            bytes     \n"
+        "Max data size             unlimited            unlimited            bytes     \n"
+        "Max stack size            8388608              unlimited            bytes     \n"
+        "Max open files            1024                 524288               files     \n"
+        "Max address space         unlimited            unlimited            bytes     \n";
+    mck_rlimit program[MCK_RLIMITS] = {{200ull << 20, ~0ull}, {~0ull, ~0ull}, {~0ull, ~0ull}, {5, 10}};
+    EXPECT_EQ(limits(linux_limits, program),
+              "Limit                     Soft Limit           Hard Limit           Units     \n"
+              "Max cpu time              5                    10                   seconds   \n"
+              "Max file size             unlimited            unlimited            bytes     \n"
+              "Max data size             unlimited            unlimited            bytes     \n"
+              "Max stack size            unlimited            unlimited            bytes     \n"
+              "Max open files            1024                 524288               files     \n"
+              "Max address space         209715200            unlimited            bytes     \n");
+}
+
 TEST(LwkViewPaths, NormalizesLexically)
 {
     EXPECT_EQ(normalize("/"), "/");
@@ -289,6 +312,9 @@ TEST(LwkViewPaths, TheProcessesOwnProcFiles)
     EXPECT_EQ(map_path("/proc/thread-self/comm", 100).rel, "proc/self/comm");
     EXPECT_EQ(map_path("/proc/self/exe", 100).kind, Redirect::Exe);
     EXPECT_EQ(map_path("/proc/100/exe", 100).kind, Redirect::Exe);
+    EXPECT_EQ(map_path("/proc/self/limits", 100).kind, Redirect::Limits);
+    EXPECT_EQ(map_path("/proc/thread-self/limits", 100).kind, Redirect::Limits);
+    EXPECT_EQ(map_path("/proc/101/limits", 100).kind, Redirect::None); // another process's mcexec: Linux's
     // Another process's, other files, and malformed task paths stay Linux's.
     // The listing of its threads; not another process's (Linux's, its mcexec's threads).
     EXPECT_EQ(map_path("/proc/self/task", 100).kind, Redirect::TaskDir);
