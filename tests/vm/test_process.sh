@@ -15,7 +15,8 @@
 # RLIMIT_NPROC) and the instance stays up; orphans live on and end when killed;
 # System V shared memory works as natively and is shared with Linux processes;
 # credentials a program drops hold in every later call; limits of memory and
-# RLIMIT_CPU are the program's, enforced by the LWK; mlock counts against RLIMIT_MEMLOCK; munmap
+# RLIMIT_CPU are the program's, enforced by the LWK, the stack growing on
+# touch up to RLIMIT_STACK as it is then, also under `ulimit -s unlimited`; mlock counts against RLIMIT_MEMLOCK; munmap
 # of a shared file mapping lets go of the file (seals, pinned memory) at once; CPU
 # affinity is per thread as on Linux; reaped children's CPU time is the
 # parent's; a signal interrupts a blocked call (offloaded or not) and SA_RESTART
@@ -239,6 +240,21 @@ expect_eq "a soft RLIMIT_AS: the program's" "as: 180 MiB / inf" \
 	"$(prlimit --as=$((180 << 20)):unlimited mcexec "$IHK_BUILD/tests/vm/programs/limits" | grep -m1 '^as:')"
 expect_eq "--rlimits above mcexec's own hard limits" "mcexec: --rlimits 'inf:inf,inf:inf,inf:inf': a limit above mcexec's own hard limit" \
 	"$(prlimit --data=100000000:100000000 setpriv --reuid=65534 mcexec --rlimits inf:inf,inf:inf,inf:inf /bin/true 2>&1)"
+
+log "the stack grows on first touch up to RLIMIT_STACK as it is then, 1 MiB clear of the mapping below (programs/stack_grow.c)"
+SG=$IHK_BUILD/tests/vm/programs/stack_grow
+same_as_native "stack_grow" "$SG"
+same_as_native "stack_grow after ulimit -S -s in a shell on the LWK" bash -c 'ulimit -S -s 131072; exec "$0"' "$SG"
+# Linux lays out mcexec's own memory inside the program's range under an
+# unlimited stack; mcexec runs itself again with a limit (the program keeps none).
+expect_eq "stack_grow started under ulimit -s unlimited" "$(bash -c 'ulimit -s unlimited; exec "$0"' "$SG" 2>&1)" \
+	"$(bash -c 'ulimit -s unlimited; exec timeout -k 5 180 mcexec "$0"' "$SG" 2>&1)"
+expect_eq "/proc/self/limits under ulimit -s unlimited: the program's" \
+	"$(bash -c 'ulimit -s unlimited; exec grep -E "^Max (stack|data|address|cpu)" /proc/self/limits')" \
+	"$(bash -c 'ulimit -s unlimited; exec mcexec grep -E "^Max (stack|data|address|cpu)" /proc/self/limits')"
+expect_eq "a program run on Linux from the LWK has the LWK program's limits" \
+	"$(bash -c 'ulimit -S -s 4096; ulimit -S -v 2000000; exec prlimit --stack --as')" \
+	"$(MCEXEC_LINUX_PROGRAMS=/usr/bin/prlimit mcexec bash -c 'ulimit -S -s 4096; ulimit -S -v 2000000; exec prlimit --stack --as')"
 
 log "RLIMIT_CPU counts the program's CPU time on the LWK: SIGXCPU each second past the soft limit, SIGKILL at the hard one (programs/cpu_limit.c)"
 same_as_native "RLIMIT_CPU set by the program" "$IHK_BUILD/tests/vm/programs/cpu_limit" set
