@@ -6,7 +6,8 @@
 # from SLURM_MCK* variables; what srun sees of its options is its own, not the
 # program's arguments; --export=NONE/VAR carry the options; the job record and
 # slurmd's log say what the plugin did; each step prints a line of what the LWK did
-# and the job's report lands beside its kmsg file. Failures: test_failures.sh; MPI: test_mpi.sh;
+# and the job's report lands beside its kmsg file; a job under `ulimit -s
+# unlimited` runs. Failures: test_failures.sh; MPI: test_mpi.sh;
 # other job shapes: test_shapes.sh.
 . "$(dirname "$0")/../vm/lib.sh"
 . "$(dirname "$0")/lib.sh"
@@ -63,6 +64,14 @@ expect_eq "step tasks on McKernel" 3 "$(grep -c 'on McKernel' $SLURM_WORK/batch.
 expect_eq "one line per step" "mck: 1 task/mck: 2 tasks" "$(grep -oE '^mck: [0-9]+ tasks?' $SLURM_WORK/batch.out | sort | paste -sd/)"
 wait_idle
 expect_eq "the job's report: both steps' tasks" 3 "$(report "r['tasks']" "$SLURM_WORK/mck-report-$batch_job-vnode.json")"
+assert_slurm_node_clean
+
+log "a job under 'ulimit -s unlimited', which srun passes on: the task runs on the LWK without a stack limit"
+out=$(as_user bash -c "ulimit -s unlimited; srun --mck -n 1 bash -c 'ulimit -s; exec $APP'" 2>&1) ||
+	fail "srun --mck under ulimit -s unlimited: $out"
+expect_eq "the task's stack limit, and where it ran" "unlimited/task 0 of 1 on McKernel" \
+	"$(grep -E '^(unlimited|task )' <<<"$out" | paste -sd/)"
+wait_idle
 assert_slurm_node_clean
 
 log "mistakes are refused at submit; the node stays idle"
