@@ -3,7 +3,8 @@
 # 1,000 offloaded getuid calls, a populated mapping touched without page faults,
 # 3 threads) gets a report that says so, in JSON valid against
 # bench/report_schema.json and as a short table; the offload spin can be set per
-# job and hostile values get clear errors; the program's status is mcexec's
+# job and hostile values get clear errors; a thread waiting for Linux does not
+# spin while another thread waits for its CPU; the program's status is mcexec's
 # whatever happens to the report; the node is clean afterwards. The instance's
 # own totals (ihkosctl N get rusage) move by what the same program did.
 . "$(dirname "$0")/lib.sh"
@@ -140,6 +141,18 @@ done
 expect_ok mcexec --offload-spin 0 --report="$work/s0.json" --report-format=json "$PROBE" 200 0 2
 expect_eq "no call answered while spinning with --offload-spin 0" 0 \
 	"$($PY -c "import json; print(json.load(open('$work/s0.json'))['offload_spun'])")"
+# The guard: no spinning while another thread waits for the CPU. The report's
+# offload_spun against the offloaded calls that are not the 300 getuid (the
+# loader's, the start's): alone on its CPU, most getuid are answered while the
+# thread spins; with a thread computing on the same CPU, none may be.
+GUARD=$IHK_BUILD/tests/vm/programs/spin_guard
+spun_and_rest() { $PY -c "import json; r = json.load(open('$1')); print(r['offload_spun'], sum(c['count'] for c in r['offloaded']) - 300)"; }
+expect_ok mcexec --offload-spin 1000 --report="$work/g0.json" --report-format=json "$GUARD" 300 0
+expect_ok mcexec --offload-spin 1000 --report="$work/g1.json" --report-format=json "$GUARD" 300 1
+read -r spun0 rest0 <<<"$(spun_and_rest "$work/g0.json")"
+read -r spun1 rest1 <<<"$(spun_and_rest "$work/g1.json")"
+expect_eq "alone on its CPU, getuid answered while spinning ($spun0 spun, $rest0 other calls)" 1 $((spun0 > rest0))
+expect_eq "a thread computing on the same CPU: no getuid spun ($spun1 spun, $rest1 other calls)" 1 $((spun1 <= rest1))
 expect_fail "--offload-spin: Value 1001 not in range 0 to 1000" mcexec --offload-spin 1001 /bin/true
 expect_fail "--offload-spin" mcexec --offload-spin -1 /bin/true
 expect_fail "--offload-spin" mcexec --offload-spin abc /bin/true
