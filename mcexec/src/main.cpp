@@ -508,8 +508,15 @@ int main(int argc, char** argv)
     void* want = reinterpret_cast<void*>(MCK_USER_START);
     void* got = mmap(want, MCK_USER_END - MCK_USER_START, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE,
                      pfd, 0);
-    if (got != want)
-        die(std::string("cannot map the program's address range in mcexec: ") + strerror(errno));
+    if (got != want) {
+        // Our own mappings are in the way: the legacy layout (`setarch -L`,
+        // vm.legacy_va_layout) puts them from a third of the address space up.
+        int e = errno;
+        die(std::string("cannot map the program's address range in mcexec: ") + strerror(e) +
+            (e == EEXIST ? " (mcexec's own memory is there: is the legacy address space layout on? "
+                           "setarch -L, sysctl vm.legacy_va_layout)"
+                         : ""));
+    }
     // A guard above it: an offloaded call given a buffer that starts in the
     // program's range and runs past its end faults there (EFAULT) instead of
     // reaching mcexec's own memory. 1 TiB is far more than any one call moves.

@@ -146,6 +146,7 @@ expect_fail "cannot tell this process's local rank" mcexec -n 2 /bin/true
 expect_fail "not a hexadecimal signal mask" mcexec --blocked zz /bin/true
 expect_fail "not a hexadecimal signal mask" mcexec --pending -1 /bin/true
 expect_fail "expected AS,DATA,STACK[,CPU]" mcexec --rlimits inf:inf,inf:inf,inf:inf,1:inf, /bin/true
+expect_fail "is the legacy address space layout on?" setarch -L mcexec /bin/true
 
 log "-n: two processes share the instance"
 a=$(MCEXEC_LOCAL_RANK=0 mcexec -n 2 "$PROGS/mem_hog" 200 2 &
