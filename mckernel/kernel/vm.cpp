@@ -37,6 +37,7 @@ constexpr uint64_t MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2;
 // Linux's user range (x86-64, 4-level paging), for mremap's checks of a new place.
 constexpr uint64_t LINUX_TASK_SIZE = (1ull << 47) - PAGE_4K;
 constexpr uint64_t MMAP_LOW = MCK_INTERP_BASE + (1ull << 40); // mmap(NULL) stays above the program
+constexpr uint64_t STACK_GUARD_GAP = 256 * PAGE_4K; // Linux's default stack_guard_gap
 constexpr uint32_t PROT_RWX = arch::PROT_R | arch::PROT_W | arch::PROT_X;
 
 uint64_t up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
@@ -590,6 +591,18 @@ constexpr uint32_t COLOURS = 8;
 constexpr uint64_t COLOUR_STEP = 0x41000; // 260 KiB: 7 steps stay inside 2 MiB
 static_assert((COLOURS - 1) * COLOUR_STEP < PAGE_2M && COLOUR_STEP % PAGE_4K == 0);
 
+// A hint as Linux takes it (arch_get_unmapped_area_topdown): free, and not
+// within stack_guard_gap below the stack, which would stop its growth.
+bool hint_free(Process* p, uint64_t addr, uint64_t len)
+{
+    if (!range_free(p, addr, addr + len))
+        return false;
+    for (Vma* v = p->vmas; v; v = v->next)
+        if (v->start >= addr + len)
+            return !(v->flags & VMA_STACK) || v->start - (addr + len) >= STACK_GUARD_GAP;
+    return true;
+}
+
 // Where a new mapping goes (caller holds p->lock); 0 if nowhere. @colour: an
 // anonymous mapping, which may be coloured.
 uint64_t place(Process* p, uint64_t addr, uint64_t len, uint64_t flags, int64_t* err, bool colour = false,
@@ -619,7 +632,7 @@ uint64_t place(Process* p, uint64_t addr, uint64_t len, uint64_t flags, int64_t*
             *err = -ENOMEM;
         return start;
     }
-    if (addr && !(addr & (PAGE_4K - 1)) && in_user_range(addr, len) && range_free(p, addr, addr + len))
+    if (addr && !(addr & (PAGE_4K - 1)) && in_user_range(addr, len) && hint_free(p, addr, len))
         return addr;
     if (align) { // MAP_HUGETLB: at its page size, never coloured
         uint64_t start = find_gap(p, len, align);
@@ -1791,15 +1804,15 @@ void vm_fork_adopt(Process* p)
 namespace {
 
 // The main thread's stack grows on a touch below it, as Linux's
-// (expand_downwards): down to the touched page if the stack then stays within
-// RLIMIT_STACK as it is now (Linux allows one page more) and RLIMIT_AS, and
-// ends at least stack_guard_gap above the accessible region below (a
-// PROT_NONE one only may not be overlapped). It grows further, to the 2 MiB
-// boundary, where the same rules allow: one fault and one 2 MiB page instead
-// of 512 faults. Returns the grown region, or none (SIGSEGV). Caller holds p->lock.
+// (expand_downwards, Linux 6.1): down to the touched page if the stack then
+// stays within RLIMIT_STACK as it is now and RLIMIT_AS, and ends at least
+// stack_guard_gap above the accessible region below (a PROT_NONE one, or a
+// piece of the stack an munmap left, may only not be overlapped). It grows
+// further, to the 2 MiB boundary, where the same rules allow: one fault and
+// one 2 MiB page instead of 512 faults. Returns the grown region, or none
+// (SIGSEGV). Caller holds p->lock.
 Vma* grow_stack_locked(Process* p, uint64_t addr)
 {
-    constexpr uint64_t GUARD_GAP = 256 * PAGE_4K; // Linux's default stack_guard_gap
     Vma *below = nullptr, *v = p->vmas;
     for (; v && v->end <= addr; v = v->next)
         below = v;
@@ -1807,19 +1820,26 @@ Vma* grow_stack_locked(Process* p, uint64_t addr)
         return nullptr;
     uint64_t page = down(addr, PAGE_4K), limit = p->rlimits[MCK_RLIMIT_STACK].cur;
     uint64_t lowest = MCK_USER_START; // the lowest start both rules allow
-    if (limit < v->end - MCK_USER_START - PAGE_4K)
-        lowest = up(v->end - limit - PAGE_4K, PAGE_4K);
+    if (limit < v->end - MCK_USER_START)
+        lowest = up(v->end - limit, PAGE_4K);
     if (below) {
-        uint64_t gap = below->prot ? GUARD_GAP : 0;
+        uint64_t gap = below->prot && !(below->flags & VMA_STACK) ? STACK_GUARD_GAP : 0;
         if (below->end + gap > lowest)
             lowest = below->end + gap;
     }
     if (page < lowest)
         return nullptr;
     uint64_t start = down(addr, PAGE_2M) > lowest ? down(addr, PAGE_2M) : lowest;
-    if (!within_limits(p, v->start - start, false)) {
-        if (!within_limits(p, v->start - page, false))
-            return nullptr; // RLIMIT_AS
+    // RLIMIT_AS only: the stack is not data (Linux's is_data_mapping).
+    auto fits = [p](uint64_t add) {
+        uint64_t total = add;
+        for (Vma* r = p->vmas; r; r = r->next)
+            total += r->end - r->start;
+        return total <= p->rlimits[MCK_RLIMIT_AS].cur;
+    };
+    if (!fits(v->start - start)) {
+        if (!fits(v->start - page))
+            return nullptr;
         start = page;
     }
     v->start = start;

@@ -358,10 +358,11 @@ TEST_F(Vm, UnderMclFutureTheHeapIsLockedAndCountedUpToTheBreak)
     EXPECT_EQ(vm_locked_after(p, 0, 0), 0u);
 }
 
-// Linux's expand_downwards: a touch below the main thread's stack grows it
-// (here to the 2 MiB boundary), within RLIMIT_STACK as it is at the touch
-// (one page more, as Linux), RLIMIT_AS, and 1 MiB clear of an accessible
-// mapping below; any other region never grows.
+// Linux's expand_downwards (6.1): a touch below the main thread's stack
+// grows it (here to the 2 MiB boundary), within RLIMIT_STACK as it is at the
+// touch, RLIMIT_AS (not RLIMIT_DATA), and 1 MiB clear of an accessible
+// mapping below; any other region never grows, and a hint within that 1 MiB
+// is not taken.
 TEST_F(Vm, TheStackGrowsOnATouchBelowItWithinItsLimitsAsTheyAreThen)
 {
     constexpr uint64_t TOP = MCK_STACK_TOP;
@@ -378,35 +379,51 @@ TEST_F(Vm, TheStackGrowsOnATouchBelowItWithinItsLimitsAsTheyAreThen)
     uint64_t size = 0;
     EXPECT_TRUE(mapped(TOP - 5 * M, nullptr, &size));
     EXPECT_EQ(size, M2) << "the grown part gets 2 MiB pages";
-    EXPECT_EQ(vm_fault(p, TOP - 8 * M - 2 * K4, true), 11) << "past the limit and its extra page: SIGSEGV";
-    EXPECT_EQ(vm_fault(p, TOP - 8 * M - K4, false), 0);
-    EXPECT_EQ(stack_start(), TOP - 8 * M - K4) << "down to the limit, not to the 2 MiB boundary";
+    EXPECT_EQ(vm_fault(p, TOP - 8 * M - K4, true), 11) << "past the limit: SIGSEGV";
+    EXPECT_EQ(vm_fault(p, TOP - 8 * M, false), 0);
+    EXPECT_EQ(stack_start(), TOP - 8 * M) << "exactly the limit";
     EXPECT_EQ(vm_fault(p, TOP - 12 * M, true), 11);
     p->rlimits[MCK_RLIMIT_STACK].cur = 16 * M; // setrlimit: from now on
     EXPECT_EQ(vm_fault(p, TOP - 12 * M, true), 0);
-    // A readable page 15 MiB down: the stack stays 1 MiB above it, and no limit changes that.
-    p->rlimits[MCK_RLIMIT_STACK].cur = ~0ull;
-    ASSERT_EQ(map(TOP - 15 * M, K4, PROT_READ), int64_t(TOP - 15 * M));
-    EXPECT_EQ(vm_fault(p, TOP - 14 * M + K4 - 1, true), 11);
-    EXPECT_EQ(vm_fault(p, TOP - 14 * M + K4, true), 0);
-    EXPECT_EQ(stack_start(), TOP - 14 * M + K4);
-    // PROT_NONE below: only not overlapped.
-    ASSERT_EQ(vm_munmap(p, TOP - 15 * M, K4), 0);
-    ASSERT_EQ(map(TOP - 15 * M, K4, PROT_NONE), int64_t(TOP - 15 * M));
-    EXPECT_EQ(vm_fault(p, TOP - 15 * M + K4, true), 0);
-    EXPECT_EQ(stack_start(), TOP - 15 * M + K4);
-    EXPECT_EQ(vm_fault(p, TOP - 15 * M, true), 11) << "the PROT_NONE page itself";
-    ASSERT_EQ(vm_munmap(p, TOP - 15 * M, K4), 0);
-    // RLIMIT_AS: the growth counts as address space.
-    p->rlimits[MCK_RLIMIT_AS].cur = (15 * M - K4) + M2;
-    EXPECT_EQ(vm_fault(p, TOP - 18 * M, true), 11);
-    EXPECT_EQ(vm_fault(p, TOP - 16 * M, true), 0);
-    EXPECT_EQ(stack_start(), TOP - 16 * M) << "the page only: to the 2 MiB boundary would pass RLIMIT_AS";
-    p->rlimits[MCK_RLIMIT_AS].cur = ~0ull;
-    // Other regions do not grow.
+    // RLIMIT_DATA below what the program has is no matter: the stack is not data.
     ASSERT_EQ(map(A, M2), int64_t(A));
-    EXPECT_EQ(vm_fault(p, A - K4, true), 11);
-    EXPECT_EQ(vm_munmap(p, TOP - 16 * M, 16 * M), 0);
+    p->rlimits[MCK_RLIMIT_DATA].cur = K4;
+    EXPECT_EQ(vm_fault(p, TOP - 13 * M, true), 0);
+    p->rlimits[MCK_RLIMIT_DATA].cur = ~0ull;
+    EXPECT_EQ(vm_fault(p, A - K4, true), 11) << "other regions do not grow";
+    ASSERT_EQ(vm_munmap(p, A, M2), 0);
+    // A readable page 17 MiB down (the stack reaches 14 MiB): the stack stays
+    // 1 MiB above it, and no limit changes that.
+    EXPECT_EQ(stack_start(), TOP - 14 * M);
+    p->rlimits[MCK_RLIMIT_STACK].cur = ~0ull;
+    ASSERT_EQ(map(TOP - 17 * M, K4, PROT_READ), int64_t(TOP - 17 * M));
+    EXPECT_EQ(vm_fault(p, TOP - 16 * M + K4 - 1, true), 11);
+    EXPECT_EQ(vm_fault(p, TOP - 16 * M + K4, true), 0);
+    EXPECT_EQ(stack_start(), TOP - 16 * M + K4);
+    // PROT_NONE below: only not overlapped.
+    ASSERT_EQ(vm_munmap(p, TOP - 17 * M, K4), 0);
+    ASSERT_EQ(map(TOP - 17 * M, K4, PROT_NONE), int64_t(TOP - 17 * M));
+    EXPECT_EQ(vm_fault(p, TOP - 17 * M + K4, true), 0);
+    EXPECT_EQ(stack_start(), TOP - 17 * M + K4);
+    EXPECT_EQ(vm_fault(p, TOP - 17 * M, true), 11) << "the PROT_NONE page itself";
+    ASSERT_EQ(vm_munmap(p, TOP - 17 * M, K4), 0);
+    // RLIMIT_AS: the growth counts as address space; where the 2 MiB boundary
+    // would pass it, the stack grows to the touched page only.
+    uint64_t now = 17 * M - K4; // the stack's size, all there is
+    p->rlimits[MCK_RLIMIT_AS].cur = now + M / 2;
+    EXPECT_EQ(vm_fault(p, TOP - now - 64 * 1024, true), 0);
+    EXPECT_EQ(stack_start(), TOP - now - 64 * 1024);
+    EXPECT_EQ(vm_fault(p, TOP - now - 64 * 1024 - M, true), 11);
+    p->rlimits[MCK_RLIMIT_AS].cur = ~0ull;
+    // A hint within 1 MiB below the stack is not taken; one below that is.
+    uint64_t s = stack_start();
+    int64_t elsewhere = vm_mmap(p, s - M, K4, RW, ANON, -1, 0);
+    EXPECT_GT(elsewhere, 0);
+    EXPECT_NE(elsewhere, int64_t(s - M));
+    EXPECT_EQ(vm_mmap(p, s - M - K4, K4, RW, ANON, -1, 0), int64_t(s - M - K4));
+    EXPECT_EQ(vm_munmap(p, s - M - K4, K4), 0);
+    EXPECT_EQ(vm_munmap(p, uint64_t(elsewhere), K4), 0);
+    EXPECT_EQ(vm_munmap(p, TOP - 32 * M, 32 * M), 0);
 }
 
 TEST_F(Vm, TheHeapGrowsPastTheFreeMemoryUnlessStrict)
