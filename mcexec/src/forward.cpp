@@ -1050,7 +1050,7 @@ void forward_after_fork()
 }
 
 int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uint64_t nr, const uint64_t a[6],
-                     const ExecSignals& signals)
+                     const ExecKeeps& keeps)
 {
     if (nr == MCK_SYS_MAP_SHARED)
         return map_shared(cfg, token, a);
@@ -1089,7 +1089,7 @@ int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uin
     if (nr == MCK_SYS_CHILD_REAP)
         return child_reap_call(a[0], a[1]);
     if (nr == SYS_execve || nr == SYS_execveat)
-        return exec_call(cfg.reserved, nr, a, signals, cfg.view ? cfg.view->program() : std::string());
+        return exec_call(cfg.reserved, nr, a, keeps, cfg.view ? cfg.view->program() : std::string());
     if (nr == SYS_close_range)
         return close_range_of_program(a, cfg.reserved);
     if (std::optional<int64_t> r = wait_call(nr, a))

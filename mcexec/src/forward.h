@@ -26,9 +26,9 @@ struct ForwardConfig {
 
 // Run call @nr of the program's thread @tid (served under @token) with @args:
 // its result or -errno.
-// @signals: the calling thread's, which execve passes on.
+// @keeps: the calling thread's, which execve passes on.
 int64_t forward_call(const ForwardConfig& cfg, uint64_t token, uint32_t tid, uint64_t nr, const uint64_t args[6],
-                     const ExecSignals& signals);
+                     const ExecKeeps& keeps);
 // In a fork child (one thread): forget the parent's other threads' locks.
 void forward_after_fork();
 

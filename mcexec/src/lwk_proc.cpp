@@ -2,9 +2,12 @@
 // The program's /proc/self files from a snapshot of its LWK process (lwk_proc.h).
 #include "lwk_proc.h"
 
+#include "lwk_view.h"
+
 #include <sys/sysmacros.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -284,9 +287,25 @@ std::string statm(const Snapshot& s)
            u64(t.exec / PAGE) + " 0 " + u64((t.data + t.stack) / PAGE) + " 0\n";
 }
 
+namespace {
+
+// The CPUs of @th's affinity (share numbering); none if it has no mask.
+std::vector<unsigned> allowed_cpus(const mck_snap_thread* th)
+{
+    std::vector<unsigned> cpus;
+    for (unsigned c = 0; th && c < MCK_CPU_WORDS * 64; c++)
+        if (th->cpus[c / 64] >> (c % 64) & 1)
+            cpus.push_back(c);
+    return cpus;
+}
+
+} // namespace
+
 std::string status(const Snapshot& s, const std::string& text, uint32_t tid)
 {
     const mck_snap_thread* thread = tid ? find_thread(s, tid) : nullptr;
+    // Cpus_allowed: the thread's affinity (the process's file: its main thread's).
+    std::vector<unsigned> cpus = allowed_cpus(thread ? thread : find_thread(s, s.head.pid));
     Totals t = totals(s);
     uint64_t vcsw = 0, ivcsw = 0;
     for (const mck_snap_thread& th : s.threads)
@@ -321,6 +340,13 @@ std::string status(const Snapshot& s, const std::string& text, uint32_t tid)
             out += kb_line("VmExe", t.exec);
         else if (key == "RssFile" || key == "RssShmem" || key == "VmLib" || key == "VmSwap" || key == "VmPTE")
             out += kb_line(key.c_str(), 0);
+        else if (key == "Cpus_allowed" && !cpus.empty()) {
+            size_t digits = 0; // as wide as the share's mask there
+            for (char c : line.substr(line.find(':') + 1))
+                digits += std::isxdigit(static_cast<unsigned char>(c)) ? 1 : 0;
+            out += "Cpus_allowed:\t" + mask_string(cpus, std::max(unsigned(digits * 4), cpus.back() + 1));
+        } else if (key == "Cpus_allowed_list" && !cpus.empty())
+            out += "Cpus_allowed_list:\t" + list_string(cpus);
         else if (key == "voluntary_ctxt_switches")
             out += "voluntary_ctxt_switches:\t" + u64(vcsw);
         else if (key == "nonvoluntary_ctxt_switches")

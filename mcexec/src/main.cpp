@@ -6,6 +6,7 @@
 // 127 program not found, 126 not executable here, 125 mcexec itself failed
 // (no such instance, not running, too small, ...), like env(1) and timeout(1).
 #include "credentials.h"
+#include "exec_keeps.h"
 #include "fd_limit.h"
 #include "loader.h"
 #include "lwk_view_tree.h"
@@ -58,6 +59,8 @@ struct Options {
     std::string rlimits;             // --rlimits AS,DATA,STACK[,CPU]: the old program's limits (program_limits.h)
     std::string blocked;             // --blocked MASK: the old program's signal mask
     std::string pending;             // --pending MASK: the signals pending for it
+    std::string mempolicy;           // --mempolicy MODE:FLAGS:NODES: its NUMA policy (exec_keeps.h)
+    std::string cpus;                // --cpus MASK: its CPUs, in the share's numbering
     std::optional<uint32_t> offload_spin; // --offload-spin US: both sides' spin budget
     std::optional<std::string> report;    // --report[=FILE]: "" for standard error
     std::string report_format = "text";   // --report-format
@@ -158,6 +161,12 @@ Options parse(int argc, char** argv)
     app.add_option("--pending", o.pending,
                    "MASK: signals pending for the program when it starts, in hex as --blocked (what\n"
                    "mcexec passes on when the program calls execve)");
+    app.add_option("--mempolicy", o.mempolicy,
+                   "MODE:FLAGS:NODES: the program's NUMA policy as set_mempolicy takes it (mode in decimal,\n"
+                   "flags and node mask in hex; what mcexec passes on when the program calls execve)");
+    app.add_option("--cpus", o.cpus,
+                   "MASK: the CPUs of the share the program may run on, CPU 0 the lowest bit, in hex\n"
+                   "(what mcexec passes on when the program calls execve; default: all)");
     app.add_option("--exec", o.exec_path,
                    "Run PATH as it is (no PATH search) with the command as its whole argv, argv[0]\n"
                    "included (what mcexec passes on when the program calls execve)");
@@ -188,7 +197,7 @@ Options parse(int argc, char** argv)
         // --report takes its FILE only as --report=FILE: the next word is the program.
         bool takes_value = a == "-n" || a == "--ranks-per-node" || a == "--local-rank" || a == "--os-index" ||
                            a == "--share" || a == "--exec" || a == "--rlimits" || a == "--blocked" || a == "--pending" ||
-                           a == "--offload-spin" ||
+                           a == "--offload-spin" || a == "--mempolicy" || a == "--cpus" ||
                            a == "--report-format" || a == "--report-group";
         if (takes_value && i + 1 < argc)
             ours.push_back(argv[++i]);
@@ -333,7 +342,11 @@ void run_again_with_stack_limit(int argc, char** argv, const Options& opt)
     for (std::string& a : args)
         c.push_back(a.data());
     c.push_back(nullptr);
-    execv("/proc/self/exe", c.data());
+    // By its own path: Linux names the process after it (ps -C mcexec, pkill).
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    std::string exe = n > 0 ? std::string(self, size_t(n)) : std::string("/proc/self/exe");
+    execv(exe.c_str(), c.data());
     die(std::string("cannot run mcexec again with a stack limit: ") + strerror(errno));
 }
 
@@ -347,6 +360,10 @@ int main(int argc, char** argv)
     const uint64_t started_blocked = inherited_blocked();
     const uint64_t blocked = opt.blocked.empty() ? started_blocked : parse_mask("--blocked", opt.blocked);
     const uint64_t pending = opt.pending.empty() ? 0 : parse_mask("--pending", opt.pending);
+    std::string keeps_error;
+    const std::optional<mck_exec_keeps> keeps = mcexec::parse_exec_keeps(opt.mempolicy, opt.cpus, &keeps_error);
+    if (!keeps)
+        die(keeps_error);
     if (std::string e = mcexec::program_limits_init(opt.rlimits); !e.empty())
         die("--rlimits '" + opt.rlimits + "': " + e);
     // Those limits are now the program's, kept by the LWK. Ours must allow the
@@ -528,59 +545,6 @@ int main(int argc, char** argv)
     // what the program must not reach (docs/security.md).
     prctl(PR_SET_DUMPABLE, 0);
 
-    // Regions: the program, its loader, its stack. The stack's top is mapped
-    // now, as much as the program's soft RLIMIT_STACK allows up to 8 MiB
-    // (Linux's default limit); the LWK grows it on first touch below, up to
-    // the limit the program has then (docs/lwk.md, "The stack").
-    mck_rlimit program_limits[MCK_RLIMITS];
-    mcexec::program_limits_to(program_limits);
-    uint64_t stack_size = std::min<uint64_t>(program_limits[MCK_RLIMIT_STACK].cur & ~uint64_t(4095), 8ull << 20);
-    stack_size = std::max<uint64_t>(stack_size, 128ull << 10);
-    std::vector<mcexec::Region> regions = mcexec::plan_regions(images);
-    uint64_t stack_start = MCK_STACK_TOP - stack_size;
-    regions.push_back(mcexec::Region{stack_start, stack_size, PROT_READ | PROT_WRITE});
-    if (regions.size() > MCK_MAX_REGIONS)
-        die(path + ": too many segments (" + std::to_string(regions.size()) + ")", 126);
-    for (const auto& r : regions)
-        if (r.start < MCK_USER_START || r.start + r.len > MCK_USER_END)
-            die(path + ": it wants address 0x" + std::to_string(r.start) + ", outside the LWK's user range", 126);
-    std::vector<mcexec_region> abi_regions;
-    uint64_t need = 0;
-    for (const auto& r : regions) {
-        abi_regions.push_back(mcexec_region{r.start, r.len, r.prot, 0});
-        need += r.len;
-    }
-    mcexec_setup setup{};
-    setup.num_regions = uint32_t(abi_regions.size());
-    setup.regions = reinterpret_cast<uint64_t>(abi_regions.data());
-    setup.brk_start = exe.end;
-    setup.stack_start = stack_start;
-    setup.stack_max = stack_size;
-    mcexec::program_limits_to(setup.rlimits);
-    setup.ignored = ignored;
-    setup.blocked = blocked;
-    setup.pending = pending;
-    if (ioctl(pfd, MCEXEC_SETUP, &setup) < 0) {
-        if (errno == ENOMEM)
-            die("instance " + std::to_string(opt.os_index) + " has too little memory for " + path + " (it needs " +
-                std::to_string((need + (1 << 20) - 1) >> 20) + " MiB to start)");
-        die("cannot set up " + path + " on the LWK: " + strerror(errno));
-    }
-
-    // Write the program and its loader straight into the LWK's memory.
-    for (const mcexec::ElfImage* im : images) {
-        for (const auto& s : im->segments) {
-            uint64_t done = 0;
-            while (done < s.filesz) {
-                ssize_t n = pread(im->fd, reinterpret_cast<void*>(s.vaddr + done), s.filesz - done,
-                                  off_t(s.offset + done));
-                if (n <= 0)
-                    die(im->path + ": cannot read it: " + (n < 0 ? strerror(errno) : "file shrank"), 126);
-                done += uint64_t(n);
-            }
-        }
-        close(im->fd);
-    }
     std::vector<std::string> env;
     for (char** e = environ; *e; e++)
         env.emplace_back(*e);
@@ -606,8 +570,73 @@ int main(int argc, char** argv)
     aux.execfn = path;
     aux.execfn = script;
     mcexec::StackImage stack = mcexec::build_stack(MCK_STACK_TOP, args, env, aux);
-    if (stack.bytes.size() > stack_size / 2)
+    // Regions: the program, its loader, its stack. The stack's top is mapped
+    // now: its arguments and 128 KiB more (as Linux's first stack region), or
+    // as much as the program's soft RLIMIT_STACK allows up to 8 MiB (Linux's
+    // default limit); the LWK grows it on first touch below, up to the limit
+    // the program has then (docs/lwk.md, "The stack"). Arguments as Linux
+    // takes them: a quarter of the limit (here half, with the pointers), at
+    // least 128 KiB, at most 6 MiB.
+    mck_rlimit program_limits[MCK_RLIMITS];
+    mcexec::program_limits_to(program_limits);
+    uint64_t stack_limit = program_limits[MCK_RLIMIT_STACK].cur;
+    uint64_t arg_max = std::min<uint64_t>(std::max<uint64_t>(stack_limit / 2, 256ull << 10), 6ull << 20);
+    if (stack.bytes.size() > arg_max)
         die("the arguments and environment take " + std::to_string(stack.bytes.size()) + " bytes, too many", 126);
+    uint64_t stack_size = std::min<uint64_t>(stack_limit & ~uint64_t(4095), 8ull << 20);
+    stack_size = std::max<uint64_t>(stack_size, ((stack.bytes.size() + 4095) & ~uint64_t(4095)) + (128ull << 10));
+    std::vector<mcexec::Region> regions = mcexec::plan_regions(images);
+    uint64_t stack_start = MCK_STACK_TOP - stack_size;
+    regions.push_back(mcexec::Region{stack_start, stack_size, PROT_READ | PROT_WRITE});
+    if (regions.size() > MCK_MAX_REGIONS)
+        die(path + ": too many segments (" + std::to_string(regions.size()) + ")", 126);
+    for (const auto& r : regions)
+        if (r.start < MCK_USER_START || r.start + r.len > MCK_USER_END)
+            die(path + ": it wants address 0x" + std::to_string(r.start) + ", outside the LWK's user range", 126);
+    std::vector<mcexec_region> abi_regions;
+    uint64_t need = 0;
+    for (const auto& r : regions) {
+        abi_regions.push_back(mcexec_region{r.start, r.len, r.prot, 0});
+        need += r.len;
+    }
+    mcexec_setup setup{};
+    setup.num_regions = uint32_t(abi_regions.size());
+    setup.regions = reinterpret_cast<uint64_t>(abi_regions.data());
+    setup.brk_start = exe.end;
+    setup.stack_start = stack_start;
+    setup.stack_max = stack_size;
+    mcexec::program_limits_to(setup.rlimits);
+    setup.ignored = ignored;
+    setup.blocked = blocked;
+    setup.pending = pending;
+    setup.keeps = *keeps;
+    if (ioctl(pfd, MCEXEC_SETUP, &setup) < 0) {
+        if (errno == ENOMEM)
+            die("instance " + std::to_string(opt.os_index) + " has too little memory for " + path + " (it needs " +
+                std::to_string((need + (1 << 20) - 1) >> 20) + " MiB to start)");
+        if (errno == EINVAL && (!opt.mempolicy.empty() || !opt.cpus.empty())) {
+            std::string policy = opt.mempolicy.empty() ? "" : "--mempolicy '" + opt.mempolicy + "'";
+            std::string cpus = opt.cpus.empty() ? "" : "--cpus '" + opt.cpus + "'";
+            die("cannot set up " + path + " on the LWK: " + policy + (policy.empty() || cpus.empty() ? "" : " or ") +
+                cpus + ": no node or CPU of this share, or a policy set_mempolicy would refuse");
+        }
+        die("cannot set up " + path + " on the LWK: " + strerror(errno));
+    }
+
+    // Write the program and its loader straight into the LWK's memory.
+    for (const mcexec::ElfImage* im : images) {
+        for (const auto& s : im->segments) {
+            uint64_t done = 0;
+            while (done < s.filesz) {
+                ssize_t n = pread(im->fd, reinterpret_cast<void*>(s.vaddr + done), s.filesz - done,
+                                  off_t(s.offset + done));
+                if (n <= 0)
+                    die(im->path + ": cannot read it: " + (n < 0 ? strerror(errno) : "file shrank"), 126);
+                done += uint64_t(n);
+            }
+        }
+        close(im->fd);
+    }
     memcpy(reinterpret_cast<void*>(stack.sp), stack.bytes.data(), stack.bytes.size());
 
     static mcexec::ProxyConfig config{pfd, opt.os_index, path, {pfd, path, {}}};

@@ -215,7 +215,7 @@ void worker()
         // again after the program's handler.
         bool interrupted = (ev.flags & MCEXEC_EV_INTERRUPTED) || interruptible_pending();
         int64_t ret = interrupted ? -MCK_ERESTARTNOINTR : forward_call(g_config->forward, ev.token, ev.tid, ev.nr, ev.args,
-                                                                               {ev.sigmask, ev.sigpending});
+                                                                               {ev.sigmask, ev.sigpending, ev.keeps});
         if (ret == -EPIPE)
             pass_on_own(SIGPIPE);
         else if (ret == -EFBIG)

@@ -2,6 +2,7 @@
 // fork and exec for the program (spawn.h).
 #include "spawn.h"
 
+#include "exec_keeps.h"
 #include "loader.h"
 #include "lwk_view.h"
 #include "program_limits.h"
@@ -179,12 +180,12 @@ private:
 // mcexec's main thread, which passes on those that come meanwhile.)
 class ExecMask {
 public:
-    explicit ExecMask(const ExecSignals& signals) : m_pending(signals.pending & signals.blocked)
+    explicit ExecMask(const ExecKeeps& keeps) : m_pending(keeps.pending & keeps.blocked)
     {
         sigset_t s;
         sigemptyset(&s);
         for (int sig = 1; sig <= 64; sig++)
-            if (signals.blocked >> (sig - 1) & 1)
+            if (keeps.blocked >> (sig - 1) & 1)
                 sigaddset(&s, sig);
         m_set = pthread_sigmask(SIG_SETMASK, &s, &m_old) == 0;
         if (!m_set)
@@ -226,7 +227,7 @@ std::string hex(uint64_t v)
 
 } // namespace
 
-int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], const ExecSignals& signals,
+int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], const ExecKeeps& keeps,
                   const std::string& own_exe)
 {
     int p = nr == SYS_execveat ? 1 : 0;
@@ -291,11 +292,13 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], co
                "--rlimits",
                program_limits_text(),
                "--blocked",
-               hex(signals.blocked),
+               hex(keeps.blocked),
                "--pending",
-               hex(signals.pending & signals.blocked),
+               hex(keeps.pending & keeps.blocked),
                "--exec",
                path};
+        std::vector<std::string> kept = exec_keeps_args(keeps.thread); // its NUMA policy and CPUs
+        cmd.insert(cmd.end(), kept.begin(), kept.end());
         cmd.insert(cmd.end(), g_spawn.policy_args.begin(), g_spawn.policy_args.end());
         cmd.insert(cmd.end(), g_spawn.report_args.begin(), g_spawn.report_args.end());
         cmd.push_back("--");
@@ -312,7 +315,7 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], co
     std::optional<ExecMask> mask;
     std::optional<LinuxExecLimits> limits;
     if (on_linux) {
-        mask.emplace(signals);
+        mask.emplace(keeps);
         limits.emplace();
     }
     // Our descriptors to the instance are close-on-exec: the old LWK process

@@ -14,6 +14,8 @@
 
 #include "policy.h"
 
+#include <mcexec/abi.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -41,15 +43,16 @@ int64_t fork_call(uint64_t token);
 // In the fork child, once MCEXEC_CREATE made it the LWK process's mcexec:
 // lets the parent's fork_call return.
 void fork_child_adopted();
-// What execve keeps of the calling thread's signals (bit sig - 1): its mask
-// and the signals pending that it blocks.
-struct ExecSignals {
+// What execve keeps of the calling thread: its signal mask and the signals
+// pending that it blocks (bit sig - 1), its NUMA policy and its CPUs.
+struct ExecKeeps {
     uint64_t blocked = 0, pending = 0;
+    mck_exec_keeps thread{};
 };
 // execve/execveat of the program: only returns on an error (-errno).
 // @own_exe: the program's file, which /proc/self/exe names for it (empty
 // without the LWK's view: then it names mcexec, as Linux sees it).
-int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], const ExecSignals& signals,
+int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], const ExecKeeps& keeps,
                   const std::string& own_exe);
 
 } // namespace mcexec

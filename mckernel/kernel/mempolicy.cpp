@@ -203,6 +203,30 @@ int64_t write_nodes(uint64_t mask, uint64_t maxnode, uint64_t nodes)
 
 } // namespace
 
+int64_t mempolicy_from_exec(const mck_exec_keeps& k, MemPolicy* out)
+{
+    uint16_t mode, flags;
+    if (k.policy_mode > 0xffff || k.policy_flags & ~uint32_t(MODE_FLAGS) ||
+        split_mode(k.policy_mode | k.policy_flags, &mode, &flags) || mode != k.policy_mode)
+        return -EINVAL;
+    bool user_mask = flags & (MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES);
+    MemPolicy policy{mode, flags, k.policy_nodes};
+    if (mode == MPOL_DEFAULT || mode == MPOL_LOCAL) {
+        if (k.policy_nodes || flags)
+            return -EINVAL;
+    } else {
+        uint64_t allowed = mem_nodes();
+        // As make_policy keeps it: the caller's mask with a mask flag, else
+        // nodes there are (one for MPOL_PREFERRED); either standing for some.
+        if (!effective_nodes(policy) ||
+            (!user_mask && ((k.policy_nodes & ~allowed) ||
+                            (mode == MPOL_PREFERRED && (k.policy_nodes & (k.policy_nodes - 1))))))
+            return -EINVAL;
+    }
+    *out = policy;
+    return 0;
+}
+
 const MemPolicy& mempolicy_of(Process* p)
 {
     Thread* t = current();

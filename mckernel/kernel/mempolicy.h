@@ -30,6 +30,10 @@ Placement mempolicy_place(const MemPolicy& policy, uint64_t va, uint64_t size, i
 // allocates (Linux's SETUP, a fork's copy), the process's (Process::mempolicy).
 const MemPolicy& mempolicy_of(Process* p);
 
+// The policy an execve kept (mck_exec_keeps), checked as set_mempolicy would
+// have made it; EINVAL for one it could not have made (a hostile mcexec).
+int64_t mempolicy_from_exec(const mck_exec_keeps& keeps, MemPolicy* out);
+
 // migrate_pages from the nodes of @from to those of @to (masks of nodes
 // 0-63), as Linux's do_migrate_pages orders it: each node of @from goes to
 // the node at the same place in @to (wrapping), a node that stays where it is

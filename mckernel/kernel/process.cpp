@@ -16,6 +16,7 @@
 #include <kernel/ikc.h>
 #include <kernel/itimer.h>
 #include <kernel/mem.h>
+#include <kernel/mempolicy.h>
 #include <kernel/offload.h>
 #include <kernel/posix_timer.h>
 #include <kernel/process.h>
@@ -399,8 +400,36 @@ int64_t adopt(uint32_t cpu_index, const ihk_ikc_msg& m, Made* made_out)
 int64_t setup(Process* p)
 {
     const mcexec_setup& s = p->shared->setup;
-    if (p->started || s.num_regions > MCK_MAX_REGIONS)
+    if (p->started || s.num_regions > MCK_MAX_REGIONS || !p->threads)
         return -22;
+    // What the execve before this image kept: its NUMA policy, which places
+    // the image's memory too (so first), and its CPUs (Linux keeps both).
+    Thread* main = p->threads;
+    MemPolicy policy;
+    if (int64_t err = mempolicy_from_exec(s.keeps, &policy))
+        return err;
+    CpuMask cpus, share = CpuMask::first(p->cpu_count);
+    bool any = false, all = true;
+    for (uint32_t w = 0; w < CpuMask::WORDS; w++) {
+        cpus.bits[w] = s.keeps.cpus[w] & share.bits[w];
+        any |= cpus.bits[w] != 0;
+        all &= s.keeps.cpus[w] == 0;
+    }
+    if (!any && !all)
+        return -22; // CPUs, none of them the share's
+    {
+        SpinLockGuard guard(p->lock);
+        p->mempolicy = policy;
+        main->mempolicy = policy;
+    }
+    if (any) {
+        main->affinity = cpus;
+        uint32_t to = 0;
+        while (!cpus.has(to))
+            to++;
+        if (p->cpu_first + to != main->cpu)
+            main->migrate_to = p->cpu_first + to; // on its first way out, after START
+    }
     for (uint32_t i = 0; i < s.num_regions; i++) {
         const mcexec_region& r = p->shared->regions[i];
         int64_t ret = vm_setup_region(p, r.start, r.len, r.prot, r.start == s.stack_start ? VMA_STACK : 0);

@@ -36,7 +36,7 @@ constexpr uint32_t SLACK = 16; // threads or regions that may appear between cou
 
 static_assert(MCK_SNAP_VMA_HEAP == VMA_HEAP && MCK_SNAP_VMA_STACK == VMA_STACK && MCK_SNAP_VMA_FILE == VMA_FILE &&
               MCK_SNAP_VMA_SHARED == VMA_SHARED && MCK_SNAP_VMA_LOCKED == VMA_LOCKED);
-static_assert(sizeof(mck_proc_snapshot) == 112 && sizeof(mck_snap_thread) == 56 && sizeof(mck_snap_vma) == 32);
+static_assert(sizeof(mck_proc_snapshot) == 112 && sizeof(mck_snap_thread) == 88 && sizeof(mck_snap_vma) == 32);
 static_assert(MCK_PROT_READ == arch::PROT_R && MCK_PROT_WRITE == arch::PROT_W && MCK_PROT_EXEC == arch::PROT_X);
 
 uint64_t round_up(uint64_t n) { return (n + PAGE - 1) & ~(PAGE - 1); }
@@ -95,6 +95,8 @@ uint64_t gather(Process* p, const KernelPages& out, uint32_t max_threads, uint32
         s.minflt = t->minflt;
         s.nvcsw = t->nvcsw;
         s.nivcsw = t->nivcsw;
+        for (uint32_t w = 0; w < CpuMask::WORDS; w++)
+            s.cpus[w] = t->affinity.bits[w];
     }
     // The regions right after the threads listed.
     auto* vmas = reinterpret_cast<mck_snap_vma*>(threads + h->nthreads);

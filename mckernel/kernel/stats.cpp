@@ -12,7 +12,7 @@
 namespace mck {
 namespace {
 
-static_assert(sizeof(mck_offload) == 144, "mck_offload is shared with mcctrl");
+static_assert(sizeof(mck_offload) == 192, "mck_offload is shared with mcctrl");
 static_assert(sizeof(mck_proc_stats) % 8 == 0);
 
 mck_proc_stats* stats_of(Process* p) { return p && p->shared ? &p->shared->stats : nullptr; }

@@ -184,6 +184,15 @@ static int64_t exec(uint64_t nr, SyscallArgs& a)
     uint64_t args[6] = {a.arg[0], a.arg[1], a.arg[2], a.arg[3], a.arg[4], signal_ignored_set(t->proc)};
     // The mask goes with every call (mck_offload.sigmask); what it holds pending, with this one.
     t->offload->sigpending = signal_exec_pending(t);
+    // And what Linux keeps of the task besides: its NUMA policy and CPU affinity.
+    mck_exec_keeps& keeps = t->offload->keeps;
+    keeps = mck_exec_keeps{};
+    keeps.policy_mode = t->mempolicy.mode;
+    keeps.policy_flags = t->mempolicy.flags;
+    keeps.policy_nodes = t->mempolicy.nodes;
+    static_assert(MCK_CPU_WORDS == CpuMask::WORDS);
+    for (uint32_t w = 0; w < CpuMask::WORDS; w++)
+        keeps.cpus[w] = t->affinity.bits[w];
     int64_t ret = offload(nr, args);
     if (!t->killed && !t->proc->exiting) { // the exec failed: this image goes on
         itimer_exec_failed(t);

@@ -38,9 +38,10 @@ typedef int64_t mck_s64;
 #define MCK_PIE_BASE 0x100000000000ull		/* where a PIE program is loaded */
 #define MCK_INTERP_BASE 0x200000000000ull	/* where its dynamic loader is loaded */
 #define MCK_STACK_TOP 0x3ffff0000000ull		/* top of the main thread's stack */
-#define MCK_MMAP_TOP 0x3fff00000000ull		/* mmap(NULL) allocates downwards from here */
-#define MCK_VVAR_BASE 0x3fff00000000ull		/* the vDSO's data page (read-only) ... */
-#define MCK_VDSO_BASE 0x3fff00001000ull		/* ... and the vDSO: AT_SYSINFO_EHDR */
+/* mmap(NULL) allocates downwards from here, 1 TiB below the stack's top: its room to grow */
+#define MCK_MMAP_TOP 0x3f0000000000ull
+#define MCK_VVAR_BASE 0x3f0000000000ull		/* the vDSO's data page (read-only) ... */
+#define MCK_VDSO_BASE 0x3f0000001000ull		/* ... and the vDSO: AT_SYSINFO_EHDR */
 
 #define MCK_MAX_REGIONS 32			/* mappings mcexec asks for at creation */
 #define MCK_MAX_THREADS 16384			/* threads per process (memory allowing) */
@@ -68,7 +69,7 @@ struct mcexec_create {
  * MCEXEC_START then runs (entry and sp ignored). No MCEXEC_SETUP.
  */
 #define MCEXEC_CREATE_FORK 0x1
-#define MCEXEC_ABI_VERSION 15	/* 15: MCK_SYS_CHILD_REAP's @seq, mcexec_setup.blocked/pending, MCK_RLIMIT_CPU, mck_offload/mcexec_event.sigmask/sigpending; 14: MCK_SYS_CHILD_REAP, mcexec_setup.ignored, MCK_EXEC_IGNORED_ARG; 13: MCK_SYS_SHARED_FUTEX_WAKE; 12: MCK_SYS_SHARED_REMAP, MCK_SYS_SIGNALFD_READY/RENEW; 11: MCK_OFFLOAD_FAULT, MCK_PTE_COW; 10: MCK_IKC_HELD_CHECK/FREE; 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
+#define MCEXEC_ABI_VERSION 16	/* 16: mck_exec_keeps in mck_offload, mcexec_event and mcexec_setup, MCK_MMAP_TOP 1 TiB below the stack; 15: MCK_SYS_CHILD_REAP's @seq, mcexec_setup.blocked/pending, MCK_RLIMIT_CPU, mck_offload/mcexec_event.sigmask/sigpending; 14: MCK_SYS_CHILD_REAP, mcexec_setup.ignored, MCK_EXEC_IGNORED_ARG; 13: MCK_SYS_SHARED_FUTEX_WAKE; 12: MCK_SYS_SHARED_REMAP, MCK_SYS_SIGNALFD_READY/RENEW; 11: MCK_OFFLOAD_FAULT, MCK_PTE_COW; 10: MCK_IKC_HELD_CHECK/FREE; 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
 /* Create the LWK process; returns its file (close = kill). */
 #define MCEXEC_CREATE _IOWR(MCEXEC_IOC_MAGIC, 0x01, struct mcexec_create)
 
@@ -90,6 +91,22 @@ struct mck_rlimit {
 
 #define MCK_RLIMITS 4	/* MCK_RLIMIT_* below */
 
+/*
+ * What a thread's execve keeps for the new image besides its signals, as
+ * Linux keeps a task's NUMA policy and CPU affinity: the LWK writes it into
+ * the offload block of execve/execveat, mcctrl copies it into mcexec_event,
+ * mcexec passes it on to the new mcexec (--mempolicy, --cpus), which gives it
+ * to the new process in mcexec_setup. The LWK checks it there like
+ * set_mempolicy and sched_setaffinity would.
+ */
+#define MCK_CPU_WORDS 4		/* IHK_BOOT_MAX_CPUS / 64 */
+struct mck_exec_keeps {
+	mck_u32 policy_mode;	/* MPOL_* (0: the default) */
+	mck_u32 policy_flags;	/* MPOL_F_STATIC_NODES, MPOL_F_RELATIVE_NODES */
+	mck_u64 policy_nodes;	/* nodes 0-63 */
+	mck_u64 cpus[MCK_CPU_WORDS];	/* CPUs of the process's share, numbered from 0; none: all */
+};
+
 struct mcexec_setup {
 	mck_u32 num_regions;
 	mck_u32 reserved;
@@ -101,6 +118,7 @@ struct mcexec_setup {
 	mck_u64 ignored;	/* signals the program starts with ignored (bit sig - 1): SIG_IGN stays through execve */
 	mck_u64 blocked;	/* its main thread's signal mask (bit sig - 1), which stays through execve too */
 	mck_u64 pending;	/* signals pending for it from before execve (bit sig - 1) */
+	struct mck_exec_keeps keeps;	/* its main thread's NUMA policy and CPUs, from before execve */
 };
 /*
  * Limits of memory the LWK allocates, and of the CPU time it gives, are the
@@ -139,6 +157,7 @@ struct mcexec_event {
 	mck_u32 pad;
 	mck_u64 sigmask;	/* out, EV_SYSCALL: the calling thread's signal mask (bit sig - 1) */
 	mck_u64 sigpending;	/* out, execve/execveat: the blocked signals pending for it */
+	struct mck_exec_keeps keeps;	/* out, execve/execveat: the calling thread's policy and CPUs */
 };
 /*
  * The call was interrupted before mcexec took it: a signal with a handler
@@ -343,7 +362,7 @@ struct mcexec_reply {
 #define MCK_CHILD_REAP_NOWAIT 2
 #define MCK_PROC_FILE_RETRY 0x4d434b09	/* -(MCK_PROC_FILE_RETRY + pid): an open's result, never an errno */
 #define MCK_PROC_FILE_MAX_PID 4194304	/* PID_MAX_LIMIT */
-#define MCK_SNAPSHOT_VERSION 2	/* 2: mem_free */
+#define MCK_SNAPSHOT_VERSION 3	/* 3: mck_snap_thread.cpus; 2: mem_free */
 #define MCK_SNAPSHOT_MAX_VMAS 65536	/* regions listed at most (Linux's max_map_count is 65530) */
 
 /* A thread of the snapshot. @state: 'R' (running or runnable), 'S' (waiting
@@ -357,6 +376,7 @@ struct mck_snap_thread {
 	mck_u64 user_tsc;	/* of which in user mode */
 	mck_u64 minflt;
 	mck_u64 nvcsw, nivcsw;
+	mck_u64 cpus[MCK_CPU_WORDS];	/* its CPU affinity, CPUs of the share numbered from 0 */
 };
 
 #define MCK_SNAP_VMA_HEAP 1
@@ -524,6 +544,7 @@ struct mck_offload {
 	mck_s32 fault_ret;
 	mck_u64 sigmask;	/* LWK: the calling thread's signal mask (bit sig - 1), which execve keeps */
 	mck_u64 sigpending;	/* LWK, execve/execveat: the blocked signals pending, which it keeps too */
+	struct mck_exec_keeps keeps;	/* LWK, execve/execveat: the thread's policy and CPUs, kept too */
 };
 
 /*

@@ -117,8 +117,8 @@ TEST(LwkProc, MapsInLinuxFormat)
     EXPECT_EQ(l[0].find('/'), 73u);
     EXPECT_EQ(l[1], named("00601000-00622000 rw-p 00000000 00:00 0 ", "[heap]"));
     EXPECT_EQ(l[2], "7f0000000000-7f0000002000 rw-s 00000000 00:00 0 "); // no name: the trailing blank stays
-    EXPECT_EQ(l[3], named("3fff00000000-3fff00001000 r--p 00000000 00:00 0 ", "[vvar]"));
-    EXPECT_EQ(l[4], named("3fff00001000-3fff00003000 r-xp 00000000 00:00 0 ", "[vdso]"));
+    EXPECT_EQ(l[3], named("3f0000000000-3f0000001000 r--p 00000000 00:00 0 ", "[vvar]"));
+    EXPECT_EQ(l[4], named("3f0000001000-3f0000003000 r-xp 00000000 00:00 0 ", "[vdso]"));
     EXPECT_EQ(l[5], named("3fffe0000000-3ffff0000000 rw-p 00000000 00:00 0 ", "[stack]"));
 }
 
@@ -230,4 +230,24 @@ TEST(LwkProc, Status)
     EXPECT_EQ(t[2], "Tgid:\t100");
     EXPECT_EQ(t[3], "Pid:\t4194305");
     EXPECT_EQ(t[15], "voluntary_ctxt_switches:\t1");
+}
+
+// Cpus_allowed is the thread's affinity (the process's file: its main
+// thread's), as wide as the share's mask that came in; without a mask (an
+// older LWK), the share's stays.
+TEST(LwkProc, CpusAllowedIsTheThreadsAffinity)
+{
+    std::string text = "Cpus_allowed:\t0f\nCpus_allowed_list:\t0-3\n";
+    Snapshot s = sample();
+    std::vector<std::string> l = lines(status(s, text, 0));
+    EXPECT_EQ(l[0], "Cpus_allowed:\t0f");
+    EXPECT_EQ(l[1], "Cpus_allowed_list:\t0-3");
+    s.threads[0].cpus[0] = 0x6;
+    s.threads[1].cpus[0] = 0x1;
+    l = lines(status(s, text, 0));
+    EXPECT_EQ(l[0], "Cpus_allowed:\t06");
+    EXPECT_EQ(l[1], "Cpus_allowed_list:\t1-2");
+    l = lines(status(s, text, 4194305));
+    EXPECT_EQ(l[0], "Cpus_allowed:\t01");
+    EXPECT_EQ(l[1], "Cpus_allowed_list:\t0");
 }

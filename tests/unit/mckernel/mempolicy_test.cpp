@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -142,6 +143,39 @@ TEST_F(MemPolicyCalls, BadModesAndMasksAsLinux)
     EXPECT_EQ(sys_get_mempolicy(bad_mask), -EFAULT);
     ASSERT_EQ(get(0, F_MEMS_ALLOWED), 0);
     EXPECT_EQ(mask()[0], 0b11u);
+}
+
+// What an execve kept comes back as set_mempolicy made it; a record it could
+// not have made (from a hostile mcexec --mempolicy) is EINVAL. Two nodes.
+TEST_F(MemPolicyCalls, AnExecsPolicyIsOneSetMempolicyCouldHaveMade)
+{
+    auto keep = [](uint64_t mode, uint64_t flags, uint64_t nodes) {
+        mck_exec_keeps k{};
+        k.policy_mode = uint32_t(mode);
+        k.policy_flags = uint32_t(flags);
+        k.policy_nodes = nodes;
+        return k;
+    };
+    MemPolicy p;
+    for (auto [mode, flags, nodes] : {std::tuple<uint64_t, uint64_t, uint64_t>{0, 0, 0}, {BIND, 0, 2}, {BIND, 0, 3},
+                                      {INTERLEAVE, 0, 3}, {PREFERRED, 0, 1}, {LOCAL, 0, 0}, {BIND, STATIC, 6},
+                                      {INTERLEAVE, RELATIVE, 1}}) {
+        ASSERT_EQ(mempolicy_from_exec(keep(mode, flags, nodes), &p), 0) << mode << " " << flags << " " << nodes;
+        EXPECT_EQ(p.mode, mode);
+        EXPECT_EQ(p.flags, flags);
+        EXPECT_EQ(p.nodes, nodes);
+    }
+    // As set_mempolicy kept them, so as mcexec passes them on.
+    ASSERT_EQ(set(BIND, 2), 0);
+    mck_exec_keeps k = keep(t.mempolicy.mode, t.mempolicy.flags, t.mempolicy.nodes);
+    ASSERT_EQ(mempolicy_from_exec(k, &p), 0);
+    EXPECT_EQ(p.mode, BIND);
+    EXPECT_EQ(p.nodes, 2u);
+    for (auto [mode, flags, nodes] : {std::tuple<uint64_t, uint64_t, uint64_t>{0, 0, 1}, {6, 0, 1}, {BIND, 0, 0},
+                                      {BIND, 0, 4}, {PREFERRED, 0, 3}, {LOCAL, 0, 1}, {LOCAL, STATIC, 0},
+                                      {BIND, STATIC | RELATIVE, 1}, {BIND, 1, 1}, {BIND, STATIC, 4},
+                                      {1ull << 20, 0, 1}, {INTERLEAVE, 1ull << 13, 1}})
+        EXPECT_EQ(mempolicy_from_exec(keep(mode, flags, nodes), &p), -EINVAL) << mode << " " << flags << " " << nodes;
 }
 
 TEST_F(MemPolicyCalls, MbindSetsTheRegionsPolicy)
