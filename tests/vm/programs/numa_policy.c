@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 // NUMA policy places memory (vm.boot_numa): set_mempolicy and mbind with
 // MPOL_BIND, MPOL_PREFERRED, MPOL_INTERLEAVE and MPOL_LOCAL, per thread,
-// move_pages, migrate_pages, and the node each page is on afterwards (get_mempolicy(MPOL_F_NODE | MPOL_F_ADDR)). The
+// move_pages, migrate_pages, and the node each page is on afterwards (get_mempolicy(MPOL_F_NODE | MPOL_F_ADDR));
+// "placed": where the policy an execve kept put the image's memory. The
 // output is the same natively (Linux on two nodes) and under mcexec (an
 // instance with memory on both nodes).
 #define _GNU_SOURCE
@@ -97,11 +98,32 @@ static int migrate_other(void)
 	return 0;
 }
 
+static char bss_page[PAGE] __attribute__((aligned(PAGE)));
+
+// numa_policy placed: where this image's memory is, as the policy it started
+// with (from numactl before its execve) put it: its stack, its data, a new
+// mapping; and its policy.
+static int placed(void)
+{
+	char here = 1;
+	bss_page[0] = 1;
+	char* p = fresh();
+	memset(p, 1, LEN);
+	int mode = -1;
+	unsigned long nodes = 0;
+	syscall(SYS_get_mempolicy, &mode, &nodes, 64, NULL, 0);
+	printf("policy %d nodes %lx; stack on %d, data on %d, a new mapping on %s\n", mode, nodes, node_of(&here),
+	       node_of(bss_page), nodes_of(p));
+	return 0;
+}
+
 int main(int argc, char** argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 1 && strcmp(argv[1], "other") == 0)
 		return migrate_other();
+	if (argc > 1 && strcmp(argv[1], "placed") == 0)
+		return placed();
 	for (int node = 0; node < 2; node++) {
 		set_policy(MPOL_BIND, 1ul << node);
 		char* p = fresh();
@@ -181,8 +203,14 @@ int main(int argc, char** argv)
 	syscall(SYS_get_mempolicy, &mode, NULL, 0, NULL, 0);
 	printf("the main thread's policy after it: %s\n", mode == MPOL_DEFAULT ? "default" : "WRONG");
 	// MPOL_LOCAL: the node of the CPU that touches it.
+	// Pinned first: natively the thread could move to the other node's CPU meanwhile.
 	set_policy(MPOL_LOCAL, 0);
 	unsigned cpu, node;
+	getcpu(&cpu, &node);
+	cpu_set_t pin;
+	CPU_ZERO(&pin);
+	CPU_SET(cpu, &pin);
+	sched_setaffinity(0, sizeof(pin), &pin);
 	p = fresh();
 	memset(p, 1, LEN);
 	getcpu(&cpu, &node);
