@@ -399,12 +399,12 @@ int64_t adopt(uint32_t cpu_index, const ihk_ikc_msg& m, Made* made_out)
 
 int64_t setup(Process* p)
 {
-    const mcexec_setup& s = p->shared->setup;
-    if (p->started || s.num_regions > MCK_MAX_REGIONS || !p->threads)
+    // A copy: Linux writes the shared block, and another SETUP could change it under us.
+    const mcexec_setup s = p->shared->setup;
+    if (p->started || s.num_regions > MCK_MAX_REGIONS)
         return -22;
     // What the execve before this image kept: its NUMA policy, which places
     // the image's memory too (so first), and its CPUs (Linux keeps both).
-    Thread* main = p->threads;
     MemPolicy policy;
     if (int64_t err = mempolicy_from_exec(s.keeps, &policy))
         return err;
@@ -418,17 +418,24 @@ int64_t setup(Process* p)
     if (!any && !all)
         return -22; // CPUs, none of them the share's
     {
+        // Under the lock: a kill (another LWK process's tgkill) may end the
+        // unstarted main thread, which leaves the list under this lock.
         SpinLockGuard guard(p->lock);
+        Thread* main = p->threads;
+        if (!main || p->exiting)
+            return -22;
         p->mempolicy = policy;
         main->mempolicy = policy;
-    }
-    if (any) {
-        main->affinity = cpus;
-        uint32_t to = 0;
-        while (!cpus.has(to))
-            to++;
-        if (p->cpu_first + to != main->cpu)
-            main->migrate_to = p->cpu_first + to; // on its first way out, after START
+        if (any) {
+            // The least loaded CPU it may use, as Linux's sched_exec picks.
+            uint32_t to = ~0u;
+            for (uint32_t c = 0; c < p->cpu_count; c++)
+                if (cpus.has(c) && (to == ~0u || sched_load(p->cpu_first + c) < sched_load(p->cpu_first + to)))
+                    to = c;
+            main->affinity = cpus;
+            if (p->cpu_first + to != main->cpu)
+                main->migrate_to = p->cpu_first + to; // on its first way out, after START
+        }
     }
     for (uint32_t i = 0; i < s.num_regions; i++) {
         const mcexec_region& r = p->shared->regions[i];
@@ -453,21 +460,21 @@ int64_t setup(Process* p)
     return vdso_map(p);
 }
 
-int64_t start(Process* p, uint64_t entry, uint64_t sp)
+// START of a process whose main thread is @main (referenced by the caller).
+int64_t start_main(Process* p, Thread* main, uint64_t entry, uint64_t sp)
 {
     if (p->forked) { // it goes on from the parent's fork call
-        if (p->started || !p->threads)
+        if (p->started)
             return -22;
         __atomic_store_n(&p->started, true, __ATOMIC_RELEASE); // after the frame (mck_exit_to_user)
         stats_start(p);
         itimer_cpu_limit_changed(p); // its CPU time starts at 0, its limit is its parent's
-        sched_wake(p->threads);
+        sched_wake(main);
         return 0;
     }
-    if (p->started || entry >= MCK_USER_END || sp >= MCK_USER_END || !p->threads)
+    if (p->started || entry >= MCK_USER_END || sp >= MCK_USER_END)
         return -22;
     vm_apply_protections(p);
-    Thread* main = p->threads;
     arch::TrapFrame* f = main->frame();
     f->rip = entry;
     f->rsp = sp;
@@ -480,6 +487,23 @@ int64_t start(Process* p, uint64_t entry, uint64_t sp)
     itimer_cpu_limit_changed(p); // armed once started: it ends through process_end, which disarms it
     sched_wake(main);
     return 0;
+}
+
+int64_t start(Process* p, uint64_t entry, uint64_t sp)
+{
+    // The main thread, with a reference: a kill (another LWK process's
+    // tgkill) may end it before START, and it leaves the list under p->lock.
+    Thread* main;
+    {
+        SpinLockGuard guard(p->lock);
+        main = p->threads;
+        if (!main)
+            return -22;
+        ref_acquire(main);
+    }
+    int64_t ret = start_main(p, main, entry, sp);
+    ref_release(main);
+    return ret;
 }
 
 } // namespace
