@@ -347,6 +347,7 @@ void run_again_with_stack_limit(int argc, char** argv, const Options& opt)
     ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
     std::string exe = n > 0 ? std::string(self, size_t(n)) : std::string("/proc/self/exe");
     execv(exe.c_str(), c.data());
+    execv("/proc/self/exe", c.data()); // our file replaced meanwhile (an upgrade): "... (deleted)"
     die(std::string("cannot run mcexec again with a stack limit: ") + strerror(errno));
 }
 
@@ -574,15 +575,19 @@ int main(int argc, char** argv)
     // now: its arguments and 128 KiB more (as Linux's first stack region), or
     // as much as the program's soft RLIMIT_STACK allows up to 8 MiB (Linux's
     // default limit); the LWK grows it on first touch below, up to the limit
-    // the program has then (docs/lwk.md, "The stack"). Arguments as Linux
-    // takes them: a quarter of the limit (here half, with the pointers), at
-    // least 128 KiB, at most 6 MiB.
+    // the program has then (docs/lwk.md, "The stack"). Arguments and
+    // environment as Linux takes them (program_arg_max).
     mck_rlimit program_limits[MCK_RLIMITS];
     mcexec::program_limits_to(program_limits);
     uint64_t stack_limit = program_limits[MCK_RLIMIT_STACK].cur;
-    uint64_t arg_max = std::min<uint64_t>(std::max<uint64_t>(stack_limit / 2, 256ull << 10), 6ull << 20);
-    if (stack.bytes.size() > arg_max)
-        die("the arguments and environment take " + std::to_string(stack.bytes.size()) + " bytes, too many", 126);
+    uint64_t arg_bytes = 0;
+    for (const auto* list : {&args, &env})
+        for (const std::string& a : *list)
+            arg_bytes += a.size() + 1 + sizeof(uint64_t);
+    if (arg_bytes > mcexec::program_arg_max())
+        die("the arguments and environment take " + std::to_string(arg_bytes) + " bytes, more than " +
+                std::to_string(mcexec::program_arg_max()) + " (a quarter of RLIMIT_STACK)",
+            126);
     uint64_t stack_size = std::min<uint64_t>(stack_limit & ~uint64_t(4095), 8ull << 20);
     stack_size = std::max<uint64_t>(stack_size, ((stack.bytes.size() + 4095) & ~uint64_t(4095)) + (128ull << 10));
     std::vector<mcexec::Region> regions = mcexec::plan_regions(images);
@@ -617,8 +622,9 @@ int main(int argc, char** argv)
         if (errno == EINVAL && (!opt.mempolicy.empty() || !opt.cpus.empty())) {
             std::string policy = opt.mempolicy.empty() ? "" : "--mempolicy '" + opt.mempolicy + "'";
             std::string cpus = opt.cpus.empty() ? "" : "--cpus '" + opt.cpus + "'";
-            die("cannot set up " + path + " on the LWK: " + policy + (policy.empty() || cpus.empty() ? "" : " or ") +
-                cpus + ": no node or CPU of this share, or a policy set_mempolicy would refuse");
+            die("cannot set up " + path + " on the LWK: " + strerror(EINVAL) + " (" + policy +
+                (policy.empty() || cpus.empty() ? "" : " or ") + cpus +
+                ": no node or CPU of this share, or a policy set_mempolicy would refuse?)");
         }
         die("cannot set up " + path + " on the LWK: " + strerror(errno));
     }

@@ -120,6 +120,18 @@ int64_t program_limits_change(const uint64_t a[6])
 
 void program_limits_after_fork() { new (&g_lock) std::mutex; }
 
+uint64_t program_arg_max()
+{
+    constexpr uint64_t MOST = 6ull << 20, LEAST = 128ull << 10;
+    uint64_t stack;
+    {
+        std::lock_guard<std::mutex> guard(g_lock);
+        stack = g_limits[MCK_RLIMIT_STACK].cur;
+    }
+    uint64_t limit = stack / 4 < MOST ? stack / 4 : MOST;
+    return limit > LEAST ? limit : LEAST;
+}
+
 LinuxExecLimits::LinuxExecLimits()
 {
     mck_rlimit program[MCK_RLIMITS];

@@ -32,6 +32,11 @@ std::string program_limits_text();
 int64_t program_limits_change(const uint64_t args[6]);
 // In a fork child (one thread): forget the parent's other threads' lock.
 void program_limits_after_fork();
+// What an execve's arguments and environment may take, strings and pointers
+// together, as Linux's bprm_stack_limits: a quarter of the program's soft
+// RLIMIT_STACK, at most 6 MiB (three quarters of _STK_LIM), at least 128 KiB
+// (ARG_MAX); past it E2BIG.
+uint64_t program_arg_max();
 
 // For an execve of a program that runs on Linux (MCEXEC_LINUX_PROGRAMS):
 // mcexec's own soft RLIMIT_AS, RLIMIT_DATA and RLIMIT_STACK become the

@@ -33,11 +33,13 @@ namespace {
 SpawnConfig g_spawn;
 
 constexpr size_t MAX_STRINGS = 1 << 17;  // Linux's MAX_ARG_STRINGS is larger; ARG_MAX binds first
-constexpr size_t MAX_ARG_BYTES = 2 << 20; // what fits the LWK's initial stack comfortably
 
-// A NULL-terminated array of strings in the program's memory: 0, -EFAULT or -E2BIG.
+// A NULL-terminated array of strings in the program's memory: 0, -EFAULT or
+// -E2BIG. @bytes counts the strings and their pointers, as Linux does, up to
+// program_arg_max().
 int copy_string_array(uint64_t addr, std::vector<std::string>* out, size_t* bytes)
 {
+    const uint64_t max = program_arg_max();
     if (!addr)
         return 0; // Linux takes a NULL argv or envp as empty
     for (size_t i = 0;; i++) {
@@ -49,10 +51,10 @@ int copy_string_array(uint64_t addr, std::vector<std::string>* out, size_t* byte
         if (!p)
             return 0;
         std::string s;
-        if (int e = copy_string_from_program(&s, p, MAX_ARG_BYTES))
+        if (int e = copy_string_from_program(&s, p, max))
             return e == -ENAMETOOLONG ? -E2BIG : e;
-        *bytes += s.size() + 1;
-        if (*bytes > MAX_ARG_BYTES)
+        *bytes += s.size() + 1 + sizeof(uint64_t);
+        if (*bytes > max)
             return -E2BIG;
         out->push_back(std::move(s));
     }
