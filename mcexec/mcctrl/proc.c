@@ -725,7 +725,8 @@ static long mcctrl_wait(struct mcctrl_proc *p, void __user *arg)
 				ev.tid = READ_ONCE(o->tid);
 				ev.sigmask = READ_ONCE(o->sigmask);
 				ev.sigpending = READ_ONCE(o->sigpending);
-				memcpy(&ev.keeps, &o->keeps, sizeof(ev.keeps)); /* mcexec uses it for execve only */
+				if (ev.nr == 59 || ev.nr == 322) /* execve, execveat: what they keep */
+					memcpy(&ev.keeps, &o->keeps, sizeof(ev.keeps));
 				ev.flags = READ_ONCE(o->interrupt) ? MCEXEC_EV_INTERRUPTED : 0;
 			}
 			up_read(&p->uas);
