@@ -254,6 +254,23 @@ static void setup(struct session *s)
 	su->brk_start = chance(70) ? r[0].start + r[0].len + PAGE : rand_word();
 	su->stack_start = chance(70) && n > 1 ? r[1].start : rand_word();
 	su->stack_max = chance(70) ? 8 << 20 : rand_word();
+	/* Limits and signals: mostly none, else anything (cur above max included). */
+	for (int i = 0; i < MCK_RLIMITS; i++) {
+		su->rlimits[i].max = chance(90) ? ~0ull : rand_word();
+		su->rlimits[i].cur = chance(90) ? su->rlimits[i].max : rand_word();
+	}
+	su->ignored = chance(90) ? 0 : rand_word();
+	su->blocked = chance(90) ? 0 : rand_word();
+	su->pending = chance(90) ? 0 : rand_word();
+	/* What an execve kept: mostly nothing, else a policy and CPUs, sane or not. */
+	memset(&su->keeps, 0, sizeof(su->keeps));
+	if (chance(10)) {
+		su->keeps.policy_mode = chance(70) ? rnd(7) : rand_word();
+		su->keeps.policy_flags = chance(70) ? 0 : chance(50) ? 1u << (13 + rnd(3)) : rand_word();
+		su->keeps.policy_nodes = chance(70) ? 1 + rnd(3) : rand_word();
+		for (int w = 0; w < MCK_CPU_WORDS; w++)
+			su->keeps.cpus[w] = w == 0 && chance(70) ? rnd(4) : chance(80) ? 0 : rand_word();
+	}
 	do_ioctl(s->fd, MCEXEC_SETUP, chance(95) ? (uint64_t)su : arg_pointer(sizeof(*su)), "SETUP");
 }
 
