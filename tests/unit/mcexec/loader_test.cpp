@@ -3,6 +3,8 @@
 // statuses, region planning and the initial stack layout.
 #include "loader.h"
 
+#include <mcexec/abi.h>
+
 #include <elf.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
@@ -123,7 +125,7 @@ TEST(Stack, LayoutAsTheAbiWants)
     aux.random.assign(16, 0xab);
     aux.platform = "x86_64";
     aux.execfn = "/bin/prog";
-    aux.sysinfo_ehdr = 0x3fff00001000;
+    aux.sysinfo_ehdr = MCK_VDSO_BASE;
     const uint64_t top = 0x7000000;
     auto st = mcexec::build_stack(top, {"prog", "two words"}, {"A=1"}, aux);
     EXPECT_EQ(st.sp % 16, 0u);
@@ -151,7 +153,7 @@ TEST(Stack, LayoutAsTheAbiWants)
         if (word(i) == AT_EXECFN)
             execfn = str(word(i + 1)) == "/bin/prog";
         if (word(i) == AT_SYSINFO_EHDR)
-            vdso = word(i + 1) == 0x3fff00001000;
+            vdso = word(i + 1) == MCK_VDSO_BASE;
     }
     EXPECT_TRUE(vdso);
     EXPECT_TRUE(phdr);
