@@ -32,12 +32,17 @@ std::string hex(uint64_t v)
 
 } // namespace
 
-std::vector<std::string> exec_keeps_args(const mck_exec_keeps& k)
+std::vector<std::string> exec_keeps_args(const mck_exec_keeps& k, uint32_t share_cpus)
 {
     std::vector<std::string> out;
     if (k.policy_mode || k.policy_flags || k.policy_nodes)
         out.insert(out.end(), {"--mempolicy", std::to_string(k.policy_mode) + ":" + hex(k.policy_flags) + ":" +
                                                   hex(k.policy_nodes)});
+    bool whole_share = true;
+    for (uint32_t c = 0; c < MCK_CPU_WORDS * 64; c++)
+        whole_share &= bool(k.cpus[c / 64] >> (c % 64) & 1) == (c < share_cpus);
+    if (whole_share)
+        return out;
     int top = MCK_CPU_WORDS - 1;
     while (top >= 0 && !k.cpus[top])
         top--;

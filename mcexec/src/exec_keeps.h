@@ -12,8 +12,9 @@
 
 namespace mcexec {
 
-// The options for the new mcexec: none for the default policy or no CPUs.
-std::vector<std::string> exec_keeps_args(const mck_exec_keeps& keeps);
+// The options for the new mcexec: none for the default policy, nor for no
+// CPUs or all @share_cpus of the share (what a new process has anyway).
+std::vector<std::string> exec_keeps_args(const mck_exec_keeps& keeps, uint32_t share_cpus);
 
 // --mempolicy MODE:FLAGS:NODES (MODE in decimal, FLAGS and NODES in hex; each
 // empty: not given) and --cpus MASK (hex, CPU 0 of the share the lowest bit,

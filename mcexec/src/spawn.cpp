@@ -296,11 +296,10 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], co
                "--blocked",
                hex(keeps.blocked),
                "--pending",
-               hex(keeps.pending & keeps.blocked),
-               "--exec",
-               path};
-        std::vector<std::string> kept = exec_keeps_args(keeps.thread); // its NUMA policy and CPUs
+               hex(keeps.pending & keeps.blocked)};
+        std::vector<std::string> kept = exec_keeps_args(keeps.thread, g_spawn.cpu_count); // its NUMA policy and CPUs
         cmd.insert(cmd.end(), kept.begin(), kept.end());
+        cmd.insert(cmd.end(), {"--exec", path});
         cmd.insert(cmd.end(), g_spawn.policy_args.begin(), g_spawn.policy_args.end());
         cmd.insert(cmd.end(), g_spawn.report_args.begin(), g_spawn.report_args.end());
         cmd.push_back("--");

@@ -11,13 +11,16 @@ using namespace mcexec;
 TEST(ExecKeeps, RoundTripsThroughTheOptions)
 {
     mck_exec_keeps k{};
-    EXPECT_TRUE(exec_keeps_args(k).empty()) << "the default policy and no CPUs: nothing to pass";
+    EXPECT_TRUE(exec_keeps_args(k, 4).empty()) << "the default policy and no CPUs: nothing to pass";
+    k.cpus[0] = 0xf;
+    EXPECT_TRUE(exec_keeps_args(k, 4).empty()) << "all the share's CPUs: nothing to pass";
+    EXPECT_EQ(exec_keeps_args(k, 5).size(), 2u) << "four of five: --cpus";
     k.policy_mode = 2;
     k.policy_flags = 0x8000;
     k.policy_nodes = 0xa;
     k.cpus[0] = 0x5;
     k.cpus[2] = 0x1;
-    std::vector<std::string> args = exec_keeps_args(k);
+    std::vector<std::string> args = exec_keeps_args(k, 4);
     ASSERT_EQ(args.size(), 4u);
     EXPECT_EQ(args[0], "--mempolicy");
     EXPECT_EQ(args[1], "2:8000:a");
