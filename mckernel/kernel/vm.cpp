@@ -45,6 +45,21 @@ uint64_t down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
 
 int home_node() { return boot_param().cpus[arch::this_cpu()->index].numa_node; }
 
+// The node a default (local) policy means for memory of @p: the allocating
+// thread's CPU's, as on Linux. Where no thread of @p is running here (the
+// kernel sets up its image on the CPU Linux's SETUP came to), the node of the
+// CPU its main thread runs on first: a program started with `taskset` finds
+// its stack and data local. Caller holds p->lock.
+int local_node_locked(Process* p)
+{
+    Thread* t = current();
+    Thread* main = p->threads;
+    if ((t && t->proc == p) || !main)
+        return home_node();
+    uint32_t cpu = main->migrate_to != ~0u ? main->migrate_to : main->cpu;
+    return cpu < boot_param().num_cpus ? boot_param().cpus[cpu].numa_node : home_node();
+}
+
 
 Vma* find(Process* p, uint64_t addr)
 {
@@ -61,7 +76,7 @@ uint64_t alloc_placed(Process* p, uint64_t va, uint64_t size)
 {
     Vma* v = find(p, va);
     const MemPolicy& policy = v && v->policy.mode ? v->policy : mempolicy_of(p);
-    Placement w = mempolicy_place(policy, va, size, home_node());
+    Placement w = mempolicy_place(policy, va, size, local_node_locked(p));
     return mem_alloc_user_on(size, size, w.node, w.nodes, w.strict);
 }
 
@@ -329,7 +344,11 @@ constexpr uint32_t REGION_PROT = 0x100; // populate(): with the region's own pro
 // Caller holds nothing.
 ErrorOr<void> populate(Process* p, uint64_t start, uint64_t end, uint32_t prot)
 {
-    int home = home_node();
+    int home;
+    {
+        SpinLockGuard guard(p->lock);
+        home = local_node_locked(p);
+    }
     Thread* self = current(); // none when Linux's SETUP runs this from the IKC handler
     for (uint64_t va = start; va < end;) {
         if ((self && self->proc == p && self->killed) || p->exiting)

@@ -30,6 +30,14 @@ for how in --membind=1 --membind=0 --interleave=all --preferred=1; do
 done
 expect_eq "taskset -c 1: the exec'd program's CPUs" "$(printf 'Cpus_allowed_list:\t1')" \
 	"$(mcexec taskset -c 1 grep Cpus_allowed_list /proc/self/status)"
+# Under the default (local) policy, the exec'd image's memory is where it runs
+# first: LWK CPU 0 is on node 0, CPU 1 on node 1 (the setup, which maps it,
+# runs on whichever CPU Linux's message came to).
+for c in 0 1; do
+	expect_eq "taskset -c $c, default policy: the exec'd image's memory on its CPU's node" \
+		"policy 0 nodes 0; stack on $c, data on $c, a new mapping on $c" \
+		"$(timeout -k 5 120 mcexec taskset -c $c "$P" placed 2>&1)"
+done
 expect_eq "taskset -pc 1 of a shell, then its exec: the CPUs stay" "pid 1 mask 2" \
 	"$(mcexec bash -c 'taskset -pc 1 $$ >/dev/null && exec taskset -p $$' | sed -E 's/pid [0-9]+.*mask: /pid 1 mask /')"
 expect_fail "--cpus '100': no node or CPU of this share" mcexec --cpus 100 /bin/true
