@@ -323,6 +323,13 @@ int main(int argc, char** argv)
     errno = 0;
     CHECK(open("/proc/self/stat", O_WRONLY) < 0 && errno == EACCES, "O_WRONLY: EACCES (errno %d)", errno);
     errno = 0;
+    CHECK(open("/proc/self/limits", O_RDWR) < 0 && errno == EACCES, "limits, O_RDWR: EACCES (errno %d)", errno);
+    fd = open("/proc/self/limits", O_RDONLY);
+    CHECK(fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0 && !strncmp(buf, "Limit", 5) && write(fd, "x", 1) < 0 &&
+              errno == EBADF,
+          "limits read, not written (errno %d)", errno);
+    close(fd);
+    errno = 0;
     CHECK(syscall(SYS_openat, AT_FDCWD, (char*)8, O_RDONLY) < 0 && errno == EFAULT, "a bad path pointer: EFAULT");
     CHECK(open("/proc/self/task/999999/stat", O_RDONLY) < 0 && errno == ENOENT, "no such thread: ENOENT (errno %d)",
           errno);
