@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Benchmark (not a test): verbs over Soft-RoCE on the virtual node, both sides
 # natively and both sides under mcexec, in one run on the same node: perftest's
-# ib_write_lat, ib_send_lat (8 bytes) and ib_write_bw (64 KiB), with the ratio.
+# ib_write_lat, ib_send_lat (8 bytes) and ib_write_bw (64 KiB), with the ratio;
+# then MPI ping-pong over UCX on the same Soft-RoCE link and over vader's single
+# copy, two ranks on Linux and on the LWK (srun --mck; bench/mpi_bench_guest.sh).
 # rxe loops the packets back on the node's own eth0; under emulation the
 # absolute numbers mean little, the ratio is the point (docs/memory.md, "RDMA").
 # Usage: bench/rdma_bench.sh [ITERATIONS] [vmrun options...]

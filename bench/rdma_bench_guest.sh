@@ -2,6 +2,7 @@
 # The guest half of bench/rdma_bench.sh. Usage: rdma_bench_guest.sh ITERATIONS
 set -euo pipefail
 iters=$1
+here=$(cd "$(dirname "$0")" && pwd)
 for m in crc32_generic rdma_rxe ib_uverbs; do modprobe "$m"; done
 rdma link add rxe0 type rxe netdev eth0
 ulimit -l unlimited
@@ -53,4 +54,8 @@ for c in calls[:4]:
 PY
 rm -f "$report"
 mcstop+release.sh
+
+# MPI on the same link and node: UCX over Soft-RoCE (RDMA from registered LWK
+# memory) and shared memory with the LWK's single copy.
+bash "$here/mpi_bench_guest.sh" ucx cma
 rdma link delete rxe0
