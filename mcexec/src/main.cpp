@@ -572,11 +572,12 @@ int main(int argc, char** argv)
     aux.execfn = script;
     mcexec::StackImage stack = mcexec::build_stack(MCK_STACK_TOP, args, env, aux);
     // Regions: the program, its loader, its stack. The stack's top is mapped
-    // now: its arguments and 128 KiB more (as Linux's first stack region), or
-    // as much as the program's soft RLIMIT_STACK allows up to 8 MiB (Linux's
-    // default limit); the LWK grows it on first touch below, up to the limit
-    // the program has then (docs/lwk.md, "The stack"). Arguments and
-    // environment as Linux takes them (program_arg_max).
+    // now: the top 2 MiB (one large page) if the program's soft RLIMIT_STACK
+    // allows, and at least its arguments and 128 KiB more (as Linux's first
+    // stack region); the LWK grows it on first touch below, up to the limit
+    // the program has then (docs/lwk.md, "The stack"), so little is there
+    // that a limit lowered later would not allow. Arguments and environment
+    // as Linux takes them (program_arg_max).
     mck_rlimit program_limits[MCK_RLIMITS];
     mcexec::program_limits_to(program_limits);
     uint64_t stack_limit = program_limits[MCK_RLIMIT_STACK].cur;
@@ -588,7 +589,7 @@ int main(int argc, char** argv)
         die("the arguments and environment take " + std::to_string(arg_bytes) + " bytes, more than " +
                 std::to_string(mcexec::program_arg_max()) + " (a quarter of RLIMIT_STACK)",
             126);
-    uint64_t stack_size = std::min<uint64_t>(stack_limit & ~uint64_t(4095), 8ull << 20);
+    uint64_t stack_size = std::min<uint64_t>(stack_limit & ~uint64_t(4095), 2ull << 20);
     stack_size = std::max<uint64_t>(stack_size, ((stack.bytes.size() + 4095) & ~uint64_t(4095)) + (128ull << 10));
     std::vector<mcexec::Region> regions = mcexec::plan_regions(images);
     uint64_t stack_start = MCK_STACK_TOP - stack_size;

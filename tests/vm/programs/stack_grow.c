@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * stack_grow: the main thread's stack grows on first touch, as on Linux, up to
- * RLIMIT_STACK as it is at the moment of the touch (not at start), and never
+ * RLIMIT_STACK as it is at the moment of the touch (not at start: a limit
+ * lowered later stops it where it has not been yet), and never
  * to within 1 MiB (Linux's stack_guard_gap) of an accessible mapping below.
  * One line per check, the same natively and under mcexec
  * (tests/vm/test_process.sh); each touch that may fault runs in a fork child,
@@ -115,6 +116,17 @@ static void touch_near_mapping(unsigned long how)
 	*(volatile char *)(s - depth) = 1;
 }
 
+/* Under a limit lowered to 1 MiB, a touch 4 MiB below the top, where the
+ * stack has not been yet: it may not grow there. */
+static void lowered_touch(unsigned long depth)
+{
+	set_stack_limit(1 * MiB);
+	uintptr_t s, e;
+	if (!stack_region(&s, &e))
+		_exit(5);
+	*(volatile char *)(e - depth) = 1;
+}
+
 static void unlimited_deep(unsigned long mib)
 {
 	set_stack_limit(RLIM_INFINITY);
@@ -139,6 +151,7 @@ int main(int argc, char **argv)
 	printf("a touch 2.5 MiB below, a mapping 3 MiB below: %s\n", in_child(touch_near_mapping, 2560 * KiB));
 	printf("a touch 2.5 MiB below, a PROT_NONE page 3 MiB below: %s\n",
 	       in_child(touch_near_mapping, 2560 * KiB | 1));
+	printf("limit lowered to 1 MiB, a touch 4 MiB below the top: %s\n", in_child(lowered_touch, 4 * MiB));
 	printf("no limit, recursion to %lu MiB: %s\n", mib, in_child(unlimited_deep, mib));
 	/* And this process's own stack, grown in the parent: a fork child has it. */
 	set_stack_limit((mib + 16) * MiB);
