@@ -568,7 +568,6 @@ int main(int argc, char** argv)
     if (getrandom(aux.random.data(), 16, 0) != 16)
         die("getrandom failed");
     aux.platform = "x86_64";
-    aux.execfn = path;
     aux.execfn = script;
     mcexec::StackImage stack = mcexec::build_stack(MCK_STACK_TOP, args, env, aux);
     // Regions: the program, its loader, its stack. The stack's top is mapped
@@ -581,13 +580,10 @@ int main(int argc, char** argv)
     mck_rlimit program_limits[MCK_RLIMITS];
     mcexec::program_limits_to(program_limits);
     uint64_t stack_limit = program_limits[MCK_RLIMIT_STACK].cur;
-    uint64_t arg_bytes = 0;
-    for (const auto* list : {&args, &env})
-        for (const std::string& a : *list)
-            arg_bytes += a.size() + 1 + sizeof(uint64_t);
-    if (arg_bytes > mcexec::program_arg_max())
-        die("the arguments and environment take " + std::to_string(arg_bytes) + " bytes, more than " +
-                std::to_string(mcexec::program_arg_max()) + " (a quarter of RLIMIT_STACK)",
+    if (mcexec::exec_strings_fit(mcexec::program_arg_max(), script, args, env))
+        die("the arguments and environment take more than " + std::to_string(mcexec::program_arg_max()) +
+                " bytes with their pointers (a quarter of RLIMIT_STACK), or one is longer than " +
+                std::to_string(mcexec::MAX_ARG_STRLEN - 1),
             126);
     uint64_t stack_size = std::min<uint64_t>(stack_limit & ~uint64_t(4095), 2ull << 20);
     stack_size = std::max<uint64_t>(stack_size, ((stack.bytes.size() + 4095) & ~uint64_t(4095)) + (128ull << 10));

@@ -132,6 +132,46 @@ uint64_t program_arg_max()
     return limit > LEAST ? limit : LEAST;
 }
 
+int exec_strings_fit(uint64_t max, const std::string& filename, const std::vector<std::string>& argv,
+                     const std::vector<std::string>& envp)
+{
+    uint64_t pointers = ((argv.empty() ? 1 : argv.size()) + envp.size()) * sizeof(uint64_t);
+    if (max <= pointers)
+        return -E2BIG;
+    uint64_t room = max - pointers, used = argv.empty() ? 1 : 0; // Linux's "" for no argument
+    for (const auto* list : {&argv, &envp})
+        for (const std::string& s : *list) {
+            if (s.size() + 1 > MAX_ARG_STRLEN)
+                return -E2BIG;
+            used += s.size() + 1;
+        }
+    if (filename.size() + 1 > MAX_ARG_STRLEN)
+        return -E2BIG;
+    used += filename.size() + 1;
+    return used <= room ? 0 : -E2BIG;
+}
+
+ExecArgRoom::ExecArgRoom(uint64_t bytes)
+{
+    // Linux takes a quarter of the soft limit, at most 6 MiB: past that no
+    // limit helps.
+    constexpr uint64_t MOST = 6ull << 20;
+    if (bytes > MOST || getrlimit(RLIMIT_STACK, &m_old) != 0 || m_old.rlim_cur == RLIM_INFINITY ||
+        m_old.rlim_cur / 4 >= bytes)
+        return;
+    rlimit want = m_old;
+    want.rlim_cur = (bytes * 4 + 4095) & ~uint64_t(4095);
+    if (want.rlim_cur > m_old.rlim_max)
+        want.rlim_cur = m_old.rlim_max;
+    m_changed = want.rlim_cur > m_old.rlim_cur && setrlimit(RLIMIT_STACK, &want) == 0;
+}
+
+ExecArgRoom::~ExecArgRoom()
+{
+    if (m_changed)
+        setrlimit(RLIMIT_STACK, &m_old);
+}
+
 LinuxExecLimits::LinuxExecLimits()
 {
     mck_rlimit program[MCK_RLIMITS];

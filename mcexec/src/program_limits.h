@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace mcexec {
 
@@ -37,6 +38,32 @@ void program_limits_after_fork();
 // RLIMIT_STACK, at most 6 MiB (three quarters of _STK_LIM), at least 128 KiB
 // (ARG_MAX); past it E2BIG.
 uint64_t program_arg_max();
+
+// Linux's longest string of an execve, its NUL included (MAX_ARG_STRLEN).
+constexpr size_t MAX_ARG_STRLEN = 32 * 4096;
+// Linux's check of an execve's strings (bprm_stack_limits, copy_strings):
+// 0 if each is at most MAX_ARG_STRLEN with its NUL, and @filename (the path
+// as the caller named it), the arguments and the environment with their NULs
+// and their pointers (one argument's at least: with none, Linux passes "")
+// take at most @max bytes (program_arg_max()); else -E2BIG.
+int exec_strings_fit(uint64_t max, const std::string& filename, const std::vector<std::string>& argv,
+                     const std::vector<std::string>& envp);
+
+// mcexec's own soft RLIMIT_STACK raised, if its hard one allows, so that
+// Linux's execve takes @bytes of strings and pointers (a new mcexec has more
+// than the program's: its own options); put back when the object goes (the
+// execve failed).
+class ExecArgRoom {
+public:
+    explicit ExecArgRoom(uint64_t bytes);
+    ~ExecArgRoom();
+    ExecArgRoom(const ExecArgRoom&) = delete;
+    ExecArgRoom& operator=(const ExecArgRoom&) = delete;
+
+private:
+    rlimit m_old{};
+    bool m_changed = false;
+};
 
 // For an execve of a program that runs on Linux (MCEXEC_LINUX_PROGRAMS):
 // mcexec's own soft RLIMIT_AS, RLIMIT_DATA and RLIMIT_STACK become the

@@ -35,8 +35,9 @@ SpawnConfig g_spawn;
 constexpr size_t MAX_STRINGS = 1 << 17;  // Linux's MAX_ARG_STRINGS is larger; ARG_MAX binds first
 
 // A NULL-terminated array of strings in the program's memory: 0, -EFAULT or
-// -E2BIG. @bytes counts the strings and their pointers, as Linux does, up to
-// program_arg_max().
+// -E2BIG. @bytes counts the strings and their pointers, up to
+// program_arg_max(): past it, no list with them fits (exec_strings_fit says
+// whether the whole does).
 int copy_string_array(uint64_t addr, std::vector<std::string>* out, size_t* bytes)
 {
     const uint64_t max = program_arg_max();
@@ -51,7 +52,7 @@ int copy_string_array(uint64_t addr, std::vector<std::string>* out, size_t* byte
         if (!p)
             return 0;
         std::string s;
-        if (int e = copy_string_from_program(&s, p, max))
+        if (int e = copy_string_from_program(&s, p, MAX_ARG_STRLEN))
             return e == -ENAMETOOLONG ? -E2BIG : e;
         *bytes += s.size() + 1 + sizeof(uint64_t);
         if (*bytes > max)
@@ -236,6 +237,7 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], co
     std::string path;
     if (int e = copy_string_from_program(&path, a[p], PATH_MAX))
         return e;
+    std::string linux_name = path; // what Linux puts on the stack for AT_EXECFN
     if (nr == SYS_execveat) {
         int dirfd = int(a[0]);
         uint64_t flags = a[4];
@@ -246,20 +248,17 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], co
         bool relative = !path.empty() && path[0] != '/';
         if ((empty || relative) && dirfd != AT_FDCWD && (dirfd < 0 || reserved.has(dirfd)))
             return -EBADF;
-        if (empty)
+        if (empty) {
             path = "/proc/self/fd/" + std::to_string(dirfd);
-        else if (relative && dirfd != AT_FDCWD)
+            linux_name = "/dev/fd/" + std::to_string(dirfd);
+        } else if (relative && dirfd != AT_FDCWD) {
+            linux_name = "/dev/fd/" + std::to_string(dirfd) + "/" + path;
             path = "/proc/self/fd/" + std::to_string(dirfd) + "/" + path;
+        }
         struct stat link;
         if ((flags & AT_SYMLINK_NOFOLLOW) && !empty && lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode))
             return -ELOOP; // the last component is a symbolic link
     }
-    std::vector<std::string> argv, envp;
-    size_t bytes = 0;
-    if (int e = copy_string_array(a[p + 1], &argv, &bytes))
-        return e;
-    if (int e = copy_string_array(a[p + 2], &envp, &bytes))
-        return e;
     if (path.empty())
         return -ENOENT;
     // A program that runs itself again (/proc/self/exe, /proc/<its pid>/exe)
@@ -275,6 +274,15 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], co
         return -EACCES;
     if (access(path.c_str(), X_OK) != 0)
         return -errno;
+    // In Linux's order: the file opened, then the strings, then its format.
+    std::vector<std::string> argv, envp;
+    size_t bytes = 0;
+    if (int e = copy_string_array(a[p + 1], &argv, &bytes))
+        return e;
+    if (int e = copy_string_array(a[p + 2], &envp, &bytes))
+        return e;
+    if (int e = exec_strings_fit(program_arg_max(), linux_name, argv, envp))
+        return e;
     if (int e = executable_format(path))
         return -e;
     std::string target;
@@ -315,9 +323,18 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], co
     ExecIgnored ignored(a[MCK_EXEC_IGNORED_ARG]);
     std::optional<ExecMask> mask;
     std::optional<LinuxExecLimits> limits;
+    std::optional<ExecArgRoom> room;
     if (on_linux) {
         mask.emplace(keeps);
         limits.emplace();
+    } else {
+        // What fits the program may not fit with our options added, under
+        // our own limit.
+        uint64_t all = target.size() + 1;
+        for (const auto* list : {&cmd, &envp})
+            for (const std::string& s : *list)
+                all += s.size() + 1 + sizeof(uint64_t);
+        room.emplace(all);
     }
     // Our descriptors to the instance are close-on-exec: the old LWK process
     // ends as this image goes, and the new mcexec makes the next one.

@@ -256,6 +256,16 @@ expect_eq "a program run on Linux from the LWK has the LWK program's limits" \
 	"$(bash -c 'ulimit -S -s 4096; ulimit -S -v 2000000; exec prlimit --stack --as')" \
 	"$(MCEXEC_LINUX_PROGRAMS=/usr/bin/prlimit mcexec bash -c 'ulimit -S -s 4096; ulimit -S -v 2000000; exec prlimit --stack --as')"
 
+log "execve takes arguments and environment to Linux's limit, to the byte (programs/exec_arg_max.c)"
+EA=$IHK_BUILD/tests/vm/programs/exec_arg_max
+expect_eq "exec_arg_max natively: Linux's own limits, as the program computes them" \
+	"stack limit 8192 KiB: 2097152 bytes ok, one more E2BIG
+stack limit 1024 KiB: 262144 bytes ok, one more E2BIG
+stack limit 256 KiB: 131072 bytes ok, one more E2BIG
+stack limit 64 MiB: 4 KiB less than 6 MiB ok, one more than 6 MiB E2BIG
+one argument of 131071 characters ok, of 131072 E2BIG" "$("$EA" 2>&1)"
+same_as_native "exec_arg_max" "$EA"
+
 log "RLIMIT_CPU counts the program's CPU time on the LWK: SIGXCPU each second past the soft limit, SIGKILL at the hard one (programs/cpu_limit.c)"
 same_as_native "RLIMIT_CPU set by the program" "$IHK_BUILD/tests/vm/programs/cpu_limit" set
 same_as_native "RLIMIT_CPU from the launcher" prlimit --cpu=1:1 "$IHK_BUILD/tests/vm/programs/cpu_limit" spin
