@@ -62,6 +62,21 @@ int64_t change(long nr, long a0, long a1, long a2)
 
 void sched_attrs_after_fork() { new (&g_lock) std::mutex; }
 
+void sched_attrs_take_main()
+{
+    std::lock_guard<std::mutex> guard(g_lock);
+    SchedAttr main{}, mine{};
+    if (syscall(SYS_sched_getattr, getpid(), &main, sizeof(main), 0) == -1 ||
+        syscall(SYS_sched_getattr, 0, &mine, sizeof(mine), 0) == -1)
+        return;
+    if (main.policy != mine.policy || main.nice != mine.nice || main.priority != mine.priority ||
+        main.runtime != mine.runtime || main.deadline != mine.deadline || main.period != mine.period)
+        syscall(SYS_sched_setattr, 0, &main, 0); // refused (lower nice without the right): ours stays
+    long io = syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, getpid());
+    if (io >= 0 && io != syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, 0))
+        syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, io);
+}
+
 std::optional<int64_t> sched_attrs_call(uint64_t nr, const uint64_t a[6], uint32_t tid)
 {
     switch (nr) {
@@ -81,11 +96,11 @@ std::optional<int64_t> sched_attrs_call(uint64_t nr, const uint64_t a[6], uint32
     case SYS_sched_rr_get_interval:
         if (!names_caller(a[0], tid))
             return std::nullopt;
-        return result(syscall(long(nr), 0, long(a[1]), long(a[2]), long(a[3])));
+        return result(syscall(long(nr), getpid(), long(a[1]), long(a[2]), long(a[3])));
     case SYS_getpriority:
         if (a[0] != PRIO_PROCESS || !names_caller(a[1], tid))
             return std::nullopt;
-        return result(syscall(SYS_getpriority, PRIO_PROCESS, 0));
+        return result(syscall(SYS_getpriority, PRIO_PROCESS, getpid()));
     case SYS_ioprio_set: {
         // The I/O priority the program's offloaded reads and writes go with:
         // a thread's in Linux, like the rest.
@@ -102,7 +117,7 @@ std::optional<int64_t> sched_attrs_call(uint64_t nr, const uint64_t a[6], uint32
     case SYS_ioprio_get:
         if (a[0] != IOPRIO_WHO_PROCESS || !names_caller(a[1], tid))
             return std::nullopt;
-        return result(syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, 0));
+        return result(syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, getpid()));
     default:
         return std::nullopt;
     }

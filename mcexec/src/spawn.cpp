@@ -6,6 +6,7 @@
 #include "loader.h"
 #include "lwk_view.h"
 #include "program_limits.h"
+#include "sched_attrs.h"
 #include "user_memory.h"
 
 #include <fcntl.h>
@@ -118,6 +119,7 @@ int64_t fork_call(uint64_t token)
         return -ENOMEM;
     auto* word = new (page) std::atomic<uint32_t>(0);
     t_adopted = word;
+    sched_attrs_take_main(); // the child inherits the program's (a renice from outside included)
     fflush(nullptr); // nothing of ours written twice
     pid_t pid = fork();
     if (pid == 0)
@@ -336,6 +338,7 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], co
                 all += s.size() + 1 + sizeof(uint64_t);
         room.emplace(all);
     }
+    sched_attrs_take_main(); // the new image keeps the program's
     // Our descriptors to the instance are close-on-exec: the old LWK process
     // ends as this image goes, and the new mcexec makes the next one.
     execve(target.c_str(), cargs.data(), cenv.data());

@@ -361,6 +361,12 @@ same_as_native "iov_checks" "$IHK_BUILD/tests/vm/programs/iov_checks"
 log "scheduling attributes: what the program sets is what every later call reads, whichever worker serves it (programs/sched_attrs.c)"
 same_as_native "sched_attrs" "$IHK_BUILD/tests/vm/programs/sched_attrs"
 "$IHK_BUILD/tests/vm/programs/sched_attrs" >/dev/null 2>&1 || fail "sched_attrs: fails natively"
+# Changed from outside (by pid: mcexec's main thread), as the program, its
+# fork children and its new image see them.
+same_as_native "renice -p and ionice -p of the program, then it, a child and its new image read them" bash -c \
+	'renice -n 3 -p $$ >/dev/null; ionice -c 2 -n 5 -p $$; python3 -c "import os; print(os.getpriority(os.PRIO_PROCESS, 0))"; nice; ionice; exec nice'
+same_as_native "renice -p of the program: getpriority in the program" python3 -c \
+	'import os, subprocess; subprocess.run(["renice", "-n", "4", "-p", str(os.getpid())], stdout=subprocess.DEVNULL); print(os.getpriority(os.PRIO_PROCESS, 0))'
 
 log "4000 threads in one process, all alive at once (offloaded and local calls, a barrier)"
 expect_eq "many_threads" "many_threads: 4000 created, 4000 alive together, 4000 offloaded calls ok, 4000 own tids, 4000 joined" \
