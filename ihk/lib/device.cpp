@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
@@ -227,6 +228,22 @@ Result<Os> Os::open(int index)
     if (!fd)
         return fd.error();
     return Os(std::move(*fd), index);
+}
+
+Result<Os> Os::from_fd(int fd, int index)
+{
+    if (index < 0)
+        return make_error(EINVAL, "OS index " + std::to_string(index) + " is negative");
+    std::string path = "/dev/mcos" + std::to_string(index);
+    struct stat dev, got;
+    if (::stat(path.c_str(), &dev) != 0)
+        return make_error(errno, open_error_message(path, errno));
+    if (::fstat(fd, &got) != 0 || !S_ISCHR(got.st_mode) || !S_ISCHR(dev.st_mode) || got.st_rdev != dev.st_rdev)
+        return make_error(EINVAL, "descriptor " + std::to_string(fd) + " is not " + path);
+    UniqueFd copy(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+    if (!copy)
+        return make_error(errno, "descriptor " + std::to_string(fd) + ": " + std::strerror(errno));
+    return Os(std::move(copy), index);
 }
 
 Result<void> Os::assign_cpus(const std::vector<uint32_t>& cpus)

@@ -54,6 +54,7 @@ struct Options {
     std::vector<std::string> command;
     // Set by mcexec itself when the program calls execve (spawn.h):
     std::optional<int> os_index_opt; // --os-index: the instance, whatever the command looks like
+    std::optional<int> os_fd;        // --os-fd N: the instance's descriptor, open (spawn.h)
     std::string share;               // --share FIRST:COUNT:MEM: the share of the old program
     std::string exec_path;           // --exec PATH: run PATH; the command is its argv, argv[0] included
     std::string rlimits;             // --rlimits AS,DATA,STACK[,CPU]: the old program's limits (program_limits.h)
@@ -96,6 +97,8 @@ int move_high(int fd, unsigned slot)
     if (getrlimit(RLIMIT_NOFILE, &now) != 0 || now.rlim_max < 16 || now.rlim_max > INT_MAX)
         die("RLIMIT_NOFILE: mcexec keeps its descriptors below the hard limit, which must be 16 to 2^31");
     int target = int(mcexec::reserved_fd_number(now.rlim_max, slot));
+    if (fd == target)
+        return fd; // there already (--os-fd, passed on by an execve)
     if (fcntl(target, F_GETFD) >= 0)
         die("descriptor " + std::to_string(target) + " is open: mcexec keeps its own there");
     rlimit top{now.rlim_max, now.rlim_max};
@@ -147,6 +150,10 @@ Options parse(int argc, char** argv)
         ->option_text("N:DIR");
     app.add_option("--os-index", o.os_index_opt, "The instance (instead of a leading number in the command)")
         ->check(CLI::Range(0, 9999));
+    app.add_option("--os-fd", o.os_fd,
+                   "N: the instance's descriptor N, open, instead of opening /dev/mcosN (what mcexec passes\n"
+                   "on when the program calls execve: it may have given up the right to open it)")
+        ->check(CLI::Range(0, INT_MAX));
     app.add_option("--share", o.share,
                    "FIRST:COUNT:BYTES: this share of the instance's CPUs and memory (what mcexec passes on\n"
                    "when the program calls execve)");
@@ -195,7 +202,7 @@ Options parse(int argc, char** argv)
             break;
         ours.push_back(argv[i]);
         // --report takes its FILE only as --report=FILE: the next word is the program.
-        bool takes_value = a == "-n" || a == "--ranks-per-node" || a == "--local-rank" || a == "--os-index" ||
+        bool takes_value = a == "-n" || a == "--ranks-per-node" || a == "--local-rank" || a == "--os-index" || a == "--os-fd" ||
                            a == "--share" || a == "--exec" || a == "--rlimits" || a == "--blocked" || a == "--pending" ||
                            a == "--offload-spin" || a == "--mempolicy" || a == "--cpus" ||
                            a == "--report-format" || a == "--report-group";
@@ -421,11 +428,19 @@ int main(int argc, char** argv)
 
     // The instance and our share of it.
     std::string dev = "/dev/mcos" + std::to_string(opt.os_index);
-    int osfd = open(dev.c_str(), O_RDWR | O_CLOEXEC);
-    if (osfd < 0 && errno == EACCES)
-        die(dev + ": permission denied (McKernel instance " + std::to_string(opt.os_index) +
-            " belongs to another user)");
-    auto os = ihk::Os::open(opt.os_index);
+    int osfd;
+    if (opt.os_fd) {
+        // Passed on by the program's execve (spawn.h), which may have dropped
+        // the privileges that opened it, as a Linux program keeps its files.
+        osfd = *opt.os_fd;
+        fcntl(osfd, F_SETFD, FD_CLOEXEC);
+    } else {
+        osfd = open(dev.c_str(), O_RDWR | O_CLOEXEC);
+        if (osfd < 0 && errno == EACCES)
+            die(dev + ": permission denied (McKernel instance " + std::to_string(opt.os_index) +
+                " belongs to another user)");
+    }
+    auto os = opt.os_fd ? ihk::Os::from_fd(osfd, opt.os_index) : ihk::Os::open(opt.os_index);
     if (!os)
         die("McKernel instance " + std::to_string(opt.os_index) + ": " + os.error().message);
     auto status = os->status();
@@ -660,6 +675,7 @@ int main(int argc, char** argv)
     g_proxy = &config;
     mcexec::SpawnConfig spawn;
     spawn.os_index = opt.os_index;
+    spawn.os_fd = osfd;
     spawn.cpu_first = create.cpu_first;
     spawn.cpu_count = create.cpu_count;
     spawn.mem_limit = create.mem_limit;

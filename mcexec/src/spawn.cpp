@@ -223,6 +223,21 @@ private:
     bool m_set = false;
 };
 
+// The instance's descriptor open across our execve of a new mcexec, which
+// takes it with --os-fd: a program that dropped the privileges to open
+// /dev/mcosN (su, setpriv) goes on as on Linux, where its files stay open.
+// Close-on-exec again if the execve fails.
+class KeptOpen {
+public:
+    explicit KeptOpen(int fd) : m_fd(fd) { fcntl(fd, F_SETFD, 0); }
+    ~KeptOpen() { fcntl(m_fd, F_SETFD, FD_CLOEXEC); }
+    KeptOpen(const KeptOpen&) = delete;
+    KeptOpen& operator=(const KeptOpen&) = delete;
+
+private:
+    int m_fd;
+};
+
 std::string hex(uint64_t v)
 {
     char b[20];
@@ -298,6 +313,8 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], co
         cmd = {"mcexec",
                "--os-index",
                std::to_string(g_spawn.os_index),
+               "--os-fd",
+               std::to_string(g_spawn.os_fd),
                "--share",
                std::to_string(g_spawn.cpu_first) + ":" + std::to_string(g_spawn.cpu_count) + ":" +
                    std::to_string(g_spawn.mem_limit),
@@ -326,10 +343,13 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], co
     std::optional<ExecMask> mask;
     std::optional<LinuxExecLimits> limits;
     std::optional<ExecArgRoom> room;
+    std::optional<KeptOpen> instance;
     if (on_linux) {
         mask.emplace(keeps);
         limits.emplace();
+        fcntl(g_spawn.os_fd, F_SETFD, FD_CLOEXEC); // never a Linux program's (another execve's moment)
     } else {
+        instance.emplace(g_spawn.os_fd);
         // What fits the program may not fit with our options added, under
         // our own limit.
         uint64_t all = target.size() + 1;

@@ -24,6 +24,7 @@ namespace mcexec {
 
 struct SpawnConfig {
     int os_index = 0;
+    int os_fd = -1;                        // the instance's descriptor (reserved)
     uint32_t cpu_first = 0, cpu_count = 0; // the share new processes keep
     uint64_t mem_limit = 0;
     std::string self;                      // mcexec's own executable

@@ -212,9 +212,21 @@ same_as_native "capset dropping CAP_SETUID, then setresuid and setgroups" "$C" c
 same_as_native "PR_SET_KEEPCAPS across setresuid, capset again" "$C" keepcaps "$work"
 # Each ran in one worker only, and the exec'd program then had what the call had dropped.
 same_as_native "no_new_privs, bounding and ambient sets, across execve" "$C" nnp "$work"
-# The program it runs then, as nobody, could not use root's instance: on Linux.
-MCEXEC_LINUX_PROGRAMS=/usr/bin/id same_as_native "setpriv drops to nobody" \
+MCEXEC_LINUX_PROGRAMS=/usr/bin/id same_as_native "setpriv drops to nobody, id on Linux" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/id
+# The program it runs then, as nobody, may no longer open root's instance: it
+# runs on McKernel all the same (its mcexec passes the descriptor on), as nobody.
+created() { ihkosctl 0 kmsg | grep -c 'created on CPU' || true; }
+before=$(created)
+same_as_native "setpriv drops to nobody, then id on McKernel" setpriv --reuid=65534 --regid=65534 --clear-groups id
+same_as_native "setpriv drops to nobody, then cannot write root's directory" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups touch "$work/root-only/x"
+same_as_native "su to nobody runs a shell and its command" su -s /bin/sh nobody -c 'id; touch /proc/1/environ'
+[ $(($(created) - before)) -ge 7 ] && echo "ok: the programs after the drop ran on McKernel" ||
+	fail "the programs after the drop did not run on McKernel ($(($(created) - before)) new processes)"
+expect_fail "descriptor 0 is not /dev/mcos0" mcexec --os-fd 0 /bin/true
+expect_fail "descriptor 7 is not /dev/mcos0" mcexec --os-fd 7 /bin/true
+expect_fail "descriptor 5 is not /dev/mcos0" setpriv --reuid=65534 mcexec --os-fd 5 /bin/true 5</dev/null
 same_as_native "personality" "$C" persona "$work"
 # A fork child's mcexec once inherited the lock of a change another worker had
 # under way, and its own first change waited on it for good.

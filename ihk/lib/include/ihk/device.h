@@ -60,6 +60,10 @@ class Os {
 public:
     // /dev/mcos<index>.
     static Result<Os> open(int index);
+    // Instance @index through a copy of @fd, a descriptor of /dev/mcos<index>
+    // opened before (EINVAL if it is not one): a holder that may no longer
+    // open the file keeps what it opened, as with any Linux descriptor.
+    static Result<Os> from_fd(int fd, int index);
 
     int index() const { return m_index; }
     Result<void> assign_cpus(const std::vector<uint32_t>& cpus);
