@@ -5,6 +5,7 @@
  * is open (each holds a module reference).
  */
 #include <linux/module.h>
+#include <linux/sysfs.h>
 
 #include "mcctrl.h"
 
@@ -22,6 +23,31 @@ unsigned int mcctrl_offload_spin_us = 200;
 module_param_named(offload_spin_us, mcctrl_offload_spin_us, uint, 0644);
 MODULE_PARM_DESC(offload_spin_us,
 		 "How long (us, at most 1000) an mcexec thread polls for an offloaded call before it sleeps, while its CPU has nothing else to run; 0: never (default 200)");
+
+/*
+ * What the polling of mcexec's waiting threads did (mcctrl_spin), for admins
+ * and tests: polls begun, polls that found a call (or the end), and polls not
+ * begun because the thread's CPU had other work (the guard). Read-only.
+ */
+atomic_long_t mcctrl_spins = ATOMIC_LONG_INIT(0);
+atomic_long_t mcctrl_spins_served = ATOMIC_LONG_INIT(0);
+atomic_long_t mcctrl_spins_busy = ATOMIC_LONG_INIT(0);
+
+static int mcctrl_get_count(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read((atomic_long_t *)kp->arg));
+}
+
+static const struct kernel_param_ops mcctrl_count_ops = {
+	.get = mcctrl_get_count,
+};
+
+module_param_cb(spins, &mcctrl_count_ops, &mcctrl_spins, 0444);
+MODULE_PARM_DESC(spins, "Polls for an offloaded call an mcexec thread began before sleeping (read-only)");
+module_param_cb(spins_served, &mcctrl_count_ops, &mcctrl_spins_served, 0444);
+MODULE_PARM_DESC(spins_served, "Polls that found a call (read-only)");
+module_param_cb(spins_busy, &mcctrl_count_ops, &mcctrl_spins_busy, 0444);
+MODULE_PARM_DESC(spins_busy, "Polls not begun: the thread's CPU had other work to run (read-only)");
 
 static int __init mcctrl_init(void)
 {

@@ -15,6 +15,7 @@
 #ifndef _MCCTRL_H
 #define _MCCTRL_H
 
+#include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
@@ -164,6 +165,7 @@ struct mcctrl_pin {
 
 extern struct workqueue_struct *mcctrl_wq;
 extern unsigned int mcctrl_offload_spin_us;
+extern atomic_long_t mcctrl_spins, mcctrl_spins_served, mcctrl_spins_busy;
 
 /* proc.c */
 long mcctrl_ioctl(struct ihk_os *os, struct file *file, unsigned int cmd, unsigned long arg);

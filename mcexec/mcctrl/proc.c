@@ -627,12 +627,17 @@ static bool mcctrl_spin(struct mcctrl_proc *p)
 	u64 start, end, now;
 	bool got = false;
 
-	if (!window || !single_task_running())
+	if (!window)
 		return false;
+	if (!single_task_running()) {
+		atomic_long_inc(&mcctrl_spins_busy);
+		return false;
+	}
 	if (atomic_inc_return(&p->spinners) != 1) {
 		atomic_dec(&p->spinners);	/* another waiter spins already */
 		return false;
 	}
+	atomic_long_inc(&mcctrl_spins);
 	start = ktime_get_ns();
 	end = start + (u64)window * NSEC_PER_USEC;
 	do {
@@ -649,6 +654,8 @@ static bool mcctrl_spin(struct mcctrl_proc *p)
 	atomic_dec(&p->spinners);
 	smp_mb__after_atomic();	/* a call queued meanwhile was not announced: look again */
 	got = got || READ_ONCE(p->npending);
+	if (got)
+		atomic_long_inc(&mcctrl_spins_served);
 	/* A miss halves the next spin; a wait that ends within the budget restores it. */
 	WRITE_ONCE(p->spin_window_us, got ? budget : window / 2);
 	return got;

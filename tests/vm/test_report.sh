@@ -153,6 +153,26 @@ read -r spun0 rest0 <<<"$(spun_and_rest "$work/g0.json")"
 read -r spun1 rest1 <<<"$(spun_and_rest "$work/g1.json")"
 expect_eq "alone on its CPU, getuid answered while spinning ($spun0 spun, $rest0 other calls)" 1 $((spun0 > rest0))
 expect_eq "a thread computing on the same CPU: no getuid spun ($spun1 spun, $rest1 other calls)" 1 $((spun1 <= rest1))
+# mcctrl's side of the guard: an mcexec thread polls for the next call only
+# while its Linux CPU has nothing else to run. mcexec pinned to Linux CPU 0,
+# alone and then beside a shell computing on CPU 0 (mcctrl's read-only
+# counters spins_served and spins_busy).
+count() { cat /sys/module/mcctrl/parameters/$1; }
+served0=$(count spins_served) busy0=$(count spins_busy)
+expect_ok taskset -c 0 mcexec --offload-spin 1000 "$GUARD" 300 0
+served1=$(count spins_served) busy1=$(count spins_busy)
+taskset -c 0 sh -c 'while :; do :; done' &
+hog=$!
+expect_ok taskset -c 0 mcexec --offload-spin 1000 "$GUARD" 300 0
+served2=$(count spins_served) busy2=$(count spins_busy)
+kill $hog
+wait $hog 2>/dev/null || true
+echo "info: mcctrl alone: $((served1 - served0)) calls found while polling, $((busy1 - busy0)) polls skipped;" \
+	"beside a busy task: $((served2 - served1)) found, $((busy2 - busy1)) skipped"
+expect_eq "mcctrl: alone on its Linux CPU, the mcexec thread finds calls while polling" 1 $((served1 - served0 >= 30))
+expect_eq "mcctrl: beside a task computing on its Linux CPU, it never polls" "0 1" \
+	"$((served2 - served1)) $((busy2 - busy1 >= 100))"
+expect_eq "mcctrl's counters are read-only" 1 "$(echo 5 > /sys/module/mcctrl/parameters/spins 2>/dev/null; echo $?)"
 expect_fail "--offload-spin: Value 1001 not in range 0 to 1000" mcexec --offload-spin 1001 /bin/true
 expect_fail "--offload-spin" mcexec --offload-spin -1 /bin/true
 expect_fail "--offload-spin" mcexec --offload-spin abc /bin/true
