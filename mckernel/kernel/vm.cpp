@@ -46,15 +46,15 @@ uint64_t down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
 int home_node() { return boot_param().cpus[arch::this_cpu()->index].numa_node; }
 
 // The node a default (local) policy means for memory of @p: the allocating
-// thread's CPU's, as on Linux. Where no thread of @p is running here (the
-// kernel sets up its image on the CPU Linux's SETUP came to), the node of the
-// CPU its main thread runs on first: a program started with `taskset` finds
-// its stack and data local. Caller holds p->lock.
+// CPU's, as on Linux. Before @p starts, the kernel sets up its image on the
+// CPU Linux's SETUP came to: then the node of the CPU its main thread runs on
+// first, so a program started with `taskset` finds its stack and data local.
+// Caller holds p->lock.
 int local_node_locked(Process* p)
 {
     Thread* t = current();
     Thread* main = p->threads;
-    if ((t && t->proc == p) || !main)
+    if ((t && t->proc == p) || !main || __atomic_load_n(&p->started, __ATOMIC_ACQUIRE))
         return home_node();
     uint32_t cpu = main->migrate_to != ~0u ? main->migrate_to : main->cpu;
     return cpu < boot_param().num_cpus ? boot_param().cpus[cpu].numa_node : home_node();
