@@ -595,7 +595,8 @@ int main(int argc, char** argv)
     mck_rlimit program_limits[MCK_RLIMITS];
     mcexec::program_limits_to(program_limits);
     uint64_t stack_limit = program_limits[MCK_RLIMIT_STACK].cur;
-    if (mcexec::exec_strings_fit(mcexec::program_arg_max(), script, args, env))
+    // (Passed on by an execve, they were counted there, by the caller's names.)
+    if (opt.exec_path.empty() && mcexec::exec_strings_fit(mcexec::program_arg_max(), script, args, env))
         die("the arguments and environment take more than " + std::to_string(mcexec::program_arg_max()) +
                 " bytes with their pointers (a quarter of RLIMIT_STACK), or one is longer than " +
                 std::to_string(mcexec::MAX_ARG_STRLEN - 1),

@@ -132,23 +132,35 @@ uint64_t program_arg_max()
     return limit > LEAST ? limit : LEAST;
 }
 
+ExecStringRoom::ExecStringRoom(uint64_t max, size_t argc, size_t envc)
+{
+    uint64_t pointers = (uint64_t(argc ? argc : 1) + envc) * sizeof(uint64_t);
+    if (max <= pointers || argc > max || envc > max)
+        m_error = -E2BIG;
+    else
+        m_left = max - pointers;
+}
+
+int ExecStringRoom::take(size_t len)
+{
+    if (!m_error && (len + 1 > MAX_ARG_STRLEN || len + 1 > m_left))
+        m_error = -E2BIG;
+    if (!m_error)
+        m_left -= len + 1;
+    return m_error;
+}
+
 int exec_strings_fit(uint64_t max, const std::string& filename, const std::vector<std::string>& argv,
                      const std::vector<std::string>& envp)
 {
-    uint64_t pointers = ((argv.empty() ? 1 : argv.size()) + envp.size()) * sizeof(uint64_t);
-    if (max <= pointers)
-        return -E2BIG;
-    uint64_t room = max - pointers, used = argv.empty() ? 1 : 0; // Linux's "" for no argument
-    for (const auto* list : {&argv, &envp})
-        for (const std::string& s : *list) {
-            if (s.size() + 1 > MAX_ARG_STRLEN)
-                return -E2BIG;
-            used += s.size() + 1;
-        }
-    if (filename.size() + 1 > MAX_ARG_STRLEN)
-        return -E2BIG;
-    used += filename.size() + 1;
-    return used <= room ? 0 : -E2BIG;
+    ExecStringRoom room(max, argv.size(), envp.size());
+    room.take(filename.size());
+    for (const auto* list : {&envp, &argv})
+        for (const std::string& s : *list)
+            room.take(s.size());
+    if (argv.empty())
+        room.take(0); // Linux's ""
+    return room.error();
 }
 
 ExecArgRoom::ExecArgRoom(uint64_t bytes)

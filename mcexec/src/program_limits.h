@@ -41,11 +41,25 @@ uint64_t program_arg_max();
 
 // Linux's longest string of an execve, its NUL included (MAX_ARG_STRLEN).
 constexpr size_t MAX_ARG_STRLEN = 32 * 4096;
-// Linux's check of an execve's strings (bprm_stack_limits, copy_strings):
-// 0 if each is at most MAX_ARG_STRLEN with its NUL, and @filename (the path
-// as the caller named it), the arguments and the environment with their NULs
-// and their pointers (one argument's at least: with none, Linux passes "")
-// take at most @max bytes (program_arg_max()); else -E2BIG.
+// Linux's accounting of an execve's strings (Linux 6.1's bprm_stack_limits
+// and copy_strings): @max bytes (program_arg_max()) less one pointer per
+// argument (one at least: with none, Linux passes "") and per variable, then
+// each string taken with its NUL, in Linux's order (the file name as the
+// caller named it, the environment, the arguments), at most MAX_ARG_STRLEN
+// each, while room lasts. -E2BIG past either.
+class ExecStringRoom {
+public:
+    ExecStringRoom(uint64_t max, size_t argc, size_t envc);
+    // -E2BIG if the pointers alone take the room.
+    int error() const { return m_error; }
+    // A string of @len characters (and its NUL): 0 or -E2BIG.
+    int take(size_t len);
+
+private:
+    uint64_t m_left = 0;
+    int m_error = 0;
+};
+// The same for strings already in hand: 0 or -E2BIG.
 int exec_strings_fit(uint64_t max, const std::string& filename, const std::vector<std::string>& argv,
                      const std::vector<std::string>& envp);
 

@@ -33,33 +33,37 @@ namespace {
 
 SpawnConfig g_spawn;
 
-constexpr size_t MAX_STRINGS = 1 << 17;  // Linux's MAX_ARG_STRINGS is larger; ARG_MAX binds first
-
-// A NULL-terminated array of strings in the program's memory: 0, -EFAULT or
-// -E2BIG. @bytes counts the strings and their pointers, up to
-// program_arg_max(): past it, no list with them fits (exec_strings_fit says
-// whether the whole does).
-int copy_string_array(uint64_t addr, std::vector<std::string>* out, size_t* bytes)
+// The pointers of a NULL-terminated array in the program's memory, as
+// Linux's count() reads them: 0, -EFAULT, or -E2BIG past @most (more than
+// the arguments may take).
+int read_pointers(uint64_t addr, std::vector<uint64_t>* out, size_t most)
 {
-    const uint64_t max = program_arg_max();
     if (!addr)
         return 0; // Linux takes a NULL argv or envp as empty
     for (size_t i = 0;; i++) {
-        if (i == MAX_STRINGS)
-            return -E2BIG;
         uint64_t p;
         if (!copy_from_program(&p, addr + i * 8, 8))
             return -EFAULT;
         if (!p)
             return 0;
+        if (i == most)
+            return -E2BIG;
+        out->push_back(p);
+    }
+}
+
+// The strings at @pointers, each taken from @room: 0, -EFAULT or -E2BIG.
+int copy_strings(const std::vector<uint64_t>& pointers, ExecStringRoom* room, std::vector<std::string>* out)
+{
+    for (uint64_t p : pointers) {
         std::string s;
         if (int e = copy_string_from_program(&s, p, MAX_ARG_STRLEN))
             return e == -ENAMETOOLONG ? -E2BIG : e;
-        *bytes += s.size() + 1 + sizeof(uint64_t);
-        if (*bytes > max)
-            return -E2BIG;
+        if (int e = room->take(s.size()))
+            return e;
         out->push_back(std::move(s));
     }
+    return 0;
 }
 
 std::vector<char*> c_array(std::vector<std::string>& v)
@@ -278,6 +282,26 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], co
     }
     if (path.empty())
         return -ENOENT;
+    // The strings, in Linux 6.1's order (it opens the file after them):
+    // both arrays' pointers, their room, the name, the environment, the
+    // arguments.
+    const uint64_t max = program_arg_max();
+    std::vector<uint64_t> arg_pointers, env_pointers;
+    if (int e = read_pointers(a[p + 1], &arg_pointers, max / sizeof(uint64_t)))
+        return e;
+    if (int e = read_pointers(a[p + 2], &env_pointers, max / sizeof(uint64_t)))
+        return e;
+    ExecStringRoom room(max, arg_pointers.size(), env_pointers.size());
+    room.take(linux_name.size());
+    if (int e = room.error())
+        return e;
+    std::vector<std::string> argv, envp;
+    if (int e = copy_strings(env_pointers, &room, &envp))
+        return e;
+    if (int e = copy_strings(arg_pointers, &room, &argv))
+        return e;
+    if (argv.empty() && room.take(0))
+        return -E2BIG; // Linux's ""
     // A program that runs itself again (/proc/self/exe, /proc/<its pid>/exe)
     // means its own file: the link is mcexec's on Linux.
     if (path[0] == '/' && !own_exe.empty() &&
@@ -291,15 +315,6 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], co
         return -EACCES;
     if (access(path.c_str(), X_OK) != 0)
         return -errno;
-    // In Linux's order: the file opened, then the strings, then its format.
-    std::vector<std::string> argv, envp;
-    size_t bytes = 0;
-    if (int e = copy_string_array(a[p + 1], &argv, &bytes))
-        return e;
-    if (int e = copy_string_array(a[p + 2], &envp, &bytes))
-        return e;
-    if (int e = exec_strings_fit(program_arg_max(), linux_name, argv, envp))
-        return e;
     if (int e = executable_format(path))
         return -e;
     std::string target;
@@ -342,7 +357,7 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], co
     ExecIgnored ignored(a[MCK_EXEC_IGNORED_ARG]);
     std::optional<ExecMask> mask;
     std::optional<LinuxExecLimits> limits;
-    std::optional<ExecArgRoom> room;
+    std::optional<ExecArgRoom> stack_room;
     std::optional<KeptOpen> instance;
     if (on_linux) {
         mask.emplace(keeps);
@@ -356,7 +371,7 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], co
         for (const auto* list : {&cmd, &envp})
             for (const std::string& s : *list)
                 all += s.size() + 1 + sizeof(uint64_t);
-        room.emplace(all);
+        stack_room.emplace(all);
     }
     sched_attrs_take_main(); // the new image keeps the program's
     // Our descriptors to the instance are close-on-exec: the old LWK process

@@ -275,7 +275,10 @@ expect_eq "exec_arg_max natively: Linux's own limits, as the program computes th
 stack limit 1024 KiB: 262144 bytes ok, one more E2BIG
 stack limit 256 KiB: 131072 bytes ok, one more E2BIG
 stack limit 64 MiB: 4 KiB less than 6 MiB ok, one more than 6 MiB E2BIG
-one argument of 131071 characters ok, of 131072 E2BIG" "$("$EA" 2>&1)"
+one argument of 131071 characters ok, of 131072 E2BIG
+a relative name: at the limit ok, one more E2BIG
+execveat of a descriptor: at the limit ok, one more E2BIG
+a missing file: at the limit ENOENT, one more E2BIG, an unmapped environment array EFAULT" "$("$EA" 2>&1)"
 same_as_native "exec_arg_max" "$EA"
 
 log "RLIMIT_CPU counts the program's CPU time on the LWK: SIGXCPU each second past the soft limit, SIGKILL at the hard one (programs/cpu_limit.c)"

@@ -8,14 +8,17 @@
  * same natively and under mcexec (tests/vm/test_process.sh): what execve of
  * this program in a fork child gives at the limit and one byte past it.
  *
- * exec_arg_max (run by its absolute path: the name counts)
+ * exec_arg_max (run by its absolute path: the name counts). The order of the
+ * errors is Linux 6.1's (strings before the file; 6.8 opens the file first).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,11 +26,28 @@
 #define MiB (1024ul * KiB)
 #define MAX_ARG_STRLEN (128 * KiB)
 
-static const char *self;
+static const char *self, *dir, *base;
+static const char missing[] = "/nonexistent/exec_arg_max";
+static int self_fd;
+
+/* How the child names the program: its absolute path, "./" and its name in
+ * its directory, its descriptor (execveat AT_EMPTY_PATH: Linux names it
+ * /dev/fd/N), or a file that is not there. */
+enum how { BY_PATH, BY_RELATIVE_NAME, BY_DESCRIPTOR, MISSING };
+
+static size_t name_len(enum how how)
+{
+	char fd_name[32];
+	snprintf(fd_name, sizeof(fd_name), "/dev/fd/%d", self_fd);
+	return how == BY_RELATIVE_NAME ? 2 + strlen(base)
+	       : how == BY_DESCRIPTOR  ? strlen(fd_name)
+	       : how == MISSING        ? strlen(missing)
+				       : strlen(self);
+}
 
 /* In a fork child under a soft stack limit of @soft: execve of this program
  * with @argv and @envp. Its end as one word. */
-static const char *run(rlim_t soft, char **argv, char **envp)
+static const char *run(rlim_t soft, char **argv, char **envp, enum how how)
 {
 	fflush(stdout);
 	pid_t pid = fork();
@@ -37,8 +57,17 @@ static const char *run(rlim_t soft, char **argv, char **envp)
 		r.rlim_cur = soft;
 		if (setrlimit(RLIMIT_STACK, &r))
 			_exit(4);
-		execve(self, argv, envp);
-		_exit(errno == E2BIG ? 2 : 3);
+		char rel[4096];
+		snprintf(rel, sizeof(rel), "./%s", base);
+		if (how == BY_PATH)
+			execve(self, argv, envp);
+		else if (how == BY_RELATIVE_NAME && chdir(dir) == 0)
+			execve(rel, argv, envp);
+		else if (how == BY_DESCRIPTOR)
+			syscall(SYS_execveat, self_fd, "", argv, envp, AT_EMPTY_PATH);
+		else if (how == MISSING)
+			execve(missing, argv, envp);
+		_exit(errno == E2BIG ? 2 : errno == ENOENT ? 5 : errno == EFAULT ? 6 : 3);
 	}
 	int st;
 	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
@@ -50,17 +79,23 @@ static const char *run(rlim_t soft, char **argv, char **envp)
 		return "E2BIG";
 	case 4:
 		return "setrlimit failed";
+	case 5:
+		return "ENOENT";
+	case 6:
+		return "EFAULT";
 	default:
 		return "another error";
 	}
 }
 
 /* Arguments "child" and n filler strings, and n filler variables, that take
- * @total bytes with the name and the pointers; then run under @soft. */
-static const char *run_total(rlim_t soft, size_t total)
+ * @total bytes with the name and the pointers; then run under @soft, the
+ * program named @how; with @bad_env, an environment array at an address
+ * that is not mapped instead. */
+static const char *run_named(rlim_t soft, size_t total, enum how how, int bad_env)
 {
 	size_t n = total / (240 * KiB) + 2, strings = 2 * n;
-	size_t fixed = strlen(self) + 1 + sizeof("child") + strings /* NULs */ + 8 * (1 + strings);
+	size_t fixed = name_len(how) + 1 + sizeof("child") + strings /* NULs */ + 8 * (1 + strings);
 	size_t fill = total - fixed; /* the filler's characters, "F=" included for the variables */
 	char **argv = calloc(n + 2, sizeof(char *)), **envp = calloc(n + 1, sizeof(char *));
 	argv[0] = "child";
@@ -76,7 +111,7 @@ static const char *run_total(rlim_t soft, size_t total)
 		else
 			envp[i - n] = s;
 	}
-	const char *r = run(soft, argv, envp);
+	const char *r = run(soft, argv, bad_env ? (char **)8 : envp, how);
 	for (size_t i = 0; i < n; i++) {
 		free(argv[1 + i]);
 		free(envp[i]);
@@ -86,6 +121,8 @@ static const char *run_total(rlim_t soft, size_t total)
 	return r;
 }
 
+static const char *run_total(rlim_t soft, size_t total) { return run_named(soft, total, BY_PATH, 0); }
+
 /* One argument of @len characters (and its NUL). */
 static const char *run_one(size_t len)
 {
@@ -93,7 +130,7 @@ static const char *run_one(size_t len)
 	memset(s, 'x', len);
 	s[len] = 0;
 	char *argv[] = {"child", s, NULL}, *envp[] = {NULL};
-	const char *r = run(8 * MiB, argv, envp);
+	const char *r = run(8 * MiB, argv, envp, BY_PATH);
 	free(s);
 	return r;
 }
@@ -114,6 +151,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	char *copy = strdup(self), *slash = strrchr(copy, '/');
+	*slash = 0;
+	dir = slash == copy ? "/" : copy;
+	base = slash + 1;
+	self_fd = open(self, O_RDONLY); /* not close-on-exec: execveat runs it */
+	if (self_fd < 0) {
+		perror("exec_arg_max: open");
+		return 2;
+	}
 	static const rlim_t softs[] = {8 * MiB, 1 * MiB, 256 * KiB};
 	for (size_t i = 0; i < sizeof(softs) / sizeof(softs[0]); i++) {
 		size_t max = arg_max(softs[i]);
@@ -127,5 +173,19 @@ int main(int argc, char **argv)
 	printf(", one more than 6 MiB %s\n", run_total(64 * MiB, 6 * MiB + 1));
 	printf("one argument of %lu characters %s", MAX_ARG_STRLEN - 1, run_one(MAX_ARG_STRLEN - 1));
 	printf(", of %lu %s\n", MAX_ARG_STRLEN, run_one(MAX_ARG_STRLEN));
+	/* The name as the caller gave it counts, not the path it resolves to. */
+	static const struct {
+		enum how how;
+		const char *what;
+	} names[] = {{BY_RELATIVE_NAME, "a relative name"}, {BY_DESCRIPTOR, "execveat of a descriptor"}};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t max = arg_max(8 * MiB);
+		printf("%s: at the limit %s", names[i].what, run_named(8 * MiB, max, names[i].how, 0));
+		printf(", one more %s\n", run_named(8 * MiB, max + 1, names[i].how, 0));
+	}
+	/* Linux 6.1 reads both arrays and copies the strings before it opens the file. */
+	printf("a missing file: at the limit %s", run_named(8 * MiB, arg_max(8 * MiB), MISSING, 0));
+	printf(", one more %s", run_named(8 * MiB, arg_max(8 * MiB) + 1, MISSING, 0));
+	printf(", an unmapped environment array %s\n", run_named(8 * MiB, arg_max(8 * MiB) + 1, BY_PATH, 1));
 	return 0;
 }
