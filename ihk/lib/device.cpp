@@ -238,8 +238,10 @@ Result<Os> Os::from_fd(int fd, int index)
     struct stat dev, got;
     if (::stat(path.c_str(), &dev) != 0)
         return make_error(errno, open_error_message(path, errno));
-    if (::fstat(fd, &got) != 0 || !S_ISCHR(got.st_mode) || !S_ISCHR(dev.st_mode) || got.st_rdev != dev.st_rdev)
-        return make_error(EINVAL, "descriptor " + std::to_string(fd) + " is not " + path);
+    int flags = ::fcntl(fd, F_GETFL);
+    if (::fstat(fd, &got) != 0 || !S_ISCHR(got.st_mode) || !S_ISCHR(dev.st_mode) || got.st_rdev != dev.st_rdev ||
+        flags < 0 || (flags & O_ACCMODE) != O_RDWR || (flags & O_PATH))
+        return make_error(EINVAL, "descriptor " + std::to_string(fd) + " is not " + path + " open for reading and writing");
     UniqueFd copy(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
     if (!copy)
         return make_error(errno, "descriptor " + std::to_string(fd) + ": " + std::strerror(errno));

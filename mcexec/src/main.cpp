@@ -111,6 +111,20 @@ int move_high(int fd, unsigned slot)
     return high;
 }
 
+// MCEXEC_CREATE with mcexec dumpable as Linux made it at execve, only for
+// the moment mcctrl records the program's credentials (its dumpable state
+// is the program's: process_vm_readv, migrate_pages and core dumps of it
+// follow that). Then, and on the error, not dumpable again.
+int make_lwk_process(int osfd, mcexec_create* create, int dumpable)
+{
+    prctl(PR_SET_DUMPABLE, dumpable);
+    int ret = ioctl(osfd, MCEXEC_CREATE, create);
+    int e = errno;
+    prctl(PR_SET_DUMPABLE, 0);
+    errno = e;
+    return ret;
+}
+
 Options parse(int argc, char** argv)
 {
     Options o;
@@ -249,6 +263,7 @@ Options parse(int argc, char** argv)
 // McKernel copied for token @token and serve it as its mcexec.
 [[noreturn]] void become_fork_child(uint64_t token)
 {
+    fcntl(g_osfd, F_SETFD, FD_CLOEXEC); // however the parent had it: never a Linux program's
     mcexec::proxy_after_fork();
     mcexec::forward_after_fork();
     close(g_proxy->proc_fd); // the parent's process file
@@ -362,6 +377,14 @@ void run_again_with_stack_limit(int argc, char** argv, const Options& opt)
 
 int main(int argc, char** argv)
 {
+    // No other process of the user may read or trace mcexec: its memory
+    // holds what the program must not reach, and its descriptors the
+    // instance's (which a program that dropped its privileges passes on with
+    // --os-fd: a process of the new user must not take it in the meantime).
+    // docs/security.md. What Linux made of us at execve is the program's
+    // (mcctrl records it when the process is created: make_lwk_process).
+    const int dumpable_at_exec = prctl(PR_GET_DUMPABLE);
+    prctl(PR_SET_DUMPABLE, 0);
     Options opt = parse(argc, argv);
     run_again_with_stack_limit(argc, argv, opt);
     const uint64_t ignored = inherited_ignored();
@@ -518,8 +541,8 @@ int main(int argc, char** argv)
     // After execve the old program's LWK process may still be ending (its
     // descriptor closed with the old image): give it a moment.
     int create_ret;
-    for (int tries = 0; (create_ret = ioctl(osfd, MCEXEC_CREATE, &create)) < 0 && !opt.exec_path.empty() &&
-                        (errno == EBUSY || errno == EEXIST) && tries < 500;
+    for (int tries = 0; (create_ret = make_lwk_process(osfd, &create, dumpable_at_exec)) < 0 &&
+                        !opt.exec_path.empty() && (errno == EBUSY || errno == EEXIST) && tries < 500;
          tries++)
         usleep(10000);
     if (create_ret < 0) {
@@ -557,10 +580,6 @@ int main(int argc, char** argv)
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
     if (guard != reinterpret_cast<void*>(MCK_USER_END))
         die(std::string("cannot reserve the guard above the program's address range: ") + strerror(errno));
-    // No other process of the user may read or trace mcexec: its memory holds
-    // what the program must not reach (docs/security.md).
-    prctl(PR_SET_DUMPABLE, 0);
-
     std::vector<std::string> env;
     for (char** e = environ; *e; e++)
         env.emplace_back(*e);

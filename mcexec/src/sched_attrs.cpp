@@ -69,7 +69,7 @@ void sched_attrs_take_main()
     if (syscall(SYS_sched_getattr, getpid(), &main, sizeof(main), 0) == -1 ||
         syscall(SYS_sched_getattr, 0, &mine, sizeof(mine), 0) == -1)
         return;
-    if (main.policy != mine.policy || main.nice != mine.nice || main.priority != mine.priority ||
+    if (main.policy != mine.policy || main.flags != mine.flags || main.nice != mine.nice || main.priority != mine.priority ||
         main.runtime != mine.runtime || main.deadline != mine.deadline || main.period != mine.period)
         syscall(SYS_sched_setattr, 0, &main, 0); // refused (lower nice without the right): ours stays
     long io = syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, getpid());

@@ -23,8 +23,10 @@
 #include <climits>
 #include <cstdio>
 #include <ctime>
+#include <mutex>
 #include <new>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,9 @@ namespace mcexec {
 namespace {
 
 SpawnConfig g_spawn;
+// Held alone by an execve while it changes what all of mcexec has for it
+// (exec_call), shared by a fork, whose child would inherit that.
+std::shared_mutex g_exec_lock;
 
 // The pointers of a NULL-terminated array in the program's memory, as
 // Linux's count() reads them: 0, -EFAULT, or -E2BIG past @most (more than
@@ -125,10 +130,17 @@ int64_t fork_call(uint64_t token)
     t_adopted = word;
     sched_attrs_take_main(); // the child inherits the program's (a renice from outside included)
     fflush(nullptr); // nothing of ours written twice
-    pid_t pid = fork();
-    if (pid == 0)
-        g_spawn.become_child(token);
-    int e = errno;
+    pid_t pid;
+    int e;
+    {
+        std::shared_lock<std::shared_mutex> no_exec(g_exec_lock); // the child has what we have
+        pid = fork();
+        e = errno;
+        if (pid == 0) {
+            new (&g_exec_lock) std::shared_mutex; // ours, as one thread
+            g_spawn.become_child(token);
+        }
+    }
     t_adopted = nullptr;
     if (pid > 0)
         wait_adopted(pid, word);
@@ -351,6 +363,14 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], co
     }
     auto cargs = c_array(cmd);
     auto cenv = c_array(envp);
+    // The new image keeps the program's scheduling attributes (first: a
+    // change under way signals every thread, this one too).
+    sched_attrs_take_main();
+    // One execve at a time and no fork meanwhile: what follows changes what
+    // the whole of mcexec has (signal actions, its own limits, the instance's
+    // descriptor open across execve) for this execve alone, and puts it back
+    // if it fails, before the lock goes.
+    std::unique_lock<std::shared_mutex> alone(g_exec_lock);
     // The signals the program ignores stay ignored in the new image, and no
     // other (Linux keeps SIG_IGN through execve and resets the rest): ours
     // carry them, the new mcexec reads them (or a Linux program has them).
@@ -362,7 +382,6 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], co
     if (on_linux) {
         mask.emplace(keeps);
         limits.emplace();
-        fcntl(g_spawn.os_fd, F_SETFD, FD_CLOEXEC); // never a Linux program's (another execve's moment)
     } else {
         instance.emplace(g_spawn.os_fd);
         // What fits the program may not fit with our options added, under
@@ -373,9 +392,9 @@ int64_t exec_call(const Reserved& reserved, uint64_t nr, const uint64_t a[6], co
                 all += s.size() + 1 + sizeof(uint64_t);
         stack_room.emplace(all);
     }
-    sched_attrs_take_main(); // the new image keeps the program's
     // Our descriptors to the instance are close-on-exec: the old LWK process
-    // ends as this image goes, and the new mcexec makes the next one.
+    // ends as this image goes, and the new mcexec makes the next one (with
+    // the instance's, kept open for it).
     execve(target.c_str(), cargs.data(), cenv.data());
     return -errno;
 }

@@ -216,7 +216,7 @@ MCEXEC_LINUX_PROGRAMS=/usr/bin/id same_as_native "setpriv drops to nobody, id on
 	setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/id
 # The program it runs then, as nobody, may no longer open root's instance: it
 # runs on McKernel all the same (its mcexec passes the descriptor on), as nobody.
-created() { ihkosctl 0 kmsg | grep -c 'created on CPU' || true; }
+created() { ihkosctl --json 0 get rusage | python3 -c "import json, sys; print(json.load(sys.stdin)['rusage']['processes_started'])"; }
 before=$(created)
 same_as_native "setpriv drops to nobody, then id on McKernel" setpriv --reuid=65534 --regid=65534 --clear-groups id
 same_as_native "setpriv drops to nobody, then cannot write root's directory" \
@@ -227,6 +227,7 @@ same_as_native "su to nobody runs a shell and its command" su -s /bin/sh nobody 
 expect_fail "descriptor 0 is not /dev/mcos0" mcexec --os-fd 0 /bin/true
 expect_fail "descriptor 7 is not /dev/mcos0" mcexec --os-fd 7 /bin/true
 expect_fail "descriptor 5 is not /dev/mcos0" setpriv --reuid=65534 mcexec --os-fd 5 /bin/true 5</dev/null
+expect_fail "descriptor 5 is not /dev/mcos0 open for reading and writing" mcexec --os-fd 5 /bin/true 5</dev/mcos0
 same_as_native "personality" "$C" persona "$work"
 # A fork child's mcexec once inherited the lock of a change another worker had
 # under way, and its own first change waited on it for good.
