@@ -194,12 +194,12 @@ void mcctrl_ikc_recv(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m)
 		/*
 		 * The LWK keeps this message while its ring is full, so it may
 		 * come after its call ended: the block then holds the thread's
-		 * next call, if any, which asks for this only if it was
-		 * interrupted too. Otherwise: the mcexec thread serving the call,
-		 * if one took it; if none did, the one that takes it sees the
-		 * block's flag (mcctrl_wait()).
+		 * next call, if any, under another number, which has its own
+		 * message if it was interrupted too. Otherwise: the mcexec
+		 * thread serving the call, if one took it; if none did, the one
+		 * that takes it sees the block's flag (mcctrl_wait()).
 		 */
-		if (!o || !READ_ONCE(o->interrupt))
+		if (!o || READ_ONCE(o->interrupt) != (u32)m->arg[2] || !(m->arg[2] & MCK_OFFLOAD_INTERRUPTED))
 			break;
 		c = mcctrl_inflight(p, m->arg[1]);
 		if (c)
@@ -734,7 +734,7 @@ static long mcctrl_wait(struct mcctrl_proc *p, void __user *arg)
 				ev.sigpending = READ_ONCE(o->sigpending);
 				if (ev.nr == 59 || ev.nr == 322) /* execve, execveat: what they keep */
 					memcpy(&ev.keeps, &o->keeps, sizeof(ev.keeps));
-				ev.flags = READ_ONCE(o->interrupt) ? MCEXEC_EV_INTERRUPTED : 0;
+				ev.flags = READ_ONCE(o->interrupt) & MCK_OFFLOAD_INTERRUPTED ? MCEXEC_EV_INTERRUPTED : 0;
 			}
 			up_read(&p->uas);
 			if (o)

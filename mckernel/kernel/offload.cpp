@@ -96,7 +96,9 @@ int64_t offload_once(uint64_t nr, const uint64_t args[6], bool interruptible)
     o->cpu = t->cpu;
     o->tsc_queued = o->tsc_taken = o->tsc_done = 0;
     o->spinning = 0;
-    o->interrupt = 0;
+    // A new number for this call, not asked to stop (bit 0 clear): an
+    // interruption meant for the call before can no longer ask it (offload_interrupt).
+    __atomic_store_n(&o->interrupt, (o->interrupt | MCK_OFFLOAD_INTERRUPTED) + 1u, __ATOMIC_RELAXED);
     t->offload_interruptible = interruptible;
     t->in_offload = true;
     sched_offload_wait_add(t);
@@ -165,18 +167,27 @@ int64_t offload(uint64_t nr, const uint64_t args[6])
 void offload_interrupt(Thread* t)
 {
     mck_offload* o = t->offload;
-    if (!t->in_offload || !t->offload_interruptible || __atomic_load_n(&o->state, __ATOMIC_ACQUIRE) != MCK_OFFLOAD_SENT)
-        return;
-    if (__atomic_exchange_n(&o->interrupt, 1u, __ATOMIC_ACQ_REL))
+    // The call's number before the look at the call: if the call we see ends
+    // and the thread's next begins meanwhile (this CPU stalled), asking fails
+    // on the next one's number, where it used to interrupt that call instead.
+    uint32_t call = __atomic_load_n(&o->interrupt, __ATOMIC_ACQUIRE);
+    if (call & MCK_OFFLOAD_INTERRUPTED)
         return; // asked already
+    if (!__atomic_load_n(&t->in_offload, __ATOMIC_ACQUIRE) || !t->offload_interruptible ||
+        __atomic_load_n(&o->state, __ATOMIC_ACQUIRE) != MCK_OFFLOAD_SENT)
+        return;
+    uint32_t asked = call | MCK_OFFLOAD_INTERRUPTED;
+    if (!__atomic_compare_exchange_n(&o->interrupt, &call, asked, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return; // asked meanwhile, or another call
     ihk_ikc_msg m{};
     m.type = MCK_IKC_INTERRUPT;
     m.arg[0] = t->proc->pid;
     m.arg[1] = t->offload_phys;
+    m.arg[2] = asked;
     // Kept until Linux has room, never dropped: a dropped one left the call
     // blocked for good, since @interrupt says it was asked already. It may
-    // reach Linux after the call ended; mcctrl then sees that the block's
-    // call (the next one, if any) does not ask, and drops it.
+    // reach Linux after the call ended; mcctrl then finds another number in
+    // the block (the thread's next call, if any) and drops it.
     ikc_post_to_linux(arch::this_cpu()->index, m);
 }
 

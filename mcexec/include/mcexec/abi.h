@@ -69,7 +69,7 @@ struct mcexec_create {
  * MCEXEC_START then runs (entry and sp ignored). No MCEXEC_SETUP.
  */
 #define MCEXEC_CREATE_FORK 0x1
-#define MCEXEC_ABI_VERSION 16	/* 16: mck_exec_keeps in mck_offload, mcexec_event and mcexec_setup, MCK_MMAP_TOP 1 TiB below the stack; 15: MCK_SYS_CHILD_REAP's @seq, mcexec_setup.blocked/pending, MCK_RLIMIT_CPU, mck_offload/mcexec_event.sigmask/sigpending; 14: MCK_SYS_CHILD_REAP, mcexec_setup.ignored, MCK_EXEC_IGNORED_ARG; 13: MCK_SYS_SHARED_FUTEX_WAKE; 12: MCK_SYS_SHARED_REMAP, MCK_SYS_SIGNALFD_READY/RENEW; 11: MCK_OFFLOAD_FAULT, MCK_PTE_COW; 10: MCK_IKC_HELD_CHECK/FREE; 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
+#define MCEXEC_ABI_VERSION 17	/* 17: mck_offload.interrupt numbers the call, MCK_IKC_INTERRUPT's arg[2]; 16: mck_exec_keeps in mck_offload, mcexec_event and mcexec_setup, MCK_MMAP_TOP 1 TiB below the stack; 15: MCK_SYS_CHILD_REAP's @seq, mcexec_setup.blocked/pending, MCK_RLIMIT_CPU, mck_offload/mcexec_event.sigmask/sigpending; 14: MCK_SYS_CHILD_REAP, mcexec_setup.ignored, MCK_EXEC_IGNORED_ARG; 13: MCK_SYS_SHARED_FUTEX_WAKE; 12: MCK_SYS_SHARED_REMAP, MCK_SYS_SIGNALFD_READY/RENEW; 11: MCK_OFFLOAD_FAULT, MCK_PTE_COW; 10: MCK_IKC_HELD_CHECK/FREE; 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
 /* Create the LWK process; returns its file (close = kill). */
 #define MCEXEC_CREATE _IOWR(MCEXEC_IOC_MAGIC, 0x01, struct mcexec_create)
 
@@ -490,7 +490,7 @@ struct mcexec_signal {
 				   the serial does not */
 #define MCK_IKC_SYSCALL 0x181	/* arg[1]: physical address of struct mck_offload */
 #define MCK_IKC_EXIT 0x182	/* arg[1]: wait status, arg[2]: the process's serial */
-#define MCK_IKC_INTERRUPT 0x183	/* arg[1]: physical address of the interrupted call's mck_offload */
+#define MCK_IKC_INTERRUPT 0x183	/* arg[1]: physical address of the interrupted call's mck_offload, arg[2]: its @interrupt */
 #define MCK_IKC_HELD_CHECK 0x184	/* arg[0] 0 (no process): does Linux still hold pages of
 				   [arg[1], arg[1] + arg[2]), withheld and freed by the LWK? Answered
 				   with a HELD_FREE for each run it let go of, echoing arg[3] */
@@ -506,6 +506,8 @@ struct mcexec_signal {
  * (fault_ret 0, or a negative errno) and puts the state back to SENT.
  */
 #define MCK_OFFLOAD_FAULT 3
+/* In struct mck_offload.interrupt: a signal came for the thread during this call. */
+#define MCK_OFFLOAD_INTERRUPTED 1u
 
 /*
  * A bit the LWK sets in its own page-table entries (ignored by the CPU): a
@@ -537,7 +539,12 @@ struct mck_offload {
 	 * @state; mcctrl writes @state, fences, reads it.
 	 */
 	mck_u32 spinning;
-	mck_u32 interrupt;	/* LWK: a signal came for the thread; see MCEXEC_INTERRUPT_SIGNAL */
+	/*
+	 * LWK: the call's number (bits 1-31, new for every call) and
+	 * MCK_OFFLOAD_INTERRUPTED once a signal came for the thread; see
+	 * MCEXEC_INTERRUPT_SIGNAL. MCK_IKC_INTERRUPT names the whole word.
+	 */
+	mck_u32 interrupt;
 	/* MCK_OFFLOAD_FAULT: mcctrl writes the address and the access, the LWK the answer. */
 	mck_u64 fault_addr;
 	mck_u32 fault_write;
