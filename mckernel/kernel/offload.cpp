@@ -18,6 +18,7 @@
 #include <kernel/offload.h>
 #include <kernel/process.h>
 #include <kernel/sched.h>
+#include <kernel/signal.h>
 #include <kernel/stats.h>
 #include <kernel/usage.h>
 #include <kernel/vm.h>
@@ -114,10 +115,13 @@ int64_t offload_once(uint64_t nr, const uint64_t args[6], bool interruptible)
             break;
         sched_block(deadline_after_us(1000));
     }
-    // A signal for a signalfd that came while this wait for descriptors was
-    // on its way found it not yet sent (kernel/signalfd.cpp): interrupt it now.
+    // A signal that came between our entry and in_offload found no call to
+    // interrupt (notify() in kernel/signal.cpp), as did one for a signalfd
+    // while this wait for descriptors was on its way (kernel/signalfd.cpp):
+    // the call interrupts itself, as Linux's would not have begun to wait.
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (interruptible && __atomic_load_n(&t->fd_wait, __ATOMIC_SEQ_CST) == FD_WAIT_KICKED)
+    if (interruptible && (__atomic_load_n(&t->fd_wait, __ATOMIC_SEQ_CST) == FD_WAIT_KICKED ||
+                          signal_interrupts_offload(t)))
         offload_interrupt(t);
     uint32_t budget = spin_budget_us(p);
     uint32_t window = t->spin_window_us < budget ? t->spin_window_us : budget;

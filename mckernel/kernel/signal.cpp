@@ -306,9 +306,18 @@ bool on_altstack(const Thread* t, uint64_t sp)
     return !(t->altstack_flags & SS_DISABLE) && sp > t->altstack_sp && sp <= t->altstack_sp + t->altstack_size;
 }
 
+// Does @sig, not blocked, end a call of @p's that waits on Linux? Only if a
+// handler will run or the signal stops the process or writes its core (a
+// fatal one ends the process at once, an ignored one changes nothing).
+bool interrupts_offload(Process* p, int sig)
+{
+    uint64_t handler = p->actions[sig - 1].handler;
+    Default d = default_action(sig);
+    return handler > SIG_IGN || (handler == SIG_DFL && (d == Default::Stop || d == Default::Core));
+}
+
 // Wake a thread that could take @sig now; one waiting on Linux is
-// interrupted there if a handler will run or the signal stops the process
-// (a fatal signal ends the process, a blocked one waits).
+// interrupted there (interrupts_offload; a blocked signal waits).
 void notify(Thread* t, int sig)
 {
     // Also the thread running here: sent from an interrupt (Linux's SIGNAL, a
@@ -316,10 +325,12 @@ void notify(Thread* t, int sig)
     // signals and its sleep (pause, a futex wait). The kick leaves it
     // wake_pending, so that sleep returns at once instead of missing the signal.
     sched_kick(t);
-    uint64_t handler = t->proc->actions[sig - 1].handler;
-    Default d = default_action(sig);
-    bool acts = handler > SIG_IGN || (handler == SIG_DFL && (d == Default::Stop || d == Default::Core));
-    if (t->in_offload && !(t->sigmask & bit(sig)) && acts)
+    // The signal is queued; now the look at the call. Pairs with the fence in
+    // offload_once between sending its call and its look at the signals: a
+    // call sent after our look sees this signal there and interrupts itself.
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&t->in_offload, __ATOMIC_RELAXED) && !(t->sigmask & bit(sig)) &&
+        interrupts_offload(t->proc, sig))
         offload_interrupt(t);
 }
 
@@ -432,6 +443,17 @@ bool signal_pending(Thread* t)
 {
     uint64_t pend = (t->sigpending | t->proc->sigpending) & ~(t->sigmask & ~UNBLOCKABLE);
     return pend != 0;
+}
+
+bool signal_interrupts_offload(Thread* t)
+{
+    uint64_t pend = (__atomic_load_n(&t->sigpending, __ATOMIC_RELAXED) |
+                     __atomic_load_n(&t->proc->sigpending, __ATOMIC_RELAXED)) &
+                    ~(t->sigmask & ~UNBLOCKABLE);
+    for (int sig = 1; pend; sig++, pend >>= 1)
+        if ((pend & 1) && interrupts_offload(t->proc, sig))
+            return true;
+    return false;
 }
 
 int64_t signal_send_thread(Thread* t, int sig, const SigInfo& info, uint64_t limit)

@@ -39,6 +39,11 @@ uint64_t signal_exec_pending(Thread* t);
 void signal_force(Thread* t, int sig, const SigInfo& info);
 // Is a signal pending that the thread does not block?
 bool signal_pending(Thread* t);
+// Is one pending that would interrupt its call waiting on Linux (a handler
+// runs, or the process stops or dumps core)? The thread asks itself once its
+// call is sent, for a signal that came after it entered the kernel and before
+// notify() could see the call (kernel/offload.cpp).
+bool signal_interrupts_offload(Thread* t);
 // Deliver one pending signal on the way to user mode (@f is the user frame).
 // A system call it interrupted (-ERESTART*) is restarted or fails with EINTR
 // as Linux decides for the handler that runs. Returns whether a handler's
