@@ -236,7 +236,8 @@ void take_from_linux(Thread* t)
     if (at >= MCK_USER_END || !put_user(UserPtr<ITimerval>(at), zero))
         return;
     uint64_t args[6] = {ITIMER_REAL, at, at + sizeof(ITimerval), 0, 0, 0};
-    if (offload(SYS_SETITIMER, args) != 0 || !get_user(old, UserPtr<ITimerval>(at + sizeof(ITimerval))))
+    // Not the program's setitimer, though of its number: a signal must not end it.
+    if (offload_for_lwk(SYS_SETITIMER, args) != 0 || !get_user(old, UserPtr<ITimerval>(at + sizeof(ITimerval))))
         return;
     if (old.value.sec || old.value.usec)
         set(p, ITIMER_REAL, old, nullptr);

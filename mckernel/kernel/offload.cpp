@@ -156,10 +156,11 @@ int64_t offload_once(uint64_t nr, const uint64_t args[6], bool interruptible)
 
 } // namespace
 
-int64_t offload(uint64_t nr, const uint64_t args[6])
+namespace {
+
+int64_t offload_as(uint64_t nr, const uint64_t args[6], bool own)
 {
     int64_t ret;
-    bool own = nr == current()->syscall_nr;
     // A call the LWK makes for itself runs to its end: only a stray signal of
     // mcexec's own from outside can stop one, and then it runs again.
     do
@@ -167,6 +168,11 @@ int64_t offload(uint64_t nr, const uint64_t args[6])
     while (!own && (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR));
     return ret;
 }
+
+} // namespace
+
+int64_t offload(uint64_t nr, const uint64_t args[6]) { return offload_as(nr, args, nr == current()->syscall_nr); }
+int64_t offload_for_lwk(uint64_t nr, const uint64_t args[6]) { return offload_as(nr, args, false); }
 
 void offload_interrupt(Thread* t)
 {

@@ -16,6 +16,10 @@ struct Thread;
 // the LWK makes for its own ends), a signal for the thread may interrupt it:
 // then -ERESTARTSYS, -ERESTARTNOINTR or -EINTR, by Linux's rules for the call.
 int64_t offload(uint64_t nr, const uint64_t args[6]);
+// A call the LWK makes for its own ends inside a program's call of the same
+// number (setitimer taking over Linux's timer): it runs to its end, never
+// interrupted; otherwise as offload().
+int64_t offload_for_lwk(uint64_t nr, const uint64_t args[6]);
 
 // A signal the program handles came for @t: if @t waits in an interruptible
 // offloaded call, ask Linux to interrupt it (MCEXEC_INTERRUPT_SIGNAL in
