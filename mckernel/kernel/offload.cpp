@@ -101,7 +101,7 @@ int64_t offload_once(uint64_t nr, const uint64_t args[6], bool interruptible)
     // interruption meant for the call before can no longer ask it (offload_interrupt).
     __atomic_store_n(&o->interrupt, (o->interrupt | MCK_OFFLOAD_INTERRUPTED) + 1u, __ATOMIC_RELAXED);
     t->offload_interruptible = interruptible;
-    t->in_offload = true;
+    __atomic_store_n(&t->in_offload, true, __ATOMIC_RELAXED);
     sched_offload_wait_add(t);
     __atomic_store_n(&o->state, MCK_OFFLOAD_SENT, __ATOMIC_RELEASE);
 
@@ -140,7 +140,7 @@ int64_t offload_once(uint64_t nr, const uint64_t args[6], bool interruptible)
     }
     uint64_t end = arch::rdtsc();
     sched_offload_wait_remove(t);
-    t->in_offload = false;
+    __atomic_store_n(&t->in_offload, false, __ATOMIC_RELAXED);
     __atomic_store_n(&o->state, MCK_OFFLOAD_IDLE, __ATOMIC_RELAXED);
     int64_t ret = o->ret;
     stats_offload_call(nr, start, end, *o, spun);
@@ -183,8 +183,11 @@ void offload_interrupt(Thread* t)
     uint32_t call = __atomic_load_n(&o->interrupt, __ATOMIC_ACQUIRE);
     if (call & MCK_OFFLOAD_INTERRUPTED)
         return; // asked already
+    // In flight: with Linux, or waiting for the LWK to give Linux a page
+    // (the call goes on after that, so it must still learn of the signal).
+    uint32_t state = __atomic_load_n(&o->state, __ATOMIC_ACQUIRE);
     if (!__atomic_load_n(&t->in_offload, __ATOMIC_ACQUIRE) || !t->offload_interruptible ||
-        __atomic_load_n(&o->state, __ATOMIC_ACQUIRE) != MCK_OFFLOAD_SENT)
+        (state != MCK_OFFLOAD_SENT && state != MCK_OFFLOAD_FAULT))
         return;
     uint32_t asked = call | MCK_OFFLOAD_INTERRUPTED;
     if (!__atomic_compare_exchange_n(&o->interrupt, &call, asked, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))

@@ -306,6 +306,16 @@ bool on_altstack(const Thread* t, uint64_t sp)
     return !(t->altstack_flags & SS_DISABLE) && sp > t->altstack_sp && sp <= t->altstack_sp + t->altstack_size;
 }
 
+// The thread a signal sent to @p goes to: one that does not block it, or one
+// waiting for it in rt_sigtimedwait. Caller holds p->lock.
+Thread* process_target_locked(Process* p, int sig)
+{
+    for (Thread* t = p->threads; t; t = t->proc_next)
+        if (!(t->sigmask & bit(sig)) || (t->sigwait_set & bit(sig)))
+            return t;
+    return nullptr;
+}
+
 // Does @sig, not blocked, end a call of @p's that waits on Linux? Only if a
 // handler will run or the signal stops the process or writes its core (a
 // fatal one ends the process at once, an ignored one changes nothing).
@@ -447,11 +457,20 @@ bool signal_pending(Thread* t)
 
 bool signal_interrupts_offload(Thread* t)
 {
-    uint64_t pend = (__atomic_load_n(&t->sigpending, __ATOMIC_RELAXED) |
-                     __atomic_load_n(&t->proc->sigpending, __ATOMIC_RELAXED)) &
-                    ~(t->sigmask & ~UNBLOCKABLE);
-    for (int sig = 1; pend; sig++, pend >>= 1)
-        if ((pend & 1) && interrupts_offload(t->proc, sig))
+    Process* p = t->proc;
+    uint64_t open = ~(t->sigmask & ~UNBLOCKABLE);
+    uint64_t mine = __atomic_load_n(&t->sigpending, __ATOMIC_RELAXED) & open;
+    uint64_t ours = __atomic_load_n(&p->sigpending, __ATOMIC_RELAXED) & open;
+    for (int sig = 1; mine && sig <= 64; sig++)
+        if ((mine & bit(sig)) && interrupts_offload(p, sig))
+            return true;
+    if (!ours)
+        return false; // the common case: nothing pending, no lock
+    // One sent to the process interrupts only the thread notify() was given
+    // (signal_send_process's choice); another thread's call goes on, as on Linux.
+    SpinLockGuard guard(p->lock);
+    for (int sig = 1; sig <= 64; sig++)
+        if ((ours & bit(sig)) && interrupts_offload(p, sig) && process_target_locked(p, sig) == t)
             return true;
     return false;
 }
@@ -514,10 +533,8 @@ int64_t signal_send_process(Process* p, int sig, const SigInfo& info, uint64_t l
             err = queue_locked(p, pending_of(p), sig, info, node, limit);
         queued = !dropped && !err;
         if (!dropped && !err) {
-            // One that does not block it, or one waiting for it in rt_sigtimedwait.
-            for (Thread* t = p->threads; t && !target; t = t->proc_next)
-                if (!(t->sigmask & bit(sig)) || (t->sigwait_set & bit(sig)))
-                    target = RefPtr<Thread>(t);
+            if (Thread* t = process_target_locked(p, sig))
+                target = RefPtr<Thread>(t);
             dies = target && dies_at_once(p, sig) && !(target->sigmask & bit(sig));
         }
     }
