@@ -54,7 +54,10 @@ int64_t with_mask(uint64_t nr, const SyscallArgs& a, int mask_arg, uint64_t set,
         uint64_t args[6] = {a.arg[0], a.arg[1], a.arg[2], a.arg[3], a.arg[4], a.arg[5]};
         args[mask_arg] = 0;
         ret = signalfd_offload_wait(nr, args);
-        if (ret == -EINTR)
+        // Interrupted, also before Linux took it (-ERESTARTNOINTR): a signal
+        // only this mask lets through came during the call, which Linux's
+        // wait would have ended, not run again after the handler.
+        if (ret == -EINTR || (ret <= -ERESTARTSYS && ret >= -ERESTARTNOHAND))
             ret = eintr;
     }
     signal_swap_mask_end(ret);
