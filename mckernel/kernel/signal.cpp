@@ -469,7 +469,8 @@ bool signal_interrupts_offload(Thread* t)
     // One sent to the process interrupts only the thread notify() was given
     // (signal_send_process's choice); another thread's call goes on, as on Linux.
     SpinLockGuard guard(p->lock);
-    for (int sig = 1; sig <= 64; sig++)
+    ours = p->sigpending & open; // another thread may have taken it meanwhile
+    for (int sig = 1; ours && sig <= 64; sig++)
         if ((ours & bit(sig)) && interrupts_offload(p, sig) && process_target_locked(p, sig) == t)
             return true;
     return false;
