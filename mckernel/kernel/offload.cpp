@@ -173,6 +173,7 @@ int64_t offload_as(uint64_t nr, const uint64_t args[6], bool own)
 
 int64_t offload(uint64_t nr, const uint64_t args[6]) { return offload_as(nr, args, nr == current()->syscall_nr); }
 int64_t offload_for_lwk(uint64_t nr, const uint64_t args[6]) { return offload_as(nr, args, false); }
+int64_t offload_program(uint64_t nr, const uint64_t args[6]) { return offload_as(nr, args, true); }
 
 void offload_interrupt(Thread* t)
 {

@@ -20,6 +20,9 @@ int64_t offload(uint64_t nr, const uint64_t args[6]);
 // number (setitimer taking over Linux's timer): it runs to its end, never
 // interrupted; otherwise as offload().
 int64_t offload_for_lwk(uint64_t nr, const uint64_t args[6]);
+// The program's own call, also under another number than the one it made
+// (epoll_pwait2 waited on again as epoll_pwait): a signal may interrupt it.
+int64_t offload_program(uint64_t nr, const uint64_t args[6]);
 
 // A signal the program handles came for @t: if @t waits in an interruptible
 // offloaded call, ask Linux to interrupt it (MCEXEC_INTERRUPT_SIGNAL in

@@ -380,7 +380,8 @@ int64_t signalfd_offload_wait(uint64_t nr, uint64_t args[6])
             t->fd_wait = FD_WAITING;
         }
         update_readiness(p);
-        int64_t ret = offload(nr, args);
+        // The program's wait, also once it goes on as epoll_pwait (below).
+        int64_t ret = offload_program(nr, args);
         bool kicked;
         {
             SpinLockGuard guard(p->lock);

@@ -230,6 +230,8 @@ int64_t offload(uint64_t nr, const uint64_t args[6])
     fake::offloads.push_back(c);
     return fake::offload_handler ? fake::offload_handler(c) : -ENOSYS;
 }
+// The program's own waits (signalfd.cpp) are offloads like any other here.
+int64_t offload_program(uint64_t nr, const uint64_t args[6]) { return offload(nr, args); }
 
 void process_unmapped(Process* p, uint64_t start, uint64_t len, DeferredFree* pages)
 {
