@@ -36,13 +36,6 @@ namespace mcexec {
 namespace {
 
 constexpr unsigned MAX_WORKERS = MCK_MAX_THREADS + 8;
-// How long a worker waits in mcctrl for a call before it asks again: the
-// longest mcctrl allows. mcctrl checks that the LWK lives every 100 ms by
-// itself, and every return to user space is a moment in which a SIGSTOP stops
-// mcexec without mcctrl seeing it, so the program would go on running on
-// McKernel (docs/mcexec.md, "What does not work yet"). Fewer returns, fewer
-// such moments, and fewer wake-ups of idle workers on Linux's CPUs.
-constexpr uint32_t WAIT_STEP_MS = 60000;
 
 const ProxyConfig* g_config;
 std::atomic<int> g_idle{0};
@@ -199,7 +192,7 @@ void worker()
     pthread_sigmask(SIG_UNBLOCK, &s, nullptr);
     for (;;) {
         mcexec_event ev{};
-        ev.timeout_ms = WAIT_STEP_MS;
+        ev.timeout_ms = 1000;
         interruptible_reset(); // the last call's answer is in: its interruption was delivered
         g_idle++;
         int r = ioctl(g_config->proc_fd, MCEXEC_WAIT, &ev);
