@@ -118,6 +118,19 @@ u32 ihk_os_nr_cpus(struct ihk_os *os)
 }
 EXPORT_SYMBOL_GPL(ihk_os_nr_cpus);
 
+u32 ihk_os_user_abi(struct ihk_os *os)
+{
+	/*
+	 * Written by the LWK before its RUNNING (read with acquire at boot). A
+	 * block that a concurrent shutdown drops stays Linux's memory: the
+	 * value read is merely stale.
+	 */
+	struct ihk_boot_param *bp = READ_ONCE(os->bp);
+
+	return bp ? READ_ONCE(bp->user_abi) : 0;
+}
+EXPORT_SYMBOL_GPL(ihk_os_user_abi);
+
 int ihk_os_ikc_send(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m)
 {
 	return ihk_ikc_send(os, index, m);

@@ -16,6 +16,8 @@
 #include <arch/percpu.h>
 #include <arch/trap.h>
 
+#include <mcexec/abi.h>
+
 extern "C" {
 extern void (*__init_array_start[])();
 extern void (*__init_array_end[])();
@@ -28,6 +30,16 @@ namespace {
 
 ihk_boot_param* g_bp;
 
+// The mcexec ABI this image speaks, published in the boot block for mcctrl to
+// check (ihk_boot_param.user_abi), behind a tag that finds it in the image
+// file too (`grep -a MCKABI=`): an image and a mcctrl.ko of different
+// releases must refuse to run programs, not misread each other's messages.
+// Volatile: read from the image, not folded into the code.
+struct ImageAbiTag {
+    char tag[8];
+    uint32_t version;
+};
+[[gnu::used]] const volatile ImageAbiTag image_abi_tag = {"MCKABI=", MCEXEC_ABI_VERSION};
 
 void fault_on_purpose()
 {
@@ -103,7 +115,9 @@ void log_topology(const ihk_boot_param& bp)
         fault_on_purpose();
     if (kargs().test_fault == KernelArgs::Fault::LockOrder)
         lock_order_on_purpose();
-    kprintf("McKernel running on %u CPU(s) with %lu MiB free", bp->cpus_up, mem_free_bytes(-1) >> 20);
+    bp->user_abi = image_abi_tag.version;
+    kprintf("McKernel running on %u CPU(s) with %lu MiB free, mcexec ABI %u", bp->cpus_up, mem_free_bytes(-1) >> 20,
+            bp->user_abi);
     __atomic_store_n(&bp->status, IHK_LWK_RUNNING, __ATOMIC_RELEASE);
     if (kargs().test_fault == KernelArgs::Fault::Running) {
         arch::irq_enable(); // answer Linux's liveness probe meanwhile

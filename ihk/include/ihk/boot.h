@@ -133,7 +133,12 @@ struct ihk_boot_param {
 	volatile ihk_u32 status;		/* IHK_LWK_* */
 	volatile ihk_u32 cpus_up;		/* CPUs that reached the kernel */
 	volatile ihk_u32 shutdown;		/* Linux asks the LWK to stop */
-	ihk_u32 reserved1;
+	/*
+	 * LWK: the version of the protocol it speaks with the user module
+	 * (McKernel: MCEXEC_ABI_VERSION), set before RUNNING. IHK only passes it
+	 * on (ihk_os_user_abi()); 0 from an image older than the field.
+	 */
+	ihk_u32 user_abi;
 	volatile ihk_u64 progress[IHK_BOOT_MAX_CPUS];	/* per-CPU: kernel entries so far */
 	/*
 	 * LWK: what each CPU is doing (IHK_LWK_CPU_*). Linux tells a live CPU from

@@ -42,6 +42,8 @@ int ihk_os_index(struct ihk_os *os);
 /* RUNNING as far as Linux knows, and the LWK has not reported a panic. */
 bool ihk_os_running(struct ihk_os *os);
 u32 ihk_os_nr_cpus(struct ihk_os *os);
+/* The booted LWK's ihk_boot_param.user_abi; 0 if none is booted. */
+u32 ihk_os_user_abi(struct ihk_os *os);
 /* Queue @m to LWK CPU @index and ring its doorbell. -EBUSY: ring full; -ENODEV: not running. */
 int ihk_os_ikc_send(struct ihk_os *os, u32 index, const struct ihk_ikc_msg *m);
 /* Ring LWK CPU @index's doorbell. */
