@@ -49,6 +49,11 @@ MODULE_PARM_DESC(spins_served, "Polls that found a call (read-only)");
 module_param_cb(spins_busy, &mcctrl_count_ops, &mcctrl_spins_busy, 0444);
 MODULE_PARM_DESC(spins_busy, "Polls not begun: the thread's CPU had other work to run (read-only)");
 
+/* mcexec reads it to tell which side of a refused MCEXEC_CREATE (EPROTO) differs. */
+static unsigned int mcctrl_abi_version = MCEXEC_ABI_VERSION;
+module_param_named(abi_version, mcctrl_abi_version, uint, 0444);
+MODULE_PARM_DESC(abi_version, "The mcexec ABI this module speaks, with mcexec and the McKernel image (read-only)");
+
 static int __init mcctrl_init(void)
 {
 	int ret;

@@ -427,11 +427,22 @@ static long mcctrl_create(struct ihk_os *os, void __user *arg)
 
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
-	if (req.version != MCEXEC_ABI_VERSION || (req.flags & ~MCEXEC_CREATE_FORK) ||
-	    (!(req.flags & MCEXEC_CREATE_FORK) && req.fork_token))
+	/* An mcexec of another release: mcexec tells from our abi_version parameter. */
+	if (req.version != MCEXEC_ABI_VERSION)
+		return -EPROTO;
+	if ((req.flags & ~MCEXEC_CREATE_FORK) || (!(req.flags & MCEXEC_CREATE_FORK) && req.fork_token))
 		return -EINVAL;
 	if (!ihk_os_running(os))
 		return -ENODEV;
+	/*
+	 * An image of another release would misread our messages (and we its):
+	 * refuse before the first one. The admin's mistake, so logged.
+	 */
+	if (ihk_os_user_abi(os) != MCEXEC_ABI_VERSION) {
+		mcctrl_err("instance %d runs a McKernel image of mcexec ABI %u, this mcctrl.ko speaks %u: boot the image of mcctrl.ko's release\n",
+			   ihk_os_index(os), ihk_os_user_abi(os), MCEXEC_ABI_VERSION);
+		return -EPROTO;
+	}
 	if (req.cpu_first >= ncpus || req.cpu_count > ncpus - req.cpu_first)
 		return -EINVAL;
 	/*

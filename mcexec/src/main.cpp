@@ -125,6 +125,26 @@ int make_lwk_process(int osfd, mcexec_create* create, int dumpable)
     return ret;
 }
 
+// MCEXEC_CREATE refused with EPROTO: mcexec, mcctrl.ko and the image do not
+// all speak our MCEXEC_ABI_VERSION. Say which differs and what fixes it.
+std::string release_mismatch(unsigned os_index)
+{
+    unsigned module_abi = 0;
+    if (FILE* f = fopen("/sys/module/mcctrl/parameters/abi_version", "r")) {
+        if (fscanf(f, "%u", &module_abi) != 1)
+            module_abi = 0;
+        fclose(f);
+    }
+    std::string ours = std::to_string(MCEXEC_ABI_VERSION);
+    if (module_abi != MCEXEC_ABI_VERSION)
+        return "this mcexec (ABI " + ours + ") and the loaded mcctrl.ko (ABI " +
+               (module_abi ? std::to_string(module_abi) : std::string("unknown")) +
+               ") come from different releases; install one release and reload the modules "
+               "(mcstop+release.sh; mcreboot.sh)";
+    return "McKernel instance " + std::to_string(os_index) + " runs an image of another release than mcctrl.ko (ABI " +
+           ours + "; its log and dmesg say which); boot the installed image (mcstop+release.sh; mcreboot.sh)";
+}
+
 Options parse(int argc, char** argv)
 {
     Options o;
@@ -548,6 +568,8 @@ int main(int argc, char** argv)
     if (create_ret < 0) {
         if (errno == ENOTTY)
             die("mcctrl.ko is not loaded (mcreboot.sh loads it)");
+        if (errno == EPROTO)
+            die(release_mismatch(opt.os_index));
         die("cannot create the process on instance " + std::to_string(opt.os_index) + ": " + strerror(errno));
     }
     int pfd = move_high(create.fd, 1);

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # McKernel faults and hangs (kernel arguments reserved for tests), and bad input
-# to load/boot/shutdown: clear errors, no oops, teardown still returns everything.
+# to load/boot/shutdown, an image of another release: clear errors, no oops,
+# teardown still returns everything.
 . "$(dirname "$0")/lib.sh"
 snapshot_node
 img=$IHK_BUILD/lwk/mckernel.img
@@ -73,6 +74,48 @@ expect_eq "status" HUNGUP "$(ihkosctl 0 get status)"
 expect_eq "status stays HUNGUP" HUNGUP "$(ihkosctl 0 get status)"
 expect_ok mcstop+release.sh
 run_pinned_on 2
+assert_node_clean
+
+log "an image of another release: mcexec refuses with a clear error, mcctrl logs both ABIs"
+snapshot_node
+# The image's ABI, behind its tag, made one it does not speak.
+other=$(python3 - "$img" "$scratch/other.img" <<'PY'
+import sys
+data = bytearray(open(sys.argv[1], "rb").read())
+at = data.find(b"MCKABI=\0")
+assert at >= 0 and data.find(b"MCKABI=\0", at + 1) < 0, "one ABI tag in the image"
+v = int.from_bytes(data[at + 8:at + 12], "little") + 1000
+data[at + 8:at + 12] = v.to_bytes(4, "little")
+open(sys.argv[2], "wb").write(data)
+print(v)
+PY
+)
+expect_eq "mcreboot with it" 0 "$(MCK_IMAGE=$scratch/other.img mcreboot.sh -c 1-2 -m 256M@0)"
+abi=$(cat /sys/module/mcctrl/parameters/abi_version)
+expect_eq "mcctrl's abi_version is the image's own" "$abi" "$((other - 1000))"
+kmsg_has "mcexec ABI $other" && echo "ok: the LWK logs its ABI $other" || fail "kmsg lacks 'mcexec ABI $other'"
+klog_mark=$(dmesg | wc -l)
+rc=0
+out=$(timeout 60 mcexec /bin/echo ran 2>&1) || rc=$?
+expect_eq "mcexec's exit status" 125 "$rc"
+[[ $out == *"runs an image of another release than mcctrl.ko (ABI $abi;"* ]] &&
+	echo "ok: $out" || fail "mcexec's message: $out"
+dmesg | tail -n +$((klog_mark + 1)) | grep -q "mcctrl: instance 0 runs a McKernel image of mcexec ABI $other, this mcctrl.ko speaks $abi" &&
+	echo "ok: dmesg names both ABIs" || fail "dmesg: $(dmesg | tail -n +$((klog_mark + 1)))"
+expect_eq "no process was made on the LWK" "0" \
+	"$(ihkosctl --json 0 get rusage | python3 -c "import json, sys; print(json.load(sys.stdin)['rusage']['processes_started'])")"
+# An mcexec of another release: the same refusal (EPROTO), told apart by mcexec.
+python3 - "$abi" <<'PY' && echo "ok: CREATE of another version: EPROTO" || fail "CREATE of another version"
+import errno, fcntl, os, struct, sys
+fd = os.open("/dev/mcos0", os.O_RDWR)
+req = bytearray(struct.pack("=IIIIQqqiIQ", int(sys.argv[1]) + 1, 0, 0, 0, 0, 0, 0, -1, 0, 0))
+try:
+    fcntl.ioctl(fd, (3 << 30) | (len(req) << 16) | (0xB8 << 8) | 1, req)
+except OSError as e:
+    sys.exit(0 if e.errno == errno.EPROTO else 1)
+sys.exit(1)
+PY
+expect_ok mcstop+release.sh
 assert_node_clean
 
 log "bad input"

@@ -70,7 +70,11 @@ struct mcexec_create {
  */
 #define MCEXEC_CREATE_FORK 0x1
 #define MCEXEC_ABI_VERSION 17	/* 17: mck_offload.interrupt numbers the call, MCK_IKC_INTERRUPT's arg[2]; 16: mck_exec_keeps in mck_offload, mcexec_event and mcexec_setup, MCK_MMAP_TOP 1 TiB below the stack; 15: MCK_SYS_CHILD_REAP's @seq, mcexec_setup.blocked/pending, MCK_RLIMIT_CPU, mck_offload/mcexec_event.sigmask/sigpending; 14: MCK_SYS_CHILD_REAP, mcexec_setup.ignored, MCK_EXEC_IGNORED_ARG; 13: MCK_SYS_SHARED_FUTEX_WAKE; 12: MCK_SYS_SHARED_REMAP, MCK_SYS_SIGNALFD_READY/RENEW; 11: MCK_OFFLOAD_FAULT, MCK_PTE_COW; 10: MCK_IKC_HELD_CHECK/FREE; 9: MCK_PIN_IO; 8: MCK_SYS_SHARED_RELEASE, MCEXEC_UNPIN_CALL; 7: MCK_IKC_STOPPED; 6: mlock check, MCK_SYS_STOP; 5: credentials, /proc files; 4: interruptions; 3: rlimits in SETUP, stamps, report */
-/* Create the LWK process; returns its file (close = kill). */
+/*
+ * Create the LWK process; returns its file (close = kill). EPROTO: @version is
+ * not mcctrl's, or the booted image speaks another version (it publishes it in
+ * ihk_boot_param.user_abi); mcctrl's own is its abi_version module parameter.
+ */
 #define MCEXEC_CREATE _IOWR(MCEXEC_IOC_MAGIC, 0x01, struct mcexec_create)
 
 /* ---- ioctls on the process file ---- */
