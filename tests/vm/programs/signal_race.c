@@ -11,7 +11,11 @@
  * came, since only its mask lets the signal through. Thread B, on
  * another CPU, waits for the announcement, waits a random 0 to 100 us more
  * (20 ms every 50th round, so some calls are surely under way) and sends A
- * SIGUSR1 (a handler without SA_RESTART). As on Linux, either the signal came
+ * SIGUSR1 (a handler without SA_RESTART): to A alone (pthread_kill) or, every
+ * other three rounds, to the process (kill), which only A can take: B and a
+ * third thread C, blocked in a read of another pipe all along, block SIGUSR1
+ * (in ppoll rounds A does too, so it waits for ppoll's mask with the process).
+ * As on Linux, either the signal came
  * before the call (the handler runs first, then the call blocks, and B ends it
  * with a byte once the handler has run), or the call fails with EINTR. The
  * handler tells them apart by where it interrupted A (the instruction after
@@ -27,7 +31,7 @@
  *   came after the call entered the LWK but before notify() could see it.
  * - spurious: the call failed with EINTR and no handler ran for this round: an
  *   interruption meant for an earlier call hit this one.
- * - odd: any other result.
+ * - odd: any other result, or C's read ended before the program did.
  * One line, the same natively and under mcexec (tests/vm/test_process.sh);
  * SIGNAL_RACE_COUNTS=1 in the environment adds the counts on stderr.
  */
@@ -52,12 +56,14 @@
 #define LOST_WAIT_MS 10000 /* how long a read may stay blocked with its signal pending */
 
 static int g_pipe[2];
+static int g_idle[2]; /* C's: nothing comes until the end */
 static atomic_int g_ready, g_announced, g_done; /* the round B waits for, A is in, A finished */
 static atomic_int g_handled_round;     /* the round whose signal A handled */
 static atomic_int g_handled_at_return; /* ... right after its read returned */
 static atomic_int g_handled_early;     /* ... before its read began */
 static atomic_int g_round;             /* the round A is in, for the handler */
 static atomic_int g_stop;
+static atomic_int g_bystander_ready;
 
 extern const char after_wait_syscall[];
 
@@ -133,12 +139,38 @@ struct counts {
 	int interrupted, early, lost, spurious, odd, stuck;
 };
 
+static void block_usr1(void)
+{
+	sigset_t usr1;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+}
+
+/* Thread C: blocked in a read with SIGUSR1 blocked; only the end's byte may
+ * end it. Returns how often something else did. */
+static void *bystander(void *arg)
+{
+	(void)arg;
+	long woken = 0;
+	block_usr1();
+	atomic_store(&g_bystander_ready, 1);
+	for (;;) {
+		char c;
+		long r = raw_wait(SYS_read, g_idle[0], (long)&c, 1, 0, 0);
+		if (r == 1 && c == 'q')
+			return (void *)woken;
+		woken++;
+	}
+}
+
 /* Thread B: one signal per round, and the byte that ends a read it did not. */
 static void *sender(void *arg)
 {
 	pthread_t a = *(pthread_t *)arg;
 	struct counts *c = calloc(1, sizeof(*c));
 	unsigned seed = 12345;
+	block_usr1(); /* a signal to the process is A's */
 	pin(1);
 	for (int round = 1; !atomic_load(&g_stop); round++) {
 		atomic_store(&g_ready, round); /* watching for the announcement, not asleep */
@@ -146,7 +178,10 @@ static void *sender(void *arg)
 			if (atomic_load(&g_stop))
 				return c;
 		spin_ns(round % 50 == 0 ? 20000000L : rand_r(&seed) % 100000);
-		pthread_kill(a, SIGUSR1);
+		if ((round / 3) % 2)
+			kill(getpid(), SIGUSR1);
+		else
+			pthread_kill(a, SIGUSR1);
 		struct timespec t0;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		int written = 0;
@@ -179,7 +214,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: signal_race [rounds >= 1]\n");
 		return 2;
 	}
-	if (pipe(g_pipe) != 0) {
+	if (pipe(g_pipe) != 0 || pipe(g_idle) != 0) {
 		perror("pipe");
 		return 1;
 	}
@@ -204,7 +239,10 @@ int main(int argc, char **argv)
 	sigaddset(&usr1, SIGUSR1);
 	sigemptyset(&none);
 	struct pollfd pfd = {.fd = g_pipe[0], .events = POLLIN};
-	pthread_t self = pthread_self(), b;
+	pthread_t self = pthread_self(), b, c;
+	pthread_create(&c, NULL, bystander, NULL);
+	while (!atomic_load(&g_bystander_ready))
+		sched_yield();
 	pthread_create(&b, NULL, sender, &self);
 
 	struct counts mine = {0};
@@ -256,9 +294,16 @@ int main(int argc, char **argv)
 	atomic_store(&g_stop, 1);
 	struct counts *theirs;
 	pthread_join(b, (void **)&theirs);
+	void *woken;
+	if (write(g_idle[1], "q", 1) != 1)
+		return 1;
+	pthread_join(c, &woken);
+	mine.odd += (int)(long)woken;
 	if (getenv("SIGNAL_RACE_COUNTS")) /* the split varies with the timing: not in the compared line */
-		fprintf(stderr, "signal_race: %d rounds: %d interrupted, %d early, %d lost, %d spurious, %d odd, %d stuck\n",
-			round - 1, mine.interrupted, mine.early, mine.lost, mine.spurious, mine.odd, theirs->stuck);
+		fprintf(stderr,
+			"signal_race: %d rounds: %d interrupted, %d early, %d lost, %d spurious, %d odd (%ld of C), %d stuck\n",
+			round - 1, mine.interrupted, mine.early, mine.lost, mine.spurious, mine.odd, (long)woken,
+			theirs->stuck);
 	printf("signal_race: %d rounds: lost %d, spurious %d, odd %d, stuck %d, calls interrupted: %s\n", round - 1,
 	       mine.lost, mine.spurious, mine.odd, theirs->stuck, mine.interrupted ? "yes" : "no");
 	return mine.lost || mine.spurious || mine.odd || theirs->stuck ? 1 : 0;
