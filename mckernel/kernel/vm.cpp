@@ -33,7 +33,7 @@ using arch::PAGE_4K;
 
 constexpr uint64_t MAP_SHARED = 0x1, MAP_PRIVATE = 0x2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_32BIT = 0x40,
                    MAP_NORESERVE = 0x4000, MAP_HUGETLB = 0x40000, MAP_FIXED_NOREPLACE = 0x100000;
-constexpr uint64_t MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2;
+constexpr uint64_t MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
 // Linux's user range (x86-64, 4-level paging), for mremap's checks of a new place.
 constexpr uint64_t LINUX_TASK_SIZE = (1ull << 47) - PAGE_4K;
 constexpr uint64_t MMAP_LOW = MCK_INTERP_BASE + (1ull << 40); // mmap(NULL) stays above the program
@@ -1216,8 +1216,12 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
     // Linux's checks, in its order (but the new place's mappings are replaced
     // only once the move is sure to happen).
     bool fixed = flags & MREMAP_FIXED;
-    if ((flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) || (fixed && !(flags & MREMAP_MAYMOVE)) ||
-        (old_addr & (PAGE_4K - 1)))
+    // MREMAP_DONTUNMAP (Linux 5.7): always a move, of the same length
+    // (compared before rounding, as Linux does), which leaves the old range
+    // mapped and empty.
+    bool dontunmap = flags & MREMAP_DONTUNMAP;
+    if ((flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) || (fixed && !(flags & MREMAP_MAYMOVE)) ||
+        (dontunmap && (!(flags & MREMAP_MAYMOVE) || old_len != new_len)) || (old_addr & (PAGE_4K - 1)))
         return -EINVAL;
     if (old_len > MCK_USER_END || new_len > MCK_USER_END)
         return -EINVAL;
@@ -1225,11 +1229,12 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
     new_len = up(new_len, PAGE_4K);
     if (!new_len)
         return -EINVAL;
-    if (fixed) {
+    // Linux checks @new_addr for MREMAP_DONTUNMAP even when it is only a hint.
+    if (fixed || dontunmap) {
         if ((new_addr & (PAGE_4K - 1)) || new_len > LINUX_TASK_SIZE || new_addr > LINUX_TASK_SIZE - new_len ||
             (old_addr < new_addr + new_len && new_addr < old_addr + old_len))
             return -EINVAL;
-        if (!in_user_range(new_addr, new_len))
+        if (fixed && !in_user_range(new_addr, new_len))
             return -ENOMEM; // mcexec's part of the address space, as mmap's MAP_FIXED there
     }
     if (!in_user_range(old_addr, old_len))
@@ -1242,8 +1247,15 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
         uint64_t huge = v ? huge_of(v) : 0;
         if (huge && ((old_addr | old_len | new_len | (fixed ? new_addr : 0)) & (huge - 1)))
             return -EINVAL;
+        // Not supported: huge pages, device memory (Linux: VM_PFNMAP, EINVAL
+        // too), and a private file mapping, whose emptied range Linux would
+        // read from the file again while the LWK has no hold on the file
+        // (Linux 5.7 to 5.12 refused it as well).
+        if (dontunmap && v &&
+            (huge || (v->flags & VMA_IO) || ((v->flags & VMA_FILE) && !(v->flags & VMA_SHARED))))
+            return -EINVAL;
     }
-    if (!fixed && new_len <= old_len) {
+    if (!fixed && !dontunmap && new_len <= old_len) {
         if (new_len < old_len)
             vm_munmap(p, old_addr + new_len, old_len - new_len);
         return int64_t(old_addr);
@@ -1257,7 +1269,13 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
         shared = v->flags & VMA_SHARED;
         if (!old_len && !shared)
             return -EINVAL; // Linux: a second mapping of private memory would share nothing
+        if (dontunmap && run_end(v, old_addr + old_len)->end < old_addr + old_len)
+            return -EFAULT;
     }
+    // Shared memory: the old range keeps its pages, which a second mapping of
+    // them (old size 0) at the new place shares, as Linux's refault would.
+    if (shared && dontunmap)
+        return remap_shared(p, old_addr, 0, new_len, true, fixed ? new_addr : 0);
     if (fixed && new_len < old_len) {
         // Linux moves what is left after the cut.
         if (int64_t err = vm_munmap(p, old_addr + new_len, old_len - new_len))
@@ -1278,11 +1296,16 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
         vflags = v->flags;
         policy = v->policy; // mbind's policy moves and grows with the memory
         uint64_t tail = old_addr + old_len, new_end = old_addr + new_len;
-        // Growing adds new_len - old_len to the address space, in place or moved.
-        if (new_len > old_len &&
-            !within_limits(p, new_len - old_len, (prot & arch::PROT_W) && !(vflags & VMA_STACK)))
+        // Growing adds new_len - old_len to the address space, in place or
+        // moved; MREMAP_DONTUNMAP all of new_len.
+        uint64_t adds = dontunmap ? new_len : new_len > old_len ? new_len - old_len : 0;
+        if (adds && !within_limits(p, adds, (prot & arch::PROT_W) && !(vflags & VMA_STACK)))
             return -ENOMEM;
-        grow_in_place = !fixed && in_user_range(old_addr, new_len) && range_free(p, tail, new_end);
+        // Strict accounting: the emptied old range needs memory too (Linux's
+        // security_vm_enough_memory for it).
+        if (dontunmap && prot && strict_commit() && !fits_now(p, old_len))
+            return -ENOMEM;
+        grow_in_place = !fixed && !dontunmap && in_user_range(old_addr, new_len) && range_free(p, tail, new_end);
         if (grow_in_place) {
             TRY_SYSCALL(insert_new(p, tail, new_end, prot, vflags));
             find(p, tail)->policy = policy;
@@ -1348,12 +1371,20 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
             Unmapped u;
             arch::mmu_prune(p->root, old_addr, old_len, free_cb, &u);
             process_unmapped(p, old_addr, old_len, u.pages);
-            (void)unmap_locked(p, old_addr, old_addr + old_len); // region boundaries now: cannot fail
+            if (!dontunmap)
+                (void)unmap_locked(p, old_addr, old_addr + old_len); // region boundaries now: cannot fail
+            else // it stays, empty and no longer locked (Linux clears VM_LOCKED there)
+                for (Vma* r = find(p, old_addr); r && r->start < old_addr + old_len; r = r->next)
+                    r->flags &= ~VMA_LOCKED;
         }
     }
     if (err)
         return abandon(err);
     process_flush_tlb(p, old_addr, old_len);
+    // The emptied range gets new zeroed memory as mmap gives it (now where it
+    // fits, else on first touch); under strict accounting that was checked.
+    if (dontunmap && prot)
+        (void)back(p, old_addr, old_addr + old_len);
     return int64_t(to);
 }
 
