@@ -188,7 +188,8 @@ constexpr uint32_t VMA_HEAP = 1, VMA_STACK = 2, VMA_FILE = 4, VMA_PAST_EOF = 8, 
                    VMA_LOCKED = 1024,     // mlock'ed: counts against RLIMIT_MEMLOCK (nothing else changes)
                    VMA_IO = 2048,         // shared: a device's memory or I/O space, no pages (Linux's VM_IO|VM_PFNMAP)
                    VMA_HUGE_2M = 4096,    // MAP_HUGETLB: 2 MiB pages only, split and unmapped at 2 MiB boundaries
-                   VMA_HUGE_1G = 8192;    // MAP_HUGETLB | MAP_HUGE_1GB: 1 GiB pages (2 MiB where none is free)
+                   VMA_HUGE_1G = 8192,    // MAP_HUGETLB | MAP_HUGE_1GB: 1 GiB pages (2 MiB where none is free)
+                   VMA_SPECIAL = 16384;   // the vDSO and its data page (Linux's special mappings, VM_DONTEXPAND)
 
 // Pages unmapped but possibly still in mcexec's view, until Linux says it dropped them.
 struct DeferredFree {

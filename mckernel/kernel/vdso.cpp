@@ -48,9 +48,9 @@ int64_t vdso_map(Process* p)
 {
     uint64_t size = uint64_t(mck_vdso_image_end - mck_vdso_image);
     uint64_t len = (size + arch::PAGE_4K - 1) & ~(arch::PAGE_4K - 1);
-    if (int64_t err = vm_setup_region(p, MCK_VVAR_BASE, arch::PAGE_4K, arch::PROT_R, 0))
+    if (int64_t err = vm_setup_region(p, MCK_VVAR_BASE, arch::PAGE_4K, arch::PROT_R, VMA_SPECIAL))
         return err;
-    if (int64_t err = vm_setup_region(p, MCK_VDSO_BASE, len, arch::PROT_R | arch::PROT_X, 0))
+    if (int64_t err = vm_setup_region(p, MCK_VDSO_BASE, len, arch::PROT_R | arch::PROT_X, VMA_SPECIAL))
         return err;
     // Fresh pages from SETUP: zeroed, 4 KiB each (the regions are not 2 MiB).
     auto* v = static_cast<mck_vvar*>(page_of(p, MCK_VVAR_BASE));

@@ -1247,12 +1247,12 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
         uint64_t huge = v ? huge_of(v) : 0;
         if (huge && ((old_addr | old_len | new_len | (fixed ? new_addr : 0)) & (huge - 1)))
             return -EINVAL;
-        // Not supported: huge pages, device memory (Linux: VM_PFNMAP, EINVAL
-        // too), and a private file mapping, whose emptied range Linux would
-        // read from the file again while the LWK has no hold on the file
-        // (Linux 5.7 to 5.12 refused it as well).
+        // Not supported: huge pages, device memory and the vDSO (Linux:
+        // VM_PFNMAP, VM_DONTEXPAND, EINVAL too), and a private file mapping,
+        // whose emptied range Linux would read from the file again while the
+        // LWK has no hold on the file (Linux 5.7 to 5.12 refused it as well).
         if (dontunmap && v &&
-            (huge || (v->flags & VMA_IO) || ((v->flags & VMA_FILE) && !(v->flags & VMA_SHARED))))
+            (huge || (v->flags & (VMA_IO | VMA_SPECIAL)) || ((v->flags & VMA_FILE) && !(v->flags & VMA_SHARED))))
             return -EINVAL;
     }
     if (!fixed && !dontunmap && new_len <= old_len) {

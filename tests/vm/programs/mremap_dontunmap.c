@@ -6,8 +6,8 @@
  * read, writable, independent of the new place), also for 2 MiB pages and
  * with MREMAP_FIXED; shared memory (anonymous, a file) shows the same bytes
  * at both places. Linux's refusals: without MREMAP_MAYMOVE, with another
- * length, a hint that overlaps the old range or is not page aligned
- * (EINVAL), nothing mapped at the old address (EFAULT).
+ * length, a hint that overlaps the old range or is not page aligned, the
+ * vDSO (EINVAL), nothing mapped at the old address (EFAULT).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -141,6 +142,8 @@ int main(void)
 	printf("an unaligned hint: %s\n",
 	       result(remap(p, len, len, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, p + 2 * len + 1)));
 	printf("an unknown flag: %s\n", result(remap(p, len, len, MREMAP_MAYMOVE | MREMAP_DONTUNMAP | 64, NULL)));
+	void *vdso = (void *)getauxval(AT_SYSINFO_EHDR);
+	printf("the vDSO: %s\n", result(remap(vdso, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL)));
 	munmap(p, 4 * len);
 	printf("nothing mapped there: %s\n", result(remap(p, len, len, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL)));
 	return 0;
