@@ -18,11 +18,15 @@
 #include <CLI/CLI.hpp>
 #include <ihk/parse.h>
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -55,6 +59,24 @@ T must(ihk::Result<T> r)
 }
 
 std::string refused_path(const SiteConfig& site, uint32_t job) { return site.state_dir + "/job-" + std::to_string(job) + ".refused"; }
+
+// Every job-*.refused in @dir, by name (no shell: the site's directory may
+// hold any character).
+void remove_refusals(const std::string& dir)
+{
+    static const std::string prefix = "job-", suffix = ".refused";
+    DIR* d = opendir(dir.c_str());
+    if (!d)
+        return;
+    while (dirent* e = readdir(d)) {
+        std::string n = e->d_name;
+        if (n.size() > prefix.size() + suffix.size() && n.compare(0, prefix.size(), prefix) == 0 &&
+            n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0 && unlinkat(dirfd(d), e->d_name, 0) != 0 &&
+            errno != ENOENT)
+            fprintf(stderr, "mck-slurm: cannot remove %s/%s: %s\n", dir.c_str(), e->d_name, strerror(errno));
+    }
+    closedir(d);
+}
 
 // The job asked for something this node cannot give: a user's mistake, not the node's.
 // What this node's LWK got, in the job's record (scontrol show job); best effort.
@@ -251,9 +273,7 @@ int reconcile(const SiteConfig& site)
     for (const auto& path : list_states(site))
         unlink(path.c_str());
     remove_report_gather_dirs(site.state_dir + ".reports");
-    std::string cmd = "rm -f " + site.state_dir + "/job-*.refused";
-    if (system(cmd.c_str()) != 0)
-        fprintf(stderr, "mck-slurm: could not remove old refusals in %s\n", site.state_dir.c_str());
+    remove_refusals(site.state_dir);
     printf("mck-slurm: node clean (CPUs online %s)\n", online_cpus().c_str());
     return 0;
 }

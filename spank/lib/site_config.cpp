@@ -4,12 +4,15 @@
 
 #include <ihk/parse.h>
 
+#include <sys/stat.h>
+
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
-#ifndef MCK_BIN_DIR
-#error "the build defines MCK_BIN_DIR, MCK_MODULE_DIR and MCK_IMAGE"
+#if !defined(MCK_BIN_DIR) || !defined(MCK_SITE_CONFIG)
+#error "the build defines MCK_SITE_CONFIG, MCK_BIN_DIR, MCK_MODULE_DIR and MCK_IMAGE"
 #endif
 
 namespace mckslurm {
@@ -127,12 +130,20 @@ ihk::Result<SiteConfig> parse_site_config(const std::string& text, const std::st
 
 ihk::Result<SiteConfig> load_site_config(const std::string& path)
 {
-    std::ifstream f(path);
-    if (!f) {
-        if (errno == ENOENT)
+    // Only the installed default may be missing: a file named on purpose
+    // (--config, plugstack's config=) that is not there is a typo, which
+    // would silently give every job the defaults.
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT && path == MCK_SITE_CONFIG)
             return default_site_config();
-        return ihk::make_error(errno, path + ": cannot read it");
+        return ihk::make_error(errno, path + ": " + strerror(errno));
     }
+    if (!S_ISREG(st.st_mode))
+        return ihk::make_error(EINVAL, path + ": not a file");
+    std::ifstream f(path);
+    if (!f)
+        return ihk::make_error(errno ? errno : EIO, path + ": cannot read it");
     std::stringstream ss;
     ss << f.rdbuf();
     return parse_site_config(ss.str(), path);

@@ -38,6 +38,8 @@ struct SiteConfig {
 // Defaults for @bin_dir, @module_dir and @image come from the build.
 SiteConfig default_site_config();
 ihk::Result<SiteConfig> parse_site_config(const std::string& text, const std::string& origin);
-ihk::Result<SiteConfig> load_site_config(const std::string& path); // a missing file means the defaults
+// A missing file means the defaults if it is the installed one (MCK_SITE_CONFIG);
+// any other path must name a readable file.
+ihk::Result<SiteConfig> load_site_config(const std::string& path);
 
 } // namespace mckslurm
