@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -159,6 +160,24 @@ ihk::Result<Plan> plan_partition(hwloc_topology* topo, const SiteConfig& site, c
         }
         std::sort(plan.cpus.begin(), plan.cpus.end());
     }
+    // The IKC map is checked here, where the job can still be refused, not by
+    // IHK in the prolog, whose failure would drain the node.
+    if (!req.ikc_map.empty()) {
+        auto map = ihk::parse_ikc_map(req.ikc_map);
+        if (!map)
+            return fail("--mck-ikc-map: " + map.error().message);
+        std::set<uint32_t> lwk(plan.cpus.begin(), plan.cpus.end()), kept;
+        std::set_difference(all_cpus.begin(), all_cpus.end(), lwk.begin(), lwk.end(), std::inserter(kept, kept.end()));
+        for (const auto& pair : *map) {
+            if (!lwk.count(pair.lwk_cpu))
+                return fail("--mck-ikc-map: CPU " + std::to_string(pair.lwk_cpu) + " is not one of the LWK's (" +
+                            ihk::format_cpu_list(plan.cpus) + ")");
+            if (!kept.count(pair.linux_cpu))
+                return fail("--mck-ikc-map: CPU " + std::to_string(pair.linux_cpu) +
+                            " is not one Linux keeps on this node (" +
+                            ihk::format_cpu_list({kept.begin(), kept.end()}) + ")");
+        }
+    }
 
     auto cap_of = [&](const Numa& n) { return n.memory * site.mem_cap_percent / 100 / GRANULE * GRANULE; };
     auto node_by_index = [&](int idx) -> const Numa* {
@@ -168,13 +187,19 @@ ihk::Result<Plan> plan_partition(hwloc_topology* topo, const SiteConfig& site, c
         return nullptr;
     };
     if (!req.mem_per_numa.empty()) {
+        std::map<int, uint64_t> on_node; // what the chunks so far put on each node: the cap is per node
         for (const auto& c : req.mem_per_numa) {
             const Numa* n = node_by_index(c.numa_node);
             if (!n)
                 return fail("--mck-mem: NUMA node " + std::to_string(c.numa_node) + " does not exist on this node");
             uint64_t size = c.size / GRANULE * GRANULE;
-            if (size == 0 || size > cap_of(*n))
+            if (size == 0)
                 return fail("--mck-mem: " + ihk::format_size(c.size) + " on NUMA node " + std::to_string(c.numa_node) +
+                            " is less than the " + ihk::format_size(GRANULE) + " the LWK's memory comes in");
+            uint64_t& sum = on_node[c.numa_node];
+            sum += size;
+            if (sum > cap_of(*n))
+                return fail("--mck-mem: " + ihk::format_size(sum) + " on NUMA node " + std::to_string(c.numa_node) +
                             " is more than the LWK may have there (" + ihk::format_size(cap_of(*n)) + ")");
             plan.mem.push_back(ihk::MemChunk{size, c.numa_node});
         }

@@ -105,6 +105,38 @@ TEST(Planner, MemoryIsCapped)
     EXPECT_NE(nonode.error().message.find("NUMA node 5 does not exist"), std::string::npos);
     auto total = plan_partition(t.get(), default_site_config(), req("", "8G"));
     ASSERT_FALSE(total);
+    // The cap is per node, however the job splits its chunks.
+    auto twice = plan_partition(t.get(), default_site_config(), req("", "1G@0,1G@0"));
+    ASSERT_FALSE(twice);
+    EXPECT_NE(twice.error().message.find("on NUMA node 0 is more than the LWK may have"), std::string::npos)
+        << twice.error().message;
+    auto tiny = plan_partition(t.get(), default_site_config(), req("", "1M@0"));
+    ASSERT_FALSE(tiny);
+    EXPECT_NE(tiny.error().message.find("is less than the 2M"), std::string::npos) << tiny.error().message;
+}
+
+TEST(Planner, IkcMapIsCheckedAgainstThePartition)
+{
+    auto t = synth("numa:1(memory=2GiB) core:4 pu:1");
+    auto with_map = [&](const std::string& cpus, const std::string& map) {
+        JobRequest r = req(cpus);
+        EXPECT_TRUE(apply_ikc_map(r, map));
+        return plan_partition(t.get(), default_site_config(), r);
+    };
+    auto ok = with_map("2", "1-2:0");
+    ASSERT_TRUE(ok) << ok.error().message;
+    EXPECT_EQ(ok->ikc_map, "1-2:0");
+    auto not_lwk = with_map("1", "3:0");
+    ASSERT_FALSE(not_lwk);
+    EXPECT_NE(not_lwk.error().message.find("CPU 3 is not one of the LWK's (1)"), std::string::npos)
+        << not_lwk.error().message;
+    auto missing = with_map("2", "1:7");
+    ASSERT_FALSE(missing);
+    EXPECT_NE(missing.error().message.find("CPU 7 is not one Linux keeps on this node (0,3)"), std::string::npos)
+        << missing.error().message;
+    auto lwk_itself = with_map("2", "1:2");
+    ASSERT_FALSE(lwk_itself);
+    EXPECT_NE(lwk_itself.error().message.find("CPU 2 is not one Linux keeps"), std::string::npos);
 }
 
 TEST(Request, OptionSyntax)
