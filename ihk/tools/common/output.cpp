@@ -9,6 +9,10 @@
 namespace ihk::tools {
 namespace {
 
+// Indented JSON. Text from the LWK (its log, a kernel argument) may hold any
+// byte: one that is not UTF-8 is printed as U+FFFD, where dump() would throw.
+std::string dump(const nlohmann::json& j) { return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace); }
+
 nlohmann::json os_json(int os_index) { return os_index < 0 ? nlohmann::json(nullptr) : nlohmann::json(os_index); }
 
 std::string hex(uint64_t v)
@@ -56,7 +60,7 @@ nlohmann::json to_json(const std::vector<MemExtent>& extents)
 void print_cpus(const std::vector<CpuInfo>& cpus, bool json)
 {
     if (json)
-        std::cout << to_json(cpus).dump(2) << '\n';
+        std::cout << dump(to_json(cpus)) << '\n';
     else
         std::cout << format_cpu_list(cpu_numbers(cpus)) << '\n';
 }
@@ -64,7 +68,7 @@ void print_cpus(const std::vector<CpuInfo>& cpus, bool json)
 void print_mem(const std::vector<MemExtent>& extents, bool json)
 {
     if (json)
-        std::cout << to_json(extents).dump(2) << '\n';
+        std::cout << dump(to_json(extents)) << '\n';
     else
         std::cout << format_mem_chunks(mem_per_node(extents)) << '\n';
 }
@@ -135,7 +139,7 @@ std::string format_usage(const Os::Usage& u)
 void print_value(const std::string& key, const nlohmann::json& value, const std::string& text, bool json)
 {
     if (json)
-        std::cout << nlohmann::json{{key, value}}.dump(2) << '\n';
+        std::cout << dump(nlohmann::json{{key, value}}) << '\n';
     else
         std::cout << text << '\n';
 }
