@@ -2,6 +2,7 @@
 // Formatting the LWK's per-process statistics (report.h).
 #include "report.h"
 
+#include <nlohmann/json.hpp>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -37,18 +38,11 @@ std::string fmt(const char* f, ...)
     return buf;
 }
 
+// A JSON string. The program's path may hold any byte: one that is not UTF-8
+// becomes U+FFFD, so the report stays JSON that the job's summary can read.
 std::string json_string(const std::string& v)
 {
-    std::string out = "\"";
-    for (unsigned char c : v) {
-        if (c == '"' || c == '\\')
-            out += std::string("\\") + char(c);
-        else if (c < 0x20)
-            out += fmt("\\u%04x", c);
-        else
-            out += char(c);
-    }
-    return out + "\"";
+    return nlohmann::json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 uint64_t total_offloads(const mck_proc_stats& s)
