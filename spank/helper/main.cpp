@@ -192,6 +192,12 @@ int prolog(const Args& a, const SiteConfig& site)
     st.kmsg = kmsg_path(req.kmsg, kj);
     if (!site.report.empty())
         st.report = kmsg_path(site.report, kj);
+    // The job's to mend (its directory's name, --mck-kmsg), refused before the
+    // boot: the state file could not hold the path.
+    for (const std::string* path : {&st.kmsg, &st.report})
+        if (!is_utf8(*path))
+            refuse(site, a.job, a.node,
+                   "the path '" + *path + "' for the LWK's log or report is not UTF-8 text (the job's directory, --mck-kmsg)");
     auto started = std::chrono::steady_clock::now();
     auto booted = boot_partition(site, plan, req.kargs, a.uid, a.gid);
     if (!booted) {

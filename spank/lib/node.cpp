@@ -111,8 +111,21 @@ std::string report_gather_dir(const SiteConfig& site, uint32_t job)
     return site.state_dir + ".reports/job-" + std::to_string(job);
 }
 
+bool is_utf8(const std::string& s)
+{
+    try {
+        (void)nlohmann::json(s).dump();
+        return true;
+    } catch (const nlohmann::json::type_error&) {
+        return false;
+    }
+}
+
 ihk::Result<void> write_state(const SiteConfig& site, const JobState& s)
 {
+    for (const std::string* path : {&s.kmsg, &s.report})
+        if (!is_utf8(*path))
+            return err(EINVAL, "the path '" + *path + "' is not UTF-8 text");
     mkdir(site.state_dir.c_str(), 0700);
     nlohmann::json j = {{"job", s.job}, {"uid", s.uid}, {"gid", s.gid}, {"os", s.os}, {"cpus", s.cpus},
                         {"mem", s.mem}, {"kmsg", s.kmsg}, {"report", s.report}, {"online", s.online}};

@@ -35,6 +35,8 @@ std::string report_gather_dir(const SiteConfig& site, uint32_t job);
 ihk::Result<void> write_state(const SiteConfig& site, const JobState& s);
 ihk::Result<JobState> read_state(const std::string& path);
 std::vector<std::string> list_states(const SiteConfig& site);
+// Is @s UTF-8 text? The state file (JSON) holds only such paths.
+bool is_utf8(const std::string& s);
 
 std::string online_cpus(); // /sys/devices/system/cpu/online
 

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 // The partition planner on hwloc synthetic topologies, the job options and the
 // site configuration: what a job gets, and every refusal's message.
+#include "node.h"
 #include "planner.h"
 #include "request.h"
 #include "site_config.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <ihk/parse.h>
 
 using namespace mckslurm;
@@ -207,4 +209,29 @@ TEST(SiteConfig, KeysAreCheckedWithFileAndLine)
         ASSERT_FALSE(r) << b.text;
         EXPECT_NE(r.error().message.find(b.message), std::string::npos) << r.error().message;
     }
+}
+
+// The state file is JSON: a path that is not UTF-8 (a job's directory may have
+// any name) is refused before the boot, not an exception in the prolog.
+TEST(NodeState, PathsMustBeUtf8)
+{
+    EXPECT_TRUE(is_utf8("/home/caf\xc3\xa9/job.kmsg"));
+    EXPECT_FALSE(is_utf8("/home/caf\xe9/job.kmsg"));
+    char dir[] = "/tmp/mck-state-test.XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    SiteConfig site = default_site_config();
+    site.state_dir = dir;
+    JobState st;
+    st.job = 7;
+    st.kmsg = "/home/caf\xe9/job.kmsg";
+    auto bad = write_state(site, st);
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("is not UTF-8 text"), std::string::npos) << bad.error().message;
+    st.kmsg = "/home/caf\xc3\xa9/job.kmsg";
+    ASSERT_TRUE(write_state(site, st));
+    auto back = read_state(state_path(site, 7));
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->kmsg, st.kmsg);
+    unlink(state_path(site, 7).c_str());
+    rmdir(dir);
 }
