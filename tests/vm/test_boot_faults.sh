@@ -187,6 +187,7 @@ expect_fail "not a multiple of 2M" mcreboot.sh -c 1 -m 3M@0
 expect_fail "unknown option -x" mcreboot.sh -x
 expect_fail "-k '2': expected 0 or 1" mcreboot.sh -k 2
 expect_fail "-o 'nosuchuser': no such user" mcreboot.sh -o nosuchuser
+expect_fail "-o '--version': no such user" mcreboot.sh -o --version
 expect_fail "the LWK CPU is not assigned" mcreboot.sh -c 1 -m 256M@0 -r 2:0
 expect_fail "-t 'x': expected seconds" mcreboot.sh -t x
 [ ! -e /dev/mcd0 ] || fail "a refused mcreboot.sh left ihk.ko loaded"
