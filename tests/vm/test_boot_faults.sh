@@ -191,6 +191,17 @@ expect_fail "-o '--version': no such user" mcreboot.sh -o --version
 expect_fail "the LWK CPU is not assigned" mcreboot.sh -c 1 -m 256M@0 -r 2:0
 expect_fail "-t 'x': expected seconds" mcreboot.sh -t x
 [ ! -e /dev/mcd0 ] || fail "a refused mcreboot.sh left ihk.ko loaded"
+
+log "mcstop+release.sh stops root's ihkmond only, not a user's process of that name"
+setpriv --reuid=65534 --regid=65534 --clear-groups \
+	python3 -c 'import ctypes, time; ctypes.CDLL(None).prctl(15, b"ihkmond"); time.sleep(300)' &
+named=$!
+sleep 1
+expect_eq "the user's process is named" ihkmond "$(cat /proc/$named/comm)"
+expect_ok mcstop+release.sh
+kill -0 $named 2>/dev/null && echo "ok: the user's ihkmond lives" || fail "mcstop+release.sh killed a user's process"
+kill $named 2>/dev/null || true
+wait $named 2>/dev/null || true
 rm -rf "$scratch"
 assert_node_clean
 finish
