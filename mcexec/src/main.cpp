@@ -220,15 +220,18 @@ Options parse(int argc, char** argv)
     };
     app.formatter(std::make_shared<Usage>());
     app.footer("os_index: the OS instance to run on (/dev/mcosN; default 0). program: a path, or a name\n"
-               "looked up in PATH. Everything after program (or after \"--\") is the program's own.");
+               "looked up in PATH. Everything after program is the program's own; after \"--\" the next\n"
+               "word is the program, even a number (give the instance before \"--\" or with --os-index).");
     app.set_version_flag("--version", "mcexec (McKernel suite) " MCK_VERSION);
     // Our options end at the first word that is not one (or at "--"): the rest is
     // the command, whatever options it has. CLI11 sees only our part.
     std::vector<char*> ours{argv[0]};
     int i = 1;
+    bool dashdash = false; // then the next word is the program, even if it is a number
     for (; i < argc; i++) {
         std::string a = argv[i];
         if (a == "--") {
+            dashdash = true;
             i++;
             break;
         }
@@ -256,8 +259,9 @@ Options parse(int argc, char** argv)
     }
     if (o.os_index_opt)
         o.os_index = *o.os_index_opt;
-    // IHK's syntax: a leading number is the instance.
-    else if (o.command.size() > 1 && !o.command[0].empty() &&
+    // IHK's syntax: a leading number is the instance (not after "--": mck-task
+    // runs `mcexec ... -- PROGRAM`, and a program may be named 5).
+    else if (!dashdash && o.command.size() > 1 && !o.command[0].empty() &&
         o.command[0].find_first_not_of("0123456789") == std::string::npos) {
         if (o.command[0].size() > 4)
             die("OS index '" + o.command[0] + "' is out of range");

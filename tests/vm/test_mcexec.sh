@@ -42,6 +42,9 @@ same_as_native "PATH lookup" echo resolved on PATH
 (cd "$work" && same_as_native "working directory" /bin/pwd)
 out=$(echo piped input | mcexec /bin/cat) && expect_eq "stdin through a pipe" "piped input" "$out"
 expect_eq "mcexec os index 0 syntax" "x" "$(mcexec 0 /bin/echo x)"
+# After "--" a number is the program (mck-task runs mcexec ... -- PROGRAM).
+mkdir -p "$work/bin" && printf '#!/bin/sh\necho "program 7: $1"\n' > "$work/bin/7" && chmod +x "$work/bin/7"
+expect_eq "mcexec -- 7 (a program named 7)" "program 7: x" "$(PATH=$work/bin:$PATH mcexec -- 7 x)"
 
 log "kprint: system call 599 into the LWK log"
 ihkosctl 0 clear_kmsg
