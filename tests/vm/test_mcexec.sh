@@ -45,13 +45,14 @@ expect_eq "mcexec os index 0 syntax" "x" "$(mcexec 0 /bin/echo x)"
 # After "--" a number is the program (mck-task runs mcexec ... -- PROGRAM).
 mkdir -p "$work/bin" && printf '#!/bin/sh\necho "program 7: $1"\n' > "$work/bin/7" && chmod +x "$work/bin/7"
 expect_eq "mcexec -- 7 (a program named 7)" "program 7: x" "$(PATH=$work/bin:$PATH mcexec -- 7 x)"
+expect_eq "mcexec 0 -- 7" "program 7: y" "$(PATH=$work/bin:$PATH mcexec 0 -- 7 y)"
 
 log "kprint: system call 599 into the LWK log"
 ihkosctl 0 clear_kmsg
 expect_eq "kprint output" "kprint: 19 bytes" "$(mcexec "$PROGS/kprint" "hello kernel log 42")"
 if kmsg_has "kprint: pid [0-9]*: hello kernel log 42"; then echo "ok: kprint line in kmsg"; else fail "kprint line missing from kmsg"; fi
 # Bytes that are not UTF-8 in the log: --json prints them as U+FFFD (it aborted).
-expect_eq "kprint of bytes that are not UTF-8" "kprint: 9 bytes" "$(mcexec "$PROGS/kprint" $'bad \xff\xfe end')"
+expect_eq "kprint of bytes that are not UTF-8" "kprint: 10 bytes" "$(mcexec "$PROGS/kprint" $'bad \xff\xfe end')"
 expect_eq "ihkosctl --json kmsg with them" "bad \ufffd\ufffd end" "$(ihkosctl --json 0 kmsg |
 	python3 -c 'import json, sys; k = json.load(sys.stdin)["kmsg"]; print(k[k.index("bad "):k.index(" end") + 4].encode("ascii", "backslashreplace").decode())')"
 
