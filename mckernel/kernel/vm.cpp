@@ -205,7 +205,8 @@ void free_cb(uint64_t phys, uint64_t size, void* ctx)
 }
 
 // Take the pages of [start, end) out of the tables; caller holds p->lock.
-void release_locked(Process* p, uint64_t start, uint64_t end)
+// Whether there were any (their TLB entries are then the caller's to flush).
+bool release_locked(Process* p, uint64_t start, uint64_t end)
 {
     Unmapped u;
     arch::mmu_unmap(p->root, start, end - start, free_cb, &u);
@@ -213,7 +214,7 @@ void release_locked(Process* p, uint64_t start, uint64_t end)
     for (DeferredFree* d = u.pages; d; d = d->next)
         p->mem_used -= d->size;
     if (!u.any)
-        return;
+        return false;
     // Page tables left empty go too, but like the pages only once Linux let
     // go: mcctrl's fault handler walks these tables (mcexec/mcctrl/uas.c).
     // Without this a program mapping and unmapping all over its address
@@ -222,6 +223,7 @@ void release_locked(Process* p, uint64_t start, uint64_t end)
     // mcexec's view loses every page that went, Linux's too (a later mapping
     // there must not reach the old file page through it).
     process_unmapped(p, start, end - start, u.pages);
+    return true;
 }
 
 // A range whose TLB entries must go once p->lock is released (process_flush_tlb).
@@ -1274,8 +1276,16 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
     }
     // Shared memory: the old range keeps its pages, which a second mapping of
     // them (old size 0) at the new place shares, as Linux's refault would.
-    if (shared && dontunmap)
-        return remap_shared(p, old_addr, 0, new_len, true, fixed ? new_addr : 0);
+    if (shared && dontunmap) {
+        int64_t to = remap_shared(p, old_addr, 0, new_len, true, fixed ? new_addr : 0);
+        if (to >= 0) { // the old range is no longer locked (Linux clears VM_LOCKED there)
+            SpinLockGuard guard(p->lock);
+            if (!split_at(p, old_addr).is_error() && !split_at(p, old_addr + old_len).is_error())
+                for (Vma* r = find(p, old_addr); r && r->start < old_addr + old_len; r = r->next)
+                    r->flags &= ~VMA_LOCKED;
+        }
+        return to;
+    }
     if (fixed && new_len < old_len) {
         // Linux moves what is left after the cut.
         if (int64_t err = vm_munmap(p, old_addr + new_len, old_len - new_len))
@@ -1284,6 +1294,10 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
     }
     if (shared)
         return remap_shared(p, old_addr, old_len, new_len, flags & MREMAP_MAYMOVE, fixed ? new_addr : 0);
+    // Strict accounting: the emptied old range needs memory too (Linux's
+    // security_vm_enough_memory for it). fits_now takes the lock itself.
+    if (dontunmap && strict_commit() && !fits_now(p, old_len))
+        return -ENOMEM;
     uint32_t prot, vflags;
     MemPolicy policy;
     bool grow_in_place;
@@ -1297,13 +1311,10 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
         policy = v->policy; // mbind's policy moves and grows with the memory
         uint64_t tail = old_addr + old_len, new_end = old_addr + new_len;
         // Growing adds new_len - old_len to the address space, in place or
-        // moved; MREMAP_DONTUNMAP all of new_len.
+        // moved; MREMAP_DONTUNMAP all of new_len, less what it replaces.
         uint64_t adds = dontunmap ? new_len : new_len > old_len ? new_len - old_len : 0;
-        if (adds && !within_limits(p, adds, (prot & arch::PROT_W) && !(vflags & VMA_STACK)))
-            return -ENOMEM;
-        // Strict accounting: the emptied old range needs memory too (Linux's
-        // security_vm_enough_memory for it).
-        if (dontunmap && prot && strict_commit() && !fits_now(p, old_len))
+        if (adds && !within_limits(p, adds, (prot & arch::PROT_W) && !(vflags & VMA_STACK),
+                                   dontunmap && fixed ? new_addr : 0, dontunmap && fixed ? new_addr + new_len : 0))
             return -ENOMEM;
         grow_in_place = !fixed && !dontunmap && in_user_range(old_addr, new_len) && range_free(p, tail, new_end);
         if (grow_in_place) {
@@ -1353,6 +1364,7 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
     if (prot && back(p, to + old_len, to + new_len).is_error())
         return abandon(-ENOMEM);
     int64_t err = 0;
+    bool target_touched = false;
     {
         SpinLockGuard guard(p->lock);
         // Another thread may have changed either range while the lock was
@@ -1361,12 +1373,18 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
         Vma* n = find(p, to);
         bool same = v && v->prot == prot && v->flags == vflags && run_end(v, old_addr + old_len)->end >= old_addr + old_len &&
                     n && n->start == to && n->end == to + new_len;
-        if (!same) {
+        if (!same)
             err = -EFAULT;
-        } else if (split_at(p, old_addr).is_error() || split_at(p, old_addr + old_len).is_error() ||
-                   !arch::mmu_move(p->root, old_addr, to, old_len)) {
+        else if (split_at(p, old_addr).is_error() || split_at(p, old_addr + old_len).is_error())
             err = -ENOMEM;
-        } else {
+        if (!err) {
+            // Another thread's touch of the new place may have faulted pages
+            // in there, which the move would overwrite, and so lose.
+            target_touched = release_locked(p, to, to + old_len);
+            if (!arch::mmu_move(p->root, old_addr, to, old_len))
+                err = -ENOMEM;
+        }
+        if (!err) {
             // The old range keeps no page; its tables and mcexec's view of it go.
             Unmapped u;
             arch::mmu_prune(p->root, old_addr, old_len, free_cb, &u);
@@ -1381,6 +1399,8 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
     if (err)
         return abandon(err);
     process_flush_tlb(p, old_addr, old_len);
+    if (target_touched)
+        process_flush_tlb(p, to, old_len);
     // The emptied range gets new zeroed memory as mmap gives it (now where it
     // fits, else on first touch); under strict accounting that was checked.
     if (dontunmap && prot)

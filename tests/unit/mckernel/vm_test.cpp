@@ -337,6 +337,45 @@ TEST_F(Vm, UnderStrictOvercommitMremapThatCannotBeBackedIsENOMEMAndKeepsTheOld)
     EXPECT_EQ(p->mem_used, half);
 }
 
+TEST_F(Vm, MremapDontunmapMovesThePagesAndLeavesTheOldRangeEmptyAndUnlocked)
+{
+    constexpr uint64_t DONTUNMAP = 4; // MREMAP_DONTUNMAP
+    ASSERT_EQ(map(A, 2 * M2), int64_t(A));
+    *proc->word(A + 8) = 42;
+    ASSERT_EQ(vm_set_locked(p, A, 2 * M2, true), 0);
+    uint64_t used = p->mem_used;
+    EXPECT_EQ(vm_mremap(p, A, 2 * M2, 2 * M2, DONTUNMAP, 0), -EINVAL) << "without MREMAP_MAYMOVE";
+    EXPECT_EQ(vm_mremap(p, A, 2 * M2, 4 * M2, MREMAP_MAYMOVE | DONTUNMAP, 0), -EINVAL) << "another length";
+    int64_t to = vm_mremap(p, A, 2 * M2, 2 * M2, MREMAP_MAYMOVE | DONTUNMAP, 0);
+    ASSERT_GT(to, 0);
+    EXPECT_NE(to, int64_t(A));
+    EXPECT_EQ(*proc->word(uint64_t(to) + 8), 42u) << "the page moved";
+    EXPECT_EQ(*proc->word(A + 8), 0u) << "the old range is mapped, with new zeroed memory";
+    EXPECT_EQ(p->mem_used, 2 * used);
+    EXPECT_EQ(vm_locked_after(p, 0, 0), 2 * M2) << "the new place is locked, the old is not";
+    EXPECT_EQ(vm_munmap(p, uint64_t(to), 2 * M2), 0);
+    EXPECT_EQ(vm_munmap(p, A, 2 * M2), 0);
+    EXPECT_EQ(p->mem_used, 0u);
+}
+
+// fits_now takes the process lock: it once ran under it here, and the lock
+// check panicked the LWK.
+TEST_F(Vm, UnderStrictOvercommitMremapDontunmapNeedsMemoryForTheOldRange)
+{
+    constexpr uint64_t DONTUNMAP = 4;
+    fake::OvercommitPolicy strict("overcommit=strict");
+    ASSERT_EQ(map(A, M2), int64_t(A));
+    int64_t to = vm_mremap(p, A, M2, M2, MREMAP_MAYMOVE | DONTUNMAP, 0);
+    ASSERT_GT(to, 0);
+    EXPECT_TRUE(mapped(A)) << "held from the start";
+    EXPECT_EQ(vm_munmap(p, uint64_t(to), M2), 0);
+    EXPECT_EQ(vm_munmap(p, A, M2), 0);
+    uint64_t half = (start / 2 + M2) & ~(M2 - 1); // more than half: no room for a second
+    ASSERT_EQ(map(A, half), int64_t(A));
+    EXPECT_EQ(vm_mremap(p, A, half, half, MREMAP_MAYMOVE | DONTUNMAP, 0), -ENOMEM);
+    EXPECT_EQ(regions(), 1);
+}
+
 TEST_F(Vm, UnderMclFutureTheHeapIsLockedAndCountedUpToTheBreak)
 {
     constexpr uint64_t B = 0x20000000ull;
