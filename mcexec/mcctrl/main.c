@@ -33,12 +33,19 @@ atomic_long_t mcctrl_spins = ATOMIC_LONG_INIT(0);
 atomic_long_t mcctrl_spins_served = ATOMIC_LONG_INIT(0);
 atomic_long_t mcctrl_spins_busy = ATOMIC_LONG_INIT(0);
 
+/* The read-only parameters below: no one sets them, not even modprobe at load time. */
+static int mcctrl_set_read_only(const char *val, const struct kernel_param *kp)
+{
+	return -EPERM;
+}
+
 static int mcctrl_get_count(char *buf, const struct kernel_param *kp)
 {
 	return sysfs_emit(buf, "%ld\n", atomic_long_read((atomic_long_t *)kp->arg));
 }
 
 static const struct kernel_param_ops mcctrl_count_ops = {
+	.set = mcctrl_set_read_only,	/* at load time too */
 	.get = mcctrl_get_count,
 };
 
@@ -49,9 +56,21 @@ MODULE_PARM_DESC(spins_served, "Polls that found a call (read-only)");
 module_param_cb(spins_busy, &mcctrl_count_ops, &mcctrl_spins_busy, 0444);
 MODULE_PARM_DESC(spins_busy, "Polls not begun: the thread's CPU had other work to run (read-only)");
 
-/* mcexec reads it to tell which side of a refused MCEXEC_CREATE (EPROTO) differs. */
-static unsigned int mcctrl_abi_version = MCEXEC_ABI_VERSION;
-module_param_named(abi_version, mcctrl_abi_version, uint, 0444);
+/*
+ * mcexec reads it to tell which side of a refused MCEXEC_CREATE (EPROTO)
+ * differs.
+ */
+static int mcctrl_get_abi(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%u\n", MCEXEC_ABI_VERSION);
+}
+
+static const struct kernel_param_ops mcctrl_abi_ops = {
+	.set = mcctrl_set_read_only,
+	.get = mcctrl_get_abi,
+};
+
+module_param_cb(abi_version, &mcctrl_abi_ops, NULL, 0444);
 MODULE_PARM_DESC(abi_version, "The mcexec ABI this module speaks, with mcexec and the McKernel image (read-only)");
 
 static int __init mcctrl_init(void)

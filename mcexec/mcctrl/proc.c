@@ -330,7 +330,8 @@ static long mcctrl_request_locked(struct mcctrl_proc *p, u32 type, u64 a1, u64 a
 	}
 	if (!ret) {
 		spin_lock_irq(&p->lock);
-		ret = p->reply_type == type ? p->reply_result : -EPROTO;
+		/* EIO, not EPROTO: that means "another release" to mcexec. */
+		ret = p->reply_type == type ? p->reply_result : -EIO;
 		if (extra)
 			*extra = p->reply_extra;
 		spin_unlock_irq(&p->lock);
@@ -439,8 +440,14 @@ static long mcctrl_create(struct ihk_os *os, void __user *arg)
 	 * refuse before the first one. The admin's mistake, so logged.
 	 */
 	if (ihk_os_user_abi(os) != MCEXEC_ABI_VERSION) {
-		mcctrl_err("instance %d runs a McKernel image of mcexec ABI %u, this mcctrl.ko speaks %u: boot the image of mcctrl.ko's release\n",
-			   ihk_os_index(os), ihk_os_user_abi(os), MCEXEC_ABI_VERSION);
+		u32 abi = ihk_os_user_abi(os);
+
+		if (abi)
+			mcctrl_err("instance %d runs a McKernel image of mcexec ABI %u, this mcctrl.ko speaks %u: boot the image of mcctrl.ko's release\n",
+				   ihk_os_index(os), abi, MCEXEC_ABI_VERSION);
+		else
+			mcctrl_err("instance %d runs a McKernel image older than the ABI check, this mcctrl.ko speaks ABI %u: boot the image of mcctrl.ko's release\n",
+				   ihk_os_index(os), MCEXEC_ABI_VERSION);
 		return -EPROTO;
 	}
 	if (req.cpu_first >= ncpus || req.cpu_count > ncpus - req.cpu_first)
@@ -516,7 +523,7 @@ static long mcctrl_create(struct ihk_os *os, void __user *arg)
 		if (!p->shared || !ihk_os_phys_to_virt(os, p->pml4_phys, PAGE_SIZE)) {
 			mcctrl_err("process %u: the LWK answered with a bad shared block %#llx\n", p->pid,
 				   shared_phys);
-			ret = -EPROTO;
+			ret = -EIO;
 		}
 	}
 	/*
