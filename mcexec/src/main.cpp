@@ -267,8 +267,10 @@ Options parse(int argc, char** argv)
             die("OS index '" + o.command[0] + "' is out of range");
         o.os_index = std::stoi(o.command[0]);
         o.command.erase(o.command.begin());
-        if (o.command.size() > 1 && o.command[0] == "--") // mcexec 1 -- PROGRAM
+        if (o.command[0] == "--") // mcexec 1 -- PROGRAM
             o.command.erase(o.command.begin());
+        if (o.command.empty())
+            die("no program given after the OS index");
     }
     if (o.local_rank && !o.ranks)
         die("--local-rank needs -n");

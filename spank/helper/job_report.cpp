@@ -56,7 +56,9 @@ int merge_as_user(const std::string& dir, const std::string& path)
     m.report["summary"] = mcexec::summary_line(m.report);
     if (!m.errors.empty())
         m.report["unreadable"] = m.errors;
-    std::string text = m.report.dump(2) + "\n";
+    // A task's report that was not UTF-8 is quoted in the merge's errors:
+    // those bytes become U+FFFD, where dump() would throw.
+    std::string text = m.report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0)
         return errno == ELOOP ? 4 : 5;

@@ -104,7 +104,9 @@ dmesg | tail -n +$((klog_mark + 1)) | grep -q "mcctrl: instance 0 runs a McKerne
 	echo "ok: dmesg names both ABIs" || fail "dmesg: $(dmesg | tail -n +$((klog_mark + 1)))"
 expect_eq "no process was made on the LWK" "0" \
 	"$(ihkosctl --json 0 get rusage | python3 -c "import json, sys; print(json.load(sys.stdin)['rusage']['processes_started'])")"
-# An mcexec of another release: the same refusal (EPROTO), told apart by mcexec.
+expect_ok mcstop+release.sh
+# An mcexec of another release, with the image of mcctrl's: refused too (EPROTO).
+expect_eq "mcreboot with the right image" 0 "$(mcreboot.sh -c 1-2 -m 256M@0)"
 python3 - "$abi" <<'PY' && echo "ok: CREATE of another version: EPROTO" || fail "CREATE of another version"
 import errno, fcntl, os, struct, sys
 fd = os.open("/dev/mcos0", os.O_RDWR)
@@ -196,7 +198,10 @@ log "mcstop+release.sh stops root's ihkmond only, not a user's process of that n
 setpriv --reuid=65534 --regid=65534 --clear-groups \
 	python3 -c 'import ctypes, time; ctypes.CDLL(None).prctl(15, b"ihkmond"); time.sleep(300)' &
 named=$!
-sleep 1
+for _ in $(seq 100); do
+	[ "$(cat /proc/$named/comm 2>/dev/null)" = ihkmond ] && break
+	sleep 0.2
+done
 expect_eq "the user's process is named" ihkmond "$(cat /proc/$named/comm)"
 expect_ok mcstop+release.sh
 kill -0 $named 2>/dev/null && echo "ok: the user's ihkmond lives" || fail "mcstop+release.sh killed a user's process"

@@ -27,10 +27,11 @@ if [ "$(id -u)" -ne 0 ] || [ -e /sys/module/ihk ]; then
 	echo "skip: reconcile (needs root and no ihk.ko)"
 	exit $rc
 fi
-state="$scratch/mck state;touch $scratch/injected"
+# A shell would remove $scratch/mck and run the touch (the '#' ends the value).
+state="$scratch/mck state;touch $scratch/injected;"
 mkdir -p "$state"
 touch "$scratch/mck" "$state/job-7.refused" "$state/job-8.refused" "$state/notes.txt"
-printf 'state_dir = %s\nscontrol = none\n' "$state" > "$scratch/site.conf"
+printf 'state_dir = %s#\nscontrol = none\n' "$state" > "$scratch/site.conf"
 out=$("$helper" --config "$scratch/site.conf" reconcile 2>&1) || fail "reconcile failed: $out"
 [ ! -e "$state/job-7.refused" ] && [ ! -e "$state/job-8.refused" ] && echo "ok: the refusals went" ||
 	fail "reconcile left refusals: $(ls "$state")"
