@@ -1280,7 +1280,10 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
         int64_t to = remap_shared(p, old_addr, 0, new_len, true, fixed ? new_addr : 0);
         if (to >= 0) { // the old range is no longer locked (Linux clears VM_LOCKED there)
             SpinLockGuard guard(p->lock);
-            if (!split_at(p, old_addr).is_error() && !split_at(p, old_addr + old_len).is_error())
+            bool locked = false; // split only then: each piece is released on its own
+            for (Vma* r = find(p, old_addr); r && r->start < old_addr + old_len; r = r->next)
+                locked = locked || (r->flags & VMA_LOCKED);
+            if (locked && !split_at(p, old_addr).is_error() && !split_at(p, old_addr + old_len).is_error())
                 for (Vma* r = find(p, old_addr); r && r->start < old_addr + old_len; r = r->next)
                     r->flags &= ~VMA_LOCKED;
         }
