@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #if !defined(MCK_BIN_DIR) || !defined(MCK_SITE_CONFIG)
@@ -55,6 +56,7 @@ ihk::Result<SiteConfig> parse_site_config(const std::string& text, const std::st
     SiteConfig c = default_site_config();
     std::istringstream in(text);
     std::string line;
+    std::map<std::string, int> seen; // key -> its line: a key twice is a mistake, not an override
     for (int n = 1; std::getline(in, line); n++) {
         line = trim(line.substr(0, line.find('#')));
         if (line.empty())
@@ -64,6 +66,8 @@ ihk::Result<SiteConfig> parse_site_config(const std::string& text, const std::st
         if (eq == std::string::npos)
             return ihk::make_error(EINVAL, where + "'" + line + "' is not 'key = value'");
         std::string key = trim(line.substr(0, eq)), v = trim(line.substr(eq + 1));
+        if (auto [it, first] = seen.emplace(key, n); !first)
+            return ihk::make_error(EINVAL, where + "'" + key + "' is set already on line " + std::to_string(it->second));
         ihk::Error err;
         auto take = [&](auto r, auto& field) {
             if (!r)
@@ -81,6 +85,8 @@ ihk::Result<SiteConfig> parse_site_config(const std::string& text, const std::st
                 c.default_mem_bytes = 0;
             } else {
                 take(ihk::parse_size(v), c.default_mem_bytes);
+                if (err.message.empty() && c.default_mem_bytes == 0) // 0 would mean the percentage
+                    err = ihk::make_error(EINVAL, "'" + v + "' is no memory; give a size such as 4G or a percentage");
             }
         } else if (key == "mem_cap") {
             take(percent(v), c.mem_cap_percent);

@@ -76,6 +76,13 @@ TEST(Planner, UnevenNodes)
     auto too_many = plan_partition(t.get(), site, req("3"));
     ASSERT_FALSE(too_many);
     EXPECT_NE(too_many.error().message.find("gives the LWK at most 2"), std::string::npos) << too_many.error().message;
+    EXPECT_EQ(too_many.error().message.find("--mck-cpus: "), 0u) << too_many.error().message;
+    // Without --mck-cpus the site's default asked: the message must not blame the job's option.
+    site.default_cores = 3;
+    auto site_default = plan_partition(t.get(), site, req());
+    ASSERT_FALSE(site_default);
+    EXPECT_EQ(site_default.error().message.find("the site's default_cores: 3 cores asked for"), 0u)
+        << site_default.error().message;
 }
 
 TEST(Planner, ExplicitListsAreCheckedAgainstTheTopology)
@@ -203,7 +210,9 @@ TEST(SiteConfig, KeysAreCheckedWithFileAndLine)
                {"allow_test_kargs = maybe\n", "is not yes or no"},
                {"default_mem = 95%\n", "is above mem_cap"},
                {"memlock = 8M\n", "site.conf:1: memlock: '8M' is not unlimited or keep"},
-               {"report = dir/\n", "site.conf:1: report: 'dir/' is not a file name or none"}};
+               {"report = dir/\n", "site.conf:1: report: 'dir/' is not a file name or none"},
+               {"default_mem = 0\n", "site.conf:1: default_mem: '0' is no memory"},
+               {"mem_cap = 80%\n# later\nmem_cap = 70%\n", "site.conf:3: 'mem_cap' is set already on line 1"}};
     for (const auto& b : bad) {
         auto r = parse_site_config(b.text, "site.conf");
         ASSERT_FALSE(r) << b.text;
