@@ -56,6 +56,7 @@ struct Options {
     std::optional<int> os_index_opt; // --os-index: the instance, whatever the command looks like
     std::optional<int> os_fd;        // --os-fd N: the instance's descriptor, open (spawn.h)
     std::string share;               // --share FIRST:COUNT:MEM: the share of the old program
+    std::optional<mcexec_create> share_parsed; // ... its cpu_first, cpu_count, mem_limit
     std::string exec_path;           // --exec PATH: run PATH; the command is its argv, argv[0] included
     std::string rlimits;             // --rlimits AS,DATA,STACK[,CPU]: the old program's limits (program_limits.h)
     std::string blocked;             // --blocked MASK: the old program's signal mask
@@ -148,6 +149,10 @@ std::string release_mismatch(unsigned os_index)
 Options parse(int argc, char** argv)
 {
     Options o;
+    // An option given with an empty value is a mistake (a variable that was not
+    // set), never "the default": `--share ''` must not mean no share at all.
+    const CLI::Validator given([](std::string& v) { return v.empty() ? std::string("an empty value") : std::string(); },
+                               "");
     CLI::App app{"Run an unmodified Linux x86-64 program on McKernel. System calls McKernel does not\n"
                  "handle itself run here, in mcexec, as you; the program's exit status is mcexec's.\n"
                  "Exit status 127: program not found, 126: not executable, 125: mcexec failed.",
@@ -181,7 +186,8 @@ Options parse(int argc, char** argv)
                    "N:DIR: this program is one of N (e.g. the tasks of a job step on this node) whose\n"
                    "reports gather in DIR (made if missing) as JSON; the last of them to end prints one\n"
                    "line for all N on standard error (what the Slurm plugin passes)")
-        ->option_text("N:DIR");
+        ->option_text("N:DIR")
+        ->check(given);
     app.add_option("--os-index", o.os_index_opt, "The instance (instead of a leading number in the command)")
         ->check(CLI::Range(0, 9999));
     app.add_option("--os-fd", o.os_fd,
@@ -190,27 +196,34 @@ Options parse(int argc, char** argv)
         ->check(CLI::Range(0, INT_MAX));
     app.add_option("--share", o.share,
                    "FIRST:COUNT:BYTES: this share of the instance's CPUs and memory (what mcexec passes on\n"
-                   "when the program calls execve)");
+                   "when the program calls execve)")
+        ->check(given);
     app.add_option("--rlimits", o.rlimits,
                    "AS_CUR:AS_MAX,DATA_CUR:DATA_MAX,STACK_CUR:STACK_MAX[,CPU_CUR:CPU_MAX]: the program's\n"
                    "RLIMIT_AS, RLIMIT_DATA, RLIMIT_STACK in bytes and RLIMIT_CPU in seconds, or inf, at\n"
                    "most mcexec's own hard limits (what mcexec passes on when the program calls execve;\n"
-                   "default: mcexec's own)");
+                   "default: mcexec's own)")
+        ->check(given);
     app.add_option("--blocked", o.blocked,
                    "MASK: the program's signal mask, bit N-1 for signal N, in hex (what mcexec passes on\n"
-                   "when the program calls execve; default: the mask mcexec started with)");
+                   "when the program calls execve; default: the mask mcexec started with)")
+        ->check(given);
     app.add_option("--pending", o.pending,
                    "MASK: signals pending for the program when it starts, in hex as --blocked (what\n"
-                   "mcexec passes on when the program calls execve)");
+                   "mcexec passes on when the program calls execve)")
+        ->check(given);
     app.add_option("--mempolicy", o.mempolicy,
                    "MODE:FLAGS:NODES: the program's NUMA policy as set_mempolicy takes it (mode in decimal,\n"
-                   "flags and node mask in hex; what mcexec passes on when the program calls execve)");
+                   "flags and node mask in hex; what mcexec passes on when the program calls execve)")
+        ->check(given);
     app.add_option("--cpus", o.cpus,
                    "MASK: the CPUs of the share the program may run on, CPU 0 the lowest bit, in hex\n"
-                   "(what mcexec passes on when the program calls execve; default: all)");
+                   "(what mcexec passes on when the program calls execve; default: all)")
+        ->check(given);
     app.add_option("--exec", o.exec_path,
                    "Run PATH as it is (no PATH search) with the command as its whole argv, argv[0]\n"
-                   "included (what mcexec passes on when the program calls execve)");
+                   "included (what mcexec passes on when the program calls execve)")
+        ->check(given);
     // CLI11 sees only mcexec's own options (below), so it cannot write the usage itself.
     struct Usage : CLI::Formatter {
         std::string make_usage(const CLI::App*, std::string) const override
@@ -278,6 +291,20 @@ Options parse(int argc, char** argv)
         die("--report-format needs --report");
     if (!o.report_group.empty() && o.report)
         die("--report-group writes the report itself: not with --report");
+    if (!o.share.empty()) {
+        // Digits only: sscanf's %llu would take "-1" as 2^64-1.
+        unsigned long long first, count, mem;
+        char extra;
+        if (o.share.find_first_not_of("0123456789:") != std::string::npos ||
+            sscanf(o.share.c_str(), "%llu:%llu:%llu%c", &first, &count, &mem, &extra) != 3 || first > 4095 ||
+            count > 4096) // 0:0:0: the whole instance (no share)
+            die("--share '" + o.share + "': expected FIRST:COUNT:BYTES (CPU numbers from 0 to 4095)");
+        mcexec_create share{};
+        share.cpu_first = uint32_t(first);
+        share.cpu_count = uint32_t(count);
+        share.mem_limit = mem;
+        o.share_parsed = share;
+    }
     if (!o.report_group.empty()) {
         auto group = mcexec::parse_report_group(o.report_group);
         if (!group)
@@ -516,16 +543,11 @@ int main(int argc, char** argv)
     if (!placed && !placement_error.empty() && (opt.ranks == 0 || !opt.local_rank))
         die(placement_error);
     unsigned ranks = opt.ranks ? opt.ranks : placed ? placed->local_size : 1;
-    if (!opt.share.empty()) {
+    if (opt.share_parsed) {
         // The share of the program that called execve, as it was.
-        unsigned long long first, count, mem;
-        char extra;
-        if (sscanf(opt.share.c_str(), "%llu:%llu:%llu%c", &first, &count, &mem, &extra) != 3 || first > 4095 ||
-            count > 4096)
-            die("--share '" + opt.share + "': expected FIRST:COUNT:BYTES");
-        create.cpu_first = uint32_t(first);
-        create.cpu_count = uint32_t(count);
-        create.mem_limit = mem;
+        create.cpu_first = opt.share_parsed->cpu_first;
+        create.cpu_count = opt.share_parsed->cpu_count;
+        create.mem_limit = opt.share_parsed->mem_limit;
     } else if (ranks > 1) {
         unsigned rank;
         if (opt.local_rank)

@@ -3,7 +3,12 @@
 #include "tool.h"
 
 #include <ihk/parse.h>
+#include <uapi/ihk/ihk.h>
 
+#include <elf.h>
+
+#include <cstring>
+#include <fstream>
 #include <iostream>
 
 namespace ihk::tools {
@@ -38,6 +43,37 @@ CLI::Validator ikc_map_validator()
             return r ? std::string() : r.error().message;
         },
         "LWKCPUS:LINUXCPU[+...]");
+}
+
+CLI::Validator kargs_validator()
+{
+    return CLI::Validator(
+        [](std::string& s) -> std::string {
+            if (s.size() < IHK_KARGS_MAX)
+                return {};
+            return "kernel arguments are " + std::to_string(s.size()) + " bytes long; at most " +
+                   std::to_string(IHK_KARGS_MAX - 1) + " fit";
+        },
+        "KARGS");
+}
+
+CLI::Validator lwk_image_validator()
+{
+    return CLI::Validator(
+        [](std::string& path) -> std::string {
+            std::ifstream in(path, std::ios::binary);
+            if (!in)
+                return "cannot read image '" + path + "': " + std::strerror(errno);
+            Elf64_Ehdr eh{};
+            in.read(reinterpret_cast<char*>(&eh), sizeof(eh));
+            if (in.gcount() != sizeof(eh) || std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
+                return "image '" + path + "' is not an ELF file";
+            if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB || eh.e_machine != EM_X86_64 ||
+                eh.e_type != ET_EXEC)
+                return "image '" + path + "' is not an x86-64 ELF executable";
+            return {};
+        },
+        "IMAGE");
 }
 
 int run(CLI::App& app, int argc, char** argv)

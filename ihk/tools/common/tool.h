@@ -35,6 +35,11 @@ T must(Result<T> r, const std::string& context)
 CLI::Validator cpu_list_validator(bool allow_all);
 CLI::Validator mem_spec_validator();
 CLI::Validator ikc_map_validator();
+// Kernel arguments that fit IHK's buffer (IHK_KARGS_MAX with the NUL).
+CLI::Validator kargs_validator();
+// A file that holds an x86-64 ELF executable (what IHK_OS_LOAD takes), checked
+// before anything is reserved; the module checks the rest.
+CLI::Validator lwk_image_validator();
 
 // Parse argv with @app and run the chosen command; returns the exit status.
 int run(CLI::App& app, int argc, char** argv);

@@ -53,6 +53,7 @@ private:
 struct StartArgs {
     std::string cpus, mem, ikc_map, image, kargs;
     uint32_t timeout_s = 0;
+    bool dry_run = false; // check the arguments and the image only (mcreboot.sh, before loading modules)
 };
 
 // Reserve, create, assign, configure and boot; all or nothing. Returns the index.
@@ -153,13 +154,19 @@ void set_lifecycle_commands(CLI::App& app, const Options& opts)
                  "in one step; what was done is undone if a step fails. Prints the OS index");
     start_cmd->add_option("--cpus", a->cpus, "CPUs, e.g. 2-3")->required()->check(cpu_list_validator(false));
     start_cmd->add_option("--mem", a->mem, "Memory, SIZE@NUMA list, e.g. 512M@0")->required()->check(mem_spec_validator());
-    start_cmd->add_option("--image", a->image, "LWK image, e.g. mckernel.img")->required()->check(CLI::ExistingFile);
-    start_cmd->add_option("--kargs", a->kargs, "LWK kernel arguments");
+    start_cmd->add_option("--image", a->image, "LWK image, e.g. mckernel.img")
+        ->required()
+        ->check(CLI::ExistingFile & lwk_image_validator());
+    start_cmd->add_option("--kargs", a->kargs, "LWK kernel arguments")->check(kargs_validator());
     start_cmd->add_option("--ikc-map", a->ikc_map, "Which Linux CPU serves which LWK CPUs, e.g. 2-3:0")
         ->check(ikc_map_validator());
     start_cmd->add_option("--timeout", a->timeout_s, "Seconds to wait for RUNNING (default: ihk.ko's boot_timeout_ms)")
         ->check(CLI::Range(1, 3600));
+    start_cmd->add_flag("--dry-run", a->dry_run,
+                        "Check the arguments and the image, and change nothing (no device is opened)");
     start_cmd->callback([&opts, a] {
+        if (a->dry_run)
+            return;
         Device dev = must(Device::open(opts.index), "start");
         int os = start(dev, *a);
         print_value("os", os, std::to_string(os), opts.json);

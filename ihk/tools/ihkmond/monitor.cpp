@@ -16,7 +16,9 @@ bool Monitor::poll()
         auto os = Os::open(index);
         auto status = os ? os->status() : Result<OsStatus>(os.error());
         if (!status) {
-            m_sink(index, LOG_WARNING, "instance is gone: " + status.error().message);
+            m_sink(index, LOG_WARNING,
+                   (m_first_pass ? "no such instance: " : "instance is gone: ") + status.error().message);
+            m_missed_at_start |= m_first_pass;
             continue;
         }
         alive.push_back(index);
@@ -37,6 +39,7 @@ bool Monitor::poll()
         seen.kmsg_bytes = start;
     }
     m_instances = alive;
+    m_first_pass = false;
     return !m_instances.empty();
 }
 

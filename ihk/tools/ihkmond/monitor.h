@@ -18,6 +18,9 @@ public:
     Monitor(std::vector<int> instances, Sink sink) : m_instances(std::move(instances)), m_sink(std::move(sink)) {}
     // One pass over every instance; false once none is left to watch.
     bool poll();
+    // Did an instance named at the start not exist at the first pass? (A
+    // typo, not an instance that ended while watched: ihkmond exits 1.)
+    bool missed_at_start() const { return m_missed_at_start; }
 
 private:
     struct Seen {
@@ -27,6 +30,8 @@ private:
     std::vector<int> m_instances;
     Sink m_sink;
     std::map<int, Seen> m_seen;
+    bool m_first_pass = true;
+    bool m_missed_at_start = false;
 };
 
 } // namespace ihk::tools::ihkmond

@@ -26,7 +26,9 @@ void set_setting_commands(CLI::App& app, const Options& opts)
     });
 
     auto* kargs = app.add_subcommand("kargs", "Set the kernel arguments the LWK boots with");
-    kargs->add_option("args", *value, "Arguments, e.g. \"hidos dump_level=24\" (\"\" clears them)")->required();
+    kargs->add_option("args", *value, "Arguments, e.g. \"hidos dump_level=24\" (\"\" clears them)")
+        ->required()
+        ->check(kargs_validator());
     kargs->callback([&opts, value] {
         must(must(Os::open(opts.index), "kargs").set_kargs(*value), "kargs");
     });

@@ -35,5 +35,54 @@ expect "overflowing size" 105 "does not fit in 64 bits" "$bin/ihkconfig" 0 reser
 expect "bad ikc map" 105 "expected LWK-CPUS:LINUX-CPU" "$bin/ihkosctl" 0 set ikc_map 2-3
 expect "unknown subcommand" 106 "A subcommand is required" "$bin/ihkosctl" 0 frobnicate
 expect "no device on the host" 1 "/dev/mcd0 does not exist" "$bin/ihkconfig" 0 query cpu
+
+# ihkconfig start checks all its notation, the arguments' length and the image
+# before it opens the device; --dry-run stops there (mcreboot.sh's first step).
+img=$(mktemp)
+trap 'rm -f "$img"' EXIT
+printf '\177ELF\2\1\1\0\0\0\0\0\0\0\0\0\2\0\76\0' > "$img" # 64-bit, LSB, ET_EXEC, x86-64
+head -c 64 /dev/zero >> "$img"
+start() { "$bin/ihkconfig" 0 start --cpus 2-3 --mem 512M@0 "$@"; }
+expect "start --dry-run of good arguments" 0 "" start --image "$img" --kargs hidos --dry-run
+expect "start without a device" 1 "/dev/mcd0 does not exist" start --image "$img"
+expect "start: image not ELF" 105 "is not an ELF file" start --image "$bin/mcreboot.sh" --dry-run
+expect "start: image of a program" 105 "is not an x86-64 ELF executable" start --image "$bin/ihkconfig" --dry-run
+expect "start: kargs too long" 105 "4096 bytes long; at most 4095 fit" \
+	start --image "$img" --kargs "$(head -c 4096 /dev/zero | tr '\0' x)" --dry-run
+expect "start: kargs that fit" 0 "" start --image "$img" --kargs "$(head -c 4095 /dev/zero | tr '\0' x)" --dry-run
+expect "ihkosctl kargs too long" 105 "at most 4095 fit" "$bin/ihkosctl" 0 kargs "$(head -c 5000 /dev/zero | tr '\0' x)"
+
+# ihkmond: an instance that does not exist at the start is an error (status 1).
+expect "ihkmond --once, no such instance" 1 "no such instance" "$bin/ihkmond" --once 5
+
+# mcreboot.sh checks every option before it loads a module: on this host a
+# module load fails ("loading ..."), so a message about the option proves the order.
+if [ "$(id -u)" -eq 0 ] && [ ! -e /sys/module/ihk ]; then
+	expect "mcreboot -c reversed" 1 "CPU range '3-1' is reversed" env MCK_IMAGE="$img" "$bin/mcreboot.sh" -c 3-1
+	expect "mcreboot -m without a node" 1 "expected SIZE@NUMA" env MCK_IMAGE="$img" "$bin/mcreboot.sh" -c 1 -m 512M
+	expect "mcreboot -r bad" 1 "expected LWK-CPUS:LINUX-CPU" env MCK_IMAGE="$img" "$bin/mcreboot.sh" -c 1 -r 1
+	expect "mcreboot MCK_IMAGE not an image" 1 "is not an ELF file" \
+		env MCK_IMAGE="$bin/mcreboot.sh" "$bin/mcreboot.sh" -c 1
+	expect "mcreboot -K too long" 1 "at most 4095 fit" \
+		env MCK_IMAGE="$img" "$bin/mcreboot.sh" -c 1 -K "$(head -c 4090 /dev/zero | tr '\0' x)"
+	expect "mcreboot -i huge" 1 "-i '99999999999999999999': expected seconds from 1 to 3600" \
+		"$bin/mcreboot.sh" -c 1 -k 1 -i 99999999999999999999
+	expect "mcreboot -d of 10 digits" 1 "-d '1234567890': expected a number of at most 9 digits" \
+		"$bin/mcreboot.sh" -c 1 -d 1234567890
+	expect "mcreboot -t past an hour" 1 "-t '3601': expected seconds from 1 to 3600" "$bin/mcreboot.sh" -t 3601
+	# Good options get as far as the module load, which this host cannot do.
+	expect "mcreboot, good options" 1 "mcreboot.sh: loading " env MCK_IMAGE="$img" "$bin/mcreboot.sh" -c 1 -m 512M@0
+else
+	echo "skip: mcreboot.sh (needs root and no ihk.ko)"
+fi
+
+# mcexec refuses an option with an empty value (never "the default") and a
+# negative --share, before it looks for the instance.
+for opt in --share --rlimits --blocked --pending --mempolicy --cpus --exec --report-group; do
+	expect "mcexec $opt ''" 125 "$opt: an empty value" "$bin/mcexec" "$opt" '' /bin/true
+done
+expect "mcexec --share -1" 125 "--share '-1:2:0': expected FIRST:COUNT:BYTES" "$bin/mcexec" --share -1:2:0 /bin/true
+expect "mcexec --share 1:-1:0" 125 "expected FIRST:COUNT:BYTES" "$bin/mcexec" --share 1:-1:0 /bin/true
+expect "mcexec --share good" 125 "/dev/mcos0 does not exist" "$bin/mcexec" --share 0:1:0 /bin/true
 [ $failures -eq 0 ] && echo "all checks passed"
 exit $((failures != 0))
