@@ -1256,6 +1256,9 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
         if (dontunmap && v &&
             (huge || (v->flags & (VMA_IO | VMA_SPECIAL)) || ((v->flags & VMA_FILE) && !(v->flags & VMA_SHARED))))
             return -EINVAL;
+        // The vDSO never grows (Linux: VM_DONTEXPAND; device memory: remap_shared).
+        if (v && new_len > old_len && (v->flags & VMA_SPECIAL))
+            return -EFAULT;
     }
     if (!fixed && !dontunmap && new_len <= old_len) {
         if (new_len < old_len)

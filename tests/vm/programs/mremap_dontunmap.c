@@ -7,7 +7,8 @@
  * with MREMAP_FIXED; shared memory (anonymous, a file) shows the same bytes
  * at both places. Linux's refusals: without MREMAP_MAYMOVE, with another
  * length, a hint that overlaps the old range or is not page aligned, the
- * vDSO (EINVAL), nothing mapped at the old address (EFAULT).
+ * vDSO (EINVAL), nothing mapped at the old address (EFAULT); and, without
+ * MREMAP_DONTUNMAP, growing the vDSO (EFAULT, VM_DONTEXPAND).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -144,6 +145,8 @@ int main(void)
 	printf("an unknown flag: %s\n", result(remap(p, len, len, MREMAP_MAYMOVE | MREMAP_DONTUNMAP | 64, NULL)));
 	void *vdso = (void *)getauxval(AT_SYSINFO_EHDR);
 	printf("the vDSO: %s\n", result(remap(vdso, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL)));
+	/* Not MREMAP_DONTUNMAP, but the same flag of Linux's: the vDSO never grows. */
+	printf("growing the vDSO: %s\n", result(remap(vdso, PAGE, 2 * PAGE, MREMAP_MAYMOVE, NULL)));
 	munmap(p, 4 * len);
 	printf("nothing mapped there: %s\n", result(remap(p, len, len, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL)));
 	return 0;
