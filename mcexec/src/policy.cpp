@@ -2,6 +2,8 @@
 // The offload policy's pure checks (policy.h).
 #include "policy.h"
 
+#include <sys/stat.h>
+
 #include <cstring>
 #include <sstream>
 
@@ -166,6 +168,18 @@ int64_t check_nested(uint64_t nr, const uint64_t args[6], ProgramReader read, Ne
     }
 }
 
+namespace {
+
+bool same_file(const std::string& a, const std::string& b)
+{
+    if (a == b)
+        return true;
+    struct stat sa, sb;
+    return stat(a.c_str(), &sa) == 0 && stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+} // namespace
+
 bool runs_on_linux(const std::string& list, const std::string& path)
 {
     std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
@@ -174,7 +188,7 @@ bool runs_on_linux(const std::string& list, const std::string& path)
     while (std::getline(ss, entry, ':')) {
         if (entry.empty())
             continue;
-        if (entry.find('/') != std::string::npos ? entry == path : entry == base)
+        if (entry.find('/') == std::string::npos ? entry == base : same_file(entry, path))
             return true;
     }
     return false;

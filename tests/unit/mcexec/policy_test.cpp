@@ -9,7 +9,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 using namespace mcexec;
 
@@ -231,4 +234,33 @@ TEST(Policy, BpfIsRefused) // its attributes hold pointers of every kind
     uint64_t args[6] = {0, 0x10000, 128};
     NestedCopy c;
     EXPECT_EQ(check_nested(SYS_bpf, args, read_here, &c), -EPERM);
+}
+
+// MCEXEC_LINUX_PROGRAMS: a name matches the basename; a path the same file,
+// whichever way the exec'd path reaches it (a symlinked directory, as /bin on
+// a merged /usr), never another file of that name.
+TEST(LinuxPrograms, PathsNameFilesNotStrings)
+{
+    char dir[] = "/tmp/mcexec-linux-programs.XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    std::string real = std::string(dir) + "/usr-bin", link = std::string(dir) + "/bin";
+    ASSERT_EQ(mkdir(real.c_str(), 0755), 0);
+    ASSERT_EQ(symlink("usr-bin", link.c_str()), 0);
+    std::string tool = real + "/orted", other = std::string(dir) + "/orted";
+    for (const std::string& f : {tool, other})
+        close(open(f.c_str(), O_CREAT | O_WRONLY, 0755));
+    EXPECT_TRUE(runs_on_linux("orted", link + "/orted")) << "a name: the basename";
+    EXPECT_TRUE(runs_on_linux("x:" + tool, tool));
+    EXPECT_TRUE(runs_on_linux(link + "/orted", tool)) << "listed by the symlinked directory";
+    EXPECT_TRUE(runs_on_linux(tool, link + "/orted")) << "exec'd by the symlinked directory";
+    EXPECT_TRUE(runs_on_linux(tool, real + "/../usr-bin/orted"));
+    EXPECT_FALSE(runs_on_linux(tool, other)) << "another file of the same name";
+    EXPECT_FALSE(runs_on_linux("", tool));
+    EXPECT_FALSE(runs_on_linux(std::string(dir) + "/missing", std::string(dir) + "/missing2"));
+    EXPECT_TRUE(runs_on_linux(std::string(dir) + "/missing", std::string(dir) + "/missing")) << "literally equal";
+    for (const std::string& f : {tool, other})
+        unlink(f.c_str());
+    unlink(link.c_str());
+    rmdir(real.c_str());
+    rmdir(dir);
 }
