@@ -6,7 +6,9 @@
 #include <uapi/ihk/ihk.h>
 
 #include <elf.h>
+#include <sys/stat.h>
 
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -45,6 +47,27 @@ CLI::Validator ikc_map_validator()
         "LWKCPUS:LINUXCPU[+...]");
 }
 
+namespace {
+
+// Not a FIFO or a device, which reading would block on or never end.
+std::string regular_image(const std::string& path)
+{
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0)
+        return errno == ENOENT ? "image '" + path + "' does not exist"
+                               : "cannot read image '" + path + "': " + std::strerror(errno);
+    if (!S_ISREG(st.st_mode))
+        return "image '" + path + "' is not a regular file";
+    return {};
+}
+
+} // namespace
+
+CLI::Validator regular_image_validator()
+{
+    return CLI::Validator([](std::string& path) { return regular_image(path); }, "IMAGE");
+}
+
 CLI::Validator kargs_validator()
 {
     return CLI::Validator(
@@ -61,6 +84,8 @@ CLI::Validator lwk_image_validator()
 {
     return CLI::Validator(
         [](std::string& path) -> std::string {
+            if (std::string e = regular_image(path); !e.empty())
+                return e;
             std::ifstream in(path, std::ios::binary);
             if (!in)
                 return "cannot read image '" + path + "': " + std::strerror(errno);

@@ -37,6 +37,8 @@ CLI::Validator mem_spec_validator();
 CLI::Validator ikc_map_validator();
 // Kernel arguments that fit IHK's buffer (IHK_KARGS_MAX with the NUL).
 CLI::Validator kargs_validator();
+// A regular file (not a FIFO or device that reading blocks on or never ends).
+CLI::Validator regular_image_validator();
 // A file that holds an x86-64 ELF executable (what IHK_OS_LOAD takes), checked
 // before anything is reserved; the module checks the rest.
 CLI::Validator lwk_image_validator();

@@ -156,7 +156,7 @@ void set_lifecycle_commands(CLI::App& app, const Options& opts)
     start_cmd->add_option("--mem", a->mem, "Memory, SIZE@NUMA list, e.g. 512M@0")->required()->check(mem_spec_validator());
     start_cmd->add_option("--image", a->image, "LWK image, e.g. mckernel.img")
         ->required()
-        ->check(CLI::ExistingFile & lwk_image_validator());
+        ->check(lwk_image_validator());
     start_cmd->add_option("--kargs", a->kargs, "LWK kernel arguments")->check(kargs_validator());
     start_cmd->add_option("--ikc-map", a->ikc_map, "Which Linux CPU serves which LWK CPUs, e.g. 2-3:0")
         ->check(ikc_map_validator());

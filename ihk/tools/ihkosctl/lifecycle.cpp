@@ -14,7 +14,8 @@ void set_lifecycle_commands(CLI::App& app, const Options& opts)
 {
     auto path = std::make_shared<std::string>();
     auto* load = app.add_subcommand("load", "Load an LWK image (e.g. mckernel.img) for the next boot");
-    load->add_option("image", *path, "Path of the image")->required()->check(CLI::ExistingFile);
+    // The module checks what is in it (vm.boot_faults feeds it bad images).
+    load->add_option("image", *path, "Path of the image")->required()->check(regular_image_validator());
     load->callback([&opts, path] {
         must(must(Os::open(opts.index), "load").load(*path), "load " + *path);
     });

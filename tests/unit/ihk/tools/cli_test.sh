@@ -46,6 +46,14 @@ start() { "$bin/ihkconfig" 0 start --cpus 2-3 --mem 512M@0 "$@"; }
 expect "start --dry-run of good arguments" 0 "" start --image "$img" --kargs hidos --dry-run
 expect "start without a device" 1 "/dev/mcd0 does not exist" start --image "$img"
 expect "start: image not ELF" 105 "is not an ELF file" start --image "$bin/mcreboot.sh" --dry-run
+fifo=$(mktemp -u)
+mkfifo "$fifo"
+expect "start: a FIFO as the image (no hang)" 105 "is not a regular file" \
+	timeout 10 "$bin/ihkconfig" 0 start --cpus 2-3 --mem 512M@0 --image "$fifo" --dry-run
+expect "ihkosctl load of a FIFO (no hang)" 105 "is not a regular file" timeout 10 "$bin/ihkosctl" 0 load "$fifo"
+expect "ihkosctl load of a missing file" 105 "image '/nonexistent.img' does not exist" "$bin/ihkosctl" 0 load /nonexistent.img
+expect "ihkosctl load of /dev/zero (no endless read)" 105 "is not a regular file" timeout 10 "$bin/ihkosctl" 0 load /dev/zero
+rm -f "$fifo"
 expect "start: image of a program" 105 "is not an x86-64 ELF executable" start --image "$bin/ihkconfig" --dry-run
 expect "start: kargs too long" 105 "4096 bytes long; at most 4095 fit" \
 	start --image "$img" --kargs "$(head -c 4096 /dev/zero | tr '\0' x)" --dry-run
