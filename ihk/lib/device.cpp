@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -352,10 +353,29 @@ Result<OsStatus> Os::status()
 
 Result<void> Os::load(const std::string& path)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return make_error(ENOENT, "cannot read image '" + path + "': " + std::strerror(errno));
-    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // A regular file of at most IHK_IMAGE_MAX bytes, checked on what was opened
+    // (O_NONBLOCK: a FIFO put there must not block us); nothing else is read.
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    struct stat st;
+    if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0)
+        return make_error(errno, "cannot read image '" + path + "': " + std::strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return make_error(EINVAL, "image '" + path + "' is not a regular file");
+    if (uint64_t(st.st_size) > IHK_IMAGE_MAX)
+        return make_error(E2BIG, "image '" + path + "': " + refusal_message(Subject::OsCpu, IHK_ERR_IMAGE_SIZE, E2BIG, ""));
+    std::vector<char> bytes(size_t(st.st_size));
+    size_t got = 0;
+    while (got < bytes.size()) {
+        ssize_t n = ::read(fd.get(), bytes.data() + got, bytes.size() - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return make_error(errno, "cannot read image '" + path + "': " + std::strerror(errno));
+        if (n == 0)
+            break; // shrank meanwhile: the module judges what is there
+        got += size_t(n);
+    }
+    bytes.resize(got);
     ihk_os_image req{user_ptr(bytes.data()), bytes.size(), 0, 0};
     if (::ioctl(m_fd.get(), IHK_OS_LOAD, &req) == 0)
         return {};

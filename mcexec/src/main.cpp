@@ -292,12 +292,20 @@ Options parse(int argc, char** argv)
     if (!o.report_group.empty() && o.report)
         die("--report-group writes the report itself: not with --report");
     if (!o.share.empty()) {
-        // Digits only: sscanf's %llu would take "-1" as 2^64-1.
-        unsigned long long first, count, mem;
-        char extra;
-        if (o.share.find_first_not_of("0123456789:") != std::string::npos ||
-            sscanf(o.share.c_str(), "%llu:%llu:%llu%c", &first, &count, &mem, &extra) != 3 || first > 4095 ||
-            count > 4096) // 0:0:0: the whole instance (no share)
+        // Three numbers, digits only (strtoull would take "-1" as 2^64-1), none past 64 bits.
+        unsigned long long v[3] = {};
+        const char* at = o.share.c_str();
+        bool ok = true;
+        for (int i = 0; i < 3 && ok; i++) {
+            char* end = nullptr;
+            errno = 0;
+            ok = *at >= '0' && *at <= '9';
+            v[i] = ok ? strtoull(at, &end, 10) : 0;
+            ok = ok && !errno && *end == (i < 2 ? ':' : '\0');
+            at = ok ? end + 1 : at;
+        }
+        unsigned long long first = v[0], count = v[1], mem = v[2];
+        if (!ok || first > 4095 || count > 4096) // 0:0:0: the whole instance (no share)
             die("--share '" + o.share + "': expected FIRST:COUNT:BYTES (CPU numbers from 0 to 4095)");
         mcexec_create share{};
         share.cpu_first = uint32_t(first);

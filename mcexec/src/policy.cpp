@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <cstring>
+#include <optional>
 #include <sstream>
 
 #include <mcexec/abi.h>
@@ -168,27 +169,33 @@ int64_t check_nested(uint64_t nr, const uint64_t args[6], ProgramReader read, Ne
     }
 }
 
-namespace {
-
-bool same_file(const std::string& a, const std::string& b)
-{
-    if (a == b)
-        return true;
-    struct stat sa, sb;
-    return stat(a.c_str(), &sa) == 0 && stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-} // namespace
-
 bool runs_on_linux(const std::string& list, const std::string& path)
 {
     std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
     std::stringstream ss(list);
     std::string entry;
+    // A path entry names the file it leads to (symbolic links followed), as
+    // the exec'd path does: the same file by either path is listed.
+    std::optional<struct stat> exec_file; // stat'ed once, when a path entry first needs it
     while (std::getline(ss, entry, ':')) {
         if (entry.empty())
             continue;
-        if (entry.find('/') == std::string::npos ? entry == base : same_file(entry, path))
+        if (entry.find('/') == std::string::npos) {
+            if (entry == base)
+                return true;
+            continue;
+        }
+        if (entry == path)
+            return true;
+        if (!exec_file) {
+            struct stat st;
+            if (stat(path.c_str(), &st) != 0)
+                st = {}; // matches no entry's file (st_ino 0)
+            exec_file = st;
+        }
+        struct stat st;
+        if (exec_file->st_ino && stat(entry.c_str(), &st) == 0 && st.st_dev == exec_file->st_dev &&
+            st.st_ino == exec_file->st_ino)
             return true;
     }
     return false;

@@ -64,8 +64,9 @@ using ProgramReader = bool (*)(void* dst, uint64_t src, size_t n);
 int64_t check_nested(uint64_t nr, const uint64_t args[6], ProgramReader read, NestedCopy* out);
 
 // Does MCEXEC_LINUX_PROGRAMS-style @list (':'-separated; a name matches the
-// basename, an entry with '/' the same file, however either path reaches it:
-// /bin/x and /usr/bin/x on a merged /usr) name @path? Then exec runs it on Linux.
+// basename, an entry with '/' the same file, however either path reaches it,
+// symbolic links followed: /bin/x and /usr/bin/x on a merged /usr, /bin/sh and
+// /usr/bin/dash) name @path? Then exec runs it on Linux.
 bool runs_on_linux(const std::string& list, const std::string& path);
 
 } // namespace mcexec

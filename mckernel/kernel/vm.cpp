@@ -1257,7 +1257,8 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
             (huge || (v->flags & (VMA_IO | VMA_SPECIAL)) || ((v->flags & VMA_FILE) && !(v->flags & VMA_SHARED))))
             return -EINVAL;
         // The vDSO never grows (Linux: VM_DONTEXPAND; device memory: remap_shared).
-        if (v && new_len > old_len && (v->flags & VMA_SPECIAL))
+        // Old size 0 is a second mapping, of private memory EINVAL below, as Linux says first.
+        if (v && old_len && new_len > old_len && (v->flags & VMA_SPECIAL))
             return -EFAULT;
     }
     if (!fixed && !dontunmap && new_len <= old_len) {

@@ -144,7 +144,10 @@ ihk::Result<Plan> plan_partition(hwloc_topology* topo, const SiteConfig& site, c
         uint32_t want = req.cores ? *req.cores : site.default_cores ? site.default_cores : uint32_t(available);
         // Name what asked: the job's option, or the site's default (which the user cannot change).
         std::string who = req.cores ? "--mck-cpus: " : site.default_cores ? "the site's default_cores: " : "--mck: ";
-        if (want > available || available == 0)
+        if (available == 0)
+            return fail(who + "this node gives the LWK no cores (of " + std::to_string(all_cpus.size()) + " CPUs, " +
+                        std::to_string(site.linux_cores_per_numa) + " core(s) per NUMA node stay with Linux)");
+        if (want > available)
             return fail(who + std::to_string(want) + " cores asked for; this node gives the LWK at most " +
                         std::to_string(available) + " (of " + std::to_string(all_cpus.size()) + " CPUs, " +
                         std::to_string(site.linux_cores_per_numa) + " core(s) per NUMA node stay with Linux)");

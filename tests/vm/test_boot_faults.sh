@@ -166,6 +166,8 @@ expect_eq "mcreboot (instance 0)" 0 "$(mcreboot.sh -c 1 -m 128M@0)"
 expect_eq "start (instance 1)" 1 "$(ihkconfig 0 start --cpus 2 --mem 256M@0 --image "$img" --kargs hidos)"
 expect_eq "instance 1 runs" RUNNING "$(ihkosctl 1 get status)"
 expect_fail "is not an x86-64 ELF executable" ihkconfig 0 start --cpus 3 --mem 64M@0 --image /bin/true
+# A header ihkconfig takes and the module refuses: undone after create and assign.
+expect_fail "load $scratch/truncated.img" ihkconfig 0 start --cpus 3 --mem 64M@0 --image "$scratch/truncated.img"
 expect_fail "reserve cpu 2: " ihkconfig 0 start --cpus 2 --mem 64M@0 --image "$img"
 expect_eq "failed starts left no instance" 0,1 "$(ihkconfig 0 get os_instances)"
 expect_eq "... nor CPUs in the pool" 1-2 "$(ihkconfig 0 query cpu)"

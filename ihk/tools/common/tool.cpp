@@ -49,7 +49,8 @@ CLI::Validator ikc_map_validator()
 
 namespace {
 
-// Not a FIFO or a device, which reading would block on or never end.
+// Not a FIFO or a device, which reading would block on or never end (what
+// Os::load checks again on the file it opens).
 std::string regular_image(const std::string& path)
 {
     struct stat st;
@@ -58,6 +59,16 @@ std::string regular_image(const std::string& path)
                                : "cannot read image '" + path + "': " + std::strerror(errno);
     if (!S_ISREG(st.st_mode))
         return "image '" + path + "' is not a regular file";
+    return {};
+}
+
+// ... and not larger than IHK_IMAGE_MAX, which the module refuses (only after
+// mcreboot.sh loaded the modules and ihkconfig reserved the resources).
+std::string image_size(const std::string& path)
+{
+    struct stat st;
+    if (stat(path.c_str(), &st) == 0 && uint64_t(st.st_size) > IHK_IMAGE_MAX)
+        return "image '" + path + "' is larger than " + std::to_string(IHK_IMAGE_MAX >> 20) + " MiB";
     return {};
 }
 
@@ -86,6 +97,8 @@ CLI::Validator lwk_image_validator()
         [](std::string& path) -> std::string {
             if (std::string e = regular_image(path); !e.empty())
                 return e;
+            if (std::string e = image_size(path); !e.empty())
+                return e;
             std::ifstream in(path, std::ios::binary);
             if (!in)
                 return "cannot read image '" + path + "': " + std::strerror(errno);
@@ -109,6 +122,10 @@ int run(CLI::App& app, int argc, char** argv)
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     } catch (const Failure& e) {
+        std::cerr << app.get_name() << ": " << e.what() << '\n';
+        return 1;
+    } catch (const std::exception& e) {
+        // Out of memory, say: caught here so the steps done so far are undone on the way.
         std::cerr << app.get_name() << ": " << e.what() << '\n';
         return 1;
     }

@@ -16,8 +16,8 @@ int main(int argc, char** argv)
     unsigned interval = 1;
     bool use_syslog = false, daemonize = false, once = false;
     CLI::App app{"Watch OS instances: log status changes (PANIC, HUNGUP) and forward the LWK's kernel\n"
-                 "messages. Exits when no watched instance is left: status 1 if one of them did not exist\n"
-                 "at the start, else 0.",
+                 "messages. Exits when no watched instance is left: status 1 if one of them could not be\n"
+                 "watched at the start (missing, or not the caller's), else 0.",
                  "ihkmond"};
     app.add_option("os", instances, "OS instance indices")->required()->check(CLI::Range(0, 63));
     app.add_option("-i,--interval", interval, "Seconds between checks (default 1)")->check(CLI::Range(1, 3600));

@@ -17,7 +17,7 @@ bool Monitor::poll()
         auto status = os ? os->status() : Result<OsStatus>(os.error());
         if (!status) {
             m_sink(index, LOG_WARNING,
-                   (m_first_pass ? "no such instance: " : "instance is gone: ") + status.error().message);
+                   (m_first_pass ? "cannot watch the instance: " : "instance is gone: ") + status.error().message);
             m_missed_at_start |= m_first_pass;
             continue;
         }

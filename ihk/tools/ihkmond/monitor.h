@@ -18,8 +18,8 @@ public:
     Monitor(std::vector<int> instances, Sink sink) : m_instances(std::move(instances)), m_sink(std::move(sink)) {}
     // One pass over every instance; false once none is left to watch.
     bool poll();
-    // Did an instance named at the start not exist at the first pass? (A
-    // typo, not an instance that ended while watched: ihkmond exits 1.)
+    // Could an instance named at the start not be watched at the first pass
+    // (missing, not ours)? A typo, not an instance that ended while watched: ihkmond exits 1.
     bool missed_at_start() const { return m_missed_at_start; }
 
 private:

@@ -83,6 +83,11 @@ TEST(Planner, UnevenNodes)
     ASSERT_FALSE(site_default);
     EXPECT_EQ(site_default.error().message.find("the site's default_cores: 3 cores asked for"), 0u)
         << site_default.error().message;
+    // One core, which Linux keeps: nothing to give, said as such.
+    auto single = synth("numa:1(memory=4GiB) core:1 pu:1");
+    auto none = plan_partition(single.get(), default_site_config(), req());
+    ASSERT_FALSE(none);
+    EXPECT_EQ(none.error().message.find("--mck: this node gives the LWK no cores (of 1 CPUs"), 0u) << none.error().message;
 }
 
 TEST(Planner, ExplicitListsAreCheckedAgainstTheTopology)

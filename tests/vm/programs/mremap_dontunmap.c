@@ -8,7 +8,8 @@
  * at both places. Linux's refusals: without MREMAP_MAYMOVE, with another
  * length, a hint that overlaps the old range or is not page aligned, the
  * vDSO (EINVAL), nothing mapped at the old address (EFAULT); and, without
- * MREMAP_DONTUNMAP, growing the vDSO (EFAULT, VM_DONTEXPAND).
+ * MREMAP_DONTUNMAP, growing the vDSO (EFAULT, VM_DONTEXPAND) and a second
+ * mapping of it (old size 0: EINVAL, as for any private memory).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -147,6 +148,7 @@ int main(void)
 	printf("the vDSO: %s\n", result(remap(vdso, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL)));
 	/* Not MREMAP_DONTUNMAP, but the same flag of Linux's: the vDSO never grows. */
 	printf("growing the vDSO: %s\n", result(remap(vdso, PAGE, 2 * PAGE, MREMAP_MAYMOVE, NULL)));
+	printf("a second mapping of the vDSO: %s\n", result(remap(vdso, 0, PAGE, MREMAP_MAYMOVE, NULL)));
 	munmap(p, 4 * len);
 	printf("nothing mapped there: %s\n", result(remap(p, len, len, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL)));
 	return 0;
