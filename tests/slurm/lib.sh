@@ -16,7 +16,7 @@ SLURM_CTLD=${SLURM_NODE_NAMES%%,*}
 if [ -n "${MCK_SLURM_PREFIX:-}" ]; then
 	PATH=$MCK_SLURM_PREFIX/sbin:$MCK_SLURM_PREFIX/bin:$PATH
 fi
-SPANK_PLUGIN=${MCK_SPANK_PLUGIN:-$IHK_BUILD/lib/mckernel_spank.so}
+SPANK_PLUGIN=${MCK_SPANK_PLUGIN:-$IHK_BUILD/lib/slurm/mckernel_spank.so}
 # The running Slurm's release series, e.g. 22.05 (what the plugin says it was built for).
 SLURM_SERIES=$(slurmd -V 2>/dev/null | sed -n 's/^slurm[^ ]* \([0-9]*\.[0-9]*\)\..*/\1/p' || true)
 

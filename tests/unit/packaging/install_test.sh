@@ -44,6 +44,19 @@ if [ -e "$p/$libdir/slurm/mckernel_spank.so" ]; then
 	[ "$rp" = "\$ORIGIN/.." ] && ok "plugin RUNPATH $rp" || fail "plugin RUNPATH '$rp'"
 fi
 
+# No RUNPATH, installed or in the build tree, has an empty entry: glibc searches
+# one in the working directory (CMake leaves one at the end of an installed
+# target's build RUNPATH; mck_install_runpath links those without it).
+empty=""
+while IFS= read -r -d '' f; do
+	rp=$(readelf -d "$f" 2>/dev/null | sed -n 's/.*(RUNPATH).*\[\(.*\)\]/\1/p')
+	[ -n "$rp" ] || continue
+	case ":$rp:" in *::*) empty+=" $f [$rp]" ;; esac
+done < <(find "$p" "$build/bin" "$build/lib" -type f \( -perm -u+x -o -name '*.so*' \) -print0 2>/dev/null)
+[ -z "$empty" ] && ok "no RUNPATH with an empty entry (the working directory)" || fail "RUNPATH with an empty entry:$empty"
+rp=$(readelf -d "$p/$libdir/libihk.so.0" | sed -n 's/.*(RUNPATH).*\[\(.*\)\]/\1/p')
+[ -z "$rp" ] && ok "libihk has no RUNPATH" || fail "libihk RUNPATH '$rp'"
+
 # The programs run from there, with no help from the environment.
 if env -u LD_LIBRARY_PATH "$p/sbin/ihkconfig" --help >"$tmp/help" 2>&1 && grep -q reserve "$tmp/help"; then
 	ok "ihkconfig --help runs from the prefix"
