@@ -50,8 +50,10 @@ CLI::Validator ikc_map_validator()
 namespace {
 
 // Not a FIFO or a device, which reading would block on or never end (what
-// Os::load checks again on the file it opens).
-std::string regular_image(const std::string& path)
+// Os::load checks again on the file it opens); with @check_size also not
+// larger than IHK_IMAGE_MAX, which the module refuses only after mcreboot.sh
+// loaded the modules and ihkconfig reserved the resources.
+std::string regular_image(const std::string& path, bool check_size)
 {
     struct stat st;
     if (stat(path.c_str(), &st) != 0)
@@ -59,15 +61,7 @@ std::string regular_image(const std::string& path)
                                : "cannot read image '" + path + "': " + std::strerror(errno);
     if (!S_ISREG(st.st_mode))
         return "image '" + path + "' is not a regular file";
-    return {};
-}
-
-// ... and not larger than IHK_IMAGE_MAX, which the module refuses (only after
-// mcreboot.sh loaded the modules and ihkconfig reserved the resources).
-std::string image_size(const std::string& path)
-{
-    struct stat st;
-    if (stat(path.c_str(), &st) == 0 && uint64_t(st.st_size) > IHK_IMAGE_MAX)
+    if (check_size && uint64_t(st.st_size) > IHK_IMAGE_MAX)
         return "image '" + path + "' is larger than " + std::to_string(IHK_IMAGE_MAX >> 20) + " MiB";
     return {};
 }
@@ -76,7 +70,7 @@ std::string image_size(const std::string& path)
 
 CLI::Validator regular_image_validator()
 {
-    return CLI::Validator([](std::string& path) { return regular_image(path); }, "IMAGE");
+    return CLI::Validator([](std::string& path) { return regular_image(path, false); }, "IMAGE");
 }
 
 CLI::Validator kargs_validator()
@@ -95,9 +89,7 @@ CLI::Validator lwk_image_validator()
 {
     return CLI::Validator(
         [](std::string& path) -> std::string {
-            if (std::string e = regular_image(path); !e.empty())
-                return e;
-            if (std::string e = image_size(path); !e.empty())
+            if (std::string e = regular_image(path, true); !e.empty())
                 return e;
             std::ifstream in(path, std::ios::binary);
             if (!in)
