@@ -73,8 +73,13 @@ int main(int argc, char **argv)
 	send(fd, 18 /* SIGCONT */);
 	if (owner_start(fd))
 		return 1;
-	int ran = ioctl(fd, MCEXEC_WAIT, &ev) == 0 && ev.type == MCEXEC_EV_SYSCALL && ev.nr == 0;
-	printf("started after signals: %s\n", ran ? "ran" : "did not run");
+	int rc = ioctl(fd, MCEXEC_WAIT, &ev);
+	int ran = rc == 0 && ev.type == MCEXEC_EV_SYSCALL && ev.nr == 0;
+	if (ran)
+		printf("started after signals: ran\n");
+	else
+		printf("started after signals: did not run (wait: %s, event %u, call %llu, status %d)\n",
+		       rc ? strerror(errno) : "ok", ev.type, (unsigned long long)ev.nr, ev.status);
 	munmap(view, OWNER_VIEW_LEN);
 	close(fd);
 	close(os);
