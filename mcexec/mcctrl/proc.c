@@ -706,7 +706,7 @@ static long mcctrl_wait(struct mcctrl_proc *p, void __user *arg)
 	unsigned long deadline;
 	struct mck_offload *o;
 	u64 phys = 0, waited_from = ktime_get_ns();
-	bool got, more;
+	bool got, more, dead;
 
 	if (copy_from_user(&ev, arg, sizeof(ev)))
 		return -EFAULT;
@@ -740,7 +740,8 @@ static long mcctrl_wait(struct mcctrl_proc *p, void __user *arg)
 			 */
 			mcctrl_uas_invalidate(p);
 			down_read(&p->uas);
-			o = p->dead ? NULL : ihk_os_phys_to_virt(p->os, phys, sizeof(*o));
+			dead = p->dead;	/* the program ended since the call was taken: no view */
+			o = dead ? NULL : ihk_os_phys_to_virt(p->os, phys, sizeof(*o));
 			if (o) {
 				WRITE_ONCE(o->tsc_taken, rdtsc());
 				ev.type = MCEXEC_EV_SYSCALL;
@@ -757,7 +758,8 @@ static long mcctrl_wait(struct mcctrl_proc *p, void __user *arg)
 			up_read(&p->uas);
 			if (o)
 				break;
-			mcctrl_err("process %u: offload block %#llx is outside the instance\n", p->pid, phys);
+			if (!dead)
+				mcctrl_err("process %u: offload block %#llx is outside the instance\n", p->pid, phys);
 			continue;
 		}
 		if (!mcctrl_alive(p))
