@@ -101,8 +101,10 @@ log "Open MPI over UCX (pml ucx) across the nodes, every rank on its node's LWK"
 # a node UCX's shared memory. mpi_bigmsg's large messages go by rendezvous: the
 # receiver reads the sender's registered LWK memory with RDMA READ.
 # RC_RETRY_COUNT: Soft-RoCE takes UCX's default of 7 as "retry forever", so a
-# rank whose last flush went to a peer that had already exited never left
-# MPI_Finalize (issue #17). Both UCX settings: docs/rdma.md, "Soft-RoCE and UCX".
+# rank whose last flush went to a peer that had already destroyed its queue pair
+# never left MPI_Finalize: the PMIx fence Open MPI calls between the two does not
+# wait for the other node under this Slurm (issue #17). Both UCX settings:
+# docs/rdma.md, "Soft-RoCE and UCX".
 sent() { cat /sys/class/infiniband/rxe0/ports/1/hw_counters/sent_pkts; }
 ucx_srun() {
 	(ulimit -l unlimited; as_user env OMPI_MCA_pml=ucx UCX_TLS=rc_v,sm,self UCX_NET_DEVICES=rxe0:1 \
