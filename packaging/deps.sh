@@ -16,7 +16,7 @@ packages=(
 	numactl hwloc-nox                            # the LWK's view of the machine (vm.lwk_view)
 	libhwloc-dev libslurm-dev                    # the SPANK plugin and its planner
 	slurmd slurmctld slurm-client iproute2 passwd # the Slurm end-to-end tests (tests/slurm)
-	openmpi-bin libopenmpi-dev libpmix2          # MPI programs on the LWK (srun --mpi=pmix, mpirun)
+	openmpi-bin libopenmpi-dev libpmix2 libpmix-dev # MPI programs on the LWK (srun --mpi=pmix, mpirun)
 	rdma-core ibverbs-utils ibverbs-providers perftest libibverbs-dev # verbs over Soft-RoCE on the LWK (vm.rdma)
 	rpm dkms rpmlint                             # scripts/package.sh rpm, the packaging tests
 	help2man man-db groff-base bsdextrautils     # the manual pages (docs/man) and their test (col)

@@ -96,6 +96,10 @@ CONF
 CgroupPlugin=cgroup/v1
 IgnoreSystemd=yes
 CONF
+	# Every PMIx fence a barrier across the nodes: the tree Slurm uses for fences
+	# that collect no data is no tree when the step has fewer nodes than
+	# TreeWidth (docs/slurm-admin.md, "mpi.conf").
+	echo "PMIxCollFence=ring" > /etc/slurm/mpi.conf
 	# Defunct from 23.11 on (logged as an error there).
 	[[ $SLURM_SERIES > 23.11 || $SLURM_SERIES == 23.11 ]] || echo "CgroupAutomount=no" >> /etc/slurm/cgroup.conf
 	slurm_site_config
