@@ -91,8 +91,11 @@ log "verbs over Soft-RoCE between the nodes, both sides on their node's LWK (sru
 # Task 0 on vnode1 serves, task 1 on vnode2 connects to it (bash on the LWK
 # execs the tool); -c checks every received buffer. RLIMIT_MEMLOCK goes to the
 # tasks with the job (verbs pins).
+# ib_write_bw's -u 18 asks for a 1 s transport timeout instead of 67 ms: under
+# emulation an acknowledgement can come later than that, and every such
+# spurious retransmission risks the stall below (ibv_rc_pingpong has no option).
 role='if [ "$SLURM_PROCID" = 0 ]; then exec "$@"; fi; sleep 5; exec "$@" 10.99.0.1'
-for cmd in "ibv_rc_pingpong -d rxe0 -g 1 -n 500 -c -s 65536" "ib_write_bw -d rxe0 -x 1 -n 500 -s 65536 -F"; do
+for cmd in "ibv_rc_pingpong -d rxe0 -g 1 -n 500 -c -s 65536" "ib_write_bw -d rxe0 -x 1 -n 500 -s 65536 -F -u 18"; do
 	# A step still running after 150 s (30 s is usual) has most likely met
 	# rdma_rxe's stall: its sender rewinds to resend and never does, natively
 	# too (docs/rdma.md, "Soft-RoCE on a lossy link"; spurious retransmissions
