@@ -439,7 +439,7 @@ int64_t setup(Process* p)
     }
     for (uint32_t i = 0; i < s.num_regions; i++) {
         const mcexec_region& r = p->shared->regions[i];
-        int64_t ret = vm_setup_region(p, r.start, r.len, r.prot, r.start == s.stack_start ? VMA_STACK : 0);
+        int64_t ret = vm_setup_region(p, r.start, r.len, r.prot, r.start == s.stack_start ? VMA_STACK : VMA_IMAGE);
         if (ret)
             return ret;
     }

@@ -189,7 +189,9 @@ constexpr uint32_t VMA_HEAP = 1, VMA_STACK = 2, VMA_FILE = 4, VMA_PAST_EOF = 8, 
                    VMA_IO = 2048,         // shared: a device's memory or I/O space, no pages (Linux's VM_IO|VM_PFNMAP)
                    VMA_HUGE_2M = 4096,    // MAP_HUGETLB: 2 MiB pages only, split and unmapped at 2 MiB boundaries
                    VMA_HUGE_1G = 8192,    // MAP_HUGETLB | MAP_HUGE_1GB: 1 GiB pages (2 MiB where none is free)
-                   VMA_SPECIAL = 16384;   // the vDSO and its data page (Linux's special mappings, VM_DONTEXPAND)
+                   VMA_SPECIAL = 16384,   // the vDSO and its data page (Linux's special mappings, VM_DONTEXPAND)
+                   VMA_IMAGE = 32768;     // the program's or its loader's segments, which mcexec wrote from the
+                                          // file before START (on Linux: private mappings of the file)
 
 // Pages unmapped but possibly still in mcexec's view, until Linux says it dropped them.
 struct DeferredFree {

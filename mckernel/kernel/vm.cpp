@@ -1182,7 +1182,7 @@ int64_t remap_shared(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t n
             return new_len > old_len ? -EFAULT : -EINVAL; // Linux: a VM_PFNMAP mapping does not grow
         linux_at = v->linux_addr + (old_addr - v->start);
         prot = v->prot;
-        vflags = v->flags & (VMA_FILE | VMA_SHARED | VMA_SHARED_ANON | VMA_LOCKED);
+        vflags = v->flags & (VMA_FILE | VMA_SHARED | VMA_SHARED_ANON | VMA_LOCKED | VMA_IMAGE);
         if (!to) {
             // A second mapping (old size 0) is always somewhere else.
             in_place = old_len && in_user_range(old_addr, new_len) &&
@@ -1252,9 +1252,11 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
         // Not supported: huge pages, device memory and the vDSO (Linux:
         // VM_PFNMAP, VM_DONTEXPAND, EINVAL too), and a private file mapping,
         // whose emptied range Linux would read from the file again while the
-        // LWK has no hold on the file (Linux 5.7 to 5.12 refused it as well).
+        // LWK has no hold on the file (Linux 5.7 to 5.12 refused it as well);
+        // the program's own segments are one too, on Linux.
         if (dontunmap && v &&
-            (huge || (v->flags & (VMA_IO | VMA_SPECIAL)) || ((v->flags & VMA_FILE) && !(v->flags & VMA_SHARED))))
+            (huge || (v->flags & (VMA_IO | VMA_SPECIAL | VMA_IMAGE)) ||
+             ((v->flags & VMA_FILE) && !(v->flags & VMA_SHARED))))
             return -EINVAL;
         // The vDSO never grows (Linux: VM_DONTEXPAND; device memory: remap_shared).
         // Old size 0 is a second mapping, of private memory EINVAL below, as Linux says first.

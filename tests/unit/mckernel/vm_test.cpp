@@ -358,6 +358,24 @@ TEST_F(Vm, MremapDontunmapMovesThePagesAndLeavesTheOldRangeEmptyAndUnlocked)
     EXPECT_EQ(p->mem_used, 0u);
 }
 
+// The program's own segments are private mappings of its file on Linux, which
+// reads the file again where MREMAP_DONTUNMAP emptied them; the LWK has no hold
+// on the file and refuses, as for any private file mapping, also once moved.
+TEST_F(Vm, MremapDontunmapOfTheProgramsOwnSegmentsIsRefused)
+{
+    constexpr uint64_t DONTUNMAP = 4;
+    ASSERT_EQ(vm_setup_region(p, A, 2 * K4, RW, VMA_IMAGE), 0);
+    *proc->word(A + 8) = 42;
+    EXPECT_EQ(vm_mremap(p, A, K4, K4, MREMAP_MAYMOVE | DONTUNMAP, 0), -EINVAL);
+    EXPECT_EQ(*proc->word(A + 8), 42u) << "left as it was";
+    int64_t to = vm_mremap(p, A, K4, K4, MREMAP_MAYMOVE, 0);
+    ASSERT_GT(to, 0);
+    EXPECT_EQ(vm_mremap(p, uint64_t(to), K4, K4, MREMAP_MAYMOVE | DONTUNMAP, 0), -EINVAL) << "moved, still the file's";
+    EXPECT_EQ(*proc->word(uint64_t(to) + 8), 42u);
+    ASSERT_EQ(map(A + 2 * M2, K4), int64_t(A + 2 * M2));
+    EXPECT_GT(vm_mremap(p, A + 2 * M2, K4, K4, MREMAP_MAYMOVE | DONTUNMAP, 0), 0) << "anonymous memory moves";
+}
+
 // fits_now takes the process lock: it once ran under it here, and the lock
 // check panicked the LWK.
 TEST_F(Vm, UnderStrictOvercommitMremapDontunmapNeedsMemoryForTheOldRange)

@@ -9,7 +9,10 @@
  * length, a hint that overlaps the old range or is not page aligned, the
  * vDSO (EINVAL), nothing mapped at the old address (EFAULT); and, without
  * MREMAP_DONTUNMAP, growing the vDSO (EFAULT, VM_DONTEXPAND) and a second
- * mapping of it (old size 0: EINVAL, as for any private memory).
+ * mapping of it (old size 0: EINVAL, as for any private memory). The
+ * program's own initialized data (a private mapping of its file on Linux)
+ * keeps the file's bytes at the old range: Linux reads the file again there,
+ * the LWK, which has no hold on the file, refuses the move (EINVAL).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -118,6 +121,22 @@ static void shared_case(const char *what, int fd)
 	munmap(old, len);
 }
 
+/* Two pages of the program's initialized data, alone in them. */
+static unsigned char own_data[2 * PAGE] __attribute__((aligned(PAGE))) = {[0] = 7, [PAGE] = 9};
+
+static void own_data_case(void)
+{
+	void *moved = remap(own_data, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL);
+	/* Natively moved (the old page then reads the file again), on the LWK EINVAL (untouched). */
+	int kept = moved != MAP_FAILED || errno == EINVAL;
+	const volatile unsigned char *d = own_data; /* read after the call, not folded */
+	printf("the program's own data: old range holds the file's bytes %s, the next page untouched %s\n",
+	       kept && d[0] == 7 && zero((const unsigned char *)own_data + 1, PAGE - 1) ? "yes" : "no",
+	       d[PAGE] == 9 ? "yes" : "no");
+	if (moved != MAP_FAILED)
+		munmap(moved, PAGE);
+}
+
 int main(void)
 {
 	private_case("private, 3 pages", 3 * PAGE, PAGE, 0);
@@ -151,5 +170,6 @@ int main(void)
 	printf("a second mapping of the vDSO: %s\n", result(remap(vdso, 0, PAGE, MREMAP_MAYMOVE, NULL)));
 	munmap(p, 4 * len);
 	printf("nothing mapped there: %s\n", result(remap(p, len, len, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL)));
+	own_data_case();
 	return 0;
 }
