@@ -309,6 +309,9 @@ expect_eq "mremap_shared natively: the moved mapping's memfd can be sealed once 
 log "mremap(MREMAP_DONTUNMAP): private and shared memory, 2 MiB pages, MREMAP_FIXED, refusals (programs/mremap_dontunmap.c)"
 same_as_native "mremap_dontunmap" "$IHK_BUILD/tests/vm/programs/mremap_dontunmap"
 
+log "mremap racing a reader of its new place: moved pages and zeroed growth, nothing else seen (programs/mremap_race.c)"
+same_as_native "mremap_race" "$IHK_BUILD/tests/vm/programs/mremap_race" 2000
+
 log "signalfd: the LWK's signals through poll, epoll and read, dup, fork, bad arguments (programs/signalfd.c)"
 same_as_native "signalfd" "$IHK_BUILD/tests/vm/programs/signalfd"
 expect_eq "signalfd natively: epoll woken by the itimer's SIGALRM" "epoll_wait woken by SIGALRM: 1, fd is the signalfd: 1" \
