@@ -1182,7 +1182,7 @@ int64_t remap_shared(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t n
             return new_len > old_len ? -EFAULT : -EINVAL; // Linux: a VM_PFNMAP mapping does not grow
         linux_at = v->linux_addr + (old_addr - v->start);
         prot = v->prot;
-        vflags = v->flags & (VMA_FILE | VMA_SHARED | VMA_SHARED_ANON | VMA_LOCKED | VMA_IMAGE);
+        vflags = v->flags & (VMA_FILE | VMA_SHARED | VMA_SHARED_ANON | VMA_LOCKED);
         if (!to) {
             // A second mapping (old size 0) is always somewhere else.
             in_place = old_len && in_user_range(old_addr, new_len) &&
