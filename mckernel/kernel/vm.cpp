@@ -1346,11 +1346,22 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
     if (!(flags & MREMAP_MAYMOVE))
         return -ENOMEM;
     // Moved as Linux moves it: the old pages' table entries go to the new place
-    // (nothing is copied, and nothing long runs under the lock), and what the
-    // region grew by gets memory first, with the lock dropped in between.
+    // (nothing is copied), in one hold of the lock from replacing what was at
+    // the new place to the move, so no other thread finds the new place empty
+    // in between (Linux's mmap lock orders its faults after the move). What the
+    // region grew by gets memory afterwards, with the lock dropped, as mmap
+    // gives it; under strict accounting it must fit first (Linux: ENOMEM).
+    uint64_t growth = new_len - old_len; // a shrinking move was cut above
+    if (prot && growth && strict_commit() && !fits_now(p, growth) && !(reclaim_now(p) && fits_now(p, growth)))
+        return -ENOMEM;
     uint64_t to = new_addr;
+    int64_t err = 0;
     {
         SpinLockGuard guard(p->lock);
+        // Another thread may have changed the old range since it was looked at.
+        Vma* v = find(p, old_addr);
+        if (!v || v->prot != prot || v->flags != vflags || run_end(v, old_addr + old_len)->end < old_addr + old_len)
+            return -EFAULT;
         // The same offset within 2 MiB as before, so large pages move whole.
         if (!fixed)
             to = (vflags & VMA_HUGE_1G) ? find_gap(p, new_len, PAGE_1G)
@@ -1358,39 +1369,14 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
                                         : find_gap(p, new_len, PAGE_4K);
         if (!to)
             return -ENOMEM;
-        TRY_SYSCALL(map_locked(p, to, new_len, prot, vflags));
-        find(p, to)->policy = policy;
-    }
-    // Undo the new region (ours, whole: cannot fail) and answer @err.
-    auto abandon = [&](int64_t err) {
-        {
-            SpinLockGuard guard(p->lock);
-            (void)unmap_locked(p, to, to + new_len);
-        }
-        process_flush_tlb(p, to, new_len);
-        return err;
-    };
-    if (prot && back(p, to + old_len, to + new_len).is_error())
-        return abandon(-ENOMEM);
-    int64_t err = 0;
-    bool target_touched = false;
-    {
-        SpinLockGuard guard(p->lock);
-        // Another thread may have changed either range while the lock was
-        // dropped (Linux's mmap lock would have ordered the two calls).
-        Vma* v = find(p, old_addr);
-        Vma* n = find(p, to);
-        bool same = v && v->prot == prot && v->flags == vflags && run_end(v, old_addr + old_len)->end >= old_addr + old_len &&
-                    n && n->start == to && n->end == to + new_len;
-        if (!same)
-            err = -EFAULT;
-        else if (split_at(p, old_addr).is_error() || split_at(p, old_addr + old_len).is_error())
-            err = -ENOMEM;
-        if (!err) {
-            // Another thread's touch of the new place may have faulted pages
-            // in there, which the move would overwrite, and so lose.
-            target_touched = release_locked(p, to, to + old_len);
-            if (!arch::mmu_move(p->root, old_addr, to, old_len))
+        // MREMAP_FIXED: what was there goes now (its TLB entries below).
+        ErrorOr<void> placed = map_locked(p, to, new_len, prot, vflags);
+        if (placed.is_error()) {
+            err = -placed.error().errno_value;
+        } else {
+            find(p, to)->policy = policy; // mbind's policy moves and grows with the memory
+            if (split_at(p, old_addr).is_error() || split_at(p, old_addr + old_len).is_error() ||
+                !arch::mmu_move(p->root, old_addr, to, old_len))
                 err = -ENOMEM;
         }
         if (!err) {
@@ -1403,13 +1389,17 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
             else // it stays, empty and no longer locked (Linux clears VM_LOCKED there)
                 for (Vma* r = find(p, old_addr); r && r->start < old_addr + old_len; r = r->next)
                     r->flags &= ~VMA_LOCKED;
+        } else if (!placed.is_error()) {
+            (void)unmap_locked(p, to, to + new_len); // ours, whole: cannot fail
         }
     }
+    if (fixed || err) // the pages that were there, or that went again
+        process_flush_tlb(p, to, new_len);
     if (err)
-        return abandon(err);
+        return err;
     process_flush_tlb(p, old_addr, old_len);
-    if (target_touched)
-        process_flush_tlb(p, to, old_len);
+    if (prot && growth)
+        (void)back(p, to + old_len, to + new_len); // else on first touch
     // The emptied range gets new zeroed memory as mmap gives it (now where it
     // fits, else on first touch); under strict accounting that was checked.
     if (dontunmap && prot)

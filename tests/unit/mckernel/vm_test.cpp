@@ -368,8 +368,8 @@ TEST_F(Vm, MremapDontunmapOfTheProgramsOwnSegmentsIsRefused)
     *proc->word(A + 8) = 42;
     EXPECT_EQ(vm_mremap(p, A, K4, K4, MREMAP_MAYMOVE | DONTUNMAP, 0), -EINVAL);
     EXPECT_EQ(*proc->word(A + 8), 42u) << "left as it was";
-    int64_t to = vm_mremap(p, A, K4, K4, MREMAP_MAYMOVE, 0);
-    ASSERT_GT(to, 0);
+    int64_t to = vm_mremap(p, A, K4, K4, MREMAP_MAYMOVE | MREMAP_FIXED, A + M2);
+    ASSERT_EQ(to, int64_t(A + M2));
     EXPECT_EQ(vm_mremap(p, uint64_t(to), K4, K4, MREMAP_MAYMOVE | DONTUNMAP, 0), -EINVAL) << "moved, still the file's";
     EXPECT_EQ(*proc->word(uint64_t(to) + 8), 42u);
     ASSERT_EQ(map(A + 2 * M2, K4), int64_t(A + 2 * M2));
@@ -736,6 +736,25 @@ TEST_F(Vm, MremapFixedMovesToThatPlaceReplacingWhatWasThere)
     EXPECT_FALSE(mapped(A + M2 + 2 * K4));
     // A second mapping (old size 0) of private memory would share nothing.
     EXPECT_EQ(vm_mremap(p, A, 0, K4, MREMAP_MAYMOVE, 0), -EINVAL);
+}
+
+// The pages a MREMAP_FIXED move replaces leave every CPU's TLB, the caller's
+// too: its entries of the new place would else still reach them (once only the
+// old range was flushed, and the new place when another thread had touched it).
+TEST_F(Vm, MremapFixedFlushesThePagesItReplaced)
+{
+    ASSERT_EQ(map(A, 2 * K4), int64_t(A));
+    ASSERT_EQ(map(A + M2, 4 * K4), int64_t(A + M2));
+    proc->at(A + M2)[0] = 1; // mapped, so in some TLB
+    fake::flushes.clear();
+    ASSERT_EQ(vm_mremap(p, A, 2 * K4, 3 * K4, MREMAP_MAYMOVE | MREMAP_FIXED, A + M2), int64_t(A + M2));
+    bool target = false, old = false;
+    for (const fake::Flush& f : fake::flushes) {
+        target = target || (f.start <= A + M2 && A + M2 + 3 * K4 <= f.start + f.len);
+        old = old || (f.start <= A && A + 2 * K4 <= f.start + f.len);
+    }
+    EXPECT_TRUE(target) << "the new place";
+    EXPECT_TRUE(old) << "the old range";
 }
 
 // Linux merges neighbouring regions that differ in nothing, so a range that

@@ -3,15 +3,16 @@
  * mremap_race: a thread reads the place an mremap moves memory to while the
  * move runs, the same natively and under mcexec (tests/vm/test_process.sh).
  *
- * The LWK drops the process lock while a growing move gets memory for its new
- * part, after the new place is mapped and before the pages move there; a touch
- * of the new place in that window faults pages in that the move must replace
- * (vm_mremap: target_touched). Linux orders the two by its mmap lock. So:
- * each of many rounds moves 4 pages of 0x11 onto a fixed place, growing to 8
- * pages, while another thread reads that place without pause. Afterwards the
- * place must hold the moved pages and zeroed growth, every round; and the
- * reader must only ever have seen what was there before (0xee, or 0x11 of an
- * earlier round), never a page of neither.
+ * Linux orders the move and another thread's faults by its mmap lock; the LWK
+ * replaces what was at the new place and moves the pages there in one hold of
+ * the process lock, and flushes the replaced pages' TLB entries (it once got
+ * the growth's memory in between, where a touch of the new place found it
+ * empty, and left the caller's TLB entries of the replaced pages). So: each
+ * of many rounds moves 4 pages of a value of its own onto a fixed place,
+ * growing to 8 pages, while another thread reads that place without pause.
+ * Afterwards the place must hold that round's value (not an earlier round's,
+ * through a stale TLB entry) and zeroed growth; and the reader must only ever
+ * have seen what was there before (0xee) or some round's value, never zero.
  * Usage: mremap_race [ROUNDS]
  */
 #define _GNU_SOURCE
@@ -24,6 +25,7 @@
 
 #define PAGE 4096ul
 #define LEN (4 * PAGE)
+#define VALUE(r) (0x20 + (r) % 0xb0) /* never 0 or 0xee */
 
 static volatile unsigned char *place;
 static volatile int stop;
@@ -61,7 +63,7 @@ int main(int argc, char **argv)
 			first_errno = first_errno ? first_errno : errno;
 			continue;
 		}
-		memset(old, 0x11, LEN);
+		memset(old, VALUE(r), LEN);
 		void *moved = mremap(old, LEN, 2 * LEN, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)place);
 		if (moved != (void *)place) {
 			failed++;
@@ -70,7 +72,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		for (unsigned long i = 0; i < LEN; i++)
-			if (place[i] != 0x11 || place[LEN + i]) {
+			if (place[i] != VALUE(r) || place[LEN + i]) {
 				wrong++;
 				break;
 			}
@@ -79,9 +81,9 @@ int main(int argc, char **argv)
 	pthread_join(t, NULL);
 	unsigned long other = 0;
 	for (int v = 0; v < 256; v++)
-		if (v != 0xee && v != 0x11)
+		if (v != 0xee && (v < VALUE(0) || v >= VALUE(0) + 0xb0))
 			other += seen[v];
-	printf("%d rounds: moves that failed %d (%s), places without the moved pages and zeroed growth %d\n", rounds,
+	printf("%d rounds: moves that failed %d (%s), places without that round's pages and zeroed growth %d\n", rounds,
 	       failed, first_errno ? strerrorname_np(first_errno) : "-", wrong);
 	printf("reads of the place during the moves that saw neither the old nor the moved pages: %lu\n", other);
 	if (other)
