@@ -1350,10 +1350,10 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
     // the new place to the move, so no other thread finds the new place empty
     // in between (Linux's mmap lock orders its faults after the move). What the
     // region grew by gets memory afterwards, with the lock dropped, as mmap
-    // gives it; under strict accounting it must fit first (Linux: ENOMEM).
+    // gives it; under strict accounting before the move instead, under the
+    // lock (zeroed there: long only for a large growth, and only under that
+    // policy), so that a move that cannot have all of it fails and moves nothing.
     uint64_t growth = new_len - old_len; // a shrinking move was cut above
-    if (prot && growth && strict_commit() && !fits_now(p, growth) && !(reclaim_now(p) && fits_now(p, growth)))
-        return -ENOMEM;
     uint64_t to = new_addr;
     int64_t err = 0;
     {
@@ -1375,7 +1375,9 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
             err = -placed.error().errno_value;
         } else {
             find(p, to)->policy = policy; // mbind's policy moves and grows with the memory
-            if (split_at(p, old_addr).is_error() || split_at(p, old_addr + old_len).is_error() ||
+            if ((prot && growth && strict_commit() &&
+                 !populate_locked(p, to + old_len, to + new_len, prot, huge_of(find(p, to)) != 0)) ||
+                split_at(p, old_addr).is_error() || split_at(p, old_addr + old_len).is_error() ||
                 !arch::mmu_move(p->root, old_addr, to, old_len))
                 err = -ENOMEM;
         }
@@ -1398,8 +1400,8 @@ int64_t vm_mremap(Process* p, uint64_t old_addr, uint64_t old_len, uint64_t new_
     if (err)
         return err;
     process_flush_tlb(p, old_addr, old_len);
-    if (prot && growth)
-        (void)back(p, to + old_len, to + new_len); // else on first touch
+    if (prot && growth && !strict_commit())
+        (void)back(p, to + old_len, to + new_len); // where it fits now, else on first touch
     // The emptied range gets new zeroed memory as mmap gives it (now where it
     // fits, else on first touch); under strict accounting that was checked.
     if (dontunmap && prot)

@@ -337,6 +337,23 @@ TEST_F(Vm, UnderStrictOvercommitMremapThatCannotBeBackedIsENOMEMAndKeepsTheOld)
     EXPECT_EQ(p->mem_used, half);
 }
 
+// Under strict accounting a moving mremap's growth has its memory when the
+// call returns (it got it before the pages moved, with the move's lock held).
+TEST_F(Vm, UnderStrictOvercommitAMovedRegionsGrowthIsBacked)
+{
+    fake::OvercommitPolicy strict("overcommit=strict");
+    ASSERT_EQ(map(A, 2 * K4), int64_t(A));
+    *proc->word(A + 8) = 42;
+    ASSERT_EQ(map(A + 2 * K4, K4), int64_t(A + 2 * K4)); // in the way of growing in place
+    uint64_t used = p->mem_used;
+    int64_t to = vm_mremap(p, A, 2 * K4, 5 * K4, MREMAP_MAYMOVE, 0);
+    ASSERT_GT(to, 0);
+    EXPECT_NE(to, int64_t(A));
+    EXPECT_EQ(*proc->word(uint64_t(to) + 8), 42u);
+    EXPECT_TRUE(mapped(uint64_t(to) + 4 * K4)) << "the growth, backed";
+    EXPECT_EQ(p->mem_used, used + 3 * K4);
+}
+
 TEST_F(Vm, MremapDontunmapMovesThePagesAndLeavesTheOldRangeEmptyAndUnlocked)
 {
     constexpr uint64_t DONTUNMAP = 4; // MREMAP_DONTUNMAP
