@@ -158,12 +158,19 @@ void start_worker();
 
 // Signal @sig to the program with the sender Linux named in @info. The LWK
 // interrupts the call of the thread it gives the signal to, if a handler runs
-// (interruptible_call.h). Async-signal-safe: one ioctl. False if the LWK is gone.
+// (interruptible_call.h). Async-signal-safe: the ioctl, again when another
+// signal for this thread interrupted it (mcctrl waits for its turn behind
+// another thread's request interruptibly, and a burst of signals, some taken
+// by handlers in other threads, makes both likely; the signal was lost then).
+// False if the LWK is gone.
 bool pass_on(int sig, const siginfo_t& info)
 {
     mcexec_signal s{uint32_t(sig), info.si_code, info.si_pid, info.si_uid, 0};
     memcpy(&s.word3, reinterpret_cast<const char*>(&info) + 24, sizeof(s.word3)); // si_status, si_value
-    return ioctl(g_config->proc_fd, MCEXEC_SIGNAL, &s) == 0 || errno != ENODEV;
+    int r;
+    while ((r = ioctl(g_config->proc_fd, MCEXEC_SIGNAL, &s)) < 0 && errno == EINTR) {
+    }
+    return r == 0 || errno != ENODEV;
 }
 
 // SIGSEGV or SIGBUS that another process sent (user_memory.h), or mcexec's own
